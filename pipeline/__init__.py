@@ -1,0 +1,1 @@
+"""Political-ecology evaluation workbench: pipeline stages and the helpers they share."""

@@ -1,0 +1,90 @@
+"""Paths and parameters shared by the stages.
+
+Every path is built from the project root and division codes only: county and
+region names are labels and never become path parts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DIVISION_CODE = re.compile(r"^\d{6}$")
+
+
+def project_root() -> Path:
+    """The repository root; `POLIECO_ROOT` overrides it (tests run on tmp copies)."""
+    env = os.environ.get("POLIECO_ROOT")
+    return Path(env).resolve() if env else Path.cwd().resolve()
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "data" / "raw"
+
+    @property
+    def reference(self) -> Path:
+        return self.root / "data" / "reference"
+
+    @property
+    def catalog(self) -> Path:
+        return self.reference / "indicators.yaml"
+
+    @property
+    def divisions(self) -> Path:
+        return self.reference / "divisions.csv"
+
+    @property
+    def staging_warehouse(self) -> Path:
+        """Ingested but not yet validated; validation promotes it to `warehouse`."""
+        return self.root / "data" / "staging" / "warehouse.duckdb"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "data" / "warehouse.duckdb"
+
+    @property
+    def marts(self) -> Path:
+        return self.root / "data" / "marts"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / "metrics"
+
+    @property
+    def plots(self) -> Path:
+        return self.root / "plots"
+
+    @property
+    def expectations(self) -> Path:
+        return self.root / "expectations"
+
+    @property
+    def validation_reports(self) -> Path:
+        return self.root / "reports" / "validation"
+
+    def region_dir(self, region_code: str) -> Path:
+        return self.raw / safe_code(region_code)
+
+
+def safe_code(code: str) -> str:
+    """Return `code` if it is a 6-digit division code, else raise: only codes become path parts."""
+    text = str(code)
+    if not DIVISION_CODE.match(text):
+        raise ValueError(f"区划代码应为 6 位数字，收到「{text}」")
+    return text
+
+
+def load_params(root: Path | None = None) -> dict[str, Any]:
+    root = root or project_root()
+    with open(root / "params.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)

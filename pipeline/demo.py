@@ -1,0 +1,312 @@
+"""Generate the synthetic demo deliveries under data/raw/ (seeded, committed).
+
+The two regions, their counties and every figure are invented. The values
+carry the structure analysts look for, so every report section has something
+to show: new-onset shares of 20-40% that rise, fall or stay flat from 2015 to
+2017, four-forms pyramids with a few inverted county-years, scores of 55-98,
+a handful of blank cells, one county missing from one year, and counties built
+to trip the early-warning rules. Files come as real deliveries do: a title row,
+GBK or UTF-8 CSV or XLSX, varied Chinese headers, `1,234`, full-width digits,
+`32.6%`, `—` for missing, a 合计 row and a footnote.
+
+Run: python -m pipeline.demo   (rewrites data/raw/990100 and data/raw/990200)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+
+from pipeline.catalog import Catalog, load_catalog
+from pipeline.config import Paths, project_root
+
+SEED = 20241122
+YEARS = range(2015, 2025)
+SYNTHETIC_NOTE = "合成演示数据（虚构，非真实统计），仅供软件演示与测试"
+
+# How each region's files were delivered, by year: (format, encoding).
+DELIVERY_FORMATS = {
+    "990100": {
+        **dict.fromkeys(range(2015, 2018), ("csv", "gbk")),
+        **dict.fromkeys(range(2018, 2021), ("xlsx", None)),
+        **dict.fromkeys(range(2021, 2023), ("csv", "utf-8-sig")),
+        **dict.fromkeys(range(2023, 2025), ("csv", "utf-8")),
+    },
+    "990200": {
+        **dict.fromkeys(range(2015, 2017), ("xlsx", None)),
+        **dict.fromkeys(range(2017, 2020), ("csv", "gbk")),
+        **dict.fromkeys(range(2020, 2025), ("csv", "utf-8")),
+    },
+}
+
+# Counties given a scripted story; the others get random but plausible paths.
+NEW_ONSET_STORY = {  # share path 2015 -> 2017, then drift
+    "990101": "rising", "990102": "falling", "990121": "rising", "990123": "falling",
+    "990201": "rising", "990203": "falling", "990221": "rising",
+}
+INVERTED_PYRAMID = {"990124": range(2021, 2025), "990223": range(2023, 2025)}
+PETITION_JUMP = {"990103": 2024, "990224": 2023}  # petitions up ~35% that year
+SATISFACTION_DROP = {"990202": 2024}  # integrity satisfaction down ~5 points
+ACCOUNTABILITY_RUN = {"990222": (2022, 2023, 2024)}  # up three years running
+NEW_ONSET_JUMP = {"990121": 2024, "990225": 2024}  # share up >= 3 pp that year
+MISSING_COUNTY_YEAR = {("990225", 2019)}  # county absent from that year's file
+
+SCORE_CODES = [
+    "econ_social_score", "integrity_satisfaction", "conduct_satisfaction",
+    "personnel_appraisal", "safety_satisfaction", "committee_appraisal",
+]
+
+
+@dataclass
+class County:
+    code: str
+    name: str
+    region: str
+
+
+def load_counties(paths: Paths) -> list[County]:
+    div = pd.read_csv(paths.divisions, dtype=str)
+    rows = div[(div["level"] == "county") & div["parent_code"].isin(DELIVERY_FORMATS)]
+    return [County(r.code, r.name, r.parent_code) for r in rows.itertuples()]
+
+
+def _new_onset_path(story: str, rng: np.random.Generator) -> list[float]:
+    if story == "rising":
+        start, peak = rng.uniform(22, 27), rng.uniform(33, 37)
+    elif story == "falling":
+        start, peak = rng.uniform(35, 39), rng.uniform(25, 29)
+    else:
+        start = peak = rng.uniform(27, 33)
+    shares = [start, (start + peak) / 2, peak]
+    for _ in range(len(YEARS) - 3):
+        shares.append(float(np.clip(shares[-1] + rng.normal(-0.3, 1.0), 21, 39)))
+    return shares
+
+
+def simulate_county(county: County, rng: np.random.Generator) -> pd.DataFrame:
+    """One county's true yearly figures, before they are typed into files."""
+    n = len(YEARS)
+    years = np.array(list(YEARS))
+    members = rng.uniform(8000, 40000) * 1.012 ** np.arange(n)
+    # enforcement intensity: national pattern of a rise to 2018 and a jump in 2024
+    intensity = np.interp(years, [2015, 2018, 2023, 2024], [0.8, 1.1, 1.1, 1.4])
+    filed = members / 1000 * rng.uniform(5, 10) * intensity * rng.normal(1, 0.06, n)
+    share = np.array(_new_onset_path(NEW_ONSET_STORY.get(county.code, "flat"), rng))
+    if county.code in NEW_ONSET_JUMP:
+        i = NEW_ONSET_JUMP[county.code] - YEARS.start
+        share[i] = min(share[i - 1] + rng.uniform(3, 4), 40)
+    forms_total = filed * rng.uniform(3, 5, n)
+    mix = np.column_stack([
+        rng.uniform(0.62, 0.72, n), rng.uniform(0.20, 0.28, n),
+        rng.uniform(0.03, 0.05, n), rng.uniform(0.025, 0.04, n),
+    ])
+    for i, year in enumerate(years):
+        if year in INVERTED_PYRAMID.get(county.code, ()):
+            mix[i] = [rng.uniform(0.28, 0.33), rng.uniform(0.45, 0.5), 0.12, 0.1]
+    mix = mix / mix.sum(axis=1, keepdims=True)
+    forms = np.round(forms_total[:, None] * mix).astype(int)
+    petitions = filed * rng.uniform(3, 6) * rng.normal(1, 0.05, n)
+    if county.code in PETITION_JUMP:
+        i = PETITION_JUMP[county.code] - YEARS.start
+        petitions[i] = petitions[i - 1] * rng.uniform(1.32, 1.4)
+    accountability = rng.uniform(5, 40) * rng.normal(1, 0.1, n)
+    if county.code in ACCOUNTABILITY_RUN:
+        for year in ACCOUNTABILITY_RUN[county.code]:
+            i = year - YEARS.start
+            accountability[i] = accountability[i - 1] * rng.uniform(1.2, 1.4)
+    units = rng.uniform(10, 40, n)
+    problems = units * rng.uniform(4, 8, n)
+    base_scores = rng.uniform(70, 92, len(SCORE_CODES))
+    scores = np.clip(base_scores[None, :] + rng.normal(0, 1.5, (n, len(SCORE_CODES))), 55, 98)
+    if county.code in SATISFACTION_DROP:
+        i = SATISFACTION_DROP[county.code] - YEARS.start
+        scores[i, 1] = scores[i - 1, 1] - rng.uniform(5, 6)
+    filed_i = np.round(filed).astype(int)
+    frame = pd.DataFrame({
+        "county_code": county.code,
+        "county_name": county.name,
+        "year": years,
+        "cases_filed": filed_i,
+        "new_onset_cases": np.round(filed_i * share / 100).astype(int),
+        "persons_sanctioned": np.round(filed_i * rng.uniform(0.85, 1.0, n)).astype(int),
+        "form1_persons": forms[:, 0], "form2_persons": forms[:, 1],
+        "form3_persons": forms[:, 2], "form4_persons": forms[:, 3],
+        "petitions": np.round(petitions).astype(int),
+        "clues_handled": np.round(petitions * rng.uniform(0.4, 0.6, n)).astype(int),
+        "accountability_persons": np.round(accountability).astype(int),
+        "eight_rules_cases": np.round(rng.uniform(5, 40, n)).astype(int),
+        "micro_corruption_cases": np.round(rng.uniform(10, 80, n)).astype(int),
+        "inspection_units": np.round(units).astype(int),
+        "inspection_problems": np.round(problems).astype(int),
+        "inspection_clues": np.round(problems * rng.uniform(0.05, 0.15, n)).astype(int),
+        "funds_recovered": np.round(rng.uniform(50, 2000, n), 1),
+        "party_members": np.round(members).astype(int),
+    })
+    for j, code in enumerate(SCORE_CODES):
+        frame[code] = np.round(scores[:, j], 1)
+    frame["four_forms_total"] = forms.sum(axis=1)
+    frame["reported_new_onset_share"] = np.round(
+        100 * frame["new_onset_cases"] / frame["cases_filed"], 1
+    )
+    return frame
+
+
+def _header_style(catalog: Catalog, code: str, year: int) -> str:
+    """Headers change with the clerk: name with unit, name alone, or another alias."""
+    ind = catalog[code]
+    style = year % 3
+    if style == 0:
+        return ind.header
+    if style == 1:
+        return ind.name_zh
+    non_ascii = [a for a in ind.aliases if not a.isascii() and a != ind.name_zh]
+    return non_ascii[0] if non_ascii else ind.name_zh
+
+
+def _columns_for(region: str, year: int) -> list[str]:
+    cols = [c for c in _ALL_INDICATORS if c not in ("four_forms_total", "reported_new_onset_share")]
+    if DELIVERY_FORMATS[region][year][0] == "xlsx":
+        cols.insert(1, "reported_new_onset_share")  # some years the county also typed the share
+    if year >= 2021:
+        cols.insert(cols.index("form1_persons"), "four_forms_total")
+    return cols
+
+
+_ALL_INDICATORS: list[str] = []
+
+
+def _format_count(value: float, year: int, full_width: bool) -> str:
+    text = f"{int(value):,}" if year in (2016, 2019, 2022) else str(int(value))
+    if full_width:
+        text = text.translate(str.maketrans("0123456789,", "０１２３４５６７８９，"))
+    return text
+
+
+def typed_table(
+    truth: pd.DataFrame, region: str, year: int, catalog: Catalog, rng: np.random.Generator
+) -> tuple[list[str], list[list[object]]]:
+    """The table as a clerk would type it: header row and data rows (str or numbers)."""
+    cols = _columns_for(region, year)
+    header = ["区划代码", "县（市、区）" if year % 2 else "县区名称", "年度"]
+    header += [_header_style(catalog, c, year) for c in cols]
+    is_xlsx = DELIVERY_FORMATS[region][year][0] == "xlsx"
+    rows: list[list[object]] = []
+    sub = truth[truth["year"] == year].sort_values("county_code")
+    for k, rec in enumerate(sub.itertuples(index=False)):
+        if (rec.county_code, year) in MISSING_COUNTY_YEAR:
+            continue
+        row: list[object] = [rec.county_code, rec.county_name, year]
+        for c in cols:
+            value = getattr(rec, c)
+            ind = catalog[c]
+            if ind.kind == "share":
+                row.append(f"{value:.1f}%" if k % 2 == 0 or not is_xlsx else float(value))
+            elif ind.integer:
+                row.append(int(value) if is_xlsx else _format_count(value, year, k == 3 and year == 2016))
+            else:
+                row.append(float(value) if is_xlsx else f"{value:.1f}")
+        rows.append(row)
+    # a handful of blank cells, as `—`, `-` or empty; never in the key columns
+    blank_tokens = ["—", "", "-"]
+    for i in rng.choice(len(rows), size=min(2, len(rows)), replace=False):
+        optional = [j for j, c in enumerate(cols) if not catalog[c].required]
+        j = 3 + int(rng.choice(optional))
+        rows[i][j] = blank_tokens[int(rng.integers(0, 3))]
+    return header, rows
+
+
+def _title(region_name: str, year: int) -> str:
+    return f"{region_name}{year}年度政治生态监测指标汇总表（{SYNTHETIC_NOTE}）"
+
+
+def _total_row(header: list[str], rows: list[list[object]]) -> list[object]:
+    total: list[object] = ["", "合计", ""]
+    for j in range(3, len(header)):
+        if "%" in header[j] or "占比" in header[j] or "评" in header[j] or "满意度" in header[j]:
+            total.append("")
+            continue
+        vals = []
+        for r in rows:
+            v = r[j]
+            if isinstance(v, int | float):
+                vals.append(float(v))
+            elif isinstance(v, str) and v.strip() not in ("", "—", "-"):
+                import unicodedata
+
+                vals.append(float(unicodedata.normalize("NFKC", v).replace(",", "")))
+        total.append(f"{sum(vals):.0f}" if vals else "")
+    return total
+
+
+def write_delivery(path: Path, fmt: str, encoding: str | None, title: str,
+                   header: list[str], rows: list[list[object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    footer = [f"注：{SYNTHETIC_NOTE}。"]
+    body = [[title], header, *rows, _total_row(header, rows), footer]
+    if fmt == "csv":
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(body)
+        path.write_bytes(buf.getvalue().encode(encoding))
+        return
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "指标表"
+    for r in body:
+        ws.append(r)
+    fixed = dt.datetime(2025, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.properties.creator = "pipeline.demo (synthetic)"
+    wb.save(path)
+
+
+def generate(root: Path, seed: int = SEED) -> list[Path]:
+    paths = Paths(root)
+    catalog = load_catalog(paths.catalog)
+    _ALL_INDICATORS[:] = catalog.codes
+    rng = np.random.default_rng(seed)
+    counties = load_counties(paths)
+    truth = pd.concat([simulate_county(c, rng) for c in counties], ignore_index=True)
+    div = pd.read_csv(paths.divisions, dtype=str).set_index("code")["name"]
+    written = []
+    for region, formats in DELIVERY_FORMATS.items():
+        region_truth = truth[truth["county_code"].str.startswith(region[:4])]
+        for year in YEARS:
+            fmt, encoding = formats[year]
+            header, rows = typed_table(region_truth, region, year, catalog, rng)
+            path = paths.region_dir(region) / f"{year}.{fmt}"
+            for stale in path.parent.glob(f"{year}.*"):
+                stale.unlink()
+            write_delivery(path, fmt, encoding, _title(div[region], year), header, rows)
+            written.append(path)
+    readme = paths.raw / "README.md"
+    readme.write_text(
+        "# data/raw: yearly deliveries\n\n"
+        f"**{SYNTHETIC_NOTE}。** The regions 990100 东川市 and 990200 西岭市, their counties "
+        "and every figure here are invented by `python -m pipeline.demo` (seed "
+        f"{seed}); they are not real statistics.\n\n"
+        "One folder per region (its 6-digit division code), one file per year named "
+        "`<year>.csv` or `<year>.xlsx`. Files are inputs: the pipeline never modifies them.\n",
+        encoding="utf-8",
+    )
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Write the synthetic demo deliveries.")
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args()
+    for path in generate(project_root(), args.seed):
+        print(path.relative_to(project_root()))
+
+
+if __name__ == "__main__":
+    main()
