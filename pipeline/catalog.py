@@ -51,10 +51,23 @@ class KeyColumn:
     aliases: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class DerivedMeasure:
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    kind: str  # share, count or flag
+    direction: str
+    inputs: tuple[str, ...]
+    formula: str
+
+
 @dataclass
 class Catalog:
     indicators: list[Indicator]
     keys: dict[str, KeyColumn]
+    derived: list[DerivedMeasure] = field(default_factory=list)
     _by_alias: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +94,13 @@ class Catalog:
             if ind.code == code:
                 return ind
         raise KeyError(code)
+
+    def measure(self, code: str) -> Indicator | DerivedMeasure:
+        """An indicator or a derived measure by code."""
+        for d in self.derived:
+            if d.code == code:
+                return d
+        return self[code]
 
     def match_header(self, header: str) -> str | None:
         """Catalog code (indicator or key column) for a header as typed, or None."""
@@ -154,4 +174,38 @@ def load_catalog(path: Path) -> Catalog:
                 notes=spec.get("notes", ""),
             )
         )
-    return Catalog(indicators=indicators, keys=keys)
+    derived = [
+        DerivedMeasure(d["code"], d["name_zh"], d["name_en"], str(d["unit"]), d["kind"],
+                       d["direction"], tuple(d["inputs"]), d["formula"])
+        for d in raw.get("derived", [])
+    ]
+    return Catalog(indicators=indicators, keys=keys, derived=derived)
+
+
+def headers_markdown(catalog: Catalog) -> str:
+    """The accepted-headers table for the README, generated so it cannot drift."""
+    lines = [
+        "| 列 (code) | 中文表头 | English | 单位 | 必填 | 范围 | 也接受的表头 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key in catalog.keys.values():
+        others = [a for a in key.aliases if a != key.name_zh]
+        need = "是" if key.code == "county_code" else "否"
+        lines.append(f"| `{key.code}` | {key.name_zh} | {key.name_en} | | {need} | | {'、'.join(others)} |")
+    for ind in catalog.indicators:
+        others = [a for a in ind.aliases if a not in (ind.name_zh, ind.code)]
+        lines.append(
+            f"| `{ind.code}` | {ind.header} | {ind.name_en} | {ind.unit} | {'是' if ind.required else '否'} "
+            f"| {ind.minimum:g}–{ind.maximum:g} | {'、'.join(others)} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    from pipeline.config import Paths, project_root
+
+    print(headers_markdown(load_catalog(Paths(project_root()).catalog)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,337 @@
+"""Validate stage: Great Expectations suites on the staging warehouse, then promote it.
+
+The suites in expectations/*.json are the source of truth. GX 1.x has no
+DuckDB datasource, so the tables are queried into pandas and validated as
+DataFrames. The GX project is rebuilt on every run under build/gx/ (git-
+ignored) because GX rewrites the suite files it manages. Data Docs go to
+reports/data_docs/ for reviewers, a JSON summary to reports/validation/.
+
+Only when no critical expectation fails is data/staging/warehouse.duckdb
+copied over data/warehouse.duckdb (atomically), so a bad delivery never
+replaces the last good warehouse.
+
+Run: python -m pipeline.validate            (validate and promote)
+     python -m pipeline.validate --write-suites   (regenerate the range suite from the catalog)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipeline.catalog import Catalog, load_catalog
+from pipeline.config import Paths, load_params, project_root
+
+RANGE_SUITE = "indicator_ranges.json"
+KEY_COLUMNS = {"county_code", "year", "region_code", "indicator"}
+
+
+# ---------------------------------------------------------------- suites
+
+
+def range_suite(catalog: Catalog) -> dict[str, Any]:
+    """The suite that keeps every indicator inside its catalog range (generated, committed)."""
+    expectations = []
+    for ind in catalog.indicators:
+        lo, hi = _plain(ind.minimum), _plain(ind.maximum)
+        kind = {"count": "计数不能为负", "share": "占比应在 0–100% 之间", "score": "得分应在 0–100 之间"}[ind.kind]
+        expectations.append({
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": ind.code, "min_value": lo, "max_value": hi},
+            "severity": "critical",
+            "meta": {"rule_zh": f"{ind.name_zh}应在 {lo}–{hi}{ind.unit} 之间（{kind}；上限用于发现多打一位或单位错误）"},
+        })
+    return {
+        "name": "indicator_ranges",
+        "meta": {
+            "target": "county_year_wide",
+            "description_zh": "每个指标都在指标目录规定的范围内。",
+            "generated_from": "data/reference/indicators.yaml by `python -m pipeline.validate --write-suites`; edit the catalog, not this file",
+        },
+        "expectations": expectations,
+    }
+
+
+def _plain(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def write_range_suite(paths: Paths) -> Path:
+    target = paths.expectations / RANGE_SUITE
+    text = json.dumps(range_suite(load_catalog(paths.catalog)), ensure_ascii=False, indent=2) + "\n"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def load_suites(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+
+
+# ---------------------------------------------------------------- frames
+
+
+def validation_frames(db: Path) -> dict[str, pd.DataFrame]:
+    """Tables the suites target, with the derived columns some expectations need."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        facts = con.sql("SELECT * FROM facts ORDER BY region_code, year, county_code, indicator").df()
+        wide = con.sql("SELECT * FROM county_year_wide ORDER BY region_code, county_code, year").df()
+    parts = ["form1_persons", "form2_persons", "form3_persons", "form4_persons"]
+    wide["four_forms_parts_sum"] = wide[parts].sum(axis=1, min_count=len(parts))
+    computed = 100 * wide["new_onset_cases"] / wide["cases_filed"].where(wide["cases_filed"] > 0)
+    wide["reported_share_gap_pp"] = (wide["reported_new_onset_share"] - computed).abs().round(6)
+    return {"facts": facts.reset_index(drop=True), "county_year_wide": wide.reset_index(drop=True)}
+
+
+def suite_parameters(paths: Paths, params: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    div = pd.read_csv(paths.divisions, dtype=str)
+    return {
+        "known_county_codes": sorted(div.loc[div["level"] == "county", "code"]),
+        "indicator_codes": catalog.codes,
+        "first_year": int(params["ingest"]["first_year"]),
+        "last_year": int(params["ingest"]["last_year"]),
+        "reported_share_tolerance_pp": float(params["validate"]["reported_share_tolerance_pp"]),
+    }
+
+
+# ---------------------------------------------------------------- running GX
+
+
+@dataclass
+class Finding:
+    suite: str
+    severity: str
+    rule: str
+    county_code: str | None
+    county_name: str | None
+    year: int | None
+    found: str
+    sources: list[str]
+
+    def __str__(self) -> str:
+        where = "；".join(self.sources) if self.sources else "（无来源单元格）"
+        who = f"{self.county_code} {self.county_name or ''} {self.year} 年".strip() if self.county_code else ""
+        return f"{where}｜{who}｜规则：{self.rule}｜实际：{self.found}"
+
+
+def run_suites(
+    suites: list[dict[str, Any]],
+    frames: dict[str, pd.DataFrame],
+    parameters: dict[str, Any],
+    gx_root: Path,
+    docs_dir: Path | None,
+) -> list[dict[str, Any]]:
+    """Validate each suite's target frame; return one record per expectation result."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    shutil.rmtree(gx_root, ignore_errors=True)
+    context = gx.get_context(mode="file", project_root_dir=str(gx_root))
+    # metric progress bars flood the DVC log with carriage-return lines
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    site_names: list[str] = []
+    if docs_dir is not None:
+        context.add_data_docs_site(site_name="reviewers", site_config={
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        site_names = ["reviewers"]
+    source = context.data_sources.add_pandas("warehouse")
+    records: list[dict[str, Any]] = []
+    for spec in suites:
+        target = spec["meta"]["target"]
+        frame = frames[target]
+        suite = context.suites.add(gx.ExpectationSuite(**{k: spec[k] for k in ("name", "expectations", "meta")}))
+        asset = source.add_dataframe_asset(spec["name"])
+        batch = asset.add_batch_definition_whole_dataframe(f"{spec['name']}_batch")
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=spec["name"], data=batch, suite=suite)
+        )
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=site_names)] if site_names else []
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
+            name=f"{spec['name']}_checkpoint", validation_definitions=[definition], actions=actions,
+            result_format={"result_format": "COMPLETE"},
+        ))
+        result = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters)
+        for run in result.run_results.values():
+            for r in run.results:
+                cfg = r.expectation_config
+                records.append({
+                    "suite": spec["name"],
+                    "target": target,
+                    "type": cfg.type,
+                    "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
+                    "severity": str(getattr(cfg.severity, "value", cfg.severity)),
+                    "rule": (cfg.meta or {}).get("rule_zh", cfg.type),
+                    "success": bool(r.success),
+                    "unexpected_index_list": list(r.result.get("unexpected_index_list") or []),
+                    "exception": (r.exception_info or {}).get("exception_message")
+                    if (r.exception_info or {}).get("raised_exception") else None,
+                })
+    return records
+
+
+# ---------------------------------------------------------------- describing failures
+
+
+def _columns(kwargs: dict[str, Any]) -> list[str]:
+    if "column" in kwargs:
+        return [kwargs["column"]]
+    if "column_A" in kwargs:
+        return [kwargs["column_A"], kwargs["column_B"]]
+    return list(kwargs.get("column_list", []))
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "空"
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value)}"
+    return f"{value}"
+
+
+def describe_failures(
+    records: list[dict[str, Any]], frames: dict[str, pd.DataFrame], catalog: Catalog, limit: int = 20
+) -> list[Finding]:
+    """Turn failed expectations into findings that name file, row, cell, county and year."""
+    facts = frames["facts"]
+    where = {
+        (r.county_code, int(r.year), r.indicator): f"{r.source_file} 第 {r.source_row} 行 {r.source_cell}「{r.source_column}」"
+        for r in facts.itertuples()
+    }
+    names = {i.code: i.name_zh for i in catalog.indicators}
+    wide = frames["county_year_wide"]
+    county_names = dict(zip(wide["county_code"], wide["county_name"], strict=False))
+    findings: list[Finding] = []
+    for rec in records:
+        if rec["success"]:
+            continue
+        frame = frames[rec["target"]]
+        cols = _columns(rec["kwargs"])
+        if rec["exception"]:
+            findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], None, None, None,
+                                    f"检查无法执行：{rec['exception']}", []))
+            continue
+        for idx in rec["unexpected_index_list"][:limit]:
+            row = frame.loc[idx]
+            code, year = row.get("county_code"), row.get("year")
+            year = None if pd.isna(year) else int(year)
+            if rec["target"] == "facts":
+                sources = [f"{row['source_file']} 第 {row['source_row']} 行 {row['source_cell']}「{row['source_column']}」"]
+                shown = [c for c in cols if c not in {"county_code", "year"}] or cols
+                found = "，".join(f"{names.get(row['indicator'], row['indicator'])} {c} = {_fmt(row[c])}" for c in shown)
+            else:
+                found = "，".join(f"{names.get(c, c)} = {_fmt(row[c])}" for c in cols if c not in KEY_COLUMNS)
+                found = found or "，".join(f"{c} = {_fmt(row[c])}" for c in cols)
+                inputs = []
+                for c in cols:
+                    inputs += _derived_inputs(rec, c)
+                sources = [where[(code, year, c)] for c in inputs if (code, year, c) in where]
+            findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], code,
+                                    county_names.get(code), year, found, sources))
+        if len(rec["unexpected_index_list"]) > limit:
+            findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], None, None, None,
+                                    f"另有 {len(rec['unexpected_index_list']) - limit} 行同类问题未列出", []))
+    return findings
+
+
+_DERIVED = {
+    "four_forms_parts_sum": ["form1_persons", "form2_persons", "form3_persons", "form4_persons"],
+    "reported_share_gap_pp": ["reported_new_onset_share", "new_onset_cases", "cases_filed"],
+}
+
+
+def _derived_inputs(rec: dict[str, Any], column: str) -> list[str]:
+    return _DERIVED.get(column, [column])
+
+
+# ---------------------------------------------------------------- stage
+
+
+def promote(staging: Path, warehouse: Path) -> None:
+    """Copy the checked staging database over the warehouse in one rename."""
+    tmp = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(staging, tmp)
+        os.replace(tmp, warehouse)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _replace_dir(built: Path, target: Path) -> None:
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    built.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
+    paths = Paths(root)
+    params = load_params(root)
+    catalog = load_catalog(paths.catalog)
+    frames = validation_frames(paths.staging_warehouse)
+    reports = paths.validation_reports
+    reports.parent.mkdir(parents=True, exist_ok=True)
+    docs_tmp = reports.parent / ".data_docs.tmp"
+    shutil.rmtree(docs_tmp, ignore_errors=True)
+    records = run_suites(load_suites(paths.expectations), frames, suite_parameters(paths, params, catalog),
+                         root / "build" / "gx", docs_tmp)
+    _replace_dir(docs_tmp, reports.parent / "data_docs")
+    findings = describe_failures(records, frames, catalog)
+    critical_failed = [r for r in records if not r["success"] and r["severity"] == "critical"]
+    summary = {
+        "warehouse": "data/staging/warehouse.duckdb",
+        "passed": not critical_failed,
+        "expectations": len(records),
+        "failed_critical": len(critical_failed),
+        "failed_warning": sum(1 for r in records if not r["success"] and r["severity"] != "critical"),
+        "rows": {name: len(f) for name, f in frames.items()},
+        "findings": [asdict(f) | {"text": str(f)} for f in findings],
+        "data_docs": "reports/data_docs/index.html",
+    }
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if not critical_failed:
+        promote(paths.staging_warehouse, paths.warehouse)
+    return not critical_failed, findings, summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Validate the staging warehouse with Great Expectations.")
+    parser.add_argument("--write-suites", action="store_true", help="regenerate expectations/indicator_ranges.json from the catalog")
+    args = parser.parse_args()
+    root = project_root()
+    if args.write_suites:
+        print(write_range_suite(Paths(root)).relative_to(root))
+        return
+    ok, findings, summary = validate(root)
+    criticals = [f for f in findings if f.severity == "critical"]
+    warnings = [f for f in findings if f.severity != "critical"]
+    if warnings:
+        print(f"校验提示（不阻断）：{len(warnings)} 条", file=sys.stderr)
+        for f in warnings:
+            print(f"  - {f}", file=sys.stderr)
+    if not ok:
+        print(f"校验失败：{summary['failed_critical']} 条必须满足的规则未通过，仓库 data/warehouse.duckdb 保持上次通过校验的版本。", file=sys.stderr)
+        for f in criticals:
+            print(f"  ✗ {f}", file=sys.stderr)
+        print("详见 reports/validation/summary.json 与 reports/data_docs/index.html", file=sys.stderr)
+        sys.exit(1)
+    print(f"校验通过：{summary['expectations']} 条规则，{summary['rows']['facts']} 个数值；已更新 data/warehouse.duckdb")
+
+
+if __name__ == "__main__":
+    main()
