@@ -1,0 +1,80 @@
+"""Shared fixtures: a small project in a tmp folder with crafted deliveries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import Workbook
+
+REPO = Path(__file__).resolve().parents[1]
+
+HEADER = ["区划代码", "县（市、区）", "年度", "立案数（件）", "新发生案件数", "党纪政务处分人数",
+          "第一种形态", "第二种形态", "第三种形态", "第四种形态", "信访举报件次（件次）",
+          "党风廉政建设社会评价满意度", "党员人数"]
+
+
+def good_rows(year: int) -> list[list[object]]:
+    """Two counties of region 990100 with plausible figures for `year`."""
+    k = year - 2019
+    return [
+        ["990101", "城关区", year, 100 + 10 * k, 30 + k, 95, 400, 150, 20, 12, 500 + 50 * k, 85.5, 20000],
+        ["990102", "城西区", year, 200, 50, 180, 700, 250, 30, 25, 900, 90.0, 30000],
+    ]
+
+
+def csv_bytes(rows: list[list[object]], encoding: str = "utf-8", title: str | None = "测试数据（合成）") -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    if title:
+        writer.writerow([title])
+    writer.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def write_xlsx(path: Path, rows: list[list[object]]) -> None:
+    wb = Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+
+
+class Project:
+    """A throw-away project root: reference data, suites, params and data/raw/990100/."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.raw = root / "data" / "raw" / "990100"
+
+    def write(self, name: str, data: bytes) -> Path:
+        path = self.raw / name
+        path.write_bytes(data)
+        return path
+
+    def write_csv(self, year: int, rows: list[list[object]] | None = None, encoding: str = "utf-8") -> Path:
+        rows = rows if rows is not None else [HEADER, *good_rows(year)]
+        return self.write(f"{year}.csv", csv_bytes(rows, encoding))
+
+    def set_params(self, **ingest) -> None:
+        path = self.root / "params.yaml"
+        params = yaml.safe_load(path.read_text(encoding="utf-8"))
+        params["ingest"].update(ingest)
+        path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    root = tmp_path / "proj"
+    (root / "data").mkdir(parents=True)
+    shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
+    shutil.copytree(REPO / "expectations", root / "expectations")
+    shutil.copy(REPO / "params.yaml", root / "params.yaml")
+    proj = Project(root)
+    proj.raw.mkdir(parents=True)
+    proj.set_params(regions=["990100"], first_year=2019, last_year=2020)
+    return proj

@@ -1,0 +1,124 @@
+import json
+
+import duckdb
+import pytest
+from conftest import HEADER, good_rows
+
+from pipeline.ingest import ingest
+from pipeline.validate import validate
+
+
+def warehouse_value(project, county, year, indicator):
+    with duckdb.connect(str(project.root / "data/warehouse.duckdb"), read_only=True) as con:
+        row = con.execute("SELECT value FROM facts WHERE county_code = ? AND year = ? AND indicator = ?",
+                          [county, year, indicator]).fetchone()
+    return row[0] if row else None
+
+
+@pytest.fixture
+def good_run(project):
+    project.write_csv(2019)
+    project.write_csv(2020)
+    ingest(project.root)
+    ok, findings, summary = validate(project.root)
+    assert ok and summary["failed_critical"] == 0
+    return project
+
+
+def test_good_data_pass_and_are_promoted_with_data_docs(good_run):
+    root = good_run.root
+    assert warehouse_value(good_run, "990101", 2020, "cases_filed") == 110.0
+    summary = json.loads((root / "reports/validation/summary.json").read_text(encoding="utf-8"))
+    assert summary["passed"] is True and summary["expectations"] >= 40
+    assert summary["rows"] == {"facts": 40, "county_year_wide": 4}
+    index = (root / "reports/data_docs/index.html").read_text(encoding="utf-8")
+    assert "county_year" in index and "indicator_ranges" in index and "facts" in index
+
+
+BAD = {
+    # case: (row index, column index, value, message parts)
+    "new-onset above filed": (1, 4, 999, ["data/raw/990100/2020.csv 第 4 行 D4「立案数（件）」",
+                                          "data/raw/990100/2020.csv 第 4 行 E4「新发生案件数」",
+                                          "990102 城西区 2020 年", "规则：新发生案件数不得多于立案数",
+                                          "实际：立案数 = 200，新发生案件数 = 999"]),
+    "negative count": (0, 10, -5, ["第 3 行 K3「信访举报件次（件次）」", "990101 城关区 2020 年",
+                                   "信访举报件次应在 0–200000件次 之间", "实际：信访举报件次 = -5"]),
+    "score above 100": (0, 11, 120.5, ["第 3 行 L3「党风廉政建设社会评价满意度」",
+                                       "党风廉政建设社会评价满意度应在 0–100分 之间", "= 120.5"]),
+    "first form above total": (0, 6, 5000, ["规则：第一种形态人次不得多于四种形态总人次", "第 3 行 G3「第一种形态」",
+                                            "第 3 行 N3「四种形态总人次」", "四种形态总人次 = 600，第一种形态人次 = 5000"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_rule_breaking_delivery_stops_and_keeps_the_old_warehouse(good_run, case):
+    r, c, value, parts = BAD[case]
+    header = [*HEADER, "四种形态总人次"]
+    rows = [[*row, 600 if i == 0 else 1005] for i, row in enumerate(good_rows(2020))]
+    rows[r][c] = value
+    good_run.write_csv(2020, [header, *rows], encoding="gbk")
+    ingest(good_run.root)
+    ok, findings, summary = validate(good_run.root)
+    assert not ok and summary["failed_critical"] >= 1
+    text = "\n".join(str(f) for f in findings if f.severity == "critical")
+    for part in parts:
+        assert part in text, text
+    # the warehouse is the one from the good run
+    assert warehouse_value(good_run, "990101", 2020, "cases_filed") == 110.0
+    assert warehouse_value(good_run, "990101", 2020, "four_forms_total") is None
+    saved = json.loads((good_run.root / "reports/validation/summary.json").read_text(encoding="utf-8"))
+    assert saved["passed"] is False and any(part in f["text"] for f in saved["findings"] for part in parts[-1:])
+
+
+def test_share_out_of_range_is_critical_and_mismatch_is_only_a_warning(good_run):
+    header = [*HEADER, "新发生案件占比（%）"]
+    rows = [[*good_rows(2020)[0], "28.2%"], [*good_rows(2020)[1], "25.0%"]]
+    good_run.write_csv(2020, [header, *rows])
+    ingest(good_run.root)
+    ok, findings, _ = validate(good_run.root)
+    assert ok  # 31/110 = 28.18% vs 28.2: within tolerance; 50/200 = 25%: equal
+    rows[0][-1] = "35%"
+    good_run.write_csv(2020, [header, *rows])
+    ingest(good_run.root)
+    ok, findings, _ = validate(good_run.root)
+    assert ok
+    warning = [str(f) for f in findings if f.severity == "warning"]
+    assert len(warning) == 1 and "990101 城关区 2020 年" in warning[0] and "第 3 行 N3「新发生案件占比（%）」" in warning[0]
+    rows[1][-1] = "150%"
+    good_run.write_csv(2020, [header, *rows])
+    ingest(good_run.root)
+    ok, findings, _ = validate(good_run.root)
+    critical = [str(f) for f in findings if f.severity == "critical"]
+    assert not ok and "新发生案件占比应在 0–100% 之间" in critical[0] and "= 150" in critical[0]
+
+
+def test_facts_suite_catches_what_ingest_would_have_refused(project, tmp_path):
+    """Defence in depth: the facts suite fails on keys ingest normally stops first."""
+    import pandas as pd
+
+    from pipeline.catalog import load_catalog
+    from pipeline.config import Paths, load_params
+    from pipeline.validate import describe_failures, load_suites, run_suites, suite_parameters
+
+    paths = Paths(project.root)
+    catalog = load_catalog(paths.catalog)
+    base = dict(region_code="990100", indicator="cases_filed", value=1.0, source_file="data/raw/990100/2019.csv",
+                source_column="立案数", source_cell="D3")
+    facts = pd.DataFrame([
+        base | dict(county_code="990101", year=2019, source_row=3),
+        base | dict(county_code="999999", year=2019, source_row=4),
+        base | dict(county_code="990102", year=2031, source_row=5),
+        base | dict(county_code="990101", year=2019, source_row=6),
+    ])
+    wide = pd.DataFrame({"county_code": ["990101"], "county_name": ["城关区"], "year": [2019]})
+    suites = [s for s in load_suites(paths.expectations) if s["name"] == "facts"]
+    params = suite_parameters(paths, load_params(project.root), catalog)
+    records = run_suites(suites, {"facts": facts, "county_year_wide": wide}, params, tmp_path / "gx", None)
+    failed = {r["rule"]: r["unexpected_index_list"] for r in records if not r["success"]}
+    assert failed == {
+        "区划代码必须在区划表 divisions.csv 中登记": [1],
+        "年度必须在 params.yaml 配置的范围内": [2],
+        "同一县区、同一年度、同一指标只能有一个数值": [0, 3],
+    }
+    text = [str(f) for f in describe_failures(records, {"facts": facts, "county_year_wide": wide}, catalog)]
+    assert any("data/raw/990100/2019.csv 第 6 行 D3" in t and "同一县区" in t for t in text)
