@@ -11,8 +11,8 @@ from pipeline.validate import validate
 def warehouse_value(project, county, year, indicator):
     with duckdb.connect(str(project.root / "data/warehouse.duckdb"), read_only=True) as con:
         row = con.execute("SELECT value FROM facts WHERE county_code = ? AND year = ? AND indicator = ?",
-                          [county, year, indicator]).fetchone()
-    return row[0] if row else None
+                          [county, year, indicator]).fetchall()
+    return row[0][0] if row else None
 
 
 @pytest.fixture

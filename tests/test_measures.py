@@ -1,0 +1,87 @@
+import json
+
+import pandas as pd
+import pytest
+from conftest import HEADER, good_rows
+
+from pipeline.catalog import load_catalog
+from pipeline.config import Paths
+from pipeline.ingest import ingest
+from pipeline.measures import compute_measures, new_onset_metrics, new_onset_plot_rows
+from pipeline.validate import promote
+
+
+@pytest.fixture
+def marts(project):
+    project.write_csv(2019)
+    rows_2020 = good_rows(2020)[:1]  # 990102 did not report in 2020
+    rows_2020[0][6] = 100  # first form below the second: pyramid inverted
+    project.write_csv(2020, [HEADER, *rows_2020])
+    ingest(project.root)
+    paths = Paths(project.root)
+    promote(paths.staging_warehouse, paths.warehouse)
+    county, region = compute_measures(paths.warehouse, load_catalog(paths.catalog), ["990100"], 2019, 2020, 1000)
+    return county.set_index(["county_code", "year", "measure"]), region.set_index(["year", "measure"])
+
+
+def test_new_onset_share_and_year_on_year_in_percentage_points(marts):
+    county, _ = marts
+    assert county.loc[("990101", 2019, "new_onset_share"), "value"] == pytest.approx(30.0)
+    row = county.loc[("990101", 2020, "new_onset_share")]
+    assert row["value"] == pytest.approx(100 * 31 / 110)
+    assert row["yoy_change"] == pytest.approx(100 * 31 / 110 - 30.0)
+    assert (row["yoy_unit"], row["unit"], row["kind"]) == ("pp", "%", "share")
+
+
+def test_counts_change_in_percent_rates_per_thousand_members_and_ranks(marts):
+    county, _ = marts
+    row = county.loc[("990101", 2020, "cases_filed")]
+    assert row["yoy_change"] == pytest.approx(10.0) and row["yoy_unit"] == "%"
+    assert row["rate_per_members"] == pytest.approx(110 / 20000 * 1000)
+    assert (row["source_file"], row["source_cell"]) == ("data/raw/990100/2020.csv", "D3")
+    assert county.loc[("990102", 2019, "cases_filed"), "rank_in_region"] == 1
+    assert county.loc[("990101", 2019, "cases_filed"), "rank_in_region"] == 2
+    assert county.loc[("990101", 2019, "cases_filed"), "counties_ranked"] == 2
+    score = county.loc[("990101", 2019, "integrity_satisfaction")]
+    assert score["yoy_unit"] == "points" and pd.isna(score["rate_per_members"])
+
+
+def test_four_forms_shares_and_pyramid(marts):
+    county, region = marts
+    assert county.loc[("990101", 2019, "four_forms_sum"), "value"] == 582
+    assert county.loc[("990101", 2019, "form1_share"), "value"] == pytest.approx(100 * 400 / 582)
+    assert county.loc[("990101", 2019, "pyramid_holds"), "value"] == 1.0
+    assert county.loc[("990101", 2020, "pyramid_holds"), "value"] == 0.0
+    assert region.loc[(2019, "form1_share"), "value"] == pytest.approx(100 * 1100 / (582 + 1005))
+
+
+def test_missing_county_year_is_a_gap_not_a_zero(marts):
+    county, region = marts
+    gap = county.loc[("990102", 2020, "cases_filed")]
+    assert pd.isna(gap["value"]) and gap["status"] == "not_delivered"
+    assert county.loc[("990102", 2020, "new_onset_share"), "status"] == "not_delivered"
+    assert county.loc[("990101", 2020, "cases_filed"), "counties_ranked"] == 1
+    assert county.loc[("990101", 2019, "funds_recovered"), "status"] == "column_absent"
+    # the region's 2020 figures come from the one county that reported, and say so
+    r = region.loc[(2020, "new_onset_share")]
+    assert r["value"] == pytest.approx(100 * 31 / 110)
+    # every registered county of the region is in scope: 8 of 10 never delivered here
+    assert (r["counties_reporting"], r["counties_in_scope"]) == (1, 10)
+    assert county.loc[("990181", 2019, "cases_filed"), "status"] == "not_delivered"
+
+
+def test_region_share_is_recomputed_from_sums_not_averaged(marts):
+    _, region = marts
+    assert region.loc[(2019, "new_onset_share"), "value"] == pytest.approx(100 * 80 / 300)
+    assert region.loc[(2019, "cases_filed"), "value"] == 300
+    assert region.loc[(2019, "integrity_satisfaction"), "value"] == pytest.approx((85.5 + 90.0) / 2)
+
+
+def test_metrics_and_plot_rows(marts):
+    county, region = marts
+    metrics = new_onset_metrics(region.reset_index())
+    assert metrics == {"990100": {"2019": 26.67, "2020": 28.18}}
+    json.dumps(metrics)
+    plot = new_onset_plot_rows(county.reset_index())
+    assert list(plot["county"].unique()) == ["城关区（990101）", "城西区（990102）"]
+    assert len(plot) == 3  # the missing 2020 row is left out, not drawn as zero

@@ -1,0 +1,106 @@
+"""End to end: the real `dvc repro` on a tmp copy of the repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    env = os.environ | {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "GX_ANALYTICS_ENABLED": "false", "DVC_NO_ANALYTICS": "1",
+    }
+    env.pop("POLIECO_ROOT", None)
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8")
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def repo_copy(tmp_path_factory) -> Path:
+    """The repository's files as a fresh clone would have them, in a new Git repo."""
+    dest = tmp_path_factory.mktemp("e2e") / "repo"
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    for rel in listed:
+        src = REPO / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    run(["git", "init", "-q"], dest)
+    run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", "-A"], dest)
+    run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "copy"], dest)
+    first = run(["dvc", "repro"], dest)
+    assert "Running stage 'ingest'" in first.stdout and "Running stage 'measures'" in first.stdout
+    return dest
+
+
+def test_repro_builds_warehouse_marts_metrics_and_docs(repo_copy):
+    for rel in ["data/warehouse.duckdb", "data/marts/county_year_measures.parquet",
+                "data/marts/region_year_measures.parquet", "metrics/new_onset_share.json",
+                "plots/new_onset_share.csv", "reports/data_docs/index.html", "reports/validation/summary.json"]:
+        assert (repo_copy / rel).is_file(), rel
+    with duckdb.connect(str(repo_copy / "data/warehouse.duckdb"), read_only=True) as con:
+        counties, years = con.execute("SELECT count(DISTINCT county_code), count(DISTINCT year) FROM facts").fetchall()[0]
+        encodings = {r[0] for r in con.sql("SELECT DISTINCT coalesce(encoding, format) FROM deliveries").fetchall()}
+    assert (counties, years) == (18, 10)
+    assert encodings == {"gb18030", "utf-8", "utf-8-sig", "xlsx"}
+
+
+def test_second_repro_does_nothing(repo_copy):
+    again = run(["dvc", "repro"], repo_copy)
+    assert "Running stage" not in again.stdout
+    assert "Data and pipelines are up to date." in again.stdout
+
+
+def test_metrics_and_plots_show(repo_copy, tmp_path):
+    metrics = run(["dvc", "metrics", "show", "--json"], repo_copy).stdout
+    assert '"990100"' in metrics and '"2017"' in metrics
+    run(["dvc", "plots", "show", "-o", str(tmp_path / "plots")], repo_copy)
+    html = (tmp_path / "plots" / "index.html").read_text(encoding="utf-8")
+    # the spec is embedded as JSON with non-ASCII escaped
+    for label in ["新发生案件占比", "城关区（990201）", "城关区（990101）", "县区"]:
+        assert json.dumps(label)[1:-1] in html, label
+
+
+def test_bad_gbk_delivery_stops_at_validation_and_keeps_the_warehouse(repo_copy):
+    path = repo_copy / "data/raw/990100/2016.csv"
+    original = path.read_bytes()
+    lines = original.decode("gbk").split("\r\n")
+    header = lines[1].split(",")
+    filed, onset = header.index("立案数（件）"), header.index("新发生案件数（件）")
+    row_no = next(i for i, line in enumerate(lines) if line.startswith("990103,"))
+    cells = lines[row_no].split(",")
+    old_onset = float(cells[onset])
+    cells[onset] = str(int(cells[filed]) + 7)
+    lines[row_no] = ",".join(cells)
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    marts_before = (repo_copy / "data/marts/county_year_measures.parquet").read_bytes()
+    try:
+        proc = run(["dvc", "repro"], repo_copy, check=False)
+    finally:
+        path.write_bytes(original)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "Running stage 'validate'" in out and "Running stage 'measures'" not in out
+    assert f"data/raw/990100/2016.csv 第 {row_no + 1} 行" in out
+    assert "990103 河口区 2016 年" in out
+    assert "立案数（件）" in out and "新发生案件数（件）" in out
+    assert f"实际：立案数 = {cells[filed]}，新发生案件数 = {cells[onset]}" in out
+    with duckdb.connect(str(repo_copy / "data/warehouse.duckdb"), read_only=True) as con:
+        kept = con.execute("SELECT value FROM facts WHERE county_code = '990103' AND year = 2016 "
+                           "AND indicator = 'new_onset_cases'").fetchall()[0][0]
+    assert kept == old_onset
+    assert (repo_copy / "data/marts/county_year_measures.parquet").read_bytes() == marts_before
