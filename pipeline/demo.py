@@ -18,6 +18,8 @@ import argparse
 import csv
 import datetime as dt
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,7 +104,7 @@ def simulate_county(county: County, rng: np.random.Generator) -> pd.DataFrame:
     share = np.array(_new_onset_path(NEW_ONSET_STORY.get(county.code, "flat"), rng))
     if county.code in NEW_ONSET_JUMP:
         i = NEW_ONSET_JUMP[county.code] - YEARS.start
-        share[i] = min(share[i - 1] + rng.uniform(3, 4), 40)
+        share[i] = min(share[i - 1] + rng.uniform(3, 4), 39)
     forms_total = filed * rng.uniform(3, 5, n)
     mix = np.column_stack([
         rng.uniform(0.62, 0.72, n), rng.uniform(0.20, 0.28, n),
@@ -265,7 +267,23 @@ def write_delivery(path: Path, fmt: str, encoding: str | None, title: str,
     wb.properties.created = fixed
     wb.properties.modified = fixed
     wb.properties.creator = "pipeline.demo (synthetic)"
-    wb.save(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(_fixed_zip_times(buf.getvalue()))
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """Re-pack an XLSX with fixed entry times so the same seed gives the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2025, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-01-01T00:00:00Z", body)
+            dst.writestr(fixed, body)
+    return out.getvalue()
 
 
 def generate(root: Path, seed: int = SEED) -> list[Path]:
