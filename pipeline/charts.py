@@ -1,0 +1,225 @@
+"""Charts for the notebooks: seaborn on matplotlib, one style, Chinese labels.
+
+Figures are built with `matplotlib.figure.Figure` (not pyplot), so a notebook
+cell shows each figure exactly once and nothing leaks between cells. The CJK
+font is Noto Sans CJK SC from the `mplfonts` package, a project dependency,
+so Chinese renders the same on every machine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from pipeline.trends import FORM_LABELS, FORM_SHARES, FORMS
+
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+CJK_FONT_NAME = "Noto Sans CJK SC"
+PALETTE = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6"]
+FORM_COLORS = ["#2e75b6", "#9dc3e6", "#f4b183", "#c00000"]
+NOTE_COLOR = "#555555"
+
+
+def cjk_font_path() -> Path:
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("mplfonts is not installed: run `make setup` (it provides the Chinese font)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / CJK_FONT_FILE
+    if not path.is_file():
+        raise RuntimeError(f"Chinese font missing: {path}")
+    return path
+
+
+def use_report_style() -> str:
+    """Register the CJK font and set the seaborn theme; returns the font family name.
+
+    seaborn.set_theme() resets font.family, so the font list is passed to it.
+    """
+    import seaborn as sns
+
+    font_manager.fontManager.addfont(str(cjk_font_path()))
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE,
+                  font=CJK_FONT_NAME,
+                  rc={"axes.unicode_minus": False, "figure.dpi": 100, "savefig.dpi": 100,
+                      "font.sans-serif": [CJK_FONT_NAME, "DejaVu Sans"],
+                      "svg.hashsalt": "polieco"})
+    return CJK_FONT_NAME
+
+
+def _note(fig: Figure, lines: list[str]) -> None:
+    text = "\n".join(line for line in lines if line)
+    if text:
+        fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=8, color=NOTE_COLOR, wrap=True)
+
+
+def _bottom(fig: Figure, n_lines: int) -> None:
+    fig.subplots_adjust(bottom=0.12 + 0.045 * n_lines)
+
+
+def share_trend_chart(county: pd.DataFrame, region: pd.DataFrame, *, title: str, county_label: str,
+                      region_label: str, y_label: str, x_label: str = "年度",
+                      notes: list[str] | None = None) -> Figure:
+    """A share over the years: the county (solid) against its region (dashed).
+
+    Missing years stay NaN, which matplotlib draws as a break in the line;
+    each gap is marked on the axis so a reader does not take it for a fall.
+    """
+    fig = Figure(figsize=(8, 4.2))
+    ax = fig.add_subplot()
+    ax.plot(county["year"], county["value"], marker="o", lw=2.2, color=PALETTE[0], label=county_label)
+    ax.plot(region["year"], region["value"], ls="--", marker=".", lw=1.5, color=PALETTE[1], label=region_label)
+    for r in county.itertuples():
+        if pd.notna(r.value):
+            ax.annotate(f"{r.value:.1f}", (r.year, r.value), textcoords="offset points", xytext=(0, 6),
+                        ha="center", fontsize=8, color=PALETTE[0])
+        else:
+            ax.axvspan(r.year - 0.4, r.year + 0.4, color="#eeeeee", zorder=0)
+            ax.text(r.year, 0.02, "缺数", transform=ax.get_xaxis_transform(), ha="center", fontsize=8,
+                    color=NOTE_COLOR)
+    ax.set_title(title)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.set_xticks(list(county["year"]))
+    ax.legend(loc="best", frameon=False)
+    notes = [n for n in (notes or []) if n]
+    _bottom(fig, len(notes))
+    _note(fig, notes)
+    return fig
+
+
+def four_forms_chart(ff: pd.DataFrame, *, title: str, lang: str = "zh", notes: list[str] | None = None) -> Figure:
+    """Four forms by year: person-times stacked (left) and 100% shares (right)."""
+    labels = FORM_LABELS[lang]
+    fig = Figure(figsize=(11, 4.4))
+    left, right = fig.subplots(1, 2)
+    years = ff["year"].to_numpy()
+    bottom_counts = np.zeros(len(ff))
+    bottom_shares = np.zeros(len(ff))
+    for form, share, label, color in zip(FORMS, FORM_SHARES, labels, FORM_COLORS, strict=True):
+        counts = ff[form].to_numpy(dtype=float)
+        shares = ff[share].to_numpy(dtype=float)
+        left.bar(years, np.nan_to_num(counts), bottom=bottom_counts, color=color, label=label, width=0.7)
+        right.bar(years, np.nan_to_num(shares), bottom=bottom_shares, color=color, label=label, width=0.7)
+        bottom_counts += np.nan_to_num(counts)
+        bottom_shares += np.nan_to_num(shares)
+    for r in ff.itertuples():
+        if pd.isna(r.four_forms_sum):
+            for ax in (left, right):
+                ax.text(r.year, 0.02, "缺数", transform=ax.get_xaxis_transform(), ha="center", fontsize=8,
+                        color=NOTE_COLOR)
+        elif r.pyramid_holds == 0:
+            right.text(r.year, 101, "倒挂" if lang == "zh" else "inv.", ha="center", fontsize=8, color="#c00000")
+    left.set_title("人次" if lang == "zh" else "Person-times")
+    right.set_title("占比（%）" if lang == "zh" else "Share (%)")
+    right.set_ylim(0, 108)
+    for ax in (left, right):
+        ax.set_xticks(list(years))
+        ax.tick_params(axis="x", labelrotation=45)
+    right.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    fig.suptitle(title)
+    notes = [n for n in (notes or []) if n]
+    _bottom(fig, len(notes) + 1)
+    fig.subplots_adjust(right=0.84, top=0.85)
+    _note(fig, notes)
+    return fig
+
+
+def four_forms_comparison_chart(table: pd.DataFrame, *, title: str, lang: str = "zh",
+                                notes: list[str] | None = None) -> Figure:
+    """Horizontal 100% bars: the county, its region and the nation side by side."""
+    labels = FORM_LABELS[lang]
+    fig = Figure(figsize=(9, 1.2 + 0.7 * len(table)))
+    ax = fig.add_subplot()
+    rows = table.iloc[::-1].reset_index(drop=True)
+    left = np.zeros(len(rows))
+    for share, label, color in zip(FORM_SHARES, labels, FORM_COLORS, strict=True):
+        values = rows[share].astype(float).to_numpy()
+        ax.barh(rows["who"], np.nan_to_num(values), left=left, color=color, label=label, height=0.6)
+        for i, v in enumerate(values):
+            if not np.isnan(v) and v >= 6:
+                ax.text(left[i] + v / 2, i, f"{v:.1f}", ha="center", va="center", fontsize=8,
+                        color="white" if share in ("form1_share", "form4_share") else "black")
+        left += np.nan_to_num(values)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("占比（%）" if lang == "zh" else "Share (%)")
+    ax.set_title(title, pad=28)
+    ax.legend(ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
+    notes = [n for n in (notes or []) if n]
+    fig.subplots_adjust(left=0.22, top=0.72, bottom=0.22 + 0.08 * len(notes))
+    _note(fig, notes)
+    return fig
+
+
+def indicator_panels(table: pd.DataFrame, names: dict[str, str], *, title: str, lang: str = "zh",
+                     notes: list[str] | None = None) -> Figure:
+    """Small multiples: each indicator's count (bars) and rate per 1,000 members (line)."""
+    measures = list(dict.fromkeys(table["measure"]))
+    fig = Figure(figsize=(12, 2.6 * ((len(measures) + 2) // 3)))
+    axes = fig.subplots((len(measures) + 2) // 3, 3, squeeze=False).ravel()
+    for ax, m in zip(axes, measures, strict=False):
+        s = table[table["measure"] == m]
+        ax.bar(s["year"], s["value"].astype(float), color=PALETTE[0], alpha=0.8, width=0.7)
+        ax.set_title(names[m], fontsize=10)
+        ax.set_xticks(list(s["year"]))
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+        twin = ax.twinx()
+        twin.plot(s["year"], s["rate_per_members"].astype(float), color=PALETTE[1], marker=".", lw=1.2)
+        twin.grid(False)
+        twin.tick_params(axis="y", labelsize=8, colors=PALETTE[1])
+        for r in s.itertuples():
+            if pd.isna(r.value):
+                ax.text(r.year, 0.02, "缺", transform=ax.get_xaxis_transform(), ha="center", fontsize=7,
+                        color=NOTE_COLOR)
+    for ax in axes[len(measures):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    legend = "柱：数量（左轴）；线：每千名党员（右轴）" if lang == "zh" else "Bars: count (left); line: per 1,000 members (right)"
+    notes = [legend, *[n for n in (notes or []) if n]]
+    fig.subplots_adjust(hspace=0.6, wspace=0.35, top=0.9, bottom=0.1 + 0.03 * len(notes))
+    _note(fig, notes)
+    return fig
+
+
+def small_multiples_chart(matrix: pd.DataFrame, region_series: pd.DataFrame, *, title: str,
+                          region_label: str, notes: list[str] | None = None) -> Figure:
+    """One small panel per county: its share over the years against the region (grey)."""
+    n = len(matrix)
+    cols = 4
+    rows = (n + cols - 1) // cols
+    fig = Figure(figsize=(12, 2.4 * rows + 0.8))
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    years = list(matrix.columns)
+    for ax, (county, values) in zip(axes, matrix.iterrows(), strict=False):
+        ax.plot(region_series["year"], region_series["value"], color="#999999", ls="--", lw=1)
+        ax.plot(years, values.astype(float).to_numpy(), color=PALETTE[0], marker="o", ms=3, lw=1.6)
+        ax.set_title(county, fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    notes = [f"虚线：{region_label}", *[x for x in (notes or []) if x]]
+    fig.subplots_adjust(hspace=0.45, top=0.9, bottom=0.08 + 0.03 * len(notes))
+    _note(fig, notes)
+    return fig
+
+
+def heatmap_chart(matrix: pd.DataFrame, *, title: str, value_label: str, notes: list[str] | None = None) -> Figure:
+    """County x year heatmap with values written in; missing cells stay blank."""
+    import seaborn as sns
+
+    fig = Figure(figsize=(11, 0.45 * len(matrix) + 2.2))
+    ax = fig.add_subplot()
+    sns.heatmap(matrix.astype(float), ax=ax, annot=True, fmt=".1f", cmap="OrRd", linewidths=0.5,
+                cbar_kws={"label": value_label}, annot_kws={"fontsize": 8})
+    ax.set_title(title)
+    ax.set_xlabel("年度")
+    ax.set_ylabel("")
+    notes = [n for n in (notes or []) if n]
+    fig.subplots_adjust(left=0.18, bottom=0.12 + 0.04 * len(notes))
+    _note(fig, notes)
+    return fig
