@@ -35,12 +35,15 @@ report: setup
 	@echo "  marts            data/marts/*.parquet"
 	@echo "  validation       reports/validation/summary.json, reports/data_docs/index.html"
 	@echo "  metrics / plots  dvc metrics show ; dvc plots show"
+	@echo "  notebooks        reports/notebooks/<region>/<year>/<county>/county.{ipynb,html}"
+	@echo "  reviewer index   reports/index.html"
 
 test: setup
 	pytest
 
+# localhost only; Jupyter's token stays on (printed in the URL it shows)
 lab: setup
-	jupyter lab --ServerApp.ip=127.0.0.1 --no-browser notebooks/
+	PYTHONPATH=$(CURDIR) jupyter lab --ServerApp.ip=127.0.0.1 --no-browser --notebook-dir=notebooks
 
 lint: setup
 	ruff check pipeline tests

@@ -149,8 +149,9 @@ def run_all(root: Path, jobs: list[Job], workers: int, scratch: Path) -> list[Ou
     scratch.mkdir(parents=True)
     outcomes: list[Outcome] = []
     env_root = str(root)
-    # kernels inherit the environment: make `import pipeline` find this project
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (env_root, os.environ.get("PYTHONPATH")) if p)
+    # kernels inherit the environment: they import the same `pipeline` as this process
+    code_root = str(Path(__file__).resolve().parents[1])
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (code_root, os.environ.get("PYTHONPATH")) if p)
     log = root / "build" / "notebook_kernels.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_kernels, initargs=(str(log),)) as pool:

@@ -6,10 +6,12 @@ so a notebook cell holds no logic and every section can be tested here.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from pipeline import charts
 from pipeline.trends import (
@@ -58,16 +60,30 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def open_report(root: Path | None = None) -> ReportData:
-    """Load the marts and set the chart style: the first call of every notebook."""
+    """Load the marts and set the chart and table style: the first call of every notebook."""
     charts.use_report_style()
+    pd.set_option("display.max_colwidth", None)  # source cells must be read in full
     return load_report_data(root or find_root())
 
 
+def figure_png(fig: Figure) -> bytes:
+    """PNG bytes of a figure; same figure, same bytes (no timestamp in the metadata)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
 def show(section: Section) -> None:
-    from IPython.display import Markdown, display
+    """Display a section: Markdown for text, PNG for figures, HTML tables for frames."""
+    from IPython.display import Image, Markdown, display
 
     for part in section.parts:
-        display(Markdown(part) if isinstance(part, str) else part)
+        if isinstance(part, str):
+            display(Markdown(part))
+        elif isinstance(part, Figure):
+            display(Image(data=figure_png(part), format="png"))
+        else:
+            display(part)
 
 
 def _synthetic(region: str, lang: str) -> str | None:
@@ -133,9 +149,8 @@ def four_forms_section(data: ReportData, region: str, county: str, year: int, fi
                        lang: str = "zh") -> Section:
     ff = four_forms_by_year(data, county, first, year)
     name = data.name(county)
-    gaps = missing_years_text(ff.rename(columns={"four_forms_sum": "value"}).assign(
-        status=measure_series(data, county, "four_forms_sum", first, year)["status"]),
-        "四种形态" if lang == "zh" else "Four forms", lang)
+    gaps = missing_years_text(measure_series(data, county, "four_forms_sum", first, year),
+                              "四种形态" if lang == "zh" else "Four forms", lang)
     by_year = charts.four_forms_chart(ff, title=f"运用“四种形态”分布：{name}" if lang == "zh" else f"Four forms: {name}",
                                       lang=lang, notes=[gaps, _synthetic(region, lang)])
     comparison, source = four_forms_comparison(data, county, region, year, lang)
@@ -183,8 +198,8 @@ def figures_section(data: ReportData, region: str, county: str, year: int, lang:
     heading = "## 四、本报告数据一览" if lang == "zh" else "## 4. Figures in this report"
     note = ("每个数值都注明来源文件和单元格；派生指标注明计算公式及所用单元格。" if lang == "zh"
             else "Every figure names its source file and cell; derived figures name their formula and inputs.")
-    return Section().add(heading, note, figures_table(data, county, year, COMPACT_MEASURES, lang),
-                         _synthetic(region, lang))
+    table = figures_table(data, county, year, COMPACT_MEASURES, lang)
+    return Section().add(heading, note, table.set_index(table.columns[0]), _synthetic(region, lang))
 
 
 # ---------------------------------------------------------------- region
@@ -209,11 +224,11 @@ def region_new_onset_section(data: ReportData, region: str, year: int, first: in
                                              region_label=f"{data.name(region)}全市", notes=[gap_text, _synthetic(region, lang)])
     heat = charts.heatmap_chart(matrix, title="新发生案件占比（%）：县区 × 年度", value_label="%",
                                 notes=[gap_text, _synthetic(region, lang)])
+    counties = data.divisions[(data.divisions["parent_code"] == region) & (data.divisions["level"] == "county")]
     trends = []
-    for county_label in matrix.index:
-        code = county_label[-7:-1]
+    for code, name in counties["name"].sort_index().items():
         s = measure_series(data, code, "new_onset_share", first, year)
-        trends.append(describe_share_trend(s, r, county_label, lang=lang).text)
+        trends.append(describe_share_trend(s, r, f"{name}（{code}）", lang=lang).text)
     return Section().add("## 一、新发生案件占比", multiples, heat, "\n".join(f"- {t}" for t in trends))
 
 

@@ -1,0 +1,44 @@
+"""The reviewer index opened in headless Chromium (Debian's `chromium`; CI installs it)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from test_notebooks import two_counties  # noqa: F401  (module fixture reused)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine: install Debian's "
+                                 "`chromium` (CI does) to run the browser test")]
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess:
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+                              capture_output=True, text=True, timeout=120)
+
+
+def test_index_in_chromium_has_chinese_text_and_links(two_counties):  # noqa: F811
+    page = (two_counties / "reports/index.html").as_uri()
+    dom = _chromium("--dump-dom", page).stdout
+    assert "政治生态监测分析 · 2020 年度 · 报告索引" in dom
+    assert "城关区" in dom and "新发生案件占比（2020）" in dom
+    assert 'href="notebooks/990100/2020/990101/county.html"' in dom
+    shots = REPO / "build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / "index.png"
+    shot.unlink(missing_ok=True)
+    _chromium("--window-size=1200,900", f"--screenshot={shot}", page)
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    target = Path(two_counties / "reports/notebooks/990100/2020/990101/county.html")
+    county_shot = shots / "county_990101.png"
+    _chromium("--window-size=1200,2400", f"--screenshot={county_shot}", target.as_uri())
+    assert county_shot.is_file()
