@@ -223,3 +223,49 @@ def heatmap_chart(matrix: pd.DataFrame, *, title: str, value_label: str, notes: 
     fig.subplots_adjust(left=0.18, bottom=0.12 + 0.04 * len(notes))
     _note(fig, notes)
     return fig
+
+
+def scores_chart(table: pd.DataFrame, *, title: str, county_label: str, region_label: str,
+                 notes: list[str] | None = None) -> Figure:
+    """The county's evaluation scores against the region mean, one pair of bars per indicator."""
+    fig = Figure(figsize=(9, 0.55 * len(table) + 1.8))
+    ax = fig.add_subplot()
+    y = np.arange(len(table))[::-1]
+    ax.barh(y + 0.2, table["county"].astype(float), height=0.38, color=PALETTE[0], label=county_label)
+    ax.barh(y - 0.2, table["region_mean"].astype(float), height=0.38, color="#bbbbbb", label=region_label)
+    for yi, v, imputed in zip(y, table["county"].astype(float), table["imputed"], strict=True):
+        ax.text(v + 0.3, yi + 0.2, f"{v:.1f}" + ("（插补）" if imputed else ""), va="center", fontsize=8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(table["name_zh"])
+    low = float(np.nanmin(table[["county", "region_mean"]].to_numpy(dtype=float)))
+    ax.set_xlim(max(0.0, low - 10), 100)
+    ax.set_xlabel("得分")
+    ax.set_title(title)
+    ax.legend(loc="lower right", frameon=False)
+    notes = [n for n in (notes or []) if n]
+    fig.subplots_adjust(left=0.3, bottom=0.15 + 0.05 * len(notes))
+    _note(fig, notes)
+    return fig
+
+
+def rank_interval_chart(ev: pd.DataFrame, *, title: str, grade_colors: dict[str, str],
+                        notes: list[str] | None = None) -> Figure:
+    """Each county's nominal rank (dot, coloured by grade) and its 5-95% rank interval."""
+    rows = ev.sort_values("rank").reset_index(drop=True)
+    fig = Figure(figsize=(9, 0.45 * len(rows) + 1.8))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))[::-1]
+    ax.hlines(y, rows["rank_p05"], rows["rank_p95"], color="#999999", lw=3)
+    for yi, r in zip(y, rows.itertuples(), strict=True):
+        ax.plot(r.rank, yi, "o", ms=9, color=grade_colors.get(r.grade, "#666666"))
+        ax.text(len(rows) + 0.6, yi, f"{r.grade}" + ("" if r.stable else "（不稳定）"), va="center", fontsize=9)
+    ax.set_yticks(y)
+    ax.set_yticklabels(rows["county_name"] + "（" + rows["county_code"] + "）")
+    ax.set_xlim(0.5, len(rows) + 2.5)
+    ax.set_xticks(range(1, len(rows) + 1))
+    ax.set_xlabel("全市排名（1 = 最好）；横线：模拟排名 5%–95% 区间")
+    ax.set_title(title)
+    notes = [n for n in (notes or []) if n]
+    fig.subplots_adjust(left=0.22, bottom=0.15 + 0.05 * len(notes))
+    _note(fig, notes)
+    return fig

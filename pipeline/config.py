@@ -88,3 +88,14 @@ def load_params(root: Path | None = None) -> dict[str, Any]:
     root = root or project_root()
     with open(root / "params.yaml", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def write_atomic(path: Path, write) -> None:
+    """Call `write(tmp)` on a temporary file beside `path`, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -58,7 +58,7 @@ INVERTED_PYRAMID = {"990124": range(2021, 2025), "990223": range(2023, 2025)}
 PETITION_JUMP = {"990103": 2024, "990224": 2023}  # petitions up ~35% that year
 SATISFACTION_DROP = {"990202": 2024}  # integrity satisfaction down ~5 points
 ACCOUNTABILITY_RUN = {"990222": (2022, 2023, 2024)}  # up three years running
-NEW_ONSET_JUMP = {"990121": 2024, "990225": 2024}  # share up >= 3 pp that year
+NEW_ONSET_JUMP = {"990121": 2024, "990201": 2023}  # share up >= 3 pp that year
 MISSING_COUNTY_YEAR = {("990225", 2019)}  # county absent from that year's file
 
 SCORE_CODES = [
@@ -115,7 +115,8 @@ def simulate_county(county: County, rng: np.random.Generator) -> pd.DataFrame:
             mix[i] = [rng.uniform(0.28, 0.33), rng.uniform(0.45, 0.5), 0.12, 0.1]
     mix = mix / mix.sum(axis=1, keepdims=True)
     forms = np.round(forms_total[:, None] * mix).astype(int)
-    petitions = filed * rng.uniform(3, 6) * rng.normal(1, 0.05, n)
+    # petitions follow the population of members, not enforcement intensity
+    petitions = members / 1000 * rng.uniform(25, 45) * rng.normal(1, 0.04, n)
     if county.code in PETITION_JUMP:
         i = PETITION_JUMP[county.code] - YEARS.start
         petitions[i] = petitions[i - 1] * rng.uniform(1.32, 1.4)

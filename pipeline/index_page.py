@@ -7,11 +7,11 @@ links to its HTML notebook and to the validation Data Docs.
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.config import write_atomic
 from pipeline.trends import SYNTHETIC_NOTE_ZH, fmt_pct, is_synthetic, load_report_data
 
 STYLE = """
@@ -79,7 +79,6 @@ def render_index(root: Path, params: dict, jobs) -> str:
 
 def write_index(root: Path, params: dict, jobs) -> Path:
     target = root / "reports" / "index.html"
-    tmp = target.with_name(f".index.{os.getpid()}.tmp")
-    tmp.write_text(render_index(root, params, jobs), encoding="utf-8")
-    os.replace(tmp, target)
+    text = render_index(root, params, jobs)
+    write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"))
     return target

@@ -15,14 +15,13 @@ Run: python -m pipeline.measures
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import Paths, load_params, project_root, safe_code
+from pipeline.config import Paths, load_params, project_root, safe_code, write_atomic
 
 SQL_FILE = Path(__file__).with_name("sql") / "measures.sql"
 
@@ -67,16 +66,6 @@ def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], firs
     return county, region
 
 
-def _write_atomic(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def new_onset_metrics(region: pd.DataFrame) -> dict[str, dict[str, float | None]]:
     rows = region[region["measure"] == "new_onset_share"]
     out: dict[str, dict[str, float | None]] = {}
@@ -105,12 +94,12 @@ def main() -> None:
         paths.warehouse, load_catalog(paths.catalog), [safe_code(r) for r in ingest["regions"]],
         int(ingest["first_year"]), int(ingest["last_year"]), int(measures["rate_per"]),
     )
-    _write_atomic(paths.marts / "county_year_measures.parquet", lambda p: county.to_parquet(p, index=False))
-    _write_atomic(paths.marts / "region_year_measures.parquet", lambda p: region.to_parquet(p, index=False))
+    write_atomic(paths.marts / "county_year_measures.parquet", lambda p: county.to_parquet(p, index=False))
+    write_atomic(paths.marts / "region_year_measures.parquet", lambda p: region.to_parquet(p, index=False))
     metrics = json.dumps({"new_onset_share": new_onset_metrics(region)}, ensure_ascii=False, indent=2) + "\n"
-    _write_atomic(paths.metrics / "new_onset_share.json", lambda p: p.write_text(metrics, encoding="utf-8"))
+    write_atomic(paths.metrics / "new_onset_share.json", lambda p: p.write_text(metrics, encoding="utf-8"))
     plot = new_onset_plot_rows(county)
-    _write_atomic(paths.plots / "new_onset_share.csv", lambda p: plot.to_csv(p, index=False, encoding="utf-8"))
+    write_atomic(paths.plots / "new_onset_share.csv", lambda p: plot.to_csv(p, index=False, encoding="utf-8"))
     missing = county[(county["status"] == "not_delivered")][["county_code", "year"]].drop_duplicates()
     print(f"指标计算完成：{county['county_code'].nunique()} 个县区，{len(county)} 行 -> data/marts/")
     for r in missing.itertuples():

@@ -8,7 +8,7 @@ tables and is said in words, never filled with zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +37,12 @@ class ReportData:
     national: pd.DataFrame
     divisions: pd.DataFrame
     catalog: Catalog
+    # evaluation and warning marts; empty frames when those stages have not run
+    evaluation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evaluation_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evaluation_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evaluation_coherence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def name(self, code: str) -> str:
         return str(self.divisions.loc[code, "name"])
@@ -48,7 +54,11 @@ def load_report_data(root: Path) -> ReportData:
     region = pd.read_parquet(paths.marts / "region_year_measures.parquet")
     national = pd.read_csv(paths.reference / "ccdi_national.csv")
     divisions = pd.read_csv(paths.divisions, dtype=str, keep_default_na=False).set_index("code")
-    return ReportData(county, region, national, divisions, load_catalog(paths.catalog))
+    optional = {name: pd.read_parquet(paths.marts / f"{name}.parquet")
+                for name in ("evaluation", "evaluation_indicators", "evaluation_weights", "evaluation_coherence",
+                             "warnings")
+                if (paths.marts / f"{name}.parquet").is_file()}
+    return ReportData(county, region, national, divisions, load_catalog(paths.catalog), **optional)
 
 
 def is_synthetic(region_code: str) -> bool:
@@ -351,3 +361,56 @@ def ranking_table(data: ReportData, region_code: str, year: int, measures: list[
     names = rows.drop_duplicates("measure").set_index("measure")["name_zh"]
     table = table[measures].sort_values(measures[0])
     return table.rename(columns=names).astype("Int64")
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def county_evaluation(data: ReportData, county_code: str, year: int) -> pd.Series | None:
+    rows = data.evaluation[(data.evaluation["county_code"] == county_code) & (data.evaluation["year"] == year)] \
+        if not data.evaluation.empty else pd.DataFrame()
+    return None if rows.empty else rows.iloc[0]
+
+
+def scores_against_region(data: ReportData, county_code: str, region_code: str, year: int) -> pd.DataFrame:
+    """The county's evaluation scores, the region's mean, the gap and whether the cell was imputed."""
+    ind = data.evaluation_indicators
+    rows = ind[(ind["region_code"] == region_code) & (ind["year"] == year)]
+    mine = rows[rows["county_code"] == county_code].set_index("indicator")
+    mean = rows.groupby("indicator")["raw"].mean()
+    order = list(dict.fromkeys(rows["indicator"]))
+    return pd.DataFrame({
+        "indicator": order,
+        "name_zh": [data.catalog.measure(c).name_zh for c in order],
+        "county": [mine.loc[c, "raw"] for c in order],
+        "region_mean": [mean[c] for c in order],
+        "gap": [mine.loc[c, "raw"] - mean[c] for c in order],
+        "normalised": [mine.loc[c, "normalised"] for c in order],
+        "imputed": [bool(mine.loc[c, "imputed"]) for c in order],
+    })
+
+
+def grade_sentence(ev: pd.Series | None, labels: list[str], names: dict[str, str] | None = None) -> str:
+    """One sentence: index, rank, grade, rank interval and grade probability."""
+    if ev is None or pd.isna(ev["index"]):
+        return "本年度评价指标不足，未评定等次。"
+    probs = "，".join(f"{g} {ev[f'p_{g}']:.0%}" for g in labels if f"p_{g}" in ev and ev[f"p_{g}"] > 0)
+    text = (f"综合评价指数 {ev['index']:.1f}，全市第 {int(ev['rank'])} 名（共 {int(ev['counties_graded'])} 个），"
+            f"等次为“{ev['grade']}”。")
+    if "median_rank" in ev and pd.notna(ev.get("median_rank")):
+        text += (f"在改变权重、标准化和汇总方法的模拟中，排名中位数 {ev['median_rank']:.0f}，"
+                 f"90% 区间为第 {ev['rank_p05']:.0f}–{ev['rank_p95']:.0f} 名；各等次概率：{probs}。")
+        if not ev["stable"]:
+            text += f"**等次不稳定**（最可能等次“{ev['modal_grade']}”的概率仅 {ev['modal_probability']:.0%}），据此问责前应复核。"
+    if isinstance(ev.get("imputed"), str) and ev["imputed"]:
+        filled = "、".join((names or {}).get(c, c) for c in ev["imputed"].split("、"))
+        text += f"（缺项已按全市均值插补：{filled}）"
+    return text
+
+
+def county_warnings(data: ReportData, county_code: str, years: list[int]) -> pd.DataFrame:
+    if data.warnings.empty:
+        return pd.DataFrame(columns=["年度", "预警规则", "级别", "依据", "来源"])
+    w = data.warnings[(data.warnings["county_code"] == county_code) & data.warnings["year"].isin(years)]
+    return pd.DataFrame({"年度": w["year"], "预警规则": w["rule"], "级别": w["severity"], "依据": w["evidence"],
+                         "来源": w["source"]}).sort_values(["年度", "预警规则"], ascending=[False, True]).reset_index(drop=True)

@@ -22,6 +22,8 @@ from pipeline.trends import (
     SYNTHETIC_NOTE_EN,
     SYNTHETIC_NOTE_ZH,
     ReportData,
+    county_evaluation,
+    county_warnings,
     describe_share_trend,
     enforcement_table,
     figures_table,
@@ -29,6 +31,7 @@ from pipeline.trends import (
     fmt_pct,
     four_forms_by_year,
     four_forms_comparison,
+    grade_sentence,
     is_synthetic,
     load_report_data,
     measure_series,
@@ -38,6 +41,7 @@ from pipeline.trends import (
     ranking_table,
     region_matrix,
     region_series,
+    scores_against_region,
 )
 
 
@@ -261,3 +265,102 @@ def region_ranking_section(data: ReportData, region: str, year: int, lang: str =
     note = "排名按数值由高到低（1 = 最高）；新发生案件占比越高越需关注。"
     return Section().add(f"## 三、{year} 年各县区排名", note, ranking_table(data, region, year, measures),
                          _synthetic(region, lang))
+
+
+# ---------------------------------------------------------------- evaluation and warnings
+
+GRADE_COLORS = {"好": "#2e7d32", "较好": "#1f4e79", "一般": "#f79646", "差": "#c00000"}
+
+
+def _grade_labels(data: ReportData) -> list[str]:
+    return [c[2:] for c in data.evaluation.columns if c.startswith("p_")] or list(GRADE_COLORS)
+
+
+def _score_names(data: ReportData) -> dict[str, str]:
+    return {i.code: i.name_zh for i in data.catalog.indicators}
+
+
+def county_evaluation_section(data: ReportData, region: str, county: str, year: int, lang: str = "zh") -> Section:
+    heading = "## 五、综合评价与预警"
+    if data.evaluation.empty:
+        return Section().add(heading, "综合评价尚未计算（evaluate 阶段未运行）。")
+    ev = county_evaluation(data, county, year)
+    sentence = grade_sentence(ev, _grade_labels(data), _score_names(data))
+    section = Section().add(heading, f"**{sentence}**")
+    table = scores_against_region(data, county, region, year)
+    if not table.empty and table["county"].notna().any():
+        section.add(charts.scores_chart(table, title=f"{year} 年评价得分：{data.name(county)}与全市平均",
+                                        county_label=data.name(county), region_label=f"{data.name(region)}平均",
+                                        notes=[_synthetic(region, lang)]))
+        shown = pd.DataFrame({"评价指标": table["name_zh"], "本县": [f"{v:.1f}" for v in table["county"]],
+                              "全市平均": [f"{v:.1f}" for v in table["region_mean"]],
+                              "差距": [f"{v:+.1f}" for v in table["gap"]],
+                              "标准化值": [f"{v:.1f}" for v in table["normalised"]],
+                              "插补": ["是" if v else "" for v in table["imputed"]]})
+        section.add(shown.set_index("评价指标"))
+    warned = county_warnings(data, county, [year, year - 1])
+    if warned.empty:
+        section.add(f"{year - 1}–{year} 年未触发预警规则。")
+    else:
+        section.add(f"**预警：{year - 1}–{year} 年触发 {len(warned)} 条**", warned.set_index("年度"))
+    return section
+
+
+def region_evaluation_section(data: ReportData, region: str, year: int, lang: str = "zh") -> Section:
+    heading = "## 四、综合评价等次及其稳健性"
+    if data.evaluation.empty:
+        return Section().add(heading, "综合评价尚未计算（evaluate 阶段未运行）。")
+    labels = _grade_labels(data)
+    ev = data.evaluation[(data.evaluation["region_code"] == region) & (data.evaluation["year"] == year)]
+    graded = ev[ev["index"].notna()]
+    chart = charts.rank_interval_chart(graded, title=f"{year} 年综合评价排名及其不确定性", grade_colors=GRADE_COLORS,
+                                       notes=["圆点：名义排名（颜色为等次）；横线：模拟中 90% 的排名落在此区间",
+                                              _synthetic(region, lang)])
+    table = pd.DataFrame({
+        "县区": ev["county_name"] + "（" + ev["county_code"] + "）",
+        "指数": [("—" if pd.isna(v) else f"{v:.1f}") for v in ev["index"]],
+        "排名": [("—" if pd.isna(v) else f"{int(v)}") for v in ev["rank"]],
+        "等次": ev["grade"],
+        "排名区间（5%–95%）": [("—" if pd.isna(a) else f"{a:.0f}–{b:.0f}") for a, b in zip(ev["rank_p05"], ev["rank_p95"], strict=True)],
+        **{f"P({g})": [("—" if pd.isna(v) else f"{v:.0%}") for v in ev[f"p_{g}"]] for g in labels},
+        "等次稳定": [("—" if pd.isna(v) else ("是" if v else "否")) for v in ev["stable"]],
+    })
+    unstable = ev[ev["stable"] == False]  # noqa: E712
+    verdict = ("等次不稳定的县区：" + "、".join(f"{r.county_name}（{r.county_code}，{r.grade}，最可能等次“{r.modal_grade}”"
+                                                 f"概率 {r.modal_probability:.0%}）" for r in unstable.itertuples()) + "。"
+               if len(unstable) else "各县区等次在方法和权重变化下均稳定。")
+    w = data.evaluation_weights
+    w = w[(w["region_code"] == region) & (w["year"] == year)]
+    names = _score_names(data)
+    weights = pd.DataFrame({"评价指标": [names.get(c, c) for c in w["indicator"]],
+                            "名义权重": [f"{v:.3f}" for v in w["nominal_weight"]],
+                            "有效权重（对指数方差的贡献）": [f"{v:.3f}" for v in w["effective_weight"]]})
+    coh = data.evaluation_coherence
+    coh = coh[(coh["region_code"] == region) & (coh["year"] == year)] if not coh.empty else coh
+    flags = []
+    if not coh.empty:
+        for r in coh[coh.get("collinear", False) == True].itertuples():  # noqa: E712
+            flags.append(f"{names.get(r.indicator)} 与 {names.get(r.other)} 高度相关（r = {r.r:.2f}），信息重复。")
+        for r in coh[coh.get("negative_with_index", False) == True].itertuples():  # noqa: E712
+            flags.append(f"{names.get(r.indicator)} 与综合指数负相关（r = {r.r:.2f}），与其他指标方向不一致。")
+        shifts = coh[coh["other"] == "index"]
+        worst = shifts.sort_values("rank_shift_if_dropped", ascending=False).head(1)
+        for r in worst.itertuples():
+            flags.append(f"去掉 {names.get(r.indicator)} 时排名变化最大（平均 {r.rank_shift_if_dropped:.1f} 位）。")
+    section = Section().add(heading, f"**{verdict}**", chart, table.set_index("县区"),
+                            "名义权重与有效权重：", weights.set_index("评价指标"))
+    if flags:
+        section.add("指标一致性检查：\n\n" + "\n".join(f"- {f}" for f in flags))
+    return section
+
+
+def region_warnings_section(data: ReportData, region: str, year: int, lang: str = "zh") -> Section:
+    heading = f"## 五、{year} 年预警"
+    w = data.warnings[(data.warnings["region_code"] == region) & (data.warnings["year"] == year)] \
+        if not data.warnings.empty else data.warnings
+    if w.empty:
+        return Section().add(heading, f"{year} 年各县区均未触发预警规则。")
+    table = pd.DataFrame({"县区": w["county_name"] + "（" + w["county_code"] + "）", "预警规则": w["rule"],
+                          "级别": w["severity"], "依据": w["evidence"], "来源": w["source"]})
+    return Section().add(heading, f"共 {len(w)} 条预警，涉及 {w['county_code'].nunique()} 个县区。",
+                         table.set_index("县区"), _synthetic(region, lang))

@@ -43,7 +43,8 @@ def repo_copy(tmp_path_factory) -> Path:
     run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", "-A"], dest)
     run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "copy"], dest)
     first = run(["dvc", "repro"], dest)
-    assert "Running stage 'ingest'" in first.stdout and "Running stage 'measures'" in first.stdout
+    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "notebooks"):
+        assert f"Running stage '{stage}'" in first.stdout, stage
     return dest
 
 
@@ -104,3 +105,47 @@ def test_bad_gbk_delivery_stops_at_validation_and_keeps_the_warehouse(repo_copy)
                            "AND indicator = 'new_onset_cases'").fetchall()[0][0]
     assert kept == old_onset
     assert (repo_copy / "data/marts/county_year_measures.parquet").read_bytes() == marts_before
+
+
+def test_demo_counties_built_to_trip_warnings_do(repo_copy):
+    import pandas as pd
+
+    w = pd.read_parquet(repo_copy / "data/marts/warnings.parquet")
+    got = set(zip(w["county_code"], w["year"], w["rule"], strict=True))
+    expected = {
+        ("990121", 2024, "新发生案件占比上升"), ("990201", 2023, "新发生案件占比上升"),
+        ("990103", 2024, "信访举报激增"), ("990224", 2023, "信访举报激增"),
+        ("990202", 2024, "党风廉政建设社会评价满意度下降"),
+        ("990222", 2023, "问责人数连续上升"), ("990222", 2024, "问责人数连续上升"),
+        ("990223", 2023, "四种形态未呈金字塔"), ("990223", 2024, "四种形态未呈金字塔"),
+        *{("990124", y, "四种形态未呈金字塔") for y in range(2021, 2025)},
+    }
+    assert expected <= got
+    inverted = {c for c, _, r in got if r == "四种形态未呈金字塔"}
+    assert inverted == {"990124", "990223"}
+    assert {c for c, y, r in got if r == "信访举报激增"} == {"990103", "990224"}
+
+
+def test_demo_evaluation_grades_metrics_and_unstable_counties(repo_copy):
+    import pandas as pd
+
+    ev = pd.read_parquet(repo_copy / "data/marts/evaluation.parquet")
+    latest = ev[ev["year"] == 2024]
+    counts = latest.groupby("region_code")["grade"].value_counts().unstack(fill_value=0)
+    assert counts.loc["990100", ["好", "较好", "一般", "差"]].tolist() == [2, 4, 3, 1]
+    assert counts.loc["990200", ["好", "较好", "一般"]].tolist() == [2, 3, 3]
+    probs = latest[["p_好", "p_较好", "p_一般", "p_差"]].sum(axis=1)
+    assert probs.round(9).eq(1).all()
+    assert (latest["stable"] == (latest["modal_probability"] >= 0.7)).all()
+    assert (~latest["stable"]).sum() >= 1  # some grades are not robust on the demo data
+    metrics = json.loads(run(["dvc", "metrics", "show", "--json"], repo_copy).stdout)
+    flat = json.dumps(metrics, ensure_ascii=False)
+    assert '"grade_counts"' in flat and '"好": 2' in flat  # dvc decodes the escapes
+
+
+def test_region_notebook_shows_grades_and_warnings(repo_copy):
+    html = (repo_copy / "reports/notebooks/990100/2024/region.html").read_text(encoding="utf-8")
+    assert "综合评价等次及其稳健性" in html and "排名区间（5%–95%）" in html
+    assert "2024 年预警" in html and "信访举报激增" in html
+    county = (repo_copy / "reports/notebooks/990100/2024/990121/county.html").read_text(encoding="utf-8")
+    assert "综合评价指数" in county and "新发生案件占比上升" in county

@@ -1,0 +1,365 @@
+"""Evaluate stage: composite index, grades (好/较好/一般/差), their uncertainty, coherence.
+
+Method, following the JRC/OECD composite-indicator handbook:
+  1. indicators and nominal weights from params.yaml (`evaluation.weights`), renormalised;
+  2. missing data: a county-year is graded only with at least `min_indicators`
+     indicators; each missing one is imputed with the region-year mean and flagged;
+  3. normalisation within region and year: min-max (0-100), z-score (as a
+     T-score, 50 + 10z) or goalposts (fixed bounds, so years stay comparable);
+  4. aggregation: weighted arithmetic mean, or weighted geometric mean on values
+     moved into [1, 100] (a geometric mean needs strictly positive values);
+  5. ranks within the region, grades by quantile of the ranking or by cut-offs;
+  6. uncertainty: a seeded Monte Carlo over weights, normalisation and
+     aggregation gives each county its median rank, 5-95% rank interval and the
+     probability of each grade; a modal grade below `stable_probability` is flagged;
+  7. coherence: correlations between indicators, collinear pairs, indicators
+     that correlate negatively with the index, rank shift when one is dropped.
+
+Writes data/marts/evaluation*.parquet, metrics/evaluation.json, plots/evaluation_index.csv.
+Run: python -m pipeline.evaluate
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Paths, load_params, project_root, safe_code, write_atomic
+
+NORMALISATIONS = ("minmax", "zscore", "goalposts")
+AGGREGATIONS = ("arithmetic", "geometric")
+NOT_GRADED = "未评定"
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    weights: dict[str, float]
+    normalisation: str = "goalposts"
+    goalposts: tuple[float, float] = (50.0, 100.0)
+    aggregation: str = "arithmetic"
+    min_indicators: int = 5
+    labels: tuple[str, ...] = ("好", "较好", "一般", "差")
+    grade_method: str = "quantile"
+    quantile: tuple[float, ...] = (0.2, 0.6, 0.9)
+    absolute: tuple[float, ...] = (85.0, 75.0, 65.0)
+
+    @property
+    def indicators(self) -> list[str]:
+        return list(self.weights)
+
+    @property
+    def nominal_weights(self) -> np.ndarray:
+        w = np.array([float(v) for v in self.weights.values()])
+        if (w < 0).any() or w.sum() <= 0:
+            raise ValueError("evaluation.weights must be non-negative and not all zero")
+        return w / w.sum()
+
+    @classmethod
+    def from_params(cls, ev: dict) -> EvalConfig:
+        cfg = cls(
+            weights={k: float(v) for k, v in ev["weights"].items()},
+            normalisation=ev["normalisation"],
+            goalposts=(float(ev["goalposts"]["low"]), float(ev["goalposts"]["high"])),
+            aggregation=ev["aggregation"],
+            min_indicators=int(ev["min_indicators"]),
+            labels=tuple(ev["grades"]["labels"]),
+            grade_method=ev["grades"]["method"],
+            quantile=tuple(float(q) for q in ev["grades"]["quantile"]),
+            absolute=tuple(float(a) for a in ev["grades"]["absolute"]),
+        )
+        if cfg.normalisation not in NORMALISATIONS or cfg.aggregation not in AGGREGATIONS:
+            raise ValueError(f"normalisation must be one of {NORMALISATIONS}, aggregation one of {AGGREGATIONS}")
+        if len(cfg.labels) != len(cfg.quantile) + 1 or len(cfg.labels) != len(cfg.absolute) + 1:
+            raise ValueError("grades: one label more than cut-offs is needed")
+        return cfg
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def normalise(x: np.ndarray, method: str, goalposts: tuple[float, float] = (50.0, 100.0)) -> np.ndarray:
+    """Normalise columns of x (counties x indicators); all higher-is-better.
+
+    min-max and z-score use the counties of one region-year; a column with no
+    spread gets 50 (min-max) or 50 (z-score), as no county is ahead on it.
+    z-scores use the population standard deviation and are shown as T-scores.
+    """
+    x = np.asarray(x, dtype=float)
+    if method == "minmax":
+        lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
+        span = np.where(hi > lo, hi - lo, np.nan)
+        return np.where(np.isnan(span), 50.0, 100 * (x - lo) / np.where(np.isnan(span), 1, span))
+    if method == "zscore":
+        mean, sd = np.nanmean(x, axis=0), np.nanstd(x, axis=0)
+        return np.where(sd > 0, 50 + 10 * (x - mean) / np.where(sd > 0, sd, 1), 50.0)
+    if method == "goalposts":
+        lo, hi = goalposts
+        return np.clip(100 * (x - lo) / (hi - lo), 0, 100)
+    raise ValueError(f"unknown normalisation {method!r}")
+
+
+def aggregate(n: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:
+    """Weighted mean of normalised rows; weights (k,) or one row per draw (d, k) -> (d, counties)."""
+    w = np.asarray(weights, dtype=float)
+    if method == "arithmetic":
+        return n @ w if w.ndim == 1 else w @ n.T
+    if method == "geometric":
+        logs = np.log(positive_range(n))
+        return np.exp(logs @ w if w.ndim == 1 else w @ logs.T)
+    raise ValueError(f"unknown aggregation {method!r}")
+
+
+def positive_range(n: np.ndarray) -> np.ndarray:
+    """Move 0-100 values into [1, 100] (1 + 0.99 v) so a zero does not wipe out a geometric mean."""
+    return np.clip(1 + 0.99 * n, 1, None)
+
+
+def rank_desc(index: np.ndarray) -> np.ndarray:
+    """Competition ranks, 1 = highest; NaN stays NaN. Works on (n,) or (d, n)."""
+    a = np.atleast_2d(index)
+    ranks = np.full(a.shape, np.nan)
+    for i, row in enumerate(a):
+        ok = ~np.isnan(row)
+        ranks[i, ok] = pd.Series(row[ok]).rank(method="min", ascending=False).to_numpy()
+    return ranks if np.ndim(index) == 2 else ranks[0]
+
+
+def assign_grades(index: np.ndarray, ranks: np.ndarray, cfg: EvalConfig) -> np.ndarray:
+    """Grade labels.
+
+    quantile: a county's position is the share of the region's graded counties
+    ranked ahead of it, (rank - 1) / n; it takes the first grade whose
+    cumulative cut-off exceeds that share, so the best county is always in the
+    top grade and, with cut-offs 0.2/0.6/0.9 and 10 counties, grades are 2/4/3/1.
+    absolute: the first grade whose cut-off the index reaches.
+    """
+    index, ranks = np.atleast_2d(index), np.atleast_2d(ranks)
+    out = np.full(index.shape, NOT_GRADED, dtype=object)
+    n = (~np.isnan(index)).sum(axis=1, keepdims=True)
+    if cfg.grade_method == "quantile":
+        position = (ranks - 1) / np.where(n > 0, n, 1)
+        cuts = cfg.quantile
+        for row in range(index.shape[0]):
+            for j in range(index.shape[1]):
+                if np.isnan(index[row, j]):
+                    continue
+                k = next((g for g, c in enumerate(cuts) if position[row, j] < c - 1e-9), len(cuts))
+                out[row, j] = cfg.labels[k]
+    elif cfg.grade_method == "absolute":
+        for row in range(index.shape[0]):
+            for j in range(index.shape[1]):
+                v = index[row, j]
+                if np.isnan(v):
+                    continue
+                k = next((g for g, c in enumerate(cfg.absolute) if v >= c), len(cfg.absolute))
+                out[row, j] = cfg.labels[k]
+    else:
+        raise ValueError(f"unknown grade method {cfg.grade_method!r}")
+    return out
+
+
+def impute(raw: pd.DataFrame, min_indicators: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Fill a gradable county's missing indicators with the region-year mean; flag each filled cell."""
+    available = raw.notna().sum(axis=1)
+    gradable = available >= min_indicators
+    filled = raw.copy()
+    means = raw[gradable].mean()
+    imputed = raw.isna() & gradable.to_numpy()[:, None]
+    for col in raw.columns:
+        filled.loc[imputed[col], col] = means[col]
+    filled.loc[~gradable] = np.nan
+    return filled, imputed, gradable
+
+
+def effective_weights(n: np.ndarray, weights: np.ndarray, aggregation: str) -> np.ndarray:
+    """Share of the index's variance each indicator carries: cov(w_i x_i, I) / var(I).
+
+    Nominal weights say what was intended; effective weights show what each
+    indicator actually moves once its spread is taken into account (on logs
+    for the geometric mean). They sum to 1; NaN when the index does not vary.
+    """
+    parts = np.log(positive_range(n)) * weights if aggregation == "geometric" else n * weights
+    total = parts.sum(axis=1)
+    var = total.var()
+    if len(total) < 2 or var <= 0:
+        return np.full(len(weights), np.nan)
+    return np.array([np.cov(parts[:, i], total, bias=True)[0, 1] for i in range(len(weights))]) / var
+
+
+# ---------------------------------------------------------------- one region-year
+
+
+def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig) -> dict[str, pd.DataFrame]:
+    """Index, rank and grade for the counties (rows) of one region-year; columns = cfg.indicators."""
+    raw = raw[cfg.indicators].astype(float)
+    filled, imputed, gradable = impute(raw, cfg.min_indicators)
+    w = cfg.nominal_weights
+    x = filled[gradable].to_numpy()
+    n = normalise(x, cfg.normalisation, cfg.goalposts)
+    index = np.full(len(raw), np.nan)
+    index[gradable.to_numpy()] = aggregate(n, w, cfg.aggregation) if len(x) else []
+    ranks = rank_desc(index)
+    grades = assign_grades(index, ranks, cfg)[0]
+    result = pd.DataFrame({
+        "county_code": raw.index, "index": index, "rank": ranks, "counties_graded": int(gradable.sum()),
+        "grade": grades, "indicators_available": raw.notna().sum(axis=1).to_numpy(),
+        "imputed": ["、".join(c for c in cfg.indicators if imputed.loc[code, c]) for code in raw.index],
+    })
+    normalised = pd.DataFrame(np.nan, index=raw.index, columns=cfg.indicators)
+    normalised.loc[gradable] = n
+    weights = pd.DataFrame({"indicator": cfg.indicators, "nominal_weight": w,
+                            "effective_weight": effective_weights(n, w, cfg.aggregation) if len(x) else np.nan})
+    return {"result": result, "normalised": normalised, "imputed": imputed, "weights": weights, "filled": filled}
+
+
+def monte_carlo(filled: pd.DataFrame, cfg: EvalConfig, draws: int, seed: int, spread: float,
+                normalisations: list[str], aggregations: list[str]) -> pd.DataFrame:
+    """Ranks and grades under random weights, normalisation and aggregation (seeded)."""
+    ok = filled.notna().all(axis=1).to_numpy()
+    codes = filled.index[ok]
+    x = filled.to_numpy()[ok]
+    if len(codes) == 0:
+        return pd.DataFrame()
+    rng = np.random.default_rng(seed)
+    w = cfg.nominal_weights * rng.uniform(1 - spread, 1 + spread, (draws, len(cfg.indicators)))
+    w = w / w.sum(axis=1, keepdims=True)
+    norm_pick = rng.integers(0, len(normalisations), draws)
+    agg_pick = rng.integers(0, len(aggregations), draws)
+    index = np.empty((draws, len(codes)))
+    for i, norm in enumerate(normalisations):
+        n = normalise(x, norm, cfg.goalposts)
+        for j, agg in enumerate(aggregations):
+            sel = (norm_pick == i) & (agg_pick == j)
+            if sel.any():
+                index[sel] = aggregate(n, w[sel], agg)
+    ranks = rank_desc(index)
+    grades = assign_grades(index, ranks, cfg)
+    rows = []
+    for c, code in enumerate(codes):
+        probs = {label: float(np.mean(grades[:, c] == label)) for label in cfg.labels}
+        modal = max(cfg.labels, key=lambda g: (probs[g], -cfg.labels.index(g)))
+        rows.append({"county_code": code, "median_rank": float(np.median(ranks[:, c])),
+                     "rank_p05": float(np.percentile(ranks[:, c], 5)), "rank_p95": float(np.percentile(ranks[:, c], 95)),
+                     "modal_grade": modal, "modal_probability": probs[modal],
+                     **{f"p_{label}": probs[label] for label in cfg.labels}})
+    return pd.DataFrame(rows)
+
+
+def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinearity_r: float) -> pd.DataFrame:
+    """Indicator-by-indicator correlations and each indicator's correlation with the index,
+    plus the mean absolute rank shift when the indicator is dropped and the weights renormalised."""
+    ok = filled.notna().all(axis=1) & index.notna()
+    x = filled[ok]
+    if len(x) < 3:
+        return pd.DataFrame()
+    corr = x.corr()
+    base_rank = rank_desc(index[ok].to_numpy())
+    rows = []
+    for i, a in enumerate(cfg.indicators):
+        keep = [c for c in cfg.indicators if c != a]
+        sub = EvalConfig(**{**cfg.__dict__, "weights": {c: cfg.weights[c] for c in keep}})
+        n = normalise(x[keep].to_numpy(), sub.normalisation, sub.goalposts)
+        dropped = rank_desc(aggregate(n, sub.nominal_weights, sub.aggregation))
+        r_index = float(np.corrcoef(x[a], index[ok])[0, 1]) if x[a].std() > 0 else np.nan
+        for b in cfg.indicators[i + 1:]:
+            r = float(corr.loc[a, b])
+            rows.append({"indicator": a, "other": b, "r": r, "collinear": bool(abs(r) > collinearity_r)})
+        rows.append({"indicator": a, "other": "index", "r": r_index,
+                     "negative_with_index": bool(r_index < 0) if not np.isnan(r_index) else False,
+                     "rank_shift_if_dropped": float(np.mean(np.abs(dropped - base_rank)))})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- stage
+
+
+def score_table(county: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
+    """County-years (rows, all in scope, missing ones all-NaN) x evaluation indicators."""
+    rows = county[county["measure"].isin(indicators)]
+    keys = ["region_code", "county_code", "county_name", "year", "measure"]
+    return rows.set_index(keys)["value"].unstack("measure").reindex(columns=indicators).sort_index()
+
+
+def evaluate_all(county: pd.DataFrame, ev: dict) -> dict[str, pd.DataFrame]:
+    cfg = EvalConfig.from_params(ev)
+    unc = ev["uncertainty"]
+    scores = score_table(county, cfg.indicators)
+    results, normalised, weights, mc, coh = [], [], [], [], []
+    for (region, year), block in scores.groupby(level=["region_code", "year"], sort=True):
+        raw = block.droplevel(["region_code", "county_name", "year"])
+        names = block.index.get_level_values("county_name")
+        out = evaluate_block(raw, cfg)
+        res = out["result"].assign(region_code=region, year=year, county_name=list(names))
+        results.append(res)
+        norm = out["normalised"].reset_index().melt(id_vars="county_code", var_name="indicator", value_name="normalised")
+        raw_long = raw.reset_index().melt(id_vars="county_code", var_name="indicator", value_name="raw")
+        imp = out["imputed"].reset_index().melt(id_vars="county_code", var_name="indicator", value_name="imputed")
+        normalised.append(raw_long.merge(norm, on=["county_code", "indicator"], validate="one_to_one")
+                          .merge(imp, on=["county_code", "indicator"], validate="one_to_one")
+                          .assign(region_code=region, year=year))
+        weights.append(out["weights"].assign(region_code=region, year=year))
+        sims = monte_carlo(out["filled"], cfg, int(unc["draws"]), int(unc["seed"]), float(unc["weight_spread"]),
+                           list(unc["normalisations"]), list(unc["aggregations"]))
+        if not sims.empty:
+            mc.append(sims.assign(region_code=region, year=year))
+        c = coherence(out["filled"], pd.Series(res["index"].to_numpy(), index=raw.index), cfg,
+                      float(ev["coherence"]["collinearity_r"]))
+        if not c.empty:
+            coh.append(c.assign(region_code=region, year=year))
+    result = pd.concat(results, ignore_index=True)
+    uncertainty = pd.concat(mc, ignore_index=True) if mc else pd.DataFrame()
+    if not uncertainty.empty:
+        threshold = float(unc["stable_probability"])
+        uncertainty["stable"] = uncertainty["modal_probability"] >= threshold
+        result = result.merge(uncertainty, on=["region_code", "year", "county_code"], how="left", validate="one_to_one")
+    cols = ["region_code", "county_code", "county_name", "year"]
+    result = result[cols + [c for c in result.columns if c not in cols]].sort_values(["region_code", "year", "rank", "county_code"])
+    return {
+        "evaluation": result.reset_index(drop=True),
+        "evaluation_indicators": pd.concat(normalised, ignore_index=True),
+        "evaluation_weights": pd.concat(weights, ignore_index=True),
+        "evaluation_coherence": pd.concat(coh, ignore_index=True) if coh else pd.DataFrame(),
+    }
+
+
+def metrics(result: pd.DataFrame, year: int, labels: list[str]) -> dict:
+    latest = result[result["year"] == year]
+    out: dict = {"year": year, "grade_counts": {}, "index": {}, "unstable": {}}
+    for region, g in latest.groupby("region_code"):
+        out["grade_counts"][region] = {label: int((g["grade"] == label).sum()) for label in [*labels, NOT_GRADED]}
+        out["index"][region] = {r.county_code: (None if pd.isna(r.index) else round(float(r.index), 2))
+                                for r in g.sort_values("county_code").itertuples()}
+        out["unstable"][region] = int((g.get("stable", pd.Series(dtype=bool)) == False).sum())  # noqa: E712
+    return out
+
+
+def main() -> None:
+    root = project_root()
+    paths = Paths(root)
+    params = load_params(root)
+    regions = [safe_code(r) for r in params["ingest"]["regions"]]
+    county = pd.read_parquet(paths.marts / "county_year_measures.parquet")
+    county = county[county["region_code"].isin(regions)]
+    marts = evaluate_all(county, params["evaluation"])
+    for name, frame in marts.items():
+        write_atomic(paths.marts / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+    year = int(params["report"]["year"])
+    m = metrics(marts["evaluation"], year, list(params["evaluation"]["grades"]["labels"]))
+    text = json.dumps({"evaluation": m}, indent=2) + "\n"  # ASCII: DVC reads dense UTF-8 as binary
+    write_atomic(paths.metrics / "evaluation.json", lambda p: p.write_text(text, encoding="utf-8"))
+    latest = marts["evaluation"][marts["evaluation"]["year"] == year]
+    plot = pd.DataFrame({"county": latest["county_name"] + "（" + latest["county_code"] + "）",
+                         "region": latest["region_code"], "index": latest["index"].round(2),
+                         "rank_p05": latest.get("rank_p05"), "rank_p95": latest.get("rank_p95")})
+    write_atomic(paths.plots / "evaluation_index.csv", lambda p: plot.to_csv(p, index=False, encoding="utf-8"))
+    unstable = latest[latest.get("stable", True) == False]  # noqa: E712
+    print(f"综合评价完成：{len(marts['evaluation'])} 个县区·年度；{year} 年等次：{m['grade_counts']}")
+    for r in unstable.itertuples():
+        print(f"  等次不稳定：{r.county_code} {r.county_name} {r.grade}（最可能等次 {r.modal_grade} 的概率 {r.modal_probability:.0%}）")
+
+
+if __name__ == "__main__":
+    main()
