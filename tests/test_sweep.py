@@ -1,0 +1,87 @@
+"""A two-experiment parameter sweep with `dvc exp run -S` in a temporary Git repository.
+
+The experiments run in the workspace (`dvc exp run -S ... -n NAME`), so only
+the stages a parameter touches rerun; `--queue` + `--run-all` gives the same
+table but rebuilds every stage in a temporary copy, which costs minutes here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import HEADER, REPO, csv_bytes, good_rows
+
+pytestmark = pytest.mark.slow
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+                        "GX_ANALYTICS_ENABLED": "false", "DVC_NO_ANALYTICS": "1"}
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(f"{args} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def small_repo(dest: Path) -> Path:
+    """The project with a 3-county region and four years, committed to a fresh Git repo."""
+    for rel in ["pipeline", "notebooks", "expectations", "data/reference", ".dvc/plots"]:
+        shutil.copytree(REPO / rel, dest / rel, ignore=shutil.ignore_patterns("__pycache__"))
+    for rel in ["dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore"]:
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / rel, dest / rel)
+    div = (dest / "data/reference/divisions.csv").read_text(encoding="utf-8").splitlines()
+    keep = [line for line in div if line.startswith(("code", "990000", "990100,", "990101,", "990102,", "990103,"))]
+    (dest / "data/reference/divisions.csv").write_text("\n".join(keep) + "\n", encoding="utf-8")
+    params = (REPO / "params.yaml").read_text(encoding="utf-8")
+    params = (params.replace('regions: ["990100", "990200"]', 'regions: ["990100"]')
+              .replace("first_year: 2015", "first_year: 2017").replace("last_year: 2024", "last_year: 2020")
+              .replace("  year: 2024", "  year: 2020").replace("draws: 1000", "draws: 200"))
+    (dest / "params.yaml").write_text(params, encoding="utf-8")
+    raw = dest / "data/raw/990100"
+    raw.mkdir(parents=True)
+    for year in range(2017, 2021):
+        rows = good_rows(year)
+        third = [*rows[0]]
+        third[:2] = ["990103", "河口区"]
+        third[11] = 80.0 + year - 2017  # a third county with its own satisfaction path
+        rows.append(third)
+        header = [*HEADER, "经济社会发展考评", "政风行风满意度", "选人用人评议", "平安建设群众满意度", "市委委员综合评价"]
+        scores = [[88, 80, 75, 90, 70], [70, 85, 90, 72, 88], [79, 79, 82, 81, 80]]
+        rows = [[*r, *[s + (year - 2017) * (1 if i == 1 else -1) for s in scores[i]]] for i, r in enumerate(rows)]
+        (raw / f"{year}.csv").write_bytes(csv_bytes([header, *rows]))
+    run(["git", "init", "-q"], dest)
+    run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", "-A"], dest)
+    run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "small"], dest)
+    run(["dvc", "repro"], dest)
+    run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", "-A"], dest)
+    run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "baseline"], dest)
+    return dest
+
+
+def test_two_experiment_sweep_lists_grade_counts(tmp_path):
+    repo = small_repo(tmp_path / "repo")
+    first = run(["dvc", "exp", "run", "-n", "zscore-geo",
+                 "-S", "evaluation.normalisation=zscore", "-S", "evaluation.aggregation=geometric"], repo)
+    assert "Running stage 'evaluate'" in first.stdout and "Running stage 'ingest'" not in first.stdout
+    run(["dvc", "exp", "run", "-n", "econ-heavy", "-S", "evaluation.weights.econ_social_score=4",
+         "-S", "evaluation.normalisation=minmax"], repo)
+    table = run(["dvc", "exp", "show", "--no-pager", "--csv"], repo).stdout.splitlines()
+    header = table[0].split(",")
+    rows = {line.split(",")[0]: dict(zip(header, line.split(","), strict=False)) for line in table[1:]}
+    assert {"zscore-geo", "econ-heavy"} <= set(rows)
+    good = "evaluation.grade_counts.990100.好"
+    assert good in header and "evaluation.normalisation" in header
+    assert rows["zscore-geo"]["evaluation.normalisation"] == "zscore"
+    assert rows["econ-heavy"]["evaluation.weights.econ_social_score"] == "4"
+    for name in ("zscore-geo", "econ-heavy"):
+        grades = [int(rows[name][f"evaluation.grade_counts.990100.{g}"]) for g in ("好", "较好", "一般", "差")]
+        assert sum(grades) == 3 and grades[0] == 1  # three counties: 1 / 1 / 1 by the quantile rule
+    # with the economic score weighing 4/8, the county leading on it (990101: 88 -> 85) ranks first
+    assert float(rows["econ-heavy"]["evaluation.index.990100.990101"]) > float(rows["econ-heavy"]["evaluation.index.990100.990102"])
