@@ -18,8 +18,6 @@ import argparse
 import csv
 import datetime as dt
 import io
-import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from openpyxl import Workbook
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, project_root
+from pipeline.ooxml import fixed_zip_times
 
 SEED = 20241122
 YEARS = range(2015, 2025)
@@ -270,21 +269,8 @@ def write_delivery(path: Path, fmt: str, encoding: str | None, title: str,
     wb.properties.creator = "pipeline.demo (synthetic)"
     buf = io.BytesIO()
     wb.save(buf)
-    path.write_bytes(_fixed_zip_times(buf.getvalue()))
+    path.write_bytes(fixed_zip_times(buf.getvalue()))
 
-
-def _fixed_zip_times(data: bytes) -> bytes:
-    """Re-pack an XLSX with fixed entry times so the same seed gives the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2025, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-01-01T00:00:00Z", body)
-            dst.writestr(fixed, body)
-    return out.getvalue()
 
 
 def generate(root: Path, seed: int = SEED) -> list[Path]:

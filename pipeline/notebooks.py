@@ -129,7 +129,21 @@ def run_job(job: Job, root: str, scratch: str) -> Outcome:
     nb = normalise(nbformat.read(executed, as_version=4))
     nbformat.write(nb, executed)
     (target_dir / f"{job.kind}.html").write_text(to_html(nb), encoding="utf-8")
+    write_writeup(job, Path(root), target_dir)
     return Outcome(job, time.perf_counter() - start)
+
+
+def write_writeup(job: Job, root: Path, target_dir: Path) -> None:
+    """The annual write-up as Markdown and .docx beside the executed notebook."""
+    from pipeline.trends import load_report_data
+    from pipeline.writeup import county_report, region_report, write_report
+
+    data = load_report_data(root)
+    if job.county:
+        report = county_report(data, root, job.region, job.county, job.year, job.first_year, job.language)
+    else:
+        report = region_report(data, root, job.region, job.year, job.first_year, job.language)
+    write_report(report, target_dir)
 
 
 def _quiet_kernels(log: str) -> None:

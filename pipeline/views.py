@@ -364,3 +364,15 @@ def region_warnings_section(data: ReportData, region: str, year: int, lang: str 
                           "级别": w["severity"], "依据": w["evidence"], "来源": w["source"]})
     return Section().add(heading, f"共 {len(w)} 条预警，涉及 {w['county_code'].nunique()} 个县区。",
                          table.set_index("县区"), _synthetic(region, lang))
+
+
+def writeup_section(data: ReportData, region: str, county: str | None, year: int, first: int,
+                    lang: str = "zh") -> Section:
+    """The annual write-up (成效 / 问题和难点 / 思考与建议) with its source notes."""
+    from pipeline.writeup import county_report, notebook_markdown, region_report
+
+    root = find_root()
+    report = (county_report(data, root, region, county, year, first, lang) if county
+              else region_report(data, root, region, year, first, lang))
+    heading = "## 附：年度评价报告（草稿，另存为 writeup.docx / writeup.md）"
+    return Section().add(heading, notebook_markdown(report).replace("# ", "### ", 1))

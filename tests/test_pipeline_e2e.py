@@ -149,3 +149,27 @@ def test_region_notebook_shows_grades_and_warnings(repo_copy):
     assert "2024 年预警" in html and "信访举报激增" in html
     county = (repo_copy / "reports/notebooks/990100/2024/990121/county.html").read_text(encoding="utf-8")
     assert "综合评价指数" in county and "新发生案件占比上升" in county
+
+
+def test_demo_writeups_are_complete_and_traceable(repo_copy):
+    from docx import Document
+    from test_writeup import check_traceable
+
+    from pipeline.trends import load_report_data
+    from pipeline.writeup import county_report, region_report
+
+    data = load_report_data(repo_copy)
+    base = repo_copy / "reports/notebooks"
+    for county in ["990101", "990121", "990124", "990202", "990225"]:
+        region = county[:4] + "00"
+        folder = base / region / "2024" / county
+        md = (folder / "writeup.md").read_text(encoding="utf-8")
+        assert md.splitlines()[2].startswith("> 【合成演示数据】")
+        doc = Document(str(folder / "writeup.docx"))
+        assert {"一、成效", "二、问题和难点", "三、思考与建议", "附录：数据来源"} <= {p.text for p in doc.paragraphs}
+        check_traceable(county_report(data, repo_copy, region, county, 2024, 2015), data, years=range(2015, 2025))
+    for region in ["990100", "990200"]:
+        assert (base / region / "2024" / "writeup.docx").is_file()
+        check_traceable(region_report(data, repo_copy, region, 2024, 2015), data, years=range(2015, 2025))
+    html = (base / "990100/2024/990121/county.html").read_text(encoding="utf-8")
+    assert "年度评价报告" in html and "思考与建议" in html

@@ -7,7 +7,6 @@ table but rebuilds every stage in a temporary copy, which costs minutes here.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
