@@ -327,9 +327,12 @@ def evaluate_all(county: pd.DataFrame, ev: dict) -> dict[str, pd.DataFrame]:
 
 def metrics(result: pd.DataFrame, year: int, labels: list[str]) -> dict:
     latest = result[result["year"] == year]
-    out: dict = {"year": year, "grade_counts": {}, "index": {}, "unstable": {}}
+    # with quantile grades the counts per grade are fixed by the cut-offs; the
+    # per-county grades are what a sweep changes, so they are metrics too
+    out: dict = {"year": year, "grade_counts": {}, "grade": {}, "index": {}, "unstable": {}}
     for region, g in latest.groupby("region_code"):
         out["grade_counts"][region] = {label: int((g["grade"] == label).sum()) for label in [*labels, NOT_GRADED]}
+        out["grade"][region] = {r.county_code: r.grade for r in g.sort_values("county_code").itertuples()}
         out["index"][region] = {r.county_code: (None if pd.isna(r.index) else round(float(r.index), 2))
                                 for r in g.sort_values("county_code").itertuples()}
         out["unstable"][region] = int((g.get("stable", pd.Series(dtype=bool)) == False).sum())  # noqa: E712
