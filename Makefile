@@ -36,6 +36,7 @@ report: setup
 	@echo "  validation       reports/validation/summary.json, reports/data_docs/index.html"
 	@echo "  metrics / plots  dvc metrics show ; dvc plots show"
 	@echo "  notebooks        reports/notebooks/<region>/<year>/<county>/county.{ipynb,html}"
+	@echo "  write-ups        reports/notebooks/<region>/<year>/<county>/writeup.{md,docx}"
 	@echo "  reviewer index   reports/index.html"
 
 test: setup
