@@ -315,6 +315,7 @@ def evaluate_all(county: pd.DataFrame, ev: dict) -> dict[str, pd.DataFrame]:
         threshold = float(unc["stable_probability"])
         uncertainty["stable"] = uncertainty["modal_probability"] >= threshold
         result = result.merge(uncertainty, on=["region_code", "year", "county_code"], how="left", validate="one_to_one")
+        result["stable"] = result["stable"].astype("boolean")  # NA for counties not graded
     cols = ["region_code", "county_code", "county_name", "year"]
     result = result[cols + [c for c in result.columns if c not in cols]].sort_values(["region_code", "year", "rank", "county_code"])
     return {

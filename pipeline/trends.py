@@ -400,7 +400,7 @@ def grade_sentence(ev: pd.Series | None, labels: list[str], names: dict[str, str
     if "median_rank" in ev and pd.notna(ev.get("median_rank")):
         text += (f"在改变权重、标准化和汇总方法的模拟中，排名中位数 {ev['median_rank']:.0f}，"
                  f"90% 区间为第 {ev['rank_p05']:.0f}–{ev['rank_p95']:.0f} 名；各等次概率：{probs}。")
-        if not ev["stable"]:
+        if pd.notna(ev.get("stable")) and not bool(ev["stable"]):
             text += f"**等次不稳定**（最可能等次“{ev['modal_grade']}”的概率仅 {ev['modal_probability']:.0%}），据此问责前应复核。"
     if isinstance(ev.get("imputed"), str) and ev["imputed"]:
         filled = "、".join((names or {}).get(c, c) for c in ev["imputed"].split("、"))

@@ -291,7 +291,8 @@ def county_report(data: ReportData, root: Path, region: str, county: str, year: 
             rank=cite_ev("rank", str(int(ev["rank"])), f"综合评价排名（{year}）", "派生：全市各县区按综合评价指数排序"),
             n=cite_ev("counties_graded", str(int(ev["counties_graded"])), f"参评县区数（{year}）", "派生：当年参评县区数"),
             grade=ev["grade"])
-        unstable = "stable" in ev and ev["stable"] is False or ("stable" in ev and not bool(ev["stable"]))
+        stable = ev.get("stable")
+        unstable = stable is not None and not pd.isna(stable) and not bool(stable)
         if unstable:
             prob = cite_ev("modal_probability", f"{100 * ev['modal_probability']:.0f}%", f"最可能等次的概率（{year}）",
                            "派生：蒙特卡洛模拟（权重、标准化、汇总方法）中最可能等次出现的比例")
