@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from pipeline.config import Paths, load_params, project_root, safe_code
+from pipeline.config import Paths, load_params, project_root, replace_dir, safe_code
 
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S | re.I)
 NOTEBOOKS_DIR = "notebooks"
@@ -178,16 +178,6 @@ def run_all(root: Path, jobs: list[Job], workers: int, scratch: Path) -> list[Ou
     return outcomes
 
 
-def publish(scratch: Path, target: Path) -> None:
-    """Replace the published notebooks with the freshly built set in one rename."""
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    scratch.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def main() -> None:
     root = project_root()
     params = load_params(root)
@@ -206,7 +196,7 @@ def main() -> None:
             where = f"；已保留执行结果 {o.failed_copy}" if o.failed_copy else ""
             print(f"  ✗ {o.job.label}：{o.error}{where}", file=sys.stderr)
         sys.exit(1)
-    publish(scratch, target)
+    replace_dir(scratch, target)
     from pipeline.index_page import write_index
 
     index = write_index(root, params, jobs)

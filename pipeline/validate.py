@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import Paths, load_params, project_root
+from pipeline.config import Paths, load_params, project_root, replace_dir
 
 RANGE_SUITE = "indicator_ranges.json"
 KEY_COLUMNS = {"county_code", "year", "region_code", "indicator"}
@@ -269,15 +269,6 @@ def promote(staging: Path, warehouse: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _replace_dir(built: Path, target: Path) -> None:
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    built.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     paths = Paths(root)
     params = load_params(root)
@@ -289,7 +280,7 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     shutil.rmtree(docs_tmp, ignore_errors=True)
     records = run_suites(load_suites(paths.expectations), frames, suite_parameters(paths, params, catalog),
                          root / "build" / "gx", docs_tmp)
-    _replace_dir(docs_tmp, reports.parent / "data_docs")
+    replace_dir(docs_tmp, reports.parent / "data_docs")
     findings = describe_failures(records, frames, catalog)
     critical_failed = [r for r in records if not r["success"] and r["severity"] == "critical"]
     summary = {

@@ -78,3 +78,33 @@ def project(tmp_path: Path) -> Project:
     proj.raw.mkdir(parents=True)
     proj.set_params(regions=["990100"], first_year=2019, last_year=2020)
     return proj
+
+
+def run_cmd(args: list[str], cwd: Path, check: bool = True, **env_extra: str):
+    """Run a command with this interpreter's environment first on PATH (DVC stages call `python`)."""
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+                        "GX_ANALYTICS_ENABLED": "false", "DVC_NO_ANALYTICS": "1", **env_extra}
+    env.pop("POLIECO_ROOT", None)
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8")
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def narrow_project(root: Path, counties: list[str], first: int, last: int, **replace: str) -> None:
+    """Keep only region 990100 with `counties` in divisions.csv and scope params.yaml to first..last."""
+    div = (root / "data/reference/divisions.csv").read_text(encoding="utf-8").splitlines()
+    prefixes = ("code", "990000", "990100,", *(f"{c}," for c in counties))
+    (root / "data/reference/divisions.csv").write_text(
+        "\n".join(line for line in div if line.startswith(prefixes)) + "\n", encoding="utf-8")
+    params = (REPO / "params.yaml").read_text(encoding="utf-8")
+    params = (params.replace('regions: ["990100", "990200"]', 'regions: ["990100"]')
+              .replace("first_year: 2015", f"first_year: {first}").replace("last_year: 2024", f"last_year: {last}")
+              .replace("  year: 2024", f"  year: {last}"))
+    for old, new in replace.items():
+        params = params.replace(old, new)
+    (root / "params.yaml").write_text(params, encoding="utf-8")

@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import HEADER, REPO, csv_bytes, good_rows
+from conftest import HEADER, REPO, csv_bytes, good_rows, narrow_project, run_cmd
 
 pytestmark = pytest.mark.slow
 YEARS = range(2017, 2021)
 
 
-def _run(module: str, root: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = os.environ | {"PYTHONPATH": str(REPO), "GX_ANALYTICS_ENABLED": "false"}
-    proc = subprocess.run([sys.executable, "-m", module], cwd=root, env=env, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{module} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
+def _run(module: str, root: Path, check: bool = True):
+    return run_cmd([sys.executable, "-m", module], root, check, PYTHONPATH=str(REPO))
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -35,14 +29,7 @@ def two_counties(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("nb") / "proj"
     shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
-    div = (root / "data/reference/divisions.csv").read_text(encoding="utf-8").splitlines()
-    keep = [line for line in div if line.startswith(("code", "990000", "990100,", "990101,", "990102,"))]
-    (root / "data/reference/divisions.csv").write_text("\n".join(keep) + "\n", encoding="utf-8")
-    params = (REPO / "params.yaml").read_text(encoding="utf-8")
-    params = (params.replace('regions: ["990100", "990200"]', 'regions: ["990100"]')
-              .replace("first_year: 2015", "first_year: 2017").replace("last_year: 2024", "last_year: 2020")
-              .replace("  year: 2024", "  year: 2020").replace("workers: 0", "workers: 2"))
-    (root / "params.yaml").write_text(params, encoding="utf-8")
+    narrow_project(root, ["990101", "990102"], 2017, 2020, **{"workers: 0": "workers: 2"})
     raw = root / "data/raw/990100"
     raw.mkdir(parents=True)
     for year in YEARS:

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import REPO
+from conftest import REPO, run_cmd
 
 pytestmark = pytest.mark.slow
 
 
-def run(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = os.environ | {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "GX_ANALYTICS_ENABLED": "false", "DVC_NO_ANALYTICS": "1",
-    }
-    env.pop("POLIECO_ROOT", None)
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8")
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
+def run(args: list[str], cwd: Path, check: bool = True):
+    return run_cmd(args, cwd, check)
 
 
 @pytest.fixture(scope="module")

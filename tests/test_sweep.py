@@ -7,25 +7,17 @@ table but rebuilds every stage in a temporary copy, which costs minutes here.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import HEADER, REPO, csv_bytes, good_rows
+from conftest import HEADER, REPO, csv_bytes, good_rows, narrow_project, run_cmd
 
 pytestmark = pytest.mark.slow
 
 
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                        "GX_ANALYTICS_ENABLED": "false", "DVC_NO_ANALYTICS": "1"}
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise AssertionError(f"{args} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
+def run(args: list[str], cwd: Path):
+    return run_cmd(args, cwd)
 
 
 def small_repo(dest: Path) -> Path:
@@ -35,14 +27,7 @@ def small_repo(dest: Path) -> Path:
     for rel in ["dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore"]:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / rel, dest / rel)
-    div = (dest / "data/reference/divisions.csv").read_text(encoding="utf-8").splitlines()
-    keep = [line for line in div if line.startswith(("code", "990000", "990100,", "990101,", "990102,", "990103,"))]
-    (dest / "data/reference/divisions.csv").write_text("\n".join(keep) + "\n", encoding="utf-8")
-    params = (REPO / "params.yaml").read_text(encoding="utf-8")
-    params = (params.replace('regions: ["990100", "990200"]', 'regions: ["990100"]')
-              .replace("first_year: 2015", "first_year: 2017").replace("last_year: 2024", "last_year: 2020")
-              .replace("  year: 2024", "  year: 2020").replace("draws: 1000", "draws: 200"))
-    (dest / "params.yaml").write_text(params, encoding="utf-8")
+    narrow_project(dest, ["990101", "990102", "990103"], 2017, 2020, **{"draws: 1000": "draws: 200"})
     raw = dest / "data/raw/990100"
     raw.mkdir(parents=True)
     for year in range(2017, 2021):
