@@ -54,6 +54,7 @@ def test_two_experiment_sweep_lists_grade_counts(tmp_path):
     first = run(["dvc", "exp", "run", "-n", "zscore-geo",
                  "-S", "evaluation.normalisation=zscore", "-S", "evaluation.aggregation=geometric"], repo)
     assert "Running stage 'evaluate'" in first.stdout and "Running stage 'ingest'" not in first.stdout
+    run(["git", "checkout", "-q", "params.yaml"], repo)  # a workspace experiment leaves its params applied
     run(["dvc", "exp", "run", "-n", "econ-heavy", "-S", "evaluation.weights.econ_social_score=4",
          "-S", "evaluation.normalisation=minmax"], repo)
     table = run(["dvc", "exp", "show", "--no-pager", "--csv"], repo).stdout.splitlines()
@@ -64,6 +65,8 @@ def test_two_experiment_sweep_lists_grade_counts(tmp_path):
     assert good in header and "evaluation.normalisation" in header
     assert rows["zscore-geo"]["evaluation.normalisation"] == "zscore"
     assert rows["econ-heavy"]["evaluation.weights.econ_social_score"] == "4"
+    assert rows["econ-heavy"]["evaluation.aggregation"] == "arithmetic"
+    assert rows["zscore-geo"]["evaluation.aggregation"] == "geometric"
     for name in ("zscore-geo", "econ-heavy"):
         grades = [int(rows[name][f"evaluation.grade_counts.990100.{g}"]) for g in ("好", "较好", "一般", "差")]
         assert sum(grades) == 3 and grades[0] == 1  # three counties: 1 / 1 / 1 by the quantile rule
