@@ -7,6 +7,8 @@ table but rebuilds every stage in a temporary copy, which costs minutes here.
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
@@ -57,9 +59,10 @@ def test_two_experiment_sweep_lists_grade_counts(tmp_path):
     run(["git", "checkout", "-q", "params.yaml"], repo)  # a workspace experiment leaves its params applied
     run(["dvc", "exp", "run", "-n", "econ-heavy", "-S", "evaluation.weights.econ_social_score=4",
          "-S", "evaluation.normalisation=minmax"], repo)
-    table = run(["dvc", "exp", "show", "--no-pager", "--csv"], repo).stdout.splitlines()
-    header = table[0].split(",")
-    rows = {line.split(",")[0]: dict(zip(header, line.split(","), strict=False)) for line in table[1:]}
+    table = run(["dvc", "exp", "show", "--no-pager", "--csv"], repo).stdout
+    parsed = list(csv.DictReader(io.StringIO(table)))
+    header = list(parsed[0])
+    rows = {r["Experiment"]: r for r in parsed if r["Experiment"]}
     assert {"zscore-geo", "econ-heavy"} <= set(rows)
     good = "evaluation.grade_counts.990100.好"
     assert good in header and "evaluation.normalisation" in header
