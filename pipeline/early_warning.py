@@ -16,7 +16,8 @@ import operator
 
 import pandas as pd
 
-from pipeline.config import Paths, load_params, project_root, safe_code, write_atomic
+from pipeline.config import Paths, load_params, project_root, write_atomic
+from pipeline.measures import scoped_county_measures
 from pipeline.trends import fmt_count, fmt_pct
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
@@ -89,9 +90,7 @@ def main() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)
-    regions = [safe_code(r) for r in params["ingest"]["regions"]]
-    measures = pd.read_parquet(paths.marts / "county_year_measures.parquet")
-    warnings = apply_rules(measures[measures["region_code"].isin(regions)], params["warnings"]["rules"])
+    warnings = apply_rules(scoped_county_measures(root, params), params["warnings"]["rules"])
     write_atomic(paths.marts / "warnings.parquet", lambda p: warnings.to_parquet(p, index=False))
     year = int(params["report"]["year"])
     latest = warnings[warnings["year"] == year]

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Paths, load_params, project_root, safe_code, write_atomic
+from pipeline.config import Paths, load_params, project_root, write_atomic
+from pipeline.measures import scoped_county_measures
 
 NORMALISATIONS = ("minmax", "zscore", "goalposts")
 AGGREGATIONS = ("arithmetic", "geometric")
@@ -344,10 +345,7 @@ def main() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)
-    regions = [safe_code(r) for r in params["ingest"]["regions"]]
-    county = pd.read_parquet(paths.marts / "county_year_measures.parquet")
-    county = county[county["region_code"].isin(regions)]
-    marts = evaluate_all(county, params["evaluation"])
+    marts = evaluate_all(scoped_county_measures(root, params), params["evaluation"])
     for name, frame in marts.items():
         write_atomic(paths.marts / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
     year = int(params["report"]["year"])

@@ -66,6 +66,13 @@ def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], firs
     return county, region
 
 
+def scoped_county_measures(root: Path, params: dict) -> pd.DataFrame:
+    """The county measures mart, limited to the regions configured in params.yaml (ingest.regions)."""
+    regions = [safe_code(r) for r in params["ingest"]["regions"]]
+    county = pd.read_parquet(Paths(root).marts / "county_year_measures.parquet")
+    return county[county["region_code"].isin(regions)]
+
+
 def new_onset_metrics(region: pd.DataFrame) -> dict[str, dict[str, float | None]]:
     rows = region[region["measure"] == "new_onset_share"]
     out: dict[str, dict[str, float | None]] = {}

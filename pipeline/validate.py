@@ -174,6 +174,8 @@ def run_suites(
                     "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
                     "severity": str(getattr(cfg.severity, "value", cfg.severity)),
                     "rule": (cfg.meta or {}).get("rule_zh", cfg.type),
+                    # derived columns name their input indicators in the suite, for citing cells
+                    "derived": (cfg.meta or {}).get("derived", {}),
                     "success": bool(r.success),
                     "unexpected_index_list": list(r.result.get("unexpected_index_list") or []),
                     "exception": (r.exception_info or {}).get("exception_message")
@@ -234,9 +236,7 @@ def describe_failures(
             else:
                 found = "，".join(f"{names.get(c, c)} = {_fmt(row[c])}" for c in cols if c not in KEY_COLUMNS)
                 found = found or "，".join(f"{c} = {_fmt(row[c])}" for c in cols)
-                inputs = []
-                for c in cols:
-                    inputs += _derived_inputs(rec, c)
+                inputs = [i for c in cols for i in rec["derived"].get(c, [c])]
                 sources = [where[(code, year, c)] for c in inputs if (code, year, c) in where]
             findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], code,
                                     county_names.get(code), year, found, sources))
@@ -244,16 +244,6 @@ def describe_failures(
             findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], None, None, None,
                                     f"另有 {len(rec['unexpected_index_list']) - limit} 行同类问题未列出", []))
     return findings
-
-
-_DERIVED = {
-    "four_forms_parts_sum": ["form1_persons", "form2_persons", "form3_persons", "form4_persons"],
-    "reported_share_gap_pp": ["reported_new_onset_share", "new_onset_cases", "cases_filed"],
-}
-
-
-def _derived_inputs(rec: dict[str, Any], column: str) -> list[str]:
-    return _DERIVED.get(column, [column])
 
 
 # ---------------------------------------------------------------- stage

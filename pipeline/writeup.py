@@ -15,7 +15,6 @@ the notebooks stage; the notebooks show the same text.
 from __future__ import annotations
 
 import io
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -539,9 +538,6 @@ def is_clean(text: str) -> list[str]:
             bad.append(pattern)
     return bad
 
-
-def nearly(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
 def notebook_markdown(report: Report) -> str:

@@ -89,6 +89,15 @@ def test_wide_view_has_one_row_per_county_year(project):
 
 
 # ------------------------------------------------------------------ bad input
+
+
+@pytest.fixture
+def good_2019(project):
+    """A good 2019 delivery already ingested, and the staging facts it left."""
+    project.write_csv(2019)
+    ingest(project.root)
+    return project, facts(project)
+
 # Each case: how to break the 2020 delivery, and what the message must say.
 # A good 2019 run comes first; the staging warehouse it wrote must survive.
 
@@ -142,10 +151,8 @@ BAD_CSV = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CSV))
-def test_bad_csv_is_refused_naming_file_row_column_and_staging_is_untouched(project, case):
-    project.write_csv(2019)
-    ingest(project.root)
-    before = facts(project)
+def test_bad_csv_is_refused_naming_file_row_column_and_staging_is_untouched(good_2019, case):
+    project, before = good_2019
     make_rows, expected = BAD_CSV[case]
     project.write("2020.csv", csv_bytes(make_rows(), "gbk"))
     with pytest.raises(DataError) as err:
@@ -173,10 +180,8 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_broken_files_are_refused_and_staging_is_untouched(project, case):
-    project.write_csv(2019)
-    ingest(project.root)
-    before = facts(project)
+def test_broken_files_are_refused_and_staging_is_untouched(good_2019, case):
+    project, before = good_2019
     data, expected = BAD_FILES[case]
     project.write("2020.csv", data)
     with pytest.raises(DataError) as err:
