@@ -1,7 +1,7 @@
 """Benchmark the notebooks stage on one demo region (a script, not a test).
 
 Times, on the same notebooks and marts:
-  stage   pipeline.notebooks.run_all: process pool of `--workers`, normalise + HTML
+  stage   pipeline.report.notebooks.run_all: process pool of `--workers`, normalise + HTML
   naive   a serial loop calling papermill once per notebook (no HTML)
   floor   a kernel that only imports what the notebooks import, run once (median of 3)
 and prints stage/naive and stage/(floor x notebooks / workers).
@@ -26,9 +26,9 @@ import nbformat  # noqa: E402
 import papermill as pm  # noqa: E402
 
 from pipeline.config import load_params  # noqa: E402
-from pipeline.notebooks import default_workers, plan_jobs, run_all  # noqa: E402
+from pipeline.report.notebooks import default_workers, plan_jobs, run_all  # noqa: E402
 
-FLOOR_CELL = "import pandas, duckdb, seaborn, matplotlib\nfrom pipeline import views, charts, trends"
+FLOOR_CELL = "import pandas, duckdb, seaborn, matplotlib\nfrom pipeline.report import views, charts, trends"
 
 
 def main() -> None:

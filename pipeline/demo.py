@@ -27,7 +27,7 @@ from openpyxl import Workbook
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, project_root
-from pipeline.ooxml import fixed_zip_times
+from pipeline.report.ooxml import fixed_zip_times
 
 SEED = 20241122
 YEARS = range(2015, 2025)

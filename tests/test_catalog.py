@@ -4,7 +4,7 @@ import re
 from conftest import REPO
 
 from pipeline.catalog import headers_markdown, load_catalog, normalize_header
-from pipeline.validate import range_suite
+from pipeline.stages.validate import range_suite
 
 CATALOG = load_catalog(REPO / "data" / "reference" / "indicators.yaml")
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from pipeline import charts
+from pipeline.report import charts
 
 
 def _render(fig: Figure) -> None:

@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO
 
 from pipeline.demo import generate
-from pipeline.ingest import ingest
+from pipeline.stages.ingest import ingest
 
 
 @pytest.fixture(scope="module")

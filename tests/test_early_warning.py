@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from pipeline.early_warning import apply_rules
+from pipeline.stages.early_warning import apply_rules
 
 
 def measures(measure, kind, unit, values, county="990101", name_zh="指标", start=2019):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.evaluate import (
+from pipeline.stages.evaluate import (
     EvalConfig,
     assign_grades,
     evaluate_block,

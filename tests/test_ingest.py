@@ -5,7 +5,7 @@ from conftest import HEADER, csv_bytes, good_rows, write_xlsx
 from pipeline.catalog import load_catalog
 from pipeline.config import Paths
 from pipeline.errors import DataError
-from pipeline.ingest import ingest, parse_number
+from pipeline.stages.ingest import ingest, parse_number
 
 CATALOG = load_catalog(Paths(__import__("conftest").REPO).catalog)
 FILED, SHARE, SCORE, FUNDS = (CATALOG[c] for c in ("cases_filed", "reported_new_onset_share",

@@ -6,9 +6,9 @@ from conftest import HEADER, good_rows
 
 from pipeline.catalog import load_catalog
 from pipeline.config import Paths
-from pipeline.ingest import ingest
-from pipeline.measures import compute_measures, new_onset_metrics, new_onset_plot_rows
-from pipeline.validate import promote
+from pipeline.stages.ingest import ingest
+from pipeline.stages.measures import compute_measures, new_onset_metrics, new_onset_plot_rows
+from pipeline.stages.validate import promote
 
 
 @pytest.fixture

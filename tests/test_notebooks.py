@@ -37,13 +37,13 @@ def two_counties(tmp_path_factory) -> Path:
         if year == 2019:
             rows = rows[:1]  # 990102 missed 2019
         (raw / f"{year}.csv").write_bytes(csv_bytes([HEADER, *rows], "gbk"))
-    _run("pipeline.ingest", root)
+    _run("pipeline.stages.ingest", root)
     from pipeline.config import Paths
-    from pipeline.validate import promote
+    from pipeline.stages.validate import promote
 
     promote(Paths(root).staging_warehouse, Paths(root).warehouse)
-    _run("pipeline.measures", root)
-    _run("pipeline.notebooks", root)
+    _run("pipeline.stages.measures", root)
+    _run("pipeline.report.notebooks", root)
     return root
 
 
@@ -74,7 +74,7 @@ def test_executed_notebooks_are_normalised(two_counties):
 
 def test_rerun_is_byte_identical(two_counties):
     before = _hashes(two_counties)
-    _run("pipeline.notebooks", two_counties)
+    _run("pipeline.report.notebooks", two_counties)
     assert _hashes(two_counties) == before and len(before) == 13  # ipynb, html, writeup.md, writeup.docx
 
 
@@ -95,7 +95,7 @@ def test_failing_county_fails_the_stage_after_the_others_and_is_kept(two_countie
     nb["cells"].insert(3, {"cell_type": "code", "id": "boom", "metadata": {}, "outputs": [], "execution_count": None,
                            "source": "if county == '990102':\n    raise ValueError('测试用的错误')"})
     nb_path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
-    proc = _run("pipeline.notebooks", root, check=False)
+    proc = _run("pipeline.report.notebooks", root, check=False)
     assert proc.returncode == 1
     assert "990100/990101 完成" in proc.stdout and "990100/990102 失败" in proc.stdout
     assert "✗ 990100/990102：第 5 个单元格" in proc.stderr and "ValueError: 测试用的错误" in proc.stderr

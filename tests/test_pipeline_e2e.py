@@ -145,8 +145,8 @@ def test_demo_writeups_are_complete_and_traceable(repo_copy):
     from docx import Document
     from test_writeup import check_traceable
 
-    from pipeline.trends import load_report_data
-    from pipeline.writeup import county_report, region_report
+    from pipeline.report.trends import load_report_data
+    from pipeline.report.writeup import county_report, region_report
 
     data = load_report_data(repo_copy)
     base = repo_copy / "reports/notebooks"

@@ -2,7 +2,7 @@ from openpyxl import load_workbook
 
 from pipeline.catalog import load_catalog
 from pipeline.config import Paths
-from pipeline.ingest import ingest
+from pipeline.stages.ingest import ingest
 from pipeline.template import write_template
 
 

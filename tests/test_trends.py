@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-from pipeline.trends import (
+from pipeline.report.trends import (
     describe_share_trend,
     fmt_count,
     fmt_pct,

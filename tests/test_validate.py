@@ -4,8 +4,8 @@ import duckdb
 import pytest
 from conftest import HEADER, good_rows
 
-from pipeline.ingest import ingest
-from pipeline.validate import validate
+from pipeline.stages.ingest import ingest
+from pipeline.stages.validate import validate
 
 
 def warehouse_value(project, county, year, indicator):
@@ -98,7 +98,12 @@ def test_facts_suite_catches_what_ingest_would_have_refused(project, tmp_path):
 
     from pipeline.catalog import load_catalog
     from pipeline.config import Paths, load_params
-    from pipeline.validate import describe_failures, load_suites, run_suites, suite_parameters
+    from pipeline.stages.validate import (
+        describe_failures,
+        load_suites,
+        run_suites,
+        suite_parameters,
+    )
 
     paths = Paths(project.root)
     catalog = load_catalog(paths.catalog)

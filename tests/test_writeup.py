@@ -9,12 +9,19 @@ import pytest
 from conftest import HEADER, REPO, good_rows
 
 from pipeline.config import Paths
-from pipeline.evaluate import evaluate_all
-from pipeline.ingest import ingest
-from pipeline.measures import compute_measures
-from pipeline.trends import load_report_data
-from pipeline.validate import promote
-from pipeline.writeup import Citer, CountyFacts, county_report, load_phrases, region_report, to_docx
+from pipeline.report.trends import load_report_data
+from pipeline.report.writeup import (
+    Citer,
+    CountyFacts,
+    county_report,
+    load_phrases,
+    region_report,
+    to_docx,
+)
+from pipeline.stages.evaluate import evaluate_all
+from pipeline.stages.ingest import ingest
+from pipeline.stages.measures import compute_measures
+from pipeline.stages.validate import promote
 
 
 def build(project, keep_counties=None):
@@ -108,7 +115,7 @@ def test_report_numbers_all_trace_to_the_marts(crafted):
 
 def check_traceable(report, data, years):
     """Every number of the prose is a cited figure or a year; every cited figure equals its mart value."""
-    from pipeline.writeup import body_text, is_clean
+    from pipeline.report.writeup import body_text, is_clean
 
     body = body_text(report)
     assert is_clean(body) == []
@@ -164,7 +171,7 @@ def test_evaluation_and_warnings_appear_when_present(crafted):
     import pandas as pd
     import yaml
 
-    from pipeline.early_warning import apply_rules
+    from pipeline.stages.early_warning import apply_rules
 
     project, data = crafted
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from pipeline.trends import FORM_LABELS, FORM_SHARES, FORMS
+from pipeline.report.trends import FORM_LABELS, FORM_SHARES, FORMS
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 CJK_FONT_NAME = "Noto Sans CJK SC"

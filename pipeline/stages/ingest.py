@@ -8,7 +8,7 @@ cells, broken files) stop here with every problem listed; range and
 consistency rules are the validation stage's job. The warehouse is written to
 a temporary file and moved into place only when everything succeeded.
 
-Run: python -m pipeline.ingest
+Run: python -m pipeline.stages.ingest
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ are built in a scratch folder and moved into place only when every notebook
 succeeded; a failed notebook is kept under build/failed_notebooks/ and the
 stage fails after the others finish, naming the county, the cell and the error.
 
-Run: python -m pipeline.notebooks
+Run: python -m pipeline.report.notebooks
 """
 
 from __future__ import annotations
@@ -135,8 +135,8 @@ def run_job(job: Job, root: str, scratch: str) -> Outcome:
 
 def write_writeup(job: Job, root: Path, target_dir: Path) -> None:
     """The annual write-up as Markdown and .docx beside the executed notebook."""
-    from pipeline.trends import load_report_data
-    from pipeline.writeup import county_report, region_report, write_report
+    from pipeline.report.trends import load_report_data
+    from pipeline.report.writeup import county_report, region_report, write_report
 
     data = load_report_data(root)
     if job.county:
@@ -164,7 +164,7 @@ def run_all(root: Path, jobs: list[Job], workers: int, scratch: Path) -> list[Ou
     outcomes: list[Outcome] = []
     env_root = str(root)
     # kernels inherit the environment: they import the same `pipeline` as this process
-    code_root = str(Path(__file__).resolve().parents[1])
+    code_root = str(Path(__file__).resolve().parents[2])
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (code_root, os.environ.get("PYTHONPATH")) if p)
     log = root / "build" / "notebook_kernels.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -197,7 +197,7 @@ def main() -> None:
             print(f"  ✗ {o.job.label}：{o.error}{where}", file=sys.stderr)
         sys.exit(1)
     replace_dir(scratch, target)
-    from pipeline.index_page import write_index
+    from pipeline.report.index_page import write_index
 
     index = write_index(root, params, jobs)
     print(f"完成：{len(jobs)} 个笔记本，用时 {time.perf_counter() - started:.1f} 秒 -> {OUTPUT_DIR}/，索引 {index.relative_to(root)}")

@@ -9,7 +9,7 @@ Reads data/warehouse.duckdb read-only and writes
   metrics/new_onset_share.json             region new-onset share by year (dvc metrics);
   plots/new_onset_share.csv                county new-onset share by year (dvc plots).
 
-Run: python -m pipeline.measures
+Run: python -m pipeline.stages.measures
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ Method, following the JRC/OECD composite-indicator handbook:
      that correlate negatively with the index, rank shift when one is dropped.
 
 Writes data/marts/evaluation*.parquet, metrics/evaluation.json, plots/evaluation_index.csv.
-Run: python -m pipeline.evaluate
+Run: python -m pipeline.stages.evaluate
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Paths, load_params, project_root, write_atomic
-from pipeline.measures import scoped_county_measures
+from pipeline.stages.measures import scoped_county_measures
 
 NORMALISATIONS = ("minmax", "zscore", "goalposts")
 AGGREGATIONS = ("arithmetic", "geometric")

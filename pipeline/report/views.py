@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from pipeline import charts
-from pipeline.trends import (
+from pipeline.report import charts
+from pipeline.report.trends import (
     ENFORCEMENT_MEASURES,
     FORM_LABELS,
     FORM_SHARES,
@@ -369,7 +369,7 @@ def region_warnings_section(data: ReportData, region: str, year: int, lang: str 
 def writeup_section(data: ReportData, region: str, county: str | None, year: int, first: int,
                     lang: str = "zh") -> Section:
     """The annual write-up (成效 / 问题和难点 / 思考与建议) with its source notes."""
-    from pipeline.writeup import county_report, notebook_markdown, region_report
+    from pipeline.report.writeup import county_report, notebook_markdown, region_report
 
     root = find_root()
     report = (county_report(data, root, region, county, year, first, lang) if county

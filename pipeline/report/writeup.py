@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from pipeline.trends import ReportData, is_synthetic, scores_against_region
+from pipeline.report.trends import ReportData, is_synthetic, scores_against_region
 
 SCORES = ["econ_social_score", "integrity_satisfaction", "conduct_satisfaction", "personnel_appraisal",
           "safety_satisfaction", "committee_appraisal"]
@@ -473,7 +473,7 @@ def to_docx(report: Report) -> bytes:
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
-    from pipeline.ooxml import fixed_zip_times
+    from pipeline.report.ooxml import fixed_zip_times
 
     doc = Document()
     style = doc.styles["Normal"]

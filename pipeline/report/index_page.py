@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import write_atomic
-from pipeline.trends import SYNTHETIC_NOTE_ZH, fmt_pct, is_synthetic, load_report_data
+from pipeline.report.trends import SYNTHETIC_NOTE_ZH, fmt_pct, is_synthetic, load_report_data
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2rem;color:#222;max-width:72rem}

@@ -10,8 +10,8 @@ Only when no critical expectation fails is data/staging/warehouse.duckdb
 copied over data/warehouse.duckdb (atomically), so a bad delivery never
 replaces the last good warehouse.
 
-Run: python -m pipeline.validate            (validate and promote)
-     python -m pipeline.validate --write-suites   (regenerate the range suite from the catalog)
+Run: python -m pipeline.stages.validate            (validate and promote)
+     python -m pipeline.stages.validate --write-suites   (regenerate the range suite from the catalog)
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def range_suite(catalog: Catalog) -> dict[str, Any]:
         "meta": {
             "target": "county_year_wide",
             "description_zh": "每个指标都在指标目录规定的范围内。",
-            "generated_from": "data/reference/indicators.yaml by `python -m pipeline.validate --write-suites`; edit the catalog, not this file",
+            "generated_from": "data/reference/indicators.yaml by `python -m pipeline.stages.validate --write-suites`; edit the catalog, not this file",
         },
         "expectations": expectations,
     }

@@ -6,7 +6,7 @@ county-year that trips a rule with the evidence values, so a reader can check
 the warning against the figures (and their source cells) in the notebooks.
 
 Writes data/marts/warnings.parquet and metrics/warnings.json.
-Run: python -m pipeline.early_warning
+Run: python -m pipeline.stages.early_warning
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import operator
 import pandas as pd
 
 from pipeline.config import Paths, load_params, project_root, write_atomic
-from pipeline.measures import scoped_county_measures
-from pipeline.trends import fmt_count, fmt_pct
+from pipeline.report.trends import fmt_count, fmt_pct
+from pipeline.stages.measures import scoped_county_measures
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 TYPES = {"change", "level", "run"}

@@ -1,0 +1,1 @@
+"""Pipeline stages: each computes and writes marts; none imports pipeline.report."""
