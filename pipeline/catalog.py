@@ -14,28 +14,52 @@ from pathlib import Path
 import yaml
 
 KINDS = {"count", "share", "score"}
+DERIVED_KINDS = KINDS | {"flag"}
 DIRECTIONS = {"higher_is_better", "higher_is_worse", "neutral"}
+FORMULA_TYPES = {"ratio", "sum", "all_greater"}
+REGION_RULES = {"ratio": "ratio_of_sums", "sum": "sum", "all_greater": "recompute"}
+# how an indicator (delivered, not derived) is aggregated to a region, by kind
+INDICATOR_REGION_RULE = {"count": "sum", "score": "mean", "share": "not_aggregable"}
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # Units that may trail a header in brackets, e.g. 立案数（件）, 占比(%).
 UNIT_TOKENS = {"件", "人", "人次", "件次", "起", "个", "万元", "元", "%", "分", "户", "名"}
 _TRAILING_BRACKET = re.compile(r"\(([^()]*)\)$")
+# Change units by kind: counts change in %, shares in percentage points, scores in points.
+CHANGE_UNITS = {"count": "%", "share": "pp", "score": "points"}
 
 
 @dataclass(frozen=True)
-class Indicator:
+class Measure:
+    """What every measure has, delivered or derived: names, unit, kind, direction, section."""
+
     code: str
     name_zh: str
     name_en: str
     unit: str
     kind: str
-    integer: bool
-    minimum: float
-    maximum: float
     direction: str
-    required: bool
     group: str
-    aliases: tuple[str, ...]
+    decimals: int
+    region_rule: str
+    goalposts: tuple[float, float] | None
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    @property
+    def change_unit(self) -> str | None:
+        return CHANGE_UNITS.get(self.kind)
+
+
+@dataclass(frozen=True)
+class Indicator(Measure):
+    integer: bool = False
+    minimum: float = 0.0
+    maximum: float = 0.0
+    required: bool = False
+    aliases: tuple[str, ...] = ()
     notes: str = ""
+    origin: str = "indicator"
 
     @property
     def header(self) -> str:
@@ -52,15 +76,38 @@ class KeyColumn:
 
 
 @dataclass(frozen=True)
-class DerivedMeasure:
+class DerivedMeasure(Measure):
+    formula_type: str = "ratio"
+    # ratio: (numerator, denominator); sum: the inputs; all_greater: a, b, a, b, ... of the pairs
+    operands: tuple[str, ...] = ()
+    origin: str = "derived"
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The measures this one is computed from, each once, in formula order."""
+        return tuple(dict.fromkeys(self.operands))
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        return list(zip(self.operands[::2], self.operands[1::2], strict=True))
+
+    @property
+    def numerator(self) -> str:
+        return self.operands[0]
+
+    @property
+    def denominator(self) -> str:
+        return self.operands[1]
+
+
+@dataclass(frozen=True)
+class Group:
     code: str
     name_zh: str
     name_en: str
-    unit: str
-    kind: str  # share, count or flag
-    direction: str
-    inputs: tuple[str, ...]
-    formula: str
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
 
 
 @dataclass
@@ -68,7 +115,11 @@ class Catalog:
     indicators: list[Indicator]
     keys: dict[str, KeyColumn]
     derived: list[DerivedMeasure] = field(default_factory=list)
+    groups: dict[str, Group] = field(default_factory=dict)
+    change_decimals: int = 1
+    rate_decimals: int = 2
     _by_alias: dict[str, str] = field(default_factory=dict, repr=False)
+    _by_code: dict[str, Measure] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for code, aliases in self._alias_sources():
@@ -78,6 +129,10 @@ class Catalog:
                 if other is not None and other != code:
                     raise ValueError(f"catalog alias {alias!r} is claimed by both {other} and {code}")
                 self._by_alias[norm] = code
+        for m in [*self.indicators, *self.derived]:
+            if m.code in self._by_code:
+                raise ValueError(f"catalog code {m.code!r} is defined twice")
+            self._by_code[m.code] = m
 
     def _alias_sources(self):
         for key in self.keys.values():
@@ -87,20 +142,78 @@ class Catalog:
 
     @property
     def codes(self) -> list[str]:
+        """Codes of the delivered indicators, in catalog order."""
         return [ind.code for ind in self.indicators]
 
-    def __getitem__(self, code: str) -> Indicator:
-        for ind in self.indicators:
-            if ind.code == code:
-                return ind
-        raise KeyError(code)
+    @property
+    def measures(self) -> list[Measure]:
+        """Every indicator and derived measure, in catalog order."""
+        return [*self.indicators, *self.derived]
 
-    def measure(self, code: str) -> Indicator | DerivedMeasure:
+    def __getitem__(self, code: str) -> Indicator:
+        m = self._by_code.get(code)
+        if not isinstance(m, Indicator):
+            raise KeyError(code)
+        return m
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def measure(self, code: str) -> Measure:
         """An indicator or a derived measure by code."""
-        for d in self.derived:
-            if d.code == code:
-                return d
-        return self[code]
+        return self._by_code[code]
+
+    def name(self, code: str, lang: str = "zh") -> str:
+        return self._by_code[code].name(lang)
+
+    def in_group(self, group: str) -> list[Measure]:
+        """The measures of one report section, in catalog order."""
+        return [m for m in self.measures if m.group == group]
+
+    def raw_inputs(self, code: str) -> list[str]:
+        """Delivered indicators a measure is computed from, following derived inputs down."""
+        m = self._by_code[code]
+        if not isinstance(m, DerivedMeasure):
+            return [code]
+        out: list[str] = []
+        for c in m.inputs:
+            out += [x for x in self.raw_inputs(c) if x not in out]
+        return out
+
+    def formula_text(self, code: str, lang: str = "zh") -> str:
+        """The formula of a derived measure in words, built from the definition itself."""
+        m = self._by_code[code]
+        if not isinstance(m, DerivedMeasure):
+            return m.name(lang)
+        n = {c: self.name(c, lang) for c in m.inputs}
+        if m.formula_type == "ratio":
+            return f"{n[m.numerator]} ÷ {n[m.denominator]} × 100"
+        if m.formula_type == "sum":
+            return (" + ".join(n[c] for c in m.inputs)
+                    + ("（各项均有数值时才计算）" if lang == "zh" else " (only when every part has a value)"))
+        pairs = ("，" if lang == "zh" else ", ").join(f"{n[a]} > {n[b]}" for a, b in m.pairs)
+        return pairs + ("（均成立为“是”）" if lang == "zh" else " (all hold: yes)")
+
+    def region_rule_text(self, code: str, lang: str = "zh") -> str:
+        """How the region figure of a measure is formed, in words."""
+        rule = self._by_code[code].region_rule
+        zh = {"sum": "各县区之和", "mean": "各县区平均",
+              "ratio_of_sums": "分子、分母均为同一批县区之和后相除",
+              "recompute": "按各县区之和重新判断", "not_aggregable": "不汇总"}
+        en = {"sum": "sum of the counties", "mean": "mean of the counties",
+              "ratio_of_sums": "numerator and denominator summed over the same counties",
+              "recompute": "judged on the sums of the counties", "not_aggregable": "not aggregated"}
+        return (en if lang == "en" else zh)[rule]
+
+    def check_codes(self, codes, *, what: str, key: str, source: str = "params.yaml",
+                    allowed: list[str] | None = None) -> None:
+        """Refuse codes the catalog does not define, naming the key, the file and the accepted codes."""
+        from pipeline.errors import ConfigError
+
+        accepted = allowed if allowed is not None else [m.code for m in self.measures]
+        unknown = [c for c in codes if c not in accepted]
+        if unknown:
+            raise ConfigError(source, key, f"{what}「{'、'.join(map(str, unknown))}」不在指标目录中", accepted)
 
     def match_header(self, header: str) -> str | None:
         """Catalog code (indicator or key column) for a header as typed, or None."""
@@ -147,39 +260,66 @@ def load_catalog(path: Path) -> Catalog:
         code: KeyColumn(code, spec["name_zh"], spec["name_en"], tuple(spec.get("aliases", [])))
         for code, spec in raw["keys"].items()
     }
-    indicators = []
-    for spec in raw["indicators"]:
-        code = spec["code"]
-        if not CODE_PATTERN.match(code):
-            raise ValueError(f"catalog code {code!r} must be snake_case ASCII")
-        if spec["kind"] not in KINDS:
-            raise ValueError(f"catalog {code}: kind must be one of {sorted(KINDS)}")
-        if spec["direction"] not in DIRECTIONS:
-            raise ValueError(f"catalog {code}: direction must be one of {sorted(DIRECTIONS)}")
-        lo, hi = spec["range"]
-        indicators.append(
-            Indicator(
-                code=code,
-                name_zh=spec["name_zh"],
-                name_en=spec["name_en"],
-                unit=str(spec["unit"]),
-                kind=spec["kind"],
-                integer=bool(spec.get("integer", False)),
-                minimum=float(lo),
-                maximum=float(hi),
-                direction=spec["direction"],
-                required=bool(spec.get("required", False)),
-                group=spec["group"],
-                aliases=tuple(spec.get("aliases", [])),
-                notes=spec.get("notes", ""),
-            )
-        )
-    derived = [
-        DerivedMeasure(d["code"], d["name_zh"], d["name_en"], str(d["unit"]), d["kind"],
-                       d["direction"], tuple(d["inputs"]), d["formula"])
-        for d in raw.get("derived", [])
-    ]
-    return Catalog(indicators=indicators, keys=keys, derived=derived)
+    groups = {code: Group(code, g["name_zh"], g["name_en"]) for code, g in raw["groups"].items()}
+    display = raw["display"]
+    kind_decimals = {k: int(v) for k, v in display["decimals"].items()}
+    indicators = [_indicator(spec, groups, kind_decimals) for spec in raw["indicators"]]
+    known = {i.code for i in indicators}
+    derived = []
+    for spec in raw.get("derived", []):
+        d = _derived(spec, groups, kind_decimals, known)
+        known.add(d.code)
+        derived.append(d)
+    return Catalog(indicators=indicators, keys=keys, derived=derived, groups=groups,
+                   change_decimals=int(display["change"]), rate_decimals=int(display["rate"]))
+
+
+def _common(spec: dict, groups: dict, kind_decimals: dict, kinds: set[str]) -> dict:
+    code = spec["code"]
+    if not CODE_PATTERN.match(code):
+        raise ValueError(f"catalog code {code!r} must be snake_case ASCII")
+    if spec["kind"] not in kinds:
+        raise ValueError(f"catalog {code}: kind must be one of {sorted(kinds)}")
+    if spec["direction"] not in DIRECTIONS:
+        raise ValueError(f"catalog {code}: direction must be one of {sorted(DIRECTIONS)}")
+    if spec["group"] not in groups:
+        raise ValueError(f"catalog {code}: group must be one of {sorted(groups)}")
+    integer = bool(spec.get("integer", spec["kind"] in ("count", "flag")))
+    default = kind_decimals[spec["kind"]] if integer or spec["kind"] != "count" else 2
+    posts = spec.get("goalposts")
+    return dict(code=code, name_zh=spec["name_zh"], name_en=spec["name_en"], unit=str(spec["unit"]),
+                kind=spec["kind"], direction=spec["direction"], group=spec["group"],
+                decimals=int(spec.get("decimals", default)),
+                goalposts=(float(posts[0]), float(posts[1])) if posts else None)
+
+
+def _indicator(spec: dict, groups: dict, kind_decimals: dict) -> Indicator:
+    lo, hi = spec["range"]
+    common = _common(spec, groups, kind_decimals, KINDS)
+    return Indicator(**common, region_rule=INDICATOR_REGION_RULE[spec["kind"]],
+                     integer=bool(spec.get("integer", False)), minimum=float(lo), maximum=float(hi),
+                     required=bool(spec.get("required", False)), aliases=tuple(spec.get("aliases", [])),
+                     notes=spec.get("notes", ""))
+
+
+def _derived(spec: dict, groups: dict, kind_decimals: dict, known: set[str]) -> DerivedMeasure:
+    code, formula = spec["code"], spec["formula"]
+    ftype = formula["type"]
+    if ftype not in FORMULA_TYPES:
+        raise ValueError(f"catalog {code}: formula type must be one of {sorted(FORMULA_TYPES)}")
+    if ftype == "ratio":
+        operands = (formula["numerator"], formula["denominator"])
+    elif ftype == "sum":
+        operands = tuple(formula["inputs"])
+    else:
+        operands = tuple(c for pair in formula["pairs"] for c in pair)
+    unknown = [c for c in operands if c not in known]
+    if unknown:
+        raise ValueError(f"catalog {code}: inputs {unknown} must be indicators or derived measures defined above it")
+    if spec["region"] != REGION_RULES[ftype]:
+        raise ValueError(f"catalog {code}: a {ftype} aggregates to the region by {REGION_RULES[ftype]!r}")
+    return DerivedMeasure(**_common(spec, groups, kind_decimals, DERIVED_KINDS), region_rule=spec["region"],
+                          formula_type=ftype, operands=operands)
 
 
 def headers_markdown(catalog: Catalog) -> str:

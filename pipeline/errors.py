@@ -53,3 +53,18 @@ class DataError(Exception):
         if len(self.problems) > limit:
             lines.append(f"  …… 另有 {len(self.problems) - limit} 处未列出")
         return "\n".join(lines)
+
+
+class ConfigError(Exception):
+    """A setting that names something the project does not define (a weight key, a rule measure...).
+
+    Raised before anything is written, so a refused stage leaves its last outputs in place.
+    """
+
+    def __init__(self, source: str, key: str, problem: str, accepted: list[str] | None = None):
+        self.source, self.key, self.problem, self.accepted = source, key, problem, accepted or []
+        text = f"配置错误：{source} 中的 {key}：{problem}。"
+        if self.accepted:
+            text += f"可用的代码：{'、'.join(self.accepted)}。"
+        text += "请修改后重新运行；本阶段未写入任何结果。"
+        super().__init__(text)

@@ -5,10 +5,15 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
+from conftest import REPO
 
+from pipeline.catalog import load_catalog
+from pipeline.errors import ConfigError
 from pipeline.stages.evaluate import (
     EvalConfig,
     assign_grades,
+    evaluate_all,
     evaluate_block,
     monte_carlo,
     normalise,
@@ -22,7 +27,7 @@ W = (2 / 3, 1 / 3)
 
 def cfg(norm: str, agg: str, **kw) -> EvalConfig:
     return EvalConfig(weights={"a": 2, "b": 1}, normalisation=norm, aggregation=agg, min_indicators=2,
-                      goalposts=(50.0, 100.0), **kw)
+                      goalposts={"a": (50.0, 100.0), "b": (50.0, 100.0)}, **kw)
 
 
 def geo(values):  # weighted geometric mean of 0-100 values moved into [1, 100]
@@ -85,7 +90,8 @@ def test_grades_by_quantile_and_by_cut_offs():
 def test_missing_indicator_is_imputed_and_flagged_or_county_not_graded():
     raw = pd.DataFrame({"a": [60.0, 90.0, np.nan, 80.0], "b": [90.0, 70.0, 75.0, np.nan],
                         "c": [70.0, 80.0, np.nan, 85.0]}, index=["X", "Y", "Z", "V"])
-    c = EvalConfig(weights={"a": 1, "b": 1, "c": 1}, min_indicators=2)
+    c = EvalConfig(weights={"a": 1, "b": 1, "c": 1}, min_indicators=2,
+                   goalposts={k: (50.0, 100.0) for k in "abc"})
     out = evaluate_block(raw, c)
     res = out["result"].set_index("county_code")
     assert res.loc["Z", "grade"] == "未评定" and np.isnan(res.loc["Z", "index"])
@@ -110,3 +116,64 @@ def test_monte_carlo_is_deterministic_and_gives_probabilities():
     z = first.set_index("county_code").loc["Z"]
     assert z["median_rank"] == 1 and z["modal_grade"] == "好"
     assert (first["rank_p05"] <= first["median_rank"]).all() and (first["median_rank"] <= first["rank_p95"]).all()
+
+
+CATALOG = load_catalog(REPO / "data/reference/indicators.yaml")
+
+
+def params(**weights) -> dict:
+    ev = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))["evaluation"]
+    ev["weights"] = weights
+    ev["min_indicators"] = len(weights)
+    ev["uncertainty"]["draws"] = 200
+    return ev
+
+
+def mart(values: dict[str, dict[str, float]], year: int = 2024) -> pd.DataFrame:
+    """A county measures mart (long) for region 990100: {county: {measure: value}}."""
+    return pd.DataFrame([{"region_code": "990100", "county_code": c, "county_name": c, "year": year,
+                          "measure": m, "value": v} for c, row in values.items() for m, v in row.items()])
+
+
+def test_lower_is_better_measure_ranks_the_lowest_share_first():
+    shares = {"990101": {"new_onset_share": 35.0}, "990102": {"new_onset_share": 20.0},
+              "990103": {"new_onset_share": 28.0}}
+    ev = params(new_onset_share=1)
+    for norm in ("minmax", "zscore", "goalposts"):
+        ev["normalisation"] = norm
+        out = evaluate_all(mart(shares), ev, CATALOG)["evaluation"].set_index("county_code")
+        assert out["rank"].to_dict() == {"990102": 1, "990103": 2, "990101": 3}, norm
+    # goalposts [0, 100] from the catalog, reversed: 100 - share
+    assert out.loc["990102", "index"] == pytest.approx(80.0)
+
+
+def test_misspelt_weight_key_is_refused_with_the_accepted_codes():
+    with pytest.raises(ConfigError) as err:
+        evaluate_all(mart({"990101": {"integrity_satisfaction": 80.0}}), params(integrity_satisfacton=1), CATALOG)
+    text = str(err.value)
+    assert "params.yaml 中的 evaluation.weights" in text and "integrity_satisfacton" in text
+    assert "integrity_satisfaction" in text.split("可用的代码：")[1]
+    with pytest.raises(ConfigError, match="cases_filed"):  # no direction: neither better nor worse
+        evaluate_all(mart({"990101": {"cases_filed": 80.0}}), params(cases_filed=1), CATALOG)
+
+
+def test_region_without_scores_is_not_graded_and_says_why():
+    counts = {c: {"cases_filed": 100.0} for c in ("990101", "990102", "990103")}
+    marts = evaluate_all(mart(counts), params(integrity_satisfaction=1, conduct_satisfaction=1), CATALOG)
+    ev = marts["evaluation"]
+    assert ev["grade"].tolist() == ["未评定"] * 3 and ev["index"].isna().all()
+    assert ev["not_graded_reason"].tolist() == ["no_indicators"] * 3
+    assert ev["stable"].isna().all() and "p_好" in ev.columns
+    assert marts["evaluation_coherence"].empty
+
+
+def test_stability_is_the_probability_of_the_grade_given_not_of_the_most_likely():
+    # four counties, cut-offs .2/.6/.9: positions 0, .25, .5, .75 -> 好, 较好, 较好, 一般
+    a = {"990101": 79.2, "990102": 56.2, "990103": 88.2, "990104": 78.7}
+    b = {"990101": 69.5, "990102": 89.7, "990103": 68.3, "990104": 75.0}
+    scores = {c: {"integrity_satisfaction": a[c], "conduct_satisfaction": b[c]} for c in a}
+    ev = evaluate_all(mart(scores), params(integrity_satisfaction=1, conduct_satisfaction=1), CATALOG)["evaluation"]
+    top = ev.set_index("county_code").loc["990103"]
+    assert (top["rank"], top["grade"], top["modal_grade"]) == (1, "好", "较好")
+    assert top["grade_probability"] == top["p_好"] and top["grade_probability"] < top["modal_probability"]
+    assert not top["stable"]

@@ -29,8 +29,11 @@ def test_new_onset_share_and_year_on_year_in_percentage_points(marts):
     assert county.loc[("990101", 2019, "new_onset_share"), "value"] == pytest.approx(30.0)
     row = county.loc[("990101", 2020, "new_onset_share")]
     assert row["value"] == pytest.approx(100 * 31 / 110)
-    assert row["yoy_change"] == pytest.approx(100 * 31 / 110 - 30.0)
-    assert (row["yoy_unit"], row["unit"], row["kind"]) == ("pp", "%", "share")
+    # stated from the printed figures: 28.2% (28.18...) - 30.0% = -1.8 pp, not -1.818...
+    assert row["yoy_change"] == pytest.approx(-1.8)
+    assert (row["yoy_unit"], row["kind"], row["change_status"], row["judgement"]) == ("pp", "share", "down", "better")
+    first = county.loc[("990101", 2019, "new_onset_share")]
+    assert first["change_status"] == "first_year" and pd.isna(first["yoy_change"])
 
 
 def test_counts_change_in_percent_rates_per_thousand_members_and_ranks(marts):
@@ -39,8 +42,14 @@ def test_counts_change_in_percent_rates_per_thousand_members_and_ranks(marts):
     assert row["yoy_change"] == pytest.approx(10.0) and row["yoy_unit"] == "%"
     assert row["rate_per_members"] == pytest.approx(110 / 20000 * 1000)
     assert (row["source_file"], row["source_cell"]) == ("data/raw/990100/2020.csv", "D3")
+    # cases filed has no direction: 1 = highest
     assert county.loc[("990102", 2019, "cases_filed"), "rank_in_region"] == 1
     assert county.loc[("990101", 2019, "cases_filed"), "rank_in_region"] == 2
+    assert county.loc[("990101", 2019, "cases_filed"), "rank_order"] == "highest_first"
+    # a higher new-onset share is worse: 1 = lowest (990102 25.0% before 990101 30.0%)
+    assert county.loc[("990102", 2019, "new_onset_share"), "rank_in_region"] == 1
+    assert county.loc[("990101", 2019, "new_onset_share"), "rank_in_region"] == 2
+    assert county.loc[("990101", 2019, "new_onset_share"), "rank_order"] == "best_first"
     assert county.loc[("990101", 2019, "cases_filed"), "counties_ranked"] == 2
     score = county.loc[("990101", 2019, "integrity_satisfaction")]
     assert score["yoy_unit"] == "points" and pd.isna(score["rate_per_members"])
@@ -67,6 +76,10 @@ def test_missing_county_year_is_a_gap_not_a_zero(marts):
     assert r["value"] == pytest.approx(100 * 31 / 110)
     # every registered county of the region is in scope: 8 of 10 never delivered here
     assert (r["counties_reporting"], r["counties_in_scope"]) == (1, 10)
+    assert list(r["reporting_counties"]) == ["990101"]
+    assert (r["counties_reporting_previous"], r["coverage_changed"]) == (2, True)
+    assert pd.isna(region.loc[(2019, "new_onset_share"), "coverage_changed"])  # first year: nothing to compare
+    assert county.loc[("990102", 2020, "cases_filed"), "change_status"] == "missing"
     assert county.loc[("990181", 2019, "cases_filed"), "status"] == "not_delivered"
 
 
@@ -85,3 +98,20 @@ def test_metrics_and_plot_rows(marts):
     plot = new_onset_plot_rows(county.reset_index())
     assert list(plot["county"].unique()) == ["城关区（990101）", "城西区（990102）"]
     assert len(plot) == 3  # the missing 2020 row is left out, not drawn as zero
+
+
+def test_region_ratio_takes_numerator_and_denominator_from_the_same_counties(project):
+    rows = good_rows(2019)
+    rows[1][4] = ""  # 990102 filed 200 cases but left new-onset cases blank
+    project.write_csv(2019, [HEADER, *rows])
+    project.write_csv(2020)
+    ingest(project.root)
+    paths = Paths(project.root)
+    promote(paths.staging_warehouse, paths.warehouse)
+    county, region = compute_measures(paths.warehouse, load_catalog(paths.catalog), ["990100"], 2019, 2020, 1000)
+    r = region.set_index(["year", "measure"]).loc[(2019, "new_onset_share")]
+    # 990101 alone: 30 / 100, not (30 + nothing) / (100 + 200) = 10%
+    assert r["value"] == pytest.approx(30.0) and r["counties_reporting"] == 1
+    assert region.set_index(["year", "measure"]).loc[(2019, "cases_filed"), "value"] == 300
+    missing = county.set_index(["county_code", "year", "measure"]).loc[("990102", 2019, "new_onset_share")]
+    assert (missing["status"], missing["missing_inputs"]) == ("not_computable", "new_onset_cases")

@@ -2,6 +2,7 @@
 
 Method, following the JRC/OECD composite-indicator handbook:
   1. indicators and nominal weights from params.yaml (`evaluation.weights`), renormalised;
+     any catalog measure with a direction may enter, lower-is-better ones reversed;
   2. missing data: a county-year is graded only with at least `min_indicators`
      indicators; each missing one is imputed with the region-year mean and flagged;
   3. normalisation within region and year: min-max (0-100), z-score (as a
@@ -11,7 +12,8 @@ Method, following the JRC/OECD composite-indicator handbook:
   5. ranks within the region, grades by quantile of the ranking or by cut-offs;
   6. uncertainty: a seeded Monte Carlo over weights, normalisation and
      aggregation gives each county its median rank, 5-95% rank interval and the
-     probability of each grade; a modal grade below `stable_probability` is flagged;
+     probability of each grade; a county whose assigned grade comes out in fewer
+     than `stable_probability` of the draws is flagged as not stable;
   7. coherence: correlations between indicators, collinear pairs, indicators
      that correlate negatively with the index, rank shift when one is dropped.
 
@@ -22,12 +24,16 @@ Run: python -m pipeline.stages.evaluate
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, write_atomic
+from pipeline.errors import ConfigError
+from pipeline.numbers import fixed, round_half_up
 from pipeline.stages.measures import scoped_county_measures
 
 NORMALISATIONS = ("minmax", "zscore", "goalposts")
@@ -39,7 +45,10 @@ NOT_GRADED = "未评定"
 class EvalConfig:
     weights: dict[str, float]
     normalisation: str = "goalposts"
-    goalposts: tuple[float, float] = (50.0, 100.0)
+    # [low, high] per indicator, on the indicator's own scale (used by the goalposts normalisation)
+    goalposts: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # indicators where a higher value is worse: their normalised value is reversed (100 - n)
+    reversed: frozenset[str] = frozenset()
     aggregation: str = "arithmetic"
     min_indicators: int = 5
     labels: tuple[str, ...] = ("好", "较好", "一般", "差")
@@ -58,12 +67,49 @@ class EvalConfig:
             raise ValueError("evaluation.weights must be non-negative and not all zero")
         return w / w.sum()
 
+    @property
+    def reverse_mask(self) -> np.ndarray:
+        return np.array([c in self.reversed for c in self.indicators], dtype=bool)
+
+    def goalpost_array(self) -> np.ndarray:
+        return np.array([self.goalposts.get(c, (np.nan, np.nan)) for c in self.indicators], dtype=float)
+
     @classmethod
-    def from_params(cls, ev: dict) -> EvalConfig:
+    def from_params(cls, ev: dict, catalog: Catalog) -> EvalConfig:
+        """The evaluation settings, checked against the catalog before anything is computed.
+
+        A weight key the catalog does not define, or a measure without a
+        direction (more cases filed is not better or worse in itself), is
+        refused with the accepted codes: a misspelt key must not silently
+        leave every county ungraded.
+        """
+        eligible = [m.code for m in catalog.measures if m.direction != "neutral" and m.kind != "flag"]
+        catalog.check_codes(list(ev["weights"]), what="评价指标", key="evaluation.weights", allowed=eligible)
+        methods = {ev["normalisation"], *ev.get("uncertainty", {}).get("normalisations", [])}
+        bad = sorted(methods - set(NORMALISATIONS))
+        if bad:
+            raise ConfigError("params.yaml", "evaluation.normalisation", f"标准化方法「{'、'.join(bad)}」无效",
+                              list(NORMALISATIONS))
+        if ev["aggregation"] not in AGGREGATIONS:
+            raise ConfigError("params.yaml", "evaluation.aggregation", f"汇总方法「{ev['aggregation']}」无效",
+                              list(AGGREGATIONS))
+        overrides = ev.get("goalposts") or {}
+        catalog.check_codes(list(overrides), what="目标值（goalposts）指标", key="evaluation.goalposts",
+                            allowed=eligible)
+        goalposts = {}
+        for code in ev["weights"]:
+            posts = overrides.get(code) or catalog.measure(code).goalposts
+            if posts is not None:
+                goalposts[code] = (float(posts[0]), float(posts[1]))
+            elif "goalposts" in methods:
+                raise ConfigError("params.yaml", "evaluation.goalposts",
+                                  f"{catalog.name(code)}（{code}）没有目标值，无法用 goalposts 标准化；"
+                                  f"请在 evaluation.goalposts 中写 {code}: [下限, 上限]，或不使用 goalposts")
         cfg = cls(
             weights={k: float(v) for k, v in ev["weights"].items()},
             normalisation=ev["normalisation"],
-            goalposts=(float(ev["goalposts"]["low"]), float(ev["goalposts"]["high"])),
+            goalposts=goalposts,
+            reversed=frozenset(c for c in ev["weights"] if catalog.measure(c).direction == "higher_is_worse"),
             aggregation=ev["aggregation"],
             min_indicators=int(ev["min_indicators"]),
             labels=tuple(ev["grades"]["labels"]),
@@ -71,24 +117,33 @@ class EvalConfig:
             quantile=tuple(float(q) for q in ev["grades"]["quantile"]),
             absolute=tuple(float(a) for a in ev["grades"]["absolute"]),
         )
-        if cfg.normalisation not in NORMALISATIONS or cfg.aggregation not in AGGREGATIONS:
-            raise ValueError(f"normalisation must be one of {NORMALISATIONS}, aggregation one of {AGGREGATIONS}")
         if len(cfg.labels) != len(cfg.quantile) + 1 or len(cfg.labels) != len(cfg.absolute) + 1:
-            raise ValueError("grades: one label more than cut-offs is needed")
+            raise ConfigError("params.yaml", "evaluation.grades", "等次名称应比分界点多一个")
         return cfg
 
 
 # ---------------------------------------------------------------- building blocks
 
 
-def normalise(x: np.ndarray, method: str, goalposts: tuple[float, float] = (50.0, 100.0)) -> np.ndarray:
-    """Normalise columns of x (counties x indicators); all higher-is-better.
+def normalise(x: np.ndarray, method: str, goalposts=(50.0, 100.0), reverse: np.ndarray | None = None) -> np.ndarray:
+    """Normalise columns of x (counties x indicators) so that 100 is best.
 
     min-max and z-score use the counties of one region-year; a column with no
     spread gets 50 (min-max) or 50 (z-score), as no county is ahead on it.
     z-scores use the population standard deviation and are shown as T-scores.
+    goalposts are one (low, high) pair or one per column. A column where a
+    higher value is worse (`reverse`) is mirrored: 100 - n, so its best county
+    gets the top score under every method (min-max, T-score and goalposts are
+    all symmetric around 50 that way).
     """
     x = np.asarray(x, dtype=float)
+    n = _normalise(x, method, goalposts)
+    if reverse is not None and np.any(reverse):
+        n = np.where(np.asarray(reverse, dtype=bool), 100 - n, n)
+    return n
+
+
+def _normalise(x: np.ndarray, method: str, goalposts) -> np.ndarray:
     if method == "minmax":
         lo, hi = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
         span = np.where(hi > lo, hi - lo, np.nan)
@@ -97,7 +152,8 @@ def normalise(x: np.ndarray, method: str, goalposts: tuple[float, float] = (50.0
         mean, sd = np.nanmean(x, axis=0), np.nanstd(x, axis=0)
         return np.where(sd > 0, 50 + 10 * (x - mean) / np.where(sd > 0, sd, 1), 50.0)
     if method == "goalposts":
-        lo, hi = goalposts
+        posts = np.asarray(goalposts, dtype=float)
+        lo, hi = (posts[:, 0], posts[:, 1]) if posts.ndim == 2 else (posts[0], posts[1])
         return np.clip(100 * (x - lo) / (hi - lo), 0, 100)
     raise ValueError(f"unknown normalisation {method!r}")
 
@@ -199,7 +255,7 @@ def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig) -> dict[str, pd.DataFrame
     filled, imputed, gradable = impute(raw, cfg.min_indicators)
     w = cfg.nominal_weights
     x = filled[gradable].to_numpy()
-    n = normalise(x, cfg.normalisation, cfg.goalposts)
+    n = normalise(x, cfg.normalisation, cfg.goalpost_array(), cfg.reverse_mask)
     index = np.full(len(raw), np.nan)
     index[gradable.to_numpy()] = aggregate(n, w, cfg.aggregation) if len(x) else []
     ranks = rank_desc(index)
@@ -207,7 +263,7 @@ def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig) -> dict[str, pd.DataFrame
     result = pd.DataFrame({
         "county_code": raw.index, "index": index, "rank": ranks, "counties_graded": int(gradable.sum()),
         "grade": grades, "indicators_available": raw.notna().sum(axis=1).to_numpy(),
-        "imputed": ["、".join(c for c in cfg.indicators if imputed.loc[code, c]) for code in raw.index],
+        "imputed": [",".join(c for c in cfg.indicators if imputed.loc[code, c]) for code in raw.index],
     })
     normalised = pd.DataFrame(np.nan, index=raw.index, columns=cfg.indicators)
     normalised.loc[gradable] = n
@@ -231,7 +287,7 @@ def monte_carlo(filled: pd.DataFrame, cfg: EvalConfig, draws: int, seed: int, sp
     agg_pick = rng.integers(0, len(aggregations), draws)
     index = np.empty((draws, len(codes)))
     for i, norm in enumerate(normalisations):
-        n = normalise(x, norm, cfg.goalposts)
+        n = normalise(x, norm, cfg.goalpost_array(), cfg.reverse_mask)
         for j, agg in enumerate(aggregations):
             sel = (norm_pick == i) & (agg_pick == j)
             if sel.any():
@@ -254,7 +310,7 @@ def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinear
     plus the mean absolute rank shift when the indicator is dropped and the weights renormalised."""
     ok = filled.notna().all(axis=1) & index.notna()
     x = filled[ok]
-    if len(x) < 3:
+    if len(x) < 3 or len(cfg.indicators) < 2:  # nothing to correlate, nothing left when one is dropped
         return pd.DataFrame()
     corr = x.corr()
     base_rank = rank_desc(index[ok].to_numpy())
@@ -262,7 +318,7 @@ def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinear
     for i, a in enumerate(cfg.indicators):
         keep = [c for c in cfg.indicators if c != a]
         sub = EvalConfig(**{**cfg.__dict__, "weights": {c: cfg.weights[c] for c in keep}})
-        n = normalise(x[keep].to_numpy(), sub.normalisation, sub.goalposts)
+        n = normalise(x[keep].to_numpy(), sub.normalisation, sub.goalpost_array(), sub.reverse_mask)
         dropped = rank_desc(aggregate(n, sub.nominal_weights, sub.aggregation))
         r_index = float(np.corrcoef(x[a], index[ok])[0, 1]) if x[a].std() > 0 else np.nan
         for b in cfg.indicators[i + 1:]:
@@ -278,14 +334,22 @@ def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinear
 
 
 def score_table(county: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
-    """County-years (rows, all in scope, missing ones all-NaN) x evaluation indicators."""
+    """County-years (rows: every one in the mart, those without scores all-NaN) x evaluation indicators."""
+    keys = ["region_code", "county_code", "county_name", "year"]
+    everyone = pd.MultiIndex.from_frame(county[keys].drop_duplicates().sort_values(keys))
     rows = county[county["measure"].isin(indicators)]
-    keys = ["region_code", "county_code", "county_name", "year", "measure"]
-    return rows.set_index(keys)["value"].unstack("measure").reindex(columns=indicators).sort_index()
+    table = rows.set_index([*keys, "measure"])["value"].unstack("measure") if len(rows) else pd.DataFrame()
+    return table.reindex(index=everyone, columns=indicators).astype(float)
 
 
-def evaluate_all(county: pd.DataFrame, ev: dict) -> dict[str, pd.DataFrame]:
-    cfg = EvalConfig.from_params(ev)
+UNCERTAINTY_COLUMNS = ["median_rank", "rank_p05", "rank_p95", "modal_grade", "modal_probability"]
+COHERENCE_COLUMNS = ["region_code", "year", "indicator", "other", "r", "collinear", "negative_with_index",
+                     "rank_shift_if_dropped"]
+
+
+def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, pd.DataFrame]:
+    """Every region-year of the mart; regions without any score get rows that say why they are not graded."""
+    cfg = EvalConfig.from_params(ev, catalog)
     unc = ev["uncertainty"]
     scores = score_table(county, cfg.indicators)
     results, normalised, weights, mc, coh = [], [], [], [], []
@@ -311,19 +375,31 @@ def evaluate_all(county: pd.DataFrame, ev: dict) -> dict[str, pd.DataFrame]:
         if not c.empty:
             coh.append(c.assign(region_code=region, year=year))
     result = pd.concat(results, ignore_index=True)
-    uncertainty = pd.concat(mc, ignore_index=True) if mc else pd.DataFrame()
-    if not uncertainty.empty:
-        threshold = float(unc["stable_probability"])
-        uncertainty["stable"] = uncertainty["modal_probability"] >= threshold
-        result = result.merge(uncertainty, on=["region_code", "year", "county_code"], how="left", validate="one_to_one")
-        result["stable"] = result["stable"].astype("boolean")  # NA for counties not graded
+    probability_columns = [f"p_{label}" for label in cfg.labels]
+    uncertainty = (pd.concat(mc, ignore_index=True) if mc else
+                   pd.DataFrame(columns=["region_code", "year", "county_code", *UNCERTAINTY_COLUMNS, *probability_columns]))
+    result = result.merge(uncertainty, on=["region_code", "year", "county_code"], how="left", validate="one_to_one")
+    # stability is judged on the grade the county was given, not on the most likely simulated one
+    result["grade_probability"] = [row.get(f"p_{g}", np.nan) if g in cfg.labels else np.nan
+                                   for g, (_, row) in zip(result["grade"], result.iterrows(), strict=True)]
+    threshold = float(unc["stable_probability"])
+    result["stable"] = pd.array([None if pd.isna(p) else bool(p >= threshold) for p in result["grade_probability"]],
+                                dtype="boolean")
+    result["stable_threshold"] = threshold
+    result["not_graded_reason"] = [
+        None if pd.notna(i) else ("no_indicators" if n == 0 else "too_few_indicators")
+        for i, n in zip(result["index"], result["indicators_available"], strict=True)]
+    result["min_indicators"] = cfg.min_indicators
+    result["indicators_total"] = len(cfg.indicators)
     cols = ["region_code", "county_code", "county_name", "year"]
     result = result[cols + [c for c in result.columns if c not in cols]].sort_values(["region_code", "year", "rank", "county_code"])
+    coherence_mart = pd.concat(coh, ignore_index=True)[COHERENCE_COLUMNS] if coh else pd.DataFrame(
+        {c: pd.Series(dtype="object") for c in COHERENCE_COLUMNS})
     return {
         "evaluation": result.reset_index(drop=True),
         "evaluation_indicators": pd.concat(normalised, ignore_index=True),
         "evaluation_weights": pd.concat(weights, ignore_index=True),
-        "evaluation_coherence": pd.concat(coh, ignore_index=True) if coh else pd.DataFrame(),
+        "evaluation_coherence": coherence_mart,
     }
 
 
@@ -335,9 +411,9 @@ def metrics(result: pd.DataFrame, year: int, labels: list[str]) -> dict:
     for region, g in latest.groupby("region_code"):
         out["grade_counts"][region] = {label: int((g["grade"] == label).sum()) for label in [*labels, NOT_GRADED]}
         out["grade"][region] = {r.county_code: r.grade for r in g.sort_values("county_code").itertuples()}
-        out["index"][region] = {r.county_code: (None if pd.isna(r.index) else round(float(r.index), 2))
+        out["index"][region] = {r.county_code: (None if pd.isna(r.index) else round_half_up(r.index, 2))
                                 for r in g.sort_values("county_code").itertuples()}
-        out["unstable"][region] = int((g.get("stable", pd.Series(dtype=bool)) == False).sum())  # noqa: E712
+        out["unstable"][region] = int((g["stable"] == False).sum())  # noqa: E712
     return out
 
 
@@ -345,7 +421,11 @@ def main() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)
-    marts = evaluate_all(scoped_county_measures(root, params), params["evaluation"])
+    try:
+        marts = evaluate_all(scoped_county_measures(root, params), params["evaluation"], load_catalog(paths.catalog))
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        sys.exit(1)
     for name, frame in marts.items():
         write_atomic(paths.marts / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
     year = int(params["report"]["year"])
@@ -354,13 +434,17 @@ def main() -> None:
     write_atomic(paths.metrics / "evaluation.json", lambda p: p.write_text(text, encoding="utf-8"))
     latest = marts["evaluation"][marts["evaluation"]["year"] == year]
     plot = pd.DataFrame({"county": latest["county_name"] + "（" + latest["county_code"] + "）",
-                         "region": latest["region_code"], "index": latest["index"].round(2),
+                         "region": latest["region_code"], "index": [round_half_up(v, 2) for v in latest["index"]],
                          "rank_p05": latest.get("rank_p05"), "rank_p95": latest.get("rank_p95")})
     write_atomic(paths.plots / "evaluation_index.csv", lambda p: plot.to_csv(p, index=False, encoding="utf-8"))
-    unstable = latest[latest.get("stable", True) == False]  # noqa: E712
+    unstable = latest[latest["stable"] == False]  # noqa: E712
     print(f"综合评价完成：{len(marts['evaluation'])} 个县区·年度；{year} 年等次：{m['grade_counts']}")
     for r in unstable.itertuples():
-        print(f"  等次不稳定：{r.county_code} {r.county_name} {r.grade}（最可能等次 {r.modal_grade} 的概率 {r.modal_probability:.0%}）")
+        print(f"  等次不稳定：{r.county_code} {r.county_name} {r.grade}（该等次在模拟中出现的概率 "
+              f"{fixed(100 * r.grade_probability, 0)}%）")
+    for region, g in latest.groupby("region_code"):
+        if (g["not_graded_reason"] == "no_indicators").all():
+            print(f"  {region}：{year} 年没有任何评价指标数值，未评定等次（报告中说明原因）")
 
 
 if __name__ == "__main__":

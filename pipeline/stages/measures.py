@@ -2,10 +2,15 @@
 
 Reads data/warehouse.duckdb read-only and writes
   data/marts/county_year_measures.parquet  every county x year x measure in scope,
-      with status (ok / blank / column_absent / not_delivered / not_computable),
-      source cell, year-on-year change (% for counts, pp for shares, points for
-      scores), rate per `rate_per` party members and rank in region;
-  data/marts/region_year_measures.parquet  region totals and recomputed shares;
+      with status (ok / blank / column_absent / not_delivered / not_computable,
+      and the inputs missing when not computable), source cell, year-on-year
+      change from the printed figures (% for counts, pp for shares, points for
+      scores) with its judgement and streaks (pipeline.judgement), rate per
+      `rate_per` party members and rank in region (1 = best by the catalog's
+      direction, 1 = highest for neutral measures);
+  data/marts/region_year_measures.parquet  region figures by each measure's region
+      rule in the catalog, with the counties they cover and whether that set
+      changed from the year before;
   metrics/new_onset_share.json             region new-onset share by year (dvc metrics);
   plots/new_onset_share.csv                county new-onset share by year (dvc plots).
 
@@ -20,16 +25,25 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.catalog import Catalog, load_catalog
+from pipeline.catalog import Catalog, DerivedMeasure, load_catalog
 from pipeline.config import Paths, load_params, project_root, safe_code, write_atomic
+from pipeline.judgement import JudgementConfig, year_on_year
+from pipeline.numbers import round_half_up
 
 SQL_FILE = Path(__file__).with_name("sql") / "measures.sql"
+COUNTY_COLUMNS = ["region_code", "county_code", "county_name", "year", "measure", "kind", "direction", "value",
+                  "status", "missing_inputs", "previous_value", "yoy_change", "yoy_unit", "change_status",
+                  "judgement", "flat_band", "rise_streak", "fall_streak", "rate_per_members", "rank_in_region",
+                  "counties_ranked", "rank_order", "source_file", "source_row", "source_cell"]
+REGION_COLUMNS = ["region_code", "year", "measure", "kind", "direction", "value", "method", "counties_reporting",
+                  "counties_in_scope", "reporting_counties", "counties_reporting_previous", "coverage_changed",
+                  "previous_value", "yoy_change", "yoy_unit", "change_status", "judgement", "flat_band",
+                  "rise_streak", "fall_streak"]
 
 
 def measure_catalog(catalog: Catalog) -> pd.DataFrame:
-    rows = [(i.code, i.name_zh, i.unit, i.kind, i.direction, "indicator") for i in catalog.indicators]
-    rows += [(d.code, d.name_zh, d.unit, d.kind, d.direction, "derived") for d in catalog.derived]
-    frame = pd.DataFrame(rows, columns=["code", "name_zh", "unit", "kind", "direction", "origin"])
+    rows = [(m.code, m.kind, m.direction, m.origin) for m in catalog.measures]
+    frame = pd.DataFrame(rows, columns=["code", "kind", "direction", "origin"])
     frame["position"] = range(len(frame))
     return frame
 
@@ -49,21 +63,115 @@ def sql_statements(text: str) -> list[str]:
     return [s.strip() for s in body.split(";") if s.strip()]
 
 
+# ---------------------------------------------------------------- SQL from the catalog
+# Every name placed in these statements is a catalog code, checked against
+# CODE_PATTERN when the catalog is loaded; no delivered text reaches them.
+
+
+def county_expression(catalog: Catalog, code: str) -> str:
+    """SQL for one measure of a county-year over the wide view, derived inputs expanded in place."""
+    m = catalog.measure(code)
+    if not isinstance(m, DerivedMeasure):
+        return code
+    x = {c: county_expression(catalog, c) for c in m.inputs}
+    if m.formula_type == "ratio":
+        return f"(100.0 * {x[m.numerator]} / NULLIF({x[m.denominator]}, 0))"
+    if m.formula_type == "sum":
+        return "(" + " + ".join(x[c] for c in m.inputs) + ")"
+    known = " AND ".join(f"{x[c]} IS NOT NULL" for c in m.inputs)
+    holds = " AND ".join(f"{x[a]} > {x[b]}" for a, b in m.pairs)
+    return f"(CASE WHEN {known} THEN CASE WHEN {holds} THEN 1.0 ELSE 0.0 END END)"
+
+
+def missing_inputs_expression(catalog: Catalog, code: str) -> str:
+    """SQL listing the delivered inputs of a derived measure that have no value (why it is not computable)."""
+    parts = [f"CASE WHEN {c} IS NULL THEN '{c}' END" for c in catalog.raw_inputs(code)]
+    return f"concat_ws(',', {', '.join(parts)})"
+
+
+def derived_sql(catalog: Catalog) -> str:
+    """County-year derived measures, long: one row per county, year and derived measure."""
+    selects = [f"SELECT county_code, year, '{d.code}' AS measure, {county_expression(catalog, d.code)} AS value, "
+               f"{missing_inputs_expression(catalog, d.code)} AS missing_inputs FROM county_year_wide"
+               for d in catalog.derived]
+    return "\nUNION ALL\n".join(selects)
+
+
+def region_sql(catalog: Catalog) -> str:
+    """Region-year figure of every measure by its region rule, over the counties in scope.
+
+    Each measure's figure and count of counties use the same filter, so a
+    ratio's numerator and denominator come from the same counties.
+    """
+    selects = []
+    for m in catalog.measures:
+        if isinstance(m, DerivedMeasure):
+            x = {c: county_expression(catalog, c) for c in m.inputs}
+            mask = " AND ".join(f"{x[c]} IS NOT NULL" for c in m.inputs)
+        else:
+            x, mask = {}, f"{m.code} IS NOT NULL"
+        if m.region_rule == "ratio_of_sums":
+            value = (f"100.0 * sum({x[m.numerator]}) FILTER (WHERE {mask}) "
+                     f"/ NULLIF(sum({x[m.denominator]}) FILTER (WHERE {mask}), 0)")
+        elif m.region_rule == "recompute":
+            holds = " AND ".join(f"sum({x[a]}) FILTER (WHERE {mask}) > sum({x[b]}) FILTER (WHERE {mask})"
+                                 for a, b in m.pairs)
+            value = f"CASE WHEN count(*) FILTER (WHERE {mask}) > 0 THEN CASE WHEN {holds} THEN 1.0 ELSE 0.0 END END"
+        elif m.region_rule == "sum":
+            value = f"sum({county_expression(catalog, m.code)}) FILTER (WHERE {mask})"
+        elif m.region_rule == "mean":
+            value = f"avg({m.code}) FILTER (WHERE {mask})"
+        else:  # not_aggregable
+            value = "CAST(NULL AS DOUBLE)"
+        selects.append(
+            f"SELECT s.region_code, s.year, '{m.code}' AS measure, '{m.region_rule}' AS method, {value} AS value, "
+            f"count(*) FILTER (WHERE {mask}) AS counties_reporting, count(*) AS counties_in_scope, "
+            f"list(s.county_code ORDER BY s.county_code) FILTER (WHERE {mask}) AS reporting_counties "
+            "FROM scope s LEFT JOIN county_year_wide w ON w.county_code = s.county_code AND w.year = s.year "
+            "GROUP BY s.region_code, s.year")
+    return "\nUNION ALL\n".join(selects)
+
+
 def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], first: int, last: int,
-                     rate_per: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     rate_per: int, judgement: JudgementConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    judgement = judgement or JudgementConfig(first, {"count": 0.0, "share": 0.0, "score": 0.0})
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.register("measure_catalog", measure_catalog(catalog))
         con.register("scope", scope_frame(con, regions, first, last))
+        con.execute(f"CREATE TEMP TABLE derived_long AS {derived_sql(catalog)}")
         for statement in sql_statements(SQL_FILE.read_text(encoding="utf-8")):
             if "$rate_per" in statement:
                 con.execute(statement, {"rate_per": rate_per})
             else:
                 con.execute(statement)
-        county = con.sql("SELECT * EXCLUDE (position) FROM county_year_measures "
-                         "ORDER BY region_code, county_code, position, year").df()
-        region = con.sql("SELECT * EXCLUDE (position) FROM region_year_measures "
-                         "ORDER BY region_code, position, year").df()
-    return county, region
+        county = con.sql("SELECT * FROM county_ranked").df()
+        region = con.sql(f"SELECT * FROM ({region_sql(catalog)})").df()
+    return shape_county(county, catalog, judgement), shape_region(region, catalog, judgement)
+
+
+def shape_county(county: pd.DataFrame, catalog: Catalog, judgement: JudgementConfig) -> pd.DataFrame:
+    county = year_on_year(county, catalog, judgement, ["region_code", "county_code"])
+    county["missing_inputs"] = county["missing_inputs"].replace("", None)
+    return county.sort_values(["region_code", "county_code", "position", "year"])[COUNTY_COLUMNS].reset_index(drop=True)
+
+
+def shape_region(region: pd.DataFrame, catalog: Catalog, judgement: JudgementConfig) -> pd.DataFrame:
+    order = {m.code: i for i, m in enumerate(catalog.measures)}
+    region["kind"] = [catalog.measure(c).kind for c in region["measure"]]
+    region["direction"] = [catalog.measure(c).direction for c in region["measure"]]
+    region["reporting_counties"] = [list(x) if isinstance(x, list | tuple) or hasattr(x, "__len__") else []
+                                    for x in region["reporting_counties"]]
+    region = year_on_year(region, catalog, judgement, ["region_code"])
+    group = region.groupby(["region_code", "measure"], sort=False)
+    previous_set = group["reporting_counties"].shift(1)
+    previous_n = group["counties_reporting"].shift(1)
+    adjacent = group["year"].shift(1) == region["year"] - 1
+    region["counties_reporting_previous"] = previous_n.where(adjacent).astype("Int64")
+    region["coverage_changed"] = pd.array(
+        [None if not adj or not isinstance(p, list) else list(p) != list(c)
+         for adj, p, c in zip(adjacent, previous_set, region["reporting_counties"], strict=True)], dtype="boolean")
+    region["position"] = region["measure"].map(order)
+    return region.sort_values(["region_code", "position", "year"])[REGION_COLUMNS].reset_index(drop=True)
 
 
 def scoped_county_measures(root: Path, params: dict) -> pd.DataFrame:
@@ -77,7 +185,7 @@ def new_onset_metrics(region: pd.DataFrame) -> dict[str, dict[str, float | None]
     rows = region[region["measure"] == "new_onset_share"]
     out: dict[str, dict[str, float | None]] = {}
     for r in rows.itertuples():
-        out.setdefault(r.region_code, {})[str(r.year)] = None if pd.isna(r.value) else round(float(r.value), 2)
+        out.setdefault(r.region_code, {})[str(r.year)] = round_half_up(r.value, 2)
     return out
 
 
@@ -88,7 +196,7 @@ def new_onset_plot_rows(county: pd.DataFrame) -> pd.DataFrame:
         # names repeat across regions; the code keeps each line distinct
         "county": rows["county_name"] + "（" + rows["county_code"] + "）",
         "year": rows["year"],
-        "new_onset_share": rows["value"].round(2),
+        "new_onset_share": [round_half_up(v, 2) for v in rows["value"]],
     })
 
 
@@ -100,6 +208,7 @@ def main() -> None:
     county, region = compute_measures(
         paths.warehouse, load_catalog(paths.catalog), [safe_code(r) for r in ingest["regions"]],
         int(ingest["first_year"]), int(ingest["last_year"]), int(measures["rate_per"]),
+        JudgementConfig.from_params(params),
     )
     write_atomic(paths.marts / "county_year_measures.parquet", lambda p: county.to_parquet(p, index=False))
     write_atomic(paths.marts / "region_year_measures.parquet", lambda p: region.to_parquet(p, index=False))

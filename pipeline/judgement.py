@@ -1,0 +1,108 @@
+"""Judgements the stages write into the marts: how a measure changed and whether that is better.
+
+One place decides, for county and region figures alike:
+  change_status  up / down / flat (a printed change within the flat band of
+                 its kind, from params.yaml `judgement.flat_band`), first_year
+                 (the first year in scope: nothing to compare with),
+                 no_previous (last year has no value), missing (no value this
+                 year), not_applicable (flags such as the pyramid);
+  judgement      better / worse by the catalog's direction, neutral when the
+                 measure has none, flat, or empty when there was no comparison;
+  rise_streak, fall_streak  consecutive years of rises (falls) ending this
+                 year; a flat year, a gap or a fall ends the run.
+Reports phrase these columns; they never decide them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.catalog import Catalog
+from pipeline.numbers import printed_difference, printed_percent_change
+
+
+@dataclass(frozen=True)
+class JudgementConfig:
+    first_year: int
+    # largest printed change still called flat, in the change's unit: % (count), pp (share), points (score)
+    flat_band: dict[str, float]
+
+    @classmethod
+    def from_params(cls, params: dict) -> JudgementConfig:
+        band = params["judgement"]["flat_band"]
+        return cls(int(params["ingest"]["first_year"]), {k: float(band[k]) for k in ("count", "share", "score")})
+
+
+def printed_change(kind: str, current: float, previous: float, decimals: int, change_decimals: int) -> float | None:
+    """The year-on-year change a report prints: % for counts, points for shares and scores."""
+    if kind == "count":
+        return printed_percent_change(current, previous, decimals, change_decimals)
+    return printed_difference(current, previous, decimals)
+
+
+def classify(kind: str, value: float, previous: float, change: float | None, band: float) -> str:
+    if kind == "count" and change is None:  # from a zero base: no percentage, the direction still counts
+        return "flat" if value == previous else ("up" if value > previous else "down")
+    if abs(change) <= band + 1e-9:
+        return "flat"
+    return "up" if change > 0 else "down"
+
+
+JUDGED = {("up", "higher_is_better"): "better", ("down", "higher_is_better"): "worse",
+          ("up", "higher_is_worse"): "worse", ("down", "higher_is_worse"): "better"}
+
+
+def year_on_year(frame: pd.DataFrame, catalog: Catalog, cfg: JudgementConfig, keys: list[str]) -> pd.DataFrame:
+    """Add previous_value, yoy_change, yoy_unit, change_status, judgement and streaks.
+
+    `frame` is long: one row per `keys` x measure x year, every year in scope
+    present (a year without a value has value NaN). Comparison is with the
+    calendar year before only.
+    """
+    out = frame.sort_values([*keys, "measure", "year"]).reset_index(drop=True)
+    group = out.groupby([*keys, "measure"], sort=False)
+    prev_year = group["year"].shift(1)
+    prev = group["value"].shift(1).where(prev_year == out["year"] - 1)
+    changes, statuses, judged = [], [], []
+    for value, previous, year, code in zip(out["value"], prev, out["year"], out["measure"], strict=True):
+        m = catalog.measure(code)
+        change = None
+        if pd.isna(value):
+            status = "missing"
+        elif m.kind == "flag":
+            status = "not_applicable"
+        elif year <= cfg.first_year:
+            status = "first_year"
+        elif pd.isna(previous):
+            status = "no_previous"
+        else:
+            change = printed_change(m.kind, value, previous, m.decimals, catalog.change_decimals)
+            status = classify(m.kind, value, previous, change, cfg.flat_band[m.kind])
+        changes.append(np.nan if change is None else change)
+        statuses.append(status)
+        judged.append("flat" if status == "flat" else
+                      ("neutral" if m.direction == "neutral" else JUDGED[(status, m.direction)])
+                      if status in ("up", "down") else None)
+    out["previous_value"] = prev
+    out["yoy_change"] = changes
+    out["yoy_unit"] = [catalog.measure(c).change_unit for c in out["measure"]]
+    out["change_status"] = statuses
+    out["judgement"] = judged
+    out["flat_band"] = [cfg.flat_band.get(catalog.measure(c).kind, np.nan) for c in out["measure"]]
+    out["rise_streak"] = _streak(out, keys, "up")
+    out["fall_streak"] = _streak(out, keys, "down")
+    return out
+
+
+def _streak(frame: pd.DataFrame, keys: list[str], status: str) -> list[int]:
+    """Consecutive years with `status` ending at each row (0 when this year is not one)."""
+    runs, last_key, run = [], None, 0
+    for key, s in zip(frame[[*keys, "measure"]].itertuples(index=False, name=None), frame["change_status"], strict=True):
+        if key != last_key:
+            run, last_key = 0, key
+        run = run + 1 if s == status else 0
+        runs.append(run)
+    return runs
