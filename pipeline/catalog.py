@@ -80,6 +80,8 @@ class DerivedMeasure(Measure):
     formula_type: str = "ratio"
     # ratio: (numerator, denominator); sum: the inputs; all_greater: a, b, a, b, ... of the pairs
     operands: tuple[str, ...] = ()
+    # a delivered indicator reports show instead when this measure cannot be computed
+    reported_as: str | None = None
     origin: str = "derived"
 
     @property
@@ -318,8 +320,10 @@ def _derived(spec: dict, groups: dict, kind_decimals: dict, known: set[str]) -> 
         raise ValueError(f"catalog {code}: inputs {unknown} must be indicators or derived measures defined above it")
     if spec["region"] != REGION_RULES[ftype]:
         raise ValueError(f"catalog {code}: a {ftype} aggregates to the region by {REGION_RULES[ftype]!r}")
+    if spec.get("reported_as") and spec["reported_as"] not in known:
+        raise ValueError(f"catalog {code}: reported_as must name an indicator")
     return DerivedMeasure(**_common(spec, groups, kind_decimals, DERIVED_KINDS), region_rule=spec["region"],
-                          formula_type=ftype, operands=operands)
+                          formula_type=ftype, operands=operands, reported_as=spec.get("reported_as"))
 
 
 def headers_markdown(catalog: Catalog) -> str:

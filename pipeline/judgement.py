@@ -9,7 +9,11 @@ One place decides, for county and region figures alike:
   judgement      better / worse by the catalog's direction, neutral when the
                  measure has none, flat, or empty when there was no comparison;
   rise_streak, fall_streak  consecutive years of rises (falls) ending this
-                 year; a flat year, a gap or a fall ends the run.
+                 year; a flat year, a gap or a fall ends the run;
+  trend_*        for shares and scores, the value against the mean of the
+                 first years on record (rising / falling / flat / insufficient);
+  region_gap     a county against its region, as printed, and whether that
+                 is better or worse by the measure's direction.
 Reports phrase these columns; they never decide them again.
 """
 
@@ -29,11 +33,16 @@ class JudgementConfig:
     first_year: int
     # largest printed change still called flat, in the change's unit: % (count), pp (share), points (score)
     flat_band: dict[str, float]
+    # the trend: the latest value against the mean of the first `baseline_years` years with a value
+    baseline_years: int = 3
+    trend_flat_band: float = 1.0
 
     @classmethod
     def from_params(cls, params: dict) -> JudgementConfig:
-        band = params["judgement"]["flat_band"]
-        return cls(int(params["ingest"]["first_year"]), {k: float(band[k]) for k in ("count", "share", "score")})
+        j = params["judgement"]
+        band = j["flat_band"]
+        return cls(int(params["ingest"]["first_year"]), {k: float(band[k]) for k in ("count", "share", "score")},
+                   int(j["trend"]["baseline_years"]), float(j["trend"]["flat_band"]))
 
 
 def printed_change(kind: str, current: float, previous: float, decimals: int, change_decimals: int) -> float | None:
@@ -106,3 +115,66 @@ def _streak(frame: pd.DataFrame, keys: list[str], status: str) -> list[int]:
         run = run + 1 if s == status else 0
         runs.append(run)
     return runs
+
+
+def trend_against_baseline(frame: pd.DataFrame, catalog: Catalog, cfg: JudgementConfig,
+                           keys: list[str]) -> pd.DataFrame:
+    """Add the trend of shares and scores: this year's value against the mean of the first years on record.
+
+    The baseline is the mean of the first `baseline_years` years with a value,
+    so one unusual early year does not decide the verdict; a trend needs at
+    least one year with a value after the baseline. The change is stated from
+    the printed figures, and a change within `trend_flat_band` is flat.
+    """
+    out = frame.copy()
+    base = []
+    for _, g in out.groupby([*keys, "measure"], sort=False):
+        m = catalog.measure(g["measure"].iloc[0])
+        known: list[tuple[int, float]] = []
+        for idx, year, value in zip(g.index, g["year"], g["value"], strict=True):
+            if pd.notna(value):
+                known.append((int(year), float(value)))
+            row = (idx, np.nan, None, None, np.nan, None)
+            if m.kind in ("share", "score") and pd.notna(value):
+                if len(known) < cfg.baseline_years + 1:
+                    row = (idx, np.nan, None, None, np.nan, "insufficient")
+                else:
+                    first = known[: cfg.baseline_years]
+                    mean = sum(v for _, v in first) / len(first)
+                    diff = printed_difference(value, mean, m.decimals)
+                    verdict = ("flat" if abs(diff) <= cfg.trend_flat_band + 1e-9 else
+                               "rising" if diff > 0 else "falling")
+                    row = (idx, mean, first[0][0], first[-1][0], diff, verdict)
+            base.append(row)
+    rows = pd.DataFrame(base, columns=["idx", "trend_baseline", "trend_baseline_from", "trend_baseline_to",
+                                       "trend_change", "trend_status"]).set_index("idx")
+    out[rows.columns] = rows.reindex(out.index)
+    for col in ("trend_baseline_from", "trend_baseline_to"):
+        out[col] = out[col].astype("Int64")
+    return out
+
+
+def against_region(county: pd.DataFrame, region: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Add region_value, region_gap (county - region, from the printed figures) and its judgement.
+
+    Only shares and scores are compared: a county's count against a region
+    total says nothing. The gap is judged by the measure's direction: a share
+    above the region is worse when higher is worse.
+    """
+    reg = region[["region_code", "year", "measure", "value"]].rename(columns={"value": "region_value"})
+    out = county.merge(reg, on=["region_code", "year", "measure"], how="left", validate="many_to_one")
+    gaps, judged = [], []
+    for code, value, rv in zip(out["measure"], out["value"], out["region_value"], strict=True):
+        m = catalog.measure(code)
+        if m.kind not in ("share", "score") or pd.isna(value) or pd.isna(rv):
+            gaps.append(np.nan)
+            judged.append(None)
+            continue
+        gap = printed_difference(value, rv, m.decimals)
+        gaps.append(gap)
+        side = "level" if gap == 0 else ("up" if gap > 0 else "down")
+        judged.append("level" if side == "level" else
+                      "neutral" if m.direction == "neutral" else JUDGED[(side, m.direction)])
+    out["region_gap"] = gaps
+    out["region_gap_judgement"] = judged
+    return out

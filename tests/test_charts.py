@@ -3,9 +3,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO
 from matplotlib.figure import Figure
 
 from pipeline.report import charts
+from pipeline.report.fmt import load_words
+
+WORDS = load_words(REPO, "zh")
 
 
 def _render(fig: Figure) -> None:
@@ -16,7 +20,7 @@ def _trend_chart():
     county = pd.DataFrame({"year": [2015, 2016, 2017], "value": [30.0, float("nan"), 33.5]})
     region = pd.DataFrame({"year": [2015, 2016, 2017], "value": [29.0, 29.5, 30.0]})
     return charts.share_trend_chart(county, region, title="新发生案件占比：城关区", county_label="城关区",
-                                    region_label="东川市（全市）", y_label="新发生案件占比（%）",
+                                    region_label="东川市（全市）", y_label="新发生案件占比（%）", words=WORDS,
                                     notes=["2016 年未报送，图中留空"])
 
 
@@ -53,7 +57,10 @@ def test_four_forms_chart_stacks_shares_to_100_and_flags_inversion():
                        "form3_persons": [6, 20], "form4_persons": [4, 10], "four_forms_sum": [100, 100],
                        "form1_share": [60.0, 20.0], "form2_share": [30.0, 50.0], "form3_share": [6.0, 20.0],
                        "form4_share": [4.0, 10.0], "pyramid_holds": [1.0, 0.0]})
-    fig = charts.four_forms_chart(ff, title="四种形态")
+    forms = ["form1_persons", "form2_persons", "form3_persons", "form4_persons"]
+    shares = ["form1_share", "form2_share", "form3_share", "form4_share"]
+    fig = charts.four_forms_chart(ff, forms, shares, ["第一种形态", "第二种形态", "第三种形态", "第四种形态"],
+                                  title="四种形态", words=WORDS)
     right = fig.axes[1]
     tops = {}
     for patch in right.patches:

@@ -169,8 +169,8 @@ def test_region_without_scores_is_not_graded_and_says_why():
 
 def test_stability_is_the_probability_of_the_grade_given_not_of_the_most_likely():
     # four counties, cut-offs .2/.6/.9: positions 0, .25, .5, .75 -> 好, 较好, 较好, 一般
-    a = {"990101": 79.2, "990102": 56.2, "990103": 88.2, "990104": 78.7}
-    b = {"990101": 69.5, "990102": 89.7, "990103": 68.3, "990104": 75.0}
+    a = {"990101": 79.2, "990102": 56.2, "990103": 88.2, "990121": 78.7}
+    b = {"990101": 69.5, "990102": 89.7, "990103": 68.3, "990121": 75.0}
     scores = {c: {"integrity_satisfaction": a[c], "conduct_satisfaction": b[c]} for c in a}
     ev = evaluate_all(mart(scores), params(integrity_satisfaction=1, conduct_satisfaction=1), CATALOG)["evaluation"]
     top = ev.set_index("county_code").loc["990103"]

@@ -25,6 +25,9 @@ def test_half_up_as_chinese_reports_round():
     assert fixed(-0.04, 1) == "0.0" and fixed(1234.5, 0, thousands=True) == "1,235"
     # 30.04% -> 28.16% prints as 30.0% -> 28.2%: the change printed is 1.8, not 1.88 -> 1.9
     assert printed_difference(28.16, 30.04, 1) == pytest.approx(-1.8)
+    from pipeline.report.fmt import percent_text
+
+    assert percent_text(73 / 200) == "37%"  # 36.5%: f"{0.365:.0%}" gives 36%
 
 
 def test_share_change_below_display_precision_is_flat():
@@ -62,3 +65,30 @@ def test_a_gap_is_no_previous_and_breaks_the_run():
 def test_count_from_zero_has_a_direction_but_no_percentage():
     s = judged("accountability_persons", [0.0, 3.0])
     assert s.loc[2020, "change_status"] == "up" and pd.isna(s.loc[2020, "yoy_change"])
+
+
+def test_trend_against_the_mean_of_the_first_years():
+    from pipeline.judgement import trend_against_baseline
+
+    frame = pd.DataFrame({"county_code": "990101", "measure": "new_onset_share", "year": range(2015, 2021),
+                          "value": [25.0, 27.0, 29.0, 31.0, 33.0, 35.5]})
+    t = trend_against_baseline(frame, CATALOG, CFG, ["county_code"]).set_index("year")
+    assert t.loc[2020, "trend_baseline"] == 27.0 and t.loc[2020, "trend_change"] == pytest.approx(8.5)
+    assert (t.loc[2020, "trend_baseline_from"], t.loc[2020, "trend_baseline_to"]) == (2015, 2017)
+    assert t["trend_status"].tolist() == ["insufficient"] * 3 + ["rising"] * 3
+    flat = frame.assign(value=[30.0, 30.5, 29.5, 30.2, 30.4, 31.0])
+    assert trend_against_baseline(flat, CATALOG, CFG, ["county_code"])["trend_status"].iloc[-1] == "flat"
+
+
+def test_county_against_region_by_direction():
+    from pipeline.judgement import against_region
+
+    county = pd.DataFrame({"region_code": "990100", "county_code": "990101", "year": 2020,
+                           "measure": ["new_onset_share", "form1_share", "cases_filed"], "value": [33.54, 60.0, 100.0]})
+    region = pd.DataFrame({"region_code": "990100", "year": 2020,
+                           "measure": ["new_onset_share", "form1_share", "cases_filed"], "value": [27.94, 60.04, 900.0]})
+    out = against_region(county, region, CATALOG).set_index("measure")
+    assert out.loc["new_onset_share", "region_gap"] == pytest.approx(5.6)  # 33.5 - 27.9 as printed
+    assert out.loc["new_onset_share", "region_gap_judgement"] == "worse"
+    assert out.loc["form1_share", "region_gap_judgement"] == "level"  # 60.0 and 60.0 as printed
+    assert pd.isna(out.loc["cases_filed", "region_gap"])

@@ -1,122 +1,252 @@
-"""Write-up sentences on crafted data, traceability of every number, and the .docx."""
+"""Write-up sentences on crafted deliveries run through the real stages, with exact expected text.
+
+Every expected sentence below was written by hand from the figures in the
+fixture (shares worked out on paper, rounded half up), not copied from output.
+"""
 
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
-from conftest import HEADER, REPO, good_rows
+import yaml
+from conftest import HEADER, good_rows
 
 from pipeline.config import Paths
-from pipeline.report.trends import load_report_data
+from pipeline.report.data import load_report_data
+from pipeline.report.fmt import percent_text
 from pipeline.report.writeup import (
-    Citer,
-    CountyFacts,
+    body_text,
     county_report,
-    load_phrases,
+    is_clean,
     region_report,
     to_docx,
+    to_markdown,
 )
-from pipeline.stages.evaluate import evaluate_all
-from pipeline.stages.ingest import ingest
-from pipeline.stages.measures import compute_measures
+from pipeline.stages import early_warning, evaluate, ingest, measures
 from pipeline.stages.validate import promote
 
+SCORES = ["econ_social_score", "integrity_satisfaction", "conduct_satisfaction", "personnel_appraisal",
+          "safety_satisfaction", "committee_appraisal"]
 
-def build(project, keep_counties=None):
-    """Ingest, promote and compute the marts of a crafted project; return its ReportData."""
-    if keep_counties is not None:
-        path = project.root / "data/reference/divisions.csv"
-        lines = path.read_text(encoding="utf-8").splitlines()
-        kept = [line for line in lines if not line.startswith("9901") or line.split(",")[0] in keep_counties
-                or line.startswith("990100,")]
-        path.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    ingest(project.root)
+
+def build(project, monkeypatch, keep: set[str], first: int = 2019, last: int = 2020, **params):
+    """Run ingest, promotion, measures, evaluate and early_warning on the project; return its ReportData."""
+    path = project.root / "data/reference/divisions.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(x for x in lines if not x.startswith("9901") or x.split(",")[0] in keep
+                              or x.startswith("990100,")) + "\n", encoding="utf-8")
+    p = yaml.safe_load((project.root / "params.yaml").read_text(encoding="utf-8"))
+    p["ingest"].update(first_year=first, last_year=last)
+    p["report"].update(year=last, first_year=first)
+    for dotted, value in params.items():
+        node = p
+        *keys, leaf = dotted.split("__")
+        for k in keys:
+            node = node[k]
+        node[leaf] = value
+    (project.root / "params.yaml").write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("POLIECO_ROOT", str(project.root))
+    ingest.ingest(project.root)
     paths = Paths(project.root)
     promote(paths.staging_warehouse, paths.warehouse)
-    county, region = compute_measures(paths.warehouse, load_catalog(paths), ["990100"], 2019, 2020, 1000)
-    paths.marts.mkdir(parents=True, exist_ok=True)
-    county.to_parquet(paths.marts / "county_year_measures.parquet", index=False)
-    region.to_parquet(paths.marts / "region_year_measures.parquet", index=False)
+    for stage in (measures, evaluate, early_warning):
+        stage.main()
     return load_report_data(project.root)
 
 
-def load_catalog(paths):
-    from pipeline.catalog import load_catalog as load
-
-    return load(paths.catalog)
-
-
-@pytest.fixture
-def crafted(project):
-    project.write_csv(2019)
-    rows = good_rows(2020)[:1]  # 990102 did not report in 2020
-    project.write_csv(2020, [HEADER, *rows])
-    return project, build(project, keep_counties={"990101", "990102"})
+def rows(year, *counties):
+    """good_rows of `year` for the given counties (990101 城关区, 990102 城西区)."""
+    by = {r[0]: r for r in good_rows(year)}
+    return [list(by[c]) for c in counties]
 
 
-def facts(data, project, county, year, first=2019):
-    return CountyFacts(data, county, year, first, Citer(data), load_phrases(project.root))
+def plain(paragraphs: list[str]) -> list[str]:
+    """Paragraphs without their note markers, for sentences whose note numbers do not matter."""
+    return [re.sub(r"\[\^\d+\]", "", p) for p in paragraphs]
 
 
-def test_rising_count(crafted):
-    project, data = crafted
-    text, direction = facts(data, project, "990101", 2020).change_sentence("cases_filed")
-    assert direction == "up"
-    assert text == "立案数由100[^1]件上升到110[^2]件，同比上升10.0%[^3]"
+def county(data, code, year, first=2019):
+    return county_report(data, "990100", code, year, first)
 
 
-def test_falling_share_in_percentage_points(crafted):
-    project, data = crafted
-    text, direction = facts(data, project, "990101", 2020).change_sentence("new_onset_share")
-    assert direction == "down"
-    assert text == "新发生案件占比由30.0%[^1]下降到28.2%[^2]，下降1.8[^3]个百分点"
+# ---------------------------------------------------------------- the new-onset share
 
 
-def test_flat_count(crafted):
-    project, data = crafted
-    f = facts(data, project, "990101", 2020)
-    text, direction = f.change_sentence("persons_sanctioned")
-    assert (text, direction) == ("党纪政务处分人数为95[^1]人，与上年持平", "flat")
+def test_flat_share_claims_no_achievement(project, monkeypatch):
+    r19, r20 = rows(2019, "990101", "990102"), rows(2020, "990101", "990102")
+    r20[0][3], r20[0][4] = 110, 33  # 33 / 110 = 30.0%, as in 2019 (30 / 100)
+    project.write_csv(2019, [HEADER, *r19])
+    project.write_csv(2020, [HEADER, *r20])
+    data = build(project, monkeypatch, {"990101", "990102"})
+    report = county(data, "990101", 2020)
+    # region 2020: (33 + 50) / (110 + 200) = 26.77...% -> 26.8%; gap 30.0 - 26.8 = 3.2
+    assert report.sections["notes"][0] == (
+        "新发生案件占比为30.0%[^6]，与上年持平，高于全市（26.8%[^7]）3.2[^8]个百分点，不作为成效或问题。")
+    assert not any("腐败增量" in p for p in report.sections["achievements"])
+    assert "新发生案件占比高于全市：30.0%[^6]，高于全市（26.8%[^7]）3.2[^8]个百分点。" in report.sections["problems"]
 
 
-def test_missing_year_is_said_plainly(crafted):
-    project, data = crafted
-    text, direction = facts(data, project, "990102", 2020).change_sentence("cases_filed")
-    assert (text, direction) == ("2020年未报送立案数数据，本项不作评价", "missing")
-    report = county_report(data, project.root, "990100", "990102", 2020, 2019)
-    assert any("数据缺报：立案数、党纪政务处分人数" in p for p in report.sections["problems"])
-    assert any("建议督促按时、完整报送年度指标" in p for p in report.sections["suggestions"])
+def test_first_year_is_stated_not_judged(project, monkeypatch):
+    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
+    data = build(project, monkeypatch, {"990101", "990102"})
+    report = county(data, "990101", 2019)
+    # 30 / 100 = 30.0%; region (30 + 50) / (100 + 200) = 26.67% -> 26.7%; gap 3.3
+    assert report.sections["notes"][0] == (
+        "新发生案件占比为30.0%[^4]（2019年为首个统计年度，无上年数据可比），高于全市（26.7%[^5]）3.3[^6]个百分点，"
+        "不作为成效或问题。")
+    assert report.sections["achievements"][0] == (
+        "审查调查和监督执纪工作持续开展：立案数为100[^1]件（2019年为首个统计年度，无上年数据可比）；"
+        "党纪政务处分人数为95[^2]人（2019年为首个统计年度，无上年数据可比）；"
+        "四种形态合计人次为582[^3]人次（2019年为首个统计年度，无上年数据可比）。")
 
 
-def test_first_year_has_no_comparison(crafted):
-    project, data = crafted
-    text, direction = facts(data, project, "990101", 2019).change_sentence("cases_filed")
-    assert (text, direction) == ("立案数为100[^1]件（2019年为首个统计年度，无上年数据可比）", "first")
+def test_missing_previous_year(project, monkeypatch):
+    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990102")])  # 990101 did not deliver 2020
+    project.write_csv(2021, [HEADER, *rows(2021, "990101", "990102")])
+    data = build(project, monkeypatch, {"990101", "990102"}, last=2021)
+    report = county(data, "990101", 2021)
+    # 2021: filed 100 + 10 * 2 = 120, new-onset 30 + 2 = 32: 26.666...% -> 26.7%; region 2021: 82 / 320 = 25.6%
+    assert report.sections["notes"][0] == (
+        "新发生案件占比为26.7%[^4]（2020年无数据，无法同比），高于全市（25.6%[^5]）1.1[^6]个百分点，不作为成效或问题。")
+    assert report.sections["achievements"][0].startswith("审查调查和监督执纪工作持续开展：立案数为120[^1]件（2020年无数据，无法同比）")
 
 
-def test_region_with_one_county(project):
-    project.write_csv(2019, [HEADER, good_rows(2019)[0]])
-    project.write_csv(2020, [HEADER, good_rows(2020)[0]])
-    data = build(project, keep_counties={"990101"})
-    report = region_report(data, project.root, "990100", 2020, 2019)
-    first = report.sections["achievements"][0]
-    assert first.startswith("全市1[^1]个县区报送了2020年度数据，立案数由100[^2]件上升到110[^3]件；")
-    assert "新发生案件占比由30.0%[^6]下降到28.2%[^7]" in first
-    assert report.sections["problems"] == ["对照各项监测指标和预警规则，本年度未发现突出问题。"]
+def test_five_of_sixteen_prints_as_31_3_percent(project, monkeypatch):
+    r19 = rows(2019, "990101")
+    r19[0][3], r19[0][4] = 16, 5  # 5 / 16 = 31.25%: half up 31.3%, half-even would print 31.2%
+    project.write_csv(2019, [HEADER, *r19])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101")])
+    data = build(project, monkeypatch, {"990101"})
+    notes = county(data, "990101", 2019).sections["notes"][0]
+    assert notes.startswith("新发生案件占比为31.3%[^4]（2019年为首个统计年度")
 
 
-def test_report_numbers_all_trace_to_the_marts(crafted):
-    project, data = crafted
-    report = county_report(data, project.root, "990100", "990101", 2020, 2019)
-    check_traceable(report, data, years=range(2019, 2021))
+def test_change_below_display_precision_is_flat(project, monkeypatch):
+    r19, r20 = rows(2019, "990101"), rows(2020, "990101")
+    r19[0][3], r19[0][4] = 2500, 750  # 30.00%
+    r20[0][3], r20[0][4] = 2500, 751  # 30.04%: +0.04 pp, prints 30.0% both years
+    project.write_csv(2019, [HEADER, *r19])
+    project.write_csv(2020, [HEADER, *r20])
+    data = build(project, monkeypatch, {"990101"})
+    report = county(data, "990101", 2020)
+    assert report.sections["notes"][0] == "新发生案件占比为30.0%[^4]，与上年持平，与全市（30.0%[^5]）持平，不作为成效或问题。"
+    assert not re.search(r"(上升|下降)0\.0", body_text(report))
+
+
+def test_falling_share_is_an_achievement_with_its_comparison(project, monkeypatch):
+    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
+    data = build(project, monkeypatch, {"990101", "990102"})
+    report = county(data, "990101", 2020)
+    # 30.0% -> 31 / 110 = 28.18% -> 28.2%: down 1.8 pp as printed; region 2020: 81 / 310 = 26.1%
+    assert report.sections["achievements"][1] == (
+        "腐败增量得到一定遏制：新发生案件占比由30.0%[^6]下降到28.2%[^7]，下降1.8[^8]个百分点，"
+        "高于全市（26.1%[^9]）2.1[^10]个百分点。")
+
+
+# ---------------------------------------------------------------- streaks, four forms, coverage
+
+RUN_HEADER = [*HEADER, "问责人数"]
+
+
+def test_rises_in_2022_and_2024_but_not_2023_are_not_a_run(project, monkeypatch):
+    accountable = {2020: 10, 2021: 10, 2022: 12, 2023: 11, 2024: 13}
+    for year, n in accountable.items():
+        project.write_csv(year, [RUN_HEADER, [*rows(year, "990101")[0], n]])
+    data = build(project, monkeypatch, {"990101"}, first=2020, last=2024)
+    text = body_text(county(data, "990101", 2024, 2020))
+    assert "连续" not in text
+    assert data.warnings[data.warnings["rule"] == "accountability_rising"].empty
+
+
+def test_two_consecutive_rises_are_a_run(project, monkeypatch):
+    for year, n in {2021: 10, 2022: 12, 2023: 15}.items():
+        project.write_csv(year, [RUN_HEADER, [*rows(year, "990101")[0], n]])
+    data = build(project, monkeypatch, {"990101"}, first=2021, last=2023)
+    problems = county(data, "990101", 2023, 2021).sections["problems"]
+    assert "问责人数连续上升：问责人数连续2年上升，2021年10人、2022年12人、2023年15人。" in plain(problems)
+
+
+FORMS_TOTAL_HEADER = [*HEADER[:6], "四种形态总人次", *HEADER[6:]]
+
+
+def test_county_with_only_the_four_forms_total(project, monkeypatch):
+    for year in (2019, 2020):
+        r = rows(year, "990101")[0]
+        r[6:10] = ["", "", "", ""]  # the four parts left blank
+        project.write_csv(year, [FORMS_TOTAL_HEADER, [*r[:6], 582, *r[6:]]])
+    data = build(project, monkeypatch, {"990101"})
+    report = county(data, "990101", 2020)
+    text = body_text(report)
+    assert "四种形态合计人次" not in text  # the sum of parts that were never delivered is not "missing"
+    assert report.sections["achievements"][0].endswith("四种形态总人次为582[^5]人次，与上年持平。")
+    missing = next(p for p in report.sections["problems"] if p.startswith("数据缺报"))
+    assert missing.startswith("数据缺报：四种形态分类人次（仅报送合计582[^5]人次，无法判断分布）")
+
+
+def test_region_year_with_one_county_fewer_says_so(project, monkeypatch):
+    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101")])
+    data = build(project, monkeypatch, {"990101", "990102"})
+    report = region_report(data, "990100", 2020, 2019)
+    assert "2019年2[^5]个县区、2020年1[^1]个县区报送立案数，两年覆盖的县区不同，同比变化仅供参考。" in report.sections["notes"]
+    # the region figures compare 300 cases (two counties) with 110 (one county): said, not hidden
+    assert report.sections["achievements"][0].startswith(
+        "全市1[^1]个县区报送了2020年度数据：立案数由300[^2]件下降到110[^3]件，同比下降63.3%[^4]")
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def test_region_without_scores_says_why_there_is_no_grade(project, monkeypatch):
+    header = [h for h in HEADER if h != "党风廉政建设社会评价满意度"]
+    for year in (2019, 2020):
+        project.write_csv(year, [header, *[r[:11] + r[12:] for r in rows(year, "990101", "990102")]])
+    data = build(project, monkeypatch, {"990101", "990102"})
+    reason = "2020年6项综合评价指标均无数值（评价得分未报送），无法计算综合评价指数，未评定等次。"
+    assert reason in plain(county(data, "990101", 2020).sections["notes"])
+    assert reason in plain(region_report(data, "990100", 2020, 2019).sections["notes"])
+
+
+SCORE_HEADER = [*HEADER, "政风行风满意度"]
+
+
+def test_instability_uses_the_probability_of_the_grade_given(project, monkeypatch):
+    # four counties, two scores (integrity, conduct): 990103 is ranked first (grade 好), but 较好 is the
+    # grade it gets most often in the simulation (see test_evaluate for the same figures)
+    a = {"990101": 79.2, "990102": 56.2, "990103": 88.2, "990121": 78.7}
+    b = {"990101": 69.5, "990102": 89.7, "990103": 68.3, "990121": 75.0}
+    for year in (2019, 2020):
+        base = rows(year, "990101")[0]
+        body = [[code, "x", year, *base[3:11], a[code], base[12], b[code]] for code in a]
+        project.write_csv(year, [SCORE_HEADER, *body])
+    data = build(project, monkeypatch, set(a), evaluation__weights={"integrity_satisfaction": 1,
+                                                                     "conduct_satisfaction": 1},
+                 evaluation__min_indicators=2, evaluation__uncertainty__draws=200)
+    ev = data.evaluation.set_index(["county_code", "year"]).loc[("990103", 2020)]
+    assert (ev["grade"], ev["modal_grade"]) == ("好", "较好")
+    assert ev["grade_probability"] == ev["p_好"] < 0.7 and ev["p_好"] < ev["modal_probability"]
+    text = "\n".join(plain([body_text(county(data, "990103", 2020))]))
+    assert f"“好”这一等次出现的概率为{percent_text(ev['p_好'])}，低于70%" in text
+    assert percent_text(ev["modal_probability"]) not in text
+
+
+# ---------------------------------------------------------------- traceability and formats
+
+
+def test_report_numbers_all_trace_to_the_marts(project, monkeypatch):
+    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101")])
+    data = build(project, monkeypatch, {"990101", "990102"})
+    check_traceable(county(data, "990101", 2020), data, years=range(2019, 2021))
+    check_traceable(region_report(data, "990100", 2020, 2019), data, years=range(2019, 2021))
 
 
 def check_traceable(report, data, years):
     """Every number of the prose is a cited figure or a year; every cited figure equals its mart value."""
-    from pipeline.report.writeup import body_text, is_clean
-
     body = body_text(report)
     assert is_clean(body) == []
     cited = {f.n: f for f in report.figures}
@@ -125,39 +255,40 @@ def check_traceable(report, data, years):
         assert cited[int(m.group(2))].text == m.group(1)
     bare = re.sub(r"\d[\d,]*(?:\.\d+)?%?\[\^\d+\]", "", body)
     for number in re.findall(r"\d[\d,]*(?:\.\d+)?", bare):
-        assert int(number) in years or number in {"2015", "2024"} or number in report.title, number
+        assert int(float(number.replace(",", ""))) in years or number in report.title or number in {"70", "2015"}, number
     county = data.county.set_index(["county_code", "year", "measure"])
     region = data.region.set_index(["region_code", "year", "measure"])
     for f in report.figures:
-        if f.scope == "county" and f.field == "region_gap":
-            mine = county.loc[(f.code, f.year, f.measure), "value"]
-            theirs = region.loc[(county.loc[(f.code, f.year, f.measure), "region_code"], f.year, f.measure), "value"]
-            assert f.value == pytest.approx(abs(mine - theirs))
-        elif f.scope == "county":
+        if f.scope == "county":
             expected = county.loc[(f.code, f.year, f.measure), f.field]
-            assert f.value == pytest.approx(abs(expected) if f.field == "yoy_change" else expected), f
-        elif f.scope == "region" and f.field in ("value", "counties_reporting"):
-            assert f.value == pytest.approx(region.loc[(f.code, f.year, f.measure), f.field]), f
+            assert f.value == pytest.approx(abs(expected)), f
+        elif f.scope == "region" and f.field in ("value", "counties_reporting", "yoy_change"):
+            assert f.value == pytest.approx(abs(region.loc[(f.code, f.year, f.measure), f.field])), f
         elif f.scope == "evaluation":
             ev = data.evaluation.set_index(["county_code", "year"])
             assert f.value == pytest.approx(ev.loc[(f.code, f.year), f.field]), f
         shown = float(f.text.rstrip("%").replace(",", ""))
-        scale = 100 if f.field == "modal_probability" else 1
-        assert shown == pytest.approx(f.value * scale, abs=0.051), f  # printed to one decimal
+        if f.field == "grade_probability":
+            assert shown == pytest.approx(100 * f.value, abs=0.5), f
+        else:
+            assert shown == pytest.approx(f.value, abs=0.051), f  # printed to one decimal
 
 
-def test_docx_has_the_three_sections_and_the_appendix(crafted):
+def test_docx_has_the_sections_and_the_appendix(project, monkeypatch):
     from docx import Document
 
-    project, data = crafted
-    report = county_report(data, project.root, "990100", "990101", 2020, 2019)
+    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
+    data = build(project, monkeypatch, {"990101", "990102"})
+    report = county(data, "990101", 2020)
     blob = to_docx(report)
     assert blob == to_docx(report)  # byte-stable
     path = project.root / "w.docx"
     path.write_bytes(blob)
     doc = Document(str(path))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
-    assert headings == ["城关区2020年度政治生态建设评价报告", "一、成效", "二、问题和难点", "三、思考与建议", "附录：数据来源"]
+    assert headings[:4] == ["城关区2020年度政治生态建设评价报告", "一、成效", "二、问题和难点", "三、思考与建议"]
+    assert headings[-1] == "附录：数据来源"
     assert doc.paragraphs[1].text.startswith("【合成演示数据】")
     appendix = doc.tables[-1]
     assert [c.text for c in appendix.rows[0].cells] == ["注", "数值", "指标", "来源"]
@@ -165,24 +296,17 @@ def test_docx_has_the_three_sections_and_the_appendix(crafted):
     assert any("data/raw/990100/2020.csv 第 3 行 D3" in c.text for row in appendix.rows for c in row.cells)
     superscripts = [r for p in doc.paragraphs for r in p.runs if r.font.superscript]
     assert superscripts and superscripts[0].text == "[1]"
+    assert "nan" not in to_markdown(report)
 
 
-def test_evaluation_and_warnings_appear_when_present(crafted):
-    import pandas as pd
-    import yaml
-
-    from pipeline.stages.early_warning import apply_rules
-
-    project, data = crafted
-    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
-    data.warnings = apply_rules(data.county, params["warnings"]["rules"])
-    params["evaluation"]["min_indicators"] = 1
-    params["evaluation"]["weights"] = {"integrity_satisfaction": 1}
-    params["evaluation"]["uncertainty"]["draws"] = 50
-    data.evaluation = evaluate_all(data.county, params["evaluation"])["evaluation"]
-    report = county_report(data, project.root, "990100", "990101", 2020, 2019)
-    text = "\n".join(report.sections["achievements"] + report.sections["problems"])
-    assert "综合评价指数" in text and "等次为“" in text
-    assert isinstance(data.evaluation, pd.DataFrame)
-    check_traceable(report, data, years=range(2019, 2021))
-    shutil.rmtree(project.root / "data" / "marts")
+def test_english_write_up_has_no_chinese_but_names(project, monkeypatch):
+    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
+    build(project, monkeypatch, {"990101", "990102"})
+    data = load_report_data(project.root, "en")
+    for report in (county(data, "990101", 2020), region_report(data, "990100", 2020, 2019)):
+        text = to_markdown(report)
+        for name in ("城关区", "城西区", "东川市"):
+            text = text.replace(name, "")
+        # source cells are quoted as the delivery has them: file paths only, no Chinese here
+        assert not re.findall(r"[\u4e00-\u9fff]", text), re.findall(r".{20}[\u4e00-\u9fff].{20}", text)[:3]

@@ -16,7 +16,8 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from pipeline.report.trends import FORM_LABELS, FORM_SHARES, FORMS
+from pipeline.numbers import fixed
+from pipeline.report.fmt import Words
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 CJK_FONT_NAME = "Noto Sans CJK SC"
@@ -62,8 +63,7 @@ def _bottom(fig: Figure, n_lines: int) -> None:
 
 
 def share_trend_chart(county: pd.DataFrame, region: pd.DataFrame, *, title: str, county_label: str,
-                      region_label: str, y_label: str, x_label: str = "年度",
-                      notes: list[str] | None = None) -> Figure:
+                      region_label: str, y_label: str, words: Words, notes: list[str] | None = None) -> Figure:
     """A share over the years: the county (solid) against its region (dashed).
 
     Missing years stay NaN, which matplotlib draws as a break in the line;
@@ -75,14 +75,14 @@ def share_trend_chart(county: pd.DataFrame, region: pd.DataFrame, *, title: str,
     ax.plot(region["year"], region["value"], ls="--", marker=".", lw=1.5, color=PALETTE[1], label=region_label)
     for r in county.itertuples():
         if pd.notna(r.value):
-            ax.annotate(f"{r.value:.1f}", (r.year, r.value), textcoords="offset points", xytext=(0, 6),
+            ax.annotate(fixed(r.value, 1), (r.year, r.value), textcoords="offset points", xytext=(0, 6),
                         ha="center", fontsize=8, color=PALETTE[0])
         else:
             ax.axvspan(r.year - 0.4, r.year + 0.4, color="#eeeeee", zorder=0)
-            ax.text(r.year, 0.02, "缺数", transform=ax.get_xaxis_transform(), ha="center", fontsize=8,
+            ax.text(r.year, 0.02, words("chart.gap"), transform=ax.get_xaxis_transform(), ha="center", fontsize=8,
                     color=NOTE_COLOR)
     ax.set_title(title)
-    ax.set_xlabel(x_label)
+    ax.set_xlabel(words("chart.year"))
     ax.set_ylabel(y_label)
     ax.set_xticks(list(county["year"]))
     ax.legend(loc="best", frameon=False)
@@ -92,15 +92,15 @@ def share_trend_chart(county: pd.DataFrame, region: pd.DataFrame, *, title: str,
     return fig
 
 
-def four_forms_chart(ff: pd.DataFrame, *, title: str, lang: str = "zh", notes: list[str] | None = None) -> Figure:
+def four_forms_chart(ff: pd.DataFrame, forms: list[str], shares: list[str], labels: list[str], *, title: str,
+                     words: Words, notes: list[str] | None = None) -> Figure:
     """Four forms by year: person-times stacked (left) and 100% shares (right)."""
-    labels = FORM_LABELS[lang]
     fig = Figure(figsize=(11, 4.4))
     left, right = fig.subplots(1, 2)
     years = ff["year"].to_numpy()
     bottom_counts = np.zeros(len(ff))
     bottom_shares = np.zeros(len(ff))
-    for form, share, label, color in zip(FORMS, FORM_SHARES, labels, FORM_COLORS, strict=True):
+    for form, share, label, color in zip(forms, shares, labels, FORM_COLORS, strict=True):
         counts = ff[form].to_numpy(dtype=float)
         shares = ff[share].to_numpy(dtype=float)
         left.bar(years, np.nan_to_num(counts), bottom=bottom_counts, color=color, label=label, width=0.7)
@@ -110,12 +110,12 @@ def four_forms_chart(ff: pd.DataFrame, *, title: str, lang: str = "zh", notes: l
     for r in ff.itertuples():
         if pd.isna(r.four_forms_sum):
             for ax in (left, right):
-                ax.text(r.year, 0.02, "缺数", transform=ax.get_xaxis_transform(), ha="center", fontsize=8,
-                        color=NOTE_COLOR)
+                ax.text(r.year, 0.02, words("chart.gap"), transform=ax.get_xaxis_transform(), ha="center",
+                        fontsize=8, color=NOTE_COLOR)
         elif r.pyramid_holds == 0:
-            right.text(r.year, 101, "倒挂" if lang == "zh" else "inv.", ha="center", fontsize=8, color="#c00000")
-    left.set_title("人次" if lang == "zh" else "Person-times")
-    right.set_title("占比（%）" if lang == "zh" else "Share (%)")
+            right.text(r.year, 101, words("chart.inverted"), ha="center", fontsize=8, color="#c00000")
+    left.set_title(words("chart.person_times"))
+    right.set_title(words("chart.share_pct"))
     right.set_ylim(0, 108)
     for ax in (left, right):
         ax.set_xticks(list(years))
@@ -129,24 +129,23 @@ def four_forms_chart(ff: pd.DataFrame, *, title: str, lang: str = "zh", notes: l
     return fig
 
 
-def four_forms_comparison_chart(table: pd.DataFrame, *, title: str, lang: str = "zh",
-                                notes: list[str] | None = None) -> Figure:
+def four_forms_comparison_chart(table: pd.DataFrame, shares: list[str], labels: list[str], *, title: str,
+                                words: Words, notes: list[str] | None = None) -> Figure:
     """Horizontal 100% bars: the county, its region and the nation side by side."""
-    labels = FORM_LABELS[lang]
     fig = Figure(figsize=(9, 1.2 + 0.7 * len(table)))
     ax = fig.add_subplot()
     rows = table.iloc[::-1].reset_index(drop=True)
     left = np.zeros(len(rows))
-    for share, label, color in zip(FORM_SHARES, labels, FORM_COLORS, strict=True):
+    for i_form, (share, label, color) in enumerate(zip(shares, labels, FORM_COLORS, strict=True)):
         values = rows[share].astype(float).to_numpy()
         ax.barh(rows["who"], np.nan_to_num(values), left=left, color=color, label=label, height=0.6)
         for i, v in enumerate(values):
             if not np.isnan(v) and v >= 6:
-                ax.text(left[i] + v / 2, i, f"{v:.1f}", ha="center", va="center", fontsize=8,
-                        color="white" if share in ("form1_share", "form4_share") else "black")
+                ax.text(left[i] + v / 2, i, fixed(v, 1), ha="center", va="center", fontsize=8,
+                        color="white" if i_form in (0, 3) else "black")
         left += np.nan_to_num(values)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("占比（%）" if lang == "zh" else "Share (%)")
+    ax.set_xlabel(words("chart.share_pct"))
     ax.set_title(title, pad=28)
     ax.legend(ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
     notes = [n for n in (notes or []) if n]
@@ -155,7 +154,7 @@ def four_forms_comparison_chart(table: pd.DataFrame, *, title: str, lang: str = 
     return fig
 
 
-def indicator_panels(table: pd.DataFrame, names: dict[str, str], *, title: str, lang: str = "zh",
+def indicator_panels(table: pd.DataFrame, names: dict[str, str], *, title: str, words: Words,
                      notes: list[str] | None = None) -> Figure:
     """Small multiples: each indicator's count (bars) and rate per 1,000 members (line)."""
     measures = list(dict.fromkeys(table["measure"]))
@@ -173,12 +172,12 @@ def indicator_panels(table: pd.DataFrame, names: dict[str, str], *, title: str, 
         twin.tick_params(axis="y", labelsize=8, colors=PALETTE[1])
         for r in s.itertuples():
             if pd.isna(r.value):
-                ax.text(r.year, 0.02, "缺", transform=ax.get_xaxis_transform(), ha="center", fontsize=7,
+                ax.text(r.year, 0.02, words("chart.gap"), transform=ax.get_xaxis_transform(), ha="center", fontsize=7,
                         color=NOTE_COLOR)
     for ax in axes[len(measures):]:
         ax.set_visible(False)
     fig.suptitle(title)
-    legend = "柱：数量（左轴）；线：每千名党员（右轴）" if lang == "zh" else "Bars: count (left); line: per 1,000 members (right)"
+    legend = words("chart.panels_legend")
     notes = [legend, *[n for n in (notes or []) if n]]
     fig.subplots_adjust(hspace=0.6, wspace=0.35, top=0.9, bottom=0.1 + 0.03 * len(notes))
     _note(fig, notes)
@@ -186,7 +185,7 @@ def indicator_panels(table: pd.DataFrame, names: dict[str, str], *, title: str, 
 
 
 def small_multiples_chart(matrix: pd.DataFrame, region_series: pd.DataFrame, *, title: str,
-                          region_label: str, notes: list[str] | None = None) -> Figure:
+                          region_label: str, words: Words, notes: list[str] | None = None) -> Figure:
     """One small panel per county: its share over the years against the region (grey)."""
     n = len(matrix)
     cols = 4
@@ -202,22 +201,25 @@ def small_multiples_chart(matrix: pd.DataFrame, region_series: pd.DataFrame, *, 
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.suptitle(title)
-    notes = [f"虚线：{region_label}", *[x for x in (notes or []) if x]]
+    notes = [words("chart.dashed", label=region_label), *[x for x in (notes or []) if x]]
     fig.subplots_adjust(hspace=0.45, top=0.9, bottom=0.08 + 0.03 * len(notes))
     _note(fig, notes)
     return fig
 
 
-def heatmap_chart(matrix: pd.DataFrame, *, title: str, value_label: str, notes: list[str] | None = None) -> Figure:
+def heatmap_chart(matrix: pd.DataFrame, *, title: str, value_label: str, words: Words,
+                  notes: list[str] | None = None) -> Figure:
     """County x year heatmap with values written in; missing cells stay blank."""
     import seaborn as sns
 
     fig = Figure(figsize=(11, 0.45 * len(matrix) + 2.2))
     ax = fig.add_subplot()
-    sns.heatmap(matrix.astype(float), ax=ax, annot=True, fmt=".1f", cmap="OrRd", linewidths=0.5,
+    values = matrix.astype(float)
+    labels = values.apply(lambda col: [("" if np.isnan(v) else fixed(v, 1)) for v in col])
+    sns.heatmap(values, ax=ax, annot=labels.to_numpy(), fmt="", cmap="OrRd", linewidths=0.5,
                 cbar_kws={"label": value_label}, annot_kws={"fontsize": 8})
     ax.set_title(title)
-    ax.set_xlabel("年度")
+    ax.set_xlabel(words("chart.year"))
     ax.set_ylabel("")
     notes = [n for n in (notes or []) if n]
     fig.subplots_adjust(left=0.18, bottom=0.12 + 0.04 * len(notes))
@@ -225,7 +227,7 @@ def heatmap_chart(matrix: pd.DataFrame, *, title: str, value_label: str, notes: 
     return fig
 
 
-def scores_chart(table: pd.DataFrame, *, title: str, county_label: str, region_label: str,
+def scores_chart(table: pd.DataFrame, *, title: str, county_label: str, region_label: str, words: Words,
                  notes: list[str] | None = None) -> Figure:
     """The county's evaluation scores against the region mean, one pair of bars per indicator."""
     fig = Figure(figsize=(9, 0.55 * len(table) + 1.8))
@@ -234,12 +236,14 @@ def scores_chart(table: pd.DataFrame, *, title: str, county_label: str, region_l
     ax.barh(y + 0.2, table["county"].astype(float), height=0.38, color=PALETTE[0], label=county_label)
     ax.barh(y - 0.2, table["region_mean"].astype(float), height=0.38, color="#bbbbbb", label=region_label)
     for yi, v, imputed in zip(y, table["county"].astype(float), table["imputed"], strict=True):
-        ax.text(v + 0.3, yi + 0.2, f"{v:.1f}" + ("（插补）" if imputed else ""), va="center", fontsize=8)
+        if not np.isnan(v):
+            ax.text(v + 0.3, yi + 0.2, fixed(v, 1) + (words("chart.imputed") if imputed else ""), va="center",
+                    fontsize=8)
     ax.set_yticks(y)
-    ax.set_yticklabels(table["name_zh"])
+    ax.set_yticklabels(table["name"])
     low = float(np.nanmin(table[["county", "region_mean"]].to_numpy(dtype=float)))
     ax.set_xlim(max(0.0, low - 10), 100)
-    ax.set_xlabel("得分")
+    ax.set_xlabel(words("chart.score"))
     ax.set_title(title)
     ax.legend(loc="lower right", frameon=False)
     notes = [n for n in (notes or []) if n]
@@ -248,7 +252,7 @@ def scores_chart(table: pd.DataFrame, *, title: str, county_label: str, region_l
     return fig
 
 
-def rank_interval_chart(ev: pd.DataFrame, *, title: str, grade_colors: dict[str, str],
+def rank_interval_chart(ev: pd.DataFrame, *, title: str, grade_colors: dict[str, str], words: Words,
                         notes: list[str] | None = None) -> Figure:
     """Each county's nominal rank (dot, coloured by grade) and its 5-95% rank interval."""
     rows = ev.sort_values("rank").reset_index(drop=True)
@@ -258,12 +262,14 @@ def rank_interval_chart(ev: pd.DataFrame, *, title: str, grade_colors: dict[str,
     ax.hlines(y, rows["rank_p05"], rows["rank_p95"], color="#999999", lw=3)
     for yi, r in zip(y, rows.itertuples(), strict=True):
         ax.plot(r.rank, yi, "o", ms=9, color=grade_colors.get(r.grade, "#666666"))
-        ax.text(len(rows) + 0.6, yi, f"{r.grade}" + ("" if r.stable else "（不稳定）"), va="center", fontsize=9)
+        label = words.raw("grades").get(r.grade, r.grade)
+        ax.text(len(rows) + 0.6, yi, label + ("" if r.stable is pd.NA or bool(r.stable) else words("chart.unstable")),
+                va="center", fontsize=9)
     ax.set_yticks(y)
-    ax.set_yticklabels(rows["county_name"] + "（" + rows["county_code"] + "）")
+    ax.set_yticklabels(rows["label"])
     ax.set_xlim(0.5, len(rows) + 2.5)
     ax.set_xticks(range(1, len(rows) + 1))
-    ax.set_xlabel("全市排名（1 = 最好）；横线：模拟排名 5%–95% 区间")
+    ax.set_xlabel(words("chart.rank_axis"))
     ax.set_title(title)
     notes = [n for n in (notes or []) if n]
     fig.subplots_adjust(left=0.22, bottom=0.15 + 0.05 * len(notes))

@@ -135,14 +135,14 @@ def run_job(job: Job, root: str, scratch: str) -> Outcome:
 
 def write_writeup(job: Job, root: Path, target_dir: Path) -> None:
     """The annual write-up as Markdown and .docx beside the executed notebook."""
-    from pipeline.report.trends import load_report_data
+    from pipeline.report.data import load_report_data
     from pipeline.report.writeup import county_report, region_report, write_report
 
-    data = load_report_data(root)
+    data = load_report_data(root, job.language)
     if job.county:
-        report = county_report(data, root, job.region, job.county, job.year, job.first_year, job.language)
+        report = county_report(data, job.region, job.county, job.year, job.first_year)
     else:
-        report = region_report(data, root, job.region, job.year, job.first_year, job.language)
+        report = region_report(data, job.region, job.year, job.first_year)
     write_report(report, target_dir)
 
 

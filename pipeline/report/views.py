@@ -2,6 +2,9 @@
 
 The notebooks call one function per section and pass the result to `show`,
 so a notebook cell holds no logic and every section can be tested here.
+Sections select mart rows and phrase them with the words of the report's
+language (data/reference/phrases.yaml); judgements (rising, better, stable,
+holds) are the stages' columns, never decided here.
 """
 
 from __future__ import annotations
@@ -14,35 +17,29 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from pipeline.report import charts
-from pipeline.report.trends import (
-    ENFORCEMENT_MEASURES,
-    FORM_LABELS,
-    FORM_SHARES,
-    FORMS,
-    SYNTHETIC_NOTE_EN,
-    SYNTHETIC_NOTE_ZH,
+from pipeline.report.data import (
     ReportData,
-    county_evaluation,
-    county_warnings,
-    describe_share_trend,
-    enforcement_table,
-    figures_table,
-    fmt_count,
-    fmt_pct,
-    four_forms_by_year,
-    four_forms_comparison,
-    grade_sentence,
+    counties_of,
+    county_rows,
     is_synthetic,
     load_report_data,
     measure_series,
-    missing_years_text,
-    national_four_forms,
-    pyramid_text,
-    ranking_table,
-    region_matrix,
+    national_latest,
+    region_rows,
     region_series,
-    scores_against_region,
 )
+from pipeline.report.fmt import (
+    is_false,
+    missing,
+    number,
+    percent_text,
+    rate_text,
+    signed_change,
+    size_text,
+    value_text,
+)
+
+GRADE_COLORS = ["#2e7d32", "#1f4e79", "#f79646", "#c00000", "#7f7f7f", "#7f7f7f"]
 
 
 @dataclass
@@ -63,11 +60,11 @@ def find_root(start: Path | None = None) -> Path:
     raise FileNotFoundError("params.yaml not found above the current folder")
 
 
-def open_report(root: Path | None = None) -> ReportData:
+def open_report(root: Path | None = None, language: str | None = None) -> ReportData:
     """Load the marts and set the chart and table style: the first call of every notebook."""
     charts.use_report_style()
     pd.set_option("display.max_colwidth", None)  # source cells must be read in full
-    return load_report_data(root or find_root())
+    return load_report_data(root or find_root(), language)
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -90,10 +87,15 @@ def show(section: Section) -> None:
             display(part)
 
 
-def _synthetic(region: str, lang: str) -> str | None:
-    if not is_synthetic(region):
-        return None
-    return f"⚠ {SYNTHETIC_NOTE_ZH}" if lang == "zh" else f"⚠ {SYNTHETIC_NOTE_EN}"
+# ---------------------------------------------------------------- shared phrasing
+
+
+def synthetic(data: ReportData, region: str) -> str | None:
+    return f"⚠ {data.words('synthetic_note')}" if is_synthetic(region) else None
+
+
+def heading(data: ReportData, key: str, **values) -> str:
+    return data.words(f"notebook.headings.{key}", **values)
 
 
 def provenance(data: ReportData, region: str, first: int, last: int) -> list[str]:
@@ -102,277 +104,519 @@ def provenance(data: ReportData, region: str, first: int, last: int) -> list[str
     return sorted(set(files))
 
 
+def gaps_text(data: ReportData, series: pd.DataFrame, label: str) -> str | None:
+    """Years without a value and why (not delivered, blank cell...); None when there is none."""
+    w = data.words
+    gaps = series[series["value"].isna()]
+    if gaps.empty:
+        return None
+    parts = w.sep.join(w("notebook.gap_item", year=int(r.year), status=w(f"status.{r.status}"))
+                       for r in gaps.itertuples())
+    return w("notebook.gaps", label=label, parts=parts)
+
+
+def yes_no(data: ReportData, flag: float) -> str:
+    w = data.words
+    return w("none_mark") if missing(flag) else (w("yes") if flag == 1 else w("no"))
+
+
+def rank_cell(rank: float, n: float, data: ReportData) -> str:
+    return data.words("none_mark") if missing(rank) else f"{int(rank)}/{int(n)}"
+
+
+def trend_text(data: ReportData, series: pd.DataFrame, label: str) -> str:
+    """The latest year with a value, its trend against the first years, last year and the region (mart columns)."""
+    w, cat = data.words, data.catalog
+    known = series[series["value"].notna()]
+    n_needed = 1 + int(series["trend_baseline_to"].notna().any() or 0)
+    if known.empty or known.iloc[-1]["trend_status"] == "insufficient":
+        return w("notebook.trend.insufficient", name=label, n=max(n_needed, 4))
+    r = known.iloc[-1]
+    m = r["measure"]
+    unit = w("units.change." + str(r["yoy_unit"]))
+    text = w(f"notebook.trend.{r['trend_status']}", name=label, year=int(r["year"]),
+             value=value_text(cat, m, r["value"]), span=w("year_range", first=int(r["trend_baseline_from"]),
+                                                           last=int(r["trend_baseline_to"])),
+             baseline=value_text(cat, m, r["trend_baseline"]), change=size_text(cat, r["trend_change"]), unit=unit)
+    status = r["change_status"]
+    if status in ("up", "down"):
+        text += w("notebook.trend.yoy", verb=w(f"verbs.{status}"), change=size_text(cat, r["yoy_change"]), unit=unit)
+    elif status == "flat":
+        text += w("notebook.trend.yoy_flat")
+    else:
+        text += w("notebook.trend.yoy_none")
+    if not missing(r["region_gap"]):
+        region = value_text(cat, m, r["region_value"])
+        if r["region_gap"] == 0:
+            text += w("notebook.trend.region_level", region=region)
+        else:
+            text += w("notebook.trend.region", region=region, gap=size_text(cat, r["region_gap"]), unit=unit,
+                      relation=w("notebook.higher" if r["region_gap"] > 0 else "notebook.lower"))
+    return text + w("sentence_end")
+
+
+def forms(data: ReportData) -> tuple[list[str], list[str], list[str]]:
+    """The four forms' person-time indicators, their share measures and their names, from the catalog."""
+    total = data.catalog.measure("four_forms_sum")
+    shares = [d.code for d in data.catalog.derived if d.formula_type == "ratio" and d.denominator == total.code]
+    return list(total.inputs), shares, [data.catalog.name(c, data.lang) for c in total.inputs]
+
+
+def pyramid_text(data: ReportData, rows: pd.DataFrame, year: int, inverted: list[int]) -> str:
+    """Whether the pyramid holds this year, or why it cannot be judged, and the years it did not hold."""
+    w = data.words
+    r = rows.loc["pyramid_holds"] if "pyramid_holds" in rows.index else None
+    if r is None or r["status"] == "not_delivered":
+        head = w("notebook.pyramid.not_delivered", year=year)
+    elif missing(r["value"]):
+        names = w.sep.join(data.catalog.name(c, data.lang) for c in str(r["missing_inputs"]).split(","))
+        head = w("notebook.pyramid.cannot", year=year, names=names)
+    else:
+        share = value_text(data.catalog, "form1_share", rows.loc["form1_share", "value"])
+        head = w("notebook.pyramid.holds" if r["value"] == 1 else "notebook.pyramid.not_holds", year=year, share=share)
+    if inverted:
+        head += w("notebook.pyramid.inverted_years", years=w.sep.join(map(str, inverted)))
+    return head
+
+
+def warning_evidence(data: ReportData, r) -> str:
+    """A warning's evidence in words, from the structured columns of the warnings mart."""
+    w, cat = data.words, data.catalog
+    name, unit = cat.name(r.measure, data.lang), w.raw("units.measure")[cat.measure(r.measure).unit]
+    years, values = list(r.evidence_years), list(r.evidence_values)
+    if r.rule_type == "change":
+        return w("notebook.warning.change", name=name, y0=years[0], v0=value_text(cat, r.measure, values[0]),
+                 y1=years[-1], v1=value_text(cat, r.measure, values[-1]), unit=unit,
+                 verb=w("verbs.up" if r.change > 0 else "verbs.down"), size=size_text(cat, r.change),
+                 change_unit=w("units.change." + str(r.change_unit)), op=r.op,
+                 threshold=number(r.threshold, cat.change_decimals))
+    if r.rule_type == "run":
+        items = w.sep.join(w("notebook.warning.run_item", year=y, value=value_text(cat, r.measure, v), unit=unit)
+                           for y, v in zip(years, values, strict=True))
+        return w("notebook.warning.run", name=name, n=len(years) - 1, items=items)
+    value = yes_no(data, r.value) if cat.measure(r.measure).kind == "flag" else value_text(cat, r.measure, r.value)
+    return w("notebook.warning.level", name=name, year=years[-1], value=value, unit=unit, op=r.op,
+             threshold=number(r.threshold, cat.measure(r.measure).decimals))
+
+
+def warnings_table(data: ReportData, rows: pd.DataFrame, with_county: bool) -> pd.DataFrame:
+    w = data.words
+    cols = w.raw("notebook.columns")
+    table = pd.DataFrame({
+        cols["year"]: rows["year"].tolist(),
+        cols["rule"]: [r.label_en if data.lang == "en" else r.label_zh for r in rows.itertuples()],
+        cols["severity"]: [w(f"severity.{s}") for s in rows["severity"]],
+        cols["evidence"]: [warning_evidence(data, r) for r in rows.itertuples()],
+        cols["source"]: [source_of_warning(data, r) for r in rows.itertuples()],
+    })
+    if with_county:
+        table.insert(0, cols["county"], [data.label(c) for c in rows["county_code"]])
+    return table
+
+
+def source_of_warning(data: ReportData, r) -> str:
+    if isinstance(r.source_file, str):
+        return f"{r.source_file} {r.source_cell}"
+    return data.words("notebook.derived_from_delivery")
+
+
 # ---------------------------------------------------------------- county
 
 
-def county_header(data: ReportData, region: str, county: str, year: int, first: int, lang: str = "zh") -> Section:
+def county_header(data: ReportData, region: str, county: str, year: int, first: int) -> Section:
     files = provenance(data, region, first, year)
-    synthetic = _synthetic(region, lang)
-    if lang == "en":
-        text = (f"# {data.name(county)} ({county}), {data.name(region)}: political-ecology monitoring, {year}\n\n"
-                f"Years {first}–{year}. Data: {len(files)} yearly deliveries of {data.name(region)} "
-                f"(`{files[0]}` … `{files[-1]}`), validated and loaded by the workbench pipeline; "
-                "national benchmark from the CCDI annual bulletins (sources under each chart).")
-    else:
-        text = (f"# {data.name(county)}（{county}）政治生态监测分析 · {year} 年度\n\n"
-                f"所属地区：{data.name(region)}（{region}）；分析年度：{first}–{year} 年。\n\n"
-                f"数据来源：{data.name(region)}各县区年度报送表 {len(files)} 个（`{files[0]}` … `{files[-1]}`），"
-                "经工作台导入、校验后计算；全国对比数据取自中央纪委国家监委年度通报（来源注于图下）。")
-    if synthetic:
-        text = f"**{synthetic}**\n\n" + text
-    return Section().add(text)
+    text = data.words("notebook.county_header", county=data.name(county), code=county, region=data.name(region),
+                      region_code=region, year=year, first=first, n=len(files),
+                      first_file=files[0] if files else "—", last_file=files[-1] if files else "—")
+    mark = synthetic(data, region)
+    return Section().add(f"**{mark}**\n\n{text}" if mark else text)
 
 
-def new_onset_section(data: ReportData, region: str, county: str, year: int, first: int,
-                      lang: str = "zh") -> Section:
-    label = "新发生案件占比" if lang == "zh" else "New-onset share"
-    s = measure_series(data, county, "new_onset_share", first, year)
-    r = region_series(data, region, "new_onset_share", first, year)
-    trend = describe_share_trend(s, r, label, lang=lang)
-    gaps = missing_years_text(s, label, lang)
+def new_onset_section(data: ReportData, region: str, county: str, year: int, first: int) -> Section:
+    w, cat, m = data.words, data.catalog, "new_onset_share"
+    label = cat.name(m, data.lang)
+    s = measure_series(data, county, m, first, year)
+    r = region_series(data, region, m, first, year)
+    gaps = gaps_text(data, s, label)
     chart = charts.share_trend_chart(
-        s, r, title=f"{label}：{data.name(county)}" if lang == "zh" else f"{label}: {data.name(county)}",
-        county_label=data.name(county), region_label=f"{data.name(region)}（全市）" if lang == "zh" else data.name(region),
-        y_label=f"{label}（%）" if lang == "zh" else f"{label} (%)", x_label="年度" if lang == "zh" else "Year",
-        notes=[gaps, "新发生案件占比 = 新发生案件数 ÷ 立案数" if lang == "zh" else "share = new-onset cases / cases filed",
-               _synthetic(region, lang)],
-    )
+        s, r, title=w("notebook.new_onset.chart_title", name=label, county=data.name(county)),
+        county_label=data.name(county), region_label=w("notebook.region_label", region=data.name(region)),
+        y_label=w("notebook.pct_axis", name=label), words=w,
+        notes=[gaps, w("notebook.formula", name=label, formula=cat.formula_text(m, data.lang)),
+               synthetic(data, region)])
+    cols = w.raw("notebook.columns")
     table = pd.DataFrame({
-        "年度" if lang == "zh" else "Year": s["year"],
-        label: [fmt_pct(v) for v in s["value"]],
-        "同比（个百分点）" if lang == "zh" else "YoY (pp)": ["—" if pd.isna(v) else f"{v:+.1f}" for v in s["yoy_change"]],
-        "全市" if lang == "zh" else "Region": [fmt_pct(v) for v in r["value"]],
-        "全市排名" if lang == "zh" else "Rank": ["—" if pd.isna(k) else f"{int(k)}/{int(n)}"
-                                            for k, n in zip(s["rank_in_region"], s["counties_ranked"], strict=True)],
-    }).set_index("年度" if lang == "zh" else "Year").T
-    heading = "## 一、新发生案件占比" if lang == "zh" else "## 1. New-onset share"
-    return Section().add(heading, f"**{trend.text}**", chart, gaps, table)
+        cols["year"]: s["year"],
+        label: [value_text(cat, m, v) for v in s["value"]],
+        cols["yoy"]: [signed_change(cat, v, u, w) for v, u in zip(s["yoy_change"], s["yoy_unit"], strict=True)],
+        cols["region"]: [value_text(cat, m, v) for v in r["value"]],
+        cols["rank_best"]: [rank_cell(k, n, data) for k, n in zip(s["rank_in_region"], s["counties_ranked"],
+                                                                  strict=True)],
+    }).set_index(cols["year"]).T
+    return Section().add(heading(data, "county_new_onset"), f"**{trend_text(data, s, label)}**", chart, gaps, table)
 
 
-def four_forms_section(data: ReportData, region: str, county: str, year: int, first: int,
-                       lang: str = "zh") -> Section:
-    ff = four_forms_by_year(data, county, first, year)
+def four_forms_frame(data: ReportData, county: str, first: int, last: int) -> pd.DataFrame:
+    """Person-times, shares and the pyramid flag of the four forms, one row per year (selected, not computed)."""
+    parts, shares, _ = forms(data)
+    frame = pd.DataFrame({"year": range(first, last + 1)})
+    for m in [*parts, "four_forms_sum", *shares, "pyramid_holds"]:
+        s = measure_series(data, county, m, first, last)[["year", "value"]].rename(columns={"value": m})
+        frame = frame.merge(s, on="year", how="left", validate="one_to_one")
+    return frame
+
+
+def four_forms_section(data: ReportData, region: str, county: str, year: int, first: int) -> Section:
+    w, cat = data.words, data.catalog
+    parts, shares, labels = forms(data)
+    ff = four_forms_frame(data, county, first, year)
     name = data.name(county)
-    gaps = missing_years_text(measure_series(data, county, "four_forms_sum", first, year),
-                              "四种形态" if lang == "zh" else "Four forms", lang)
-    by_year = charts.four_forms_chart(ff, title=f"运用“四种形态”分布：{name}" if lang == "zh" else f"Four forms: {name}",
-                                      lang=lang, notes=[gaps, _synthetic(region, lang)])
-    comparison, source = four_forms_comparison(data, county, region, year, lang)
-    compare = charts.four_forms_comparison_chart(
-        comparison, title=f"{year} 年四种形态占比：本县、全市与全国" if lang == "zh" else f"Four-forms shares, {year}",
-        lang=lang, notes=[source, _synthetic(region, lang)])
-    labels = FORM_LABELS[lang]
-    table = pd.DataFrame({"年度" if lang == "zh" else "Year": ff["year"]})
-    for form, share, label in zip(FORMS, FORM_SHARES, labels, strict=True):
-        table[f"{label}（人次）" if lang == "zh" else f"{label} (persons)"] = [fmt_count(v) for v in ff[form]]
-        table[f"{label}占比" if lang == "zh" else f"{label} share"] = [fmt_pct(v) for v in ff[share]]
-    table["金字塔" if lang == "zh" else "Pyramid"] = ["—" if pd.isna(v) else ("是" if v == 1 else "否") if lang == "zh"
-                                                   else ("yes" if v == 1 else "no") for v in ff["pyramid_holds"]]
-    heading = "## 二、运用监督执纪“四种形态”" if lang == "zh" else "## 2. The four forms"
-    return Section().add(heading, f"**{pyramid_text(ff, year, lang)}**", by_year, compare,
-                         table.set_index(table.columns[0]))
+    gaps = gaps_text(data, measure_series(data, county, "four_forms_sum", first, year),
+                     cat.name("four_forms_sum", data.lang))
+    by_year = charts.four_forms_chart(ff, parts, shares, labels, title=w("notebook.four_forms.chart_title", county=name),
+                                      words=w, notes=[gaps, synthetic(data, region)])
+    comparison, source = four_forms_comparison(data, county, region, year, shares)
+    compare = charts.four_forms_comparison_chart(comparison, shares, labels, words=w,
+                                                 title=w("notebook.four_forms.compare_title", year=year),
+                                                 notes=[source, synthetic(data, region)])
+    cols = w.raw("notebook.columns")
+    table = pd.DataFrame({cols["year"]: ff["year"]})
+    for part, share, label in zip(parts, shares, labels, strict=True):
+        table[w("notebook.four_forms.persons_column", label=label)] = [number(v, 0) for v in ff[part]]
+        table[w("notebook.four_forms.share_column", label=label)] = [value_text(cat, share, v) for v in ff[share]]
+    table[cols["pyramid"]] = [yes_no(data, v) for v in ff["pyramid_holds"]]
+    inverted = [int(r.year) for r in ff.itertuples() if r.pyramid_holds == 0]
+    text = pyramid_text(data, county_rows(data, county, year), year, inverted)
+    return Section().add(heading(data, "county_four_forms"), f"**{text}**", by_year, compare,
+                         table.set_index(cols["year"]))
 
 
-def enforcement_section(data: ReportData, region: str, county: str, year: int, first: int,
-                        lang: str = "zh") -> Section:
-    table = enforcement_table(data, county, first, year)
-    names = {m: data.catalog.measure(m).name_zh if lang == "zh" else data.catalog.measure(m).name_en
-             for m in ENFORCEMENT_MEASURES}
-    gaps = [missing_years_text(table[table["measure"] == m], names[m], lang) for m in ENFORCEMENT_MEASURES]
-    chart = charts.indicator_panels(table, names, title="审查调查与监督指标" if lang == "zh" else "Enforcement indicators",
-                                    lang=lang, notes=[*gaps, _synthetic(region, lang)])
+def four_forms_comparison(data: ReportData, county: str, region: str, year: int,
+                          shares: list[str]) -> tuple[pd.DataFrame, str | None]:
+    """Shares of the four forms: the county, its region and the nation (latest published year ≤ year)."""
+    w = data.words
+    mine, theirs = county_rows(data, county, year), region_rows(data, region, year)
+    rows = [{"who": w("notebook.who.county", name=data.name(county)), **{m: mine["value"].get(m) for m in shares}},
+            {"who": w("notebook.who.region", name=data.name(region)), **{m: theirs["value"].get(m) for m in shares}}]
+    nat = national_latest(data, year, shares)
+    source = None
+    if not nat.empty:
+        rows.append({"who": w("notebook.who.nation", year=int(nat["year"].iloc[0])),
+                     **{m: nat.loc[m, "value"] for m in shares}})
+        source = w("notebook.national_source", source=nat["source"].iloc[0])
+    return pd.DataFrame(rows), source
+
+
+def enforcement_section(data: ReportData, region: str, county: str, year: int, first: int) -> Section:
+    w, cat = data.words, data.catalog
+    measures = data.sections["enforcement"]
+    table = pd.concat([measure_series(data, county, m, first, year).assign(measure=m) for m in measures],
+                      ignore_index=True)
+    names = {m: cat.name(m, data.lang) for m in measures}
+    gaps = [gaps_text(data, table[table["measure"] == m], names[m]) for m in measures]
+    chart = charts.indicator_panels(table, names, title=w("notebook.enforcement.chart_title"), words=w,
+                                    notes=[*gaps, synthetic(data, region)])
     latest = table[table["year"] == year]
+    cols = w.raw("notebook.columns")
     ranks = pd.DataFrame({
-        "指标" if lang == "zh" else "Measure": [names[m] for m in latest["measure"]],
-        f"{year} 年" if lang == "zh" else str(year): [fmt_count(v) for v in latest["value"]],
-        "每千名党员" if lang == "zh" else "Per 1,000 members": ["—" if pd.isna(v) else f"{v:.2f}" for v in latest["rate_per_members"]],
-        "同比" if lang == "zh" else "YoY": ["—" if pd.isna(v) else f"{v:+.1f}%" for v in latest["yoy_change"]],
-        "全市排名（数值由高到低）" if lang == "zh" else "Rank (high to low)": [
-            "—" if pd.isna(k) else f"{int(k)}/{int(n)}" for k, n in zip(latest["rank_in_region"], latest["counties_ranked"], strict=True)],
+        cols["measure"]: [names[m] for m in latest["measure"]],
+        w("year", year=year): [value_text(cat, m, v) for m, v in zip(latest["measure"], latest["value"], strict=True)],
+        cols["per_1000"]: [rate_text(cat, v) for v in latest["rate_per_members"]],
+        cols["yoy"]: [signed_change(cat, v, u, w) for v, u in zip(latest["yoy_change"], latest["yoy_unit"],
+                                                                  strict=True)],
+        cols["rank_highest"]: [rank_cell(k, n, data) for k, n in zip(latest["rank_in_region"],
+                                                                      latest["counties_ranked"], strict=True)],
     })
-    heading = "## 三、审查调查、信访与问责" if lang == "zh" else "## 3. Cases, petitions and accountability"
-    return Section().add(heading, chart, *[g for g in gaps if g], ranks.set_index(ranks.columns[0]))
+    return Section().add(heading(data, "county_enforcement"), chart, *[g for g in gaps if g],
+                         ranks.set_index(cols["measure"]))
 
 
-COMPACT_MEASURES = ["new_onset_share", "cases_filed", "new_onset_cases", "persons_sanctioned", "four_forms_sum",
-                    "form1_share", "petitions", "accountability_persons", "eight_rules_cases", "party_members"]
+def source_text(data: ReportData, rows: pd.DataFrame, measure: str) -> str:
+    """Where a figure comes from: its cell, or for a derived measure its formula and input cells."""
+    w = data.words
+    if measure not in rows.index:
+        return w("status.not_delivered")
+    row = rows.loc[measure]
+    if isinstance(row["source_file"], str) and row["source_file"]:
+        return f"{row['source_file']} {row['source_cell']}"
+    if row["status"] != "ok":
+        return w(f"status.{row['status']}")
+    inputs = [c for c in data.catalog.raw_inputs(measure) if c in rows.index and isinstance(rows.loc[c, "source_file"], str)]
+    cells = [rows.loc[c, "source_cell"] for c in inputs]
+    files = sorted({rows.loc[c, "source_file"] for c in inputs})
+    formula = data.catalog.formula_text(measure, data.lang)
+    if not (files and cells):
+        return formula
+    return w("notebook.formula_cells", formula=formula, file=files[0], cells=w.sep.join(cells))
 
 
-def figures_section(data: ReportData, region: str, county: str, year: int, lang: str = "zh") -> Section:
-    heading = "## 四、本报告数据一览" if lang == "zh" else "## 4. Figures in this report"
-    note = ("每个数值都注明来源文件和单元格；派生指标注明计算公式及所用单元格。" if lang == "zh"
-            else "Every figure names its source file and cell; derived figures name their formula and inputs.")
-    table = figures_table(data, county, year, COMPACT_MEASURES, lang)
-    return Section().add(heading, note, table.set_index(table.columns[0]), _synthetic(region, lang))
+def figures_section(data: ReportData, region: str, county: str, year: int) -> Section:
+    w, cat = data.words, data.catalog
+    measures = data.sections["figures"]
+    rows = county_rows(data, county, year)
+    cols = w.raw("notebook.columns")
+    units = w.raw("units.measure")
+
+    def cell(m: str, col: str):
+        return rows.loc[m, col] if m in rows.index else None
+
+    table = pd.DataFrame({
+        cols["measure"]: [cat.name(m, data.lang) for m in measures],
+        cols["value"]: [value_text(cat, m, cell(m, "value")) for m in measures],
+        cols["unit"]: [units[cat.measure(m).unit].strip() or w("none_mark") for m in measures],
+        cols["yoy"]: [signed_change(cat, cell(m, "yoy_change"), cell(m, "yoy_unit"), w) for m in measures],
+        cols["per_1000"]: [rate_text(cat, cell(m, "rate_per_members")) for m in measures],
+        cols["rank"]: [rank_cell(cell(m, "rank_in_region"), cell(m, "counties_ranked"), data) for m in measures],
+        cols["source"]: [source_text(data, rows, m) for m in measures],
+    })
+    return Section().add(heading(data, "county_figures"), w("notebook.figures_note"),
+                         table.set_index(cols["measure"]), synthetic(data, region))
 
 
 # ---------------------------------------------------------------- region
 
 
-def region_header(data: ReportData, region: str, year: int, first: int, lang: str = "zh") -> Section:
-    counties = data.divisions[(data.divisions["parent_code"] == region) & (data.divisions["level"] == "county")]
+def region_header(data: ReportData, region: str, year: int, first: int) -> Section:
     files = provenance(data, region, first, year)
-    text = (f"# {data.name(region)}（{region}）各县区政治生态监测分析 · {year} 年度\n\n"
-            f"县区 {len(counties)} 个；分析年度：{first}–{year} 年；数据来源：各县区年度报送表 {len(files)} 个，"
-            "经工作台导入、校验后计算；全国对比数据取自中央纪委国家监委年度通报。")
-    synthetic = _synthetic(region, lang)
-    return Section().add(f"**{synthetic}**\n\n{text}" if synthetic else text)
+    text = data.words("notebook.region_header", region=data.name(region), code=region, year=year, first=first,
+                      counties=len(counties_of(data, region)), n=len(files))
+    mark = synthetic(data, region)
+    return Section().add(f"**{mark}**\n\n{text}" if mark else text)
 
 
-def region_new_onset_section(data: ReportData, region: str, year: int, first: int, lang: str = "zh") -> Section:
-    matrix = region_matrix(data, region, "new_onset_share", first, year)
-    r = region_series(data, region, "new_onset_share", first, year)
+def region_matrix(data: ReportData, region: str, measure: str, first: int, last: int) -> pd.DataFrame:
+    """County x year values of one measure (rows labelled name and code), for heatmaps."""
+    rows = data.county[(data.county["region_code"] == region) & (data.county["measure"] == measure)
+                       & data.county["year"].between(first, last)]
+    return rows.assign(county=[data.label(c) for c in rows["county_code"]]).pivot(
+        index="county", columns="year", values="value")
+
+
+def region_new_onset_section(data: ReportData, region: str, year: int, first: int) -> Section:
+    w, m = data.words, "new_onset_share"
+    label = data.catalog.name(m, data.lang)
+    matrix = region_matrix(data, region, m, first, year)
+    r = region_series(data, region, m, first, year)
     gaps = int(matrix.isna().sum().sum())
-    gap_text = f"共有 {gaps} 个县区·年度没有数值，图中留空。" if gaps else None
-    multiples = charts.small_multiples_chart(matrix, r, title="各县区新发生案件占比（%）",
-                                             region_label=f"{data.name(region)}全市", notes=[gap_text, _synthetic(region, lang)])
-    heat = charts.heatmap_chart(matrix, title="新发生案件占比（%）：县区 × 年度", value_label="%",
-                                notes=[gap_text, _synthetic(region, lang)])
-    counties = data.divisions[(data.divisions["parent_code"] == region) & (data.divisions["level"] == "county")]
-    trends = []
-    for code, name in counties["name"].sort_index().items():
-        s = measure_series(data, code, "new_onset_share", first, year)
-        trends.append(describe_share_trend(s, r, f"{name}（{code}）", lang=lang).text)
-    return Section().add("## 一、新发生案件占比", multiples, heat, "\n".join(f"- {t}" for t in trends))
+    gap_text = w("notebook.region_gaps", n=gaps) if gaps else None
+    multiples = charts.small_multiples_chart(matrix, r, title=w("notebook.new_onset.multiples_title", name=label),
+                                             region_label=w("notebook.region_label", region=data.name(region)),
+                                             words=w, notes=[gap_text, synthetic(data, region)])
+    heat = charts.heatmap_chart(matrix, title=w("notebook.new_onset.heat_title", name=label), value_label="%",
+                                words=w, notes=[gap_text, synthetic(data, region)])
+    trends = [trend_text(data, measure_series(data, c, m, first, year), data.label(c)) for c in counties_of(data, region)]
+    return Section().add(heading(data, "region_new_onset"), multiples, heat, "\n".join(f"- {t}" for t in trends))
 
 
-def region_four_forms_section(data: ReportData, region: str, year: int, lang: str = "zh") -> Section:
-    rows = data.county[(data.county["region_code"] == region) & (data.county["year"] == year)
-                       & data.county["measure"].isin(FORM_SHARES)]
-    table = rows.assign(who=rows["county_name"] + "（" + rows["county_code"] + "）").pivot(
-        index="who", columns="measure", values="value").reset_index()
-    reg = data.region[(data.region["region_code"] == region) & (data.region["year"] == year)].set_index("measure")["value"]
-    table = pd.concat([table, pd.DataFrame([{"who": f"全市（{data.name(region)}）", **{m: reg.get(m) for m in FORM_SHARES}}])])
-    nat = national_four_forms(data.national)
-    full = nat[nat["form2_share"].notna() & (nat["year"] <= year)]
+def region_four_forms_section(data: ReportData, region: str, year: int) -> Section:
+    w = data.words
+    _, shares, labels = forms(data)
+    counties = counties_of(data, region)
+    table = pd.DataFrame([{"who": data.label(c), **{m: county_rows(data, c, year)["value"].get(m) for m in shares}}
+                          for c in counties])
+    theirs = region_rows(data, region, year)
+    table = pd.concat([table, pd.DataFrame([{"who": w("notebook.who.region", name=data.name(region)),
+                                             **{m: theirs["value"].get(m) for m in shares}}])])
+    nat = national_latest(data, year, shares)
     source = None
-    if not full.empty:
-        n = full.iloc[-1]
-        table = pd.concat([table, pd.DataFrame([{"who": f"全国（{int(n['year'])}）", **{m: n[m] for m in FORM_SHARES}}])])
-        source = f"全国数据来源：{n['source']}"
-    chart = charts.four_forms_comparison_chart(table.reset_index(drop=True), title=f"{year} 年各县区四种形态占比与全国对比",
-                                               lang=lang, notes=[source, _synthetic(region, lang)])
-    pyramid = data.county[(data.county["region_code"] == region) & (data.county["year"] == year)
-                          & (data.county["measure"] == "pyramid_holds") & (data.county["value"] == 0)]
-    text = ("未呈金字塔分布的县区：" + "、".join(pyramid["county_name"] + "（" + pyramid["county_code"] + "）") + "。"
-            if len(pyramid) else f"{year} 年各县区四种形态均呈金字塔分布。")
-    return Section().add("## 二、运用监督执纪“四种形态”", chart, text)
+    if not nat.empty:
+        table = pd.concat([table, pd.DataFrame([{"who": w("notebook.who.nation", year=int(nat["year"].iloc[0])),
+                                                 **{m: nat.loc[m, "value"] for m in shares}}])])
+        source = w("notebook.national_source", source=nat["source"].iloc[0])
+    chart = charts.four_forms_comparison_chart(table.reset_index(drop=True), shares, labels, words=w,
+                                               title=w("notebook.four_forms.region_title", year=year),
+                                               notes=[source, synthetic(data, region)])
+    flags = data.county[(data.county["region_code"] == region) & (data.county["year"] == year)
+                        & (data.county["measure"] == "pyramid_holds")]
+    inverted = [data.label(c) for c, v in zip(flags["county_code"], flags["value"], strict=True) if v == 0]
+    unknown = [data.label(c) for c, v in zip(flags["county_code"], flags["value"], strict=True) if missing(v)]
+    holding = [c for c, v in zip(flags["county_code"], flags["value"], strict=True) if v == 1]
+    lines = []
+    if inverted:
+        lines.append(w("notebook.pyramid.region_inverted", counties=w.sep.join(inverted)))
+    if unknown:
+        lines.append(w("notebook.pyramid.region_unknown", counties=w.sep.join(unknown)))
+    if holding and not inverted and not unknown:
+        lines.append(w("notebook.pyramid.region_all_hold", year=year))
+    elif holding:
+        lines.append(w("notebook.pyramid.region_holding", n=len(holding), total=len(flags)))
+    return Section().add(heading(data, "region_four_forms"), chart, "\n\n".join(lines))
 
 
-def region_ranking_section(data: ReportData, region: str, year: int, lang: str = "zh") -> Section:
-    measures = ["new_onset_share", "cases_filed", "persons_sanctioned", "form1_share", "petitions",
-                "accountability_persons", "eight_rules_cases"]
-    note = "排名按数值由高到低（1 = 最高）；新发生案件占比越高越需关注。"
-    return Section().add(f"## 三、{year} 年各县区排名", note, ranking_table(data, region, year, measures),
-                         _synthetic(region, lang))
+def region_ranking_section(data: ReportData, region: str, year: int) -> Section:
+    w, cat = data.words, data.catalog
+    measures = data.sections["ranking"]
+    rows = data.county[(data.county["region_code"] == region) & (data.county["year"] == year)
+                       & data.county["measure"].isin(measures)]
+    table = (rows.assign(county=[data.label(c) for c in rows["county_code"]])
+             .pivot(index="county", columns="measure", values="rank_in_region")[measures]
+             .sort_values(measures[0]).astype("Int64"))
+    table.columns = [cat.name(m, data.lang) for m in measures]
+    return Section().add(heading(data, "region_ranking", year=year), w("notebook.ranking_note"), table,
+                         synthetic(data, region))
 
 
 # ---------------------------------------------------------------- evaluation and warnings
 
-GRADE_COLORS = {"好": "#2e7d32", "较好": "#1f4e79", "一般": "#f79646", "差": "#c00000"}
+
+def grade_labels(data: ReportData) -> list[str]:
+    return [c[2:] for c in data.evaluation.columns if c.startswith("p_")]
 
 
-def _grade_labels(data: ReportData) -> list[str]:
-    return [c[2:] for c in data.evaluation.columns if c.startswith("p_")] or list(GRADE_COLORS)
+def grade_name(data: ReportData, grade: str) -> str:
+    return data.words.raw("grades").get(grade, grade)
 
 
-def _score_names(data: ReportData) -> dict[str, str]:
-    return {i.code: i.name_zh for i in data.catalog.indicators}
+def not_graded_text(data: ReportData, ev: pd.Series | None, year: int) -> str:
+    w = data.words
+    if ev is None:
+        return w("writeup.notes.no_evaluation") + w("sentence_end")
+    if ev["not_graded_reason"] == "no_indicators":
+        return w("writeup.notes.no_grade_no_indicators", year=year, n=int(ev["indicators_total"])) + w("sentence_end")
+    return w("writeup.notes.no_grade_too_few", year=year, available=int(ev["indicators_available"]),
+             min=int(ev["min_indicators"])) + w("sentence_end")
 
 
-def county_evaluation_section(data: ReportData, region: str, county: str, year: int, lang: str = "zh") -> Section:
-    heading = "## 五、综合评价与预警"
-    if data.evaluation.empty:
-        return Section().add(heading, "综合评价尚未计算（evaluate 阶段未运行）。")
-    ev = county_evaluation(data, county, year)
-    sentence = grade_sentence(ev, _grade_labels(data), _score_names(data))
-    section = Section().add(heading, f"**{sentence}**")
-    table = scores_against_region(data, county, region, year)
-    if not table.empty and table["county"].notna().any():
-        section.add(charts.scores_chart(table, title=f"{year} 年评价得分：{data.name(county)}与全市平均",
-                                        county_label=data.name(county), region_label=f"{data.name(region)}平均",
-                                        notes=[_synthetic(region, lang)]))
-        shown = pd.DataFrame({"评价指标": table["name_zh"], "本县": [f"{v:.1f}" for v in table["county"]],
-                              "全市平均": [f"{v:.1f}" for v in table["region_mean"]],
-                              "差距": [f"{v:+.1f}" for v in table["gap"]],
-                              "标准化值": [f"{v:.1f}" for v in table["normalised"]],
-                              "插补": ["是" if v else "" for v in table["imputed"]]})
-        section.add(shown.set_index("评价指标"))
-    warned = county_warnings(data, county, [year, year - 1])
-    if warned.empty:
-        section.add(f"{year - 1}–{year} 年未触发预警规则。")
+def grade_sentence(data: ReportData, ev: pd.Series) -> str:
+    """Index, rank, grade, rank interval and the probability of the grade given (all from the mart)."""
+    w = data.words
+    labels = grade_labels(data)
+    text = w("notebook.evaluation.grade", index=number(ev["index"], 1), rank=int(ev["rank"]),
+             n=int(ev["counties_graded"]), grade=grade_name(data, ev["grade"]))
+    if not missing(ev.get("median_rank")):
+        probs = w.sep.join(f"{grade_name(data, g)} {percent_text(ev[f'p_{g}'])}" for g in labels if ev[f"p_{g}"] > 0)
+        text += w("notebook.evaluation.uncertainty", median=number(ev["median_rank"], 0),
+                  low=number(ev["rank_p05"], 0), high=number(ev["rank_p95"], 0), probs=probs)
+        if is_false(ev["stable"]):
+            text += w("notebook.evaluation.unstable", grade=grade_name(data, ev["grade"]),
+                      prob=percent_text(ev["grade_probability"]), threshold=percent_text(ev["stable_threshold"]))
+    if isinstance(ev.get("imputed"), str) and ev["imputed"]:
+        names = w.sep.join(data.catalog.name(c, data.lang) for c in ev["imputed"].split(","))
+        text += w("notebook.evaluation.imputed", names=names)
+    return text
+
+
+def county_evaluation_section(data: ReportData, region: str, county: str, year: int) -> Section:
+    w, cat = data.words, data.catalog
+    section = Section().add(heading(data, "county_evaluation"))
+    ev = None
+    if not data.evaluation.empty:
+        rows = data.evaluation[(data.evaluation["county_code"] == county) & (data.evaluation["year"] == year)]
+        ev = rows.iloc[0] if len(rows) else None
+    if ev is None or missing(ev["index"]):
+        section.add(f"**{not_graded_text(data, ev, year)}**")
     else:
-        section.add(f"**预警：{year - 1}–{year} 年触发 {len(warned)} 条**", warned.set_index("年度"))
+        section.add(f"**{grade_sentence(data, ev)}**")
+    ind = data.evaluation_indicators
+    table = ind[(ind["county_code"] == county) & (ind["year"] == year)] if not ind.empty else ind
+    if not table.empty and table["raw"].notna().any():
+        named = table.assign(name=[cat.name(c, data.lang) for c in table["indicator"]],
+                             county=table["raw"])
+        section.add(charts.scores_chart(named, title=w("notebook.evaluation.scores_title", year=year,
+                                                      county=data.name(county)),
+                                        county_label=data.name(county),
+                                        region_label=w("notebook.region_mean_label", region=data.name(region)),
+                                        words=w, notes=[synthetic(data, region)]))
+        cols = w.raw("notebook.columns")
+        shown = pd.DataFrame({
+            cols["indicator"]: named["name"],
+            cols["county"]: [value_text(cat, c, v) for c, v in zip(table["indicator"], table["raw"], strict=True)],
+            cols["region_mean"]: [value_text(cat, c, v) for c, v in zip(table["indicator"], table["region_mean"],
+                                                                        strict=True)],
+            cols["normalised"]: [number(v, 1) for v in table["normalised"]],
+            cols["imputed"]: [w("yes") if v else "" for v in table["imputed"]],
+        })
+        section.add(shown.set_index(cols["indicator"]))
+    warned = data.warnings[(data.warnings["county_code"] == county) & data.warnings["year"].isin([year - 1, year])] \
+        if not data.warnings.empty else data.warnings
+    if warned.empty:
+        section.add(w("notebook.no_warnings", first=year - 1, last=year))
+    else:
+        table = warnings_table(data, warned.sort_values(["year", "rule"], ascending=[False, True]), False)
+        section.add(f"**{w('notebook.warnings_count', first=year - 1, last=year, n=len(warned))}**",
+                    table.set_index(table.columns[0]))
     return section
 
 
-def region_evaluation_section(data: ReportData, region: str, year: int, lang: str = "zh") -> Section:
-    heading = "## 四、综合评价等次及其稳健性"
-    if data.evaluation.empty:
-        return Section().add(heading, "综合评价尚未计算（evaluate 阶段未运行）。")
-    labels = _grade_labels(data)
-    ev = data.evaluation[(data.evaluation["region_code"] == region) & (data.evaluation["year"] == year)]
-    graded = ev[ev["index"].notna()]
-    chart = charts.rank_interval_chart(graded, title=f"{year} 年综合评价排名及其不确定性", grade_colors=GRADE_COLORS,
-                                       notes=["圆点：名义排名（颜色为等次）；横线：模拟中 90% 的排名落在此区间",
-                                              _synthetic(region, lang)])
-    table = pd.DataFrame({
-        "县区": ev["county_name"] + "（" + ev["county_code"] + "）",
-        "指数": [("—" if pd.isna(v) else f"{v:.1f}") for v in ev["index"]],
-        "排名": [("—" if pd.isna(v) else f"{int(v)}") for v in ev["rank"]],
-        "等次": ev["grade"],
-        "排名区间（5%–95%）": [("—" if pd.isna(a) else f"{a:.0f}–{b:.0f}") for a, b in zip(ev["rank_p05"], ev["rank_p95"], strict=True)],
-        **{f"P({g})": [("—" if pd.isna(v) else f"{v:.0%}") for v in ev[f"p_{g}"]] for g in labels},
-        "等次稳定": [("—" if pd.isna(v) else ("是" if v else "否")) for v in ev["stable"]],
-    })
+def region_evaluation_section(data: ReportData, region: str, year: int) -> Section:
+    w, cat = data.words, data.catalog
+    section = Section().add(heading(data, "region_evaluation"))
+    ev = data.evaluation[(data.evaluation["region_code"] == region) & (data.evaluation["year"] == year)] \
+        if not data.evaluation.empty else data.evaluation
+    graded = ev[ev["index"].notna()] if not ev.empty else ev
+    if graded.empty:
+        return section.add(f"**{not_graded_text(data, ev.iloc[0] if len(ev) else None, year)}**")
+    labels = grade_labels(data)
+    colors = dict(zip(labels, GRADE_COLORS, strict=False))
     unstable = ev[ev["stable"] == False]  # noqa: E712
-    verdict = ("等次不稳定的县区：" + "、".join(f"{r.county_name}（{r.county_code}，{r.grade}，最可能等次“{r.modal_grade}”"
-                                                 f"概率 {r.modal_probability:.0%}）" for r in unstable.itertuples()) + "。"
-               if len(unstable) else "各县区等次在方法和权重变化下均稳定。")
-    w = data.evaluation_weights
-    w = w[(w["region_code"] == region) & (w["year"] == year)]
-    names = _score_names(data)
-    weights = pd.DataFrame({"评价指标": [names.get(c, c) for c in w["indicator"]],
-                            "名义权重": [f"{v:.3f}" for v in w["nominal_weight"]],
-                            "有效权重（对指数方差的贡献）": [f"{v:.3f}" for v in w["effective_weight"]]})
+    verdict = (w("notebook.evaluation.unstable_counties", items=w.sep.join(
+        w("notebook.evaluation.unstable_item", county=data.label(r.county_code), grade=grade_name(data, r.grade),
+          prob=percent_text(r.grade_probability)) for r in unstable.itertuples()))
+        if len(unstable) else w("notebook.evaluation.all_stable"))
+    chart = charts.rank_interval_chart(graded.assign(label=[data.label(c) for c in graded["county_code"]]),
+                                       title=w("notebook.evaluation.rank_title", year=year), grade_colors=colors,
+                                       words=w, notes=[w("notebook.evaluation.rank_note"), synthetic(data, region)])
+    cols = w.raw("notebook.columns")
+    table = pd.DataFrame({
+        cols["county"]: [data.label(c) for c in ev["county_code"]],
+        cols["index"]: [number(v, 1) for v in ev["index"]],
+        cols["rank"]: [w("none_mark") if missing(v) else str(int(v)) for v in ev["rank"]],
+        cols["grade"]: [grade_name(data, g) for g in ev["grade"]],
+        cols["rank_interval"]: [w("none_mark") if missing(a) else f"{number(a, 0)}–{number(b, 0)}"
+                                for a, b in zip(ev["rank_p05"], ev["rank_p95"], strict=True)],
+        **{f"P({grade_name(data, g)})": [percent_text(v) for v in ev[f"p_{g}"]] for g in labels},
+        cols["grade_probability"]: [percent_text(v) for v in ev["grade_probability"]],
+        cols["stable"]: [w("none_mark") if missing(v) else (w("yes") if v else w("no")) for v in ev["stable"]],
+    })
+    weights = data.evaluation_weights
+    weights = weights[(weights["region_code"] == region) & (weights["year"] == year)]
+    wt = pd.DataFrame({cols["indicator"]: [cat.name(c, data.lang) for c in weights["indicator"]],
+                       cols["nominal_weight"]: [number(v, 3) for v in weights["nominal_weight"]],
+                       cols["effective_weight"]: [number(v, 3) for v in weights["effective_weight"]]})
+    section.add(f"**{verdict}**", chart, table.set_index(cols["county"]), w("notebook.evaluation.weights_intro"),
+                wt.set_index(cols["indicator"]))
+    flags = coherence_flags(data, region, year)
+    if flags:
+        section.add(w("notebook.evaluation.coherence_intro") + "\n\n" + "\n".join(f"- {f}" for f in flags))
+    return section
+
+
+def coherence_flags(data: ReportData, region: str, year: int) -> list[str]:
+    """Collinear pairs, indicators against the index, and the one whose removal moves ranks most (from the mart)."""
+    w, cat = data.words, data.catalog
     coh = data.evaluation_coherence
     coh = coh[(coh["region_code"] == region) & (coh["year"] == year)] if not coh.empty else coh
+    if coh.empty:
+        return []
     flags = []
-    if not coh.empty:
-        for r in coh[coh.get("collinear", False) == True].itertuples():  # noqa: E712
-            flags.append(f"{names.get(r.indicator)} 与 {names.get(r.other)} 高度相关（r = {r.r:.2f}），信息重复。")
-        for r in coh[coh.get("negative_with_index", False) == True].itertuples():  # noqa: E712
-            flags.append(f"{names.get(r.indicator)} 与综合指数负相关（r = {r.r:.2f}），与其他指标方向不一致。")
-        shifts = coh[coh["other"] == "index"]
-        worst = shifts.sort_values("rank_shift_if_dropped", ascending=False).head(1)
-        for r in worst.itertuples():
-            flags.append(f"去掉 {names.get(r.indicator)} 时排名变化最大（平均 {r.rank_shift_if_dropped:.1f} 位）。")
-    section = Section().add(heading, f"**{verdict}**", chart, table.set_index("县区"),
-                            "名义权重与有效权重：", weights.set_index("评价指标"))
-    if flags:
-        section.add("指标一致性检查：\n\n" + "\n".join(f"- {f}" for f in flags))
-    return section
+    for r in coh[coh["collinear"] == True].itertuples():  # noqa: E712
+        flags.append(w("notebook.evaluation.collinear", a=cat.name(r.indicator, data.lang),
+                       b=cat.name(r.other, data.lang), r=number(r.r, 2)))
+    for r in coh[coh["negative_with_index"] == True].itertuples():  # noqa: E712
+        flags.append(w("notebook.evaluation.negative", a=cat.name(r.indicator, data.lang), r=number(r.r, 2)))
+    shifts = coh[coh["other"] == "index"].sort_values("rank_shift_if_dropped", ascending=False).head(1)
+    for r in shifts.itertuples():
+        flags.append(w("notebook.evaluation.shift", a=cat.name(r.indicator, data.lang),
+                       shift=number(r.rank_shift_if_dropped, 1)))
+    return flags
 
 
-def region_warnings_section(data: ReportData, region: str, year: int, lang: str = "zh") -> Section:
-    heading = f"## 五、{year} 年预警"
-    w = data.warnings[(data.warnings["region_code"] == region) & (data.warnings["year"] == year)] \
+def region_warnings_section(data: ReportData, region: str, year: int) -> Section:
+    w = data.words
+    rows = data.warnings[(data.warnings["region_code"] == region) & (data.warnings["year"] == year)] \
         if not data.warnings.empty else data.warnings
-    if w.empty:
-        return Section().add(heading, f"{year} 年各县区均未触发预警规则。")
-    table = pd.DataFrame({"县区": w["county_name"] + "（" + w["county_code"] + "）", "预警规则": w["rule"],
-                          "级别": w["severity"], "依据": w["evidence"], "来源": w["source"]})
-    return Section().add(heading, f"共 {len(w)} 条预警，涉及 {w['county_code'].nunique()} 个县区。",
-                         table.set_index("县区"), _synthetic(region, lang))
+    section = Section().add(heading(data, "region_warnings", year=year))
+    if rows.empty:
+        return section.add(w("notebook.region_no_warnings", year=year))
+    table = warnings_table(data, rows, True)
+    return section.add(w("notebook.region_warnings_count", n=len(rows), counties=rows["county_code"].nunique()),
+                       table.set_index(table.columns[0]), synthetic(data, region))
 
 
-def writeup_section(data: ReportData, region: str, county: str | None, year: int, first: int,
-                    lang: str = "zh") -> Section:
+def writeup_section(data: ReportData, region: str, county: str | None, year: int, first: int) -> Section:
     """The annual write-up (成效 / 问题和难点 / 思考与建议) with its source notes."""
     from pipeline.report.writeup import county_report, notebook_markdown, region_report
 
-    root = find_root()
-    report = (county_report(data, root, region, county, year, first, lang) if county
-              else region_report(data, root, region, year, first, lang))
-    heading = "## 附：年度评价报告（草稿，另存为 writeup.docx / writeup.md）"
-    return Section().add(heading, notebook_markdown(report).replace("# ", "### ", 1))
+    report = (county_report(data, region, county, year, first) if county
+              else region_report(data, region, year, first))
+    return Section().add(heading(data, "writeup"), notebook_markdown(report).replace("# ", "### ", 1))

@@ -1,15 +1,25 @@
 """Annual evaluation write-up (年度政治生态建设评价报告) for a county or a region.
 
-Sections 成效 / 问题和难点 / 思考与建议 are assembled from phrase templates
-(data/reference/phrases.yaml) chosen by rules on the marts: increase, decrease
-or flat, comparison with the region, ranks, grades and warnings. Every number
-in the text is a cited figure: it carries a note number pointing to an
-appendix row that names the indicator, county, year and the source file and
-cell, or, for a derived figure, its formula and inputs. Missing data are said
-plainly, never filled in.
+Sections 成效 / 问题和难点 / 思考与建议, and 数据说明 for what can be stated
+but not judged, are assembled from phrase templates (data/reference/
+phrases.yaml) chosen by columns the stages wrote: `change_status` and
+`judgement` (pipeline.judgement), `region_gap_judgement`, `rise_streak`,
+`coverage_changed`, the evaluation's `grade_probability` and
+`not_graded_reason`, and the warnings' evidence. Nothing here decides whether
+a figure rose, is better, or is stable; it selects and phrases:
 
-Outputs: Markdown and .docx (python-docx), written next to the notebooks by
-the notebooks stage; the notebooks show the same text.
+- an achievement needs a comparison that came out better (a fall of a
+  higher-is-worse share, a pyramid that holds, a score that rose beyond the
+  flat band, a grade in the top two); a problem needs one that came out worse;
+- a first year, a missing previous year or a change within the flat band is
+  stated under 数据说明, never counted either way;
+- missing data are said as missing, with the reason from the mart.
+
+Every number in the text is a cited figure: it carries a note pointing to an
+appendix row with the indicator, the place, the year and the source cell, or
+for a derived figure its formula and the notes it is computed from.
+
+Outputs: Markdown and .docx (python-docx), written next to the notebooks.
 """
 
 from __future__ import annotations
@@ -20,19 +30,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from pipeline.report.trends import ReportData, is_synthetic, scores_against_region
+from pipeline.report.data import ReportData, is_synthetic
+from pipeline.report.fmt import (
+    Words,
+    is_false,
+    missing,
+    number,
+    percent_text,
+    size_text,
+    value_text,
+)
 
-SCORES = ["econ_social_score", "integrity_satisfaction", "conduct_satisfaction", "personnel_appraisal",
-          "safety_satisfaction", "committee_appraisal"]
-ENFORCEMENT = ["cases_filed", "persons_sanctioned", "four_forms_sum"]
-SCORE_BAND = 1.0  # points: smaller year-on-year moves of a survey score are not called a change
-
-
-def load_phrases(root: Path, lang: str = "zh") -> dict:
-    with open(root / "data" / "reference" / "phrases.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)[lang]
+SECTION_KEYS = ("achievements", "problems", "suggestions", "notes")
 
 
 # ---------------------------------------------------------------- figures and citations
@@ -62,18 +72,18 @@ class Report:
     figures: list[Cited] = field(default_factory=list)
     table: pd.DataFrame | None = None
     headings: dict[str, str] = field(default_factory=dict)
+    words: Words | None = None
 
 
 class Citer:
-    """Formats numbers for the text and keeps the appendix of their sources."""
+    """Keeps the appendix: each cited figure gets a note number, the same figure keeps its number."""
 
-    def __init__(self, data: ReportData):
-        self.data = data
+    def __init__(self) -> None:
         self.figures: list[Cited] = []
 
     def cite(self, text: str, *, label: str, scope: str, code: str, year: int, measure: str, field: str,
              value: float, source: str) -> str:
-        for f in self.figures:  # the same figure cited twice keeps one note
+        for f in self.figures:
             if (f.scope, f.code, f.year, f.measure, f.field, f.text) == (scope, code, year, measure, field, text):
                 return f"{text}[^{f.n}]"
         n = len(self.figures) + 1
@@ -86,367 +96,517 @@ def note_number(cited: str) -> int:
     return int(re.search(r"\[\^(\d+)\]", cited).group(1))
 
 
-def fmt_number(value: float, kind: str, decimals: int | None = None) -> str:
-    """Numbers as Chinese reports print them: thousands separators, one decimal for shares."""
-    if kind in ("share", "pp", "pct"):
-        return f"{value:.1f}"
-    if kind == "score":
-        return f"{value:.1f}"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.{decimals or 1}f}"
+# ---------------------------------------------------------------- facts of one place
 
 
-# ---------------------------------------------------------------- county facts
+class Facts:
+    """The mart rows of one county or one region, and the sentences about them."""
 
-
-class CountyFacts:
-    def __init__(self, data: ReportData, county: str, year: int, first_year: int, citer: Citer, ph: dict):
-        self.data, self.county, self.year, self.first = data, county, year, first_year
-        self.citer, self.ph = citer, ph
-        rows = data.county[data.county["county_code"] == county]
-        self.rows = rows.set_index(["measure", "year"])
+    def __init__(self, data: ReportData, scope: str, code: str, year: int, citer: Citer):
+        self.data, self.scope, self.code, self.year, self.citer = data, scope, code, year, citer
+        self.w, self.catalog = data.words, data.catalog
+        mart = data.county if scope == "county" else data.region
+        key = "county_code" if scope == "county" else "region_code"
+        self.rows = mart[mart[key] == code].set_index(["measure", "year"])
+        self.place = data.name(code)
 
     def row(self, measure: str, year: int | None = None) -> pd.Series | None:
         key = (measure, year or self.year)
         return self.rows.loc[key] if key in self.rows.index else None
 
+    def has(self, measure: str, year: int | None = None) -> bool:
+        r = self.row(measure, year)
+        return r is not None and not missing(r["value"])
+
+    def name(self, measure: str) -> str:
+        return self.catalog.name(measure, self.w.lang)
+
+    def unit(self, measure: str) -> str:
+        return self.w.raw("units.measure")[self.catalog.measure(measure).unit]
+
+    # -- citing
+
     def source(self, measure: str, year: int) -> str:
         r = self.row(measure, year)
-        if r is not None and isinstance(r["source_file"], str):
-            return f"{r['source_file']} 第 {int(r['source_row'])} 行 {r['source_cell']}"
-        spec = self.data.catalog.measure(measure)
-        return f"派生：{getattr(spec, 'formula', measure)}（{self.county} {year} 年报送数据）"
+        if self.scope == "region":
+            return self.w("writeup.source.region", rule=self.catalog.region_rule_text(measure, self.w.lang),
+                          n=int(r["counties_reporting"]))
+        if isinstance(r["source_file"], str):
+            return self.w("writeup.source.cell", file=r["source_file"], row=int(r["source_row"]),
+                          cell=r["source_cell"])
+        return self.w("writeup.source.derived", formula=self.catalog.formula_text(measure, self.w.lang),
+                      county=self.place, year=year)
 
-    def value(self, measure: str, year: int, kind: str) -> str:
+    def cite(self, measure: str, field: str, value: float, text: str, label_key: str, source: str,
+             year: int | None = None, **label_values) -> str:
+        year = year or self.year
+        name = self.name(measure) if measure in self.catalog else ""
+        label = self.w(f"writeup.cite.{label_key}", name=name, year=year, **label_values)
+        return self.citer.cite(text, label=label, scope=self.scope, code=self.code, year=year, measure=measure,
+                               field=field, value=value, source=source)
+
+    def value(self, measure: str, year: int | None = None) -> str:
+        year = year or self.year
         r = self.row(measure, year)
-        name = r["name_zh"]
-        text = fmt_number(r["value"], kind) + ("%" if kind == "share" else "")
-        return self.citer.cite(text, label=f"{name}（{year}）", scope="county", code=self.county, year=year,
-                               measure=measure, field="value", value=r["value"], source=self.source(measure, year))
+        label = "value" if self.scope == "county" else "region_value"
+        return self.cite(measure, "value", r["value"], value_text(self.catalog, measure, r["value"]), label,
+                         self.source(measure, year), year)
+
+    def count(self, measure: str, field: str, value: int, label_key: str, source_key: str,
+              label_values: dict | None = None, **source) -> str:
+        return self.cite(measure, field, value, str(int(value)), label_key,
+                         self.w(f"writeup.source.{source_key}", **source), **(label_values or {}))
+
+    # -- sentences
 
     def change_sentence(self, measure: str) -> tuple[str, str]:
-        """The sentence for one measure this year, and its direction: up, down, flat, first, no_prev, missing."""
-        ph = self.ph
-        r = self.row(measure)
-        spec = self.data.catalog.measure(measure)
-        name, unit, kind = spec.name_zh, ("" if spec.unit in ("%", "分") else spec.unit), spec.kind
-        if r is None or pd.isna(r["value"]):
-            return ph["missing"].format(year=self.year, name=name), "missing"
+        """The sentence for a measure this year, and its change status from the mart."""
+        w, r = self.w, self.row(measure)
+        status = "missing" if r is None else str(r["change_status"])
+        name, unit = self.name(measure), self.unit(measure)
+        if status == "missing":
+            return w("writeup.change.missing", year=w("year", year=self.year), name=name), status
+        if status == "first_year":
+            return w("writeup.change.first_year", name=name, cur=self.value(measure), unit=unit,
+                     year=self.year), status
+        if status == "no_previous":
+            return w("writeup.change.no_previous", name=name, cur=self.value(measure), unit=unit,
+                     prev_year=self.year - 1), status
         prev_row = self.row(measure, self.year - 1)
-        if self.year == self.first:
-            cur = self.value(measure, self.year, kind)
-            return ph["first_year"].format(name=name, cur=cur, unit=unit, year=self.year), "first"
-        if prev_row is None or pd.isna(prev_row["value"]):
-            cur = self.value(measure, self.year, kind)
-            return ph["no_previous"].format(name=name, cur=cur, unit=unit, prev_year=self.year - 1), "no_prev"
-        if abs(r["value"] - prev_row["value"]) < 1e-9:
-            cur = self.value(measure, self.year, kind)
-            key = {"share": "share_flat", "score": "score_flat"}.get(kind, "count_flat")
-            return ph[key].format(name=name, cur=cur, unit=unit), "flat"
-        # cite in reading order: last year's figure, then this year's
-        prev = self.value(measure, self.year - 1, kind)
-        cur = self.value(measure, self.year, kind)
-        change = float(r["yoy_change"])
-        direction = "up" if change > 0 else "down"
-        verb = ph[direction] if kind != "score" else ph["raise" if change > 0 else "fall"]
+        kind = self.catalog.measure(measure).kind
+        same = value_text(self.catalog, measure, prev_row["value"]) == value_text(self.catalog, measure, r["value"])
+        if status == "flat" and same:
+            return w("writeup.change.flat_same", name=name, cur=self.value(measure), unit=unit), status
+        prev = self.value(measure, self.year - 1)  # cited in reading order: last year, then this year
+        cur = self.value(measure)
+        if status == "flat":
+            band = number(r["flat_band"], self.catalog.change_decimals)
+            return w("writeup.change.flat_band", name=name, prev=prev, cur=cur, unit=unit, band=band,
+                     band_unit=w("units.change." + r["yoy_unit"])), status
+        if kind == "count" and missing(r["yoy_change"]):
+            return w("writeup.change.count_up_from_zero", name=name, prev=prev, cur=cur, unit=unit), status
         a, b = note_number(cur), note_number(prev)
-        src = (f"派生：（注 {a} − 注 {b}）÷ 注 {b} × 100" if kind == "count" else f"派生：注 {a} − 注 {b}")
         if kind == "count":
-            pct = self.citer.cite(f"{abs(change):.1f}%", label=f"{name}同比变化（{self.year}）", scope="county",
-                                  code=self.county, year=self.year, measure=measure, field="yoy_change",
-                                  value=abs(change), source=src)
-            return ph["count_change"].format(name=name, prev=prev, cur=cur, unit=unit, verb=verb, pct=pct), direction
-        if kind == "share":
-            pp = self.citer.cite(f"{abs(change):.1f}", label=f"{name}变化（{self.year}，个百分点）", scope="county",
-                                 code=self.county, year=self.year, measure=measure, field="yoy_change",
-                                 value=abs(change), source=src)
-            return ph["share_change"].format(name=name, prev=prev, cur=cur, verb=verb, pp=pp), direction
-        return ph["score_change"].format(name=name, prev=prev, cur=cur, verb=verb), direction
+            size = self.cite(measure, "yoy_change", abs(r["yoy_change"]), size_text(self.catalog, r["yoy_change"])
+                             + "%", "change", w("writeup.source.change_count", a=a, b=b))
+            return w(f"writeup.change.count_{status}", name=name, prev=prev, cur=cur, unit=unit, pct=size), status
+        size = self.cite(measure, "yoy_change", abs(r["yoy_change"]), size_text(self.catalog, r["yoy_change"]),
+                         "change", w("writeup.source.change_level", a=a, b=b))
+        return w(f"writeup.change.{kind}_{status}", name=name, prev=prev, cur=cur, size=size), status
 
-    def region_compare(self, measure: str) -> tuple[str, float | None]:
+    def region_compare(self, measure: str) -> str:
+        """', higher than the region (27.9%) by 5.6 pp', from the mart's region_gap; '' without a region figure."""
         r = self.row(measure)
-        reg = self.data.region[(self.data.region["region_code"] == r["region_code"]) & (self.data.region["year"] == self.year)
-                               & (self.data.region["measure"] == measure)]
-        if r is None or pd.isna(r["value"]) or reg.empty or pd.isna(reg["value"].iloc[0]):
-            return "", None
-        rv = float(reg["value"].iloc[0])
-        diff = float(r["value"]) - rv
-        if round(abs(diff), 1) == 0:
-            return "，" + self.ph["same_as"], 0.0
-        region_text = self.citer.cite(f"{rv:.1f}%", label=f"全市{r['name_zh']}（{self.year}）", scope="region",
-                                      code=r["region_code"], year=self.year, measure=measure, field="value", value=rv,
-                                      source="派生：全市各县区新发生案件数之和 ÷ 立案数之和 × 100")
-        pp = self.citer.cite(f"{abs(diff):.1f}", label=f"与全市之差（{self.year}，个百分点）", scope="county",
-                             code=self.county, year=self.year, measure=measure, field="region_gap", value=abs(diff),
-                             source="派生：本县值 − 全市值")
-        relation = self.ph["higher"] if diff > 0 else self.ph["lower"]
-        return self.ph["region_compare_share"].format(relation=relation, region_value=region_text, pp=pp), diff
+        if r is None or missing(r["region_gap"]):
+            return ""
+        region = Facts(self.data, "region", r["region_code"], self.year, self.citer)
+        region_text = region.value(measure)
+        if r["region_gap"] == 0:
+            return self.w("writeup.region_level", region_value=region_text)
+        gap = self.cite(measure, "region_gap", abs(r["region_gap"]), size_text(self.catalog, r["region_gap"]),
+                        "gap", self.w("writeup.source.gap"))
+        relation = self.w("writeup.higher") if r["region_gap"] > 0 else self.w("writeup.lower")
+        key = "region_compare_score" if self.catalog.measure(measure).kind == "score" else "region_compare"
+        return self.w(f"writeup.{key}", relation=relation, region_value=region_text, gap=gap)
 
     def rank_text(self, measure: str) -> str:
         r = self.row(measure)
-        if r is None or pd.isna(r["rank_in_region"]):
+        if r is None or missing(r["rank_in_region"]):
             return ""
-        rank = self.citer.cite(str(int(r["rank_in_region"])), label=f"{r['name_zh']}全市排名（{self.year}）",
-                               scope="county", code=self.county, year=self.year, measure=measure,
-                               field="rank_in_region", value=r["rank_in_region"], source="派生：全市各县区按数值由高到低排序")
-        n = self.citer.cite(str(int(r["counties_ranked"])), label=f"参与排名县区数（{self.year}）", scope="county",
-                            code=self.county, year=self.year, measure=measure, field="counties_ranked",
-                            value=r["counties_ranked"], source="派生：当年有数值的县区数")
-        return self.ph["rank"].format(rank=rank, n=n)
+        order = self.w(f"writeup.rank_order.{r['rank_order']}")
+        rank = self.count(measure, "rank_in_region", r["rank_in_region"], "rank", "rank", order=order)
+        n = self.count(measure, "counties_ranked", r["counties_ranked"], "ranked", "ranked")
+        return self.w("writeup.rank", rank=rank, n=n, order=order)
+
+    def shares_of_forms(self) -> dict[str, str]:
+        """The four forms' shares this year, cited: {s1: ..., s4: ...}."""
+        shares = [m.code for m in self.catalog.derived
+                  if m.formula_type == "ratio" and m.denominator == "four_forms_sum"]
+        return {f"s{i}": self.value(code) for i, code in enumerate(shares, start=1)}
 
 
-def _join(parts: list[str], lang: str) -> str:
+def join(words: Words, parts: list[str]) -> str:
     parts = [p for p in parts if p]
-    return ("；" if lang == "zh" else "; ").join(parts) + ("。" if lang == "zh" else ".")
+    return words("clause_sep").join(parts) + words("sentence_end")
 
 
 # ---------------------------------------------------------------- county report
 
 
-def county_report(data: ReportData, root: Path, region: str, county: str, year: int, first_year: int,
-                  lang: str = "zh") -> Report:
-    ph = load_phrases(root, lang)
-    citer = Citer(data)
-    f = CountyFacts(data, county, year, first_year, citer, ph)
-    achievements: list[str] = []
-    problems: list[tuple[str, str]] = []  # (problem key, paragraph)
-    missing: list[str] = []
+@dataclass
+class Draft:
+    """Paragraphs by section, and the keys of the problems found (suggestions answer them)."""
 
-    # enforcement work: reported as work done, whatever the direction
-    sentences = []
-    for m in ENFORCEMENT:
-        text, direction = f.change_sentence(m)
-        (missing if direction == "missing" else sentences).append(text if direction != "missing" else data.catalog.measure(m).name_zh)
-    if sentences:
-        achievements.append(ph["enforcement_intro"] + _join(sentences, lang))
+    achievements: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str, dict]] = field(default_factory=list)  # (key, paragraph, suggestion values)
+    notes: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
-    # new-onset share
-    text, direction = f.change_sentence("new_onset_share")
-    compare, diff = f.region_compare("new_onset_share") if direction != "missing" else ("", None)
-    if direction == "missing":
-        missing.append(data.catalog.measure("new_onset_share").name_zh)
-    elif direction == "up":
-        problems.append(("new_onset_bad", ph["new_onset_bad"] + text + compare + f.rank_text("new_onset_share") + "。"))
-    else:
-        achievements.append(ph["new_onset_good"] + text + compare + "。")
-        if diff is not None and diff > 0:
-            problems.append(("new_onset_above", ph["new_onset_above"] + f.value("new_onset_share", year, "share")
-                             + compare + "。"))
 
-    # four forms
-    pyr = f.row("pyramid_holds")
-    if pyr is not None and pd.notna(pyr["value"]):
-        share = f.value("form1_share", year, "share")
-        if pyr["value"] == 1:
-            achievements.append(ph["pyramid_good"].format(share=share) + "。")
-        else:
-            problems.append(("pyramid_bad", ph["pyramid_bad"].format(share=share, share2=f.value("form2_share", year, "share")) + "。"))
-    else:
-        missing.append("四种形态")
+def county_report(data: ReportData, region: str, county: str, year: int, first_year: int) -> Report:
+    w = data.words
+    citer = Citer()
+    f = Facts(data, "county", county, year, citer)
+    d = Draft()
 
-    # scores
-    # scores move by a point or two from sampling alone: only a change of SCORE_BAND or more is reported
-    ups, downs = [], []
-    for m in SCORES:
-        r = f.row(m)
-        if r is None or pd.isna(r["value"]):
-            missing.append(data.catalog.measure(m).name_zh)
-            continue
-        if pd.isna(r["yoy_change"]) or abs(r["yoy_change"]) < SCORE_BAND:
-            continue
-        text, direction = f.change_sentence(m)
-        (ups if direction == "up" else downs).append((m, text))
-    if ups:
-        achievements.append(ph["score_good"] + _join([t for _, t in ups], lang))
-    if downs:
-        problems.append(("score_bad:" + ",".join(m for m, _ in downs), ph["score_bad"] + _join([t for _, t in downs], lang)))
+    work_sentences(f, d)
+    new_onset_paragraphs(f, d)
+    four_forms_paragraphs(f, d)
+    score_paragraphs(f, d)
+    warning_paragraphs(f, d)
+    evaluation_paragraphs(f, d)
+    if d.missing:
+        names = w.sep.join(dict.fromkeys(d.missing))
+        d.problems.append(("missing", w("writeup.problems.missing", names=names, year=year),
+                           {"names": names}))
 
-    # warnings not already covered above
-    if not data.warnings.empty:
-        w = data.warnings[(data.warnings["county_code"] == county) & (data.warnings["year"] == year)]
-        for r in w.itertuples():
-            if r.measure == "petitions":
-                text, _ = f.change_sentence("petitions")
-                problems.append(("petitions_jump", ph["petitions_jump"] + text + "。"))
-            elif r.measure == "accountability_persons":
-                cur = f.value("accountability_persons", year, "count")
-                years = sum(1 for y in range(year, first_year, -1)
-                            if (row := f.row("accountability_persons", y)) is not None and pd.notna(row["yoy_change"])
-                            and row["yoy_change"] > 0)
-                problems.append(("accountability_run", ph["accountability_run"].format(years=years, year=year, cur=cur) + "。"))
-
-    # grade
-    ev = None
-    if not data.evaluation.empty:
-        rows = data.evaluation[(data.evaluation["county_code"] == county) & (data.evaluation["year"] == year)]
-        ev = rows.iloc[0] if len(rows) and pd.notna(rows.iloc[0]["index"]) else None
-    if ev is not None:
-        def cite_ev(field_name: str, text: str, label: str, source: str) -> str:
-            return citer.cite(text, label=label, scope="evaluation", code=county, year=year, measure="evaluation",
-                              field=field_name, value=float(ev[field_name]), source=source)
-        line = ph["grade_line"].format(
-            index=cite_ev("index", f"{ev['index']:.1f}", f"综合评价指数（{year}）", "派生：六项评价得分标准化后加权汇总（params.yaml evaluation）"),
-            rank=cite_ev("rank", str(int(ev["rank"])), f"综合评价排名（{year}）", "派生：全市各县区按综合评价指数排序"),
-            n=cite_ev("counties_graded", str(int(ev["counties_graded"])), f"参评县区数（{year}）", "派生：当年参评县区数"),
-            grade=ev["grade"])
-        stable = ev.get("stable")
-        unstable = stable is not None and not pd.isna(stable) and not bool(stable)
-        if unstable:
-            prob = cite_ev("modal_probability", f"{100 * ev['modal_probability']:.0f}%", f"最可能等次的概率（{year}）",
-                           "派生：蒙特卡洛模拟（权重、标准化、汇总方法）中最可能等次出现的比例")
-            line += ph["grade_unstable"].format(prob=prob)
-        labels = list(data.evaluation.filter(like="p_").columns.str[2:]) or ["好", "较好", "一般", "差"]
-        if ev["grade"] in labels[:2]:
-            achievements.append(line + "。")
-        else:
-            problems.append(("low_grade", ph["low_grade"] + line + "。"))
-        if unstable:
-            problems.append(("grade_unstable", ""))
-
-    if missing:
-        problems.append(("missing", ph["missing_intro"] + "、".join(dict.fromkeys(missing)) + f"（{year}年）未报送或无法计算，相关内容不作评价。"))
-
-    suggestions = []
-    for key, _ in problems:
-        base = key.split(":")[0]
-        template = ph["suggestions"].get(base)
-        if not template:
-            continue
-        if ":" in key:
-            name = "、".join(data.catalog.measure(m).name_zh for m in key.split(":")[1].split(","))
-        else:
-            name = missing[0] if missing else ""
-        cur = f.value("new_onset_share", year, "share") if base == "new_onset_bad" else ""
-        pct = ""
-        if base == "petitions_jump":
-            r = f.row("petitions")
-            pct = citer.cite(f"{r['yoy_change']:.1f}%", label=f"信访举报件次同比变化（{year}）", scope="county", code=county,
-                             year=year, measure="petitions", field="yoy_change", value=r["yoy_change"],
-                             source="派生：（本年值 − 上年值）÷ 上年值 × 100")
-        suggestions.append(template.format(cur=cur, name=name, pct=pct, grade=ev["grade"] if ev is not None else ""))
-    problem_texts = [p for _, p in problems if p]
-
-    name = data.name(county)
-    title = ph["title_county"].format(county=name, year=year)
-    preamble = ([ph["synthetic"]] if is_synthetic(region) else []) + [ph["generated"].format(first_year=first_year, year=year)]
+    suggestions = [w(f"writeup.suggestions.{key}", **values) for key, _, values in d.problems
+                   if w.has(f"writeup.suggestions.{key}")]
+    title = w("writeup.title_county", county=data.name(county), year=year)
     sections = {
-        "achievements": achievements or [ph["none_found"]],
-        "problems": problem_texts or [ph["none_found"]],
-        "suggestions": list(dict.fromkeys(suggestions)) or [ph["suggestion_none"]],
+        "achievements": d.achievements or [w("writeup.none_achieved")],
+        "problems": [p for _, p, _ in d.problems] or [w("writeup.none_found")],
+        "suggestions": list(dict.fromkeys(suggestions)) or [w("writeup.suggestion_none")],
+        "notes": d.notes,
     }
-    table = key_figures(data, county, region, year)
-    return Report(title, preamble, sections, citer.figures, table, ph["sections"])
+    return Report(title, preamble(data, region, first_year, year), sections, citer.figures,
+                  key_figures(data, county, region, year), w.raw("writeup.sections"), w)
+
+
+def preamble(data: ReportData, region: str, first_year: int, year: int) -> list[str]:
+    w = data.words
+    return ([w("writeup.synthetic")] if is_synthetic(region) else []) + [
+        w("writeup.generated", first_year=first_year, year=year)]
+
+
+def shown_measure(f: Facts, measure: str) -> str:
+    """The measure a sentence shows: a derived total that cannot be computed gives way to the reported one."""
+    spec = f.catalog.measure(measure)
+    fallback = getattr(spec, "reported_as", None)
+    if not f.has(measure) and fallback and f.has(fallback):
+        return fallback
+    return measure
+
+
+def work_sentences(f: Facts, d: Draft) -> None:
+    """The work done (neutral counts), each with its comparison with last year."""
+    sentences = []
+    for m in f.data.sections["work"]:
+        text, status = f.change_sentence(shown_measure(f, m))
+        if status == "missing":
+            d.missing.append(missing_name(f, m))
+        else:
+            sentences.append(text)
+    if sentences:
+        d.achievements.append(f.w("writeup.achievements.enforcement") + join(f.w, sentences))
+
+
+def missing_name(f: Facts, measure: str) -> str:
+    """What is missing, with the reason the mart gives (未报送, 空白, 未列此项...)."""
+    r = f.row(measure)
+    status = "not_delivered" if r is None else str(r["status"])
+    return f.w("writeup.missing_item", name=f.name(measure), reason=f.w(f"status.{status}"))
+
+
+def new_onset_paragraphs(f: Facts, d: Draft) -> None:
+    """腐败增量: an achievement only when the share fell, a problem when it rose or is above the region."""
+    w, m = f.w, "new_onset_share"
+    text, status = f.change_sentence(m)
+    r = f.row(m)
+    if status == "missing":
+        d.missing.append(missing_name(f, m))
+        return
+    compare = f.region_compare(m)
+    if r["judgement"] == "better":
+        d.achievements.append(w("writeup.achievements.new_onset") + text + compare + w("sentence_end"))
+    elif r["judgement"] == "worse":
+        d.problems.append(("new_onset_up", w("writeup.problems.new_onset_up") + text + compare + f.rank_text(m)
+                           + w("sentence_end"), {"cur": f.value(m)}))
+    else:  # first year, no previous year, or flat: stated, not judged
+        d.notes.append(w("writeup.notes.statement", sentence=text + compare) + w("sentence_end"))
+    if r["judgement"] != "worse" and r["region_gap_judgement"] == "worse":
+        d.problems.append(("new_onset_above", w("writeup.problems.new_onset_above") + f.value(m) + compare
+                           + w("sentence_end"), {}))
+
+
+def four_forms_paragraphs(f: Facts, d: Draft) -> None:
+    """The pyramid: holds (achievement), does not hold (problem), or cannot be judged (missing, with why)."""
+    w = f.w
+    r = f.row("pyramid_holds")
+    if r is not None and not missing(r["value"]):
+        key = "achievements" if r["value"] == 1 else "problems"
+        text = w(f"writeup.{key}.pyramid", **f.shares_of_forms()) + w("sentence_end")
+        if r["value"] == 1:
+            d.achievements.append(text)
+        else:
+            d.problems.append(("pyramid", text, {}))
+        return
+    total = f.catalog.measure("four_forms_sum").reported_as
+    if f.has(total):
+        d.missing.append(w("writeup.problems.forms_parts_missing", total=f.value(total)))
+    else:
+        d.missing.append(missing_name(f, "four_forms_sum"))
+
+
+def score_paragraphs(f: Facts, d: Draft) -> None:
+    """Survey scores: better or worse beyond the flat band; within it, not mentioned as a change."""
+    ups, downs = [], []
+    for m in (x.code for x in f.catalog.in_group("evaluation")):
+        r = f.row(m)
+        if r is None or missing(r["value"]):
+            d.missing.append(missing_name(f, m))
+            continue
+        if r["judgement"] in ("better", "worse"):
+            text, _ = f.change_sentence(m)
+            (ups if r["judgement"] == "better" else downs).append((m, text))
+    if ups:
+        d.achievements.append(f.w("writeup.achievements.scores") + join(f.w, [t for _, t in ups]))
+    if downs:
+        names = f.w.sep.join(f.name(m) for m, _ in downs)
+        d.problems.append(("scores", f.w("writeup.problems.scores") + join(f.w, [t for _, t in downs]),
+                           {"names": names}))
+
+
+def warning_paragraphs(f: Facts, d: Draft) -> None:
+    """Warnings on measures the sections above do not already judge, phrased from their evidence."""
+    if f.data.warnings.empty:
+        return
+    judged = {"new_onset_share", "pyramid_holds", *(m.code for m in f.catalog.in_group("evaluation"))}
+    w = f.w
+    rows = f.data.warnings[(f.data.warnings["county_code"] == f.code) & (f.data.warnings["year"] == f.year)]
+    for r in rows.itertuples():
+        if r.measure in judged:
+            continue
+        label = r.label_en if w.lang == "en" else r.label_zh
+        name, unit = f.name(r.measure), f.unit(r.measure)
+        if r.rule_type == "change":
+            sentence, _ = f.change_sentence(r.measure)
+            change_unit = w("units.change." + str(r.change_unit))
+            text = w("writeup.problems.warning_change", label=label, sentence=sentence, op=r.op,
+                     threshold=number(r.threshold, f.catalog.change_decimals), unit=change_unit)
+        elif r.rule_type == "run":
+            series = w.sep.join(w("writeup.problems.run_item", year=y, value=f.value(r.measure, int(y)), unit=unit)
+                                for y in r.evidence_years)
+            streak = f.count(r.measure, "rise_streak", f.row(r.measure)["rise_streak"], "value", "count_rows")
+            text = w("writeup.problems.warning_run", label=label, name=name, n=streak, series=series)
+        else:
+            text = w("writeup.problems.warning_level", label=label, name=name, year=f.year,
+                     cur=f.value(r.measure), unit=unit, op=r.op,
+                     threshold=number(r.threshold, f.catalog.measure(r.measure).decimals))
+        d.problems.append(("warning", text + w("sentence_end"), {"label": label}))
+
+
+EVALUATION_CITES = {"index": ("index", "index"), "rank": ("eval_rank", "eval_rank"),
+                    "counties_graded": ("graded", "graded"), "grade_probability": ("grade_probability", "grade_probability"),
+                    "stable_threshold": ("stable_threshold", "stable_threshold"),
+                    "indicators_total": ("indicators_total", "indicators_total"),
+                    "indicators_available": ("indicators_available", "indicators_available"),
+                    "min_indicators": ("min_indicators", "min_indicators")}
+
+
+def cite_evaluation(f: Facts, ev: pd.Series, field_name: str, text: str) -> str:
+    """A figure of the evaluation mart, cited to the county-year row it comes from."""
+    label_key, source_key = EVALUATION_CITES[field_name]
+    return f.citer.cite(text, label=f.w(f"writeup.cite.{label_key}", year=int(ev["year"])), scope="evaluation",
+                        code=str(ev["county_code"]), year=int(ev["year"]), measure="evaluation", field=field_name,
+                        value=float(ev[field_name]), source=f.w(f"writeup.source.{source_key}"))
+
+
+def not_graded_note(f: Facts, ev: pd.Series) -> str:
+    """Why there is no grade, every number cited (no scores at all, or fewer than required)."""
+    w = f.w
+    if ev["not_graded_reason"] == "no_indicators":
+        n = cite_evaluation(f, ev, "indicators_total", str(int(ev["indicators_total"])))
+        return w("writeup.notes.no_grade_no_indicators", year=f.year, n=n) + w("sentence_end")
+    available = cite_evaluation(f, ev, "indicators_available", str(int(ev["indicators_available"])))
+    least = cite_evaluation(f, ev, "min_indicators", str(int(ev["min_indicators"])))
+    return w("writeup.notes.no_grade_too_few", year=f.year, available=available, min=least) + w("sentence_end")
+
+
+def evaluation_paragraphs(f: Facts, d: Draft) -> None:
+    """The grade: an achievement in the top two grades, a problem below; not robust, or not graded, and why."""
+    w, data, year = f.w, f.data, f.year
+    rows = (data.evaluation[(data.evaluation["county_code"] == f.code) & (data.evaluation["year"] == year)]
+            if not data.evaluation.empty else data.evaluation)
+    if rows.empty:
+        d.notes.append(w("writeup.notes.no_evaluation") + w("sentence_end"))
+        return
+    ev = rows.iloc[0]
+    if missing(ev["index"]):
+        d.notes.append(not_graded_note(f, ev))
+        return
+    values = dict(index=cite_evaluation(f, ev, "index", number(ev["index"], 1)),
+                  rank=cite_evaluation(f, ev, "rank", str(int(ev["rank"]))),
+                  n=cite_evaluation(f, ev, "counties_graded", str(int(ev["counties_graded"]))),
+                  grade=grade_label(w, ev["grade"]))
+    labels = grade_labels(data)
+    if ev["grade"] in labels[:2]:
+        d.achievements.append(w("writeup.achievements.grade", **values) + w("sentence_end"))
+    else:
+        d.problems.append(("grade_low", w("writeup.problems.grade_low", **values) + w("sentence_end"),
+                           {"grade": values["grade"]}))
+    if is_false(ev["stable"]):
+        prob = cite_evaluation(f, ev, "grade_probability", percent_text(ev["grade_probability"]))
+        threshold = cite_evaluation(f, ev, "stable_threshold", percent_text(ev["stable_threshold"]))
+        d.problems.append(("grade_unstable", w("writeup.problems.grade_unstable", grade=values["grade"], prob=prob,
+                                               threshold=threshold) + w("sentence_end"), {}))
+
+
+def grade_labels(data: ReportData) -> list[str]:
+    return [c[2:] for c in data.evaluation.columns if c.startswith("p_")]
+
+
+def grade_label(w: Words, grade: str) -> str:
+    return w.raw("grades").get(grade, grade) if w.has("grades") else grade
 
 
 def key_figures(data: ReportData, county: str, region: str, year: int) -> pd.DataFrame:
-    if data.evaluation_indicators.empty:
+    """The evaluation scores of the county against the region mean, as the mart has them ('—' when missing)."""
+    ind = data.evaluation_indicators
+    if ind.empty:
         return pd.DataFrame()
-    t = scores_against_region(data, county, region, year)
-    return pd.DataFrame({"指标": t["name_zh"], "本县": [f"{v:.1f}" for v in t["county"]],
-                         "全市平均": [f"{v:.1f}" for v in t["region_mean"]]})
+    rows = ind[(ind["county_code"] == county) & (ind["year"] == year)]
+    w = data.words
+    cols = w.raw("writeup.figures_columns")
+    return pd.DataFrame({cols[0]: [data.catalog.name(c, w.lang) for c in rows["indicator"]],
+                         cols[1]: [value_text(data.catalog, c, v) for c, v in zip(rows["indicator"], rows["raw"],
+                                                                                  strict=True)],
+                         cols[2]: [value_text(data.catalog, c, v) for c, v in zip(rows["indicator"],
+                                                                                  rows["region_mean"], strict=True)]})
 
 
 # ---------------------------------------------------------------- region report
 
 
-def region_report(data: ReportData, root: Path, region: str, year: int, first_year: int, lang: str = "zh") -> Report:
-    ph = load_phrases(root, lang)
-    citer = Citer(data)
-    reg = data.region[(data.region["region_code"] == region)].set_index(["measure", "year"])
+def region_report(data: ReportData, region: str, year: int, first_year: int) -> Report:
+    w = data.words
+    citer = Citer()
+    f = Facts(data, "region", region, year, citer)
+    d = Draft()
 
-    def value(measure: str, y: int, kind: str) -> str | None:
-        if (measure, y) not in reg.index or pd.isna(reg.loc[(measure, y), "value"]):
-            return None
-        r = reg.loc[(measure, y)]
-        text = fmt_number(r["value"], kind) + ("%" if kind == "share" else "")
-        spec = data.catalog.measure(measure)
-        if r["kind"] == "share":
-            method = f"全市{spec.formula}，分子分母均为各县区之和"
+    reporting = f.row("cases_filed")
+    n = f.count("cases_filed", "counties_reporting", reporting["counties_reporting"], "reporting", "reporting")
+    sentences = []
+    for m in [*data.sections["work"], *data.sections["headline"]]:
+        m = shown_measure(f, m)
+        if not f.has(m):
+            continue
+        text, status = f.change_sentence(m)
+        r = f.row(m)
+        if r["judgement"] in ("better", "worse"):
+            continue  # judged below
+        sentences.append(text)
+        coverage_note(f, d, m)
+    d.achievements.append(w("writeup.region.overview", n=n, year=year) + w("colon") + join(w, sentences))
+    for m in data.sections["headline"]:
+        if not f.has(m):
+            continue
+        r = f.row(m)
+        if r["judgement"] not in ("better", "worse"):
+            continue
+        text, _ = f.change_sentence(m)
+        coverage_note(f, d, m)
+        intro = w(f"writeup.headline.{m}.{r['judgement']}") if w.has(f"writeup.headline.{m}") else ""
+        if r["judgement"] == "better":
+            d.achievements.append(intro + text + w("sentence_end"))
         else:
-            method = "各县区之和" if r["method"] == "sum_of_counties" else "各县区平均"
-        return citer.cite(text, label=f"全市{r['name_zh']}（{y}）", scope="region", code=region, year=y, measure=measure,
-                          field="value", value=r["value"], source=f"派生：{method}（{int(r['counties_reporting'])} 个县区报送）")
-
-    achievements, problems, suggestions = [], [], []
-    n_reporting = int(reg.loc[("cases_filed", year), "counties_reporting"]) if ("cases_filed", year) in reg.index else 0
-    n_text = citer.cite(str(n_reporting), label=f"报送县区数（{year}）", scope="region", code=region, year=year,
-                        measure="cases_filed", field="counties_reporting", value=n_reporting, source="派生：当年有立案数的县区数")
-    parts = []
-    for m, kind in [("cases_filed", "count"), ("persons_sanctioned", "count"), ("four_forms_sum", "count"),
-                    ("new_onset_share", "share"), ("form1_share", "share")]:
-        if (m, year) not in reg.index or pd.isna(reg.loc[(m, year), "value"]):
-            continue
-        name = data.catalog.measure(m).name_zh
-        unit = "" if kind == "share" else data.catalog.measure(m).unit
-        has_prev = year > first_year and (m, year - 1) in reg.index and pd.notna(reg.loc[(m, year - 1), "value"])
-        change = reg.loc[(m, year), "value"] - reg.loc[(m, year - 1), "value"] if has_prev else None
-        if not change:  # first year, no previous value, or unchanged
-            cur = value(m, year, kind)
-            tail = "，与上年持平" if change == 0 else ""
-            parts.append(f"{name}为{cur}{unit}{tail}" if lang == "zh" else f"{name}: {cur}")
-            continue
-        prev, cur = value(m, year - 1, kind), value(m, year, kind)  # cited in reading order
-        verb = ph["up"] if change > 0 else ph["down"]
-        parts.append(f"{name}由{prev}{unit}{verb}到{cur}{unit}" if lang == "zh" else f"{name}: {prev} -> {cur}")
-    achievements.append(ph["region_overview"].format(n=n_text, year=year) + _join(parts, lang))
+            key = "new_onset_up" if m == "new_onset_share" else "headline_worse"
+            d.problems.append((key, intro + text + w("sentence_end"), {"cur": f.value(m)}))
 
     latest = data.county[(data.county["region_code"] == region) & (data.county["year"] == year)]
-    rising = latest[(latest["measure"] == "new_onset_share") & (latest["yoy_change"] > 0)]
+    rising = latest[(latest["measure"] == "new_onset_share") & (latest["change_status"] == "up")]
     if len(rising):
-        count = citer.cite(str(len(rising)), label=f"新发生案件占比上升的县区数（{year}）", scope="region", code=region,
-                           year=year, measure="new_onset_share", field="counties_rising", value=len(rising),
-                           source="派生：同比变化大于 0 的县区计数")
-        problems.append(ph["region_counties_rising"].format(count=count) + "、".join(rising["county_name"]) + "。")
-        suggestions.append(ph["suggestions"]["counties_rising"])
+        count = f.count("new_onset_share", "counties_rising", len(rising), "counties_rising", "count_rows")
+        d.problems.append(("counties_rising", w("writeup.region.counties_rising", count=count)
+                           + w.sep.join(rising["county_name"]) + w("sentence_end"), {}))
     if not data.warnings.empty:
-        w = data.warnings[(data.warnings["region_code"] == region) & (data.warnings["year"] == year)]
-        if len(w):
-            problems.append(ph["region_counties_warned"].format(
-                count=citer.cite(str(w["county_code"].nunique()), label=f"触发预警县区数（{year}）", scope="region",
-                                 code=region, year=year, measure="warnings", field="counties_warned",
-                                 value=w["county_code"].nunique(), source="派生：预警表中的县区计数"),
-                warnings=citer.cite(str(len(w)), label=f"预警条数（{year}）", scope="region", code=region, year=year,
-                                    measure="warnings", field="warnings", value=len(w), source="派生：预警表条数"))
-                + "、".join(f"{r.county_name}（{r.rule}）" for r in w.itertuples()) + "。")
-    if not data.evaluation.empty:
-        ev = data.evaluation[(data.evaluation["region_code"] == region) & (data.evaluation["year"] == year)]
-        dist = "，".join(
-            f"{g} " + citer.cite(str(int((ev["grade"] == g).sum())), label=f"等次为{g}的县区数（{year}）", scope="region",
-                                 code=region, year=year, measure="evaluation", field=f"grade_count:{g}",
-                                 value=int((ev["grade"] == g).sum()), source="派生：综合评价等次计数")
-            + " 个" for g in dict.fromkeys(ev["grade"]))
-        achievements.append(ph["region_grades"].format(dist=dist))
-        unstable = ev[ev["stable"] == False]  # noqa: E712
-        if len(unstable):
-            suggestions.append(ph["suggestions"]["grade_unstable"])
-    title = ph["title_region"].format(region=data.name(region), year=year)
-    preamble = ([ph["synthetic"]] if is_synthetic(region) else []) + [ph["generated"].format(first_year=first_year, year=year)]
-    sections = {"achievements": achievements, "problems": problems or [ph["none_found"]],
-                "suggestions": suggestions or [ph["suggestion_none"]]}
-    return Report(title, preamble, sections, citer.figures, None, ph["sections"])
+        warned = data.warnings[(data.warnings["region_code"] == region) & (data.warnings["year"] == year)]
+        if len(warned):
+            counties = f.count("warnings", "counties_warned", warned["county_code"].nunique(), "counties_warned",
+                               "count_rows")
+            total = f.count("warnings", "warnings", len(warned), "warnings", "count_rows")
+            items = w.sep.join(w("writeup.region.warned_item", county=r.county_name,
+                                 rule=r.label_en if w.lang == "en" else r.label_zh) for r in warned.itertuples())
+            d.problems.append(("region_warnings", w("writeup.region.counties_warned", count=counties, warnings=total)
+                               + items + w("sentence_end"), {}))
+    region_grades(f, d)
+    suggestions = [w(f"writeup.suggestions.{key}", **values) for key, _, values in d.problems
+                   if w.has(f"writeup.suggestions.{key}")]
+    title = w("writeup.title_region", region=data.name(region), year=year)
+    sections = {"achievements": d.achievements or [w("writeup.none_achieved")],
+                "problems": [p for _, p, _ in d.problems] or [w("writeup.none_found")],
+                "suggestions": list(dict.fromkeys(suggestions)) or [w("writeup.suggestion_none")],
+                "notes": d.notes}
+    return Report(title, preamble(data, region, first_year, year), sections, citer.figures, None,
+                  w.raw("writeup.sections"), w)
+
+
+def coverage_note(f: Facts, d: Draft, measure: str) -> None:
+    """Say so when this year's region figure and last year's come from different counties."""
+    r = f.row(measure)
+    if r is None or missing(r["coverage_changed"]) or not bool(r["coverage_changed"]):
+        return
+    n = f.count(measure, "counties_reporting", r["counties_reporting"], "reporting", "reporting")
+    prev_row = f.row(measure, f.year - 1)
+    prev_n = f.cite(measure, "counties_reporting", prev_row["counties_reporting"],
+                    str(int(prev_row["counties_reporting"])), "reporting", f.w("writeup.source.reporting"),
+                    f.year - 1)
+    d.notes.append(f.w("writeup.notes.coverage", prev_year=f.year - 1, prev_n=prev_n, year=f.year, n=n,
+                       name=f.name(measure)) + f.w("sentence_end"))
+
+
+def region_grades(f: Facts, d: Draft) -> None:
+    w, data, year = f.w, f.data, f.year
+    ev = (data.evaluation[(data.evaluation["region_code"] == f.code) & (data.evaluation["year"] == year)]
+          if not data.evaluation.empty else data.evaluation)
+    if ev.empty:
+        d.notes.append(w("writeup.notes.no_evaluation") + w("sentence_end"))
+        return
+    graded = ev[ev["index"].notna()]
+    if graded.empty:  # the county with the most indicators says why even it is not graded
+        d.notes.append(not_graded_note(f, ev.sort_values("indicators_available", ascending=False).iloc[0]))
+        return
+    dist = w.sep.join(
+        w("writeup.notes.grade_count", grade=grade_label(w, g),
+          count=f.count("evaluation", f"grade_count:{g}", int((ev["grade"] == g).sum()), "grade_count", "count_rows",
+                        {"grade": grade_label(w, g)}))
+        for g in dict.fromkeys(graded["grade"]))
+    d.notes.append(w("writeup.notes.grades", dist=dist) + w("sentence_end"))
+    if (ev["stable"] == False).any():  # noqa: E712
+        d.problems.append(("grade_unstable", "", {}))
 
 
 # ---------------------------------------------------------------- output
 
 
+def _heading(report: Report, i: int, key: str) -> str:
+    w = report.words
+    return w("writeup.heading", number=w.raw("writeup.numbering")[i], title=report.headings[key])
+
+
+def _shown_sections(report: Report) -> list[str]:
+    return [k for k in SECTION_KEYS if report.sections.get(k)]
+
+
 def appendix_frame(report: Report) -> pd.DataFrame:
-    return pd.DataFrame({"注": [f.n for f in report.figures], "数值": [f.text for f in report.figures],
-                         "指标": [f.label for f in report.figures], "来源": [f.source for f in report.figures]})
+    cols = report.words.raw("writeup.appendix_columns")
+    return pd.DataFrame({cols[0]: [f.n for f in report.figures], cols[1]: [f.text for f in report.figures],
+                         cols[2]: [f.label for f in report.figures], cols[3]: [f.source for f in report.figures]})
 
 
 def to_markdown(report: Report) -> str:
     lines = [f"# {report.title}", ""]
     lines += [f"> {p}" if i == 0 and p.startswith(("【", "[")) else p for i, p in enumerate(report.preamble)]
     lines.append("")
-    for i, key in enumerate(("achievements", "problems", "suggestions"), start=1):
-        lines += [f"## {'一二三'[i - 1]}、{report.headings[key]}", ""]
-        lines += [f"{j}. {p}" for j, p in enumerate(report.sections[key], start=1)]
+    for i, key in enumerate(_shown_sections(report)):
+        lines += [f"## {_heading(report, i, key)}", ""]
+        lines += [f"{j}. {p}" for j, p in enumerate((p for p in report.sections[key] if p), start=1)]
         lines.append("")
     if report.table is not None and not report.table.empty:
         lines += [f"## {report.headings['figures']}", "", markdown_table(report.table), ""]
     lines += [f"## {report.headings['appendix']}", ""]
-    lines += [f"[^{f.n}]: {f.label}：{f.text}。来源：{f.source}" for f in report.figures]
+    lines += [f"[^{f.n}]: " + report.words("writeup.appendix_row", label=f.label, text=f.text, source=f.source)
+              for f in report.figures]
     return "\n".join(lines) + "\n"
 
 
@@ -458,16 +618,16 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def body_text(report: Report) -> str:
-    """Title, preamble and the three sections: the prose whose numbers must be traceable."""
+    """Title, preamble and the sections: the prose whose numbers must be traceable."""
     parts = [report.title, *report.preamble]
-    for key in ("achievements", "problems", "suggestions"):
-        parts += report.sections[key]
+    for key in SECTION_KEYS:
+        parts += report.sections.get(key, [])
     return "\n".join(parts)
 
 
 def to_docx(report: Report) -> bytes:
     """The report as .docx: headings, numbered paragraphs with note markers, figures table, appendix."""
-    import re
+    import datetime as dt
 
     from docx import Document
     from docx.oxml.ns import qn
@@ -480,14 +640,12 @@ def to_docx(report: Report) -> bytes:
     style.font.name = "SimSun"
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
     style.font.size = Pt(11)
-    doc.core_properties.author = "政治生态评价工作台"
+    doc.core_properties.author = "polieco workbench"
     doc.core_properties.title = report.title
-    import datetime as dt
-
     fixed = dt.datetime(2025, 1, 1)
     doc.core_properties.created = fixed
     doc.core_properties.modified = fixed
-    doc.core_properties.last_modified_by = "政治生态评价工作台"
+    doc.core_properties.last_modified_by = "polieco workbench"
     doc.core_properties.revision = 1
     doc.add_heading(report.title, level=0)
     for p in report.preamble:
@@ -503,9 +661,9 @@ def to_docx(report: Report) -> bytes:
             elif piece:
                 para.add_run(piece)
 
-    for i, key in enumerate(("achievements", "problems", "suggestions"), start=1):
-        doc.add_heading(f"{'一二三'[i - 1]}、{report.headings[key]}", level=1)
-        for j, p in enumerate(report.sections[key], start=1):
+    for i, key in enumerate(_shown_sections(report)):
+        doc.add_heading(_heading(report, i, key), level=1)
+        for j, p in enumerate((p for p in report.sections[key] if p), start=1):
             add_cited(p, f"{j}. ")
     if report.table is not None and not report.table.empty:
         doc.add_heading(report.headings["figures"], level=1)
@@ -530,14 +688,11 @@ def _table(doc, frame: pd.DataFrame) -> None:
 
 def is_clean(text: str) -> list[str]:
     """Placeholders that must never reach a reader."""
-    import re
-
     bad = []
-    for pattern in (r"(?<![A-Za-z])X(?![A-Za-z])", r"\bNone\b", r"\bnan\b", r"\{[^}]*\}", r"\bNaN\b"):
+    for pattern in (r"(?<![A-Za-z])X(?![A-Za-z])", r"\bNone\b", r"\bnan\b", r"\{[^}]*\}", r"\bNaN\b", r"<NA>"):
         if re.search(pattern, text):
             bad.append(pattern)
     return bad
-
 
 
 def notebook_markdown(report: Report) -> str:
@@ -545,8 +700,10 @@ def notebook_markdown(report: Report) -> str:
     text = to_markdown(report)
     body, _, _ = text.partition(f"## {report.headings['appendix']}")
     body = re.sub(r"\[\^(\d+)\]", r"<sup>\1</sup>", body)
+    cols = report.words.raw("writeup.appendix_columns")
     rows = [f"| {f.n} | {f.text} | {f.label} | {f.source} |" for f in report.figures]
-    return body + f"## {report.headings['appendix']}\n\n| 注 | 数值 | 指标 | 来源 |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    return (body + f"## {report.headings['appendix']}\n\n| {' | '.join(cols)} |\n|---|---|---|---|\n"
+            + "\n".join(rows) + "\n")
 
 
 def write_report(report: Report, folder: Path, stem: str = "writeup") -> list[Path]:

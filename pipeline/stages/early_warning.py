@@ -1,9 +1,10 @@
 """Early-warning stage: rules from params.yaml (`warnings.rules`) applied to the measures mart.
 
 Rules are data, not code branches: each names a measure, a rule type
-(change / level / run), a condition and a severity. The output lists every
-county-year that trips a rule with the evidence values, so a reader can check
-the warning against the figures (and their source cells) in the notebooks.
+(change / level / run), a condition and a severity. The mart lists every
+county-year that trips a rule with its evidence as data (rule, measure, years,
+values, changes, threshold, source cell) and no prose: the reports phrase it
+in the language they are written in.
 
 Writes data/marts/warnings.parquet and metrics/warnings.json.
 Run: python -m pipeline.stages.early_warning
@@ -13,85 +14,102 @@ from __future__ import annotations
 
 import json
 import operator
+import sys
 
 import pandas as pd
 
+from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, write_atomic
-from pipeline.report.trends import fmt_count, fmt_pct
-from pipeline.stages.measures import scoped_county_measures
+from pipeline.errors import ConfigError
+from pipeline.marts import WARNINGS, mart_path, scoped_county_measures
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
-TYPES = {"change", "level", "run"}
-COLUMNS = ["region_code", "county_code", "county_name", "year", "rule", "severity", "measure",
-           "value", "previous_value", "change", "change_unit", "evidence", "source"]
+TYPES = ("change", "level", "run")
+SEVERITIES = ("high", "medium", "low")
+COLUMNS = ["region_code", "county_code", "county_name", "year", "rule", "label_zh", "label_en", "rule_type",
+           "severity", "measure", "op",
+           "threshold", "run_years", "value", "previous_value", "change", "change_unit", "evidence_years",
+           "evidence_values", "evidence_changes", "source_file", "source_row", "source_cell"]
 
 
-def check_rule(rule: dict) -> None:
-    missing = [k for k in ("name", "measure", "type", "severity") if k not in rule]
-    if missing or rule["type"] not in TYPES:
-        raise ValueError(f"warning rule {rule!r}: needs name, measure, type ({'/'.join(sorted(TYPES))}), severity")
-    if rule["type"] in ("change", "level") and (rule.get("op") not in OPS or "threshold" not in rule):
-        raise ValueError(f"warning rule {rule['name']}: op must be one of {list(OPS)} with a threshold")
-    if rule["type"] == "run" and int(rule.get("years", 0)) < 1:
-        raise ValueError(f"warning rule {rule['name']}: run needs years >= 1")
+def check_rules(rules: list[dict], catalog: Catalog) -> None:
+    """Refuse a rule that cannot be applied, naming it, the key and what is accepted."""
+    ids = []
+    for i, rule in enumerate(rules):
+        key = f"warnings.rules[{i}]"
+        missing = [k for k in ("id", "label", "measure", "type", "severity") if k not in rule]
+        if missing:
+            raise ConfigError("params.yaml", key, f"缺少 {'、'.join(missing)}")
+        key = f"warnings.rules[{i}]（{rule['id']}）"
+        if rule["id"] in ids:
+            raise ConfigError("params.yaml", key, "规则 id 重复")
+        ids.append(rule["id"])
+        if not {"zh", "en"} <= set(rule["label"]):
+            raise ConfigError("params.yaml", f"{key}.label", "需要中文和英文名称：{zh: ..., en: ...}")
+        catalog.check_codes([rule["measure"]], what="预警指标", key=f"{key}.measure")
+        if rule["type"] not in TYPES:
+            raise ConfigError("params.yaml", f"{key}.type", f"规则类型「{rule['type']}」无效", list(TYPES))
+        if rule["severity"] not in SEVERITIES:
+            raise ConfigError("params.yaml", f"{key}.severity", f"级别「{rule['severity']}」无效", list(SEVERITIES))
+        if rule["type"] in ("change", "level") and (rule.get("op") not in OPS or "threshold" not in rule):
+            raise ConfigError("params.yaml", f"{key}.op", "change 和 level 规则需要 op 和 threshold", list(OPS))
+        if rule["type"] == "run" and int(rule.get("years", 0)) < 1:
+            raise ConfigError("params.yaml", f"{key}.years", "run 规则需要 years（至少 1）")
 
 
-def _value_text(v: float, kind: str) -> str:
-    if kind == "score":
-        return f"{v:.1f} 分"
-    return fmt_pct(v) if kind == "share" else fmt_count(v)
-
-
-def _change_text(c: float, unit: str) -> str:
-    word = "上升" if c > 0 else "下降"
-    return {"pp": f"{word} {abs(c):.1f} 个百分点", "%": f"{word} {abs(c):.1f}%", "points": f"{word} {abs(c):.1f} 分"}.get(unit, f"{c:+.1f}")
-
-
-def apply_rules(measures: pd.DataFrame, rules: list[dict]) -> pd.DataFrame:
-    """Every (county, year, rule) that trips a rule, with evidence."""
+def apply_rules(measures: pd.DataFrame, rules: list[dict], catalog: Catalog) -> pd.DataFrame:
+    """Every (county, year, rule) that trips a rule, with its evidence as data."""
+    check_rules(rules, catalog)
     rows = []
     for rule in rules:
-        check_rule(rule)
         m = measures[measures["measure"] == rule["measure"]].sort_values(["county_code", "year"])
-        if m.empty:
-            raise ValueError(f"warning rule {rule['name']}: unknown measure {rule['measure']!r}")
+        by_year = m.set_index(["county_code", "year"])
         for r in m.itertuples():
+            years: list[int] = [int(r.year)]
             if rule["type"] == "change":
                 hit = pd.notna(r.yoy_change) and OPS[rule["op"]](r.yoy_change, float(rule["threshold"]))
-                detail = (f"{r.name_zh} {r.year - 1} 年 {_value_text(r.previous_value, r.kind)}，{r.year} 年 "
-                          f"{_value_text(r.value, r.kind)}，同比{_change_text(r.yoy_change, r.yoy_unit)}"
-                          f"（规则：变化 {rule['op']} {rule['threshold']}）") if hit else ""
+                years = [int(r.year) - 1, int(r.year)]
             elif rule["type"] == "level":
                 hit = pd.notna(r.value) and OPS[rule["op"]](r.value, float(rule["threshold"]))
-                if r.measure == "pyramid_holds":
-                    detail = f"{r.year} 年四种形态未呈金字塔分布（第一种形态人次不多于第二种，或第二种不多于第三、四种）"
-                else:
-                    detail = f"{r.name_zh} {r.year} 年为 {_value_text(r.value, r.kind)}（规则：{rule['op']} {rule['threshold']}）"
             else:
-                years = int(rule["years"])
-                history = m[(m["county_code"] == r.county_code) & m["year"].between(r.year - years + 1, r.year)]
-                hit = (len(history) == years and history["yoy_change"].notna().all()
-                       and (history["yoy_change"] > 0).all())
-                detail = (f"{r.name_zh}连续 {years} 年上升：" + "，".join(
-                    f"{int(h.year)} 年 {_value_text(h.value, h.kind)}（{_change_text(h.yoy_change, h.yoy_unit)}）"
-                    for h in history.itertuples())) if hit else ""
+                hit = r.rise_streak >= int(rule["years"])
+                years = list(range(int(r.year) - int(r.rise_streak), int(r.year) + 1))
             if not hit:
                 continue
-            source = f"{r.source_file} {r.source_cell}" if isinstance(r.source_file, str) else "由报送数据计算"
-            rows.append({"region_code": r.region_code, "county_code": r.county_code, "county_name": r.county_name,
-                         "year": int(r.year), "rule": rule["name"], "severity": rule["severity"],
-                         "measure": r.measure, "value": r.value, "previous_value": r.previous_value,
-                         "change": r.yoy_change, "change_unit": r.yoy_unit, "evidence": detail, "source": source})
+            evidence = by_year.loc[[(r.county_code, y) for y in years]]
+            rows.append({
+                "region_code": r.region_code, "county_code": r.county_code, "county_name": r.county_name,
+                "year": int(r.year), "rule": rule["id"], "label_zh": rule["label"]["zh"],
+                "label_en": rule["label"]["en"], "rule_type": rule["type"], "severity": rule["severity"],
+                "measure": r.measure, "op": rule.get("op"),
+                "threshold": float(rule["threshold"]) if "threshold" in rule else None,
+                "run_years": int(rule["years"]) if rule["type"] == "run" else None,
+                "value": r.value, "previous_value": r.previous_value, "change": r.yoy_change,
+                "change_unit": r.yoy_unit, "evidence_years": years,
+                "evidence_values": [float(v) for v in evidence["value"]],
+                "evidence_changes": [float(v) for v in evidence["yoy_change"]],
+                "source_file": r.source_file if isinstance(r.source_file, str) else None,
+                "source_row": None if pd.isna(r.source_row) else int(r.source_row),
+                "source_cell": r.source_cell if isinstance(r.source_cell, str) else None,
+            })
     out = pd.DataFrame(rows, columns=COLUMNS)
-    return out.sort_values(["region_code", "year", "county_code", "rule"]).reset_index(drop=True)
+    order = {rule["id"]: i for i, rule in enumerate(rules)}
+    out["rule_order"] = out["rule"].map(order)
+    out = out.sort_values(["region_code", "year", "county_code", "rule_order"]).drop(columns="rule_order")
+    return out.reset_index(drop=True)
 
 
 def main() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)
-    warnings = apply_rules(scoped_county_measures(root, params), params["warnings"]["rules"])
-    write_atomic(paths.marts / "warnings.parquet", lambda p: warnings.to_parquet(p, index=False))
+    try:
+        warnings = apply_rules(scoped_county_measures(root, params), params["warnings"]["rules"],
+                               load_catalog(paths.catalog))
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        sys.exit(1)
+    write_atomic(mart_path(root, WARNINGS), lambda p: warnings.to_parquet(p, index=False))
     year = int(params["report"]["year"])
     latest = warnings[warnings["year"] == year]
     summary = {"year": year, "by_rule": {r: int(n) for r, n in latest["rule"].value_counts().sort_index().items()},
@@ -100,7 +118,7 @@ def main() -> None:
     write_atomic(paths.metrics / "warnings.json", lambda p: p.write_text(text, encoding="utf-8"))
     print(f"预警完成：共 {len(warnings)} 条，{year} 年 {len(latest)} 条")
     for r in latest.itertuples():
-        print(f"  [{r.severity}] {r.county_code} {r.county_name} {r.rule}：{r.evidence}")
+        print(f"  [{r.severity}] {r.county_code} {r.county_name} {r.rule}（{r.measure}，{r.evidence_years}）")
 
 
 if __name__ == "__main__":

@@ -33,8 +33,8 @@ import pandas as pd
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, write_atomic
 from pipeline.errors import ConfigError
+from pipeline.marts import mart_path, scoped_county_measures
 from pipeline.numbers import fixed, round_half_up
-from pipeline.stages.measures import scoped_county_measures
 
 NORMALISATIONS = ("minmax", "zscore", "goalposts")
 AGGREGATIONS = ("arithmetic", "geometric")
@@ -362,9 +362,13 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
         norm = out["normalised"].reset_index().melt(id_vars="county_code", var_name="indicator", value_name="normalised")
         raw_long = raw.reset_index().melt(id_vars="county_code", var_name="indicator", value_name="raw")
         imp = out["imputed"].reset_index().melt(id_vars="county_code", var_name="indicator", value_name="imputed")
-        normalised.append(raw_long.merge(norm, on=["county_code", "indicator"], validate="one_to_one")
-                          .merge(imp, on=["county_code", "indicator"], validate="one_to_one")
-                          .assign(region_code=region, year=year))
+        long = (raw_long.merge(norm, on=["county_code", "indicator"], validate="one_to_one")
+                .merge(imp, on=["county_code", "indicator"], validate="one_to_one")
+                .assign(region_code=region, year=year))
+        # the region's mean of the delivered values (imputed cells are not data) and each county's gap to it
+        long["region_mean"] = long.groupby("indicator")["raw"].transform("mean")
+        long["counties_with_value"] = long.groupby("indicator")["raw"].transform("count")
+        normalised.append(long)
         weights.append(out["weights"].assign(region_code=region, year=year))
         sims = monte_carlo(out["filled"], cfg, int(unc["draws"]), int(unc["seed"]), float(unc["weight_spread"]),
                            list(unc["normalisations"]), list(unc["aggregations"]))
@@ -427,7 +431,7 @@ def main() -> None:
         print(err, file=sys.stderr)
         sys.exit(1)
     for name, frame in marts.items():
-        write_atomic(paths.marts / f"{name}.parquet", lambda p, f=frame: f.to_parquet(p, index=False))
+        write_atomic(mart_path(root, name), lambda p, f=frame: f.to_parquet(p, index=False))
     year = int(params["report"]["year"])
     m = metrics(marts["evaluation"], year, list(params["evaluation"]["grades"]["labels"]))
     text = json.dumps({"evaluation": m}, indent=2) + "\n"  # ASCII: DVC reads dense UTF-8 as binary

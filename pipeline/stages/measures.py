@@ -11,6 +11,7 @@ Reads data/warehouse.duckdb read-only and writes
   data/marts/region_year_measures.parquet  region figures by each measure's region
       rule in the catalog, with the counties they cover and whether that set
       changed from the year before;
+  data/marts/national_benchmark.parquet    national four-forms shares (CCDI bulletins, with sources);
   metrics/new_onset_share.json             region new-onset share by year (dvc metrics);
   plots/new_onset_share.csv                county new-onset share by year (dvc plots).
 
@@ -25,20 +26,25 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline import marts
 from pipeline.catalog import Catalog, DerivedMeasure, load_catalog
 from pipeline.config import Paths, load_params, project_root, safe_code, write_atomic
-from pipeline.judgement import JudgementConfig, year_on_year
+from pipeline.judgement import JudgementConfig, against_region, trend_against_baseline, year_on_year
+from pipeline.marts import mart_path
 from pipeline.numbers import round_half_up
 
 SQL_FILE = Path(__file__).with_name("sql") / "measures.sql"
 COUNTY_COLUMNS = ["region_code", "county_code", "county_name", "year", "measure", "kind", "direction", "value",
                   "status", "missing_inputs", "previous_value", "yoy_change", "yoy_unit", "change_status",
-                  "judgement", "flat_band", "rise_streak", "fall_streak", "rate_per_members", "rank_in_region",
-                  "counties_ranked", "rank_order", "source_file", "source_row", "source_cell"]
+                  "judgement", "flat_band", "rise_streak", "fall_streak", "trend_baseline", "trend_baseline_from",
+                  "trend_baseline_to", "trend_change", "trend_status", "region_value", "region_gap",
+                  "region_gap_judgement", "rate_per_members", "rank_in_region", "counties_ranked", "rank_order",
+                  "source_file", "source_row", "source_cell"]
 REGION_COLUMNS = ["region_code", "year", "measure", "kind", "direction", "value", "method", "counties_reporting",
                   "counties_in_scope", "reporting_counties", "counties_reporting_previous", "coverage_changed",
                   "previous_value", "yoy_change", "yoy_unit", "change_status", "judgement", "flat_band",
-                  "rise_streak", "fall_streak"]
+                  "rise_streak", "fall_streak", "trend_baseline", "trend_baseline_from", "trend_baseline_to",
+                  "trend_change", "trend_status"]
 
 
 def measure_catalog(catalog: Catalog) -> pd.DataFrame:
@@ -146,11 +152,16 @@ def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], firs
                 con.execute(statement)
         county = con.sql("SELECT * FROM county_ranked").df()
         region = con.sql(f"SELECT * FROM ({region_sql(catalog)})").df()
-    return shape_county(county, catalog, judgement), shape_region(region, catalog, judgement)
+    region = shape_region(region, catalog, judgement)
+    return shape_county(county, region, catalog, judgement), region
 
 
-def shape_county(county: pd.DataFrame, catalog: Catalog, judgement: JudgementConfig) -> pd.DataFrame:
-    county = year_on_year(county, catalog, judgement, ["region_code", "county_code"])
+def shape_county(county: pd.DataFrame, region: pd.DataFrame, catalog: Catalog,
+                 judgement: JudgementConfig) -> pd.DataFrame:
+    keys = ["region_code", "county_code"]
+    county = year_on_year(county, catalog, judgement, keys)
+    county = trend_against_baseline(county, catalog, judgement, keys)
+    county = against_region(county, region, catalog)
     county["missing_inputs"] = county["missing_inputs"].replace("", None)
     return county.sort_values(["region_code", "county_code", "position", "year"])[COUNTY_COLUMNS].reset_index(drop=True)
 
@@ -162,6 +173,7 @@ def shape_region(region: pd.DataFrame, catalog: Catalog, judgement: JudgementCon
     region["reporting_counties"] = [list(x) if isinstance(x, list | tuple) or hasattr(x, "__len__") else []
                                     for x in region["reporting_counties"]]
     region = year_on_year(region, catalog, judgement, ["region_code"])
+    region = trend_against_baseline(region, catalog, judgement, ["region_code"])
     group = region.groupby(["region_code", "measure"], sort=False)
     previous_set = group["reporting_counties"].shift(1)
     previous_n = group["counties_reporting"].shift(1)
@@ -174,11 +186,29 @@ def shape_region(region: pd.DataFrame, catalog: Catalog, judgement: JudgementCon
     return region.sort_values(["region_code", "position", "year"])[REGION_COLUMNS].reset_index(drop=True)
 
 
-def scoped_county_measures(root: Path, params: dict) -> pd.DataFrame:
-    """The county measures mart, limited to the regions configured in params.yaml (ingest.regions)."""
-    regions = [safe_code(r) for r in params["ingest"]["regions"]]
-    county = pd.read_parquet(Paths(root).marts / "county_year_measures.parquet")
-    return county[county["region_code"].isin(regions)]
+def national_benchmark(national: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """National four-forms shares (%) by full year, from the CCDI bulletins, with their sources.
+
+    Each share is computed from the published person-times with the catalog's
+    own formula (form ÷ sum of the four × 100) where all four forms were
+    published; a year with only a published first-form share keeps that share
+    as published. Partial-year figures are not mixed with full years.
+    """
+    nat = national[(national["scope"] == "national") & (national["period"] == "full_year")]
+    sums = catalog.measure("four_forms_sum")
+    shares = [d for d in catalog.derived if d.formula_type == "ratio" and d.denominator == sums.code]
+    rows = []
+    for year, g in nat.groupby("year"):
+        by = g.set_index("indicator")
+        if all(c in by.index for c in sums.inputs):
+            total = sum(float(by.loc[c, "value"]) for c in sums.inputs)
+            source = "; ".join(dict.fromkeys(by.loc[list(sums.inputs), "source"]))
+            rows += [(int(year), d.code, 100 * float(by.loc[d.numerator, "value"]) / total, source, "computed")
+                     for d in shares]
+        else:
+            rows += [(int(year), d.code, float(by.loc[d.code, "value"]), str(by.loc[d.code, "source"]), "published")
+                     for d in shares if d.code in by.index]
+    return pd.DataFrame(rows, columns=["year", "measure", "value", "source", "method"])
 
 
 def new_onset_metrics(region: pd.DataFrame) -> dict[str, dict[str, float | None]]:
@@ -210,8 +240,10 @@ def main() -> None:
         int(ingest["first_year"]), int(ingest["last_year"]), int(measures["rate_per"]),
         JudgementConfig.from_params(params),
     )
-    write_atomic(paths.marts / "county_year_measures.parquet", lambda p: county.to_parquet(p, index=False))
-    write_atomic(paths.marts / "region_year_measures.parquet", lambda p: region.to_parquet(p, index=False))
+    write_atomic(mart_path(root, marts.COUNTY), lambda p: county.to_parquet(p, index=False))
+    write_atomic(mart_path(root, marts.REGION), lambda p: region.to_parquet(p, index=False))
+    national = national_benchmark(pd.read_csv(paths.reference / "ccdi_national.csv"), load_catalog(paths.catalog))
+    write_atomic(mart_path(root, marts.NATIONAL), lambda p: national.to_parquet(p, index=False))
     metrics = json.dumps({"new_onset_share": new_onset_metrics(region)}, ensure_ascii=False, indent=2) + "\n"
     write_atomic(paths.metrics / "new_onset_share.json", lambda p: p.write_text(metrics, encoding="utf-8"))
     plot = new_onset_plot_rows(county)

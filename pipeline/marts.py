@@ -1,0 +1,41 @@
+"""The marts: the only contract between the stages that compute and the code that renders.
+
+One place names each mart file, so a stage writes and a renderer reads the
+same path, and dvc.yaml can be checked against it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.config import Paths, safe_code
+
+COUNTY = "county_year_measures"
+REGION = "region_year_measures"
+NATIONAL = "national_benchmark"
+EVALUATION = "evaluation"
+EVALUATION_INDICATORS = "evaluation_indicators"
+EVALUATION_WEIGHTS = "evaluation_weights"
+EVALUATION_COHERENCE = "evaluation_coherence"
+WARNINGS = "warnings"
+ALL = (COUNTY, REGION, NATIONAL, EVALUATION, EVALUATION_INDICATORS, EVALUATION_WEIGHTS, EVALUATION_COHERENCE,
+       WARNINGS)
+
+
+def mart_path(root: Path, name: str) -> Path:
+    if name not in ALL:
+        raise ValueError(f"unknown mart {name!r}")
+    return Paths(root).marts / f"{name}.parquet"
+
+
+def read_mart(root: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(mart_path(root, name))
+
+
+def scoped_county_measures(root: Path, params: dict) -> pd.DataFrame:
+    """The county measures mart, limited to the regions configured in params.yaml (ingest.regions)."""
+    regions = [safe_code(r) for r in params["ingest"]["regions"]]
+    county = read_mart(root, COUNTY)
+    return county[county["region_code"].isin(regions)]

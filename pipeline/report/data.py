@@ -1,0 +1,115 @@
+"""What the renderers read: the marts, the catalog, the divisions and the words of one language.
+
+Renderers select rows from here and phrase them; they compute nothing a stage
+test could not see. Missing values stay missing: a year a county did not
+report is a gap, said in words with the reason the mart gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import marts
+from pipeline.catalog import Catalog, load_catalog
+from pipeline.config import Paths, load_params
+from pipeline.report.fmt import Words, load_words
+
+SYNTHETIC_PREFIX = "99"  # GB/T 2260 assigns no province code 99: the demo regions live there
+
+
+@dataclass
+class ReportData:
+    county: pd.DataFrame
+    region: pd.DataFrame
+    national: pd.DataFrame
+    divisions: pd.DataFrame
+    catalog: Catalog
+    words: Words
+    sections: dict[str, list[str]]
+    # evaluation and warning marts; empty frames when those stages have not run
+    evaluation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evaluation_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evaluation_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evaluation_coherence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def name(self, code: str) -> str:
+        return str(self.divisions.loc[code, "name"])
+
+    def label(self, code: str) -> str:
+        """A place as tables show it: name and code (names repeat, codes do not)."""
+        return f"{self.name(code)}（{code}）" if self.words.lang == "zh" else f"{self.name(code)} ({code})"
+
+    @property
+    def lang(self) -> str:
+        return self.words.lang
+
+
+def report_settings(root: Path, catalog: Catalog, lang: str | None = None) -> tuple[Words, dict[str, list[str]]]:
+    """The report language and section lists from params.yaml, each measure checked against the catalog."""
+    report = load_params(root)["report"]
+    words = load_words(root, lang or str(report.get("language", "zh")))
+    sections = {name: list(codes) for name, codes in report["sections"].items()}
+    for name, codes in sections.items():
+        catalog.check_codes(codes, what="报告栏目指标", key=f"report.sections.{name}")
+    return words, sections
+
+
+def load_report_data(root: Path, lang: str | None = None) -> ReportData:
+    paths = Paths(root)
+    catalog = load_catalog(paths.catalog)
+    words, sections = report_settings(root, catalog, lang)
+    divisions = pd.read_csv(paths.divisions, dtype=str, keep_default_na=False).set_index("code")
+    optional = {name: marts.read_mart(root, name)
+                for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
+                             marts.EVALUATION_COHERENCE, marts.WARNINGS)
+                if marts.mart_path(root, name).is_file()}
+    return ReportData(marts.read_mart(root, marts.COUNTY), marts.read_mart(root, marts.REGION),
+                      marts.read_mart(root, marts.NATIONAL), divisions, catalog, words, sections, **optional)
+
+
+def is_synthetic(region_code: str) -> bool:
+    return str(region_code).startswith(SYNTHETIC_PREFIX)
+
+
+def measure_series(data: ReportData, county_code: str, measure: str, first: int, last: int) -> pd.DataFrame:
+    """One county's rows of a measure, every year from first to last (a year not in the mart: not delivered)."""
+    rows = data.county[(data.county["county_code"] == county_code) & (data.county["measure"] == measure)
+                       & data.county["year"].between(first, last)]
+    frame = pd.DataFrame({"year": range(first, last + 1)}).merge(rows, on="year", how="left", validate="one_to_one")
+    frame["status"] = frame["status"].fillna("not_delivered")
+    return frame
+
+
+def region_series(data: ReportData, region_code: str, measure: str, first: int, last: int) -> pd.DataFrame:
+    rows = data.region[(data.region["region_code"] == region_code) & (data.region["measure"] == measure)
+                       & data.region["year"].between(first, last)]
+    frame = pd.DataFrame({"year": range(first, last + 1)})
+    return frame.merge(rows, on="year", how="left", validate="one_to_one")
+
+
+def county_rows(data: ReportData, county_code: str, year: int) -> pd.DataFrame:
+    """Every measure of one county-year, indexed by measure."""
+    rows = data.county[(data.county["county_code"] == county_code) & (data.county["year"] == year)]
+    return rows.set_index("measure")
+
+
+def region_rows(data: ReportData, region_code: str, year: int) -> pd.DataFrame:
+    rows = data.region[(data.region["region_code"] == region_code) & (data.region["year"] == year)]
+    return rows.set_index("measure")
+
+
+def counties_of(data: ReportData, region_code: str) -> list[str]:
+    div = data.divisions
+    return sorted(div[(div["parent_code"] == region_code) & (div["level"] == "county")].index)
+
+
+def national_latest(data: ReportData, year: int, measures: list[str]) -> pd.DataFrame:
+    """The most recent full year ≤ `year` with every one of `measures` published or computed."""
+    nat = data.national[data.national["year"] <= year]
+    complete = nat.groupby("year")["measure"].apply(lambda s: set(measures) <= set(s))
+    years = complete[complete].index
+    return nat[nat["year"] == years.max()].set_index("measure") if len(years) else pd.DataFrame()

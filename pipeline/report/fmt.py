@@ -1,0 +1,110 @@
+"""One presentation vocabulary: words from the phrase tables, numbers rounded half up.
+
+Every renderer (notebook sections, charts, write-up, index) takes its words
+from data/reference/phrases.yaml through `Words` and its numbers through the
+functions here, so a report in `report.language: en` has no Chinese words but
+place names and quoted source headers, and every figure is rounded the way a
+Chinese report rounds it (四舍五入, pipeline.numbers).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pipeline.catalog import Catalog
+from pipeline.numbers import fixed
+
+LANGUAGES = ("zh", "en")
+PHRASES_FILE = Path("data") / "reference" / "phrases.yaml"
+
+
+class Words:
+    """The phrase table of one language: `words("key.sub", name=...)` fills a template."""
+
+    def __init__(self, table: dict, lang: str):
+        self.table, self.lang = table, lang
+
+    def raw(self, key: str):
+        node = self.table
+        for part in key.split("."):
+            node = node[part]
+        return node
+
+    def __call__(self, key: str, **values) -> str:
+        return str(self.raw(key)).format(**values)
+
+    def has(self, key: str) -> bool:
+        try:
+            self.raw(key)
+        except KeyError:
+            return False
+        return True
+
+    @property
+    def sep(self) -> str:
+        """Separator between items of a list in running text."""
+        return self.raw("list_sep")
+
+
+@cache
+def _load(path: str) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def load_words(root: Path, lang: str) -> Words:
+    """The phrase table for `lang`; any other language is refused with the ones available."""
+    from pipeline.errors import ConfigError
+
+    if lang not in LANGUAGES:
+        raise ConfigError("params.yaml", "report.language", f"报告语言「{lang}」不可用", list(LANGUAGES))
+    return Words(_load(str(root / PHRASES_FILE))[lang], lang)
+
+
+def missing(x) -> bool:
+    return x is None or (isinstance(x, float) and x != x) or (not isinstance(x, str) and pd.isna(x))
+
+
+def is_false(flag) -> bool:
+    """True only for a known False (a nullable boolean's NA is not False)."""
+    return not missing(flag) and not bool(flag)
+
+
+def number(value: float, decimals: int) -> str:
+    """A figure with thousands separators, rounded half up; '—' when there is none."""
+    return "—" if missing(value) else fixed(value, decimals, thousands=True)
+
+
+def value_text(catalog: Catalog, measure: str, value: float) -> str:
+    """A measure's value as printed: shares with %, counts and scores as numbers (unit said by the sentence)."""
+    if missing(value):
+        return "—"
+    m = catalog.measure(measure)
+    return number(value, m.decimals) + ("%" if m.kind == "share" else "")
+
+
+def size_text(catalog: Catalog, change: float) -> str:
+    """The size of a change (no sign): the sentence says up or down."""
+    return fixed(abs(change), catalog.change_decimals)
+
+
+def signed_change(catalog: Catalog, change: float, unit: str | None, words: Words) -> str:
+    """A change for a table cell: +2.1 pp, -3.5%, +1.2 points; '—' when there is none."""
+    if missing(change):
+        return "—"
+    text = fixed(change, catalog.change_decimals)
+    sign = "+" if float(text) > 0 else ""
+    return f"{sign}{text}{words('units.change.' + (unit or 'none'))}"
+
+
+def rate_text(catalog: Catalog, rate: float) -> str:
+    return number(rate, catalog.rate_decimals)
+
+
+def percent_text(probability: float) -> str:
+    """A probability as a whole percentage, rounded half up (0.365 -> 37%)."""
+    return "—" if missing(probability) else fixed(100 * probability, 0) + "%"
