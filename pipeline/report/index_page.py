@@ -43,7 +43,7 @@ def county_row(data: ReportData, job, year: int) -> str:
 
     share = get("new_onset_share")
     pyramid = get("pyramid_holds")
-    pyr = w("none_mark") if missing(pyramid) else _warn(w("yes") if pyramid == 1 else w("no"), pyramid == 0)
+    pyr = w("none_mark") if missing(pyramid) else _warn(w("word_yes") if pyramid == 1 else w("word_no"), pyramid == 0)
     change = signed_change(cat, get("new_onset_share", "yoy_change"), get("new_onset_share", "yoy_unit"), w)
     grade, warnings = w("none_mark"), w("none_mark")
     if not data.evaluation.empty:

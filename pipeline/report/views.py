@@ -117,7 +117,7 @@ def gaps_text(data: ReportData, series: pd.DataFrame, label: str) -> str | None:
 
 def yes_no(data: ReportData, flag: float) -> str:
     w = data.words
-    return w("none_mark") if missing(flag) else (w("yes") if flag == 1 else w("no"))
+    return w("none_mark") if missing(flag) else (w("word_yes") if flag == 1 else w("word_no"))
 
 
 def rank_cell(rank: float, n: float, data: ReportData) -> str:
@@ -194,7 +194,9 @@ def warning_evidence(data: ReportData, r) -> str:
         items = w.sep.join(w("notebook.warning.run_item", year=y, value=value_text(cat, r.measure, v), unit=unit)
                            for y, v in zip(years, values, strict=True))
         return w("notebook.warning.run", name=name, n=len(years) - 1, items=items)
-    value = yes_no(data, r.value) if cat.measure(r.measure).kind == "flag" else value_text(cat, r.measure, r.value)
+    if cat.measure(r.measure).kind == "flag":
+        return w("notebook.warning.flag", name=name, year=years[-1], value=yes_no(data, r.value))
+    value = value_text(cat, r.measure, r.value)
     return w("notebook.warning.level", name=name, year=years[-1], value=value, unit=unit, op=r.op,
              threshold=number(r.threshold, cat.measure(r.measure).decimals))
 
@@ -283,7 +285,8 @@ def four_forms_section(data: ReportData, region: str, county: str, year: int, fi
     table = pd.DataFrame({cols["year"]: ff["year"]})
     for part, share, label in zip(parts, shares, labels, strict=True):
         table[w("notebook.four_forms.persons_column", label=label)] = [number(v, 0) for v in ff[part]]
-        table[w("notebook.four_forms.share_column", label=label)] = [value_text(cat, share, v) for v in ff[share]]
+        table[w("notebook.four_forms.share_column", label=cat.name(share, data.lang))] = [
+            value_text(cat, share, v) for v in ff[share]]
     table[cols["pyramid"]] = [yes_no(data, v) for v in ff["pyramid_holds"]]
     inverted = [int(r.year) for r in ff.itertuples() if r.pyramid_holds == 0]
     text = pyramid_text(data, county_rows(data, county, year), year, inverted)
@@ -524,7 +527,7 @@ def county_evaluation_section(data: ReportData, region: str, county: str, year: 
             cols["region_mean"]: [value_text(cat, c, v) for c, v in zip(table["indicator"], table["region_mean"],
                                                                         strict=True)],
             cols["normalised"]: [number(v, 1) for v in table["normalised"]],
-            cols["imputed"]: [w("yes") if v else "" for v in table["imputed"]],
+            cols["imputed"]: [w("word_yes") if v else "" for v in table["imputed"]],
         })
         section.add(shown.set_index(cols["indicator"]))
     warned = data.warnings[(data.warnings["county_code"] == county) & data.warnings["year"].isin([year - 1, year])] \
@@ -566,7 +569,7 @@ def region_evaluation_section(data: ReportData, region: str, year: int) -> Secti
                                 for a, b in zip(ev["rank_p05"], ev["rank_p95"], strict=True)],
         **{f"P({grade_name(data, g)})": [percent_text(v) for v in ev[f"p_{g}"]] for g in labels},
         cols["grade_probability"]: [percent_text(v) for v in ev["grade_probability"]],
-        cols["stable"]: [w("none_mark") if missing(v) else (w("yes") if v else w("no")) for v in ev["stable"]],
+        cols["stable"]: [w("none_mark") if missing(v) else (w("word_yes") if v else w("word_no")) for v in ev["stable"]],
     })
     weights = data.evaluation_weights
     weights = weights[(weights["region_code"] == region) & (weights["year"] == year)]
