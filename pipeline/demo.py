@@ -60,10 +60,8 @@ ACCOUNTABILITY_RUN = {"990222": (2022, 2023, 2024)}  # up three years running
 NEW_ONSET_JUMP = {"990121": 2024, "990201": 2023}  # share up >= 3 pp that year
 MISSING_COUNTY_YEAR = {("990225", 2019)}  # county absent from that year's file
 
-SCORE_CODES = [
-    "econ_social_score", "integrity_satisfaction", "conduct_satisfaction",
-    "personnel_appraisal", "safety_satisfaction", "committee_appraisal",
-]
+SCORE_CODES = [m.code for m in load_catalog(Path(__file__).resolve().parents[1] / "data/reference/indicators.yaml")
+               .in_group("evaluation")]
 
 
 @dataclass

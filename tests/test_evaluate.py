@@ -25,9 +25,12 @@ RAW = pd.DataFrame({"a": [60.0, 90.0, 100.0], "b": [90.0, 70.0, 75.0]}, index=["
 W = (2 / 3, 1 / 3)
 
 
+LABELS = ("好", "较好", "一般", "差")
+
+
 def cfg(norm: str, agg: str, **kw) -> EvalConfig:
     return EvalConfig(weights={"a": 2, "b": 1}, normalisation=norm, aggregation=agg, min_indicators=2,
-                      goalposts={"a": (50.0, 100.0), "b": (50.0, 100.0)}, **kw)
+                      goalposts={"a": (50.0, 100.0), "b": (50.0, 100.0)}, labels=LABELS, **kw)
 
 
 def geo(values):  # weighted geometric mean of 0-100 values moved into [1, 100]
@@ -90,7 +93,7 @@ def test_grades_by_quantile_and_by_cut_offs():
 def test_missing_indicator_is_imputed_and_flagged_or_county_not_graded():
     raw = pd.DataFrame({"a": [60.0, 90.0, np.nan, 80.0], "b": [90.0, 70.0, 75.0, np.nan],
                         "c": [70.0, 80.0, np.nan, 85.0]}, index=["X", "Y", "Z", "V"])
-    c = EvalConfig(weights={"a": 1, "b": 1, "c": 1}, min_indicators=2,
+    c = EvalConfig(weights={"a": 1, "b": 1, "c": 1}, min_indicators=2, labels=LABELS,
                    goalposts={k: (50.0, 100.0) for k in "abc"})
     out = evaluate_block(raw, c)
     res = out["result"].set_index("county_code")

@@ -102,3 +102,35 @@ def test_failing_county_fails_the_stage_after_the_others_and_is_kept(two_countie
     kept = root / "build/failed_notebooks/990100/2020/990102/county.ipynb"
     assert kept.is_file() and "测试用的错误" in kept.read_text(encoding="utf-8")
     assert not (root / "reports/notebooks").exists() and not (root / "reports/index.html").exists()
+
+
+def test_english_reports_have_no_chinese_but_place_names_and_quoted_sources(two_counties, tmp_path):
+    import re
+
+    import pandas as pd
+    from docx import Document
+
+    root = tmp_path / "proj"
+    shutil.copytree(two_counties, root, ignore=shutil.ignore_patterns("reports", "build"))
+    params = root / "params.yaml"
+    params.write_text(params.read_text(encoding="utf-8").replace("language: zh", "language: en"), encoding="utf-8")
+    _run("pipeline.report.notebooks", root)
+    names = sorted(pd.read_csv(root / "data/reference/divisions.csv", dtype=str)["name"], key=len, reverse=True)
+    sources = pd.read_csv(root / "data/reference/ccdi_national.csv")["source"].tolist()
+    checked = 0
+    for path in sorted((root / "reports").rglob("*")):
+        if path.suffix == ".docx":
+            text = "\n".join(p.text for p in Document(str(path)).paragraphs)
+            text += "\n".join(c.text for t in Document(str(path)).tables for r in t.rows for c in r.cells)
+        elif path.suffix in (".html", ".md", ".ipynb"):
+            text = path.read_text(encoding="utf-8")
+            text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
+        else:
+            continue
+        for quoted in [*sources, *names]:
+            text = text.replace(quoted, "")
+        text = text.replace(json.dumps(sources[0])[1:-1], "")
+        found = re.findall(r".{0,30}[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef].{0,30}", text)
+        assert not found, (path.relative_to(root), found[:5])
+        checked += 1
+    assert checked >= 13  # 2 counties and the region: ipynb, html, md, docx; and the index

@@ -310,3 +310,32 @@ def test_english_write_up_has_no_chinese_but_names(project, monkeypatch):
             text = text.replace(name, "")
         # source cells are quoted as the delivery has them: file paths only, no Chinese here
         assert not re.findall(r"[\u4e00-\u9fff]", text), re.findall(r".{20}[\u4e00-\u9fff].{20}", text)[:3]
+
+
+def test_a_section_measure_or_language_not_defined_is_refused(project):
+    from pipeline.catalog import load_catalog
+    from pipeline.errors import ConfigError
+    from pipeline.report.data import report_settings
+
+    catalog = load_catalog(Paths(project.root).catalog)
+    path = project.root / "params.yaml"
+    p = yaml.safe_load(path.read_text(encoding="utf-8"))
+    p["report"]["sections"]["work"] = ["cases_filed", "cases_filled"]
+    path.write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        report_settings(project.root, catalog)
+    assert "params.yaml 中的 report.sections.work" in str(err.value) and "cases_filled" in str(err.value)
+    with pytest.raises(ConfigError, match="report.language"):
+        report_settings(project.root, catalog, "fr")
+
+
+def test_notebook_sections_without_scores_say_why(project, monkeypatch):
+    from pipeline.report import views
+
+    header = [h for h in HEADER if h != "党风廉政建设社会评价满意度"]
+    for year in (2019, 2020):
+        project.write_csv(year, [header, *[r[:11] + r[12:] for r in rows(year, "990101", "990102")]])
+    data = build(project, monkeypatch, {"990101", "990102"})
+    reason = "2020年6项综合评价指标均无数值（评价得分未报送），无法计算综合评价指数，未评定等次。"
+    assert f"**{reason}**" in views.region_evaluation_section(data, "990100", 2020).parts
+    assert f"**{reason}**" in views.county_evaluation_section(data, "990100", "990101", 2020).parts

@@ -181,6 +181,15 @@ def run_all(root: Path, jobs: list[Job], workers: int, scratch: Path) -> list[Ou
 def main() -> None:
     root = project_root()
     params = load_params(root)
+    from pipeline.catalog import load_catalog
+    from pipeline.errors import ConfigError
+    from pipeline.report.data import report_settings
+
+    try:  # a section measure or a language the project does not define stops here, before any kernel starts
+        report_settings(root, load_catalog(Paths(root).catalog))
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        sys.exit(1)
     jobs = plan_jobs(root, params)
     workers = default_workers(params["report"].get("workers"))
     target = root / OUTPUT_DIR

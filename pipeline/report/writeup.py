@@ -257,7 +257,7 @@ def county_report(data: ReportData, region: str, county: str, year: int, first_y
     evaluation_paragraphs(f, d)
     if d.missing:
         names = w.sep.join(dict.fromkeys(d.missing))
-        d.problems.append(("missing", w("writeup.problems.missing", names=names, year=year),
+        d.problems.append(("missing", w("writeup.problems.missing", names=names, year=year) + w("sentence_end"),
                            {"names": names}))
 
     suggestions = [w(f"writeup.suggestions.{key}", **values) for key, _, values in d.problems

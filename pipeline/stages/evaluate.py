@@ -51,7 +51,7 @@ class EvalConfig:
     reversed: frozenset[str] = frozenset()
     aggregation: str = "arithmetic"
     min_indicators: int = 5
-    labels: tuple[str, ...] = ("好", "较好", "一般", "差")
+    labels: tuple[str, ...] = ()  # from params.yaml evaluation.grades.labels
     grade_method: str = "quantile"
     quantile: tuple[float, ...] = (0.2, 0.6, 0.9)
     absolute: tuple[float, ...] = (85.0, 75.0, 65.0)

@@ -79,14 +79,15 @@ def load_suites(folder: Path) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- frames
 
 
-def validation_frames(db: Path) -> dict[str, pd.DataFrame]:
-    """Tables the suites target, with the derived columns some expectations need."""
+def validation_frames(db: Path, catalog: Catalog) -> dict[str, pd.DataFrame]:
+    """Tables the suites target, with the derived columns some expectations need (formulas from the catalog)."""
     with duckdb.connect(str(db), read_only=True) as con:
         facts = con.sql("SELECT * FROM facts ORDER BY region_code, year, county_code, indicator").df()
         wide = con.sql("SELECT * FROM county_year_wide ORDER BY region_code, county_code, year").df()
-    parts = ["form1_persons", "form2_persons", "form3_persons", "form4_persons"]
+    parts = list(catalog.measure("four_forms_sum").inputs)
     wide["four_forms_parts_sum"] = wide[parts].sum(axis=1, min_count=len(parts))
-    computed = 100 * wide["new_onset_cases"] / wide["cases_filed"].where(wide["cases_filed"] > 0)
+    share = catalog.measure("new_onset_share")
+    computed = 100 * wide[share.numerator] / wide[share.denominator].where(wide[share.denominator] > 0)
     wide["reported_share_gap_pp"] = (wide["reported_new_onset_share"] - computed).abs().round(6)
     return {"facts": facts.reset_index(drop=True), "county_year_wide": wide.reset_index(drop=True)}
 
@@ -263,7 +264,7 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     paths = Paths(root)
     params = load_params(root)
     catalog = load_catalog(paths.catalog)
-    frames = validation_frames(paths.staging_warehouse)
+    frames = validation_frames(paths.staging_warehouse, catalog)
     reports = paths.validation_reports
     reports.parent.mkdir(parents=True, exist_ok=True)
     docs_tmp = reports.parent / ".data_docs.tmp"
