@@ -41,7 +41,7 @@ class ReportData:
 
     def label(self, code: str) -> str:
         """A place as tables show it: name and code (names repeat, codes do not)."""
-        return f"{self.name(code)}（{code}）" if self.words.lang == "zh" else f"{self.name(code)} ({code})"
+        return self.words("place_label", name=self.name(code), code=code)
 
     @property
     def lang(self) -> str:

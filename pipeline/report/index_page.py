@@ -56,8 +56,7 @@ def county_row(data: ReportData, job, year: int) -> str:
         mine = data.warnings[(data.warnings["county_code"] == code) & (data.warnings["year"] == year)]
         if len(mine):
             top = next(s for s in SEVERITY_ORDER if s in set(mine["severity"]))
-            warnings = _warn(f"{len(mine)}（{w('severity.' + top)}）" if w.lang == "zh"
-                             else f"{len(mine)} ({w('severity.' + top)})", top == "high")
+            warnings = _warn(w("index.warnings_cell", n=len(mine), severity=w("severity." + top)), top == "high")
         else:
             warnings = "0"
     folder = job.relative_dir().as_posix()
@@ -88,8 +87,7 @@ def render_index(root: Path, params: dict, jobs) -> str:
     for region in regions:
         region_job = next(j for j in jobs if j.region == region and not j.county)
         folder = region_job.relative_dir().as_posix()
-        parts.append(f"<h2>{html.escape(data.name(region))}（{region}）</h2>" if w.lang == "zh"
-                     else f"<h2>{html.escape(data.name(region))} ({region})</h2>")
+        parts.append(f"<h2>{html.escape(data.label(region))}</h2>")
         parts.append(f'<p><a href="notebooks/{html.escape(folder)}/region.html">{w("index.region_notebook")}</a> · '
                      f'<a href="notebooks/{html.escape(folder)}/writeup.docx">{w("index.region_writeup")}</a></p>')
         parts.append("<table><thead><tr>" + "".join(

@@ -128,9 +128,8 @@ def trend_text(data: ReportData, series: pd.DataFrame, label: str) -> str:
     """The latest year with a value, its trend against the first years, last year and the region (mart columns)."""
     w, cat = data.words, data.catalog
     known = series[series["value"].notna()]
-    n_needed = 1 + int(series["trend_baseline_to"].notna().any() or 0)
     if known.empty or known.iloc[-1]["trend_status"] == "insufficient":
-        return w("notebook.trend.insufficient", name=label, n=max(n_needed, 4))
+        return w("notebook.trend.insufficient", name=label) + w("sentence_end")
     r = known.iloc[-1]
     m = r["measure"]
     unit = w("units.change." + str(r["yoy_unit"]))

@@ -170,8 +170,8 @@ def shape_region(region: pd.DataFrame, catalog: Catalog, judgement: JudgementCon
     order = {m.code: i for i, m in enumerate(catalog.measures)}
     region["kind"] = [catalog.measure(c).kind for c in region["measure"]]
     region["direction"] = [catalog.measure(c).direction for c in region["measure"]]
-    region["reporting_counties"] = [list(x) if isinstance(x, list | tuple) or hasattr(x, "__len__") else []
-                                    for x in region["reporting_counties"]]
+    # DuckDB gives NULL, not an empty list, when no county passes the filter
+    region["reporting_counties"] = [[] if x is None or x is pd.NA else list(x) for x in region["reporting_counties"]]
     region = year_on_year(region, catalog, judgement, ["region_code"])
     region = trend_against_baseline(region, catalog, judgement, ["region_code"])
     group = region.groupby(["region_code", "measure"], sort=False)
