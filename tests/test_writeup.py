@@ -61,6 +61,13 @@ def rows(year, *counties):
     return [list(by[c]) for c in counties]
 
 
+def two_counties_two_years(project, monkeypatch):
+    """990101 and 990102 delivering good_rows for 2019 and 2020, through every stage."""
+    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
+    return build(project, monkeypatch, {"990101", "990102"})
+
+
 def plain(paragraphs: list[str]) -> list[str]:
     """Paragraphs without their note markers, for sentences whose note numbers do not matter."""
     return [re.sub(r"\[\^\d+\]", "", p) for p in paragraphs]
@@ -88,9 +95,7 @@ def test_flat_share_claims_no_achievement(project, monkeypatch):
 
 
 def test_first_year_is_stated_not_judged(project, monkeypatch):
-    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
-    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
-    data = build(project, monkeypatch, {"990101", "990102"})
+    data = two_counties_two_years(project, monkeypatch)
     report = county(data, "990101", 2019)
     # 30 / 100 = 30.0%; region (30 + 50) / (100 + 200) = 26.67% -> 26.7%; gap 3.3
     assert report.sections["notes"][0] == (
@@ -137,9 +142,7 @@ def test_change_below_display_precision_is_flat(project, monkeypatch):
 
 
 def test_falling_share_is_an_achievement_with_its_comparison(project, monkeypatch):
-    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
-    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
-    data = build(project, monkeypatch, {"990101", "990102"})
+    data = two_counties_two_years(project, monkeypatch)
     report = county(data, "990101", 2020)
     # 30.0% -> 31 / 110 = 28.18% -> 28.2%: down 1.8 pp as printed; region 2020: 81 / 310 = 26.1%
     assert report.sections["achievements"][1] == (
@@ -277,9 +280,7 @@ def check_traceable(report, data, years):
 def test_docx_has_the_sections_and_the_appendix(project, monkeypatch):
     from docx import Document
 
-    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
-    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
-    data = build(project, monkeypatch, {"990101", "990102"})
+    data = two_counties_two_years(project, monkeypatch)
     report = county(data, "990101", 2020)
     blob = to_docx(report)
     assert blob == to_docx(report)  # byte-stable
@@ -300,9 +301,7 @@ def test_docx_has_the_sections_and_the_appendix(project, monkeypatch):
 
 
 def test_english_write_up_has_no_chinese_but_names(project, monkeypatch):
-    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
-    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
-    build(project, monkeypatch, {"990101", "990102"})
+    two_counties_two_years(project, monkeypatch)
     data = load_report_data(project.root, "en")
     for report in (county(data, "990101", 2020), region_report(data, "990100", 2020, 2019)):
         text = to_markdown(report)

@@ -102,6 +102,16 @@ def region_rows(data: ReportData, region_code: str, year: int) -> pd.DataFrame:
     return rows.set_index("measure")
 
 
+def evaluation_rows(data: ReportData, year: int, *, county: str | None = None,
+                    region: str | None = None) -> pd.DataFrame:
+    """The evaluation mart's rows of one county or one region for a year (empty when evaluate has not run)."""
+    ev = data.evaluation
+    if ev.empty:
+        return ev
+    key, code = ("county_code", county) if county else ("region_code", region)
+    return ev[(ev[key] == code) & (ev["year"] == year)]
+
+
 def counties_of(data: ReportData, region_code: str) -> list[str]:
     div = data.divisions
     return sorted(div[(div["parent_code"] == region_code) & (div["level"] == "county")].index)

@@ -12,7 +12,13 @@ import html
 from pathlib import Path
 
 from pipeline.config import write_atomic
-from pipeline.report.data import ReportData, county_rows, is_synthetic, load_report_data
+from pipeline.report.data import (
+    ReportData,
+    county_rows,
+    evaluation_rows,
+    is_synthetic,
+    load_report_data,
+)
 from pipeline.report.fmt import is_false, missing, signed_change, value_text
 
 STYLE = """
@@ -46,12 +52,11 @@ def county_row(data: ReportData, job, year: int) -> str:
     pyr = w("none_mark") if missing(pyramid) else _warn(w("word_yes") if pyramid == 1 else w("word_no"), pyramid == 0)
     change = signed_change(cat, get("new_onset_share", "yoy_change"), get("new_onset_share", "yoy_unit"), w)
     grade, warnings = w("none_mark"), w("none_mark")
-    if not data.evaluation.empty:
-        ev = data.evaluation[(data.evaluation["county_code"] == code) & (data.evaluation["year"] == year)]
-        if len(ev) and not missing(ev["index"].iloc[0]):
-            label = w.raw("grades").get(ev["grade"].iloc[0], ev["grade"].iloc[0])
-            unstable = is_false(ev["stable"].iloc[0])
-            grade = _warn(label + (w("chart.unstable") if unstable else ""), unstable)
+    ev = evaluation_rows(data, year, county=code)
+    if len(ev) and not missing(ev["index"].iloc[0]):
+        label = w.raw("grades").get(ev["grade"].iloc[0], ev["grade"].iloc[0])
+        unstable = is_false(ev["stable"].iloc[0])
+        grade = _warn(label + (w("chart.unstable") if unstable else ""), unstable)
     if not data.warnings.empty:
         mine = data.warnings[(data.warnings["county_code"] == code) & (data.warnings["year"] == year)]
         if len(mine):

@@ -21,6 +21,7 @@ from pipeline.report.data import (
     ReportData,
     counties_of,
     county_rows,
+    evaluation_rows,
     is_synthetic,
     load_report_data,
     measure_series,
@@ -501,10 +502,8 @@ def grade_sentence(data: ReportData, ev: pd.Series) -> str:
 def county_evaluation_section(data: ReportData, region: str, county: str, year: int) -> Section:
     w, cat = data.words, data.catalog
     section = Section().add(heading(data, "county_evaluation"))
-    ev = None
-    if not data.evaluation.empty:
-        rows = data.evaluation[(data.evaluation["county_code"] == county) & (data.evaluation["year"] == year)]
-        ev = rows.iloc[0] if len(rows) else None
+    rows = evaluation_rows(data, year, county=county)
+    ev = rows.iloc[0] if len(rows) else None
     if ev is None or missing(ev["index"]):
         section.add(f"**{not_graded_text(data, ev, year)}**")
     else:
@@ -543,8 +542,7 @@ def county_evaluation_section(data: ReportData, region: str, county: str, year: 
 def region_evaluation_section(data: ReportData, region: str, year: int) -> Section:
     w, cat = data.words, data.catalog
     section = Section().add(heading(data, "region_evaluation"))
-    ev = data.evaluation[(data.evaluation["region_code"] == region) & (data.evaluation["year"] == year)] \
-        if not data.evaluation.empty else data.evaluation
+    ev = evaluation_rows(data, year, region=region)
     graded = ev[ev["index"].notna()] if not ev.empty else ev
     if graded.empty:
         return section.add(f"**{not_graded_text(data, ev.iloc[0] if len(ev) else None, year)}**")

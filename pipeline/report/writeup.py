@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.report.data import ReportData, is_synthetic
+from pipeline.report.data import ReportData, evaluation_rows, is_synthetic
 from pipeline.report.fmt import (
     Words,
     is_false,
@@ -426,8 +426,7 @@ def not_graded_note(f: Facts, ev: pd.Series) -> str:
 def evaluation_paragraphs(f: Facts, d: Draft) -> None:
     """The grade: an achievement in the top two grades, a problem below; not robust, or not graded, and why."""
     w, data, year = f.w, f.data, f.year
-    rows = (data.evaluation[(data.evaluation["county_code"] == f.code) & (data.evaluation["year"] == year)]
-            if not data.evaluation.empty else data.evaluation)
+    rows = evaluation_rows(data, year, county=f.code)
     if rows.empty:
         d.notes.append(w("writeup.notes.no_evaluation") + w("sentence_end"))
         return
@@ -557,8 +556,7 @@ def coverage_note(f: Facts, d: Draft, measure: str) -> None:
 
 def region_grades(f: Facts, d: Draft) -> None:
     w, data, year = f.w, f.data, f.year
-    ev = (data.evaluation[(data.evaluation["region_code"] == f.code) & (data.evaluation["year"] == year)]
-          if not data.evaluation.empty else data.evaluation)
+    ev = evaluation_rows(data, year, region=f.code)
     if ev.empty:
         d.notes.append(w("writeup.notes.no_evaluation") + w("sentence_end"))
         return
