@@ -22,7 +22,7 @@ REGION_RULES = {"ratio": "ratio_of_sums", "sum": "sum", "all_greater": "recomput
 INDICATOR_REGION_RULE = {"count": "sum", "score": "mean", "share": "not_aggregable"}
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # Units that may trail a header in brackets, e.g. 立案数（件）, 占比(%).
-UNIT_TOKENS = {"件", "人", "人次", "件次", "起", "个", "万元", "元", "%", "分", "户", "名"}
+UNIT_TOKENS = {"件", "人", "人次", "件次", "起", "个", "万元", "元", "千元", "亿元", "%", "分", "户", "名"}
 _TRAILING_BRACKET = re.compile(r"\(([^()]*)\)$")
 # Change units by kind: counts change in %, shares in percentage points, scores in points.
 CHANGE_UNITS = {"count": "%", "share": "pp", "score": "points"}
@@ -120,6 +120,8 @@ class Catalog:
     groups: dict[str, Group] = field(default_factory=dict)
     change_decimals: int = 1
     rate_decimals: int = 2
+    # headers of columns official tables carry that are not data (序号, 备注...), normalised
+    ignored_headers: frozenset[str] = frozenset()
     _by_alias: dict[str, str] = field(default_factory=dict, repr=False)
     _by_code: dict[str, Measure] = field(default_factory=dict, repr=False)
 
@@ -273,7 +275,8 @@ def load_catalog(path: Path) -> Catalog:
         known.add(d.code)
         derived.append(d)
     return Catalog(indicators=indicators, keys=keys, derived=derived, groups=groups,
-                   change_decimals=int(display["change"]), rate_decimals=int(display["rate"]))
+                   change_decimals=int(display["change"]), rate_decimals=int(display["rate"]),
+                   ignored_headers=frozenset(normalize_header(h) for h in raw.get("ignored_headers", [])))
 
 
 def _common(spec: dict, groups: dict, kind_decimals: dict, kinds: set[str]) -> dict:

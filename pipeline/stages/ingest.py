@@ -21,14 +21,13 @@ import os
 import re
 import sys
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from pipeline.catalog import Catalog, Indicator, load_catalog
+from pipeline.catalog import UNIT_TOKENS, Catalog, Indicator, load_catalog, normalize_header
 from pipeline.config import Paths, load_params, project_root, safe_code
 from pipeline.errors import DataError, Problem, column_letter
 
@@ -41,6 +40,7 @@ MISSING_TOKENS = {"", "-", "—", "–", "--", "——", "－", "/", "na", "n/a"
 NON_DATA_PREFIXES = ("合计", "总计", "小计", "全市", "注", "说明", "备注", "填表", "审核", "制表")
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+SUBTOTAL_WORDS = ("合计", "小计", "总计")
 HEADER_SEARCH_ROWS = 10
 MAX_PROBLEMS_PER_FILE = 30
 
@@ -55,6 +55,10 @@ class RawTable:
     encoding: str | None
     sha256: str
     rows: list[tuple[int, list[object]]]
+    truncated: bool = False  # a CSV whose last line has no line end
+    sheet: str | None = None  # the worksheet read, for a workbook
+    # (row, 0-based column) of cells an Excel number format shows as a percentage
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
 
 
 @dataclass
@@ -107,42 +111,150 @@ def read_csv_rows(path: Path, display: str) -> RawTable:
         raise DataError("导入", [Problem(display, "文件为空（0 行数据）")])
     text, encoding = decode_text(data, display)
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)))
     except csv.Error as exc:
         raise DataError("导入", [Problem(display, f"CSV 格式错误：{exc}（可能有未闭合的引号或文件被截断）")]) from None
     rows = [(i + 1, list(r)) for i, r in enumerate(records)]
-    table = RawTable(path, display, "csv", encoding, sha, rows)
-    table.truncated = not text.endswith(("\n", "\r"))  # type: ignore[attr-defined]
-    return table
+    return RawTable(path, display, "csv", encoding, sha, rows, truncated=not text.endswith(("\n", "\r")))
 
 
-def read_xlsx_rows(path: Path, display: str) -> RawTable:
-    from openpyxl import load_workbook
+def sniff_delimiter(text: str) -> str:
+    """Comma, or the semicolon or tab a spreadsheet in another locale wrote instead.
 
+    Decided on the first lines only when they hold no comma at all, so a
+    comma-separated file with a stray tab inside a cell is still read as CSV.
+    """
+    head = text[:4000].splitlines()[:12]
+    if any("," in line for line in head):
+        return ","
+    for sep in ("\t", ";"):
+        if sum(line.count(sep) >= 2 for line in head) >= 2:
+            return sep
+    return ","
+
+
+def misnamed_format(data: bytes) -> str | None:
+    """What a file named .xlsx really is, when it is not a workbook (people rename files)."""
+    if data.startswith(b"PK\x03\x04"):
+        return None
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "旧版 Excel 或 WPS 文件（.xls/.et）"
+    head = data[:2048].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or b"<html" in head[:500]:
+        return "网页（HTML）文件，常见于系统“导出 Excel”功能"
+    try:
+        data[:4096].decode("utf-8")
+        return "文本（CSV）文件"
+    except UnicodeDecodeError:
+        try:
+            data[:4096].decode("gb18030")
+            return "文本（CSV）文件"
+        except UnicodeDecodeError:
+            return None
+
+
+EMPTY_RUN_LIMIT = 1000  # rows: a sheet formatted down to row 1,048,576 ends where its data end
+
+
+def read_xlsx_rows(path: Path, display: str, catalog: Catalog | None = None) -> RawTable:
+    """The data sheet of a workbook: visible, not a chart, the one with the header.
+
+    Any failure of the workbook reader on a damaged file (zip, zlib or XML
+    errors alike) becomes one message naming the file, never a traceback.
+    """
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     if not data:
         raise DataError("导入", [Problem(display, "文件为空（0 字节）")])
+    really = misnamed_format(data)
+    if really:
+        raise DataError("导入", [Problem(display, f"扩展名是 .xlsx，但文件实际是{really}。请在 Excel 或 WPS 中打开，"
+                                                  "另存为“Excel 工作簿（.xlsx）”后再放入")])
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError("导入", [Problem(display, f"不是完整的 .xlsx 文件，可能被截断或已损坏（{type(exc).__name__}）。请重新导出")]) from None
+        return _read_workbook(data, path, display, sha, catalog)
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged file can fail anywhere inside the reader
+        raise DataError("导入", [Problem(display, f"不是完整的 .xlsx 文件，可能被截断或已损坏，无法读取（{type(exc).__name__}）。请重新导出，"
+                                                  "或在 Excel/WPS 中打开后另存为 .xlsx")]) from None
+
+
+def _read_workbook(data: bytes, path: Path, display: str, sha: str, catalog: Catalog | None) -> RawTable:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        ws = wb.worksheets[0]
-        rows = [(i + 1, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True))]
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError("导入", [Problem(display, f"读取工作表失败，文件可能已损坏（{type(exc).__name__}）")]) from None
+        visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+        hidden = [ws.title for ws in wb.worksheets if ws.sheet_state != "visible"]
+        if not visible:
+            charts = [c.title for c in wb.chartsheets]
+            what = "、".join([*(f"图表「{t}」" for t in charts), *(f"隐藏的工作表「{t}」" for t in hidden)])
+            raise DataError("导入", [Problem(display, f"工作簿中没有可见的数据工作表（只有{what}）。请把要报送的数据放在"
+                                                      "一个可见的工作表中")])
+        sheets = {ws.title: _sheet_cells(ws) for ws in visible}
     finally:
         wb.close()
-    table = RawTable(path, display, "xlsx", None, sha, rows)
-    table.truncated = False  # type: ignore[attr-defined]
-    return table
+    with_header = [t for t, (rows, _) in sheets.items() if catalog is None or find_header_rows(rows, catalog) is not None]
+    if len(with_header) > 1:
+        raise DataError("导入", [Problem(display, f"有 {len(with_header)} 个工作表都像数据表：「{'」「'.join(with_header)}」。"
+                                                  "请只保留要报送的一个（其余删除或隐藏）")])
+    title = with_header[0] if with_header else next(iter(sheets))
+    rows, percent = sheets[title]
+    problems = uncached_formulas(data, title, rows, display)
+    if problems:
+        raise DataError("导入", problems)
+    return RawTable(path, display, "xlsx", None, sha, rows, sheet=title, percent_cells=percent)
 
 
-def read_table(path: Path, display: str) -> RawTable:
+def _sheet_cells(ws) -> tuple[list[tuple[int, list[object]]], set[tuple[int, int]]]:
+    rows: list[tuple[int, list[object]]] = []
+    percent: set[tuple[int, int]] = set()
+    empty_run = 0
+    for i, cells in enumerate(ws.iter_rows(), start=1):
+        values = [getattr(c, "value", None) for c in cells]
+        if any(v is not None and str(v).strip() for v in values):
+            empty_run = 0
+        else:
+            empty_run += 1
+            if empty_run >= EMPTY_RUN_LIMIT:
+                break
+        for j, c in enumerate(cells):
+            if "%" in str(getattr(c, "number_format", "") or "") and isinstance(values[j], int | float):
+                percent.add((i, j))
+        rows.append((i, values))
+    while rows and not any(v is not None and str(v).strip() for v in rows[-1][1]):
+        rows.pop()
+    return rows, percent
+
+
+def uncached_formulas(data: bytes, title: str, rows: list[tuple[int, list[object]]], display: str) -> list[Problem]:
+    """Formula cells whose result was never saved: read as blank, they would silently become missing."""
+    from openpyxl import load_workbook
+
+    blank = {(n, j) for n, cells in rows for j, v in enumerate(cells) if v is None}
+    if not blank:
+        return []
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    problems = []
+    try:
+        for i, cells in enumerate(wb[title].iter_rows(max_row=rows[-1][0] if rows else 0), start=1):
+            for j, c in enumerate(cells):
+                v = getattr(c, "value", None)
+                if (i, j) in blank and isinstance(v, str) and v.startswith("="):
+                    problems.append(Problem(display, f"单元格 {column_letter(j)}{i} 是公式（{v[:40]}），但文件中没有保存"
+                                                     "计算结果（由程序生成或 WPS 未重新计算）。请在 Excel 或 WPS 中打开并保存后再报送",
+                                            row=i, column=j))
+                    if len(problems) >= MAX_PROBLEMS_PER_FILE:
+                        return problems
+    finally:
+        wb.close()
+    return problems
+
+
+def read_table(path: Path, display: str, catalog: Catalog | None = None) -> RawTable:
     if path.suffix.lower() == ".csv":
         return read_csv_rows(path, display)
-    return read_xlsx_rows(path, display)
+    return read_xlsx_rows(path, display, catalog)
 
 
 # ---------------------------------------------------------------- cells
@@ -159,41 +271,79 @@ def as_typed(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def parse_number(value: object, indicator: Indicator) -> float | None:
-    """A numeric cell as people type it; None for a missing value; ValueError with the reason.
+MAGNITUDE = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(千|万|亿)$")
+MAGNITUDES = {"千": 1e3, "万": 1e4, "亿": 1e8}
+FLOAT_NOISE = 1e-6  # a formula's 288.00000000000003 is the integer 288
 
-    Accepts `1,234`, full-width `１２３`, `32.6%` (share indicators only) and
-    the usual marks for "no data" (blank, `—`, `-`, `/`). A comma that is not
-    a thousands separator (`1,23`) is refused rather than guessed.
+
+@dataclass(frozen=True)
+class Cell:
+    """A parsed cell: its value, how it was read when not as written, and whether a % sign or format said share."""
+
+    value: float | None
+    note: str | None = None
+    explicit_percent: bool = False
+
+
+def parse_number(value: object, indicator: Indicator) -> float | None:
+    """A numeric cell as people type it; None for a missing value; ValueError with the reason."""
+    return parse_cell(value, indicator).value
+
+
+def parse_cell(value: object, indicator: Indicator, percent_format: bool = False) -> Cell:
+    """A numeric cell as people type it; ValueError with the reason when it is not one.
+
+    Accepts `1,234`, full-width `１２３`, `32.6%` (share indicators only),
+    published totals written with 万/千/亿 (`2.4万` is 24,000, noted as a
+    rounded figure), a share cell Excel formats as a percentage (it stores
+    0.3299 and shows 33.0%: read as 32.99%), float noise from formulas, and the
+    usual marks for "no data" (blank, `—`, `-`, `/`). A comma that is not a
+    thousands separator (`1,23`) and approximate figures (`2万余`) are refused
+    rather than guessed.
     """
     if value is None:
-        return None
+        return Cell(None)
     if isinstance(value, bool):
         raise ValueError(f"内容「{value}」是逻辑值，不是数字")
     if isinstance(value, dt.date | dt.datetime | dt.time):
         raise ValueError(f"单元格是日期「{value}」，不是数字（检查单元格格式）")
+    note, explicit = None, False
     if isinstance(value, int | float):
         number = float(value)
         if number != number:  # NaN from a formula error
-            return None
+            return Cell(None)
+        if percent_format:
+            if indicator.kind != "share":
+                raise ValueError(f"单元格设为百分比格式，但{indicator.name_zh}的单位是{indicator.unit}（检查单元格格式）")
+            number, explicit = number * 100, True
+            note = f"单元格为百分比格式，存储值 {value:g}，按 {number:.6g}% 计"
     else:
         raw = str(value)
         text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
         if text.lower() in MISSING_TOKENS:
-            return None
-        percent = text.endswith("%")
-        if percent:
+            return Cell(None)
+        if text.endswith(("余", "多", "左右")):
+            raise ValueError(f"「{raw.strip()}」是约数，不是确切数字；请填写确切的{indicator.name_zh}")
+        explicit = text.endswith("%")
+        if explicit:
             if indicator.kind != "share":
                 raise ValueError(f"「{raw.strip()}」带百分号，但{indicator.name_zh}的单位是{indicator.unit}")
             text = text[:-1]
-        if THOUSANDS.match(text):
-            text = text.replace(",", "")
-        if not PLAIN_NUMBER.match(text):
-            raise ValueError(f"「{raw.strip()}」不是数字（{indicator.name_zh}应填{indicator.unit}数；无数据请留空或填“—”）")
-        number = float(text)
+        magnitude = MAGNITUDE.match(text.replace(",", ""))
+        if magnitude and indicator.kind == "count":
+            number = float(magnitude.group(1)) * MAGNITUDES[magnitude.group(2)]
+            note = f"原文写作「{raw.strip()}」，按 {number:,.0f} 计（以{magnitude.group(2)}为单位的约数）"
+        else:
+            if THOUSANDS.match(text):
+                text = text.replace(",", "")
+            if not PLAIN_NUMBER.match(text):
+                raise ValueError(f"「{raw.strip()}」不是数字（{indicator.name_zh}应填{indicator.unit}数；无数据请留空或填“—”）")
+            number = float(text)
+    if indicator.integer and abs(number - round(number)) < FLOAT_NOISE:
+        number = float(round(number))
     if indicator.integer and number != int(number):
         raise ValueError(f"{indicator.name_zh}应为整数，收到 {number:g}")
-    return number
+    return Cell(number, note, explicit)
 
 
 def parse_code(value: object) -> str:
@@ -225,14 +375,62 @@ class Context:
 
 
 def find_header(table: RawTable, catalog: Catalog) -> int | None:
-    """Index in `table.rows` of the header: the first row naming the division-code column.
+    return find_header_rows(table.rows, catalog)
+
+
+def find_header_rows(rows: list[tuple[int, list[object]]], catalog: Catalog) -> int | None:
+    """Index in `rows` of the header: the first row naming the division-code column.
 
     Deliveries often put a title (and a blank line) above the header.
     """
-    for i, (_, cells) in enumerate(table.rows[:HEADER_SEARCH_ROWS]):
-        if any(catalog.match_header(cell_text(c)) == "county_code" for c in cells if c is not None):
+    for i, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        codes = [catalog.match_header(cell_text(c)) for c in cells if c is not None and cell_text(c)]
+        if "county_code" in codes:
+            return i
+        # a file that names its counties without codes: the name column and a few indicators
+        if "county_name" in codes and sum(c in catalog for c in codes) >= 2:
             return i
     return None
+
+
+MONEY = {"元": 1.0, "千元": 1e3, "万元": 1e4, "亿元": 1e8}
+LINE_MARKS = set("甲乙丙丁戊己庚辛壬癸")  # a 栏次 row under the header numbers the columns: 甲 乙 1 2 3 ...
+_HEADER_UNIT = re.compile(r"\(([^()]*)\)$")
+
+
+def header_unit(header: str) -> str | None:
+    """The unit a header states in its trailing brackets (立案数（件） -> 件), if it is a unit."""
+    m = _HEADER_UNIT.search(re.sub(r"\s+", "", unicodedata.normalize("NFKC", header)))
+    return m.group(1) if m and m.group(1) in UNIT_TOKENS else None
+
+
+def unit_factor(unit: str | None, indicator: Indicator) -> tuple[float, str | None, str | None]:
+    """(factor, note, problem) for values under a header that states `unit`.
+
+    Money is converted between 元, 千元, 万元 and 亿元 and the conversion is
+    noted in the provenance; a percentage over a count, or a count unit over a
+    share, is refused; other count words (件 / 起 / 人次) name the same tally.
+    """
+    if unit is None or unit == indicator.unit:
+        return 1.0, None, None
+    if unit in MONEY and indicator.unit in MONEY:
+        factor = MONEY[unit] / MONEY[indicator.unit]
+        return factor, f"表头单位为{unit}，已换算为{indicator.unit}（× {factor:g}）", None
+    if (unit == "%") != (indicator.kind == "share") or unit in MONEY or indicator.unit in MONEY or unit == "分":
+        return 1.0, None, f"表头写的单位是「{unit}」，但{indicator.name_zh}的单位是{indicator.unit}，无法换算；请核对这一列"
+    return 1.0, None, None
+
+
+def is_units_row(cells: list[object]) -> bool:
+    texts = [cell_text(c) for c in cells if cell_text(c)]
+    return bool(texts) and all(t.strip("()（）") in UNIT_TOKENS or t in ("-", "—") for t in texts)
+
+
+def is_line_number_row(cells: list[object]) -> bool:
+    """A 栏次 row: every filled cell is 甲/乙/丙... or a column number."""
+    texts = [cell_text(c) for c in cells if cell_text(c)]
+    return len(texts) >= 3 and all(t in LINE_MARKS or re.fullmatch(r"\d{1,2}(\.0)?", t) for t in texts) \
+        and any(t in LINE_MARKS for t in texts)
 
 
 def map_headers(table: RawTable, header_index: int, ctx: Context) -> tuple[dict[str, int], list[Problem]]:
@@ -247,6 +445,8 @@ def map_headers(table: RawTable, header_index: int, ctx: Context) -> tuple[dict[
             if any(j < len(r) and cell_text(r[j]) for _, r in data_rows):
                 problems.append(Problem(table.display, "这一列有数据但没有表头", row=row_no, column=j))
             continue
+        if normalize_header(header) in ctx.catalog.ignored_headers:
+            continue  # 序号, 备注...: carried by official tables, not data
         code = ctx.catalog.match_header(header)
         if code is None:
             hint = ctx.catalog.suggest(header)
@@ -259,6 +459,8 @@ def map_headers(table: RawTable, header_index: int, ctx: Context) -> tuple[dict[
             continue
         mapping[code] = j
     required = ["county_code"] + [i.code for i in ctx.catalog.indicators if i.required]
+    if "county_code" not in mapping and "county_name" in mapping:
+        required.remove("county_code")  # counties matched by name within the region
     for code in required:
         if code not in mapping:
             name = ctx.catalog.keys[code].name_zh if code in ctx.catalog.keys else ctx.catalog[code].header
@@ -266,14 +468,92 @@ def map_headers(table: RawTable, header_index: int, ctx: Context) -> tuple[dict[
     return mapping, problems
 
 
-def is_non_data_row(cells: list[object], mapping: dict[str, int]) -> bool:
+def column_units(table: RawTable, header_index: int, mapping: dict[str, int], ctx: Context
+                 ) -> tuple[dict[int, tuple[float, str | None]], list[Problem], int]:
+    """Factor and note per indicator column from the header's units, or a units row under it.
+
+    Returns the factors, the problems, and how many rows under the header are
+    not data (a units row, a 栏次 row) and are skipped.
+    """
+    row_no, cells = table.rows[header_index]
+    units = {j: header_unit(as_typed(c)) for j, c in enumerate(cells)}
+    skip = 0
+    for _, below in table.rows[header_index + 1: header_index + 3]:
+        if is_units_row(below):
+            units.update({j: cell_text(c).strip("()（）") for j, c in enumerate(below)
+                          if cell_text(c).strip("()（）") in UNIT_TOKENS})
+            skip += 1
+        elif is_line_number_row(below):
+            skip += 1
+        else:
+            break
+    factors: dict[int, tuple[float, str | None]] = {}
+    problems = []
+    for code, j in mapping.items():
+        if code in ctx.catalog.keys:
+            continue
+        factor, note, problem = unit_factor(units.get(j), ctx.catalog[code])
+        if problem:
+            problems.append(Problem(table.display, problem, row=row_no, column=j, header=as_typed(cells[j])))
+        factors[j] = (factor, note)
+    return factors, problems, skip
+
+
+def is_non_data_row(cells: list[object], key_column: int) -> bool:
     texts = [cell_text(c) for c in cells]
     if not any(texts):
         return True
-    code_text = texts[mapping["county_code"]] if mapping["county_code"] < len(texts) else ""
+    code_text = texts[key_column] if key_column < len(texts) else ""
     if re.fullmatch(r"\d+(\.0)?", code_text):
         return False
-    return any(t.startswith(NON_DATA_PREFIXES) for t in texts if t)
+    # totals anywhere in the table: 合计, 全市合计, 市辖区小计...
+    return any(t.startswith(NON_DATA_PREFIXES) or any(k in t for k in SUBTOTAL_WORDS) for t in texts if t)
+
+
+def resolve_county(cells: list[object], row_no: int, mapping: dict[str, int], headers: dict[int, str],
+                   region: str, ctx: Context, display: str, delivery: Delivery) -> tuple[str | None, Problem | None]:
+    """The division code of a data row, from its code cell or, in a file without one, its name.
+
+    A code whose name in the row names another county of the region, or no
+    county at all, stops the file: two counties' figures may have been swapped.
+    A name that only shortens the registered one (城关 for 城关区) is a hint.
+    """
+    counties = ctx.divisions[(ctx.divisions["parent_code"] == region) & (ctx.divisions["level"] == "county")]
+    j_name = mapping.get("county_name")
+    typed = cell_text(cells[j_name]) if j_name is not None and j_name < len(cells) else ""
+    if "county_code" not in mapping:
+        matches = [c for c, n in counties["name"].items() if n == typed] or \
+                  [c for c, n in counties["name"].items() if typed and (n.startswith(typed) or typed.startswith(n))]
+        if len(matches) == 1:
+            return matches[0], None
+        if not matches:
+            known = "、".join(counties["name"])
+            return None, Problem(display, f"县区名称「{typed}」不在区划表本地区的县区中（{known}）；请写登记的名称或加一列区划代码",
+                                 row=row_no, column=j_name, header=headers.get(j_name))
+        both = "、".join(f"{c}（{counties.at[c, 'name']}）" for c in matches)
+        return None, Problem(display, f"县区名称「{typed}」对应多个县区：{both}；请加一列区划代码", row=row_no,
+                             column=j_name, header=headers.get(j_name))
+    j_code = mapping["county_code"]
+    code = parse_code(cells[j_code])
+    if not re.fullmatch(r"\d{6}", code):
+        return None, Problem(display, f"区划代码「{code}」应为 6 位数字", row=row_no, column=j_code, header=headers[j_code])
+    if code not in ctx.divisions.index:
+        return None, Problem(display, f"区划代码 {code} 不在区划表 data/reference/divisions.csv 中（新设或调整的县区请先登记）",
+                             row=row_no, column=j_code, header=headers[j_code])
+    parent = ctx.divisions.at[code, "parent_code"]
+    if ctx.divisions.at[code, "level"] != "county" or parent != region:
+        owner = ctx.divisions["name"].get(parent, parent)
+        return None, Problem(display, f"区划代码 {code}（{ctx.divisions.at[code, 'name']}）属于 {owner}（{parent}），不属于本文件所在地区 {region}",
+                             row=row_no, column=j_code, header=headers[j_code])
+    registered = ctx.divisions.at[code, "name"]
+    if typed and typed != registered:
+        other = [c for c, n in counties["name"].items() if n == typed and c != code]
+        if other or not (registered.startswith(typed) or typed.startswith(registered)):
+            whose = f"「{typed}」是 {other[0]} 的名称，两县区的数据可能串行" if other else f"区划表中没有名为「{typed}」的县区"
+            return None, Problem(display, f"区划代码 {code} 在区划表中是「{registered}」，这一行却写作「{typed}」（{whose}）。"
+                                          "请核对这一行是哪个县区的数据", row=row_no, column=j_name, header=headers.get(j_name))
+        delivery.notes.append(f"{display} 第 {row_no} 行：{code} 在区划表中名为「{registered}」，表中写作「{typed}」（以区划代码为准）")
+    return code, None
 
 
 def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -> Delivery:
@@ -283,47 +563,36 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -
     if header_index is None:
         if not any(cell_text(c) for _, r in table.rows for c in r):
             raise DataError("导入", [Problem(display, "文件为空（没有表头也没有数据）")])
-        raise DataError("导入", [Problem(display, f"前 {HEADER_SEARCH_ROWS} 行中找不到表头：没有“区划代码”列（可用别名：{'、'.join(ctx.catalog.keys['county_code'].aliases[:4])}）")])
+        raise DataError("导入", [Problem(display, f"前 {HEADER_SEARCH_ROWS} 行中找不到表头：没有“区划代码”或“县（市、区）”列（可用别名：{'、'.join(ctx.catalog.keys['county_code'].aliases[:4])}）")])
     mapping, problems = map_headers(table, header_index, ctx)
+    factors, unit_problems, skip = column_units(table, header_index, mapping, ctx) if not problems else ({}, [], 0)
+    problems += unit_problems
     if problems:
         raise DataError("导入", problems)
     header_row_no, header_cells = table.rows[header_index]
     headers = {j: as_typed(c) for j, c in enumerate(header_cells)}
     width = max(mapping.values()) + 1
+    key_column = mapping.get("county_code", mapping.get("county_name"))
     delivery = Delivery(region, file_year, display, table.fmt, table.encoding, table.sha256, header_row_no, 0)
     seen: dict[str, int] = {}
-    data = [(n, r) for n, r in table.rows[header_index + 1:]]
+    data = table.rows[header_index + 1 + skip:]
     indicators = [(ctx.catalog[c], j) for c, j in mapping.items() if c not in ctx.catalog.keys]
+    parsed: list[tuple[int, str, Indicator, int, Cell, object]] = []
     for k, (row_no, cells) in enumerate(data):
-        if is_non_data_row(cells, mapping):
+        if is_non_data_row(cells, key_column):
             continue
-        is_last = all(is_non_data_row(c, mapping) for _, c in data[k + 1:])
+        is_last = all(is_non_data_row(c, key_column) for _, c in data[k + 1:])
         if table.fmt == "csv" and len(cells) < len(header_cells) and width > len(cells):
-            hint = "，文件可能被截断（最后一行不完整）" if is_last and getattr(table, "truncated", False) else ""
+            hint = "，文件可能被截断（最后一行不完整）" if is_last and table.truncated else ""
             problems.append(Problem(display, f"这一行只有 {len(cells)} 列，表头有 {len(header_cells)} 列{hint}", row=row_no))
             continue
         if table.fmt == "csv" and len(cells) > len(header_cells) and any(cell_text(c) for c in cells[len(header_cells):]):
             problems.append(Problem(display, f"这一行有 {len(cells)} 列，多于表头的 {len(header_cells)} 列（可能有未加引号的逗号）", row=row_no))
             continue
-        j_code = mapping["county_code"]
-        code = parse_code(cells[j_code])
-        if not re.fullmatch(r"\d{6}", code):
-            problems.append(Problem(display, f"区划代码「{code}」应为 6 位数字", row=row_no, column=j_code, header=headers[j_code]))
+        code, problem = resolve_county(cells, row_no, mapping, headers, region, ctx, display, delivery)
+        if problem:
+            problems.append(problem)
             continue
-        if code not in ctx.divisions.index:
-            problems.append(Problem(display, f"区划代码 {code} 不在区划表 data/reference/divisions.csv 中（新设或调整的县区请先登记）", row=row_no, column=j_code, header=headers[j_code]))
-            continue
-        parent = ctx.divisions.at[code, "parent_code"]
-        if ctx.divisions.at[code, "level"] != "county" or parent != region:
-            owner = ctx.divisions["name"].get(parent, parent)
-            problems.append(Problem(display, f"区划代码 {code}（{ctx.divisions.at[code, 'name']}）属于 {owner}（{parent}），不属于本文件所在地区 {region}", row=row_no, column=j_code, header=headers[j_code]))
-            continue
-        if "county_name" in mapping:
-            j_name = mapping["county_name"]
-            typed = cell_text(cells[j_name]) if j_name < len(cells) else ""
-            registered = ctx.divisions.at[code, "name"]
-            if typed and typed != registered:
-                delivery.notes.append(f"{display} 第 {row_no} 行：{code} 在区划表中名为「{registered}」，表中写作「{typed}」（以区划代码为准）")
         if "year" in mapping:
             j_year = mapping["year"]
             year = parse_year(cells[j_year])
@@ -337,25 +606,71 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -
                 problems.append(Problem(display, f"这一行的年度是 {year}，文件名表明是 {file_year} 年的数据；一个文件只能有一个年度", row=row_no, column=j_year, header=headers[j_year]))
                 continue
         if code in seen:
-            problems.append(Problem(display, f"{code}（{ctx.divisions.at[code, 'name']}）{file_year} 年出现两次：第 {seen[code]} 行和第 {row_no} 行", row=row_no, column=j_code, header=headers[j_code]))
+            problems.append(Problem(display, f"{code}（{ctx.divisions.at[code, 'name']}）{file_year} 年出现两次：第 {seen[code]} 行和第 {row_no} 行", row=row_no, column=key_column, header=headers[key_column]))
             continue
         seen[code] = row_no
         for ind, j in indicators:
             raw = cells[j] if j < len(cells) else None
             try:
-                value = parse_number(raw, ind)
+                cell = parse_cell(raw, ind, (row_no, j) in table.percent_cells)
             except ValueError as exc:
                 problems.append(Problem(display, str(exc), row=row_no, column=j, header=headers[j]))
                 continue
-            delivery.facts.append((region, code, file_year, ind.code, value, display, row_no, headers[j], f"{column_letter(j)}{row_no}"))
+            factor, unit_note = factors.get(j, (1.0, None))
+            if cell.value is not None and factor != 1.0:
+                cell = Cell(cell.value * factor, "；".join(n for n in (cell.note, unit_note) if n), cell.explicit_percent)
+            parsed.append((row_no, code, ind, j, cell, raw))
         delivery.data_rows += 1
         if len(problems) >= MAX_PROBLEMS_PER_FILE:
             break
     if not problems and delivery.data_rows == 0:
         problems.append(Problem(display, "只有表头，没有任何县区的数据行", row=header_row_no))
+    parsed, column_problems = column_checks(parsed, indicators, headers, display, header_row_no)
+    problems += column_problems
     if problems:
-        raise DataError("导入", problems)
+        raise DataError("导入", problems[:MAX_PROBLEMS_PER_FILE])
+    delivery.facts = [(region, code, file_year, ind.code, cell.value, display, row_no, headers[j],
+                       f"{column_letter(j)}{row_no}", as_typed(raw) if not isinstance(raw, float) else repr(raw),
+                       cell.note) for row_no, code, ind, j, cell, raw in parsed]
     return delivery
+
+
+def column_checks(parsed: list, indicators: list[tuple[Indicator, int]], headers: dict[int, str], display: str,
+                  header_row: int) -> tuple[list, list[Problem]]:
+    """Checks that need a whole column: shares typed as fractions, required columns left blank.
+
+    A share column whose every non-zero value is at most 1 was typed as
+    fractions (0.3299 for 32.99%) and is read so, with a note; a column where
+    only some values are at most 1 is ambiguous (0.8 may be 80% or 0.8%) and
+    those cells are refused. A required column present but blank in every row
+    is refused: it would silently become "missing" for every county.
+    """
+    problems: list[Problem] = []
+    out = list(parsed)
+    for ind, j in indicators:
+        cells = [(k, p) for k, p in enumerate(out) if p[3] == j]
+        values = [p[4] for _, p in cells if p[4].value is not None]
+        if ind.required and cells and not values:
+            problems.append(Problem(display, f"必需的列「{headers[j]}」整列为空：每个县区都没有填写。请补填后重新报送",
+                                    row=header_row, column=j, header=headers[j]))
+        if ind.kind != "share":
+            continue
+        plain = [(k, p) for k, p in cells if p[4].value is not None and not p[4].explicit_percent and p[4].value != 0]
+        small = [(k, p) for k, p in plain if abs(p[4].value) <= 1]
+        if not small:
+            continue
+        if len(small) == len(plain) and not any(p[4].explicit_percent for _, p in cells):
+            for k, p in small:
+                cell = p[4]
+                out[k] = (*p[:4], Cell(cell.value * 100, f"按比例小数填写（{cell.value:g}），按 {cell.value * 100:.6g}% 计"
+                                       "（该列所有数值都不大于 1）", True), p[5])
+        else:
+            for _, p in small:
+                problems.append(Problem(display, f"「{p[4].value:g}」可能是比例小数（{p[4].value * 100:g}%），也可能是 "
+                                                 f"{p[4].value:g}%；同一列其他数值按百分数填写。请写成带 % 的数，如 "
+                                                 f"{p[4].value * 100:g}% 或 {p[4].value:g}%", row=p[0], column=j,
+                                        header=headers[j]))
+    return out, problems
 
 
 # ---------------------------------------------------------------- all files
@@ -417,7 +732,7 @@ def ingest(root: Path) -> tuple[list[Delivery], Path]:
         for year, path in files:
             display = path.relative_to(root).as_posix()
             try:
-                deliveries.append(parse_delivery(read_table(path, display), region, year, ctx))
+                deliveries.append(parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx))
             except DataError as err:
                 problems += err.problems
     if problems:
@@ -437,7 +752,8 @@ CREATE TABLE deliveries (region_code VARCHAR, year INTEGER, source_file VARCHAR 
                          data_rows INTEGER);
 CREATE TABLE facts (region_code VARCHAR NOT NULL, county_code VARCHAR NOT NULL, year INTEGER NOT NULL,
                     indicator VARCHAR NOT NULL, value DOUBLE, source_file VARCHAR NOT NULL,
-                    source_row INTEGER NOT NULL, source_column VARCHAR NOT NULL, source_cell VARCHAR NOT NULL);
+                    source_row INTEGER NOT NULL, source_column VARCHAR NOT NULL, source_cell VARCHAR NOT NULL,
+                    source_text VARCHAR, source_note VARCHAR);
 """
 
 
@@ -483,7 +799,7 @@ def write_warehouse(target: Path, deliveries: list[Delivery], ctx: Context) -> N
         facts = pd.DataFrame(
             [f for d in deliveries for f in d.facts],
             columns=["region_code", "county_code", "year", "indicator", "value",
-                     "source_file", "source_row", "source_column", "source_cell"],
+                     "source_file", "source_row", "source_column", "source_cell", "source_text", "source_note"],
         )
         con.register("facts_df", facts)
         con.execute("INSERT INTO facts SELECT * FROM facts_df ORDER BY region_code, year, county_code, indicator")

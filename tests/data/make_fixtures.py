@@ -1,0 +1,164 @@
+"""Writes the delivery fixtures in tests/data/deliveries/: one small file per awkward case counties send.
+
+Run once after changing a case (`python tests/data/make_fixtures.py`); the
+files are committed so a reader can open each one. Every file is region
+990100, year 2019, counties 990101 城关区 and 990102 城西区 (see
+tests/conftest.py good_rows), with one thing changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parents[1]))
+
+from conftest import HEADER, good_rows  # noqa: E402
+
+from pipeline.report.ooxml import fixed_zip_times  # noqa: E402
+
+OUT = HERE / "deliveries"
+ROWS = good_rows(2019)
+
+
+def save_xlsx(wb: Workbook, name: str) -> None:
+    buf = io.BytesIO()
+    wb.save(buf)
+    (OUT / name).write_bytes(fixed_zip_times(buf.getvalue()))
+
+
+def save_csv(rows: list[list[object]], name: str, delimiter: str = ",") -> None:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n", delimiter=delimiter).writerows(rows)
+    (OUT / name).write_bytes(buf.getvalue().encode("utf-8"))
+
+
+def sheet(wb: Workbook, title: str, rows: list[list[object]], first: bool = False):
+    ws = wb.active if first else wb.create_sheet(title)
+    ws.title = title
+    for r in rows:
+        ws.append(r)
+    return ws
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    # a hidden draft sheet before the data sheet: the visible one is the delivery
+    wb = Workbook()
+    draft = sheet(wb, "草稿", [HEADER, *[[r[0], r[1], r[2], 9999, *r[4:]] for r in ROWS]], first=True)
+    draft.sheet_state = "hidden"
+    sheet(wb, "报送表", [HEADER, *ROWS])
+    save_xlsx(wb, "hidden_draft_sheet.xlsx")
+
+    # two visible sheets that both look like the data
+    wb = Workbook()
+    sheet(wb, "2019年", [HEADER, *ROWS], first=True)
+    sheet(wb, "2019年（修改）", [HEADER, *ROWS])
+    save_xlsx(wb, "two_data_sheets.xlsx")
+
+    # a workbook whose only sheet is a chart
+    wb = Workbook()
+    data = sheet(wb, "数据", [["a", "b"], [1, 2], [3, 4]], first=True)
+    chart = BarChart()
+    chart.add_data(Reference(data, min_col=2, min_row=1, max_row=3), titles_from_data=True)
+    wb.create_chartsheet("图表").add_chart(chart)
+    data.sheet_state = "hidden"
+    save_xlsx(wb, "chart_only.xlsx")
+
+    # formulas whose results were never computed (written by a program): openpyxl stores no cached value
+    wb = Workbook()
+    rows = [list(r) for r in ROWS]
+    rows[0][3] = "=90+10"
+    sheet(wb, "报送表", [HEADER, *rows], first=True)
+    save_xlsx(wb, "formula_without_result.xlsx")
+
+    # a share formatted as a percentage (stores 0.3299, shows 33.0%) and an integer with float noise
+    wb = Workbook()
+    header = [*HEADER, "新发生案件占比"]
+    ws = sheet(wb, "报送表", [header, [*ROWS[0], 0.3299], [*ROWS[1], 0.25]], first=True)
+    ws["N2"].number_format = "0.0%"
+    ws["N3"].number_format = "0.0%"
+    ws["D2"] = 100.00000000000003  # a formula's result, as Excel stores it
+    save_xlsx(wb, "percent_format_and_float_noise.xlsx")
+
+    # shares typed as fractions in every row, and a column mixing fractions and percentages
+    save_csv([[*HEADER, "新发生案件占比"], [*ROWS[0], "0.3"], [*ROWS[1], "0.25"]], "shares_as_fractions.csv")
+    save_csv([[*HEADER, "新发生案件占比"], [*ROWS[0], "30"], [*ROWS[1], "0.25"]], "shares_mixed.csv")
+
+    # money in 元 while the catalog keeps 万元; a percentage header over a count
+    save_csv([[*HEADER, "挽回违纪资金（元）"], [*ROWS[0], "123456"], [*ROWS[1], "5000"]], "funds_in_yuan.csv")
+    save_csv([[h if h != "立案数（件）" else "立案数（%）" for h in HEADER], *ROWS], "count_with_percent_unit.csv")
+
+    # published totals written with 万, and an approximate figure
+    rows = [list(r) for r in ROWS]
+    rows[0][10], rows[1][10] = "2.4万", "1.25万"
+    save_csv([HEADER, *rows], "wan_numbers.csv")
+    rows = [list(r) for r in ROWS]
+    rows[0][10] = "2万余"
+    save_csv([HEADER, *rows], "approximate_number.csv")
+
+    # an official table: title, 序号 and 备注 columns, a 栏次 row, a units row, a subtotal between counties
+    wb = Workbook()
+    head = ["序号", *[h.replace("（件）", "").replace("（件次）", "") for h in HEADER], "备注"]
+    marks = ["甲", "乙", "丙", "丁", *[str(i) for i in range(1, len(HEADER) - 2)], "戊"]
+    units = ["", "", "", "", "件", "件", "人", "人次", "人次", "人次", "人次", "件次", "分", "人", ""]
+    r1, r2 = ROWS
+    sheet(wb, "Sheet1", [["东川市2019年度党风廉政建设指标汇总表（合成）"], head, marks, units,
+                         [1, *r1, ""], ["", "", "市辖区小计", "", 300, 80, 275, 1100, 400, 50, 37, 1400, "", 50000, ""],
+                         [2, *r2, "含补报"], ["", "", "全市合计", "", 300, 80, 275, 1100, 400, 50, 37, 1400, "", 50000, ""]],
+          first=True)
+    save_xlsx(wb, "official_table.xlsx")
+
+    # a row whose code and name belong to two different counties (figures swapped?)
+    rows = [list(r) for r in ROWS]
+    rows[0][1] = "城西区"
+    save_csv([HEADER, *rows], "code_and_name_disagree.csv")
+
+    # counties named but not coded
+    save_csv([HEADER[1:], *[r[1:] for r in ROWS]], "names_without_codes.csv")
+
+    # a required column present but blank in every row
+    rows = [list(r) for r in ROWS]
+    for r in rows:
+        r[9] = ""
+    save_csv([HEADER, *rows], "required_column_blank.csv")
+
+    # semicolon-separated, as some locales export
+    save_csv([HEADER, *ROWS], "semicolons.csv", delimiter=";")
+
+    # damaged workbooks: a corrupted XML part, and other formats renamed to .xlsx
+    wb = Workbook()
+    sheet(wb, "报送表", [HEADER, *ROWS], first=True)
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body[: len(body) // 2] + b"<<<" + body[len(body) // 2:]
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2025, 1, 1, 0, 0, 0)), body)
+    (OUT / "broken_xml.xlsx").write_bytes(out.getvalue())
+    (OUT / "xls_renamed.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    (OUT / "html_renamed.xlsx").write_bytes("<html><body><table><tr><td>区划代码</td></tr></table></body></html>"
+                                            .encode("utf-8"))
+
+    # a sheet formatted down to the last row Excel has
+    wb = Workbook()
+    ws = sheet(wb, "报送表", [HEADER, *ROWS], first=True)
+    ws.cell(row=1_048_576, column=1).number_format = "@"
+    ws.cell(row=1_048_576, column=1).value = " "
+    save_xlsx(wb, "formatted_to_last_row.xlsx")
+
+
+if __name__ == "__main__":
+    main()
