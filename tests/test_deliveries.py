@@ -163,3 +163,76 @@ def test_semicolon_separated_file_is_read(project):
     deliver(project, "semicolons.csv")
     ingest(project.root)
     assert stored(project)[("990101", "cases_filed")][0] == 100
+
+
+# ---------------------------------------------------------------- files, re-sends, stage boundary
+
+
+def test_a_year_folder_of_county_files_is_one_delivery(project):
+    from conftest import HEADER, csv_bytes, good_rows, write_xlsx
+
+    folder = project.raw / "2019"
+    folder.mkdir()
+    one, two = good_rows(2019)
+    (folder / "城关区报送.csv").write_bytes(csv_bytes([HEADER, one]))
+    write_xlsx(folder / "城西区.xlsx", [HEADER, two])
+    ingest(project.root)
+    facts = stored(project)
+    assert facts[("990101", "cases_filed")][0] == 100 and facts[("990102", "cases_filed")][0] == 200
+    with duckdb.connect(str(project.root / "data/staging/warehouse.duckdb"), read_only=True) as con:
+        files = {r[0] for r in con.sql("SELECT DISTINCT source_file FROM facts").fetchall()}
+    assert files == {"data/raw/990100/2019/城关区报送.csv", "data/raw/990100/2019/城西区.xlsx"}
+
+
+def test_a_county_in_two_files_of_a_year_folder_is_refused(project):
+    from conftest import HEADER, csv_bytes, good_rows
+
+    folder = project.raw / "2019"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(csv_bytes([HEADER, *good_rows(2019)]))
+    (folder / "b.csv").write_bytes(csv_bytes([HEADER, good_rows(2019)[0]]))
+    with pytest.raises(DataError, match="990101 的 2019 年数据已在 data/raw/990100/2019/a.csv 中"):
+        ingest(project.root)
+
+
+def test_last_years_file_sent_again_is_refused_naming_both(project):
+    from conftest import HEADER, csv_bytes, good_rows
+
+    header = [h for h in HEADER if h != "年度"]
+    rows = [[c for k, c in enumerate(r) if k != 2] for r in good_rows(2019)]
+    project.write("2019.csv", csv_bytes([header, *rows]))
+    project.write("2020.csv", csv_bytes([header, *rows]))
+    with pytest.raises(DataError) as err:
+        ingest(project.root)
+    assert ("data/raw/990100/2020.csv：与 data/raw/990100/2019.csv 的 20 个数值逐格相同，可能是把 2019 年的文件"
+            "当作 2020 年重新报送") in err.value.report()
+
+
+def test_an_unexpected_failure_names_the_file(project, monkeypatch):
+    from pipeline.stages import ingest as stage
+
+    deliver(project, "semicolons.csv")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("解析器内部错误")
+
+    monkeypatch.setattr(stage, "parse_delivery", boom)
+    with pytest.raises(DataError, match=r"2019\.csv：读取时出错（RuntimeError: 解析器内部错误）.*加 --debug"):
+        ingest(project.root)
+
+
+def test_an_unwritable_warehouse_folder_is_a_message_not_a_traceback(project):
+    import sys
+
+    from conftest import run_cmd
+
+    deliver(project, "semicolons.csv")
+    (project.root / "data/staging").write_text("not a folder", encoding="utf-8")  # root ignores chmod; this blocks
+    proc = run_cmd([sys.executable, "-m", "pipeline.stages.ingest"], project.root, check=False,
+                   POLIECO_ROOT=str(project.root), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    assert proc.returncode == 1
+    assert "导入失败：无法读写" in proc.stderr and "上次的仓库保持不变" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    debug = run_cmd([sys.executable, "-m", "pipeline.stages.ingest", "--debug"], project.root, check=False,
+                    POLIECO_ROOT=str(project.root), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    assert "Traceback" in debug.stderr

@@ -13,6 +13,7 @@ Run: python -m pipeline.stages.ingest
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import hashlib
@@ -42,6 +43,7 @@ THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 SUBTOTAL_WORDS = ("合计", "小计", "总计")
 HEADER_SEARCH_ROWS = 10
+DEBUG = False  # --debug: let exceptions through with their tracebacks
 MAX_PROBLEMS_PER_FILE = 30
 
 
@@ -676,37 +678,98 @@ def column_checks(parsed: list, indicators: list[tuple[Indicator, int]], headers
 # ---------------------------------------------------------------- all files
 
 
-def list_deliveries(paths: Paths, region: str, first_year: int, last_year: int) -> tuple[list[tuple[int, Path]], list[Problem]]:
+def list_deliveries(paths: Paths, region: str, first_year: int, last_year: int
+                    ) -> tuple[list[tuple[int, list[Path]]], list[Problem]]:
+    """The files of each year: `<year>.csv|xlsx`, or a folder `<year>/` of per-county files read as one delivery."""
     folder = paths.region_dir(region)
     rel = folder.relative_to(paths.root).as_posix()
     if not folder.is_dir():
         return [], [Problem(rel, f"找不到地区 {region} 的数据文件夹（params.yaml 中 ingest.regions 列出了它）")]
-    found: dict[int, Path] = {}
+    found: dict[int, list[Path]] = {}
+    listed: dict[int, Path] = {}
     problems: list[Problem] = []
     for path in sorted(folder.iterdir()):
         display = path.relative_to(paths.root).as_posix()
         suffix = path.suffix.lower()
         if path.name.startswith((".", "~$")) or suffix in {".md", ".txt"} and path.stem.lower() in {"readme", "说明"}:
             continue  # hidden files, Excel lock files, notes
-        if suffix in REJECTED_SUFFIXES:
-            problems.append(Problem(display, f"不支持{REJECTED_SUFFIXES[suffix]}，请另存为 .xlsx 或 CSV"))
-            continue
-        if suffix not in ACCEPTED_SUFFIXES:
-            continue
-        if not re.fullmatch(r"\d{4}", path.stem):
-            problems.append(Problem(display, "文件名应为四位年份，如 2024.csv 或 2024.xlsx"))
-            continue
-        year = int(path.stem)
+        if path.is_dir():
+            if not re.fullmatch(r"\d{4}", path.name):
+                problems.append(Problem(display, "文件夹名应为四位年份（如 2024/，其中放各县区的报送文件）"))
+                continue
+            files, inner = year_folder_files(path, paths.root)
+            problems += inner
+            year = int(path.name)
+        else:
+            if suffix in REJECTED_SUFFIXES:
+                problems.append(Problem(display, f"不支持{REJECTED_SUFFIXES[suffix]}，请另存为 .xlsx 或 CSV"))
+                continue
+            if suffix not in ACCEPTED_SUFFIXES:
+                continue
+            if not re.fullmatch(r"\d{4}", path.stem):
+                problems.append(Problem(display, "文件名应为四位年份，如 2024.csv 或 2024.xlsx"))
+                continue
+            files, year = [path], int(path.stem)
         if not first_year <= year <= last_year:
             problems.append(Problem(display, f"年度 {year} 不在配置的范围 {first_year}–{last_year} 内（修改 params.yaml 中 ingest.first_year / last_year，或移走该文件）"))
             continue
         if year in found:
-            problems.append(Problem(display, f"{year} 年已有文件 {found[year].name}，同一年度只能交一个文件"))
+            first = listed[year]
+            kind = "文件夹" if first.is_dir() else "文件"
+            problems.append(Problem(display, f"{year} 年已有{kind} {first.name}，同一年度只能交一个文件"
+                                             "（或一个放各县区文件的文件夹）"))
             continue
-        found[year] = path
+        if files:
+            found[year], listed[year] = files, path
     if not found and not problems:
         problems.append(Problem(rel, f"没有 {first_year}–{last_year} 年的数据文件"))
     return sorted(found.items()), problems
+
+
+def year_folder_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
+    """The delivered files of a year folder (any names: counties name their own files)."""
+    files, problems = [], []
+    for path in sorted(folder.iterdir()):
+        suffix = path.suffix.lower()
+        if path.name.startswith((".", "~$")) or path.is_dir():
+            continue
+        if suffix in REJECTED_SUFFIXES:
+            problems.append(Problem(path.relative_to(root).as_posix(), f"不支持{REJECTED_SUFFIXES[suffix]}，请另存为 .xlsx 或 CSV"))
+        elif suffix in ACCEPTED_SUFFIXES:
+            files.append(path)
+    if not files and not problems:
+        problems.append(Problem(folder.relative_to(root).as_posix(), "文件夹中没有 .csv 或 .xlsx 文件"))
+    return files, problems
+
+
+def resent_files(deliveries: list[Delivery]) -> list[Problem]:
+    """A year whose figures equal another year's cell for cell: most likely last year's file sent again."""
+    by_year: dict[tuple[str, int], dict] = {}
+    files: dict[tuple[str, int], str] = {}
+    for d in deliveries:
+        values = by_year.setdefault((d.region_code, d.year), {})
+        values.update({(f[1], f[3]): f[4] for f in d.facts if f[4] is not None})
+        files.setdefault((d.region_code, d.year), d.source_file)
+    problems = []
+    keys = sorted(by_year)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            if a[0] == b[0] and len(by_year[a]) >= 10 and by_year[a] == by_year[b]:
+                problems.append(Problem(files[b], f"与 {files[a]} 的 {len(by_year[a])} 个数值逐格相同，可能是把 {a[1]} 年的"
+                                                  f"文件当作 {b[1]} 年重新报送。请核对后换成 {b[1]} 年的数据"))
+    return problems
+
+
+def counties_in_two_files(parsed: list[Delivery]) -> list[Problem]:
+    """Per-county files of one year: a county delivered in two of them is refused."""
+    first: dict[str, str] = {}
+    problems = []
+    for d in parsed:
+        for code in dict.fromkeys(f[1] for f in d.facts):
+            if code in first:
+                problems.append(Problem(d.source_file, f"{code} 的 {d.year} 年数据已在 {first[code]} 中，同一县区只能报送一次"))
+            first.setdefault(code, d.source_file)
+    return problems
 
 
 def load_divisions(paths: Paths) -> pd.DataFrame:
@@ -727,14 +790,24 @@ def ingest(root: Path) -> tuple[list[Delivery], Path]:
     problems: list[Problem] = []
     deliveries: list[Delivery] = []
     for region in regions:
-        files, listing_problems = list_deliveries(paths, region, first, last)
+        years, listing_problems = list_deliveries(paths, region, first, last)
         problems += listing_problems
-        for year, path in files:
-            display = path.relative_to(root).as_posix()
-            try:
-                deliveries.append(parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx))
-            except DataError as err:
-                problems += err.problems
+        for year, files in years:
+            parsed = []
+            for path in files:
+                display = path.relative_to(root).as_posix()
+                try:
+                    parsed.append(parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx))
+                except DataError as err:
+                    problems += err.problems
+                except Exception as exc:  # noqa: BLE001 - any reader failure names its file
+                    if DEBUG:
+                        raise
+                    problems.append(Problem(display, f"读取时出错（{type(exc).__name__}: {exc}）。请检查文件是否完整；"
+                                                     "加 --debug 运行可看到详细的出错位置"))
+            problems += counties_in_two_files(parsed)
+            deliveries += parsed
+        problems += resent_files([d for d in deliveries if d.region_code == region])
     if problems:
         raise DataError("导入", problems)
     write_warehouse(paths.staging_warehouse, deliveries, ctx)
@@ -813,11 +886,21 @@ def write_warehouse(target: Path, deliveries: list[Delivery], ctx: Context) -> N
 
 
 def main() -> None:
+    global DEBUG
+    parser = argparse.ArgumentParser(description="Load the delivered tables into the staging warehouse.")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks instead of messages")
+    DEBUG = parser.parse_args().debug
     root = project_root()
     try:
         deliveries, target = ingest(root)
     except DataError as err:
         print(err.report(), file=sys.stderr)
+        sys.exit(1)
+    except OSError as exc:  # a read-only or full disk: say which path, keep the last warehouse
+        if DEBUG:
+            raise
+        print(f"导入失败：无法读写 {exc.filename or '文件'}（{exc.strerror or exc}）。请检查文件夹权限和磁盘空间；"
+              "上次的仓库保持不变。", file=sys.stderr)
         sys.exit(1)
     facts = sum(len(d.facts) for d in deliveries)
     print(f"导入完成：{len(deliveries)} 个文件，{sum(d.data_rows for d in deliveries)} 个县区·年度，{facts} 个数值 -> {target.relative_to(root)}")
