@@ -147,9 +147,13 @@ def simulate_county(county: County, rng: np.random.Generator) -> pd.DataFrame:
         "inspection_units": np.round(units).astype(int),
         "inspection_problems": np.round(problems).astype(int),
         "inspection_clues": np.round(problems * rng.uniform(0.05, 0.15, n)).astype(int),
-        "funds_recovered": np.round(rng.uniform(50, 2000, n), 1),
+        "funds_recovered": rng.uniform(50, 2000, n),
         "party_members": np.round(members).astype(int),
     })
+    # funds: a county's own level (the mean of its draws) moving ±20% a year, as real
+    # recoveries do, not a new draw from 50-2000 every year (same draws: nothing else moves)
+    draws = frame["funds_recovered"].to_numpy()
+    frame["funds_recovered"] = np.round(draws.mean() * (0.8 + 0.4 * (draws - 50) / 1950), 1)
     for j, code in enumerate(SCORE_CODES):
         frame[code] = np.round(scores[:, j], 1)
     frame["four_forms_total"] = forms.sum(axis=1)

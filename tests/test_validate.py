@@ -82,7 +82,8 @@ def test_share_out_of_range_is_critical_and_mismatch_is_only_a_warning(good_run)
     ingest(good_run.root)
     ok, findings, _ = validate(good_run.root)
     assert ok
-    warning = [str(f) for f in findings if f.severity == "warning"]
+    # the fixture registers 10 counties and delivers 2: completeness warnings are tested on their own below
+    warning = [str(f) for f in findings if f.severity == "warning" and f.suite != "completeness"]
     assert len(warning) == 1 and "990101 城关区 2020 年" in warning[0] and "第 3 行 N3「新发生案件占比（%）」" in warning[0]
     rows[1][-1] = "150%"
     good_run.write_csv(2020, [header, *rows])
@@ -127,3 +128,39 @@ def test_facts_suite_catches_what_ingest_would_have_refused(project, tmp_path):
     }
     text = [str(f) for f in describe_failures(records, {"facts": facts, "county_year_wide": wide}, catalog)]
     assert any("data/raw/990100/2019.csv 第 6 行 D3" in t and "同一县区" in t for t in text)
+
+
+def test_a_registered_county_missing_from_a_delivered_year_warns_or_stops(project):
+    import yaml
+
+    project.write_csv(2019)
+    ingest(project.root)
+    ok, findings, _ = validate(project.root)
+    missing = [f for f in findings if f.suite == "completeness"]
+    assert ok and len(missing) == 8 and all(f.severity == "warning" for f in missing)  # 10 registered, 2 delivered
+    assert str(missing[0]) == ("data/raw/990100/2019.csv｜990103 河口区 2019 年｜规则：已登记的县区应出现在当年的报送中｜"
+                               "实际：2019 年报送中没有 990103 河口区 的数据行")
+    params = yaml.safe_load((project.root / "params.yaml").read_text(encoding="utf-8"))
+    params["validate"]["missing_counties"] = "stop"
+    (project.root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    warehouse = project.root / "data/warehouse.duckdb"
+    warehouse.write_bytes(b"the last good warehouse")
+    ok, _, summary = validate(project.root)
+    assert not ok and summary["failed_critical"] == 8
+    assert warehouse.read_bytes() == b"the last good warehouse"  # not replaced
+
+
+def test_a_value_far_from_the_countys_previous_year_is_flagged_with_both_cells(project):
+    project.write_csv(2019)
+    rows = good_rows(2020)
+    rows[0][11] = 7.0  # satisfaction 85.5 in 2019, 7 in 2020: a dropped digit?
+    rows[1][3] = 2000  # cases filed 200 -> 2000: a count multiplied by ten
+    project.write_csv(2020, [HEADER, *rows])
+    ingest(project.root)
+    ok, findings, _ = validate(project.root)
+    jumps = sorted(str(f) for f in findings if f.suite == "jumps")
+    assert ok and len(jumps) == 2
+    assert jumps[0] == ("data/raw/990100/2019.csv 第 3 行 L3「党风廉政建设社会评价满意度」；data/raw/990100/2020.csv 第 3 行 "
+                        "L3「党风廉政建设社会评价满意度」｜990101 城关区 2020 年｜规则：党风廉政建设社会评价满意度与本县区上一年"
+                        "相差悬殊（计数相差 10 倍以上，得分或占比相差 30 以上），请核对是否录错｜实际：2019 年 85.5，2020 年 7")
+    assert "990102 城西区 2020 年" in jumps[1] and "2019 年 200，2020 年 2000" in jumps[1]

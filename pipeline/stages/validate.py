@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import Paths, load_params, project_root, replace_dir
+from pipeline.config import Paths, load_params, project_root, replace_dir, write_atomic
 
 RANGE_SUITE = "indicator_ranges.json"
 KEY_COLUMNS = {"county_code", "year", "region_code", "indicator"}
@@ -260,6 +260,53 @@ def promote(staging: Path, warehouse: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def series_findings(frames: dict[str, pd.DataFrame], divisions: pd.DataFrame, catalog: Catalog,
+                    params: dict[str, Any]) -> list[Finding]:
+    """Checks across rows that a suite of column rules cannot express.
+
+    - completeness: a registered county absent from a region-year that was
+      delivered (stop or warn, params.yaml validate.missing_counties);
+    - jumps: a value far from the county's own previous year (a count
+      multiplied or divided by `count_ratio`, a score or share moving by
+      `points` or more), with both values and both cells (validate.jumps).
+    Two plausible cells swapped within a row stay out of reach: nothing in the
+    data tells them apart.
+    """
+    facts = frames["facts"]
+    findings: list[Finding] = []
+    severity = "critical" if params["missing_counties"] == "stop" else "warning"
+    delivered = facts.groupby(["region_code", "year"])
+    for (region, year), rows in delivered:
+        registered = divisions[(divisions["parent_code"] == region) & (divisions["level"] == "county")]
+        absent = sorted(set(registered["code"]) - set(rows["county_code"]))
+        files = sorted(set(rows["source_file"]))
+        for code in absent:
+            name = registered.set_index("code").at[code, "name"]
+            findings.append(Finding("completeness", severity, "已登记的县区应出现在当年的报送中", code, name, int(year),
+                                    f"{year} 年报送中没有 {code} {name} 的数据行", files))
+    jumps = params["jumps"]
+    severity = "critical" if jumps["action"] == "stop" else "warning"
+    ratio, points = float(jumps["count_ratio"]), float(jumps["points"])
+    f = facts.dropna(subset=["value"]).sort_values(["county_code", "indicator", "year"])
+    prev = f.groupby(["county_code", "indicator"]).shift(1)
+    for r, p in zip(f.itertuples(), prev.itertuples(), strict=True):
+        if pd.isna(p.year) or int(p.year) != r.year - 1:
+            continue
+        ind = catalog[r.indicator]
+        if ind.kind == "count":
+            far = p.value >= 10 and (r.value >= ratio * p.value or r.value * ratio <= p.value)
+        else:
+            far = abs(r.value - p.value) >= points
+        if far:
+            findings.append(Finding(
+                "jumps", severity, f"{ind.name_zh}与本县区上一年相差悬殊（计数相差 {ratio:g} 倍以上，"
+                f"得分或占比相差 {points:g} 以上），请核对是否录错", r.county_code, None, int(r.year),
+                f"{int(p.year)} 年 {_fmt(p.value)}，{r.year} 年 {_fmt(r.value)}",
+                [f"{p.source_file} 第 {int(p.source_row)} 行 {p.source_cell}「{p.source_column}」",
+                 f"{r.source_file} 第 {r.source_row} 行 {r.source_cell}「{r.source_column}」"]))
+    return findings
+
+
 def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     paths = Paths(root)
     params = load_params(root)
@@ -273,19 +320,27 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
                          root / "build" / "gx", docs_tmp)
     replace_dir(docs_tmp, reports.parent / "data_docs")
     findings = describe_failures(records, frames, catalog)
+    divisions = pd.read_csv(paths.divisions, dtype=str, keep_default_na=False)
+    cross = series_findings(frames, divisions, catalog, params["validate"])
+    names = dict(zip(divisions["code"], divisions["name"], strict=True))
+    for f in cross:
+        f.county_name = f.county_name or names.get(f.county_code)
+    findings += cross
     critical_failed = [r for r in records if not r["success"] and r["severity"] == "critical"]
+    critical_failed += [f for f in cross if f.severity == "critical"]
     summary = {
         "warehouse": "data/staging/warehouse.duckdb",
         "passed": not critical_failed,
         "expectations": len(records),
         "failed_critical": len(critical_failed),
-        "failed_warning": sum(1 for r in records if not r["success"] and r["severity"] != "critical"),
+        "failed_warning": sum(1 for r in records if not r["success"] and r["severity"] != "critical")
+        + sum(1 for f in cross if f.severity != "critical"),
         "rows": {name: len(f) for name, f in frames.items()},
         "findings": [asdict(f) | {"text": str(f)} for f in findings],
         "data_docs": "reports/data_docs/index.html",
     }
-    reports.mkdir(parents=True, exist_ok=True)
-    (reports / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
+    write_atomic(reports / "summary.json", lambda p: p.write_text(text, encoding="utf-8"))
     if not critical_failed:
         promote(paths.staging_warehouse, paths.warehouse)
     return not critical_failed, findings, summary
@@ -294,12 +349,20 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Validate the staging warehouse with Great Expectations.")
     parser.add_argument("--write-suites", action="store_true", help="regenerate expectations/indicator_ranges.json from the catalog")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks instead of messages")
     args = parser.parse_args()
     root = project_root()
     if args.write_suites:
         print(write_range_suite(Paths(root)).relative_to(root))
         return
-    ok, findings, summary = validate(root)
+    try:
+        ok, findings, summary = validate(root)
+    except Exception as exc:  # noqa: BLE001 - the stage boundary: a message, the last warehouse kept
+        if args.debug:
+            raise
+        print(f"校验未能完成（{type(exc).__name__}: {exc}）。仓库 data/warehouse.duckdb 保持上次通过校验的版本；"
+              "加 --debug 运行可看到详细的出错位置。", file=sys.stderr)
+        sys.exit(1)
     criticals = [f for f in findings if f.severity == "critical"]
     warnings = [f for f in findings if f.severity != "critical"]
     if warnings:
