@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,39 @@ def write_atomic(path: Path, write) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def publish(writers: dict[Path, Callable[[Path], None]]) -> None:
+    """Write every output of a stage to a temporary file first, then rename them all.
+
+    A stage killed while computing or writing leaves its previous outputs in
+    place, consistent with each other (the renames come last, together); DVC
+    is told not to delete them first (`persist: true` in dvc.yaml).
+    """
+    temps = {}
+    try:
+        for path, write in writers.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            write(tmp)
+            temps[path] = tmp
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+
+
+def remove_stale_temps(*folders: Path) -> None:
+    """Temporary files a killed run left beside its outputs (`.name.PID.tmp`, DuckDB's `.wal`, scratch folders)."""
+    import shutil
+
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(".*"):
+            if path.name.endswith((".tmp", ".tmp.wal", ".partial", ".old")):
+                shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def replace_dir(built: Path, target: Path) -> None:

@@ -19,7 +19,7 @@ import sys
 import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import Paths, load_params, project_root, write_atomic
+from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
 from pipeline.errors import ConfigError
 from pipeline.marts import WARNINGS, mart_path, scoped_county_measures
 
@@ -103,19 +103,20 @@ def main() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)
+    remove_stale_temps(paths.marts, paths.metrics)
     try:
         warnings = apply_rules(scoped_county_measures(root, params), params["warnings"]["rules"],
                                load_catalog(paths.catalog))
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(1)
-    write_atomic(mart_path(root, WARNINGS), lambda p: warnings.to_parquet(p, index=False))
     year = int(params["report"]["year"])
     latest = warnings[warnings["year"] == year]
     summary = {"year": year, "by_rule": {r: int(n) for r, n in latest["rule"].value_counts().sort_index().items()},
                "counties_warned": int(latest["county_code"].nunique())}
     text = json.dumps({"warnings": summary}, indent=2) + "\n"  # ASCII: DVC reads dense UTF-8 as binary
-    write_atomic(paths.metrics / "warnings.json", lambda p: p.write_text(text, encoding="utf-8"))
+    publish({mart_path(root, WARNINGS): lambda p: warnings.to_parquet(p, index=False),
+             paths.metrics / "warnings.json": lambda p: p.write_text(text, encoding="utf-8")})
     print(f"预警完成：共 {len(warnings)} 条，{year} 年 {len(latest)} 条")
     for r in latest.itertuples():
         print(f"  [{r.severity}] {r.county_code} {r.county_name} {r.rule}（{r.measure}，{r.evidence_years}）")

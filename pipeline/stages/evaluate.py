@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import Paths, load_params, project_root, write_atomic
+from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
 from pipeline.errors import ConfigError
 from pipeline.marts import mart_path, scoped_county_measures
 from pipeline.numbers import fixed, round_half_up
@@ -425,22 +425,24 @@ def main() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)
+    remove_stale_temps(paths.marts, paths.metrics, paths.plots)
     try:
         marts = evaluate_all(scoped_county_measures(root, params), params["evaluation"], load_catalog(paths.catalog))
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(1)
-    for name, frame in marts.items():
-        write_atomic(mart_path(root, name), lambda p, f=frame: f.to_parquet(p, index=False))
     year = int(params["report"]["year"])
     m = metrics(marts["evaluation"], year, list(params["evaluation"]["grades"]["labels"]))
     text = json.dumps({"evaluation": m}, indent=2) + "\n"  # ASCII: DVC reads dense UTF-8 as binary
-    write_atomic(paths.metrics / "evaluation.json", lambda p: p.write_text(text, encoding="utf-8"))
     latest = marts["evaluation"][marts["evaluation"]["year"] == year]
     plot = pd.DataFrame({"county": latest["county_name"] + "（" + latest["county_code"] + "）",
                          "region": latest["region_code"], "index": [round_half_up(v, 2) for v in latest["index"]],
                          "rank_p05": latest.get("rank_p05"), "rank_p95": latest.get("rank_p95")})
-    write_atomic(paths.plots / "evaluation_index.csv", lambda p: plot.to_csv(p, index=False, encoding="utf-8"))
+    publish({
+        **{mart_path(root, name): (lambda p, f=frame: f.to_parquet(p, index=False)) for name, frame in marts.items()},
+        paths.metrics / "evaluation.json": lambda p: p.write_text(text, encoding="utf-8"),
+        paths.plots / "evaluation_index.csv": lambda p: plot.to_csv(p, index=False, encoding="utf-8"),
+    })
     unstable = latest[latest["stable"] == False]  # noqa: E712
     print(f"综合评价完成：{len(marts['evaluation'])} 个县区·年度；{year} 年等次：{m['grade_counts']}")
     for r in unstable.itertuples():

@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.catalog import UNIT_TOKENS, Catalog, Indicator, load_catalog, normalize_header
-from pipeline.config import Paths, load_params, project_root, safe_code
+from pipeline.config import Paths, load_params, project_root, remove_stale_temps, safe_code
 from pipeline.errors import DataError, Problem, column_letter
 
 ACCEPTED_SUFFIXES = {".csv", ".xlsx"}
@@ -851,6 +851,7 @@ GROUP BY f.region_code, f.county_code, d.name, f.year
 def write_warehouse(target: Path, deliveries: list[Delivery], ctx: Context) -> None:
     """Build the whole database in a temporary file, then move it over `target` in one step."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target.parent)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:

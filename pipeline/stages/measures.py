@@ -28,7 +28,7 @@ import pandas as pd
 
 from pipeline import marts
 from pipeline.catalog import Catalog, DerivedMeasure, load_catalog
-from pipeline.config import Paths, load_params, project_root, safe_code, write_atomic
+from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps, safe_code
 from pipeline.judgement import JudgementConfig, against_region, trend_against_baseline, year_on_year
 from pipeline.marts import mart_path
 from pipeline.numbers import round_half_up
@@ -234,20 +234,23 @@ def main() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)
+    remove_stale_temps(paths.marts, paths.metrics, paths.plots)
     ingest, measures = params["ingest"], params["measures"]
     county, region = compute_measures(
         paths.warehouse, load_catalog(paths.catalog), [safe_code(r) for r in ingest["regions"]],
         int(ingest["first_year"]), int(ingest["last_year"]), int(measures["rate_per"]),
         JudgementConfig.from_params(params),
     )
-    write_atomic(mart_path(root, marts.COUNTY), lambda p: county.to_parquet(p, index=False))
-    write_atomic(mart_path(root, marts.REGION), lambda p: region.to_parquet(p, index=False))
     national = national_benchmark(pd.read_csv(paths.reference / "ccdi_national.csv"), load_catalog(paths.catalog))
-    write_atomic(mart_path(root, marts.NATIONAL), lambda p: national.to_parquet(p, index=False))
     metrics = json.dumps({"new_onset_share": new_onset_metrics(region)}, ensure_ascii=False, indent=2) + "\n"
-    write_atomic(paths.metrics / "new_onset_share.json", lambda p: p.write_text(metrics, encoding="utf-8"))
     plot = new_onset_plot_rows(county)
-    write_atomic(paths.plots / "new_onset_share.csv", lambda p: plot.to_csv(p, index=False, encoding="utf-8"))
+    publish({
+        mart_path(root, marts.COUNTY): lambda p: county.to_parquet(p, index=False),
+        mart_path(root, marts.REGION): lambda p: region.to_parquet(p, index=False),
+        mart_path(root, marts.NATIONAL): lambda p: national.to_parquet(p, index=False),
+        paths.metrics / "new_onset_share.json": lambda p: p.write_text(metrics, encoding="utf-8"),
+        paths.plots / "new_onset_share.csv": lambda p: plot.to_csv(p, index=False, encoding="utf-8"),
+    })
     missing = county[(county["status"] == "not_delivered")][["county_code", "year"]].drop_duplicates()
     print(f"指标计算完成：{county['county_code'].nunique()} 个县区，{len(county)} 行 -> data/marts/")
     for r in missing.itertuples():

@@ -29,7 +29,14 @@ import duckdb
 import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import Paths, load_params, project_root, replace_dir, write_atomic
+from pipeline.config import (
+    Paths,
+    load_params,
+    project_root,
+    remove_stale_temps,
+    replace_dir,
+    write_atomic,
+)
 
 RANGE_SUITE = "indicator_ranges.json"
 KEY_COLUMNS = {"county_code", "year", "region_code", "indicator"}
@@ -314,6 +321,7 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     frames = validation_frames(paths.staging_warehouse, catalog)
     reports = paths.validation_reports
     reports.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(reports.parent, reports, paths.warehouse.parent)
     docs_tmp = reports.parent / ".data_docs.tmp"
     shutil.rmtree(docs_tmp, ignore_errors=True)
     records = run_suites(load_suites(paths.expectations), frames, suite_parameters(paths, params, catalog),

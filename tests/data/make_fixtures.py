@@ -150,7 +150,7 @@ def main() -> None:
     (OUT / "broken_xml.xlsx").write_bytes(out.getvalue())
     (OUT / "xls_renamed.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
     (OUT / "html_renamed.xlsx").write_bytes("<html><body><table><tr><td>区划代码</td></tr></table></body></html>"
-                                            .encode("utf-8"))
+                                            .encode())
 
     # a sheet formatted down to the last row Excel has
     wb = Workbook()
