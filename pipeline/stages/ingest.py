@@ -591,6 +591,11 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -
         if table.fmt == "csv" and len(cells) > len(header_cells) and any(cell_text(c) for c in cells[len(header_cells):]):
             problems.append(Problem(display, f"这一行有 {len(cells)} 列，多于表头的 {len(header_cells)} 列（可能有未加引号的逗号）", row=row_no))
             continue
+        if is_last and table.truncated and row_no == table.rows[-1][0]:
+            # a file cut short inside the last cell still has every column: 86.7 arrives as 86
+            problems.append(Problem(display, "文件在最后一个数据行中间结束（末尾没有换行），最后一个数值可能不完整，"
+                                             "文件可能在传输中被截断。请重新导出；如确认完整，在最后一行末尾加一个换行", row=row_no))
+            continue
         code, problem = resolve_county(cells, row_no, mapping, headers, region, ctx, display, delivery)
         if problem:
             problems.append(problem)
