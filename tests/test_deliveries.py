@@ -236,3 +236,12 @@ def test_an_unwritable_warehouse_folder_is_a_message_not_a_traceback(project):
     debug = run_cmd([sys.executable, "-m", "pipeline.stages.ingest", "--debug"], project.root, check=False,
                     POLIECO_ROOT=str(project.root), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     assert "Traceback" in debug.stderr
+
+
+def test_a_header_over_two_rows_with_a_merged_group_heading(project):
+    deliver(project, "two_row_header.xlsx")
+    deliveries, _ = ingest(project.root)
+    facts = stored(project)
+    assert deliveries[0].data_rows == 2
+    assert facts[("990101", "form1_persons")][0] == 400 and facts[("990102", "form4_persons")][0] == 25
+    assert facts[("990101", "cases_filed")][2] == "D3"  # data start under the two header rows

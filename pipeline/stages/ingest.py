@@ -558,10 +558,50 @@ def resolve_county(cells: list[object], row_no: int, mapping: dict[str, int], he
     return code, None
 
 
+def join_header_rows(table: RawTable, header_index: int, catalog: Catalog) -> RawTable:
+    """Headers over two or three rows (a merged group heading over its parts) joined into one label per column.
+
+    Official tables put 运用“四种形态”人次 over 第一种…第四种形态, merged across
+    four columns; only the first cell of a merged range holds the text. A row
+    under the header is a sub-header when it names at least two catalog
+    indicators and holds no division code. Each column then takes its sub-label,
+    or the group heading and the sub-label together when only that is known,
+    or the header above when it has no sub-label.
+    """
+    rows = list(table.rows)
+    for _ in range(2):
+        if header_index + 1 >= len(rows):
+            break
+        top_no, top = rows[header_index]
+        _, below = rows[header_index + 1]
+        sub = {j: cell_text(c) for j, c in enumerate(below) if cell_text(c)}
+        known = [t for t in sub.values() if catalog.match_header(t) not in (None, *catalog.keys)]
+        if len(known) < 2 or any(re.fullmatch(r"\d{6}(\.0)?", t) for t in sub.values()):
+            break
+        joined: list[object] = []
+        group = ""
+        for j in range(max(len(top), len(below))):
+            above = cell_text(top[j]) if j < len(top) else ""
+            label = sub.get(j, "")
+            group = above or (group if label else "")
+            if not label:
+                joined.append(top[j] if j < len(top) else None)
+            elif catalog.match_header(label) is None and catalog.match_header(group + label) is not None:
+                joined.append(group + label)
+            else:
+                joined.append(label)
+        rows[header_index] = (top_no, joined)
+        del rows[header_index + 1]
+    return RawTable(table.path, table.display, table.fmt, table.encoding, table.sha256, rows, table.truncated,
+                    table.sheet, table.percent_cells)
+
+
 def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -> Delivery:
     """Facts of one delivered file, or DataError listing what is wrong with it."""
     display = table.display
     header_index = find_header(table, ctx.catalog)
+    if header_index is not None:
+        table = join_header_rows(table, header_index, ctx.catalog)
     if header_index is None:
         if not any(cell_text(c) for _, r in table.rows for c in r):
             raise DataError("导入", [Problem(display, "文件为空（没有表头也没有数据）")])

@@ -9,6 +9,7 @@ tests/conftest.py good_rows), with one thing changed.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import sys
 import zipfile
@@ -30,6 +31,7 @@ ROWS = good_rows(2019)
 
 
 def save_xlsx(wb: Workbook, name: str) -> None:
+    wb.properties.created = wb.properties.modified = dt.datetime(2025, 1, 1)  # same file on every run
     buf = io.BytesIO()
     wb.save(buf)
     (OUT / name).write_bytes(fixed_zip_times(buf.getvalue()))
@@ -116,6 +118,18 @@ def main() -> None:
                          [2, *r2, "含补报"], ["", "", "全市合计", "", 300, 80, 275, 1100, 400, 50, 37, 1400, "", 50000, ""]],
           first=True)
     save_xlsx(wb, "official_table.xlsx")
+
+    # a header over two rows: a merged group heading over the four forms, codes and names merged downwards
+    wb = Workbook()
+    top = ["区划代码", "县（市、区）", "年度", "立案数（件）", "新发生案件数", "党纪政务处分人数",
+           "运用“四种形态”批评教育帮助和处理人次", None, None, None, "信访举报件次（件次）",
+           "党风廉政建设社会评价满意度", "党员人数"]
+    below = [None] * 6 + ["第一种形态", "第二种形态", "第三种形态", "第四种形态"] + [None] * 3
+    ws = sheet(wb, "Sheet1", [top, below, *ROWS], first=True)
+    ws.merge_cells("G1:J1")
+    for col in "ABCDEFKLM":
+        ws.merge_cells(f"{col}1:{col}2")
+    save_xlsx(wb, "two_row_header.xlsx")
 
     # a row whose code and name belong to two different counties (figures swapped?)
     rows = [list(r) for r in ROWS]
