@@ -151,6 +151,7 @@ def main() -> None:
     # damaged workbooks: a corrupted XML part, and other formats renamed to .xlsx
     wb = Workbook()
     sheet(wb, "报送表", [HEADER, *ROWS], first=True)
+    wb.properties.created = wb.properties.modified = dt.datetime(2025, 1, 1)
     buf = io.BytesIO()
     wb.save(buf)
     src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
