@@ -154,7 +154,7 @@ def main() -> None:
     wb.properties.created = wb.properties.modified = dt.datetime(2025, 1, 1)
     buf = io.BytesIO()
     wb.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    src = zipfile.ZipFile(io.BytesIO(fixed_zip_times(buf.getvalue())))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
