@@ -245,3 +245,13 @@ def test_a_header_over_two_rows_with_a_merged_group_heading(project):
     assert deliveries[0].data_rows == 2
     assert facts[("990101", "form1_persons")][0] == 400 and facts[("990102", "form4_persons")][0] == 25
     assert facts[("990101", "cases_filed")][2] == "D3"  # data start under the two header rows
+
+
+def test_parts_blank_beside_a_reported_total_are_not_a_blank_required_column(project):
+    from conftest import HEADER, csv_bytes, good_rows
+
+    header = [*HEADER[:6], "四种形态总人次", *HEADER[6:]]
+    rows = [[*r[:6], 582, "", "", "", "", *r[10:]] for r in good_rows(2019)]
+    project.write("2019.csv", csv_bytes([header, *rows]))
+    ingest(project.root)  # the catalog's four_forms_sum is reported_as four_forms_total: the total stands for them
+    assert stored(project)[("990101", "four_forms_total")][0] == 582

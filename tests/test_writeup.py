@@ -224,7 +224,8 @@ def test_instability_uses_the_probability_of_the_grade_given(project, monkeypatc
     b = {"990101": 69.5, "990102": 89.7, "990103": 68.3, "990121": 75.0}
     for year in (2019, 2020):
         base = rows(year, "990101")[0]
-        body = [[code, "x", year, *base[3:11], a[code], base[12], b[code]] for code in a]
+        names = {"990101": "城关区", "990102": "城西区", "990103": "河口区", "990121": "青山县"}
+        body = [[code, names[code], year, *base[3:11], a[code], base[12], b[code]] for code in a]
         project.write_csv(year, [SCORE_HEADER, *body])
     data = build(project, monkeypatch, set(a), evaluation__weights={"integrity_satisfaction": 1,
                                                                      "conduct_satisfaction": 1},

@@ -34,6 +34,7 @@ from pipeline.config import Paths, load_params, project_root, replace_dir, safe_
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S | re.I)
 NOTEBOOKS_DIR = "notebooks"
 OUTPUT_DIR = Path("reports") / "notebooks"
+KERNEL_START_TIMEOUT = 300  # seconds
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,10 @@ def run_job(job: Job, root: str, scratch: str) -> Outcome:
     target_dir.mkdir(parents=True, exist_ok=True)
     executed = target_dir / f"{job.kind}.ipynb"
     try:
+        # a loaded two-core machine can take over a minute to start a kernel (papermill waits 60 s by default)
         pm.execute_notebook(str(source), str(executed), parameters=job.parameters, kernel_name="python3",
-                            progress_bar=False, cwd=root, record_timing=False, log_output=False)
+                            progress_bar=False, cwd=root, record_timing=False, log_output=False,
+                            start_timeout=KERNEL_START_TIMEOUT)
     except pm.PapermillExecutionError as exc:
         failed = Path(root) / "build" / "failed_notebooks" / job.relative_dir()
         failed.mkdir(parents=True, exist_ok=True)

@@ -672,7 +672,7 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -
             break
     if not problems and delivery.data_rows == 0:
         problems.append(Problem(display, "只有表头，没有任何县区的数据行", row=header_row_no))
-    parsed, column_problems = column_checks(parsed, indicators, headers, display, header_row_no)
+    parsed, column_problems = column_checks(parsed, indicators, headers, display, header_row_no, ctx.catalog)
     problems += column_problems
     if problems:
         raise DataError("导入", problems[:MAX_PROBLEMS_PER_FILE])
@@ -683,21 +683,25 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -
 
 
 def column_checks(parsed: list, indicators: list[tuple[Indicator, int]], headers: dict[int, str], display: str,
-                  header_row: int) -> tuple[list, list[Problem]]:
+                  header_row: int, catalog: Catalog) -> tuple[list, list[Problem]]:
     """Checks that need a whole column: shares typed as fractions, required columns left blank.
 
     A share column whose every non-zero value is at most 1 was typed as
     fractions (0.3299 for 32.99%) and is read so, with a note; a column where
     only some values are at most 1 is ambiguous (0.8 may be 80% or 0.8%) and
     those cells are refused. A required column present but blank in every row
-    is refused: it would silently become "missing" for every county.
+    is refused: it would silently become "missing" for every county, unless
+    the catalog says a reported total stands for it (the four forms' parts
+    beside a filled 四种形态总人次).
     """
     problems: list[Problem] = []
     out = list(parsed)
+    filled = {p[2].code for p in parsed if p[4].value is not None}
+    covered = {c for d in catalog.derived if d.reported_as in filled for c in d.inputs}
     for ind, j in indicators:
         cells = [(k, p) for k, p in enumerate(out) if p[3] == j]
         values = [p[4] for _, p in cells if p[4].value is not None]
-        if ind.required and cells and not values:
+        if ind.required and cells and not values and ind.code not in covered:
             problems.append(Problem(display, f"必需的列「{headers[j]}」整列为空：每个县区都没有填写。请补填后重新报送",
                                     row=header_row, column=j, header=headers[j]))
         if ind.kind != "share":
