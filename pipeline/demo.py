@@ -59,6 +59,11 @@ SATISFACTION_DROP = {"990202": 2024}  # integrity satisfaction down ~5 points
 ACCOUNTABILITY_RUN = {"990222": (2022, 2023, 2024)}  # up three years running
 NEW_ONSET_JUMP = {"990121": 2024, "990201": 2023}  # share up >= 3 pp that year
 MISSING_COUNTY_YEAR = {("990225", 2019)}  # county absent from that year's file
+# Partial-period deliveries: the cumulative January-September table some
+# commissions collect before the year closes (counts only; surveys are yearly).
+PARTIAL_DELIVERIES = {"990100": [(2023, "1-9月"), (2024, "1-9月")]}
+PARTIAL_COLUMNS = ["cases_filed", "new_onset_cases", "persons_sanctioned", "form1_persons", "form2_persons",
+                   "form3_persons", "form4_persons", "petitions", "party_members"]
 
 SCORE_CODES = [m.code for m in load_catalog(Path(__file__).resolve().parents[1] / "data/reference/indicators.yaml")
                .in_group("evaluation")]
@@ -227,6 +232,21 @@ def typed_table(
     return header, rows
 
 
+def partial_table(truth: pd.DataFrame, year: int, period: str, catalog: Catalog,
+                  rng: np.random.Generator) -> tuple[list[str], list[list[object]]]:
+    """A January-September table: about three quarters of the year's counts, party members as at September."""
+    header = ["区划代码", "县（市、区）", "统计期间"] + [catalog[c].header for c in PARTIAL_COLUMNS]
+    rows: list[list[object]] = []
+    for rec in truth[truth["year"] == year].sort_values("county_code").itertuples(index=False):
+        part = rng.uniform(0.66, 0.78)
+        row: list[object] = [rec.county_code, rec.county_name, period]
+        for c in PARTIAL_COLUMNS:
+            value = getattr(rec, c)
+            row.append(str(int(value if c == "party_members" else round(value * part))))
+        rows.append(row)
+    return header, rows
+
+
 def _title(region_name: str, year: int) -> str:
     return f"{region_name}{year}年度政治生态监测指标汇总表（{SYNTHETIC_NOTE}）"
 
@@ -294,6 +314,16 @@ def generate(root: Path, seed: int = SEED) -> list[Path]:
                 stale.unlink()
             write_delivery(path, fmt, encoding, _title(div[region], year), header, rows)
             written.append(path)
+    # drawn after the yearly files, from their own generator: the yearly files stay as they were
+    partial_rng = np.random.default_rng(seed + 1)
+    for region, periods in PARTIAL_DELIVERIES.items():
+        region_truth = truth[truth["county_code"].str.startswith(region[:4])]
+        for year, period in periods:
+            header, rows = partial_table(region_truth, year, period, catalog, partial_rng)
+            path = paths.region_dir(region) / f"{year}年{period}.csv"
+            title = f"{div[region]}{year}年{period}政治生态监测指标汇总表（{SYNTHETIC_NOTE}）"
+            write_delivery(path, "csv", "utf-8", title, header, rows)
+            written.append(path)
     readme = paths.raw / "README.md"
     readme.write_text(
         "# data/raw: yearly deliveries\n\n"
@@ -301,7 +331,9 @@ def generate(root: Path, seed: int = SEED) -> list[Path]:
         "and every figure here are invented by `python -m pipeline.demo` (seed "
         f"{seed}); they are not real statistics.\n\n"
         "One folder per region (its 6-digit division code), one file per year named "
-        "`<year>.csv` or `<year>.xlsx`. Files are inputs: the pipeline never modifies them.\n",
+        "`<year>.csv` or `<year>.xlsx`; a partial period carries it in the name and title "
+        "(`2024年1-9月.csv`: January to September, cumulative). Files are inputs: the "
+        "pipeline never modifies them.\n",
         encoding="utf-8",
     )
     return written

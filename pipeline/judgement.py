@@ -161,8 +161,9 @@ def against_region(county: pd.DataFrame, region: pd.DataFrame, catalog: Catalog)
     total says nothing. The gap is judged by the measure's direction: a share
     above the region is worse when higher is worse.
     """
-    reg = region[["region_code", "year", "measure", "value"]].rename(columns={"value": "region_value"})
-    out = county.merge(reg, on=["region_code", "year", "measure"], how="left", validate="many_to_one")
+    keys = ["region_code", "year", "period", "measure"] if "period" in county else ["region_code", "year", "measure"]
+    reg = region[[*keys, "value"]].rename(columns={"value": "region_value"})
+    out = county.merge(reg, on=keys, how="left", validate="many_to_one")
     gaps, judged = [], []
     for code, value, rv in zip(out["measure"], out["value"], out["region_value"], strict=True):
         m = catalog.measure(code)

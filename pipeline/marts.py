@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import Paths, safe_code
+from pipeline.periods import FULL_YEAR
 
 COUNTY = "county_year_measures"
 REGION = "region_year_measures"
@@ -36,8 +37,12 @@ def read_mart(root: Path, name: str) -> pd.DataFrame:
         return pd.read_parquet(fh)
 
 
-def scoped_county_measures(root: Path, params: dict) -> pd.DataFrame:
-    """The county measures mart, limited to the regions configured in params.yaml (ingest.regions)."""
+def scoped_county_measures(root: Path, params: dict, period: str = FULL_YEAR) -> pd.DataFrame:
+    """The county measures mart of one period (full years unless said), limited to the regions of params.yaml.
+
+    The evaluation and the early warnings are annual: their scores, weights and
+    thresholds are set for full years, so a partial period never enters them.
+    """
     regions = [safe_code(r) for r in params["ingest"]["regions"]]
     county = read_mart(root, COUNTY)
-    return county[county["region_code"].isin(regions)]
+    return county[county["region_code"].isin(regions) & (county["period"] == period)]

@@ -23,7 +23,7 @@ def demo_root(tmp_path_factory):
 
 def test_generator_reproduces_the_committed_files_byte_for_byte(demo_root):
     committed = sorted((REPO / "data" / "raw").glob("*/*.*"))
-    assert len(committed) == 20
+    assert len(committed) == 22  # 10 years x 2 regions, and 1-9月 of 2023 and 2024 for 990100
     for path in committed:
         rel = path.relative_to(REPO)
         assert (demo_root / rel).read_bytes() == path.read_bytes(), rel
@@ -47,6 +47,13 @@ def wide(demo_root):
 
 def test_demo_structure(wide):
     frame, formats = wide
+    partial = frame[frame["period"] != "full_year"]
+    frame = frame[frame["period"] == "full_year"]
+    # a Jan-Sep delivery for 2023 and 2024 in region 990100: counts below the year's, never above
+    assert set(zip(partial["year"], partial["period"], strict=True)) == {(2023, "M1-9"), (2024, "M1-9")}
+    assert set(partial["county_code"].str[:4]) == {"9901"}
+    both = partial.merge(frame, on=["county_code", "year"], suffixes=("_part", "_year"))
+    assert (both["cases_filed_part"] < both["cases_filed_year"]).all()
     assert set(formats["format"]) == {"csv", "xlsx"}
     assert set(formats["encoding"].dropna()) == {"gb18030", "utf-8", "utf-8-sig"}
     counts = frame.groupby(frame["county_code"].str[:4])["county_code"].nunique()

@@ -211,7 +211,7 @@ def test_file_names_and_years_are_checked(project):
     text = err.value.report()
     assert "data/raw/990100/2030.csv：年度 2030 不在配置的范围 2019–2020 内" in text
     assert "2019.xls：不支持旧版 Excel（.xls），请另存为 .xlsx 或 CSV" in text
-    assert "2019.xlsx：2019 年已有文件 2019.csv，同一年度只能交一个文件" in text
+    assert "2019.xlsx：2019 年已有文件 2019.csv，同一年度、同一期间只能交一个文件" in text
     assert "汇总.csv：文件名应为四位年份" in text
 
 

@@ -109,14 +109,16 @@ def test_facts_suite_catches_what_ingest_would_have_refused(project, tmp_path):
     paths = Paths(project.root)
     catalog = load_catalog(paths.catalog)
     base = dict(region_code="990100", indicator="cases_filed", value=1.0, source_file="data/raw/990100/2019.csv",
-                source_column="立案数", source_cell="D3")
+                source_column="立案数", source_cell="D3", period="full_year")
     facts = pd.DataFrame([
         base | dict(county_code="990101", year=2019, source_row=3),
         base | dict(county_code="999999", year=2019, source_row=4),
         base | dict(county_code="990102", year=2031, source_row=5),
         base | dict(county_code="990101", year=2019, source_row=6),
+        base | dict(county_code="990102", year=2019, source_row=7, period="1-9月"),  # a period as typed, not a code
+        base | dict(county_code="990102", year=2019, source_row=8, period="M1-9"),  # same county and year, other period
     ])
-    wide = pd.DataFrame({"county_code": ["990101"], "county_name": ["城关区"], "year": [2019]})
+    wide = pd.DataFrame({"county_code": ["990101"], "county_name": ["城关区"], "year": [2019], "period": ["full_year"]})
     suites = [s for s in load_suites(paths.expectations) if s["name"] == "facts"]
     params = suite_parameters(paths, load_params(project.root), catalog)
     records = run_suites(suites, {"facts": facts, "county_year_wide": wide}, params, tmp_path / "gx", None)
@@ -124,7 +126,8 @@ def test_facts_suite_catches_what_ingest_would_have_refused(project, tmp_path):
     assert failed == {
         "区划代码必须在区划表 divisions.csv 中登记": [1],
         "年度必须在 params.yaml 配置的范围内": [2],
-        "同一县区、同一年度、同一指标只能有一个数值": [0, 3],
+        "统计期间必须是全年、半年、季度或月份区间的代码": [4],
+        "同一县区、同一年度同一期间、同一指标只能有一个数值": [0, 3],
     }
     text = [str(f) for f in describe_failures(records, {"facts": facts, "county_year_wide": wide}, catalog)]
     assert any("data/raw/990100/2019.csv 第 6 行 D3" in t and "同一县区" in t for t in text)
@@ -138,7 +141,7 @@ def test_a_registered_county_missing_from_a_delivered_year_warns_or_stops(projec
     ok, findings, _ = validate(project.root)
     missing = [f for f in findings if f.suite == "completeness"]
     assert ok and len(missing) == 8 and all(f.severity == "warning" for f in missing)  # 10 registered, 2 delivered
-    assert str(missing[0]) == ("data/raw/990100/2019.csv｜990103 河口区 2019 年｜规则：已登记的县区应出现在当年的报送中｜"
+    assert str(missing[0]) == ("data/raw/990100/2019.csv｜990103 河口区 2019 年｜规则：已登记的县区应出现在当期的报送中｜"
                                "实际：2019 年报送中没有 990103 河口区 的数据行")
     params = yaml.safe_load((project.root / "params.yaml").read_text(encoding="utf-8"))
     params["validate"]["missing_counties"] = "stop"

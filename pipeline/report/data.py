@@ -15,6 +15,8 @@ import pandas as pd
 from pipeline import marts
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params
+from pipeline.periods import FULL_YEAR
+from pipeline.periods import sort_key as period_sort_key
 from pipeline.report.fmt import Words, load_words
 
 SYNTHETIC_PREFIX = "99"  # GB/T 2260 assigns no province code 99: the demo regions live there
@@ -30,6 +32,8 @@ class ReportData:
     words: Words
     sections: dict[str, list[str]]
     # evaluation and warning marts; empty frames when those stages have not run
+    # rows of partial periods (上半年, 1-9月...): never mixed into the full-year frames above
+    county_partial: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -67,8 +71,13 @@ def load_report_data(root: Path, lang: str | None = None) -> ReportData:
                 for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
                              marts.EVALUATION_COHERENCE, marts.WARNINGS)
                 if marts.mart_path(root, name).is_file()}
-    return ReportData(marts.read_mart(root, marts.COUNTY), marts.read_mart(root, marts.REGION),
-                      marts.read_mart(root, marts.NATIONAL), divisions, catalog, words, sections, **optional)
+    county, region, national = (marts.read_mart(root, name) for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))
+    # Annual charts, ranks, write-ups and comparisons read full years only; a
+    # half-year or 1-9月 figure is shown apart, labelled with its period.
+    full = county["period"] == FULL_YEAR
+    return ReportData(county[full].reset_index(drop=True), region[region["period"] == FULL_YEAR].reset_index(drop=True),
+                      national[national["period"] == FULL_YEAR].reset_index(drop=True), divisions, catalog, words,
+                      sections, county_partial=county[~full].reset_index(drop=True), **optional)
 
 
 def is_synthetic(region_code: str) -> bool:
@@ -123,3 +132,14 @@ def national_latest(data: ReportData, year: int, measures: list[str]) -> pd.Data
     complete = nat.groupby("year")["measure"].apply(lambda s: set(measures) <= set(s))
     years = complete[complete].index
     return nat[nat["year"] == years.max()].set_index("measure") if len(years) else pd.DataFrame()
+
+
+def partial_rows(data: ReportData, county_code: str, first: int, last: int) -> pd.DataFrame:
+    """A county's rows of the partial periods it delivered in first..last (every measure, sources included)."""
+    part = data.county_partial
+    if part.empty:
+        return part
+    rows = part[(part["county_code"] == county_code) & part["year"].between(first, last)
+                & (part["status"] != "not_delivered")]
+    return rows.assign(_period=rows["period"].map(period_sort_key)).sort_values(["year", "_period"]).drop(
+        columns="_period")

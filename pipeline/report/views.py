@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from pipeline.periods import label as period_label
 from pipeline.report import charts
 from pipeline.report.data import (
     ReportData,
@@ -26,6 +27,7 @@ from pipeline.report.data import (
     load_report_data,
     measure_series,
     national_latest,
+    partial_rows,
     region_rows,
     region_series,
 )
@@ -372,8 +374,37 @@ def figures_section(data: ReportData, region: str, county: str, year: int) -> Se
         cols["rank"]: [rank_cell(cell(m, "rank_in_region"), cell(m, "counties_ranked"), data) for m in measures],
         cols["source"]: [source_text(data, rows, m) for m in measures],
     })
-    return Section().add(heading(data, "county_figures"), w("notebook.figures_note"),
-                         table.set_index(cols["measure"]), synthetic(data, region))
+    section = Section().add(heading(data, "county_figures"), w("notebook.figures_note"),
+                            table.set_index(cols["measure"]))
+    partial = partial_rows(data, county, year - 1, year)
+    if not partial.empty:
+        section.add(w("notebook.partial_heading"), w("notebook.partial_note"), partial_table(data, partial, measures))
+    return section.add(synthetic(data, region))
+
+
+def partial_table(data: ReportData, rows: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
+    """Partial-period figures labelled with their period (2024年1-9月), each compared with the same period only.
+
+    Columns the period's table did not carry are left out rather than listed as gaps.
+    """
+    w, cat = data.words, data.catalog
+    cols = w.raw("notebook.columns")
+    units = w.raw("units.measure")
+    frames = []
+    for (year, period), g in rows.groupby(["year", "period"], sort=False):
+        by_measure = g.set_index("measure")
+        shown = by_measure.reindex([m for m in measures if m in by_measure.index])
+        shown = shown[shown["status"] != "column_absent"].reset_index()
+        frames.append(pd.DataFrame({
+            cols["period"]: period_label(int(year), period, data.lang),
+            cols["measure"]: [cat.name(m, data.lang) for m in shown["measure"]],
+            cols["value"]: [value_text(cat, m, v) for m, v in zip(shown["measure"], shown["value"], strict=True)],
+            cols["unit"]: [units[cat.measure(m).unit].strip() or w("none_mark") for m in shown["measure"]],
+            cols["yoy_same_period"]: [signed_change(cat, c, u, w)
+                                      for c, u in zip(shown["yoy_change"], shown["yoy_unit"], strict=True)],
+            cols["source"]: [source_text(data, by_measure, m) for m in shown["measure"]],
+        }))
+    return pd.concat(frames).set_index([cols["period"], cols["measure"]])
 
 
 # ---------------------------------------------------------------- region

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.periods import label as period_label
+from pipeline.periods import sort_key as period_sort_key
 from pipeline.report.data import ReportData, evaluation_rows, is_synthetic
 from pipeline.report.fmt import (
     Words,
@@ -255,6 +257,7 @@ def county_report(data: ReportData, region: str, county: str, year: int, first_y
     score_paragraphs(f, d)
     warning_paragraphs(f, d)
     evaluation_paragraphs(f, d)
+    partial_period_note(data, d, county, year)
     if d.missing:
         names = w.sep.join(dict.fromkeys(d.missing))
         d.problems.append(("missing", w("writeup.problems.missing", names=names, year=year) + w("sentence_end"),
@@ -271,6 +274,20 @@ def county_report(data: ReportData, region: str, county: str, year: int, first_y
     }
     return Report(title, preamble(data, region, first_year, year), sections, citer.figures,
                   key_figures(data, county, region, year), w.raw("writeup.sections"), w)
+
+
+def partial_period_note(data: ReportData, d: Draft, county: str, year: int) -> None:
+    """Say that partial-period figures exist and were kept apart: a reader must not miss them, nor mix them in."""
+    part = data.county_partial
+    if part.empty:
+        return
+    mine = part[(part["county_code"] == county) & (part["year"] == year) & (part["status"] != "not_delivered")]
+    if mine.empty:
+        return
+    periods = sorted(set(mine["period"]), key=period_sort_key)
+    w = data.words
+    d.notes.append(w("writeup.notes.partial", periods=w.sep.join(period_label(year, p, w.lang) for p in periods))
+                   + w("sentence_end"))
 
 
 def preamble(data: ReportData, region: str, first_year: int, year: int) -> list[str]:

@@ -31,6 +31,8 @@ import pandas as pd
 from pipeline.catalog import UNIT_TOKENS, Catalog, Indicator, load_catalog, normalize_header
 from pipeline.config import Paths, load_params, project_root, remove_stale_temps, safe_code
 from pipeline.errors import DataError, Problem, column_letter
+from pipeline.periods import FULL_YEAR, find_year_period, parse_period, parse_year_period
+from pipeline.periods import message_label as period_label
 
 ACCEPTED_SUFFIXES = {".csv", ".xlsx"}
 # Formats people export by mistake; named so the message can say what to do.
@@ -67,6 +69,7 @@ class RawTable:
 class Delivery:
     region_code: str
     year: int
+    period: str
     source_file: str
     fmt: str
     encoding: str | None
@@ -358,11 +361,21 @@ def parse_code(value: object) -> str:
     return text
 
 
-def parse_year(value: object) -> int | None:
+def parse_year(value: object) -> tuple[int, str | None] | None:
+    """Year and period of a year cell: 2021, 2021年度, 2021年1-9月, 2022年上半年 (period None for a bare year)."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = cell_text(value).removesuffix("年度").removesuffix("年")
-    return int(text) if re.fullmatch(r"\d{4}", text) else None
+    return parse_year_period(cell_text(value))
+
+
+def title_period(table: RawTable, header_index: int) -> tuple[int, str | None, int] | None:
+    """Year, period and row number stated by a title row above the header (东川市2021年1-9月…统计表)."""
+    for row_no, cells in table.rows[:header_index]:
+        for c in cells:
+            found = find_year_period(cell_text(c)) if cell_text(c) else None
+            if found:
+                return found[0], found[1], row_no
+    return None
 
 
 # ---------------------------------------------------------------- one file
@@ -596,8 +609,14 @@ def join_header_rows(table: RawTable, header_index: int, catalog: Catalog) -> Ra
                     table.sheet, table.percent_cells)
 
 
-def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -> Delivery:
-    """Facts of one delivered file, or DataError listing what is wrong with it."""
+def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context,
+                   file_period: str | None = None) -> Delivery:
+    """Facts of one delivered file, or DataError listing what is wrong with it.
+
+    The file's period comes from its name (2018-H1.xlsx), its title row, a
+    period column or the year cells (2021年1-9月); where several say it they
+    must agree, and a file holds one year and one period. Nothing said: a full year.
+    """
     display = table.display
     header_index = find_header(table, ctx.catalog)
     if header_index is not None:
@@ -615,7 +634,20 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -
     headers = {j: as_typed(c) for j, c in enumerate(header_cells)}
     width = max(mapping.values()) + 1
     key_column = mapping.get("county_code", mapping.get("county_name"))
-    delivery = Delivery(region, file_year, display, table.fmt, table.encoding, table.sha256, header_row_no, 0)
+    # where the period was stated, for messages: (period, where)
+    stated: tuple[str, str] | None = (file_period, "文件名") if file_period else None
+    title = title_period(table, header_index)
+    if title:
+        t_year, t_period, t_row = title
+        if t_year != file_year:
+            raise DataError("导入", [Problem(display, f"标题写的是 {t_year} 年，文件名表明是 {file_year} 年的数据；请核对年度后改正其一",
+                                              row=t_row)])
+        if t_period and stated and t_period != stated[0]:
+            raise DataError("导入", [Problem(display, f"标题写的期间是 {period_label(file_year, t_period)}，文件名表明是 "
+                                              f"{period_label(file_year, stated[0])}；请核对后改正其一", row=t_row)])
+        if t_period:
+            stated = (t_period, f"第 {t_row} 行标题")
+    delivery = Delivery(region, file_year, FULL_YEAR, display, table.fmt, table.encoding, table.sha256, header_row_no, 0)
     seen: dict[str, int] = {}
     data = table.rows[header_index + 1 + skip:]
     indicators = [(ctx.catalog[c], j) for c, j in mapping.items() if c not in ctx.catalog.keys]
@@ -640,17 +672,43 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -
         if problem:
             problems.append(problem)
             continue
+        row_period: tuple[str, int] | None = None  # (period, column) stated in this row
         if "year" in mapping:
             j_year = mapping["year"]
-            year = parse_year(cells[j_year])
-            if year is None:
-                problems.append(Problem(display, f"年度「{cell_text(cells[j_year])}」不是四位年份", row=row_no, column=j_year, header=headers[j_year]))
+            parsed_year = parse_year(cells[j_year])
+            if parsed_year is None:
+                problems.append(Problem(display, f"年度「{cell_text(cells[j_year])}」不是四位年份（可带期间，如 2021年、2021年1-9月、"
+                                                 "2022年上半年）", row=row_no, column=j_year, header=headers[j_year]))
                 continue
+            year, in_cell = parsed_year
+            if in_cell:
+                row_period = (in_cell, j_year)
             if not ctx.first_year <= year <= ctx.last_year:
                 problems.append(Problem(display, f"年度 {year} 不在配置的范围 {ctx.first_year}–{ctx.last_year} 内（params.yaml 中 ingest.first_year / last_year）", row=row_no, column=j_year, header=headers[j_year]))
                 continue
             if year != file_year:
                 problems.append(Problem(display, f"这一行的年度是 {year}，文件名表明是 {file_year} 年的数据；一个文件只能有一个年度", row=row_no, column=j_year, header=headers[j_year]))
+                continue
+        if "period" in mapping and mapping["period"] < len(cells) and cell_text(cells[mapping["period"]]):
+            j_period = mapping["period"]
+            in_column = parse_period(cell_text(cells[j_period]))
+            if in_column is None:
+                problems.append(Problem(display, f"统计期间「{cell_text(cells[j_period])}」无法识别；可写 全年、上半年、下半年、"
+                                                 "第一季度…第四季度、1-9月 等", row=row_no, column=j_period, header=headers[j_period]))
+                continue
+            if row_period and row_period[0] != in_column:
+                problems.append(Problem(display, f"年度写的是 {period_label(year, row_period[0])}，统计期间写的是 "
+                                                 f"{period_label(year, in_column)}，两者不一致", row=row_no, column=j_period,
+                                        header=headers[j_period]))
+                continue
+            row_period = (in_column, j_period)
+        if row_period:
+            if stated is None:
+                stated = (row_period[0], f"第 {row_no} 行{column_letter(row_period[1])}列")
+            elif row_period[0] != stated[0]:
+                problems.append(Problem(display, f"这一行的期间是 {period_label(file_year, row_period[0])}，{stated[1]}表明是 "
+                                                 f"{period_label(file_year, stated[0])}；一个文件只能有一个统计期间（不同期间请分文件报送）",
+                                        row=row_no, column=row_period[1], header=headers[row_period[1]]))
                 continue
         if code in seen:
             problems.append(Problem(display, f"{code}（{ctx.divisions.at[code, 'name']}）{file_year} 年出现两次：第 {seen[code]} 行和第 {row_no} 行", row=row_no, column=key_column, header=headers[key_column]))
@@ -676,7 +734,8 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context) -
     problems += column_problems
     if problems:
         raise DataError("导入", problems[:MAX_PROBLEMS_PER_FILE])
-    delivery.facts = [(region, code, file_year, ind.code, cell.value, display, row_no, headers[j],
+    delivery.period = stated[0] if stated else FULL_YEAR
+    delivery.facts = [(region, code, file_year, delivery.period, ind.code, cell.value, display, row_no, headers[j],
                        f"{column_letter(j)}{row_no}", as_typed(raw) if not isinstance(raw, float) else repr(raw),
                        cell.note) for row_no, code, ind, j, cell, raw in parsed]
     return delivery
@@ -728,14 +787,18 @@ def column_checks(parsed: list, indicators: list[tuple[Indicator, int]], headers
 
 
 def list_deliveries(paths: Paths, region: str, first_year: int, last_year: int
-                    ) -> tuple[list[tuple[int, list[Path]]], list[Problem]]:
-    """The files of each year: `<year>.csv|xlsx`, or a folder `<year>/` of per-county files read as one delivery."""
+                    ) -> tuple[list[tuple[int, str | None, list[Path]]], list[Problem]]:
+    """The files of each year and period, with the period their name states (None: not stated).
+
+    `<year>.csv|xlsx`, `<year>-<period>.xlsx` (2018-H1, 2021-Q3, 2021年1-9月),
+    or a folder of either name holding per-county files read as one delivery.
+    """
     folder = paths.region_dir(region)
     rel = folder.relative_to(paths.root).as_posix()
     if not folder.is_dir():
         return [], [Problem(rel, f"找不到地区 {region} 的数据文件夹（params.yaml 中 ingest.regions 列出了它）")]
-    found: dict[int, list[Path]] = {}
-    listed: dict[int, Path] = {}
+    found: dict[tuple[int, str | None], list[Path]] = {}
+    listed: dict[tuple[int, str | None], Path] = {}
     problems: list[Problem] = []
     for path in sorted(folder.iterdir()):
         display = path.relative_to(paths.root).as_posix()
@@ -743,36 +806,42 @@ def list_deliveries(paths: Paths, region: str, first_year: int, last_year: int
         if path.name.startswith((".", "~$")) or suffix in {".md", ".txt"} and path.stem.lower() in {"readme", "说明"}:
             continue  # hidden files, Excel lock files, notes
         if path.is_dir():
-            if not re.fullmatch(r"\d{4}", path.name):
-                problems.append(Problem(display, "文件夹名应为四位年份（如 2024/，其中放各县区的报送文件）"))
+            named = parse_year_period(path.name)
+            if named is None:
+                problems.append(Problem(display, "文件夹名应为四位年份（如 2024/，其中放各县区的报送文件），"
+                                                 "可带期间（如 2024-H1/）"))
                 continue
             files, inner = year_folder_files(path, paths.root)
             problems += inner
-            year = int(path.name)
+            year, period = named
         else:
             if suffix in REJECTED_SUFFIXES:
                 problems.append(Problem(display, f"不支持{REJECTED_SUFFIXES[suffix]}，请另存为 .xlsx 或 CSV"))
                 continue
             if suffix not in ACCEPTED_SUFFIXES:
                 continue
-            if not re.fullmatch(r"\d{4}", path.stem):
-                problems.append(Problem(display, "文件名应为四位年份，如 2024.csv 或 2024.xlsx"))
+            named = parse_year_period(path.stem)
+            if named is None:
+                problems.append(Problem(display, "文件名应为四位年份，如 2024.csv 或 2024.xlsx；部分期间的数据可在年份后写明期间，"
+                                                 "如 2024-H1.xlsx、2024-Q3.csv、2024年1-9月.xlsx"))
                 continue
-            files, year = [path], int(path.stem)
+            files, (year, period) = [path], named
         if not first_year <= year <= last_year:
             problems.append(Problem(display, f"年度 {year} 不在配置的范围 {first_year}–{last_year} 内（修改 params.yaml 中 ingest.first_year / last_year，或移走该文件）"))
             continue
-        if year in found:
-            first = listed[year]
+        if (year, period) in found:
+            first = listed[(year, period)]
             kind = "文件夹" if first.is_dir() else "文件"
-            problems.append(Problem(display, f"{year} 年已有{kind} {first.name}，同一年度只能交一个文件"
+            when = period_label(year, period or FULL_YEAR)
+            problems.append(Problem(display, f"{when}已有{kind} {first.name}，同一年度、同一期间只能交一个文件"
                                              "（或一个放各县区文件的文件夹）"))
             continue
         if files:
-            found[year], listed[year] = files, path
+            found[(year, period)], listed[(year, period)] = files, path
     if not found and not problems:
         problems.append(Problem(rel, f"没有 {first_year}–{last_year} 年的数据文件"))
-    return sorted(found.items()), problems
+    listing = sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+    return [(year, period, files) for (year, period), files in listing], problems
 
 
 def year_folder_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
@@ -792,32 +861,55 @@ def year_folder_files(folder: Path, root: Path) -> tuple[list[Path], list[Proble
 
 
 def resent_files(deliveries: list[Delivery]) -> list[Problem]:
-    """A year whose figures equal another year's cell for cell: most likely last year's file sent again."""
-    by_year: dict[tuple[str, int], dict] = {}
-    files: dict[tuple[str, int], str] = {}
+    """A year-period whose figures equal another's cell for cell: most likely an old file sent again."""
+    by_key: dict[tuple[str, int, str], dict] = {}
+    files: dict[tuple[str, int, str], str] = {}
     for d in deliveries:
-        values = by_year.setdefault((d.region_code, d.year), {})
-        values.update({(f[1], f[3]): f[4] for f in d.facts if f[4] is not None})
-        files.setdefault((d.region_code, d.year), d.source_file)
+        key = (d.region_code, d.year, d.period)
+        by_key.setdefault(key, {}).update({(f[1], f[4]): f[5] for f in d.facts if f[5] is not None})
+        files.setdefault(key, d.source_file)
     problems = []
-    keys = sorted(by_year)
+    keys = sorted(by_key)
     for i, a in enumerate(keys):
         for b in keys[i + 1:]:
-            if a[0] == b[0] and len(by_year[a]) >= 10 and by_year[a] == by_year[b]:
-                problems.append(Problem(files[b], f"与 {files[a]} 的 {len(by_year[a])} 个数值逐格相同，可能是把 {a[1]} 年的"
-                                                  f"文件当作 {b[1]} 年重新报送。请核对后换成 {b[1]} 年的数据"))
+            if a[0] == b[0] and len(by_key[a]) >= 10 and by_key[a] == by_key[b]:
+                old, new = period_label(a[1], a[2]), period_label(b[1], b[2])
+                problems.append(Problem(files[b], f"与 {files[a]} 的 {len(by_key[a])} 个数值逐格相同，可能是把 {old}的"
+                                                  f"文件当作 {new}重新报送。请核对后换成 {new}的数据"))
     return problems
 
 
 def counties_in_two_files(parsed: list[Delivery]) -> list[Problem]:
-    """Per-county files of one year: a county delivered in two of them is refused."""
-    first: dict[str, str] = {}
+    """Files of one year and period: a county delivered in two of them is refused."""
+    first: dict[tuple[int, str, str], str] = {}
     problems = []
     for d in parsed:
         for code in dict.fromkeys(f[1] for f in d.facts):
-            if code in first:
-                problems.append(Problem(d.source_file, f"{code} 的 {d.year} 年数据已在 {first[code]} 中，同一县区只能报送一次"))
-            first.setdefault(code, d.source_file)
+            key = (d.year, d.period, code)
+            if key in first:
+                problems.append(Problem(d.source_file, f"{code} 的 {period_label(d.year, d.period)}数据已在 {first[key]} 中，"
+                                                       "同一县区同一期间只能报送一次"))
+            first.setdefault(key, d.source_file)
+    return problems
+
+
+def periods_in_folder(parsed: list[Delivery], folder: str) -> list[Problem]:
+    """The per-county files of one folder are one delivery: they must state one period."""
+    periods = {d.period for d in parsed}
+    if len(periods) <= 1:
+        return []
+    listed = "；".join(f"{d.source_file}：{period_label(d.year, d.period)}" for d in parsed)
+    return [Problem(folder, f"同一文件夹中的文件期间不一致（{listed}）；不同期间请分文件夹报送，如 2024/ 与 2024-H1/")]
+
+
+def same_period_twice(parsed: list[Delivery], listed: str, claimed: dict[tuple[int, str], str]) -> list[Problem]:
+    """A listed file or folder whose contents hold a year and period another one already holds."""
+    problems = []
+    for d in parsed:
+        owner = claimed.setdefault((d.year, d.period), listed)
+        if owner != listed:
+            problems.append(Problem(d.source_file, f"与 {owner} 都是 {period_label(d.year, d.period)}的数据；同一期间只能交一个文件，"
+                                                   "请核对期间或删去其中一个"))
     return problems
 
 
@@ -841,12 +933,13 @@ def ingest(root: Path) -> tuple[list[Delivery], Path]:
     for region in regions:
         years, listing_problems = list_deliveries(paths, region, first, last)
         problems += listing_problems
-        for year, files in years:
+        claimed: dict[tuple[int, str], str] = {}  # (year, period) -> the file or folder that holds it
+        for year, period, files in years:
             parsed = []
             for path in files:
                 display = path.relative_to(root).as_posix()
                 try:
-                    parsed.append(parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx))
+                    parsed.append(parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx, period))
                 except DataError as err:
                     problems += err.problems
                 except Exception as exc:  # noqa: BLE001 - any reader failure names its file
@@ -854,7 +947,12 @@ def ingest(root: Path) -> tuple[list[Delivery], Path]:
                         raise
                     problems.append(Problem(display, f"读取时出错（{type(exc).__name__}: {exc}）。请检查文件是否完整；"
                                                      "加 --debug 运行可看到详细的出错位置"))
+            in_folder = len(files) > 1 or (files and files[0].parent != paths.region_dir(region))
+            listed = (files[0].parent if in_folder else files[0]).relative_to(root).as_posix() if files else ""
+            if in_folder:
+                problems += periods_in_folder(parsed, listed)
             problems += counties_in_two_files(parsed)
+            problems += same_period_twice(parsed, listed, claimed)
             deliveries += parsed
         problems += resent_files([d for d in deliveries if d.region_code == region])
     if problems:
@@ -869,18 +967,18 @@ CREATE TABLE divisions (code VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, level V
 CREATE TABLE indicators (code VARCHAR PRIMARY KEY, name_zh VARCHAR, name_en VARCHAR, unit VARCHAR,
                          kind VARCHAR, direction VARCHAR, range_min DOUBLE, range_max DOUBLE,
                          is_integer BOOLEAN, required BOOLEAN, "group" VARCHAR, position INTEGER);
-CREATE TABLE deliveries (region_code VARCHAR, year INTEGER, source_file VARCHAR PRIMARY KEY,
+CREATE TABLE deliveries (region_code VARCHAR, year INTEGER, period VARCHAR NOT NULL, source_file VARCHAR PRIMARY KEY,
                          format VARCHAR, encoding VARCHAR, sha256 VARCHAR, header_row INTEGER,
                          data_rows INTEGER);
 CREATE TABLE facts (region_code VARCHAR NOT NULL, county_code VARCHAR NOT NULL, year INTEGER NOT NULL,
-                    indicator VARCHAR NOT NULL, value DOUBLE, source_file VARCHAR NOT NULL,
+                    period VARCHAR NOT NULL, indicator VARCHAR NOT NULL, value DOUBLE, source_file VARCHAR NOT NULL,
                     source_row INTEGER NOT NULL, source_column VARCHAR NOT NULL, source_cell VARCHAR NOT NULL,
                     source_text VARCHAR, source_note VARCHAR);
 """
 
 
 def wide_view_sql(catalog: Catalog) -> str:
-    """county_year_wide: one row per county-year, one column per catalog indicator.
+    """county_year_wide: one row per county, year and period, one column per catalog indicator.
 
     Column names come from the catalog's validated snake_case codes, never from
     delivered files, so building the statement as text is safe.
@@ -890,10 +988,10 @@ def wide_view_sql(catalog: Catalog) -> str:
     )
     return f"""
 CREATE VIEW county_year_wide AS
-SELECT f.region_code, f.county_code, d.name AS county_name, f.year,
+SELECT f.region_code, f.county_code, d.name AS county_name, f.year, f.period,
   {cols}
 FROM facts f JOIN divisions d ON d.code = f.county_code
-GROUP BY f.region_code, f.county_code, d.name, f.year
+GROUP BY f.region_code, f.county_code, d.name, f.year, f.period
 """
 
 
@@ -915,17 +1013,17 @@ def write_warehouse(target: Path, deliveries: list[Delivery], ctx: Context) -> N
               i.integer, i.required, i.group, n] for n, i in enumerate(ctx.catalog.indicators)],
         )
         con.executemany(
-            "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [[d.region_code, d.year, d.source_file, d.fmt, d.encoding, d.sha256, d.header_row, d.data_rows]
+            "INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[d.region_code, d.year, d.period, d.source_file, d.fmt, d.encoding, d.sha256, d.header_row, d.data_rows]
              for d in deliveries],
         )
         facts = pd.DataFrame(
             [f for d in deliveries for f in d.facts],
-            columns=["region_code", "county_code", "year", "indicator", "value",
+            columns=["region_code", "county_code", "year", "period", "indicator", "value",
                      "source_file", "source_row", "source_column", "source_cell", "source_text", "source_note"],
         )
         con.register("facts_df", facts)
-        con.execute("INSERT INTO facts SELECT * FROM facts_df ORDER BY region_code, year, county_code, indicator")
+        con.execute("INSERT INTO facts SELECT * FROM facts_df ORDER BY region_code, year, period, county_code, indicator")
         con.unregister("facts_df")
         con.execute(wide_view_sql(ctx.catalog))
         con.execute("CHECKPOINT")
@@ -955,7 +1053,8 @@ def main() -> None:
     facts = sum(len(d.facts) for d in deliveries)
     print(f"导入完成：{len(deliveries)} 个文件，{sum(d.data_rows for d in deliveries)} 个县区·年度，{facts} 个数值 -> {target.relative_to(root)}")
     for d in deliveries:
-        print(f"  {d.source_file}: {d.fmt}{'/' + d.encoding if d.encoding else ''}，表头在第 {d.header_row} 行，{d.data_rows} 行数据")
+        when = "" if d.period == FULL_YEAR else f"，{period_label(d.year, d.period)}"
+        print(f"  {d.source_file}: {d.fmt}{'/' + d.encoding if d.encoding else ''}，表头在第 {d.header_row} 行，{d.data_rows} 行数据{when}")
         for note in d.notes:
             print(f"    提示：{note}")
 

@@ -32,15 +32,18 @@ from pipeline.config import Paths, load_params, project_root, publish, remove_st
 from pipeline.judgement import JudgementConfig, against_region, trend_against_baseline, year_on_year
 from pipeline.marts import mart_path
 from pipeline.numbers import round_half_up
+from pipeline.periods import FULL_YEAR, parse_period
+from pipeline.periods import label as period_label
+from pipeline.periods import sort_key as period_sort_key
 
 SQL_FILE = Path(__file__).with_name("sql") / "measures.sql"
-COUNTY_COLUMNS = ["region_code", "county_code", "county_name", "year", "measure", "kind", "direction", "value",
+COUNTY_COLUMNS = ["region_code", "county_code", "county_name", "year", "period", "measure", "kind", "direction", "value",
                   "status", "missing_inputs", "previous_value", "yoy_change", "yoy_unit", "change_status",
                   "judgement", "flat_band", "rise_streak", "fall_streak", "trend_baseline", "trend_baseline_from",
                   "trend_baseline_to", "trend_change", "trend_status", "region_value", "region_gap",
                   "region_gap_judgement", "rate_per_members", "rank_in_region", "counties_ranked", "rank_order",
                   "source_file", "source_row", "source_cell"]
-REGION_COLUMNS = ["region_code", "year", "measure", "kind", "direction", "value", "method", "counties_reporting",
+REGION_COLUMNS = ["region_code", "year", "period", "measure", "kind", "direction", "value", "method", "counties_reporting",
                   "counties_in_scope", "reporting_counties", "counties_reporting_previous", "coverage_changed",
                   "previous_value", "yoy_change", "yoy_unit", "change_status", "judgement", "flat_band",
                   "rise_streak", "fall_streak", "trend_baseline", "trend_baseline_from", "trend_baseline_to",
@@ -55,13 +58,22 @@ def measure_catalog(catalog: Catalog) -> pd.DataFrame:
 
 
 def scope_frame(con: duckdb.DuckDBPyConnection, regions: list[str], first: int, last: int) -> pd.DataFrame:
+    """Every county of the regions for every full year, and for every partial period its region delivered.
+
+    A full year not delivered is still in scope (the reports show the gap); a
+    half-year or 1-9月 is in scope only where the region reported one.
+    """
     counties = con.execute(
         "SELECT parent_code AS region_code, code AS county_code FROM divisions "
         "WHERE level = 'county' AND list_contains(?, parent_code) ORDER BY code",
         [regions],
     ).df()
-    years = pd.DataFrame({"year": range(first, last + 1)})
-    return counties.merge(years, how="cross")
+    years = pd.DataFrame({"year": range(first, last + 1), "period": FULL_YEAR})
+    full = counties.merge(years, how="cross")
+    partial = con.execute(
+        "SELECT DISTINCT region_code, year, period FROM deliveries WHERE period <> ? AND year BETWEEN ? AND ?",
+        [FULL_YEAR, first, last]).df()
+    return pd.concat([full, counties.merge(partial, on="region_code")], ignore_index=True)
 
 
 def sql_statements(text: str) -> list[str]:
@@ -97,7 +109,7 @@ def missing_inputs_expression(catalog: Catalog, code: str) -> str:
 
 def derived_sql(catalog: Catalog) -> str:
     """County-year derived measures, long: one row per county, year and derived measure."""
-    selects = [f"SELECT county_code, year, '{d.code}' AS measure, {county_expression(catalog, d.code)} AS value, "
+    selects = [f"SELECT county_code, year, period, '{d.code}' AS measure, {county_expression(catalog, d.code)} AS value, "
                f"{missing_inputs_expression(catalog, d.code)} AS missing_inputs FROM county_year_wide"
                for d in catalog.derived]
     return "\nUNION ALL\n".join(selects)
@@ -130,11 +142,11 @@ def region_sql(catalog: Catalog) -> str:
         else:  # not_aggregable
             value = "CAST(NULL AS DOUBLE)"
         selects.append(
-            f"SELECT s.region_code, s.year, '{m.code}' AS measure, '{m.region_rule}' AS method, {value} AS value, "
+            f"SELECT s.region_code, s.year, s.period, '{m.code}' AS measure, '{m.region_rule}' AS method, {value} AS value, "
             f"count(*) FILTER (WHERE {mask}) AS counties_reporting, count(*) AS counties_in_scope, "
             f"list(s.county_code ORDER BY s.county_code) FILTER (WHERE {mask}) AS reporting_counties "
             "FROM scope s LEFT JOIN county_year_wide w ON w.county_code = s.county_code AND w.year = s.year "
-            "GROUP BY s.region_code, s.year")
+            "AND w.period = s.period GROUP BY s.region_code, s.year, s.period")
     return "\nUNION ALL\n".join(selects)
 
 
@@ -158,12 +170,14 @@ def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], firs
 
 def shape_county(county: pd.DataFrame, region: pd.DataFrame, catalog: Catalog,
                  judgement: JudgementConfig) -> pd.DataFrame:
-    keys = ["region_code", "county_code"]
+    keys = ["region_code", "county_code", "period"]  # a period is compared with the same period only
     county = year_on_year(county, catalog, judgement, keys)
     county = trend_against_baseline(county, catalog, judgement, keys)
     county = against_region(county, region, catalog)
     county["missing_inputs"] = county["missing_inputs"].replace("", None)
-    return county.sort_values(["region_code", "county_code", "position", "year"])[COUNTY_COLUMNS].reset_index(drop=True)
+    county["period_order"] = county["period"].map(period_sort_key)
+    county = county.sort_values(["region_code", "county_code", "position", "period_order", "year"])
+    return county[COUNTY_COLUMNS].reset_index(drop=True)
 
 
 def shape_region(region: pd.DataFrame, catalog: Catalog, judgement: JudgementConfig) -> pd.DataFrame:
@@ -172,9 +186,11 @@ def shape_region(region: pd.DataFrame, catalog: Catalog, judgement: JudgementCon
     region["direction"] = [catalog.measure(c).direction for c in region["measure"]]
     # DuckDB gives NULL, not an empty list, when no county passes the filter
     region["reporting_counties"] = [[] if x is None or x is pd.NA else list(x) for x in region["reporting_counties"]]
-    region = year_on_year(region, catalog, judgement, ["region_code"])
-    region = trend_against_baseline(region, catalog, judgement, ["region_code"])
-    group = region.groupby(["region_code", "measure"], sort=False)
+    region["period_order"] = region["period"].map(period_sort_key)
+    region = region.sort_values(["region_code", "measure", "period_order", "year"]).reset_index(drop=True)
+    region = year_on_year(region, catalog, judgement, ["region_code", "period"])
+    region = trend_against_baseline(region, catalog, judgement, ["region_code", "period"])
+    group = region.groupby(["region_code", "period", "measure"], sort=False)
     previous_set = group["reporting_counties"].shift(1)
     previous_n = group["counties_reporting"].shift(1)
     adjacent = group["year"].shift(1) == region["year"] - 1
@@ -183,36 +199,38 @@ def shape_region(region: pd.DataFrame, catalog: Catalog, judgement: JudgementCon
         [None if not adj or not isinstance(p, list) else list(p) != list(c)
          for adj, p, c in zip(adjacent, previous_set, region["reporting_counties"], strict=True)], dtype="boolean")
     region["position"] = region["measure"].map(order)
-    return region.sort_values(["region_code", "position", "year"])[REGION_COLUMNS].reset_index(drop=True)
+    return region.sort_values(["region_code", "position", "period_order", "year"])[REGION_COLUMNS].reset_index(drop=True)
 
 
 def national_benchmark(national: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """National four-forms shares (%) by full year, from the CCDI bulletins, with their sources.
+    """National four-forms shares (%) by year and period, from the CCDI bulletins, with their sources.
 
     Each share is computed from the published person-times with the catalog's
     own formula (form ÷ sum of the four × 100) where all four forms were
     published; a year with only a published first-form share keeps that share
-    as published. Partial-year figures are not mixed with full years.
+    as published. Each period stays its own row (a half-year bulletin is never
+    mixed into a full year), written with the same period codes as the facts.
     """
-    nat = national[(national["scope"] == "national") & (national["period"] == "full_year")]
+    nat = national[national["scope"] == "national"].copy()
+    nat["period"] = [parse_period(str(p)) or str(p) for p in nat["period"]]
     sums = catalog.measure("four_forms_sum")
     shares = [d for d in catalog.derived if d.formula_type == "ratio" and d.denominator == sums.code]
     rows = []
-    for year, g in nat.groupby("year"):
+    for (year, period), g in nat.groupby(["year", "period"]):
         by = g.set_index("indicator")
         if all(c in by.index for c in sums.inputs):
             total = sum(float(by.loc[c, "value"]) for c in sums.inputs)
             source = "; ".join(dict.fromkeys(by.loc[list(sums.inputs), "source"]))
-            rows += [(int(year), d.code, 100 * float(by.loc[d.numerator, "value"]) / total, source, "computed")
+            rows += [(int(year), period, d.code, 100 * float(by.loc[d.numerator, "value"]) / total, source, "computed")
                      for d in shares]
         else:
-            rows += [(int(year), d.code, float(by.loc[d.code, "value"]), str(by.loc[d.code, "source"]), "published")
-                     for d in shares if d.code in by.index]
-    return pd.DataFrame(rows, columns=["year", "measure", "value", "source", "method"])
+            rows += [(int(year), period, d.code, float(by.loc[d.code, "value"]), str(by.loc[d.code, "source"]),
+                      "published") for d in shares if d.code in by.index]
+    return pd.DataFrame(rows, columns=["year", "period", "measure", "value", "source", "method"])
 
 
 def new_onset_metrics(region: pd.DataFrame) -> dict[str, dict[str, float | None]]:
-    rows = region[region["measure"] == "new_onset_share"]
+    rows = region[(region["measure"] == "new_onset_share") & (region["period"] == FULL_YEAR)]
     out: dict[str, dict[str, float | None]] = {}
     for r in rows.itertuples():
         out.setdefault(r.region_code, {})[str(r.year)] = round_half_up(r.value, 2)
@@ -220,7 +238,7 @@ def new_onset_metrics(region: pd.DataFrame) -> dict[str, dict[str, float | None]
 
 
 def new_onset_plot_rows(county: pd.DataFrame) -> pd.DataFrame:
-    rows = county[(county["measure"] == "new_onset_share") & county["value"].notna()]
+    rows = county[(county["measure"] == "new_onset_share") & (county["period"] == FULL_YEAR) & county["value"].notna()]
     return pd.DataFrame({
         "region": rows["region_code"],
         # names repeat across regions; the code keeps each line distinct
@@ -251,10 +269,10 @@ def main() -> None:
         paths.metrics / "new_onset_share.json": lambda p: p.write_text(metrics, encoding="utf-8"),
         paths.plots / "new_onset_share.csv": lambda p: plot.to_csv(p, index=False, encoding="utf-8"),
     })
-    missing = county[(county["status"] == "not_delivered")][["county_code", "year"]].drop_duplicates()
+    missing = county[(county["status"] == "not_delivered")][["county_code", "year", "period"]].drop_duplicates()
     print(f"指标计算完成：{county['county_code'].nunique()} 个县区，{len(county)} 行 -> data/marts/")
     for r in missing.itertuples():
-        print(f"  提示：{r.county_code} {r.year} 年没有报送数据（图表中显示为空缺）")
+        print(f"  提示：{r.county_code} {period_label(r.year, r.period)}没有报送数据（图表中显示为空缺）")
 
 
 if __name__ == "__main__":

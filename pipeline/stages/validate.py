@@ -37,9 +37,11 @@ from pipeline.config import (
     replace_dir,
     write_atomic,
 )
+from pipeline.periods import FULL_YEAR
+from pipeline.periods import message_label as period_label
 
 RANGE_SUITE = "indicator_ranges.json"
-KEY_COLUMNS = {"county_code", "year", "region_code", "indicator"}
+KEY_COLUMNS = {"county_code", "year", "period", "region_code", "indicator"}
 
 
 # ---------------------------------------------------------------- suites
@@ -89,8 +91,8 @@ def load_suites(folder: Path) -> list[dict[str, Any]]:
 def validation_frames(db: Path, catalog: Catalog) -> dict[str, pd.DataFrame]:
     """Tables the suites target, with the derived columns some expectations need (formulas from the catalog)."""
     with duckdb.connect(str(db), read_only=True) as con:
-        facts = con.sql("SELECT * FROM facts ORDER BY region_code, year, county_code, indicator").df()
-        wide = con.sql("SELECT * FROM county_year_wide ORDER BY region_code, county_code, year").df()
+        facts = con.sql("SELECT * FROM facts ORDER BY region_code, year, period, county_code, indicator").df()
+        wide = con.sql("SELECT * FROM county_year_wide ORDER BY region_code, county_code, year, period").df()
     parts = list(catalog.measure("four_forms_sum").inputs)
     wide["four_forms_parts_sum"] = wide[parts].sum(axis=1, min_count=len(parts))
     share = catalog.measure("new_onset_share")
@@ -123,10 +125,12 @@ class Finding:
     year: int | None
     found: str
     sources: list[str]
+    period: str = FULL_YEAR
 
     def __str__(self) -> str:
         where = "；".join(self.sources) if self.sources else "（无来源单元格）"
-        who = f"{self.county_code} {self.county_name or ''} {self.year} 年".strip() if self.county_code else ""
+        when = period_label(self.year, self.period) if self.year is not None else ""
+        who = f"{self.county_code} {self.county_name or ''} {when}".strip() if self.county_code else ""
         return f"{where}｜{who}｜规则：{self.rule}｜实际：{self.found}"
 
 
@@ -217,7 +221,7 @@ def describe_failures(
     """Turn failed expectations into findings that name file, row, cell, county and year."""
     facts = frames["facts"]
     where = {
-        (r.county_code, int(r.year), r.indicator): f"{r.source_file} 第 {r.source_row} 行 {r.source_cell}「{r.source_column}」"
+        (r.county_code, int(r.year), r.period, r.indicator): f"{r.source_file} 第 {r.source_row} 行 {r.source_cell}「{r.source_column}」"
         for r in facts.itertuples()
     }
     names = {i.code: i.name_zh for i in catalog.indicators}
@@ -235,19 +239,20 @@ def describe_failures(
             continue
         for idx in rec["unexpected_index_list"][:limit]:
             row = frame.loc[idx]
-            code, year = row.get("county_code"), row.get("year")
+            code, year, period = row.get("county_code"), row.get("year"), row.get("period")
             year = None if pd.isna(year) else int(year)
+            period = period if isinstance(period, str) else FULL_YEAR
             if rec["target"] == "facts":
                 sources = [f"{row['source_file']} 第 {row['source_row']} 行 {row['source_cell']}「{row['source_column']}」"]
-                shown = [c for c in cols if c not in {"county_code", "year"}] or cols
+                shown = [c for c in cols if c not in {"county_code", "year", "period"}] or cols
                 found = "，".join(f"{names.get(row['indicator'], row['indicator'])} {c} = {_fmt(row[c])}" for c in shown)
             else:
                 found = "，".join(f"{names.get(c, c)} = {_fmt(row[c])}" for c in cols if c not in KEY_COLUMNS)
                 found = found or "，".join(f"{c} = {_fmt(row[c])}" for c in cols)
                 inputs = [i for c in cols for i in rec["derived"].get(c, [c])]
-                sources = [where[(code, year, c)] for c in inputs if (code, year, c) in where]
+                sources = [where[(code, year, period, c)] for c in inputs if (code, year, period, c) in where]
             findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], code,
-                                    county_names.get(code), year, found, sources))
+                                    county_names.get(code), year, found, sources, period))
         if len(rec["unexpected_index_list"]) > limit:
             findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], None, None, None,
                                     f"另有 {len(rec['unexpected_index_list']) - limit} 行同类问题未列出", []))
@@ -282,20 +287,21 @@ def series_findings(frames: dict[str, pd.DataFrame], divisions: pd.DataFrame, ca
     facts = frames["facts"]
     findings: list[Finding] = []
     severity = "critical" if params["missing_counties"] == "stop" else "warning"
-    delivered = facts.groupby(["region_code", "year"])
-    for (region, year), rows in delivered:
+    delivered = facts.groupby(["region_code", "year", "period"])
+    for (region, year, period), rows in delivered:
         registered = divisions[(divisions["parent_code"] == region) & (divisions["level"] == "county")]
         absent = sorted(set(registered["code"]) - set(rows["county_code"]))
         files = sorted(set(rows["source_file"]))
         for code in absent:
             name = registered.set_index("code").at[code, "name"]
-            findings.append(Finding("completeness", severity, "已登记的县区应出现在当年的报送中", code, name, int(year),
-                                    f"{year} 年报送中没有 {code} {name} 的数据行", files))
+            findings.append(Finding("completeness", severity, "已登记的县区应出现在当期的报送中", code, name, int(year),
+                                    f"{period_label(int(year), period)}报送中没有 {code} {name} 的数据行", files, period))
     jumps = params["jumps"]
     severity = "critical" if jumps["action"] == "stop" else "warning"
     ratio, points = float(jumps["count_ratio"]), float(jumps["points"])
-    f = facts.dropna(subset=["value"]).sort_values(["county_code", "indicator", "year"])
-    prev = f.groupby(["county_code", "indicator"]).shift(1)
+    # compared within one period only: nine months against nine months, never against a full year
+    f = facts.dropna(subset=["value"]).sort_values(["county_code", "indicator", "period", "year"])
+    prev = f.groupby(["county_code", "indicator", "period"]).shift(1)
     for r, p in zip(f.itertuples(), prev.itertuples(), strict=True):
         if pd.isna(p.year) or int(p.year) != r.year - 1:
             continue
@@ -308,9 +314,9 @@ def series_findings(frames: dict[str, pd.DataFrame], divisions: pd.DataFrame, ca
             findings.append(Finding(
                 "jumps", severity, f"{ind.name_zh}与本县区上一年相差悬殊（计数相差 {ratio:g} 倍以上，"
                 f"得分或占比相差 {points:g} 以上），请核对是否录错", r.county_code, None, int(r.year),
-                f"{int(p.year)} 年 {_fmt(p.value)}，{r.year} 年 {_fmt(r.value)}",
+                f"{period_label(int(p.year), r.period)} {_fmt(p.value)}，{period_label(r.year, r.period)} {_fmt(r.value)}",
                 [f"{p.source_file} 第 {int(p.source_row)} 行 {p.source_cell}「{p.source_column}」",
-                 f"{r.source_file} 第 {r.source_row} 行 {r.source_cell}「{r.source_column}」"]))
+                 f"{r.source_file} 第 {r.source_row} 行 {r.source_cell}「{r.source_column}」"], r.period))
     return findings
 
 

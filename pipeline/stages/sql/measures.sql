@@ -2,15 +2,16 @@
 -- data/warehouse.duckdb; everything here is TEMP. Registered by
 -- pipeline/stages/measures.py before it runs:
 --   measure_catalog(code, kind, direction, origin, position)
---   scope(region_code, county_code, year)   every county x year in scope
---   derived_long(county_code, year, measure, value, missing_inputs)
+--   scope(region_code, county_code, year, period)   every county x year in scope
+--       (full years), and every county x partial period its region delivered
+--   derived_long(county_code, year, period, measure, value, missing_inputs)
 --       derived measures per county-year, from SQL the stage generates
 --       from data/reference/indicators.yaml (see derived_sql())
 -- Bound parameter: $rate_per (rates per this many party members).
 
--- Every county x year x measure in scope, with where the value came from.
+-- Every county x year x period x measure in scope, with where the value came from.
 CREATE TEMP TABLE county_values AS
-SELECT s.region_code, s.county_code, d.name AS county_name, s.year,
+SELECT s.region_code, s.county_code, d.name AS county_name, s.year, s.period,
        m.code AS measure, m.position, m.kind, m.direction,
        coalesce(f.value, dv.value) AS value,
        CASE
@@ -25,12 +26,12 @@ SELECT s.region_code, s.county_code, d.name AS county_name, s.year,
 FROM scope s
 JOIN divisions d ON d.code = s.county_code
 CROSS JOIN measure_catalog m
-LEFT JOIN (SELECT DISTINCT county_code, year FROM facts) delivered
-       ON delivered.county_code = s.county_code AND delivered.year = s.year
+LEFT JOIN (SELECT DISTINCT county_code, year, period FROM facts) delivered
+       ON delivered.county_code = s.county_code AND delivered.year = s.year AND delivered.period = s.period
 LEFT JOIN facts f ON m.origin = 'indicator' AND f.county_code = s.county_code
-       AND f.year = s.year AND f.indicator = m.code
+       AND f.year = s.year AND f.period = s.period AND f.indicator = m.code
 LEFT JOIN derived_long dv ON m.origin = 'derived' AND dv.county_code = s.county_code
-       AND dv.year = s.year AND dv.measure = m.code;
+       AND dv.year = s.year AND dv.period = s.period AND dv.measure = m.code;
 
 -- Per-capita rate and rank in region. Ranks follow the catalog's direction:
 -- 1 = best for a measure with one (lowest first when higher is worse),
@@ -40,15 +41,15 @@ WITH v AS (
   SELECT cv.*, pm.value AS party_members
   FROM county_values cv
   LEFT JOIN county_values pm ON pm.county_code = cv.county_code AND pm.year = cv.year
-       AND pm.measure = 'party_members'
+       AND pm.period = cv.period AND pm.measure = 'party_members'
 )
-SELECT region_code, county_code, county_name, year, measure, kind, direction, value, status, missing_inputs,
+SELECT region_code, county_code, county_name, year, period, measure, kind, direction, value, status, missing_inputs,
   CASE WHEN kind = 'count' AND measure <> 'party_members'
        THEN $rate_per * value / NULLIF(party_members, 0) END AS rate_per_members,
   CASE WHEN value IS NOT NULL AND kind <> 'flag' THEN
-    rank() OVER (PARTITION BY region_code, year, measure, value IS NULL
+    rank() OVER (PARTITION BY region_code, year, period, measure, value IS NULL
                  ORDER BY CASE WHEN direction = 'higher_is_worse' THEN value ELSE -value END) END AS rank_in_region,
-  count(value) OVER (PARTITION BY region_code, year, measure) AS counties_ranked,
+  count(value) OVER (PARTITION BY region_code, year, period, measure) AS counties_ranked,
   CASE WHEN direction = 'neutral' THEN 'highest_first' ELSE 'best_first' END AS rank_order,
   source_file, source_row, source_cell, position
 FROM v
