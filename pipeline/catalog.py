@@ -51,15 +51,45 @@ class Measure:
         return CHANGE_UNITS.get(self.kind)
 
 
+# Limits no delivery may break at any level: a negative count, a share above
+# 100 % or a score above 100 is an error whatever the place.
+HARD_LIMITS = {"count": (0.0, None), "share": (0.0, 100.0), "score": (0.0, 100.0)}
+
+
+@dataclass(frozen=True)
+class Level:
+    """A level of place that reports (county, prefecture, province) and how far its counts reach."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    scale: float  # a count's plausible maximum is the county maximum x scale
+
+
 @dataclass(frozen=True)
 class Indicator(Measure):
     integer: bool = False
-    minimum: float = 0.0
+    minimum: float = 0.0  # plausible range of a county (县级)
     maximum: float = 0.0
     required: bool = False
     aliases: tuple[str, ...] = ()
     notes: str = ""
     origin: str = "indicator"
+    # plausible ranges set for other levels, overriding the scaled county range
+    level_ranges: tuple[tuple[str, float, float], ...] = ()
+
+    def plausible_range(self, level: Level) -> tuple[float, float]:
+        """The range accepted for a place of `level`: its own, else the county range with counts scaled."""
+        for code, lo, hi in self.level_ranges:
+            if code == level.code:
+                return lo, hi
+        if self.kind == "count":
+            return self.minimum, self.maximum * level.scale
+        return self.minimum, self.maximum
+
+    @property
+    def hard_limits(self) -> tuple[float, float | None]:
+        return HARD_LIMITS[self.kind]
 
     @property
     def header(self) -> str:
@@ -122,6 +152,7 @@ class Catalog:
     rate_decimals: int = 2
     # headers of columns official tables carry that are not data (序号, 备注...), normalised
     ignored_headers: frozenset[str] = frozenset()
+    levels: dict[str, Level] = field(default_factory=dict)
     _by_alias: dict[str, str] = field(default_factory=dict, repr=False)
     _by_code: dict[str, Measure] = field(default_factory=dict, repr=False)
 
@@ -267,7 +298,10 @@ def load_catalog(path: Path) -> Catalog:
     groups = {code: Group(code, g["name_zh"], g["name_en"]) for code, g in raw["groups"].items()}
     display = raw["display"]
     kind_decimals = {k: int(v) for k, v in display["decimals"].items()}
-    indicators = [_indicator(spec, groups, kind_decimals) for spec in raw["indicators"]]
+    levels = {code: Level(code, v["name_zh"], v["name_en"], float(v["scale"])) for code, v in raw["levels"].items()}
+    if "county" not in levels or levels["county"].scale != 1:
+        raise ValueError("catalog levels: county must be listed with scale 1 (indicator ranges are county ranges)")
+    indicators = [_indicator(spec, groups, kind_decimals, levels) for spec in raw["indicators"]]
     known = {i.code for i in indicators}
     derived = []
     for spec in raw.get("derived", []):
@@ -276,7 +310,8 @@ def load_catalog(path: Path) -> Catalog:
         derived.append(d)
     return Catalog(indicators=indicators, keys=keys, derived=derived, groups=groups,
                    change_decimals=int(display["change"]), rate_decimals=int(display["rate"]),
-                   ignored_headers=frozenset(normalize_header(h) for h in raw.get("ignored_headers", [])))
+                   ignored_headers=frozenset(normalize_header(h) for h in raw.get("ignored_headers", [])),
+                   levels=levels)
 
 
 def _common(spec: dict, groups: dict, kind_decimals: dict, kinds: set[str]) -> dict:
@@ -298,13 +333,23 @@ def _common(spec: dict, groups: dict, kind_decimals: dict, kinds: set[str]) -> d
                 goalposts=(float(posts[0]), float(posts[1])) if posts else None)
 
 
-def _indicator(spec: dict, groups: dict, kind_decimals: dict) -> Indicator:
+def _indicator(spec: dict, groups: dict, kind_decimals: dict, levels: dict[str, Level]) -> Indicator:
     lo, hi = spec["range"]
     common = _common(spec, groups, kind_decimals, KINDS)
+    ranges = spec.get("ranges", {}) or {}
+    unknown = sorted(set(ranges) - set(levels))
+    if unknown:
+        raise ValueError(f"catalog {spec['code']}: ranges for unknown levels {unknown}; levels are {sorted(levels)}")
+    hard_lo, hard_hi = HARD_LIMITS[spec["kind"]]
+    for level, (a, b) in [("county", (lo, hi)), *ranges.items()]:
+        if a > b or a < hard_lo or (hard_hi is not None and b > hard_hi):
+            raise ValueError(f"catalog {spec['code']}: range {level} [{a}, {b}] must be ordered and within "
+                             f"the hard limits [{hard_lo}, {hard_hi}] of a {spec['kind']}")
     return Indicator(**common, region_rule=INDICATOR_REGION_RULE[spec["kind"]],
                      integer=bool(spec.get("integer", False)), minimum=float(lo), maximum=float(hi),
                      required=bool(spec.get("required", False)), aliases=tuple(spec.get("aliases", [])),
-                     notes=spec.get("notes", ""))
+                     notes=spec.get("notes", ""),
+                     level_ranges=tuple((k, float(a), float(b)) for k, (a, b) in ranges.items()))
 
 
 def _derived(spec: dict, groups: dict, kind_decimals: dict, known: set[str]) -> DerivedMeasure:
@@ -332,7 +377,7 @@ def _derived(spec: dict, groups: dict, kind_decimals: dict, known: set[str]) -> 
 def headers_markdown(catalog: Catalog) -> str:
     """The accepted-headers table for the README, generated so it cannot drift."""
     lines = [
-        "| 列 (code) | 中文表头 | English | 单位 | 必填 | 范围 | 也接受的表头 |",
+        "| 列 (code) | 中文表头 | English | 单位 | 必填 | 范围（县级） | 也接受的表头 |",
         "|---|---|---|---|---|---|---|",
     ]
     for key in catalog.keys.values():

@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from pipeline.catalog import load_catalog
 from pipeline.config import Paths
 from pipeline.errors import DataError
+from pipeline.periods import parse_year_period
 from pipeline.stages.ingest import Context, load_divisions, parse_delivery, read_table
 
 MUTANTS = int(os.environ.get("FUZZ_MUTANTS", "600"))
@@ -35,10 +36,14 @@ def ctx() -> Context:
     return Context(load_catalog(paths.catalog), load_divisions(paths), 2015, 2024)
 
 
-def read(path: Path, ctx: Context, region: str, year: int) -> dict[tuple, tuple[float | None, int]]:
-    """(county, year, indicator) -> (value, source row) as the ingest stage would store them."""
-    delivery = parse_delivery(read_table(path, path.name, ctx.catalog), region, year, ctx)
-    return {(f[1], f[2], f[3]): (f[4], f[6]) for f in delivery.facts}
+def read(path: Path, ctx: Context, region: str, name: str) -> dict[tuple, tuple[float | None, int]]:
+    """(county, year, period, indicator) -> (value, source row) as the ingest stage would store them.
+
+    `name` is the delivered file's stem, which gives the year and maybe the period (2024年1-9月).
+    """
+    year, period = parse_year_period(name)
+    delivery = parse_delivery(read_table(path, path.name, ctx.catalog), region, year, ctx, period)
+    return {(f[1], f[2], f[3], f[4]): (f[5], f[7]) for f in delivery.facts}
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -154,17 +159,17 @@ def test_mutated_deliveries_never_crash_and_never_change_an_untouched_value(ctx,
     originals = []
     for path in sorted((REPO / "data/raw").glob("*/*.*")):
         if path.suffix in (".csv", ".xlsx"):
-            originals.append((path, path.parent.name, int(path.stem), read(path, ctx, path.parent.name, int(path.stem))))
+            originals.append((path, path.parent.name, path.stem, read(path, ctx, path.parent.name, path.stem)))
     kinds: dict[str, list[int]] = {}
     for n in range(MUTANTS):
-        path, region, year, expected = originals[n % len(originals)]
+        path, region, stem, expected = originals[n % len(originals)]
         mutate = mutate_csv if path.suffix == ".csv" else mutate_xlsx
         kind, data, touched = mutate(path.read_bytes(), rng)
         kind = f"{path.suffix[1:]}:{kind}"
         target = tmp_path / f"{n}{path.suffix}"
         target.write_bytes(data)
         try:
-            got = read(target, ctx, region, year)
+            got = read(target, ctx, region, stem)
         except DataError:
             kinds.setdefault(kind, [0, 0])[1] += 1
             continue

@@ -42,9 +42,9 @@ BAD = {
                                           "990102 城西区 2020 年", "规则：新发生案件数不得多于立案数",
                                           "实际：立案数 = 200，新发生案件数 = 999"]),
     "negative count": (0, 10, -5, ["第 3 行 K3「信访举报件次（件次）」", "990101 城关区 2020 年",
-                                   "信访举报件次应在 0–200000件次 之间", "实际：信访举报件次 = -5"]),
+                                   "信访举报件次：计数不能为负（任何级别的单位都不允许）", "实际：信访举报件次 = -5"]),
     "score above 100": (0, 11, 120.5, ["第 3 行 L3「党风廉政建设社会评价满意度」",
-                                       "党风廉政建设社会评价满意度应在 0–100分 之间", "= 120.5"]),
+                                       "党风廉政建设社会评价满意度：得分应在 0–100 之间", "= 120.5"]),
     "first form above total": (0, 6, 5000, ["规则：第一种形态人次不得多于四种形态总人次", "第 3 行 G3「第一种形态」",
                                             "第 3 行 N3「四种形态总人次」", "四种形态总人次 = 600，第一种形态人次 = 5000"]),
 }
@@ -90,7 +90,7 @@ def test_share_out_of_range_is_critical_and_mismatch_is_only_a_warning(good_run)
     ingest(good_run.root)
     ok, findings, _ = validate(good_run.root)
     critical = [str(f) for f in findings if f.severity == "critical"]
-    assert not ok and "新发生案件占比应在 0–100% 之间" in critical[0] and "= 150" in critical[0]
+    assert not ok and "新发生案件占比：占比应在 0–100% 之间" in critical[0] and "= 150" in critical[0]
 
 
 def test_facts_suite_catches_what_ingest_would_have_refused(project, tmp_path):

@@ -15,6 +15,7 @@ import pandas as pd
 from pipeline import marts
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params
+from pipeline.divisions import read_divisions, units_of
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import sort_key as period_sort_key
 from pipeline.report.fmt import Words, load_words
@@ -66,7 +67,7 @@ def load_report_data(root: Path, lang: str | None = None) -> ReportData:
     paths = Paths(root)
     catalog = load_catalog(paths.catalog)
     words, sections = report_settings(root, catalog, lang)
-    divisions = pd.read_csv(paths.divisions, dtype=str, keep_default_na=False).set_index("code")
+    divisions = read_divisions(paths.divisions).set_index("code")
     optional = {name: marts.read_mart(root, name)
                 for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
                              marts.EVALUATION_COHERENCE, marts.WARNINGS)
@@ -123,7 +124,7 @@ def evaluation_rows(data: ReportData, year: int, *, county: str | None = None,
 
 def counties_of(data: ReportData, region_code: str) -> list[str]:
     div = data.divisions
-    return sorted(div[(div["parent_code"] == region_code) & (div["level"] == "county")].index)
+    return list(units_of(div, region_code).index)
 
 
 def national_latest(data: ReportData, year: int, measures: list[str]) -> pd.DataFrame:

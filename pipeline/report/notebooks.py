@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 
 from pipeline.config import Paths, load_params, project_root, replace_dir, safe_code
+from pipeline.divisions import read_divisions, units_of
 
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S | re.I)
 NOTEBOOKS_DIR = "notebooks"
@@ -75,10 +75,10 @@ def plan_jobs(root: Path, params: dict) -> list[Job]:
     """One job per county of each configured region, and one per region."""
     report = params["report"]
     year, first, lang = int(report["year"]), int(report["first_year"]), str(report.get("language", "zh"))
-    div = pd.read_csv(Paths(root).divisions, dtype=str, keep_default_na=False)
+    div = read_divisions(Paths(root).divisions)
     jobs: list[Job] = []
     for region in (safe_code(r) for r in params["ingest"]["regions"]):
-        counties = div[(div["parent_code"] == region) & (div["level"] == "county")]["code"].sort_values()
+        counties = units_of(div, region)["code"]
         jobs += [Job("county", region, c, year, first, lang) for c in counties]
         jobs.append(Job("region", region, None, year, first, lang))
     return jobs

@@ -30,6 +30,7 @@ import pandas as pd
 
 from pipeline.catalog import UNIT_TOKENS, Catalog, Indicator, load_catalog, normalize_header
 from pipeline.config import Paths, load_params, project_root, remove_stale_temps, safe_code
+from pipeline.divisions import read_divisions, units_of
 from pipeline.errors import DataError, Problem, column_letter
 from pipeline.periods import FULL_YEAR, find_year_period, parse_period, parse_year_period
 from pipeline.periods import message_label as period_label
@@ -533,7 +534,7 @@ def resolve_county(cells: list[object], row_no: int, mapping: dict[str, int], he
     county at all, stops the file: two counties' figures may have been swapped.
     A name that only shortens the registered one (城关 for 城关区) is a hint.
     """
-    counties = ctx.divisions[(ctx.divisions["parent_code"] == region) & (ctx.divisions["level"] == "county")]
+    counties = units_of(ctx.divisions, region)
     j_name = mapping.get("county_name")
     typed = cell_text(cells[j_name]) if j_name is not None and j_name < len(cells) else ""
     if "county_code" not in mapping:
@@ -556,7 +557,7 @@ def resolve_county(cells: list[object], row_no: int, mapping: dict[str, int], he
         return None, Problem(display, f"区划代码 {code} 不在区划表 data/reference/divisions.csv 中（新设或调整的县区请先登记）",
                              row=row_no, column=j_code, header=headers[j_code])
     parent = ctx.divisions.at[code, "parent_code"]
-    if ctx.divisions.at[code, "level"] != "county" or parent != region:
+    if parent != region:
         owner = ctx.divisions["name"].get(parent, parent)
         return None, Problem(display, f"区划代码 {code}（{ctx.divisions.at[code, 'name']}）属于 {owner}（{parent}），不属于本文件所在地区 {region}",
                              row=row_no, column=j_code, header=headers[j_code])
@@ -914,7 +915,7 @@ def same_period_twice(parsed: list[Delivery], listed: str, claimed: dict[tuple[i
 
 
 def load_divisions(paths: Paths) -> pd.DataFrame:
-    div = pd.read_csv(paths.divisions, dtype=str, keep_default_na=False)
+    div = read_divisions(paths.divisions)
     repeated = div["code"][div["code"].duplicated()].tolist()
     if repeated:
         raise DataError("导入", [Problem("data/reference/divisions.csv", f"区划代码重复：{'、'.join(repeated)}")])
@@ -978,7 +979,7 @@ CREATE TABLE facts (region_code VARCHAR NOT NULL, county_code VARCHAR NOT NULL, 
 
 
 def wide_view_sql(catalog: Catalog) -> str:
-    """county_year_wide: one row per county, year and period, one column per catalog indicator.
+    """county_year_wide: one row per reporting place (with its level), year and period, one column per indicator.
 
     Column names come from the catalog's validated snake_case codes, never from
     delivered files, so building the statement as text is safe.
@@ -988,10 +989,10 @@ def wide_view_sql(catalog: Catalog) -> str:
     )
     return f"""
 CREATE VIEW county_year_wide AS
-SELECT f.region_code, f.county_code, d.name AS county_name, f.year, f.period,
+SELECT f.region_code, f.county_code, d.name AS county_name, d.level, f.year, f.period,
   {cols}
 FROM facts f JOIN divisions d ON d.code = f.county_code
-GROUP BY f.region_code, f.county_code, d.name, f.year, f.period
+GROUP BY f.region_code, f.county_code, d.name, d.level, f.year, f.period
 """
 
 

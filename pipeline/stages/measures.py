@@ -65,7 +65,7 @@ def scope_frame(con: duckdb.DuckDBPyConnection, regions: list[str], first: int, 
     """
     counties = con.execute(
         "SELECT parent_code AS region_code, code AS county_code FROM divisions "
-        "WHERE level = 'county' AND list_contains(?, parent_code) ORDER BY code",
+        "WHERE list_contains(?, parent_code) ORDER BY code",  # the places under each region, any level
         [regions],
     ).df()
     years = pd.DataFrame({"year": range(first, last + 1), "period": FULL_YEAR})

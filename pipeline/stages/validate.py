@@ -37,6 +37,7 @@ from pipeline.config import (
     replace_dir,
     write_atomic,
 )
+from pipeline.divisions import read_divisions, reporting_codes, units_of
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import message_label as period_label
 
@@ -48,22 +49,45 @@ KEY_COLUMNS = {"county_code", "year", "period", "region_code", "indicator"}
 
 
 def range_suite(catalog: Catalog) -> dict[str, Any]:
-    """The suite that keeps every indicator inside its catalog range (generated, committed)."""
+    """The suite that keeps every indicator within its hard limits and its level's plausible range.
+
+    Generated from the catalog and committed. Hard limits hold for every row;
+    a plausible range holds for the rows of one level (county, prefecture,
+    province: GX row conditions on the wide view's `level`), and its rule says
+    which level's range applied and where to change it.
+    """
     expectations = []
     for ind in catalog.indicators:
-        lo, hi = _plain(ind.minimum), _plain(ind.maximum)
-        kind = {"count": "计数不能为负", "share": "占比应在 0–100% 之间", "score": "得分应在 0–100 之间"}[ind.kind]
+        hard_lo, hard_hi = ind.hard_limits
+        hard = {"count": "计数不能为负", "share": "占比应在 0–100% 之间", "score": "得分应在 0–100 之间"}[ind.kind]
+        kwargs: dict[str, Any] = {"column": ind.code, "min_value": _plain(hard_lo)}
+        if hard_hi is not None:
+            kwargs["max_value"] = _plain(hard_hi)
         expectations.append({
-            "type": "expect_column_values_to_be_between",
-            "kwargs": {"column": ind.code, "min_value": lo, "max_value": hi},
-            "severity": "critical",
-            "meta": {"rule_zh": f"{ind.name_zh}应在 {lo}–{hi}{ind.unit} 之间（{kind}；上限用于发现多打一位或单位错误）"},
+            "type": "expect_column_values_to_be_between", "kwargs": kwargs, "severity": "critical",
+            "meta": {"rule_zh": f"{ind.name_zh}：{hard}（任何级别的单位都不允许）"},
         })
+        for level in catalog.levels.values():
+            lo, hi = (_plain(x) for x in ind.plausible_range(level))
+            if (lo, hi) == (hard_lo, hard_hi):
+                continue  # the hard limit says it all
+            expectations.append({
+                "type": "expect_column_values_to_be_between",
+                # the lower bound only when it says more than the hard limit (one finding per breach)
+                "kwargs": {"column": ind.code, **({"min_value": lo} if lo != hard_lo else {}), "max_value": hi,
+                           # GX 1.x condition object (serialised): rows whose level is this one
+                           "row_condition": {"type": "comparison", "column": {"name": "level"}, "operator": "==",
+                                             "parameter": level.code}},
+                "severity": "critical",
+                "meta": {"rule_zh": f"{ind.name_zh}应在{level.name_zh}单位的合理范围 {lo}–{hi}{ind.unit} 之内（上限用于发现多打一位"
+                                    f"或单位错误）；核实数据无误时，可在 data/reference/indicators.yaml 中为该指标设 "
+                                    f"ranges.{level.code}，或调整 levels.{level.code}.scale"},
+            })
     return {
         "name": "indicator_ranges",
         "meta": {
             "target": "county_year_wide",
-            "description_zh": "每个指标都在指标目录规定的范围内。",
+            "description_zh": "每个指标都在硬性界限之内（任何级别），并在所属级别（县级、地级、省级）的合理范围之内。",
             "generated_from": "data/reference/indicators.yaml by `python -m pipeline.stages.validate --write-suites`; edit the catalog, not this file",
         },
         "expectations": expectations,
@@ -102,9 +126,8 @@ def validation_frames(db: Path, catalog: Catalog) -> dict[str, pd.DataFrame]:
 
 
 def suite_parameters(paths: Paths, params: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
-    div = pd.read_csv(paths.divisions, dtype=str)
     return {
-        "known_county_codes": sorted(div.loc[div["level"] == "county", "code"]),
+        "known_county_codes": reporting_codes(read_divisions(paths.divisions)),
         "indicator_codes": catalog.codes,
         "first_year": int(params["ingest"]["first_year"]),
         "last_year": int(params["ingest"]["last_year"]),
@@ -289,7 +312,7 @@ def series_findings(frames: dict[str, pd.DataFrame], divisions: pd.DataFrame, ca
     severity = "critical" if params["missing_counties"] == "stop" else "warning"
     delivered = facts.groupby(["region_code", "year", "period"])
     for (region, year, period), rows in delivered:
-        registered = divisions[(divisions["parent_code"] == region) & (divisions["level"] == "county")]
+        registered = units_of(divisions, region)
         absent = sorted(set(registered["code"]) - set(rows["county_code"]))
         files = sorted(set(rows["source_file"]))
         for code in absent:
@@ -334,7 +357,7 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
                          root / "build" / "gx", docs_tmp)
     replace_dir(docs_tmp, reports.parent / "data_docs")
     findings = describe_failures(records, frames, catalog)
-    divisions = pd.read_csv(paths.divisions, dtype=str, keep_default_na=False)
+    divisions = read_divisions(paths.divisions)
     cross = series_findings(frames, divisions, catalog, params["validate"])
     names = dict(zip(divisions["code"], divisions["name"], strict=True))
     for f in cross:

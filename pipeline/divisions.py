@@ -1,0 +1,31 @@
+"""The register of places (data/reference/divisions.csv) and who reports to whom.
+
+A region is any registered place; the places that report in its folder are
+the ones registered under it (parent_code), whatever their level: the
+counties of a city, or the cities of a province. One definition here, so the
+ingest, the scope of the marts, the completeness check and the reports agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+
+def read_divisions(path: Path) -> pd.DataFrame:
+    """The register as text (codes keep their leading digits; blanks stay empty strings)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def units_of(divisions: pd.DataFrame, region: str) -> pd.DataFrame:
+    """The places registered directly under `region`, by code (a frame indexed by code or with a code column)."""
+    rows = divisions[divisions["parent_code"] == region]
+    return rows.sort_index() if "code" not in rows.columns else rows.sort_values("code")
+
+
+def reporting_codes(divisions: pd.DataFrame) -> list[str]:
+    """Every place that can report in some region's folder: any place registered under another."""
+    codes = divisions.index if "code" not in divisions.columns else divisions["code"]
+    return sorted(c for c, parent in zip(codes, divisions["parent_code"], strict=True) if isinstance(parent, str)
+                  and parent)
