@@ -255,3 +255,26 @@ def test_parts_blank_beside_a_reported_total_are_not_a_blank_required_column(pro
     project.write("2019.csv", csv_bytes([header, *rows]))
     ingest(project.root)  # the catalog's four_forms_sum is reported_as four_forms_total: the total stands for them
     assert stored(project)[("990101", "four_forms_total")][0] == 582
+
+
+# ---------------------------------------------------------------- shifted rows and encodings
+
+
+def test_a_row_shifted_left_by_a_deleted_cell_is_refused_with_the_row(project):
+    # 河口区 (row 4): 立案数 deleted, 120 gone, 36 now under 立案数 ... 21000 under the score column
+    text = refused(project, "shifted_row.xlsx")
+    assert "第 4 行" in text and "最后一列「党员人数」为空" in text
+    assert "「信访举报件次」列的「87.5」不像件次数" in text  # the score, one column left of its own
+    assert "可能删除了一个单元格、其后的数值左移了一列" in text
+
+
+def test_a_blank_last_cell_alone_is_an_ordinary_missing_value(project):
+    deliver(project, "last_cell_blank.xlsx")
+    ingest(project.root)
+    facts = stored(project)
+    assert facts[("990103", "party_members")][0] is None and facts[("990103", "cases_filed")][0] == 120
+
+
+def test_a_big5_file_is_named_for_its_encoding(project):
+    text = refused(project, "big5.csv")
+    assert "data/raw/990100/2019.csv：文件是繁体中文 Big5 编码" in text and "另存为“CSV UTF-8”" in text

@@ -110,6 +110,20 @@ def decode_text(data: bytes, display: str) -> tuple[str, str]:
         raise DataError("导入", [Problem(display, msg, row=line)]) from None
 
 
+# Traditional forms of characters in the catalog's headers; their presence in a
+# Big5 reading (and a failed GBK one) says which encoding the file is in.
+BIG5_MARKERS = ("區劃", "縣", "數", "黨", "紀", "處分", "訪", "舉報", "評價", "滿意")
+
+
+def is_big5(path: Path) -> bool:
+    """A CSV whose bytes read as traditional-Chinese headers in Big5 (it also decodes, as nonsense, in GBK)."""
+    try:
+        text = path.read_bytes()[:4096].decode("big5", errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return sum(marker in text for marker in BIG5_MARKERS) >= 3
+
+
 def read_csv_rows(path: Path, display: str) -> RawTable:
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
@@ -625,6 +639,10 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context,
     if header_index is None:
         if not any(cell_text(c) for _, r in table.rows for c in r):
             raise DataError("导入", [Problem(display, "文件为空（没有表头也没有数据）")])
+        if table.fmt == "csv" and table.encoding == "gb18030" and is_big5(table.path):
+            raise DataError("导入", [Problem(display, "文件是繁体中文 Big5 编码（台港地区 Excel 的默认编码），按简体 GBK 读出来是乱码，"
+                                              "所以找不到表头。请在 Excel 或 WPS 中另存为“CSV UTF-8”或 .xlsx，并把繁体表头改为简体"
+                                              "（或在 data/reference/indicators.yaml 中为其加别名）")])
         raise DataError("导入", [Problem(display, f"前 {HEADER_SEARCH_ROWS} 行中找不到表头：没有“区划代码”或“县（市、区）”列（可用别名：{'、'.join(ctx.catalog.keys['county_code'].aliases[:4])}）")])
     mapping, problems = map_headers(table, header_index, ctx)
     factors, unit_problems, skip = column_units(table, header_index, mapping, ctx) if not problems else ({}, [], 0)
@@ -653,6 +671,10 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context,
     data = table.rows[header_index + 1 + skip:]
     indicators = [(ctx.catalog[c], j) for c, j in mapping.items() if c not in ctx.catalog.keys]
     parsed: list[tuple[int, str, Indicator, int, Cell, object]] = []
+    last_column = max(j for _, j in indicators) if indicators else 0
+    rows_here = [c for _, c in data if not is_non_data_row(c, key_column)]
+    filled = sum(1 for c in rows_here if last_column < len(c) and cell_text(c[last_column]))
+    last_column_filled = len(rows_here) >= 3 and filled >= len(rows_here) - 1  # every other row has it
     for k, (row_no, cells) in enumerate(data):
         if is_non_data_row(cells, key_column):
             continue
@@ -715,6 +737,11 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context,
             problems.append(Problem(display, f"{code}（{ctx.divisions.at[code, 'name']}）{file_year} 年出现两次：第 {seen[code]} 行和第 {row_no} 行", row=row_no, column=key_column, header=headers[key_column]))
             continue
         seen[code] = row_no
+        shifted = shifted_row(cells, indicators, table.percent_cells, row_no, last_column_filled)
+        if shifted:
+            problems.append(Problem(display, f"这一行的最后一列「{headers[last_column]}」为空（其他行都有数值），且{shifted}：可能删除了一个"
+                                             "单元格、其后的数值左移了一列。请对照原表核对这一行", row=row_no))
+            continue
         for ind, j in indicators:
             raw = cells[j] if j < len(cells) else None
             try:
@@ -740,6 +767,31 @@ def parse_delivery(table: RawTable, region: str, file_year: int, ctx: Context,
                        f"{column_letter(j)}{row_no}", as_typed(raw) if not isinstance(raw, float) else repr(raw),
                        cell.note) for row_no, code, ind, j, cell, raw in parsed]
     return delivery
+
+
+def shifted_row(cells: list[object], indicators: list[tuple[Indicator, int]], percent_cells: set[tuple[int, int]],
+                row_no: int, last_column_filled: bool) -> str | None:
+    """Why a row looks shifted one column left (a deleted cell), or None.
+
+    In a workbook a deleted cell with "shift left" leaves a row whose last
+    column is blank, which alone is an ordinary missing value. It is called a
+    shift only when every other row fills that column and a value of this row
+    does not fit its column: a score or share above 100, a fraction where
+    people are counted, or text. Two plausible values moved stay out of reach.
+    """
+    last = max((j for _, j in indicators), default=0)
+    if not last_column_filled or (last < len(cells) and cell_text(cells[last])):
+        return None
+    for ind, j in indicators:
+        raw = cells[j] if j < len(cells) else None
+        try:
+            cell = parse_cell(raw, ind, (row_no, j) in percent_cells)
+        except ValueError:
+            return f"「{ind.name_zh}」列的「{cell_text(raw)}」不像{ind.unit}数"
+        hard_lo, hard_hi = ind.hard_limits
+        if cell.value is not None and (cell.value < hard_lo or (hard_hi is not None and cell.value > hard_hi)):
+            return f"「{ind.name_zh}」列的 {cell.value:g} 超出{ind.unit}的可能取值"
+    return None
 
 
 def column_checks(parsed: list, indicators: list[tuple[Indicator, int]], headers: dict[int, str], display: str,

@@ -174,6 +174,27 @@ def main() -> None:
     ws.cell(row=1_048_576, column=1).value = " "
     save_xlsx(wb, "formatted_to_last_row.xlsx")
 
+    # four counties; in 河口区's row the 立案数 cell was deleted with "shift cells left":
+    # every later value sits one column to the left and the last column is blank
+    four = [*ROWS, ["990103", "河口区", 2019, 120, 36, 110, 450, 160, 22, 14, 560, 87.5, 21000],
+            ["990121", "青山县", 2019, 90, 25, 80, 350, 120, 16, 10, 420, 84.0, 15000]]
+    shifted = [*four[2][:3], *four[2][4:], None]
+    wb = Workbook()
+    sheet(wb, "报送表", [HEADER, four[0], four[1], shifted, four[3]], first=True)
+    save_xlsx(wb, "shifted_row.xlsx")
+    # the same four counties with only the last cell blank: an ordinary missing value
+    wb = Workbook()
+    sheet(wb, "报送表", [HEADER, four[0], four[1], [*four[2][:-1], None], four[3]], first=True)
+    save_xlsx(wb, "last_cell_blank.xlsx")
+
+    # traditional Chinese headers saved in Big5 (Taiwan/Hong Kong Excel default)
+    big5 = ["區劃代碼", "縣（市、區）", "年度", "立案數（件）", "新發生案件數", "黨紀政務處分人數", "第一種形態",
+            "第二種形態", "第三種形態", "第四種形態", "信訪舉報件次（件次）", "黨風廉政建設社會評價滿意度", "黨員人數"]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows([big5, *[[r[0], "城關區" if r[0] == "990101" else "城西區", *r[2:]]
+                                                             for r in ROWS]])
+    (OUT / "big5.csv").write_bytes(buf.getvalue().encode("big5"))
+
 
 if __name__ == "__main__":
     main()
