@@ -6,6 +6,7 @@ fixture (shares worked out on paper, rounded half up), not copied from output.
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -88,23 +89,23 @@ def test_flat_share_claims_no_achievement(project, monkeypatch):
     data = build(project, monkeypatch, {"990101", "990102"})
     report = county(data, "990101", 2020)
     # region 2020: (33 + 50) / (110 + 200) = 26.77...% -> 26.8%; gap 30.0 - 26.8 = 3.2
-    assert report.sections["notes"][0] == (
-        "新发生案件占比为30.0%[^6]，与上年持平，高于全市（26.8%[^7]）3.2[^8]个百分点，不作为成效或问题。")
+    assert plain(report.sections["notes"])[0] == (
+        "新发生案件占比为30.0%，与上年持平，高于全市（26.8%）3.2个百分点，不作为成效或问题。")
     assert not any("腐败增量" in p for p in report.sections["achievements"])
-    assert "新发生案件占比高于全市：30.0%[^6]，高于全市（26.8%[^7]）3.2[^8]个百分点。" in report.sections["problems"]
+    assert "新发生案件占比高于全市：30.0%，高于全市（26.8%）3.2个百分点。" in plain(report.sections["problems"])
 
 
 def test_first_year_is_stated_not_judged(project, monkeypatch):
     data = two_counties_two_years(project, monkeypatch)
     report = county(data, "990101", 2019)
     # 30 / 100 = 30.0%; region (30 + 50) / (100 + 200) = 26.67% -> 26.7%; gap 3.3
-    assert report.sections["notes"][0] == (
-        "新发生案件占比为30.0%[^4]（2019年为首个统计年度，无上年数据可比），高于全市（26.7%[^5]）3.3[^6]个百分点，"
+    assert plain(report.sections["notes"])[0] == (
+        "新发生案件占比为30.0%（2019年为首个统计年度，无上年数据可比），高于全市（26.7%）3.3个百分点，"
         "不作为成效或问题。")
-    assert report.sections["achievements"][0] == (
-        "审查调查和监督执纪工作持续开展：立案数为100[^1]件（2019年为首个统计年度，无上年数据可比）；"
-        "党纪政务处分人数为95[^2]人（2019年为首个统计年度，无上年数据可比）；"
-        "四种形态合计人次为582[^3]人次（2019年为首个统计年度，无上年数据可比）。")
+    assert plain(report.sections["achievements"])[0] == (
+        "审查调查和监督执纪工作持续开展：立案数为100件（2019年为首个统计年度，无上年数据可比）；"
+        "党纪政务处分人数为95人（2019年为首个统计年度，无上年数据可比）；"
+        "四种形态合计人次为582人次（2019年为首个统计年度，无上年数据可比）。")
 
 
 def test_missing_previous_year(project, monkeypatch):
@@ -114,9 +115,9 @@ def test_missing_previous_year(project, monkeypatch):
     data = build(project, monkeypatch, {"990101", "990102"}, last=2021)
     report = county(data, "990101", 2021)
     # 2021: filed 100 + 10 * 2 = 120, new-onset 30 + 2 = 32: 26.666...% -> 26.7%; region 2021: 82 / 320 = 25.6%
-    assert report.sections["notes"][0] == (
-        "新发生案件占比为26.7%[^4]（2020年无数据，无法同比），高于全市（25.6%[^5]）1.1[^6]个百分点，不作为成效或问题。")
-    assert report.sections["achievements"][0].startswith("审查调查和监督执纪工作持续开展：立案数为120[^1]件（2020年无数据，无法同比）")
+    assert plain(report.sections["notes"])[0] == (
+        "新发生案件占比为26.7%（2020年无数据，无法同比），高于全市（25.6%）1.1个百分点，不作为成效或问题。")
+    assert plain(report.sections["achievements"])[0].startswith("审查调查和监督执纪工作持续开展：立案数为120件（2020年无数据，无法同比）")
 
 
 def test_five_of_sixteen_prints_as_31_3_percent(project, monkeypatch):
@@ -125,8 +126,8 @@ def test_five_of_sixteen_prints_as_31_3_percent(project, monkeypatch):
     project.write_csv(2019, [HEADER, *r19])
     project.write_csv(2020, [HEADER, *rows(2020, "990101")])
     data = build(project, monkeypatch, {"990101"})
-    notes = county(data, "990101", 2019).sections["notes"][0]
-    assert notes.startswith("新发生案件占比为31.3%[^4]（2019年为首个统计年度")
+    notes = plain(county(data, "990101", 2019).sections["notes"])[0]
+    assert notes.startswith("新发生案件占比为31.3%（2019年为首个统计年度")
 
 
 def test_change_below_display_precision_is_flat(project, monkeypatch):
@@ -137,7 +138,7 @@ def test_change_below_display_precision_is_flat(project, monkeypatch):
     project.write_csv(2020, [HEADER, *r20])
     data = build(project, monkeypatch, {"990101"})
     report = county(data, "990101", 2020)
-    assert report.sections["notes"][0] == "新发生案件占比为30.0%[^4]，与上年持平，与全市（30.0%[^5]）持平，不作为成效或问题。"
+    assert plain(report.sections["notes"])[0] == "新发生案件占比为30.0%，与上年持平，与全市（30.0%）持平，不作为成效或问题。"
     assert not re.search(r"(上升|下降)0\.0", body_text(report))
 
 
@@ -145,9 +146,9 @@ def test_falling_share_is_an_achievement_with_its_comparison(project, monkeypatc
     data = two_counties_two_years(project, monkeypatch)
     report = county(data, "990101", 2020)
     # 30.0% -> 31 / 110 = 28.18% -> 28.2%: down 1.8 pp as printed; region 2020: 81 / 310 = 26.1%
-    assert report.sections["achievements"][1] == (
-        "腐败增量得到一定遏制：新发生案件占比由30.0%[^6]下降到28.2%[^7]，下降1.8[^8]个百分点，"
-        "高于全市（26.1%[^9]）2.1[^10]个百分点。")
+    assert plain(report.sections["achievements"])[1] == (
+        "腐败增量得到一定遏制：新发生案件占比由30.0%下降到28.2%，下降1.8个百分点，"
+        "高于全市（26.1%）2.1个百分点。")
 
 
 # ---------------------------------------------------------------- streaks, four forms, coverage
@@ -185,9 +186,9 @@ def test_county_with_only_the_four_forms_total(project, monkeypatch):
     report = county(data, "990101", 2020)
     text = body_text(report)
     assert "四种形态合计人次" not in text  # the sum of parts that were never delivered is not "missing"
-    assert report.sections["achievements"][0].endswith("四种形态总人次为582[^5]人次，与上年持平。")
-    missing = next(p for p in report.sections["problems"] if p.startswith("数据缺报"))
-    assert missing.startswith("数据缺报：四种形态分类人次（仅报送合计582[^5]人次，无法判断分布）")
+    assert plain(report.sections["achievements"])[0].endswith("四种形态总人次为582人次，与上年持平。")
+    missing = next(p for p in plain(report.sections["problems"]) if p.startswith("数据缺报"))
+    assert missing.startswith("数据缺报：四种形态分类人次（仅报送合计582人次，无法判断分布）")
 
 
 def test_region_year_with_one_county_fewer_says_so(project, monkeypatch):
@@ -195,10 +196,10 @@ def test_region_year_with_one_county_fewer_says_so(project, monkeypatch):
     project.write_csv(2020, [HEADER, *rows(2020, "990101")])
     data = build(project, monkeypatch, {"990101", "990102"})
     report = region_report(data, "990100", 2020, 2019)
-    assert "2019年2[^5]个县区、2020年1[^1]个县区报送立案数，两年覆盖的县区不同，同比变化仅供参考。" in report.sections["notes"]
+    assert "2019年2个县区、2020年1个县区报送立案数，两年覆盖的县区不同，同比变化仅供参考。" in plain(report.sections["notes"])
     # the region figures compare 300 cases (two counties) with 110 (one county): said, not hidden
-    assert report.sections["achievements"][0].startswith(
-        "全市1[^1]个县区报送了2020年度数据：立案数由300[^2]件下降到110[^3]件，同比下降63.3%[^4]")
+    assert plain(report.sections["achievements"])[0].startswith(
+        "全市1个县区报送了2020年度数据：立案数由300件下降到110件，同比下降63.3%")
 
 
 # ---------------------------------------------------------------- evaluation
@@ -291,7 +292,7 @@ def test_docx_has_the_sections_and_the_appendix(project, monkeypatch):
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[:4] == ["城关区2020年度政治生态建设评价报告", "一、成效", "二、问题和难点", "三、思考与建议"]
     assert headings[-1] == "附录：数据来源"
-    assert doc.paragraphs[1].text.startswith("【合成演示数据】")
+    assert doc.paragraphs[1].text == "" and doc.paragraphs[2].text.startswith("【合成演示数据】")  # a blank line under the title
     appendix = doc.tables[-1]
     assert [c.text for c in appendix.rows[0].cells] == ["注", "数值", "指标", "来源"]
     assert len(appendix.rows) == len(report.figures) + 1
@@ -339,3 +340,88 @@ def test_notebook_sections_without_scores_say_why(project, monkeypatch):
     reason = "2020年6项综合评价指标均无数值（评价得分未报送），无法计算综合评价指数，未评定等次。"
     assert f"**{reason}**" in views.region_evaluation_section(data, "990100", 2020).parts
     assert f"**{reason}**" in views.county_evaluation_section(data, "990100", "990101", 2020).parts
+
+
+def test_docx_follows_the_official_document_format(project, monkeypatch):
+    """GB/T 9704-2012 as it applies to a report, read from the document XML.
+
+    Expected values from the standard: A4 210 x 297 mm; margins 37 / 35 / 28 / 26 mm;
+    body 3号 = 16 pt 仿宋_GB2312 at a fixed 28.95 pt; title 2号 = 22 pt 小标宋 centred;
+    一、 headings 黑体, （一） items 楷体; page numbers 4号 = 14 pt 宋体 "— n —" outside.
+    1 mm = 1440 / 25.4 twips.
+    """
+    import zipfile
+
+    from lxml import etree
+
+    data = two_counties_two_years(project, monkeypatch)
+    report = county(data, "990101", 2020)
+    with zipfile.ZipFile(io.BytesIO(to_docx(report))) as z:
+        document, styles = etree.fromstring(z.read("word/document.xml")), etree.fromstring(z.read("word/styles.xml"))
+        footers = {n: etree.fromstring(z.read(n)) for n in z.namelist() if n.startswith("word/footer")}
+        settings, fonts = etree.fromstring(z.read("word/settings.xml")), etree.fromstring(z.read("word/fontTable.xml"))
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+    w = "{" + ns["w"] + "}"
+
+    def mm(x):
+        return round(x * 1440 / 25.4)
+
+    size = document.find(".//w:sectPr/w:pgSz", ns)
+    assert (int(size.get(w + "w")), int(size.get(w + "h"))) == (mm(210), mm(297))
+    margins = document.find(".//w:sectPr/w:pgMar", ns)
+    for side, expected in {"top": 37, "bottom": 35, "left": 28, "right": 26}.items():
+        assert abs(int(margins.get(w + side)) - mm(expected)) <= 1, side
+
+    def style(name):
+        return styles.xpath(f"//w:style[w:name/@w:val='{name}']", namespaces=ns)[0]
+
+    def font_of(el):
+        f = el.find(".//w:rFonts", ns)
+        assert not any("Theme" in k or "theme" in k for k in f.attrib), "theme fonts resolve differently in WPS"
+        return f.get(w + "eastAsia"), int(el.find(".//w:sz", ns).get(w + "val")) / 2
+
+    assert font_of(style("Normal")) == ("仿宋_GB2312", 16)
+    spacing = style("Normal").find(".//w:spacing", ns)
+    assert spacing.get(w + "lineRule") == "exact" and 28 * 20 <= int(spacing.get(w + "line")) <= 29 * 20
+    assert font_of(style("Title")) == ("方正小标宋简体", 22)
+    assert style("Title").find(".//w:jc", ns).get(w + "val") == "center"
+    assert font_of(style("heading 1")) == ("黑体", 16)
+    # every run names its East Asian font explicitly
+    runs = document.findall(".//w:body//w:r", ns)
+    assert runs and all(r.find("w:rPr/w:rFonts", ns) is not None
+                        and r.find("w:rPr/w:rFonts", ns).get(w + "eastAsia") for r in runs if r.find("w:t", ns) is not None)
+    items = [p for p in document.findall(".//w:body/w:p", ns) if "".join(p.itertext()).startswith("（一）")]
+    assert items and items[0].find("w:r/w:rPr/w:rFonts", ns).get(w + "eastAsia") == "楷体_GB2312"
+    # page numbers: — PAGE — in 14 pt 宋体, right on odd pages and left on even ones
+    assert settings.find("w:evenAndOddHeaders", ns) is not None
+    aligned = {}
+    for footer in footers.values():
+        text = "".join(footer.itertext())
+        assert text.startswith("— ") and text.endswith(" —") and "PAGE" in text
+        run = footer.find(".//w:r", ns)
+        assert font_of(run) == ("宋体", 14)
+        aligned[footer.find(".//w:jc", ns).get(w + "val")] = True
+    assert set(aligned) == {"right", "left"}
+    # tables: fixed layout, every column and cell with an explicit width, filling the 156 mm type area
+    for table in document.findall(".//w:tbl", ns):
+        assert table.find("w:tblPr/w:tblLayout", ns).get(w + "type") == "fixed"
+        grid = [int(c.get(w + "w")) for c in table.findall("w:tblGrid/w:gridCol", ns)]
+        assert all(g > 0 for g in grid) and abs(sum(grid) - mm(156)) <= len(grid)
+        assert all(tc.find("w:tcPr/w:tcW", ns) is not None for tc in table.findall(".//w:tc", ns))
+    # fonts a machine may lack have an alternative
+    alt = {f.get(w + "name"): f.find("w:altName", ns).get(w + "val")
+           for f in fonts.findall("w:font", ns) if f.find("w:altName", ns) is not None}
+    assert alt["仿宋_GB2312"] == "仿宋" and alt["楷体_GB2312"] == "楷体"
+
+
+def test_notes_are_numbered_in_reading_order(project, monkeypatch):
+    data = two_counties_two_years(project, monkeypatch)
+    for report in (county(data, "990101", 2020), region_report(data, "990100", 2020, 2019)):
+        body = to_markdown(report).split("## " + report.headings["appendix"])[0]
+        first_seen = list(dict.fromkeys(int(n) for n in re.findall(r"\[\^(\d+)\]", body)))
+        assert first_seen == list(range(1, len(first_seen) + 1))
+        assert [f.n for f in report.figures] == list(range(1, len(report.figures) + 1))
+        # a derived change cites the notes of the two figures it is computed from, after renumbering
+        for f in report.figures:
+            for ref in re.findall(r"注 (\d+)", f.source):
+                assert int(ref) in {g.n for g in report.figures} and int(ref) != f.n

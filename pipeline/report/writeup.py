@@ -24,9 +24,8 @@ Outputs: Markdown and .docx (python-docx), written next to the notebooks.
 
 from __future__ import annotations
 
-import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -91,6 +90,39 @@ class Citer:
         n = len(self.figures) + 1
         self.figures.append(Cited(n, text, label, scope, code, year, measure, field, float(value), source))
         return f"{text}[^{n}]"
+
+
+def note_ref(n: int) -> str:
+    """A reference to note n inside another note's source, renumbered with the notes (see renumbered)."""
+    return f"⟦{n}⟧"
+
+
+def renumbered(report: Report) -> Report:
+    """The report with its notes numbered in the order a reader meets them.
+
+    Figures are cited as sentences are built, which is not always the order in
+    which the sections print them; a reader (and GB/T 9704) expects note 1
+    first. Notes referred to only by other notes' sources come after those met
+    in the text, in their first order.
+    """
+    marker = re.compile(r"\[\^(\d+)\]")
+    texts = [*report.preamble, *(p for k in _shown_sections(report) for p in report.sections[k] if p)]
+    if report.table is not None:
+        texts += [str(v) for v in report.table.to_numpy().ravel()]
+    order: list[int] = []
+    for text in texts:
+        order += [int(m) for m in dict.fromkeys(marker.findall(text)) if int(m) not in order]
+    order += [f.n for f in report.figures if f.n not in order]
+    new = {old: i + 1 for i, old in enumerate(order)}
+
+    def text_of(t: str) -> str:
+        return marker.sub(lambda m: f"[^{new[int(m[1])]}]", t)
+
+    figures = sorted((replace(f, n=new[f.n], source=re.sub(r"⟦(\d+)⟧", lambda m: str(new[int(m[1])]), f.source))
+                      for f in report.figures), key=lambda f: f.n)
+    table = report.table.map(lambda v: text_of(v) if isinstance(v, str) else v) if report.table is not None else None
+    return replace(report, preamble=[text_of(p) for p in report.preamble], figures=figures, table=table,
+                   sections={k: [text_of(p) for p in v] for k, v in report.sections.items()})
 
 
 def note_number(cited: str) -> int:
@@ -190,10 +222,10 @@ class Facts:
         a, b = note_number(cur), note_number(prev)
         if kind == "count":
             size = self.cite(measure, "yoy_change", abs(r["yoy_change"]), size_text(self.catalog, r["yoy_change"])
-                             + "%", "change", w("writeup.source.change_count", a=a, b=b))
+                             + "%", "change", w("writeup.source.change_count", a=note_ref(a), b=note_ref(b)))
             return w(f"writeup.change.count_{status}", name=name, prev=prev, cur=cur, unit=unit, pct=size), status
         size = self.cite(measure, "yoy_change", abs(r["yoy_change"]), size_text(self.catalog, r["yoy_change"]),
-                         "change", w("writeup.source.change_level", a=a, b=b))
+                         "change", w("writeup.source.change_level", a=note_ref(a), b=note_ref(b)))
         return w(f"writeup.change.{kind}_{status}", name=name, prev=prev, cur=cur, size=size), status
 
     def region_compare(self, measure: str) -> str:
@@ -272,8 +304,8 @@ def county_report(data: ReportData, region: str, county: str, year: int, first_y
         "suggestions": list(dict.fromkeys(suggestions)) or [w("writeup.suggestion_none")],
         "notes": d.notes,
     }
-    return Report(title, preamble(data, region, first_year, year), sections, citer.figures,
-                  key_figures(data, county, region, year), w.raw("writeup.sections"), w)
+    return renumbered(Report(title, preamble(data, region, first_year, year), sections, citer.figures,
+                             key_figures(data, county, region, year), w.raw("writeup.sections"), w))
 
 
 def partial_period_note(data: ReportData, d: Draft, county: str, year: int) -> None:
@@ -553,8 +585,8 @@ def region_report(data: ReportData, region: str, year: int, first_year: int) -> 
                 "problems": [p for _, p, _ in d.problems] or [w("writeup.none_found")],
                 "suggestions": list(dict.fromkeys(suggestions)) or [w("writeup.suggestion_none")],
                 "notes": d.notes}
-    return Report(title, preamble(data, region, first_year, year), sections, citer.figures, None,
-                  w.raw("writeup.sections"), w)
+    return renumbered(Report(title, preamble(data, region, first_year, year), sections, citer.figures, None,
+                             w.raw("writeup.sections"), w))
 
 
 def coverage_note(f: Facts, d: Draft, measure: str) -> None:
@@ -641,64 +673,10 @@ def body_text(report: Report) -> str:
 
 
 def to_docx(report: Report) -> bytes:
-    """The report as .docx: headings, numbered paragraphs with note markers, figures table, appendix."""
-    import datetime as dt
+    """The report as .docx in the official-document layout (GB/T 9704): see pipeline/report/official_docx.py."""
+    from pipeline.report.official_docx import to_official_docx
 
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    from pipeline.report.ooxml import fixed_zip_times
-
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
-    style.font.size = Pt(11)
-    doc.core_properties.author = "polieco workbench"
-    doc.core_properties.title = report.title
-    fixed = dt.datetime(2025, 1, 1)
-    doc.core_properties.created = fixed
-    doc.core_properties.modified = fixed
-    doc.core_properties.last_modified_by = "polieco workbench"
-    doc.core_properties.revision = 1
-    doc.add_heading(report.title, level=0)
-    for p in report.preamble:
-        doc.add_paragraph(p)
-
-    def add_cited(paragraph_text: str, prefix: str = "") -> None:
-        para = doc.add_paragraph(prefix)
-        for piece in re.split(r"(\[\^\d+\])", paragraph_text):
-            m = re.fullmatch(r"\[\^(\d+)\]", piece)
-            if m:
-                run = para.add_run(f"[{m.group(1)}]")
-                run.font.superscript = True
-            elif piece:
-                para.add_run(piece)
-
-    for i, key in enumerate(_shown_sections(report)):
-        doc.add_heading(_heading(report, i, key), level=1)
-        for j, p in enumerate((p for p in report.sections[key] if p), start=1):
-            add_cited(p, f"{j}. ")
-    if report.table is not None and not report.table.empty:
-        doc.add_heading(report.headings["figures"], level=1)
-        _table(doc, report.table)
-    doc.add_heading(report.headings["appendix"], level=1)
-    _table(doc, appendix_frame(report))
-    buf = io.BytesIO()
-    doc.save(buf)
-    return fixed_zip_times(buf.getvalue())
-
-
-def _table(doc, frame: pd.DataFrame) -> None:
-    table = doc.add_table(rows=1, cols=len(frame.columns))
-    table.style = "Table Grid"
-    for cell, name in zip(table.rows[0].cells, frame.columns, strict=True):
-        cell.text = str(name)
-    for row in frame.itertuples(index=False):
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            cell.text = str(value)
+    return to_official_docx(report, appendix=appendix_frame(report))
 
 
 def is_clean(text: str) -> list[str]:

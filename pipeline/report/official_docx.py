@@ -1,0 +1,322 @@
+"""The write-up as a Word document in the layout of official documents (GB/T 9704-2012, 党政机关公文格式).
+
+Reviewers open the write-up in WPS or Word and edit it, so it carries the
+layout they expect, as far as the standard applies to a report:
+
+- A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm (版心 156 x 225 mm);
+- body 3号 (16 pt) 仿宋_GB2312, lines at a fixed 28.95 pt (22 lines to the
+  page), first line indented two characters;
+- title 2号 (22 pt) 方正小标宋简体, centred; headings "一、" in 黑体 and
+  "（一）" in 楷体_GB2312, both 3号;
+- page numbers "— 1 —" in 4号 (14 pt) 宋体, outside edge: right on odd pages,
+  left on even pages, one character in;
+- every run names its East Asian and Latin fonts (no theme fonts, which WPS
+  and Word resolve differently), and the font table lists an alternative for
+  each font that a machine may lack (仿宋 for 仿宋_GB2312...), so a machine
+  without them falls back to a related face rather than the default;
+- tables with fixed layout and explicit column widths (WPS drops the widths
+  of an autofit table);
+- note numbers as superscripts, numbered in reading order (see writeup.renumbered).
+
+Fonts are named, not embedded: the reader's machine has them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from pipeline.report.ooxml import fixed_zip_times
+
+if TYPE_CHECKING:
+    from pipeline.report.writeup import Report
+
+A4 = (210, 297)  # mm
+MARGINS = {"top": 37, "bottom": 35, "left": 28, "right": 26}  # mm
+BODY_PT, TITLE_PT, PAGE_NUMBER_PT, TABLE_PT = 16, 22, 14, 12  # 3号, 2号, 4号, 小四
+LINE_TWIPS = 579  # 28.95 pt: 22 lines in the 225 mm type area
+LATIN = "Times New Roman"
+# font -> alternative the font table names for machines without it
+FANGSONG, HEITI, KAITI, TITLE_FONT, SONGTI = "仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体"
+ALTERNATIVES = {FANGSONG: "仿宋", KAITI: "楷体", TITLE_FONT: "宋体", HEITI: "SimHei", SONGTI: "SimSun"}
+CHINESE_NUMBERS = "一二三四五六七八九十"
+
+
+def chinese_ordinal(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 20 -> 二十 (item numbers of a section run short)."""
+    if n <= 10:
+        return CHINESE_NUMBERS[n - 1]
+    tens, units = divmod(n, 10)
+    return (CHINESE_NUMBERS[tens - 1] if tens > 1 else "") + "十" + (CHINESE_NUMBERS[units - 1] if units else "")
+
+
+def _set_fonts(element, east_asia: str, size_pt: float | None = None, bold: bool | None = None) -> None:
+    """Name the fonts of a run or style explicitly: East Asian, Latin, no theme fonts."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+    fonts.set(qn("w:ascii"), LATIN)
+    fonts.set(qn("w:hAnsi"), LATIN)
+    fonts.set(qn("w:cs"), LATIN)
+    fonts.set(qn("w:eastAsia"), east_asia)
+    if size_pt is not None:
+        for tag in ("w:sz", "w:szCs"):
+            el = rpr.find(qn(tag))
+            if el is None:
+                el = OxmlElement(tag)
+                rpr.append(el)
+            el.set(qn("w:val"), str(int(round(size_pt * 2))))
+    if bold is not None:
+        for tag in ("w:b", "w:bCs"):
+            el = rpr.find(qn(tag))
+            if el is None:
+                el = OxmlElement(tag)
+                rpr.append(el)
+            el.set(qn("w:val"), "1" if bold else "0")
+    color = rpr.find(qn("w:color"))
+    if color is not None:
+        rpr.remove(color)
+
+
+def _paragraph_format(paragraph_format, *, exact_twips: int | None = LINE_TWIPS, first_line_pt: float = 0,
+                      align=None) -> None:
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Pt, Twips
+
+    if exact_twips:
+        paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        paragraph_format.line_spacing = Twips(exact_twips)
+    paragraph_format.space_before = Pt(0)
+    paragraph_format.space_after = Pt(0)
+    paragraph_format.first_line_indent = Pt(first_line_pt) if first_line_pt else None
+    if align is not None:
+        paragraph_format.alignment = align
+
+
+def _styles(doc) -> None:
+    """Normal is the body; Title and Heading 1/2 are re-dressed so the outline still works in Word and WPS."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    fonts = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:rFonts')}")
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    fonts.set(qn("w:ascii"), LATIN)
+    fonts.set(qn("w:hAnsi"), LATIN)
+    fonts.set(qn("w:cs"), LATIN)
+    fonts.set(qn("w:eastAsia"), FANGSONG)
+    lang = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}")
+    if lang is not None:
+        lang.set(qn("w:eastAsia"), "zh-CN")
+    spec = {
+        "Normal": (FANGSONG, BODY_PT, False, 2 * BODY_PT, None),
+        "Title": (TITLE_FONT, TITLE_PT, False, 0, WD_ALIGN_PARAGRAPH.CENTER),
+        "Heading 1": (HEITI, BODY_PT, False, 2 * BODY_PT, None),
+        "Heading 2": (KAITI, BODY_PT, False, 2 * BODY_PT, None),
+    }
+    for name, (font, size, bold, indent, align) in spec.items():
+        style = doc.styles[name]
+        _set_fonts(style.element, font, size, bold)
+        style.font.italic = False
+        _paragraph_format(style.paragraph_format, first_line_pt=indent, align=align,
+                          exact_twips=LINE_TWIPS if name != "Title" else 700)  # title lines 35 pt
+        ppr = style.element.get_or_add_pPr()
+        border = ppr.find(qn("w:pBdr"))  # the default Title has a rule under it: not in 公文
+        if border is not None:
+            ppr.remove(border)
+
+
+def _page(doc) -> None:
+    from docx.shared import Mm
+
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(A4[0]), Mm(A4[1])
+    section.top_margin, section.bottom_margin = Mm(MARGINS["top"]), Mm(MARGINS["bottom"])
+    section.left_margin, section.right_margin = Mm(MARGINS["left"]), Mm(MARGINS["right"])
+    section.footer_distance = Mm(MARGINS["bottom"] - 7 - 5)  # the number's line 7 mm below the type area
+    section.header_distance = Mm(15)
+    doc.settings.odd_and_even_pages_header_footer = True
+    _page_number(section.footer.paragraphs[0], odd=True)
+    _page_number(section.even_page_footer.paragraphs[0], odd=False)
+
+
+def _page_number(paragraph, *, odd: bool) -> None:
+    """— PAGE — in 4号 宋体, at the outside edge one character in."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    _paragraph_format(paragraph.paragraph_format, exact_twips=None,
+                      align=WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT)
+    if odd:
+        paragraph.paragraph_format.right_indent = Pt(PAGE_NUMBER_PT)
+    else:
+        paragraph.paragraph_format.left_indent = Pt(PAGE_NUMBER_PT)
+
+    def run(text: str | None = None, field: str | None = None, instr: str | None = None) -> None:
+        r = paragraph.add_run(text or "")
+        _set_fonts(r._r, SONGTI, PAGE_NUMBER_PT)
+        if field:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), field)
+            r._r.append(el)
+        if instr:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = instr
+            r._r.append(el)
+
+    run("— ")
+    run(field="begin")
+    run(instr=" PAGE ")
+    run(field="separate")
+    run("1")
+    run(field="end")
+    run(" —")
+
+
+def _font_table(doc) -> None:
+    """List each font with the alternative a machine without it should use (w:altName)."""
+    from lxml import etree
+
+    part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    root = etree.fromstring(part.blob)
+    ns = root.nsmap["w"]
+    w = f"{{{ns}}}"
+    for name, alternative in ALTERNATIVES.items():
+        font = etree.SubElement(root, f"{w}font")
+        font.set(f"{w}name", name)
+        etree.SubElement(font, f"{w}altName").set(f"{w}val", alternative)
+        etree.SubElement(font, f"{w}charset").set(f"{w}val", "86")  # GB2312
+        etree.SubElement(font, f"{w}family").set(f"{w}val", "modern" if name != HEITI else "swiss")
+        etree.SubElement(font, f"{w}pitch").set(f"{w}val", "fixed")
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _cited_runs(paragraph, text: str, font: str, size: float) -> None:
+    """Text with [^n] note markers as superscript [n], every run with its fonts named."""
+    for piece in re.split(r"(\[\^\d+\])", text):
+        m = re.fullmatch(r"\[\^(\d+)\]", piece)
+        if m:
+            run = paragraph.add_run(f"[{m.group(1)}]")
+            run.font.superscript = True
+        elif piece:
+            run = paragraph.add_run(piece)
+        else:
+            continue
+        _set_fonts(run._r, font, size)
+
+
+def _display_width(text: str) -> int:
+    """Width of a text in half-character units: a CJK character counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
+
+
+def column_widths_twips(frame: pd.DataFrame, total_twips: int) -> list[int]:
+    """Widths proportional to each column's longest text (capped), summing to the type area's width."""
+    wanted = []
+    for name in frame.columns:
+        longest = max([_display_width(name), *(_display_width(v) for v in frame[name])])
+        wanted.append(min(max(longest + 4, 10), 40))  # + cell padding; short columns stay readable
+    scale = total_twips / sum(wanted)
+    widths = [int(w * scale) for w in wanted]
+    widths[-1] += total_twips - sum(widths)
+    return widths
+
+
+def _table(doc, frame: pd.DataFrame, width_twips: int) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, Twips
+
+    widths = column_widths_twips(frame, width_twips)
+    table = doc.add_table(rows=1, cols=len(frame.columns))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:w"), str(sum(widths)))
+    tbl_w.set(qn("w:type"), "dxa")
+    for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(w))
+
+    def fill(cells, values, bold: bool) -> None:
+        for cell, value, w in zip(cells, values, widths, strict=True):
+            cell.width = Twips(w)
+            paragraph = cell.paragraphs[0]
+            _paragraph_format(paragraph.paragraph_format, exact_twips=None)
+            paragraph.paragraph_format.first_line_indent = Pt(0)  # the body's two-character indent is for prose
+            paragraph.paragraph_format.line_spacing = 1.0
+            _cited_runs(paragraph, str(value), HEITI if bold else FANGSONG, TABLE_PT)
+
+    fill(table.rows[0].cells, list(frame.columns), True)
+    for row in frame.itertuples(index=False):
+        fill(table.add_row().cells, list(row), False)
+
+
+def to_official_docx(report: Report, *, appendix: pd.DataFrame) -> bytes:
+    """The report as a .docx in the 公文 layout; the same report gives the same bytes."""
+    from docx import Document
+
+    from pipeline.report.writeup import _heading, _shown_sections
+
+    doc = Document()
+    _styles(doc)
+    _page(doc)
+    _font_table(doc)
+    doc.core_properties.author = "polieco workbench"
+    doc.core_properties.title = report.title
+    fixed = dt.datetime(2025, 1, 1)
+    doc.core_properties.created = fixed
+    doc.core_properties.modified = fixed
+    doc.core_properties.last_modified_by = "polieco workbench"
+    doc.core_properties.revision = 1
+    zh = report.words is None or report.words.lang == "zh"
+
+    title = doc.add_paragraph(style="Title")
+    _cited_runs(title, report.title, TITLE_FONT, TITLE_PT)
+    doc.add_paragraph()  # one blank line under the title
+    for text in report.preamble:
+        _cited_runs(doc.add_paragraph(style="Normal"), text, FANGSONG, BODY_PT)
+    for i, key in enumerate(_shown_sections(report)):
+        _cited_runs(doc.add_paragraph(style="Heading 1"), _heading(report, i, key), HEITI, BODY_PT)
+        for j, text in enumerate((p for p in report.sections[key] if p), start=1):
+            paragraph = doc.add_paragraph(style="Normal")
+            if zh:  # （一） in 楷体, the text in 仿宋
+                run = paragraph.add_run(f"（{chinese_ordinal(j)}）")
+                _set_fonts(run._r, KAITI, BODY_PT)
+            else:
+                run = paragraph.add_run(f"{j}. ")
+                _set_fonts(run._r, FANGSONG, BODY_PT)
+            _cited_runs(paragraph, text, FANGSONG, BODY_PT)
+    width = round((A4[0] - MARGINS["left"] - MARGINS["right"]) / 25.4 * 1440)
+    if report.table is not None and not report.table.empty:
+        _cited_runs(doc.add_paragraph(style="Heading 1"), report.headings["figures"], HEITI, BODY_PT)
+        _table(doc, report.table, width)
+    _cited_runs(doc.add_paragraph(style="Heading 1"), report.headings["appendix"], HEITI, BODY_PT)
+    _table(doc, appendix, width)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return fixed_zip_times(buf.getvalue())
