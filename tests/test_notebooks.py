@@ -29,7 +29,13 @@ def two_counties(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("nb") / "proj"
     shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
-    narrow_project(root, ["990101", "990102"], 2017, 2020, **{"workers: 0": "workers: 2"})
+    # good_rows carry one survey score: the evaluation weighs it alone, so the index shows grades, rank
+    # intervals and warnings
+    narrow_project(root, ["990101", "990102"], 2017, 2020, **{
+        "workers: 0": "workers: 2", "min_indicators: 5": "min_indicators: 1",
+        ("    econ_social_score: 1\n    integrity_satisfaction: 1\n    conduct_satisfaction: 1\n"
+         "    personnel_appraisal: 1\n    safety_satisfaction: 1\n    committee_appraisal: 1\n"):
+            "    integrity_satisfaction: 1\n"})
     raw = root / "data/raw/990100"
     raw.mkdir(parents=True)
     for year in YEARS:
@@ -38,11 +44,11 @@ def two_counties(tmp_path_factory) -> Path:
             rows = rows[:1]  # 990102 missed 2019
         (raw / f"{year}.csv").write_bytes(csv_bytes([HEADER, *rows], "gbk"))
     _run("pipeline.stages.ingest", root)
-    from pipeline.config import Paths
-    from pipeline.stages.validate import promote
-
-    promote(Paths(root).staging_warehouse, Paths(root).warehouse)
-    _run("pipeline.stages.measures", root)
+    # the real validate stage: the index links its Data Docs and summary, and the browser test follows every link
+    shutil.copytree(REPO / "expectations", root / "expectations")
+    _run("pipeline.stages.validate", root)
+    for stage in ("measures", "evaluate", "early_warning"):
+        _run(f"pipeline.stages.{stage}", root)
     _run("pipeline.report.notebooks", root)
     return root
 
@@ -75,7 +81,7 @@ def test_executed_notebooks_are_normalised(two_counties):
 def test_rerun_is_byte_identical(two_counties):
     before = _hashes(two_counties)
     _run("pipeline.report.notebooks", two_counties)
-    assert _hashes(two_counties) == before and len(before) == 13  # ipynb, html, writeup.md, writeup.docx
+    assert _hashes(two_counties) == before and len(before) == 14  # ipynb, html, writeup.md, writeup.docx; workbook.xlsx
 
 
 def test_index_lists_counties_with_links(two_counties):
@@ -134,3 +140,39 @@ def test_english_reports_have_no_chinese_but_place_names_and_quoted_sources(two_
         assert not found, (path.relative_to(root), found[:5])
         checked += 1
     assert checked >= 13  # 2 counties and the region: ipynb, html, md, docx; and the index
+
+
+def test_region_workbook_has_its_sheets_formats_and_traces_a_value_to_its_cell(two_counties):
+    """The Excel workbook beside the region report, opened as an analyst would (openpyxl)."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(two_counties / "reports/notebooks/990100/2020/workbook.xlsx")
+    assert wb.sheetnames == ["说明", "指标", "四种形态", "综合评价", "预警", "来源"]
+    assert "合成演示数据" in " ".join(str(c.value) for c in wb["说明"]["A"] if c.value)
+    measures = wb["指标"]
+    head = [c.value for c in measures[1]]
+    assert head[:3] == ["县区", "区划代码", "年度"] and measures.freeze_panes == "D2"
+    assert "立案数（件）" in head and "新发生案件占比（%）" in head and "新发生案件占比（报送值）（%）" in head
+    rows = {(r[1], r[2]): dict(zip(head, r, strict=True)) for r in measures.iter_rows(min_row=2, values_only=True)}
+    assert len(rows) == 2 * 4  # two counties, 2017-2020
+    # 990101 2020 (good_rows): 110 cases filed, 31 new-onset: 28.18...% stored as a fraction, shown 28.2%
+    assert rows[("990101", 2020)]["新发生案件占比（%）"] == pytest.approx(31 / 110)
+    col = head.index("新发生案件占比（%）") + 1
+    assert measures.cell(2, col).number_format == "0.0%"
+    assert measures.cell(2, head.index("立案数（件）") + 1).number_format == "#,##0"
+    assert rows[("990102", 2019)]["立案数（件）"] is None  # 990102 missed 2019: blank, not zero
+    # the same figure traced through the Sources sheet to the delivered file's cell
+    sources = wb["来源"]
+    shead = [c.value for c in sources[1]]
+    found = [dict(zip(shead, r, strict=True)) for r in sources.iter_rows(min_row=2, values_only=True)]
+    cell = next(f for f in found if f["区划代码"] == "990101" and f["统计期间"] == "2020年" and f["指标"] == "立案数")
+    assert (cell["来源文件"], cell["单元格"]) == ("data/raw/990100/2020.csv", "D3")
+    raw = list(csv.reader(io.StringIO((two_counties / cell["来源文件"]).read_bytes().decode("gbk"))))
+    assert float(raw[int(cell["行"]) - 1][3]) == cell["数值"] == rows[("990101", 2020)]["立案数（件）"] == 110
+    evaluation = wb["综合评价"]
+    ehead = [c.value for c in evaluation[1]]
+    assert {"等次", "所评等次的概率", "排名区间下限（P5）", "排名区间上限（P95）"} <= set(ehead)
+    assert evaluation.cell(2, ehead.index("所评等次的概率") + 1).number_format == "0%"

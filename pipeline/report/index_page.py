@@ -1,7 +1,9 @@
 """reports/index.html: one self-contained page for reviewers (no scripts, no CDN).
 
 Every region and county of the report year with its headline figures, its
-grade and warnings, and links to its notebook and write-up. Every word comes
+grade with the probability of that grade, its rank interval, its warnings
+(coloured by the highest severity: red high, amber medium, green low or none),
+and links to its notebook, its Word write-up and the region's Excel workbook. Every word comes
 from the phrase tables; every mark (a red change, a pyramid that does not
 hold) is a column of the marts, not a threshold of this page.
 """
@@ -19,13 +21,15 @@ from pipeline.report.data import (
     is_synthetic,
     load_report_data,
 )
-from pipeline.report.fmt import is_false, missing, signed_change, value_text
+from pipeline.report.fmt import is_false, missing, percent_text, signed_change, value_text
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2rem;color:#222;max-width:80rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:2px solid #1f4e79}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;padding:.35rem .6rem;text-align:right}
 th{background:#ddebf7}td.name,th.name{text-align:left}.warn{color:#c00000;font-weight:600}
+.sev-high{background:#f8d0d0;color:#9c0006;font-weight:600}.sev-medium{background:#fff0c2;color:#7a5300}
+.sev-low,.sev-none{background:#daf0da;color:#1e5e1e}
 .banner{background:#fff3cd;border:1px solid #e0c060;padding:.6rem 1rem;margin:1rem 0}.muted{color:#666;font-size:.9rem}
 """
 SEVERITY_ORDER = ("high", "medium", "low")
@@ -51,28 +55,32 @@ def county_row(data: ReportData, job, year: int) -> str:
     pyramid = get("pyramid_holds")
     pyr = w("none_mark") if missing(pyramid) else _warn(w("word_yes") if pyramid == 1 else w("word_no"), pyramid == 0)
     change = signed_change(cat, get("new_onset_share", "yoy_change"), get("new_onset_share", "yoy_unit"), w)
-    grade, warnings = w("none_mark"), w("none_mark")
+    grade, rank, warnings, severity = w("none_mark"), w("none_mark"), w("none_mark"), ""
     ev = evaluation_rows(data, year, county=code)
     if len(ev) and not missing(ev["index"].iloc[0]):
-        label = w.raw("grades").get(ev["grade"].iloc[0], ev["grade"].iloc[0])
-        unstable = is_false(ev["stable"].iloc[0])
-        grade = _warn(label + (w("chart.unstable") if unstable else ""), unstable)
-    if not data.warnings.empty:
+        e = ev.iloc[0]
+        label = w.raw("grades").get(e["grade"], e["grade"])
+        unstable = is_false(e["stable"])
+        grade = _warn(w("index.grade_cell", grade=label, p=percent_text(e["grade_probability"]))
+                      + (w("chart.unstable") if unstable else ""), unstable)
+        rank = w("index.rank_cell", rank=int(e["rank"]), low=int(e["rank_p05"]), high=int(e["rank_p95"]),
+                 n=int(e["counties_graded"]))
+    if "county_code" in data.warnings.columns:  # the warnings stage ran (an empty mart: no warning anywhere)
         mine = data.warnings[(data.warnings["county_code"] == code) & (data.warnings["year"] == year)]
         if len(mine):
             top = next(s for s in SEVERITY_ORDER if s in set(mine["severity"]))
-            warnings = _warn(w("index.warnings_cell", n=len(mine), severity=w("severity." + top)), top == "high")
+            warnings, severity = w("index.warnings_cell", n=len(mine), severity=w("severity." + top)), f"sev-{top}"
         else:
-            warnings = "0"
-    folder = job.relative_dir().as_posix()
-    links = (f'<a href="notebooks/{html.escape(folder)}/county.html">{w("index.notebook")}</a> · '
-             f'<a href="notebooks/{html.escape(folder)}/writeup.docx">{w("index.writeup")}</a>')
+            warnings, severity = "0", "sev-none"
+    folder = html.escape(job.relative_dir().as_posix())
+    links = (f'<a href="notebooks/{folder}/county.html">{w("index.notebook")}</a> · '
+             f'<a href="notebooks/{folder}/writeup.docx">{w("index.writeup")}</a>')
     return "<tr>" + "".join([
         _cell(html.escape(data.name(code)), "name"), _cell(code),
         _cell(value_text(cat, "new_onset_share", share)),
         _cell(_warn(change, get("new_onset_share", "judgement") == "worse")),
-        _cell(value_text(cat, "form1_share", get("form1_share"))), _cell(pyr), _cell(grade), _cell(warnings),
-        _cell(links, "name"),
+        _cell(value_text(cat, "form1_share", get("form1_share"))), _cell(pyr), _cell(grade), _cell(rank),
+        _cell(warnings, severity), _cell(links, "name"),
     ]) + "</tr>"
 
 
@@ -94,7 +102,8 @@ def render_index(root: Path, params: dict, jobs) -> str:
         folder = region_job.relative_dir().as_posix()
         parts.append(f"<h2>{html.escape(data.label(region))}</h2>")
         parts.append(f'<p><a href="notebooks/{html.escape(folder)}/region.html">{w("index.region_notebook")}</a> · '
-                     f'<a href="notebooks/{html.escape(folder)}/writeup.docx">{w("index.region_writeup")}</a></p>')
+                     f'<a href="notebooks/{html.escape(folder)}/writeup.docx">{w("index.region_writeup")}</a> · '
+                     f'<a href="notebooks/{html.escape(folder)}/workbook.xlsx">{w("index.region_workbook")}</a></p>')
         parts.append("<table><thead><tr>" + "".join(
             f'<th class="name">{html.escape(h)}</th>' if i in (0, len(head) - 1) else f"<th>{html.escape(h)}</th>"
             for i, h in enumerate(x.format(year=year) for x in head)) + "</tr></thead><tbody>")

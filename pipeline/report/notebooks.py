@@ -137,7 +137,7 @@ def run_job(job: Job, root: str, scratch: str) -> Outcome:
 
 
 def write_writeup(job: Job, root: Path, target_dir: Path) -> None:
-    """The annual write-up as Markdown and .docx beside the executed notebook."""
+    """The annual write-up as Markdown and .docx beside the executed notebook; for a region, its Excel workbook too."""
     from pipeline.report.data import load_report_data
     from pipeline.report.writeup import county_report, region_report, write_report
 
@@ -145,7 +145,10 @@ def write_writeup(job: Job, root: Path, target_dir: Path) -> None:
     if job.county:
         report = county_report(data, job.region, job.county, job.year, job.first_year)
     else:
+        from pipeline.report.workbook import write_workbook
+
         report = region_report(data, job.region, job.year, job.first_year)
+        write_workbook(data, job.region, job.year, job.first_year, target_dir / "workbook.xlsx")
     write_report(report, target_dir)
 
 

@@ -1,0 +1,235 @@
+"""The Excel workbook of one region and report year: the numbers analysts keep working with.
+
+One sheet per part: what the data are (first, and "synthetic" for the demo),
+the measures by county and year, the four forms, the evaluation with grade
+probabilities and rank intervals, the warnings with their evidence, and every
+delivered figure's source cell. Headers come from the catalog (name and
+unit) in the report's language; header rows are frozen; number formats print
+what the reports print (shares with one decimal as percentages, counts with
+thousands separators). Values are stored unrounded, so a sum in Excel is the
+sum of the figures, and Excel's display rounds half up as the reports do.
+Only the marts are read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.catalog import Catalog
+from pipeline.periods import label as period_label
+from pipeline.report.data import ReportData, counties_of, is_synthetic
+from pipeline.report.ooxml import fixed_zip_times
+
+FORMATS = {"count": "#,##0", "share": "0.0%", "score": "0.0", "rate": "0.00", "index": "0.0",
+           "probability": "0%", "money": "#,##0.0"}
+HEADER_FILL = "DDE6F0"
+
+
+def measure_format(catalog: Catalog, code: str) -> str:
+    m = catalog.measure(code)
+    if m.kind == "count":
+        return "#,##0" if m.decimals == 0 else "#,##0." + "0" * m.decimals
+    return FORMATS.get(m.kind, "General")
+
+
+def cell_value(catalog: Catalog, code: str, value: float):
+    """A mart value as the workbook stores it: shares as fractions (shown as %), flags as words elsewhere."""
+    if value is None or pd.isna(value):
+        return None
+    return float(value) / 100 if catalog.measure(code).kind == "share" else float(value)
+
+
+def header(catalog: Catalog, code: str, lang: str, units: dict, as_reported: str = "") -> str:
+    """Name and unit from the catalog; a delivered figure named like a computed one says it is the reported one."""
+    m = catalog.measure(code)
+    name = m.name(lang)
+    if as_reported and m.origin == "indicator" and any(d.name(lang) == name for d in catalog.derived):
+        name += as_reported
+    unit = "%" if m.kind == "share" else units.get(m.unit, m.unit).strip()
+    return f"{name}（{unit}）" if unit and lang == "zh" else (f"{name} ({unit})" if unit else name)
+
+
+def measures_sheet(data: ReportData, region: str, first: int, last: int) -> tuple[pd.DataFrame, list[str]]:
+    """County x year (full years), one column per measure that is not a flag; and each column's number format."""
+    w, cat = data.words, data.catalog
+    cols = w.raw("workbook.columns")
+    rows = data.county[(data.county["region_code"] == region) & data.county["year"].between(first, last)]
+    codes = [m.code for m in cat.measures if m.kind != "flag"]
+    wide = rows.pivot_table(index=["county_code", "year"], columns="measure", values="value", aggfunc="first",
+                            dropna=False).reindex(columns=codes)
+    counties = counties_of(data, region)
+    index = pd.MultiIndex.from_product([counties, range(first, last + 1)], names=["county_code", "year"])
+    wide = wide.reindex(index)
+    units = w.raw("units.measure")
+    frame = pd.DataFrame({
+        cols["county"]: [data.name(c) for c, _ in wide.index],
+        cols["code"]: [c for c, _ in wide.index],
+        cols["year"]: [y for _, y in wide.index],
+    })
+    for code in codes:
+        frame[header(cat, code, data.lang, units, w("workbook.as_reported"))] = [cell_value(cat, code, v)
+                                                                                for v in wide[code]]
+    return frame, ["@", "@", "0"] + [measure_format(cat, c) for c in codes]
+
+
+def four_forms_sheet(data: ReportData, region: str, first: int, last: int) -> tuple[pd.DataFrame, list[str]]:
+    w, cat = data.words, data.catalog
+    cols = w.raw("workbook.columns")
+    codes = [m.code for m in cat.measures if m.group == "four_forms" and m.kind != "flag"]
+    frame, formats = measures_sheet(data, region, first, last)
+    keep = [cols["county"], cols["code"], cols["year"]] + [
+        header(cat, c, data.lang, w.raw("units.measure"), w("workbook.as_reported")) for c in codes]
+    fmt = dict(zip(frame.columns, formats, strict=True))
+    out = frame[keep].copy()
+    rows = data.county[(data.county["region_code"] == region) & (data.county["measure"] == "pyramid_holds")]
+    holds = {(r.county_code, r.year): r.value for r in rows.itertuples()}
+    out[cols["pyramid"]] = [None if pd.isna(holds.get((c, y), float("nan")))
+                            else w("word_yes") if holds[(c, y)] == 1 else w("word_no")
+                            for c, y in zip(out[cols["code"]], out[cols["year"]], strict=True)]
+    return out, [fmt[c] for c in keep] + ["@"]
+
+
+def evaluation_sheet(data: ReportData, region: str) -> tuple[pd.DataFrame, list[str]]:
+    w = data.words
+    cols = w.raw("workbook.columns")
+    ev = data.evaluation
+    if ev.empty:
+        return pd.DataFrame({cols["note"]: [w("writeup.notes.no_evaluation")]}), ["@"]
+    ev = ev[ev["region_code"] == region].sort_values(["year", "rank", "county_code"], na_position="last")
+    labels = w.raw("grades")
+    grade_cols = [c for c in ev.columns if c.startswith("p_")]
+    frame = pd.DataFrame({
+        cols["county"]: [data.name(c) for c in ev["county_code"]],
+        cols["code"]: ev["county_code"].to_numpy(),
+        cols["year"]: ev["year"].to_numpy(),
+        cols["index"]: ev["index"].to_numpy(),
+        cols["rank"]: ev["rank"].to_numpy(),
+        cols["graded"]: ev["counties_graded"].to_numpy(),
+        cols["grade"]: [labels.get(g, g) if isinstance(g, str) else None for g in ev["grade"]],
+        cols["grade_probability"]: ev["grade_probability"].to_numpy(),
+        cols["stable"]: [None if pd.isna(s) else w("word_yes") if s else w("word_no") for s in ev["stable"]],
+        cols["rank_p05"]: ev["rank_p05"].to_numpy(),
+        cols["rank_p95"]: ev["rank_p95"].to_numpy(),
+        **{w("workbook.probability_of", grade=labels.get(c[2:], c[2:])): ev[c].to_numpy() for c in grade_cols},
+        cols["not_graded"]: [r if isinstance(r, str) else None for r in ev["not_graded_reason"]],
+    })
+    formats = ["@", "@", "0", "0.0", "0", "0", "@", "0%", "@", "0", "0"] + ["0%"] * len(grade_cols) + ["@"]
+    return frame, formats
+
+
+def warnings_sheet(data: ReportData, region: str) -> tuple[pd.DataFrame, list[str]]:
+    w, cat = data.words, data.catalog
+    cols = w.raw("workbook.columns")
+    wr = data.warnings
+    if wr.empty or (wr["region_code"] == region).sum() == 0:
+        return pd.DataFrame({cols["note"]: [w("workbook.no_warnings")]}), ["@"]
+    wr = wr[wr["region_code"] == region].sort_values(["year", "county_code", "rule"])
+    evidence = []
+    for r in wr.itertuples():
+        pairs = [f"{int(y)}: {'—' if pd.isna(v) else round(float(v), 2)}"
+                 for y, v in zip(r.evidence_years, r.evidence_values, strict=True)]
+        evidence.append("; ".join(pairs))
+    frame = pd.DataFrame({
+        cols["county"]: [data.name(c) for c in wr["county_code"]],
+        cols["code"]: wr["county_code"].to_numpy(),
+        cols["year"]: wr["year"].to_numpy(),
+        cols["rule"]: wr["label_en" if data.lang == "en" else "label_zh"].to_numpy(),
+        cols["severity"]: [w(f"severity.{s}") for s in wr["severity"]],
+        cols["measure"]: [cat.name(m, data.lang) for m in wr["measure"]],
+        cols["condition"]: [f"{op} {t:g}" if isinstance(op, str) and pd.notna(t) else None
+                            for op, t in zip(wr["op"], wr["threshold"], strict=True)],
+        cols["evidence"]: evidence,
+        cols["source"]: [f"{f} {c}" if isinstance(f, str) else None
+                         for f, c in zip(wr["source_file"], wr["source_cell"], strict=True)],
+    })
+    return frame, ["@", "@", "0", "@", "@", "@", "@", "@", "@"]
+
+
+def sources_sheet(data: ReportData, region: str, first: int, last: int) -> tuple[pd.DataFrame, list[str]]:
+    """Every delivered figure of the region with the file and cell it was read from (partial periods included)."""
+    w, cat = data.words, data.catalog
+    cols = w.raw("workbook.columns")
+    both = pd.concat([data.county, data.county_partial], ignore_index=True)
+    rows = both[(both["region_code"] == region) & both["year"].between(first, last) & both["source_file"].notna()]
+    rows = rows.sort_values(["county_code", "year", "period", "measure"])
+    frame = pd.DataFrame({
+        cols["county"]: [data.name(c) for c in rows["county_code"]],
+        cols["code"]: rows["county_code"].to_numpy(),
+        cols["period"]: [period_label(int(y), p, data.lang) for y, p in zip(rows["year"], rows["period"], strict=True)],
+        cols["measure"]: [cat.name(m, data.lang) for m in rows["measure"]],
+        cols["value"]: rows["value"].to_numpy(),
+        cols["unit"]: [cat.measure(m).unit for m in rows["measure"]],
+        cols["file"]: rows["source_file"].to_numpy(),
+        cols["row"]: rows["source_row"].astype("Int64").to_numpy(),
+        cols["cell"]: rows["source_cell"].to_numpy(),
+    })
+    return frame, ["@", "@", "@", "@", "General", "@", "@", "0", "@"]
+
+
+def about_rows(data: ReportData, region: str, year: int, first: int) -> list[list[str]]:
+    w = data.words
+    rows = [[w("workbook.title", region=data.name(region), code=region, year=year)], []]
+    if is_synthetic(region):
+        rows.append([f"⚠ {w('synthetic_note')}"])
+    rows += [[line] for line in w.raw("workbook.about")]
+    rows.append([w("workbook.years", first=first, last=year)])
+    return rows
+
+
+def to_xlsx(data: ReportData, region: str, year: int, first: int) -> bytes:
+    """The workbook as bytes; the same marts give the same bytes (fixed timestamps)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    w = data.words
+    names = w.raw("workbook.sheets")
+    wb = Workbook()
+    about = wb.active
+    about.title = names["about"]
+    for r in about_rows(data, region, year, first):
+        about.append(r)
+    about["A1"].font = Font(bold=True, size=14)
+    about.column_dimensions["A"].width = 100
+    sheets = {
+        "measures": measures_sheet(data, region, first, year),
+        "four_forms": four_forms_sheet(data, region, first, year),
+        "evaluation": evaluation_sheet(data, region),
+        "warnings": warnings_sheet(data, region),
+        "sources": sources_sheet(data, region, first, year),
+    }
+    for key, (frame, formats) in sheets.items():
+        ws = wb.create_sheet(names[key])
+        ws.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            ws.append([None if (not isinstance(v, str) and pd.isna(v)) else (v.item() if hasattr(v, "item") else v)
+                       for v in row])
+        for j, (name, fmt) in enumerate(zip(frame.columns, formats, strict=True), start=1):
+            letter = get_column_letter(j)
+            head = ws.cell(1, j)
+            head.font = Font(bold=True)
+            head.fill = PatternFill("solid", fgColor=HEADER_FILL)
+            head.alignment = Alignment(wrap_text=True, vertical="center")
+            width = max([len(str(name)) * 2, *(len(str(v)) for v in frame[name].head(200))], default=8)
+            ws.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+            for i in range(2, len(frame) + 2):
+                ws.cell(i, j).number_format = fmt
+        ws.freeze_panes = "D2" if len(frame.columns) > 3 else "A2"
+    for prop in ("created", "modified"):
+        setattr(wb.properties, prop, dt.datetime(2025, 1, 1))
+    wb.properties.creator = "polieco workbench"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return fixed_zip_times(buf.getvalue())
+
+
+def write_workbook(data: ReportData, region: str, year: int, first: int, target: Path) -> Path:
+    from pipeline.config import write_atomic
+
+    blob = to_xlsx(data, region, year, first)
+    write_atomic(target, lambda p: p.write_bytes(blob))
+    return target
