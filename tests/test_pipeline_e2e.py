@@ -199,4 +199,4 @@ def test_forced_repro_gives_byte_identical_reports(repo_copy):
     before = _report_hashes(repo_copy)
     run(["dvc", "repro", "-f"], repo_copy)
     after = _report_hashes(repo_copy)
-    assert len(before) == 81 and after == before  # 18 counties x 4 files, 2 regions x 4 files, the index
+    assert len(before) == 83 and after == before  # 18 counties x 4 files, 2 regions x 5 files, the index
