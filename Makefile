@@ -22,7 +22,7 @@ $(CURDIR)/.tools/bin/uv:
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
 setup: $(VENV)/.synced
@@ -42,9 +42,13 @@ report: setup
 test: setup
 	pytest
 
-# localhost only; Jupyter's token stays on (printed in the URL it shows)
+# localhost only; Jupyter's token stays on (printed in the URL it shows; JUPYTER_TOKEN sets your own).
+# As root (a container) Jupyter wants --allow-root: given only then.
+LAB_PORT ?= 8888
+LAB_AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: setup
-	PYTHONPATH=$(CURDIR) jupyter lab --ServerApp.ip=127.0.0.1 --no-browser --notebook-dir=notebooks
+	PYTHONPATH=$(CURDIR) jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	  --ServerApp.port_retries=0 --no-browser $(LAB_AS_ROOT) --notebook-dir=notebooks
 
 lint: setup
 	ruff check pipeline tests

@@ -174,14 +174,49 @@ def run_all(root: Path, jobs: list[Job], workers: int, scratch: Path) -> list[Ou
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (code_root, os.environ.get("PYTHONPATH")) if p)
     log = root / "build" / "notebook_kernels.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    progress = Progress(len(jobs))
     with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_kernels, initargs=(str(log),)) as pool:
         futures = [pool.submit(run_job, job, env_root, str(scratch)) for job in jobs]
-        for done, future in enumerate(as_completed(futures), start=1):
+        for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)
-            state = "完成" if outcome.error is None else "失败"
-            print(f"[{done}/{len(jobs)}] {outcome.job.label} {state}（{outcome.seconds:.1f} 秒）", flush=True)
+            progress.step(outcome)
+    progress.close()
     return outcomes
+
+
+class Progress:
+    """A tqdm bar on a terminal; in a log (CI, DVC's captured output) one plain line per notebook.
+
+    Both say how many are done of how many, and the time left at the pace so far.
+    """
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.started = total, 0, time.perf_counter()
+        self.stream = stream or sys.stdout
+        self.bar = None
+        if self.stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="个", desc="笔记本", file=self.stream, dynamic_ncols=True)
+
+    def remaining(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        return elapsed / self.done * (self.total - self.done) if self.done else float("nan")
+
+    def step(self, outcome: Outcome) -> None:
+        self.done += 1
+        state = "完成" if outcome.error is None else "失败"
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{outcome.job.label} {state}", refresh=False)
+            self.bar.update(1)
+            return
+        print(f"[{self.done}/{self.total}] {outcome.job.label} {state}（{outcome.seconds:.1f} 秒；"
+              f"预计还需 {self.remaining():.0f} 秒）", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def main() -> None:
