@@ -17,11 +17,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: setup report test lab lint demo template clean
 
-$(CURDIR)/.tools/bin/uv:
-	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
-
-$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+# uv is needed only when the environment must be (re)built: an up-to-date .venv
+# (e.g. another user running `make lab` in a shared checkout) never asks for it
+$(VENV)/.synced: uv.lock pyproject.toml
+	test -x "$(UV)" || { $(PYTHON) -m venv .tools && .tools/bin/pip install --quiet "uv==$(UV_VERSION)"; }
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 

@@ -24,9 +24,9 @@ def run(args: list[str], cwd: Path):
 
 def small_repo(dest: Path) -> Path:
     """The project with a 3-county region and four years, committed to a fresh Git repo."""
-    for rel in ["pipeline", "notebooks", "expectations", "data/reference", ".dvc/plots"]:
+    for rel in ["pipeline", "bin", "notebooks", "expectations", "data/reference", ".dvc/plots"]:
         shutil.copytree(REPO / rel, dest / rel, ignore=shutil.ignore_patterns("__pycache__"))
-    for rel in ["dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore"]:
+    for rel in ["dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore", "uv.lock"]:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / rel, dest / rel)
     narrow_project(dest, ["990101", "990102", "990103"], 2017, 2020, **{"draws: 1000": "draws: 200"})
