@@ -56,35 +56,34 @@ def chinese_ordinal(n: int) -> str:
 
 
 def _set_fonts(element, east_asia: str, size_pt: float | None = None, bold: bool | None = None) -> None:
-    """Name the fonts of a run or style explicitly: East Asian, Latin, no theme fonts."""
+    """Name the fonts of a run or style explicitly: East Asian, Latin, no theme fonts.
+
+    Children are added through python-docx's ordered accessors (Word refuses a
+    w:rPr whose children are out of the schema's order); w:szCs, which it has
+    no accessor for, goes right after w:sz where the schema wants it.
+    """
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     rpr = element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+    fonts = rpr.get_or_add_rFonts()
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
-    fonts.set(qn("w:ascii"), LATIN)
-    fonts.set(qn("w:hAnsi"), LATIN)
-    fonts.set(qn("w:cs"), LATIN)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        fonts.set(qn(attr), LATIN)
     fonts.set(qn("w:eastAsia"), east_asia)
-    if size_pt is not None:
-        for tag in ("w:sz", "w:szCs"):
-            el = rpr.find(qn(tag))
-            if el is None:
-                el = OxmlElement(tag)
-                rpr.append(el)
-            el.set(qn("w:val"), str(int(round(size_pt * 2))))
     if bold is not None:
-        for tag in ("w:b", "w:bCs"):
-            el = rpr.find(qn(tag))
-            if el is None:
-                el = OxmlElement(tag)
-                rpr.append(el)
-            el.set(qn("w:val"), "1" if bold else "0")
+        rpr.get_or_add_b().set(qn("w:val"), "1" if bold else "0")
+        rpr.get_or_add_bCs().set(qn("w:val"), "1" if bold else "0")
+    if size_pt is not None:
+        half_points = str(int(round(size_pt * 2)))
+        sz = rpr.get_or_add_sz()
+        sz.set(qn("w:val"), half_points)
+        cs = rpr.find(qn("w:szCs"))
+        if cs is None:
+            cs = OxmlElement("w:szCs")
+            sz.addnext(cs)
+        cs.set(qn("w:val"), half_points)
     color = rpr.find(qn("w:color"))
     if color is not None:
         rpr.remove(color)
@@ -240,7 +239,6 @@ def column_widths_twips(frame: pd.DataFrame, total_twips: int) -> list[int]:
 
 def _table(doc, frame: pd.DataFrame, width_twips: int) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Pt, Twips
 
@@ -248,15 +246,8 @@ def _table(doc, frame: pd.DataFrame, width_twips: int) -> None:
     table = doc.add_table(rows=1, cols=len(frame.columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
-    tbl_w = tbl_pr.find(qn("w:tblW"))
-    if tbl_w is None:
-        tbl_w = OxmlElement("w:tblW")
-        tbl_pr.append(tbl_w)
+    table.autofit = False  # python-docx writes <w:tblLayout w:type="fixed"/> in its schema place
+    tbl_w = table._tbl.tblPr.find(qn("w:tblW"))  # present in every python-docx table
     tbl_w.set(qn("w:w"), str(sum(widths)))
     tbl_w.set(qn("w:type"), "dxa")
     for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
