@@ -76,9 +76,9 @@ class County:
     region: str
 
 
-def load_counties(paths: Paths) -> list[County]:
+def load_counties(paths: Paths, regions=DELIVERY_FORMATS) -> list[County]:
     div = pd.read_csv(paths.divisions, dtype=str)
-    rows = div[(div["level"] == "county") & div["parent_code"].isin(DELIVERY_FORMATS)]
+    rows = div[(div["level"] == "county") & div["parent_code"].isin(list(regions))]
     return [County(r.code, r.name, r.parent_code) for r in rows.itertuples()]
 
 
@@ -180,9 +180,9 @@ def _header_style(catalog: Catalog, code: str, year: int) -> str:
     return non_ascii[0] if non_ascii else ind.name_zh
 
 
-def _columns_for(region: str, year: int) -> list[str]:
+def _columns_for(region: str, year: int, formats: dict = DELIVERY_FORMATS) -> list[str]:
     cols = [c for c in _ALL_INDICATORS if c not in ("four_forms_total", "reported_new_onset_share")]
-    if DELIVERY_FORMATS[region][year][0] == "xlsx":
+    if formats[region][year][0] == "xlsx":
         cols.insert(1, "reported_new_onset_share")  # some years the county also typed the share
     if year >= 2021:
         cols.insert(cols.index("form1_persons"), "four_forms_total")
@@ -200,13 +200,14 @@ def _format_count(value: float, year: int, full_width: bool) -> str:
 
 
 def typed_table(
-    truth: pd.DataFrame, region: str, year: int, catalog: Catalog, rng: np.random.Generator
+    truth: pd.DataFrame, region: str, year: int, catalog: Catalog, rng: np.random.Generator,
+    formats: dict = DELIVERY_FORMATS,
 ) -> tuple[list[str], list[list[object]]]:
     """The table as a clerk would type it: header row and data rows (str or numbers)."""
-    cols = _columns_for(region, year)
+    cols = _columns_for(region, year, formats)
     header = ["区划代码", "县（市、区）" if year % 2 else "县区名称", "年度"]
     header += [_header_style(catalog, c, year) for c in cols]
-    is_xlsx = DELIVERY_FORMATS[region][year][0] == "xlsx"
+    is_xlsx = formats[region][year][0] == "xlsx"
     rows: list[list[object]] = []
     sub = truth[truth["year"] == year].sort_values("county_code")
     for k, rec in enumerate(sub.itertuples(index=False)):
@@ -296,34 +297,9 @@ def write_delivery(path: Path, fmt: str, encoding: str | None, title: str,
 
 
 def generate(root: Path, seed: int = SEED) -> list[Path]:
+    """The committed demo: regions 990100 and 990200 of data/reference/divisions.csv."""
     paths = Paths(root)
-    catalog = load_catalog(paths.catalog)
-    _ALL_INDICATORS[:] = catalog.codes
-    rng = np.random.default_rng(seed)
-    counties = load_counties(paths)
-    truth = pd.concat([simulate_county(c, rng) for c in counties], ignore_index=True)
-    div = pd.read_csv(paths.divisions, dtype=str).set_index("code")["name"]
-    written = []
-    for region, formats in DELIVERY_FORMATS.items():
-        region_truth = truth[truth["county_code"].str.startswith(region[:4])]
-        for year in YEARS:
-            fmt, encoding = formats[year]
-            header, rows = typed_table(region_truth, region, year, catalog, rng)
-            path = paths.region_dir(region) / f"{year}.{fmt}"
-            for stale in path.parent.glob(f"{year}.*"):
-                stale.unlink()
-            write_delivery(path, fmt, encoding, _title(div[region], year), header, rows)
-            written.append(path)
-    # drawn after the yearly files, from their own generator: the yearly files stay as they were
-    partial_rng = np.random.default_rng(seed + 1)
-    for region, periods in PARTIAL_DELIVERIES.items():
-        region_truth = truth[truth["county_code"].str.startswith(region[:4])]
-        for year, period in periods:
-            header, rows = partial_table(region_truth, year, period, catalog, partial_rng)
-            path = paths.region_dir(region) / f"{year}年{period}.csv"
-            title = f"{div[region]}{year}年{period}政治生态监测指标汇总表（{SYNTHETIC_NOTE}）"
-            write_delivery(path, "csv", "utf-8", title, header, rows)
-            written.append(path)
+    written = write_deliveries(paths, DELIVERY_FORMATS, PARTIAL_DELIVERIES, seed)
     readme = paths.raw / "README.md"
     readme.write_text(
         "# data/raw: yearly deliveries\n\n"
@@ -339,12 +315,115 @@ def generate(root: Path, seed: int = SEED) -> list[Path]:
     return written
 
 
+def write_deliveries(paths: Paths, formats: dict, partials: dict, seed: int) -> list[Path]:
+    """Simulate the counties of `formats`' regions and type their yearly (and partial-period) files."""
+    catalog = load_catalog(paths.catalog)
+    _ALL_INDICATORS[:] = catalog.codes
+    rng = np.random.default_rng(seed)
+    counties = load_counties(paths, formats)
+    truth = pd.concat([simulate_county(c, rng) for c in counties], ignore_index=True)
+    div = pd.read_csv(paths.divisions, dtype=str).set_index("code")["name"]
+    written = []
+    for region, by_year in formats.items():
+        region_truth = truth[truth["county_code"].str.startswith(region[:4])]
+        for year in YEARS:
+            fmt, encoding = by_year[year]
+            header, rows = typed_table(region_truth, region, year, catalog, rng, formats)
+            path = paths.region_dir(region) / f"{year}.{fmt}"
+            for stale in path.parent.glob(f"{year}.*"):
+                stale.unlink()
+            write_delivery(path, fmt, encoding, _title(div[region], year), header, rows)
+            written.append(path)
+    # drawn after the yearly files, from their own generator: the yearly files stay as they were
+    partial_rng = np.random.default_rng(seed + 1)
+    for region, periods in partials.items():
+        region_truth = truth[truth["county_code"].str.startswith(region[:4])]
+        for year, period in periods:
+            header, rows = partial_table(region_truth, year, period, catalog, partial_rng)
+            path = paths.region_dir(region) / f"{year}年{period}.csv"
+            title = f"{div[region]}{year}年{period}政治生态监测指标汇总表（{SYNTHETIC_NOTE}）"
+            write_delivery(path, "csv", "utf-8", title, header, rows)
+            written.append(path)
+    return written
+
+
+# ---------------------------------------------------------------- province scale
+
+REGION_SYLLABLES = "东西南北青白金云临安永新长宁和丰"
+COUNTY_SYLLABLES = "山川河湖石林泉溪岭原桥台城阳平江"
+FORMAT_CYCLE = [("csv", "gbk"), ("xlsx", None), ("csv", "utf-8-sig"), ("csv", "utf-8")]
+# project files a province run needs beside its own divisions, params and deliveries
+PROJECT_FILES = ["data/reference/indicators.yaml", "data/reference/phrases.yaml", "data/reference/ccdi_national.csv",
+                 "expectations", "notebooks", "dvc.yaml", "bin", "uv.lock", ".dvcignore", ".dvc/config", ".dvc/plots"]
+
+
+def province_divisions(n_regions: int, rng: np.random.Generator) -> pd.DataFrame:
+    """A synthetic province 990000 with `n_regions` cities of 8-14 counties each (codes 99RRCC, all invented)."""
+    rows = [("990000", "示例省", "province", "", "虚构（省级规模基准）")]
+    for r in range(1, n_regions + 1):
+        region = f"99{r:02d}00"
+        rows.append((region, f"{REGION_SYLLABLES[(r - 1) % 16]}{'州江岭'[(r - 1) // 16]}市", "prefecture", "990000", "虚构"))
+        n = int(rng.integers(8, 15))
+        for c in range(1, n + 1):
+            suffix = "区" if c <= 2 else "县"
+            name = f"{COUNTY_SYLLABLES[(c - 1) % 16]}{REGION_SYLLABLES[(r - 1) % 16]}{suffix}"
+            rows.append((f"99{r:02d}{c:02d}", name, "county", region, "虚构"))
+    return pd.DataFrame(rows, columns=["code", "name", "level", "parent_code", "note"])
+
+
+def generate_province(out: Path, repo: Path, seed: int = SEED, n_regions: int = 16) -> list[Path]:
+    """A whole project folder at province scale (~180 counties in `n_regions` regions), outside the demo.
+
+    The same delivery mix as the demo (GBK, UTF-8 with and without BOM, .xlsx;
+    header spellings changing with the clerk; blanks; a 1-9月 delivery in every
+    fourth region), its own divisions.csv and params.yaml (every region), and
+    the project's catalog, suites, notebooks and dvc.yaml, so a benchmark can
+    run every stage there with POLIECO_ROOT=<out> without touching the demo.
+    """
+    import shutil
+
+    import yaml
+
+    rng = np.random.default_rng(seed)
+    for rel in PROJECT_FILES:
+        src, dst = repo / rel, out / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, dst)
+    divisions = province_divisions(n_regions, rng)
+    divisions.to_csv(out / "data/reference/divisions.csv", index=False, encoding="utf-8")
+    regions = [c for c in divisions.loc[divisions["level"] == "prefecture", "code"]]
+    formats = {region: {year: FORMAT_CYCLE[(i + year) % len(FORMAT_CYCLE)] for year in YEARS}
+               for i, region in enumerate(regions)}
+    partials = {region: [(2024, "1-9月")] for i, region in enumerate(regions) if i % 4 == 0}
+    params = yaml.safe_load((repo / "params.yaml").read_text(encoding="utf-8"))
+    params["ingest"]["regions"] = regions
+    (out / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (out / "README.md").write_text(f"{SYNTHETIC_NOTE}：省级规模基准数据（{len(regions)} 个市、"
+                                   f"{int((divisions['level'] == 'county').sum())} 个县区，seed {seed}）。\n",
+                                   encoding="utf-8")
+    return write_deliveries(Paths(out), formats, partials, seed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Write the synthetic demo deliveries.")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--scale", choices=["demo", "province"], default="demo",
+                        help="demo: rewrite data/raw (2 regions); province: a whole project of ~180 counties in --out")
+    parser.add_argument("--out", type=Path, default=Path("build/province"),
+                        help="folder for --scale province (outside the committed demo)")
+    parser.add_argument("--regions", type=int, default=16, help="regions of the province layout")
     args = parser.parse_args()
-    for path in generate(project_root(), args.seed):
-        print(path.relative_to(project_root()))
+    root = project_root()
+    if args.scale == "province":
+        out = (root / args.out).resolve()
+        written = generate_province(out, root, args.seed, args.regions)
+        print(f"{len(written)} 个报送文件 -> {out}（运行：POLIECO_ROOT={out} python -m pipeline.stages.ingest …）")
+        return
+    for path in generate(root, args.seed):
+        print(path.relative_to(root))
 
 
 if __name__ == "__main__":

@@ -71,3 +71,28 @@ def test_demo_structure(wide):
     optional_blank = frame.drop(columns=["reported_new_onset_share", "four_forms_total"]).isna().sum().sum()
     assert 5 <= optional_blank <= 60
     assert not ((frame["county_code"] == "990225") & (frame["year"] == 2019)).any()
+
+
+def test_province_layout_is_a_seeded_project_of_its_own(tmp_path):
+    """`python -m pipeline.demo --scale province` (two regions here): own divisions, params and deliveries."""
+    import pandas as pd
+
+    from pipeline.demo import generate_province
+
+    first = generate_province(tmp_path / "a", REPO, n_regions=2)
+    again = generate_province(tmp_path / "b", REPO, n_regions=2)
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in again]  # seeded: same bytes
+    div = pd.read_csv(tmp_path / "a/data/reference/divisions.csv", dtype=str, keep_default_na=False)
+    regions = div[div["level"] == "prefecture"]
+    assert list(regions["code"]) == ["990100", "990200"] and set(regions["parent_code"]) == {"990000"}
+    counties = div[div["level"] == "county"]
+    assert counties["code"].is_unique and counties.groupby("parent_code").size().between(8, 14).all()
+    # ten yearly files per region in the demo's mix of formats, and a 1-9月 delivery in the first region
+    names = sorted(p.relative_to(tmp_path / "a/data/raw").as_posix() for p in first)
+    assert len(names) == 2 * 10 + 1 and "990100/2024年1-9月.csv" in names
+    assert {p.suffix for p in first} == {".csv", ".xlsx"}
+    assert "合成演示数据" in (tmp_path / "a/README.md").read_text(encoding="utf-8")
+    ingest(tmp_path / "a")  # the stages run there as in the repository
+    with duckdb.connect(str(tmp_path / "a/data/staging/warehouse.duckdb"), read_only=True) as con:
+        delivered = con.execute("SELECT count(DISTINCT county_code) FROM facts").fetchone()[0]
+    assert delivered == len(counties)
