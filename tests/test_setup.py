@@ -93,6 +93,11 @@ def test_make_lab_as_this_user_answers_on_loopback_with_a_token(tmp_path):
     check_lab(None, tmp_path)
 
 
+def readable_by(user: str, path: Path) -> bool:
+    """Whether `user` can read `path` (a checkout under /root is out of reach of `nobody`)."""
+    return subprocess.run(["runuser", "-u", user, "--", "test", "-r", str(path)]).returncode == 0
+
+
 def interpreter_reachable_by(user: str) -> bool:
     """Whether `user` may run the project's interpreter (a root-built venv may point into /root)."""
     python = (REPO / ".venv/bin/python").resolve()
@@ -102,8 +107,8 @@ def interpreter_reachable_by(user: str) -> bool:
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("runuser") is None,
                     reason="the other kind of user: needs root to start `make lab` as `nobody`")
 def test_make_lab_as_a_normal_user_too(tmp_path):
-    if not interpreter_reachable_by("nobody"):
-        pytest.skip("this venv's interpreter lives where `nobody` may not go (e.g. /root/.pyenv); "
+    if not readable_by("nobody", REPO / "Makefile") or not interpreter_reachable_by("nobody"):
+        pytest.skip("this checkout or its venv's interpreter lives where `nobody` may not go (e.g. /root/.pyenv); "
                     "test_lab_command_for_root_and_normal_users checks the command a normal user gets")
     tmp_path.chmod(0o755)
     check_lab("nobody", tmp_path)
@@ -122,6 +127,6 @@ def test_lab_command_for_root_and_normal_users():
     assert "--ServerApp.ip=127.0.0.1" in mine and "--ServerApp.port=8899" in mine
     assert ("--allow-root" in mine) == (os.geteuid() == 0)
     assert "token=''" not in mine and "--IdentityProvider.token" not in mine  # the token is never switched off
-    if os.geteuid() == 0 and shutil.which("runuser"):
+    if os.geteuid() == 0 and shutil.which("runuser") and readable_by("nobody", REPO / "Makefile"):
         theirs = lab_command("nobody")
         assert "--ServerApp.ip=127.0.0.1" in theirs and "--allow-root" not in theirs
