@@ -180,3 +180,16 @@ def test_stability_is_the_probability_of_the_grade_given_not_of_the_most_likely(
     assert (top["rank"], top["grade"], top["modal_grade"]) == (1, "好", "较好")
     assert top["grade_probability"] == top["p_好"] and top["grade_probability"] < top["modal_probability"]
     assert not top["stable"]
+
+
+def test_an_indicator_no_county_delivered_is_the_reason_given_not_too_few():
+    """Two weighted scores, one required: the counties have one each, but nobody in the region delivered the
+    second, which cannot be imputed. The reason must say that, not "fewer than required" (1 is not below 1)."""
+    scores = {c: {"integrity_satisfaction": v} for c, v in (("990101", 80.0), ("990102", 85.0))}
+    ev = params(integrity_satisfaction=1, conduct_satisfaction=1)
+    ev["min_indicators"] = 1
+    out = evaluate_all(mart(scores), ev, CATALOG)["evaluation"]
+    assert out["index"].isna().all()
+    assert out["not_graded_reason"].tolist() == ["indicator_absent_in_region"] * 2
+    assert out["indicators_absent_in_region"].tolist() == ["conduct_satisfaction"] * 2
+    assert out["indicators_available"].tolist() == [1, 1]

@@ -425,3 +425,15 @@ def test_notes_are_numbered_in_reading_order(project, monkeypatch):
         for f in report.figures:
             for ref in re.findall(r"注 (\d+)", f.source):
                 assert int(ref) in {g.n for g in report.figures} and int(ref) != f.n
+
+
+def test_an_indicator_nobody_delivered_is_named_as_the_reason_for_no_grade(project, monkeypatch):
+    # good_rows carry 党风廉政建设社会评价满意度 only; the second weighted score was delivered by no county
+    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
+    data = build(project, monkeypatch, {"990101", "990102"}, evaluation__weights={"integrity_satisfaction": 1,
+                                                                                   "conduct_satisfaction": 1},
+                 evaluation__min_indicators=1, evaluation__uncertainty__draws=200)
+    notes = county(data, "990101", 2020).sections["notes"]
+    assert "2020年本地区没有任何县区报送政风行风满意度，该项无法插补，综合评价指数无法计算，未评定等次。" in notes
+    assert not any("少于规定" in n for n in notes)

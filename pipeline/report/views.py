@@ -507,6 +507,9 @@ def not_graded_text(data: ReportData, ev: pd.Series | None, year: int) -> str:
         return w("writeup.notes.no_evaluation") + w("sentence_end")
     if ev["not_graded_reason"] == "no_indicators":
         return w("writeup.notes.no_grade_no_indicators", year=year, n=int(ev["indicators_total"])) + w("sentence_end")
+    if ev["not_graded_reason"] == "indicator_absent_in_region":
+        names = w.sep.join(data.catalog.name(c, data.lang) for c in str(ev["indicators_absent_in_region"]).split(","))
+        return w("writeup.notes.no_grade_absent_in_region", year=year, names=names) + w("sentence_end")
     return w("writeup.notes.no_grade_too_few", year=year, available=int(ev["indicators_available"]),
              min=int(ev["min_indicators"])) + w("sentence_end")
 

@@ -23,6 +23,7 @@ from pipeline.catalog import Catalog
 from pipeline.periods import label as period_label
 from pipeline.report.data import ReportData, counties_of, is_synthetic
 from pipeline.report.ooxml import fixed_zip_times
+from pipeline.report.views import not_graded_text
 
 FORMATS = {"count": "#,##0", "share": "0.0%", "score": "0.0", "rate": "0.00", "index": "0.0",
            "probability": "0%", "money": "#,##0.0"}
@@ -115,7 +116,8 @@ def evaluation_sheet(data: ReportData, region: str) -> tuple[pd.DataFrame, list[
         cols["rank_p05"]: ev["rank_p05"].to_numpy(),
         cols["rank_p95"]: ev["rank_p95"].to_numpy(),
         **{w("workbook.probability_of", grade=labels.get(c[2:], c[2:])): ev[c].to_numpy() for c in grade_cols},
-        cols["not_graded"]: [r if isinstance(r, str) else None for r in ev["not_graded_reason"]],
+        cols["not_graded"]: [not_graded_text(data, row, int(row["year"])) if isinstance(row["not_graded_reason"], str)
+                             else None for _, row in ev.iterrows()],
     })
     formats = ["@", "@", "0", "0.0", "0", "0", "@", "0%", "@", "0", "0"] + ["0%"] * len(grade_cols) + ["@"]
     return frame, formats

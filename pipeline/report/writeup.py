@@ -467,6 +467,9 @@ def not_graded_note(f: Facts, ev: pd.Series) -> str:
     if ev["not_graded_reason"] == "no_indicators":
         n = cite_evaluation(f, ev, "indicators_total", str(int(ev["indicators_total"])))
         return w("writeup.notes.no_grade_no_indicators", year=f.year, n=n) + w("sentence_end")
+    if ev["not_graded_reason"] == "indicator_absent_in_region":
+        names = w.sep.join(f.catalog.name(c, w.lang) for c in str(ev["indicators_absent_in_region"]).split(","))
+        return w("writeup.notes.no_grade_absent_in_region", year=f.year, names=names) + w("sentence_end")
     available = cite_evaluation(f, ev, "indicators_available", str(int(ev["indicators_available"])))
     least = cite_evaluation(f, ev, "min_indicators", str(int(ev["min_indicators"])))
     return w("writeup.notes.no_grade_too_few", year=f.year, available=available, min=least) + w("sentence_end")

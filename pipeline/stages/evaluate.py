@@ -357,7 +357,11 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
         raw = block.droplevel(["region_code", "county_name", "year"])
         names = block.index.get_level_values("county_name")
         out = evaluate_block(raw, cfg)
-        res = out["result"].assign(region_code=region, year=year, county_name=list(names))
+        # an indicator no county of the region-year delivered cannot be imputed: say which, so a county that
+        # has enough indicators of its own is not told it has too few
+        absent = ",".join(c for c in cfg.indicators if raw[c].isna().all())
+        res = out["result"].assign(region_code=region, year=year, county_name=list(names),
+                                   indicators_absent_in_region=absent)
         results.append(res)
         norm = out["normalised"].reset_index().melt(id_vars="county_code", var_name="indicator", value_name="normalised")
         raw_long = raw.reset_index().melt(id_vars="county_code", var_name="indicator", value_name="raw")
@@ -391,7 +395,8 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
                                 dtype="boolean")
     result["stable_threshold"] = threshold
     result["not_graded_reason"] = [
-        None if pd.notna(i) else ("no_indicators" if n == 0 else "too_few_indicators")
+        None if pd.notna(i) else "no_indicators" if n == 0 else "too_few_indicators" if n < cfg.min_indicators
+        else "indicator_absent_in_region"
         for i, n in zip(result["index"], result["indicators_available"], strict=True)]
     result["min_indicators"] = cfg.min_indicators
     result["indicators_total"] = len(cfg.indicators)
