@@ -25,8 +25,7 @@ from pipeline.report.data import ReportData, counties_of, is_synthetic
 from pipeline.report.ooxml import fixed_zip_times
 from pipeline.report.views import not_graded_text
 
-FORMATS = {"count": "#,##0", "share": "0.0%", "score": "0.0", "rate": "0.00", "index": "0.0",
-           "probability": "0%", "money": "#,##0.0"}
+FORMATS = {"share": "0.0%", "score": "0.0"}  # counts: by their catalog decimals, below
 HEADER_FILL = "DDE6F0"
 
 

@@ -31,8 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.periods import label as period_label
-from pipeline.periods import sort_key as period_sort_key
-from pipeline.report.data import ReportData, evaluation_rows, is_synthetic
+from pipeline.report.data import ReportData, evaluation_rows, is_synthetic, partial_rows
 from pipeline.report.fmt import (
     Words,
     is_false,
@@ -310,13 +309,10 @@ def county_report(data: ReportData, region: str, county: str, year: int, first_y
 
 def partial_period_note(data: ReportData, d: Draft, county: str, year: int) -> None:
     """Say that partial-period figures exist and were kept apart: a reader must not miss them, nor mix them in."""
-    part = data.county_partial
-    if part.empty:
-        return
-    mine = part[(part["county_code"] == county) & (part["year"] == year) & (part["status"] != "not_delivered")]
+    mine = partial_rows(data, county, year, year)  # in period order
     if mine.empty:
         return
-    periods = sorted(set(mine["period"]), key=period_sort_key)
+    periods = list(dict.fromkeys(mine["period"]))
     w = data.words
     d.notes.append(w("writeup.notes.partial", periods=w.sep.join(period_label(year, p, w.lang) for p in periods))
                    + w("sentence_end"))
