@@ -15,8 +15,8 @@ pytestmark = pytest.mark.slow
 YEARS = range(2017, 2021)
 
 
-def _run(module: str, root: Path, check: bool = True):
-    return run_cmd([sys.executable, "-m", module], root, check, PYTHONPATH=str(REPO))
+def _run(module: str, root: Path, *args: str, check: bool = True):
+    return run_cmd([sys.executable, "-m", module, *args], root, check, PYTHONPATH=str(REPO))
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -78,10 +78,63 @@ def test_executed_notebooks_are_normalised(two_counties):
     assert errors == []
 
 
-def test_rerun_is_byte_identical(two_counties):
+def test_rerun_reuses_every_notebook_and_forced_re_execution_is_byte_identical(two_counties):
     before = _hashes(two_counties)
-    _run("pipeline.report.notebooks", two_counties)
-    assert _hashes(two_counties) == before and len(before) == 14  # ipynb, html, writeup.md, writeup.docx; workbook.xlsx
+    # per notebook: ipynb, html, writeup.md, writeup.docx, inputs.sha256; the region's workbook.xlsx; the index
+    assert len(before) == 3 * 5 + 1 + 1
+    again = _run("pipeline.report.notebooks", two_counties)
+    assert "复用 3 个（输入未变），执行 0 个" in again.stdout and "复用 3 个，执行 0 个笔记本" in again.stdout
+    assert _hashes(two_counties) == before
+    forced = _run("pipeline.report.notebooks", two_counties, "--execute-all")
+    assert "复用 0 个，执行 3 个笔记本" in forced.stdout
+    assert _hashes(two_counties) == before
+
+
+def test_warm_and_cold_kernels_give_byte_identical_notebooks_and_html(two_counties, tmp_path, monkeypatch):
+    """One warm kernel runs both counties and the region in turn; each notebook in a fresh kernel is the reference."""
+    from pipeline.config import load_params
+    from pipeline.report.notebooks import input_keys, plan_jobs, run_all
+
+    monkeypatch.chdir(two_counties)
+    params = load_params(two_counties)
+    jobs = plan_jobs(two_counties, params)
+    keys = input_keys(two_counties, params, jobs)
+    warm = run_all(two_counties, jobs, 1, tmp_path / "warm", keys)
+    cold = run_all(two_counties, jobs, 2, tmp_path / "cold", keys, cold=True)
+    assert not [o.error for o in warm + cold if o.error]
+    compared = 0
+    for path in sorted((tmp_path / "cold").rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(tmp_path / "cold")
+            assert (tmp_path / "warm" / rel).read_bytes() == path.read_bytes(), rel
+            # and the stage's own outputs (two warm workers) are the same bytes again
+            assert (two_counties / "reports/notebooks" / rel).read_bytes() == path.read_bytes(), rel
+            compared += 1
+    assert compared == 16  # 3 notebooks x (ipynb, html, md, docx, key) and the workbook
+
+
+def _with_cell(root: Path, source: str) -> None:
+    nb_path = root / "notebooks/county.ipynb"
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    nb["cells"].insert(3, {"cell_type": "code", "id": "added", "metadata": {}, "outputs": [], "execution_count": None,
+                           "source": source})
+    nb_path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_kernel_that_dies_is_replaced_and_the_notebook_retried(two_counties, tmp_path):
+    root = tmp_path / "proj"
+    shutil.copytree(two_counties, root)
+    # the kernel running 990102 exits the first time only (a marker file remembers)
+    _with_cell(root, "import os, pathlib\nmarker = pathlib.Path('build/kernel-died-once')\n"
+                     "if county == '990102' and not marker.exists():\n    marker.touch()\n    os._exit(1)")
+    proc = _run("pipeline.report.notebooks", root)
+    assert (root / "build/kernel-died-once").is_file()
+    assert "990100/990102 完成（新内核重试）" in proc.stdout
+    assert "在新内核中重试后成功：990100/990102" in proc.stdout
+    # the county notebook changed: both counties run again, the region page (its own notebook) is reused
+    assert "3 个笔记本：复用 1 个（输入未变），执行 2 个" in proc.stdout
+    nb = json.loads((root / "reports/notebooks/990100/2020/990102/county.ipynb").read_text(encoding="utf-8"))
+    assert not [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
 
 
 def test_index_lists_counties_with_links(two_counties):
@@ -96,18 +149,52 @@ def test_index_lists_counties_with_links(two_counties):
 def test_failing_county_fails_the_stage_after_the_others_and_is_kept(two_counties, tmp_path):
     root = tmp_path / "proj"
     shutil.copytree(two_counties, root, ignore=shutil.ignore_patterns("reports"))
-    nb_path = root / "notebooks/county.ipynb"
-    nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    nb["cells"].insert(3, {"cell_type": "code", "id": "boom", "metadata": {}, "outputs": [], "execution_count": None,
-                           "source": "if county == '990102':\n    raise ValueError('测试用的错误')"})
-    nb_path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    _with_cell(root, "if county == '990102':\n    raise ValueError('测试用的错误')")
     proc = _run("pipeline.report.notebooks", root, check=False)
     assert proc.returncode == 1
-    assert "990100/990101 完成" in proc.stdout and "990100/990102 失败" in proc.stdout
+    assert "990100/990101 完成" in proc.stdout and "990100/990102 失败（新内核重试）" in proc.stdout
     assert "✗ 990100/990102：第 5 个单元格" in proc.stderr and "ValueError: 测试用的错误" in proc.stderr
+    assert "在新内核中重试后仍失败" in proc.stderr and "上次的报告保持不变" in proc.stderr
     kept = root / "build/failed_notebooks/990100/2020/990102/county.ipynb"
     assert kept.is_file() and "测试用的错误" in kept.read_text(encoding="utf-8")
     assert not (root / "reports/notebooks").exists() and not (root / "reports/index.html").exists()
+
+
+def test_killing_the_stage_leaves_the_last_reports_and_no_worker_or_kernel(two_counties, tmp_path):
+    """kill -9 of the stage process while kernels run: workers notice, shut their kernels down and exit."""
+    import os
+    import subprocess
+    import time
+
+    import psutil
+
+    root = (tmp_path / "proj").resolve()
+    shutil.copytree(two_counties, root)
+    before = _hashes(root)
+
+    def left_behind() -> list[psutil.Process]:
+        found = []
+        for p in psutil.process_iter(["cmdline", "cwd"]):
+            if p.info["cwd"] == str(root) and p.pid != proc.pid:
+                found.append(p)
+        return found
+
+    env = os.environ | {"PYTHONPATH": str(REPO), "GX_ANALYTICS_ENABLED": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.report.notebooks", "--execute-all"], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not any("ipykernel" in " ".join(p.info["cmdline"] or []) for p in left_behind()):
+        assert time.monotonic() < deadline and proc.poll() is None, "no kernel started"
+        time.sleep(0.2)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while left_behind() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert [" ".join(p.cmdline()) for p in left_behind()] == []
+    assert _hashes(root) == before  # the last good reports, untouched
+    # the next run builds again from a clean scratch folder
+    assert "复用 3 个" in _run("pipeline.report.notebooks", root).stdout
 
 
 def test_english_reports_have_no_chinese_but_place_names_and_quoted_sources(two_counties, tmp_path):

@@ -210,11 +210,51 @@ def test_dvc_status_names_the_stages_an_edit_touches(repo_copy, edited, stages):
     assert json.loads(run(["dvc", "status", "--json"], repo_copy).stdout) == before
 
 
-def test_forced_repro_gives_byte_identical_reports(repo_copy):
+def _mart_hashes(root: Path) -> dict[str, str]:
+    import hashlib
+
+    files = sorted((root / "data" / "marts").glob("*.parquet")) + sorted((root / "metrics").glob("*.json"))
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def test_forced_repro_gives_byte_identical_marts_and_reports(repo_copy):
+    before, marts_before = _report_hashes(repo_copy), _mart_hashes(repo_copy)
+    forced = run(["dvc", "repro", "-f"], repo_copy)
+    # 18 counties x 5 files (ipynb, html, md, docx, inputs key), 2 regions x 6 (and the workbook), the index
+    assert len(before) == 103 and _report_hashes(repo_copy) == before
+    # every stage ran again and summed in the same order: the marts are the same bytes
+    assert len(marts_before) == 11 and _mart_hashes(repo_copy) == marts_before
+    # unchanged marts: every notebook's inputs are the same, so none is executed again
+    assert "20 个笔记本：复用 20 个（输入未变），执行 0 个" in forced.stdout
+
+
+def test_a_corrected_county_re_executes_only_its_region(repo_copy):
+    """One county re-sends its 2024 table with one figure corrected: only its region's notebooks run again."""
+    delivery = repo_copy / "data/raw/990200/2024.csv"
+    original = delivery.read_bytes()
+    text = original.decode("utf-8")
+    corrected = text.replace("\n990201,城关区,2024,97,", "\n990201,城关区,2024,98,", 1)  # 立案 97 -> 98
+    assert corrected != text
     before = _report_hashes(repo_copy)
-    run(["dvc", "repro", "-f"], repo_copy)
-    after = _report_hashes(repo_copy)
-    assert len(before) == 83 and after == before  # 18 counties x 4 files, 2 regions x 5 files, the index
+    try:
+        delivery.write_bytes(corrected.encode("utf-8"))
+        proc = run(["dvc", "repro"], repo_copy)
+        # 990100: 10 counties and the region page reused; 990200: 8 counties and the region page executed
+        assert "20 个笔记本：复用 11 个（输入未变），执行 9 个" in proc.stdout
+        after = _report_hashes(repo_copy)
+        changed = {k for k in before if after.get(k) != before[k]}
+        assert not [k for k in changed if "/990100/" in k]
+        assert "reports/notebooks/990200/2024/990201/inputs.sha256" in changed
+        assert "reports/notebooks/990200/2024/990201/county.ipynb" in changed
+        import pandas as pd
+
+        mart = pd.read_parquet(repo_copy / "data/marts/county_year_measures.parquet")
+        row = mart[(mart["county_code"] == "990201") & (mart["year"] == 2024) & (mart["measure"] == "cases_filed")]
+        assert row["value"].tolist() == [98.0]
+    finally:
+        delivery.write_bytes(original)
+        run(["dvc", "repro"], repo_copy)
+    assert _report_hashes(repo_copy) == before  # the original delivery gives the original reports back
 
 
 def test_the_venv_dvc_runs_stages_with_the_project_interpreter_unactivated(repo_copy):

@@ -175,12 +175,18 @@ def positive_range(n: np.ndarray) -> np.ndarray:
 
 
 def rank_desc(index: np.ndarray) -> np.ndarray:
-    """Competition ranks, 1 = highest; NaN stays NaN. Works on (n,) or (d, n)."""
-    a = np.atleast_2d(index)
-    ranks = np.full(a.shape, np.nan)
-    for i, row in enumerate(a):
-        ok = ~np.isnan(row)
-        ranks[i, ok] = pd.Series(row[ok]).rank(method="min", ascending=False).to_numpy()
+    """Competition ranks, 1 = highest; NaN stays NaN. Works on (n,) or (d, n).
+
+    A county's rank is 1 + the number of counties with a strictly higher index
+    (ties share the better rank, as pandas' method="min"); counted for all draws
+    at once by comparing every pair within a row.
+    """
+    a = np.atleast_2d(np.asarray(index, dtype=float))
+    ahead = np.zeros(a.shape)
+    for start in range(0, a.shape[0], 4096):  # bounded memory: d x n x n comparisons per chunk
+        chunk = a[start:start + 4096]
+        ahead[start:start + 4096] = (chunk[:, None, :] > chunk[:, :, None]).sum(axis=2)
+    ranks = np.where(np.isnan(a), np.nan, ahead + 1)
     return ranks if np.ndim(index) == 2 else ranks[0]
 
 
@@ -194,28 +200,18 @@ def assign_grades(index: np.ndarray, ranks: np.ndarray, cfg: EvalConfig) -> np.n
     absolute: the first grade whose cut-off the index reaches.
     """
     index, ranks = np.atleast_2d(index), np.atleast_2d(ranks)
-    out = np.full(index.shape, NOT_GRADED, dtype=object)
-    n = (~np.isnan(index)).sum(axis=1, keepdims=True)
     if cfg.grade_method == "quantile":
+        n = (~np.isnan(index)).sum(axis=1, keepdims=True)
         position = (ranks - 1) / np.where(n > 0, n, 1)
-        cuts = cfg.quantile
-        for row in range(index.shape[0]):
-            for j in range(index.shape[1]):
-                if np.isnan(index[row, j]):
-                    continue
-                k = next((g for g, c in enumerate(cuts) if position[row, j] < c - 1e-9), len(cuts))
-                out[row, j] = cfg.labels[k]
+        meets = position[..., None] < np.asarray(cfg.quantile) - 1e-9
     elif cfg.grade_method == "absolute":
-        for row in range(index.shape[0]):
-            for j in range(index.shape[1]):
-                v = index[row, j]
-                if np.isnan(v):
-                    continue
-                k = next((g for g, c in enumerate(cfg.absolute) if v >= c), len(cfg.absolute))
-                out[row, j] = cfg.labels[k]
+        meets = index[..., None] >= np.asarray(cfg.absolute)
     else:
         raise ValueError(f"unknown grade method {cfg.grade_method!r}")
-    return out
+    # the first cut-off met, or the last grade when none is
+    k = np.where(meets.any(axis=-1), meets.argmax(axis=-1), meets.shape[-1])
+    labels = np.array([*cfg.labels, NOT_GRADED], dtype=object)
+    return np.where(np.isnan(index), NOT_GRADED, labels[k])
 
 
 def impute(raw: pd.DataFrame, min_indicators: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
@@ -294,15 +290,16 @@ def monte_carlo(filled: pd.DataFrame, cfg: EvalConfig, draws: int, seed: int, sp
                 index[sel] = aggregate(n, w[sel], agg)
     ranks = rank_desc(index)
     grades = assign_grades(index, ranks, cfg)
-    rows = []
-    for c, code in enumerate(codes):
-        probs = {label: float(np.mean(grades[:, c] == label)) for label in cfg.labels}
-        modal = max(cfg.labels, key=lambda g: (probs[g], -cfg.labels.index(g)))
-        rows.append({"county_code": code, "median_rank": float(np.median(ranks[:, c])),
-                     "rank_p05": float(np.percentile(ranks[:, c], 5)), "rank_p95": float(np.percentile(ranks[:, c], 95)),
-                     "modal_grade": modal, "modal_probability": probs[modal],
-                     **{f"p_{label}": probs[label] for label in cfg.labels}})
-    return pd.DataFrame(rows)
+    probs = np.stack([(grades == label).mean(axis=0) for label in cfg.labels], axis=1)  # counties x grades
+    # the most likely grade; a tie goes to the better grade (argmax takes the first)
+    modal = probs.argmax(axis=1)
+    p05, p95 = np.percentile(ranks, [5, 95], axis=0)
+    frame = pd.DataFrame({"county_code": codes, "median_rank": np.median(ranks, axis=0), "rank_p05": p05,
+                          "rank_p95": p95, "modal_grade": [cfg.labels[k] for k in modal],
+                          "modal_probability": probs[np.arange(len(codes)), modal]})
+    for g, label in enumerate(cfg.labels):
+        frame[f"p_{label}"] = probs[:, g]
+    return frame
 
 
 def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinearity_r: float) -> pd.DataFrame:

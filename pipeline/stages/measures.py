@@ -119,8 +119,13 @@ def region_sql(catalog: Catalog) -> str:
     """Region-year figure of every measure by its region rule, over the counties in scope.
 
     Each measure's figure and count of counties use the same filter, so a
-    ratio's numerator and denominator come from the same counties.
+    ratio's numerator and denominator come from the same counties. Sums and
+    means add the counties in code order: a parallel aggregate adds them in
+    whatever order its threads meet them, and floating-point addition is not
+    associative, so a rerun on the same data would differ in the last bit
+    (and every report reading the mart would be rebuilt).
     """
+    order = "ORDER BY s.county_code"
     selects = []
     for m in catalog.measures:
         if isinstance(m, DerivedMeasure):
@@ -129,16 +134,16 @@ def region_sql(catalog: Catalog) -> str:
         else:
             x, mask = {}, f"{m.code} IS NOT NULL"
         if m.region_rule == "ratio_of_sums":
-            value = (f"100.0 * sum({x[m.numerator]}) FILTER (WHERE {mask}) "
-                     f"/ NULLIF(sum({x[m.denominator]}) FILTER (WHERE {mask}), 0)")
+            value = (f"100.0 * sum({x[m.numerator]} {order}) FILTER (WHERE {mask}) "
+                     f"/ NULLIF(sum({x[m.denominator]} {order}) FILTER (WHERE {mask}), 0)")
         elif m.region_rule == "recompute":
-            holds = " AND ".join(f"sum({x[a]}) FILTER (WHERE {mask}) > sum({x[b]}) FILTER (WHERE {mask})"
+            holds = " AND ".join(f"sum({x[a]} {order}) FILTER (WHERE {mask}) > sum({x[b]} {order}) FILTER (WHERE {mask})"
                                  for a, b in m.pairs)
             value = f"CASE WHEN count(*) FILTER (WHERE {mask}) > 0 THEN CASE WHEN {holds} THEN 1.0 ELSE 0.0 END END"
         elif m.region_rule == "sum":
-            value = f"sum({county_expression(catalog, m.code)}) FILTER (WHERE {mask})"
+            value = f"sum({county_expression(catalog, m.code)} {order}) FILTER (WHERE {mask})"
         elif m.region_rule == "mean":
-            value = f"avg({m.code}) FILTER (WHERE {mask})"
+            value = f"avg({m.code} {order}) FILTER (WHERE {mask})"
         else:  # not_aggregable
             value = "CAST(NULL AS DOUBLE)"
         selects.append(
