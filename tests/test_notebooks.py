@@ -160,9 +160,12 @@ def test_failing_county_fails_the_stage_after_the_others_and_is_kept(two_countie
     assert not (root / "reports/notebooks").exists() and not (root / "reports/index.html").exists()
 
 
-def test_killing_the_stage_leaves_the_last_reports_and_no_worker_or_kernel(two_counties, tmp_path):
-    """kill -9 of the stage process while kernels run: workers notice, shut their kernels down and exit."""
+# "stage": kill -9 of the stage process; "dvc": SIGTERM to the process that started it (dvc does not pass it on)
+@pytest.mark.parametrize("killed", ["stage", "dvc"])
+def test_killing_the_stage_leaves_the_last_reports_and_no_worker_or_kernel(two_counties, tmp_path, killed):
+    """Killed while kernels run: the workers notice, shut their kernels down and exit; no report is touched."""
     import os
+    import signal
     import subprocess
     import time
 
@@ -171,6 +174,9 @@ def test_killing_the_stage_leaves_the_last_reports_and_no_worker_or_kernel(two_c
     root = (tmp_path / "proj").resolve()
     shutil.copytree(two_counties, root)
     before = _hashes(root)
+    stage = [sys.executable, "-m", "pipeline.report.notebooks", "--execute-all"]
+    if killed == "dvc":  # a parent that waits for the stage, as dvc does
+        stage = [sys.executable, "-c", "import subprocess, sys; subprocess.run(sys.argv[1:])", *stage]
 
     def left_behind() -> list[psutil.Process]:
         found = []
@@ -180,13 +186,12 @@ def test_killing_the_stage_leaves_the_last_reports_and_no_worker_or_kernel(two_c
         return found
 
     env = os.environ | {"PYTHONPATH": str(REPO), "GX_ANALYTICS_ENABLED": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.report.notebooks", "--execute-all"], cwd=root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(stage, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not any("ipykernel" in " ".join(p.info["cmdline"] or []) for p in left_behind()):
         assert time.monotonic() < deadline and proc.poll() is None, "no kernel started"
         time.sleep(0.2)
-    proc.kill()
+    os.kill(proc.pid, signal.SIGKILL if killed == "stage" else signal.SIGTERM)
     proc.wait()
     deadline = time.monotonic() + 30
     while left_behind() and time.monotonic() < deadline:

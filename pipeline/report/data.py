@@ -40,6 +40,14 @@ class ReportData:
     evaluation_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_coherence: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _county_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def county_rows_of(self, code: str) -> pd.DataFrame:
+        """All full-year rows of one county (mart order), split once: a province mart has ~60,000 rows
+        and a county notebook selects from it dozens of times."""
+        if not self._county_rows:
+            self._county_rows.update({str(c): g for c, g in self.county.groupby("county_code", sort=False)})
+        return self._county_rows.get(code, self.county.iloc[0:0])
 
     def name(self, code: str) -> str:
         return str(self.divisions.loc[code, "name"])
@@ -63,7 +71,35 @@ def report_settings(root: Path, catalog: Catalog, lang: str | None = None) -> tu
     return words, sections
 
 
+_LOADED: dict[tuple, ReportData] = {}  # the last load, keyed by the content of every file it read
+
+
+def _inputs_key(root: Path, lang: str | None) -> tuple:
+    import hashlib
+
+    paths = Paths(root)
+    files = [paths.catalog, paths.divisions, root / "params.yaml", root / "data" / "reference" / "phrases.yaml",
+             *(marts.mart_path(root, name) for name in marts.ALL)]
+    return (str(Path(root).resolve()), lang,
+            tuple(hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else "" for f in files))
+
+
 def load_report_data(root: Path, lang: str | None = None) -> ReportData:
+    """The marts and reference files for rendering; loaded once per process while their bytes are unchanged.
+
+    A warm kernel (and the stage's worker) renders many counties from the same
+    marts: reading and splitting them again for each took ~0.5 s at province
+    scale. The key is the content of every file read, so a changed mart is
+    always read again. Renderers select from the frames and never modify them.
+    """
+    key = _inputs_key(root, lang)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = _load_report_data(root, lang)
+    return _LOADED[key]
+
+
+def _load_report_data(root: Path, lang: str | None = None) -> ReportData:
     paths = Paths(root)
     catalog = load_catalog(paths.catalog)
     words, sections = report_settings(root, catalog, lang)
@@ -87,8 +123,8 @@ def is_synthetic(region_code: str) -> bool:
 
 def measure_series(data: ReportData, county_code: str, measure: str, first: int, last: int) -> pd.DataFrame:
     """One county's rows of a measure, every year from first to last (a year not in the mart: not delivered)."""
-    rows = data.county[(data.county["county_code"] == county_code) & (data.county["measure"] == measure)
-                       & data.county["year"].between(first, last)]
+    mine = data.county_rows_of(county_code)
+    rows = mine[(mine["measure"] == measure) & mine["year"].between(first, last)]
     frame = pd.DataFrame({"year": range(first, last + 1)}).merge(rows, on="year", how="left", validate="one_to_one")
     frame["status"] = frame["status"].fillna("not_delivered")
     return frame
@@ -103,7 +139,8 @@ def region_series(data: ReportData, region_code: str, measure: str, first: int, 
 
 def county_rows(data: ReportData, county_code: str, year: int) -> pd.DataFrame:
     """Every measure of one county-year, indexed by measure."""
-    rows = data.county[(data.county["county_code"] == county_code) & (data.county["year"] == year)]
+    mine = data.county_rows_of(county_code)
+    rows = mine[mine["year"] == year]
     return rows.set_index("measure")
 
 

@@ -84,6 +84,38 @@ def county_row(data: ReportData, job, year: int) -> str:
     ]) + "</tr>"
 
 
+def region_overview(data: ReportData, jobs, regions: list[str], year: int) -> list[str]:
+    """One row per region linking to its section: counties, grades, warnings, unstable grades (a province has ~16)."""
+    w = data.words
+    head = w.raw("index.overview_columns")
+    rows = [f"<h2>{html.escape(w('index.overview'))}</h2>", "<table><thead><tr>" + "".join(
+        f'<th class="name">{html.escape(h)}</th>' if i in (0, len(head) - 1) else f"<th>{html.escape(h)}</th>"
+        for i, h in enumerate(head)) + "</tr></thead><tbody>"]
+    grades = w.raw("grades")
+    for region in regions:
+        counties = [j.county for j in jobs if j.region == region and j.county]
+        ev = evaluation_rows(data, year, region=region)
+        graded = ev[ev["county_code"].isin(counties)] if len(ev) else ev
+        labels = [c[2:] for c in data.evaluation.columns if c.startswith("p_")]  # the grades, best first
+        dist = " · ".join(w("index.overview_grades", grade=grades.get(g, g), n=int((graded["grade"] == g).sum()))
+                          for g in labels) if len(graded) else w("none_mark")
+        unstable = int((graded["stable"] == False).sum()) if len(graded) else 0  # noqa: E712
+        warned, high = w("none_mark"), 0
+        if "county_code" in data.warnings.columns:
+            mine = data.warnings[(data.warnings["region_code"] == region) & (data.warnings["year"] == year)]
+            high = mine.loc[mine["severity"] == "high", "county_code"].nunique()
+            warned = w("index.overview_warned", n=mine["county_code"].nunique(), high=high)
+        folder = html.escape(next(j for j in jobs if j.region == region and not j.county).relative_dir().as_posix())
+        rows.append("<tr>" + "".join([
+            _cell(f'<a href="#r{region}">{html.escape(data.name(region))}</a>', "name"), _cell(region),
+            _cell(str(len(counties))), _cell(dist), _cell(warned, "sev-high" if high else ""),
+            _cell(_warn(str(unstable), unstable > 0)),
+            _cell(f'<a href="notebooks/{folder}/region.html">{w("index.notebook")}</a>', "name"),
+        ]) + "</tr>")
+    rows.append("</tbody></table>")
+    return rows
+
+
 def render_index(root: Path, params: dict, jobs) -> str:
     data = load_report_data(root)
     w = data.words
@@ -92,15 +124,18 @@ def render_index(root: Path, params: dict, jobs) -> str:
     title = w("index.title", year=year)
     parts = [f"<!DOCTYPE html><html lang=\"{'zh-CN' if w.lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">"
              f"<title>{html.escape(title)}</title>", f"<style>{STYLE}</style></head><body>",
-             f"<h1>{html.escape(title)}</h1>"]
+             f'<h1 id="top">{html.escape(title)}</h1>']
     if any(is_synthetic(r) for r in regions):
         parts.append(f'<div class="banner">⚠ {html.escape(w("index.synthetic", note=w("synthetic_note")))}</div>')
     parts.append(f'<p class="muted">{w("index.validation")}</p>')
+    if len(regions) > 1:  # a province: the overview first, each region's section one click away
+        parts += region_overview(data, jobs, regions, year)
     head = w.raw("index.columns")
     for region in regions:
         region_job = next(j for j in jobs if j.region == region and not j.county)
         folder = region_job.relative_dir().as_posix()
-        parts.append(f"<h2>{html.escape(data.label(region))}</h2>")
+        back = f' <a class="muted" href="#top">{html.escape(w("index.back_to_top"))}</a>' if len(regions) > 1 else ""
+        parts.append(f'<h2 id="r{region}">{html.escape(data.label(region))}{back}</h2>')
         parts.append(f'<p><a href="notebooks/{html.escape(folder)}/region.html">{w("index.region_notebook")}</a> · '
                      f'<a href="notebooks/{html.escape(folder)}/writeup.docx">{w("index.region_writeup")}</a> · '
                      f'<a href="notebooks/{html.escape(folder)}/workbook.xlsx">{w("index.region_workbook")}</a></p>')

@@ -386,6 +386,23 @@ class Progress:
             self.bar.close()
 
 
+def _end_with_parent() -> None:
+    """Stop at once, leaving the last good reports, when told to (SIGTERM) or when whoever started the stage
+    (dvc) is gone: `kill` of dvc does not reach its stage. The workers notice and shut their kernels down."""
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(143)
+
+    if parent > 1:
+        threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -393,6 +410,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--execute-all", action="store_true",
                         help="不复用上次的结果，全部重新执行（输入未变时结果逐字节相同）")
     args = parser.parse_args(argv)
+    _end_with_parent()
     root = project_root()
     params = load_params(root)
     from pipeline.catalog import load_catalog
