@@ -339,6 +339,39 @@ def score_table(county: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
     return table.reindex(index=everyone, columns=indicators).astype(float)
 
 
+def indicator_table(blocks: list[tuple], indicators: list[str]) -> pd.DataFrame:
+    """One row per region, year, indicator and county: raw value, normalised score, imputed flag,
+    the region's mean of the delivered values (imputed cells are not data) and how many counties delivered.
+
+    Built once from all region-years (melting each block apart cost more than evaluating it);
+    rows ordered by region-year, then indicator, then county, as the blocks were evaluated.
+    """
+    if not blocks:
+        return pd.DataFrame(columns=["county_code", "indicator", "raw", "normalised", "imputed", "region_code", "year",
+                                     "region_mean", "counties_with_value"])
+    keys = [(region, year) for region, year, *_ in blocks]
+
+    def stacked(position: int) -> pd.DataFrame:
+        frame = pd.concat([b[position] for b in blocks], keys=keys, names=["region_code", "year", "county_code"])
+        return frame.reset_index()
+
+    ids = ["region_code", "year", "county_code"]
+    raw, norm, imp = stacked(2), stacked(3), stacked(4)
+    block = raw.groupby(["region_code", "year"], sort=False).ngroup()
+    long = raw.assign(_block=block).melt(id_vars=[*ids, "_block"], value_vars=indicators, var_name="indicator",
+                                         value_name="raw")
+    long["normalised"] = norm.melt(id_vars=ids, value_vars=indicators)["value"].to_numpy(dtype=float)
+    long["imputed"] = imp.melt(id_vars=ids, value_vars=indicators)["value"].to_numpy(dtype=bool)
+    order = {code: i for i, code in enumerate(indicators)}
+    long = long.assign(_ind=long["indicator"].map(order)).sort_values(["_block", "_ind"], kind="stable")
+    group = long.groupby(["_block", "indicator"], sort=False)["raw"]
+    long["region_mean"] = group.transform("mean")
+    long["counties_with_value"] = group.transform("count")
+    columns = ["county_code", "indicator", "raw", "normalised", "imputed", "region_code", "year", "region_mean",
+               "counties_with_value"]
+    return long[columns].reset_index(drop=True)
+
+
 UNCERTAINTY_COLUMNS = ["median_rank", "rank_p05", "rank_p95", "modal_grade", "modal_probability"]
 COHERENCE_COLUMNS = ["region_code", "year", "indicator", "other", "r", "collinear", "negative_with_index",
                      "rank_shift_if_dropped"]
@@ -349,7 +382,7 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
     cfg = EvalConfig.from_params(ev, catalog)
     unc = ev["uncertainty"]
     scores = score_table(county, cfg.indicators)
-    results, normalised, weights, mc, coh = [], [], [], [], []
+    results, wide, weights, mc, coh = [], [], [], [], []
     for (region, year), block in scores.groupby(level=["region_code", "year"], sort=True):
         raw = block.droplevel(["region_code", "county_name", "year"])
         names = block.index.get_level_values("county_name")
@@ -360,16 +393,7 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
         res = out["result"].assign(region_code=region, year=year, county_name=list(names),
                                    indicators_absent_in_region=absent)
         results.append(res)
-        norm = out["normalised"].reset_index().melt(id_vars="county_code", var_name="indicator", value_name="normalised")
-        raw_long = raw.reset_index().melt(id_vars="county_code", var_name="indicator", value_name="raw")
-        imp = out["imputed"].reset_index().melt(id_vars="county_code", var_name="indicator", value_name="imputed")
-        long = (raw_long.merge(norm, on=["county_code", "indicator"], validate="one_to_one")
-                .merge(imp, on=["county_code", "indicator"], validate="one_to_one")
-                .assign(region_code=region, year=year))
-        # the region's mean of the delivered values (imputed cells are not data) and each county's gap to it
-        long["region_mean"] = long.groupby("indicator")["raw"].transform("mean")
-        long["counties_with_value"] = long.groupby("indicator")["raw"].transform("count")
-        normalised.append(long)
+        wide.append((region, year, raw, out["normalised"], out["imputed"]))
         weights.append(out["weights"].assign(region_code=region, year=year))
         sims = monte_carlo(out["filled"], cfg, int(unc["draws"]), int(unc["seed"]), float(unc["weight_spread"]),
                            list(unc["normalisations"]), list(unc["aggregations"]))
@@ -380,6 +404,7 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
         if not c.empty:
             coh.append(c.assign(region_code=region, year=year))
     result = pd.concat(results, ignore_index=True)
+    indicators = indicator_table(wide, cfg.indicators)
     probability_columns = [f"p_{label}" for label in cfg.labels]
     uncertainty = (pd.concat(mc, ignore_index=True) if mc else
                    pd.DataFrame(columns=["region_code", "year", "county_code", *UNCERTAINTY_COLUMNS, *probability_columns]))
@@ -403,7 +428,7 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
         {c: pd.Series(dtype="object") for c in COHERENCE_COLUMNS})
     return {
         "evaluation": result.reset_index(drop=True),
-        "evaluation_indicators": pd.concat(normalised, ignore_index=True),
+        "evaluation_indicators": indicators,
         "evaluation_weights": pd.concat(weights, ignore_index=True),
         "evaluation_coherence": coherence_mart,
     }
