@@ -1,14 +1,16 @@
 """Evaluate stage: composite index, grades (好/较好/一般/差), their uncertainty, coherence.
 
 Method, following the JRC/OECD composite-indicator handbook:
-  1. indicators and nominal weights from params.yaml (`evaluation.weights`), renormalised;
+  1. indicators and weights from params.yaml (`evaluation.weights`, renormalised), or
+     weights by `evaluation.weighting`: equal, entropy, CRITIC (per region-year) or AHP;
      any catalog measure with a direction may enter, lower-is-better ones reversed;
   2. missing data: a county-year is graded only with at least `min_indicators`
      indicators; each missing one is imputed with the region-year mean and flagged;
   3. normalisation within region and year: min-max (0-100), z-score (as a
      T-score, 50 + 10z) or goalposts (fixed bounds, so years stay comparable);
-  4. aggregation: weighted arithmetic mean, or weighted geometric mean on values
-     moved into [1, 100] (a geometric mean needs strictly positive values);
+  4. aggregation: weighted arithmetic mean, weighted geometric mean on values
+     moved into [1, 100] (a geometric mean needs strictly positive values), or
+     TOPSIS closeness to the best county of the region-year (x 100);
   5. ranks within the region, grades by quantile of the ranking or by cut-offs;
   6. uncertainty: a seeded Monte Carlo over weights, normalisation and
      aggregation gives each county its median rank, 5-95% rank interval and the
@@ -37,7 +39,12 @@ from pipeline.marts import mart_path, scoped_county_measures
 from pipeline.numbers import fixed, round_half_up
 
 NORMALISATIONS = ("minmax", "zscore", "goalposts")
-AGGREGATIONS = ("arithmetic", "geometric")
+AGGREGATIONS = ("arithmetic", "geometric", "topsis")
+# manual: the weights as written; equal; entropy (熵权法) and critic: from the spread of the region-year's
+# data; ahp (层次分析法): the principal eigenvector of a pairwise-comparison matrix in params
+WEIGHTINGS = ("manual", "equal", "entropy", "critic", "ahp")
+DATA_WEIGHTINGS = ("entropy", "critic")  # computed per region-year: need at least two counties
+AHP_MAX_CR = 0.1
 NOT_GRADED = "未评定"
 
 
@@ -50,6 +57,9 @@ class EvalConfig:
     # indicators where a higher value is worse: their normalised value is reversed (100 - n)
     reversed: frozenset[str] = frozenset()
     aggregation: str = "arithmetic"
+    # how weights are set (WEIGHTINGS); for ahp, `weights` already holds the eigenvector and `ahp_cr` its CR
+    weighting: str = "manual"
+    ahp_cr: float | None = None
     min_indicators: int = 5
     labels: tuple[str, ...] = ()  # from params.yaml evaluation.grades.labels
     grade_method: str = "quantile"
@@ -85,6 +95,19 @@ class EvalConfig:
         """
         eligible = [m.code for m in catalog.measures if m.direction != "neutral" and m.kind != "flag"]
         catalog.check_codes(list(ev["weights"]), what="评价指标", key="evaluation.weights", allowed=eligible)
+        weighting = str(ev.get("weighting", "manual"))
+        if weighting not in WEIGHTINGS:
+            raise ConfigError("params.yaml", "evaluation.weighting", f"赋权方法「{weighting}」无效", list(WEIGHTINGS))
+        weights = {k: float(v) for k, v in ev["weights"].items()}
+        if any(not np.isfinite(v) or v < 0 for v in weights.values()) or sum(weights.values()) <= 0:
+            raise ConfigError("params.yaml", "evaluation.weights",
+                              "权重应为非负数且不能全为 0（equal、entropy、critic、ahp 方法下只列出指标，数值不用）")
+        ahp_cr = None
+        if weighting == "equal" or weighting in DATA_WEIGHTINGS:
+            weights = dict.fromkeys(weights, 1.0)
+        elif weighting == "ahp":
+            vector, ahp_cr = ahp_weights((ev.get("ahp") or {}).get("matrix"), list(weights))
+            weights = dict(zip(weights, vector, strict=True))
         methods = {ev["normalisation"], *ev.get("uncertainty", {}).get("normalisations", [])}
         bad = sorted(methods - set(NORMALISATIONS))
         if bad:
@@ -106,7 +129,9 @@ class EvalConfig:
                                   f"{catalog.name(code)}（{code}）没有目标值，无法用 goalposts 标准化；"
                                   f"请在 evaluation.goalposts 中写 {code}: [下限, 上限]，或不使用 goalposts")
         cfg = cls(
-            weights={k: float(v) for k, v in ev["weights"].items()},
+            weights=weights,
+            weighting=weighting,
+            ahp_cr=ahp_cr,
             normalisation=ev["normalisation"],
             goalposts=goalposts,
             reversed=frozenset(c for c in ev["weights"] if catalog.measure(c).direction == "higher_is_worse"),
@@ -158,6 +183,99 @@ def _normalise(x: np.ndarray, method: str, goalposts) -> np.ndarray:
     raise ValueError(f"unknown normalisation {method!r}")
 
 
+def ahp_weights(matrix, indicators: list[str]) -> tuple[np.ndarray, float]:
+    """Weights and consistency ratio of a pairwise-comparison matrix (AHP, pymcdm).
+
+    Row i, column j says how much more indicator i matters than j on Saaty's
+    1-9 scale, rows and columns in the order of `evaluation.weights`; the
+    matrix must be square, positive and reciprocal (a_ji = 1 / a_ij). Weights
+    are the principal eigenvector; CR = (lambda_max - n) / (n - 1) / RI, with
+    pymcdm's random indices (Tummala and Ling). A CR of 0.1 or more is refused:
+    the comparisons contradict each other too much to weigh anything.
+    """
+    from pymcdm.weights.subjective import AHP
+
+    key, n = "evaluation.ahp.matrix", len(indicators)
+    order = "、".join(indicators)
+    from fractions import Fraction
+
+    try:  # YAML reads 1/3 as text
+        a = np.array([[float(Fraction(str(v))) for v in row] for row in matrix], dtype=float)
+    except (TypeError, ValueError, ZeroDivisionError):
+        a = np.empty((0, 0))
+    if a.shape != (n, n):
+        raise ConfigError("params.yaml", key, f"层次分析法需要 {n}×{n} 的两两比较矩阵（行列顺序同 evaluation.weights："
+                                              f"{order}），收到的形状是 {'×'.join(map(str, a.shape)) or '空'}")
+    if not np.isfinite(a).all() or (a <= 0).any():
+        raise ConfigError("params.yaml", key, "两两比较矩阵的元素应为正数（1-9 标度及其倒数）")
+    bad = [(i, j) for i in range(n) for j in range(n) if abs(a[i, j] * a[j, i] - 1) > 1e-6]
+    if bad:
+        i, j = bad[0]
+        raise ConfigError("params.yaml", key, f"两两比较矩阵不互反：第 {i + 1} 行第 {j + 1} 列是 {_plain(a[i, j])}，"
+                                              f"第 {j + 1} 行第 {i + 1} 列应为其倒数，实为 {_plain(a[j, i])}")
+    model = AHP(matrix=a)
+    cr = float(model.get_cr())
+    if cr >= AHP_MAX_CR:
+        raise ConfigError("params.yaml", key, f"两两比较矩阵的一致性比率 CR = {fixed(cr, 3)}，"
+                                              f"应小于 {AHP_MAX_CR}；请调整相互矛盾的比较后再运行")
+    return np.asarray(model(), dtype=float), cr
+
+
+def _plain(x: float) -> str:
+    return f"1/{fixed(1 / x, 0)}" if x < 1 and abs(1 / x - round(1 / x)) < 1e-9 else fixed(x, 3).rstrip("0").rstrip(".")
+
+
+def standardised(x: np.ndarray, reverse: np.ndarray) -> np.ndarray:
+    """Min-max to [0, 1] within the region-year, lower-is-better reversed; a column without spread is 0.5."""
+    return normalise(x, "minmax", reverse=reverse) / 100
+
+
+def entropy_weights(y: np.ndarray) -> np.ndarray:
+    """The entropy method (熵权法) on standardised values y (counties x indicators, in [0, 1]).
+
+    p_ij = y_ij / sum_i y_ij; e_j = -sum_i p_ij ln p_ij / ln n (0 ln 0 = 0);
+    w_j = (1 - e_j) / sum_k (1 - e_k). An indicator on which the counties do
+    not differ carries no information and gets weight 0; if none differs, the
+    weights are equal. (pymcdm's version sets a column's entropy to 0 whenever
+    it holds a 0, which every min-max standardised column does: not used here.)
+    """
+    m = y.shape[0]
+    totals = y.sum(axis=0)
+    p = np.divide(y, totals, out=np.full_like(y, 1 / m), where=totals > 0)
+    plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1)), 0.0)
+    e = -plogp.sum(axis=0) / np.log(m)
+    d = np.clip(1 - e, 0, None)
+    return d / d.sum() if d.sum() > 1e-12 else np.full(y.shape[1], 1 / y.shape[1])
+
+
+def critic_weights(y: np.ndarray) -> np.ndarray:
+    """CRITIC (Diakoulaki et al. 1995, pymcdm): C_j = sigma_j * sum_k (1 - r_jk), w_j = C_j / sum C.
+
+    sigma_j is the sample standard deviation of the standardised values and r
+    the Pearson correlation; an indicator without spread gets weight 0 (its
+    correlations are undefined), and one varying alone gets all the weight.
+    """
+    from pymcdm.weights import critic_weights as pymcdm_critic
+
+    varying = y.std(axis=0) > 0
+    w = np.zeros(y.shape[1])
+    if varying.sum() >= 2:
+        w[varying] = pymcdm_critic(y[:, varying])
+    elif varying.sum() == 1:
+        w[varying] = 1.0
+    else:
+        w[:] = 1 / y.shape[1]
+    return w
+
+
+def block_weights(x: np.ndarray, cfg: EvalConfig) -> np.ndarray:
+    """The weights one region-year is aggregated with (x: its gradable counties, imputed)."""
+    if cfg.weighting in DATA_WEIGHTINGS and len(x):
+        y = standardised(x, cfg.reverse_mask)
+        return entropy_weights(y) if cfg.weighting == "entropy" else critic_weights(y)
+    return cfg.nominal_weights
+
+
 def aggregate(n: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:
     """Weighted mean of normalised rows; weights (k,) or one row per draw (d, k) -> (d, counties)."""
     w = np.asarray(weights, dtype=float)
@@ -166,7 +284,28 @@ def aggregate(n: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:
     if method == "geometric":
         logs = np.log(positive_range(n))
         return np.exp(logs @ w if w.ndim == 1 else w @ logs.T)
+    if method == "topsis":
+        return topsis(n, w)
     raise ValueError(f"unknown aggregation {method!r}")
+
+
+def topsis(n: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """TOPSIS closeness x 100 of each county (rows of normalised scores n, higher better).
+
+    Weighted scores v_ij = w_j n_ij; the ideal county takes the best v of each
+    indicator, the anti-ideal the worst; closeness = D- / (D+ + D-) with D the
+    Euclidean distances to them (Hwang and Yoon). Counties that do not differ
+    at all sit at 50. Weights (k,) or one row per draw (d, k) -> (d, counties),
+    as pymcdm's TOPSIS on min-max scores gives for one row (tests check it).
+    """
+    w = np.atleast_2d(np.asarray(weights, dtype=float))  # (d, k)
+    v = w[:, None, :] * np.asarray(n, dtype=float)[None, :, :]  # (d, counties, k)
+    best, worst = v.max(axis=1, keepdims=True), v.min(axis=1, keepdims=True)
+    d_plus = np.sqrt(((v - best) ** 2).sum(axis=2))
+    d_minus = np.sqrt(((v - worst) ** 2).sum(axis=2))
+    total = d_plus + d_minus
+    closeness = np.divide(d_minus, total, out=np.full_like(total, 0.5), where=total > 0)
+    return 100 * (closeness if np.ndim(weights) == 2 else closeness[0])
 
 
 def positive_range(n: np.ndarray) -> np.ndarray:
@@ -234,6 +373,8 @@ def effective_weights(n: np.ndarray, weights: np.ndarray, aggregation: str) -> n
     indicator actually moves once its spread is taken into account (on logs
     for the geometric mean). They sum to 1; NaN when the index does not vary.
     """
+    if aggregation == "topsis":  # not a sum of parts: no share of the variance to attribute
+        return np.full(len(weights), np.nan)
     parts = np.log(positive_range(n)) * weights if aggregation == "geometric" else n * weights
     total = parts.sum(axis=1)
     var = total.var()
@@ -249,8 +390,8 @@ def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig) -> dict[str, pd.DataFrame
     """Index, rank and grade for the counties (rows) of one region-year; columns = cfg.indicators."""
     raw = raw[cfg.indicators].astype(float)
     filled, imputed, gradable = impute(raw, cfg.min_indicators)
-    w = cfg.nominal_weights
     x = filled[gradable].to_numpy()
+    w = block_weights(x, cfg)
     n = normalise(x, cfg.normalisation, cfg.goalpost_array(), cfg.reverse_mask)
     index = np.full(len(raw), np.nan)
     index[gradable.to_numpy()] = aggregate(n, w, cfg.aggregation) if len(x) else []
@@ -263,21 +404,24 @@ def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig) -> dict[str, pd.DataFrame
     })
     normalised = pd.DataFrame(np.nan, index=raw.index, columns=cfg.indicators)
     normalised.loc[gradable] = n
-    weights = pd.DataFrame({"indicator": cfg.indicators, "nominal_weight": w,
+    weights = pd.DataFrame({"indicator": cfg.indicators, "weighting": cfg.weighting, "nominal_weight": w,
                             "effective_weight": effective_weights(n, w, cfg.aggregation) if len(x) else np.nan})
-    return {"result": result, "normalised": normalised, "imputed": imputed, "weights": weights, "filled": filled}
+    return {"result": result, "normalised": normalised, "imputed": imputed, "weights": weights, "filled": filled,
+            "weight_vector": w}
 
 
 def monte_carlo(filled: pd.DataFrame, cfg: EvalConfig, draws: int, seed: int, spread: float,
-                normalisations: list[str], aggregations: list[str]) -> pd.DataFrame:
-    """Ranks and grades under random weights, normalisation and aggregation (seeded)."""
+                normalisations: list[str], aggregations: list[str], weights: np.ndarray | None = None) -> pd.DataFrame:
+    """Ranks and grades under random weights (around `weights`, else the nominal ones), normalisation and
+    aggregation (seeded)."""
     ok = filled.notna().all(axis=1).to_numpy()
     codes = filled.index[ok]
     x = filled.to_numpy()[ok]
     if len(codes) == 0:
         return pd.DataFrame()
     rng = np.random.default_rng(seed)
-    w = cfg.nominal_weights * rng.uniform(1 - spread, 1 + spread, (draws, len(cfg.indicators)))
+    base = cfg.nominal_weights if weights is None else np.asarray(weights, dtype=float)
+    w = base * rng.uniform(1 - spread, 1 + spread, (draws, len(cfg.indicators)))
     w = w / w.sum(axis=1, keepdims=True)
     norm_pick = rng.integers(0, len(normalisations), draws)
     agg_pick = rng.integers(0, len(aggregations), draws)
@@ -302,7 +446,8 @@ def monte_carlo(filled: pd.DataFrame, cfg: EvalConfig, draws: int, seed: int, sp
     return frame
 
 
-def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinearity_r: float) -> pd.DataFrame:
+def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinearity_r: float,
+              weights: np.ndarray | None = None) -> pd.DataFrame:
     """Indicator-by-indicator correlations and each indicator's correlation with the index,
     plus the mean absolute rank shift when the indicator is dropped and the weights renormalised."""
     ok = filled.notna().all(axis=1) & index.notna()
@@ -314,7 +459,11 @@ def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinear
     rows = []
     for i, a in enumerate(cfg.indicators):
         keep = [c for c in cfg.indicators if c != a]
-        sub = EvalConfig(**{**cfg.__dict__, "weights": {c: cfg.weights[c] for c in keep}})
+        used = dict(zip(cfg.indicators, cfg.nominal_weights if weights is None else weights, strict=True))
+        kept = {c: used[c] for c in keep}
+        if sum(kept.values()) <= 0:  # the dropped indicator carried all the weight: the rest count equally
+            kept = dict.fromkeys(keep, 1.0)
+        sub = EvalConfig(**{**cfg.__dict__, "weights": kept})
         n = normalise(x[keep].to_numpy(), sub.normalisation, sub.goalpost_array(), sub.reverse_mask)
         dropped = rank_desc(aggregate(n, sub.nominal_weights, sub.aggregation))
         r_index = float(np.corrcoef(x[a], index[ok])[0, 1]) if x[a].std() > 0 else np.nan
@@ -386,6 +535,12 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
     for (region, year), block in scores.groupby(level=["region_code", "year"], sort=True):
         raw = block.droplevel(["region_code", "county_name", "year"])
         names = block.index.get_level_values("county_name")
+        if cfg.weighting in DATA_WEIGHTINGS:
+            gradable = int((raw.notna().sum(axis=1) >= cfg.min_indicators).sum())
+            if gradable == 1:
+                raise ConfigError("params.yaml", "evaluation.weighting",
+                                  f"{cfg.weighting} 赋权要比较县区之间的差异，{region} 的 {year} 年只有 1 个县区可评价；"
+                                  f"请改用 manual、equal 或 ahp", list(WEIGHTINGS))
         out = evaluate_block(raw, cfg)
         # an indicator no county of the region-year delivered cannot be imputed: say which, so a county that
         # has enough indicators of its own is not told it has too few
@@ -396,11 +551,11 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
         wide.append((region, year, raw, out["normalised"], out["imputed"]))
         weights.append(out["weights"].assign(region_code=region, year=year))
         sims = monte_carlo(out["filled"], cfg, int(unc["draws"]), int(unc["seed"]), float(unc["weight_spread"]),
-                           list(unc["normalisations"]), list(unc["aggregations"]))
+                           list(unc["normalisations"]), list(unc["aggregations"]), out["weight_vector"])
         if not sims.empty:
             mc.append(sims.assign(region_code=region, year=year))
         c = coherence(out["filled"], pd.Series(res["index"].to_numpy(), index=raw.index), cfg,
-                      float(ev["coherence"]["collinearity_r"]))
+                      float(ev["coherence"]["collinearity_r"]), out["weight_vector"])
         if not c.empty:
             coh.append(c.assign(region_code=region, year=year))
     result = pd.concat(results, ignore_index=True)

@@ -1,0 +1,138 @@
+"""Weighting methods of the composite index, each against values worked out by hand from its definition."""
+
+import math
+
+import numpy as np
+import pytest
+from test_evaluate import CATALOG, mart, params
+
+from pipeline.errors import ConfigError
+from pipeline.stages.evaluate import (
+    ahp_weights,
+    critic_weights,
+    entropy_weights,
+    evaluate_all,
+    standardised,
+)
+
+
+def test_entropy_weights_by_hand():
+    # standardised values: a = 0, 1/2, 1 and b = 0, 0, 1
+    # a: p = 0, 1/3, 2/3, so -sum p ln p = (1/3) ln 3 + (2/3)(ln 3 - ln 2) = ln 3 - (2/3) ln 2,
+    #    e_a = 1 - (2/3) ln 2 / ln 3 and d_a = 1 - e_a = (2/3) ln 2 / ln 3 (= 0.42062)
+    # b: p = 0, 0, 1, so e_b = 0 and d_b = 1
+    d_a = (2 / 3) * math.log(2) / math.log(3)
+    y = np.array([[0.0, 0.0], [0.5, 0.0], [1.0, 1.0]])
+    assert entropy_weights(y) == pytest.approx([d_a / (d_a + 1), 1 / (d_a + 1)])
+    assert entropy_weights(y)[0] == pytest.approx(0.29608, abs=1e-5)
+    # counties that do not differ on an indicator: no information, no weight
+    flat = np.array([[0.5, 0.0], [0.5, 0.5], [0.5, 1.0]])
+    assert entropy_weights(flat)[0] == pytest.approx(0.0)
+
+
+def test_standardising_reverses_a_lower_is_better_indicator():
+    x = np.array([[10.0, 30.0], [20.0, 20.0], [30.0, 10.0]])
+    y = standardised(x, np.array([False, True]))
+    assert y.tolist() == [[0.0, 0.0], [0.5, 0.5], [1.0, 1.0]]
+
+
+def test_critic_weights_by_hand():
+    # a = 0, 1/2, 1: mean 1/2, sample sd = sqrt((1/4 + 0 + 1/4) / 2) = 1/2
+    # b = 0, 1, 1/4: mean 5/12, sample sd = sqrt(((5/12)^2 + (7/12)^2 + (1/6)^2) / 2)
+    # r = cov / (sd_a sd_b), cov = ((-1/2)(-5/12) + 0 + (1/2)(-1/6)) / 2 = 1/16
+    sd_a = 0.5
+    sd_b = math.sqrt(((5 / 12) ** 2 + (7 / 12) ** 2 + (1 / 6) ** 2) / 2)
+    r = (1 / 16) / (sd_a * sd_b)
+    c_a, c_b = sd_a * (1 - r), sd_b * (1 - r)  # C_j = sd_j * sum_k (1 - r_jk), the diagonal adding 0
+    y = np.array([[0.0, 0.0], [0.5, 1.0], [1.0, 0.25]])
+    assert critic_weights(y) == pytest.approx([c_a / (c_a + c_b), c_b / (c_a + c_b)])
+    # an indicator without spread gets nothing; the others share the weight between them
+    flat = np.column_stack([y, [0.5, 0.5, 0.5]])
+    assert critic_weights(flat) == pytest.approx([c_a / (c_a + c_b), c_b / (c_a + c_b), 0.0])
+
+
+def test_ahp_consistent_matrix_gives_its_ratios_and_cr_zero():
+    # a = 2 b = 4 c, so every comparison agrees: weights 4/7, 2/7, 1/7 and lambda_max = n (CR 0)
+    w, cr = ahp_weights([[1, 2, 4], ["1/2", 1, 2], ["1/4", "1/2", 1]], ["a", "b", "c"])
+    assert w == pytest.approx([4 / 7, 2 / 7, 1 / 7])
+    assert cr == pytest.approx(0.0, abs=1e-9)
+
+
+def test_ahp_contradictory_matrix_is_refused_with_its_cr():
+    # a > b (9), b > c (9), c > a (9): a circulant matrix whose rows each sum to 1 + 9 + 1/9, so
+    # lambda_max = 91/9, CI = (91/9 - 3) / 2 = 32/9 and CR = CI / RI(3) = (32/9) / 0.5799 = 6.131
+    matrix = [[1, 9, "1/9"], ["1/9", 1, 9], [9, "1/9", 1]]
+    with pytest.raises(ConfigError) as err:
+        ahp_weights(matrix, ["a", "b", "c"])
+    text = str(err.value)
+    assert "evaluation.ahp.matrix" in text and f"CR = {(32 / 9) / 0.5799:.3f}" in text and "应小于 0.1" in text
+
+
+@pytest.mark.parametrize(("matrix", "says"), [
+    ([[1, 2], ["1/2", 1]], "3×3"),  # two rows for three indicators
+    ([[1, 2, 4], [2, 1, 2], ["1/4", "1/2", 1]], "第 1 行第 2 列是 2，第 2 行第 1 列应为其倒数，实为 2"),
+    ([[1, 2, 4], ["1/2", 1, 0], ["1/4", "1/2", 1]], "正数"),
+    (None, "3×3"),
+])
+def test_ahp_matrix_that_is_not_square_reciprocal_or_positive_is_refused(matrix, says):
+    with pytest.raises(ConfigError) as err:
+        ahp_weights(matrix, ["a", "b", "c"])
+    assert "evaluation.ahp.matrix" in str(err.value) and says in str(err.value)
+
+
+SCORES = {"990101": {"integrity_satisfaction": 70.0, "conduct_satisfaction": 80.0},
+          "990102": {"integrity_satisfaction": 80.0, "conduct_satisfaction": 80.0},
+          "990103": {"integrity_satisfaction": 90.0, "conduct_satisfaction": 82.0}}
+
+
+def test_stage_weights_each_region_year_by_the_chosen_method():
+    ev = params(integrity_satisfaction=1, conduct_satisfaction=1)
+    ev["weighting"] = "entropy"
+    weights = evaluate_all(mart(SCORES), ev, CATALOG)["evaluation_weights"].set_index("indicator")
+    # standardised: integrity 0, 1/2, 1 (d = (2/3) ln 2 / ln 3, as above); conduct 0, 0, 1 (d = 1)
+    d_a = (2 / 3) * math.log(2) / math.log(3)
+    assert weights.loc["integrity_satisfaction", "nominal_weight"] == pytest.approx(d_a / (d_a + 1))
+    assert set(weights["weighting"]) == {"entropy"}
+    ev["weighting"] = "equal"
+    ev["weights"] = {"integrity_satisfaction": 5, "conduct_satisfaction": 1}  # the numbers are not used
+    weights = evaluate_all(mart(SCORES), ev, CATALOG)["evaluation_weights"]
+    assert weights["nominal_weight"].tolist() == pytest.approx([0.5, 0.5])
+
+
+def test_bad_weighting_settings_are_refused_before_anything_is_computed():
+    ev = params(integrity_satisfaction=1, conduct_satisfaction=1)
+    ev["weighting"] = "topsis"
+    with pytest.raises(ConfigError) as err:
+        evaluate_all(mart(SCORES), ev, CATALOG)
+    assert "evaluation.weighting" in str(err.value) and "entropy" in str(err.value)
+    ev["weighting"] = "manual"
+    ev["weights"] = {"integrity_satisfaction": -1, "conduct_satisfaction": 1}
+    with pytest.raises(ConfigError, match="evaluation.weights"):
+        evaluate_all(mart(SCORES), ev, CATALOG)
+    ev["weights"] = {"integrity_satisfaction": 0, "conduct_satisfaction": 0}
+    with pytest.raises(ConfigError, match="evaluation.weights"):
+        evaluate_all(mart(SCORES), ev, CATALOG)
+    # entropy compares counties: a region-year with one gradable county cannot be weighted that way
+    ev = params(integrity_satisfaction=1, conduct_satisfaction=1)
+    ev["weighting"] = "entropy"
+    with pytest.raises(ConfigError) as err:
+        evaluate_all(mart({"990101": SCORES["990101"]}), ev, CATALOG)
+    assert "evaluation.weighting" in str(err.value) and "只有 1 个县区" in str(err.value)
+
+
+def test_topsis_closeness_by_hand_and_against_pymcdm():
+    from pymcdm.methods import TOPSIS
+
+    from pipeline.stages.evaluate import aggregate
+
+    # scores (already normalised, higher better) of three counties on two indicators, weights 0.6 / 0.4
+    n = np.array([[100.0, 0.0], [0.0, 100.0], [50.0, 50.0]])
+    w = np.array([0.6, 0.4])
+    # weighted: (60, 0), (0, 40), (30, 20); ideal (60, 40), anti-ideal (0, 0)
+    # X: D+ = 40, D- = 60 -> 0.6;  Y: D+ = 60, D- = 40 -> 0.4;  Z: D+ = D- = sqrt(30^2 + 20^2) -> 0.5
+    assert aggregate(n, w, "topsis") == pytest.approx([60.0, 40.0, 50.0])
+    assert aggregate(n, w, "topsis") == pytest.approx(100 * TOPSIS()(n, w, np.array([1, 1])))
+    # one row per Monte Carlo draw gives the same as one call per draw
+    draws = np.array([[0.6, 0.4], [0.2, 0.8]])
+    both = aggregate(n, draws, "topsis")
+    assert both[1] == pytest.approx(aggregate(n, draws[1], "topsis"))
