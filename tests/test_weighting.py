@@ -136,3 +136,18 @@ def test_topsis_closeness_by_hand_and_against_pymcdm():
     draws = np.array([[0.6, 0.4], [0.2, 0.8]])
     both = aggregate(n, draws, "topsis")
     assert both[1] == pytest.approx(aggregate(n, draws[1], "topsis"))
+
+
+def test_rank_and_percentile_rank_normalisations_by_hand():
+    from pipeline.stages.evaluate import normalise
+
+    x = np.array([[10.0, 5.0], [20.0, 5.0], [20.0, 5.0], [40.0, 5.0]])
+    # ascending ranks with ties averaged: 1, 2.5, 2.5, 4 -> 100 (r - 1) / 3; a column without spread: 50
+    assert normalise(x, "rank")[:, 0] == pytest.approx([0.0, 50.0, 50.0, 100.0])
+    assert normalise(x, "rank")[:, 1] == pytest.approx([50.0] * 4)
+    # counties each is ahead of: 0, 1, 1, 3 of the other 3
+    assert normalise(x, "percentile")[:, 0] == pytest.approx([0.0, 100 / 3, 100 / 3, 100.0])
+    # lower is better: ahead of those with more: 3, 1, 1, 0
+    reverse = np.array([True, False])
+    assert normalise(x, "percentile", reverse=reverse)[:, 0] == pytest.approx([100.0, 100 / 3, 100 / 3, 0.0])
+    assert normalise(x, "rank", reverse=reverse)[:, 0] == pytest.approx([100.0, 50.0, 50.0, 0.0])

@@ -7,7 +7,8 @@ Method, following the JRC/OECD composite-indicator handbook:
   2. missing data: a county-year is graded only with at least `min_indicators`
      indicators; each missing one is imputed with the region-year mean and flagged;
   3. normalisation within region and year: min-max (0-100), z-score (as a
-     T-score, 50 + 10z) or goalposts (fixed bounds, so years stay comparable);
+     T-score, 50 + 10z), rank or percentile rank (0-100), or goalposts (fixed
+     bounds, so years stay comparable);
   4. aggregation: weighted arithmetic mean, weighted geometric mean on values
      moved into [1, 100] (a geometric mean needs strictly positive values), or
      TOPSIS closeness to the best county of the region-year (x 100);
@@ -38,7 +39,7 @@ from pipeline.errors import ConfigError
 from pipeline.marts import mart_path, scoped_county_measures
 from pipeline.numbers import fixed, round_half_up
 
-NORMALISATIONS = ("minmax", "zscore", "goalposts")
+NORMALISATIONS = ("minmax", "zscore", "goalposts", "rank", "percentile")
 AGGREGATIONS = ("arithmetic", "geometric", "topsis")
 # manual: the weights as written; equal; entropy (熵权法) and critic: from the spread of the region-year's
 # data; ahp (层次分析法): the principal eigenvector of a pairwise-comparison matrix in params
@@ -162,6 +163,9 @@ def normalise(x: np.ndarray, method: str, goalposts=(50.0, 100.0), reverse: np.n
     all symmetric around 50 that way).
     """
     x = np.asarray(x, dtype=float)
+    if method == "percentile" and reverse is not None and np.any(reverse):
+        # "ahead of" means lower on such a column: count on the negated values, no mirroring (ties stay fair)
+        return _normalise(np.where(np.asarray(reverse, dtype=bool), -x, x), method, goalposts)
     n = _normalise(x, method, goalposts)
     if reverse is not None and np.any(reverse):
         n = np.where(np.asarray(reverse, dtype=bool), 100 - n, n)
@@ -176,6 +180,15 @@ def _normalise(x: np.ndarray, method: str, goalposts) -> np.ndarray:
     if method == "zscore":
         mean, sd = np.nanmean(x, axis=0), np.nanstd(x, axis=0)
         return np.where(sd > 0, 50 + 10 * (x - mean) / np.where(sd > 0, sd, 1), 50.0)
+    if method in ("rank", "percentile"):
+        # rank: 100 (r - 1) / (n - 1) with r the ascending rank, ties averaged (the best county 100);
+        # percentile: 100 x the share of the other counties it is ahead of (ties ahead of no one)
+        frame = pd.DataFrame(x)
+        count = frame.notna().sum().to_numpy()
+        r = frame.rank(method="average" if method == "rank" else "min").to_numpy()
+        scaled = 100 * (r - 1) / np.where(count > 1, count - 1, 1)
+        spread = np.nanmax(x, axis=0) > np.nanmin(x, axis=0) if len(x) else np.zeros(x.shape[1], dtype=bool)
+        return np.where(np.isnan(x), np.nan, np.where(spread, scaled, 50.0))
     if method == "goalposts":
         posts = np.asarray(goalposts, dtype=float)
         lo, hi = (posts[:, 0], posts[:, 1]) if posts.ndim == 2 else (posts[0], posts[1])
