@@ -301,16 +301,27 @@ def write_writeup(job: Job, root: Path, target_dir: Path) -> None:
     write_report(report, target_dir)
 
 
-def _init_worker(log: str, parent: int) -> None:
-    """Worker initializer: kernels inherit stderr (their start-up chatter goes to a log file);
-    a watchdog ends the worker, and with it its kernel, when the stage process is gone (kill -9)."""
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 2)
-    os.close(fd)
+def _on_parent_exit(action) -> None:
+    """Call `action` (which must end the process) once this process's parent is gone, checked twice a second."""
+    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
+        action()
+
+    if parent > 1:
+        threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
+
+
+def _init_worker(log: str) -> None:
+    """Worker initializer: kernels inherit stderr (their start-up chatter goes to a log file);
+    the worker, and with it its kernel, ends when the stage process is gone (kill -9)."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+    def end() -> None:
         try:
             kernel = _WORKER.get("kernel")
             if kernel is not None:
@@ -318,7 +329,7 @@ def _init_worker(log: str, parent: int) -> None:
         finally:
             os._exit(1)
 
-    threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
+    _on_parent_exit(end)
 
 
 def default_workers(setting: int | None) -> int:
@@ -340,7 +351,7 @@ def run_all(root: Path, jobs: list[Job], workers: int, scratch: Path, keys: dict
     log.parent.mkdir(parents=True, exist_ok=True)
     progress = Progress(len(jobs))
     with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), initializer=_init_worker,
-                             initargs=(str(log), os.getpid())) as pool:
+                             initargs=(str(log),)) as pool:
         futures = [pool.submit(run_job, job, str(root), str(scratch), keys[job], cold) for job in jobs]
         for future in as_completed(futures):
             outcome = future.result()
@@ -392,15 +403,7 @@ def _end_with_parent() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(143)
-
-    if parent > 1:
-        threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
+    _on_parent_exit(lambda: os._exit(143))
 
 
 def main(argv: list[str] | None = None) -> None:
