@@ -193,3 +193,34 @@ def test_an_indicator_no_county_delivered_is_the_reason_given_not_too_few():
     assert out["not_graded_reason"].tolist() == ["indicator_absent_in_region"] * 2
     assert out["indicators_absent_in_region"].tolist() == ["conduct_satisfaction"] * 2
     assert out["indicators_available"].tolist() == [1, 1]
+
+
+def test_imputation_by_region_median_or_the_countys_previous_year():
+    from pipeline.stages.evaluate import impute
+
+    raw = pd.DataFrame({"a": [60.0, 90.0, 70.0, np.nan, np.nan], "b": [90.0, 70.0, 75.0, 80.0, 85.0]},
+                       index=["X", "Y", "Z", "V", "W"])
+    previous = pd.DataFrame({"a": [58.0, 88.0, 71.0, 66.0, np.nan]}, index=["X", "Y", "Z", "V", "W"])
+    # delivered a: 60, 90, 70 -> mean 220 / 3, median 70
+    filled, imputed, _, how = impute(raw, 1, "region_median")
+    assert filled.loc["V", "a"] == 70.0 and how.loc["V", "a"] == "region_median" and imputed.loc["V", "a"]
+    filled, _, _, how = impute(raw, 1, "previous_year", previous)
+    assert filled.loc["V", "a"] == 66.0 and how.loc["V", "a"] == "previous_year"
+    # W has no value of its own the year before: the region mean, and the cell says so
+    assert filled.loc["W", "a"] == pytest.approx(220 / 3) and how.loc["W", "a"] == "region_mean"
+    assert how.loc["X", "a"] == "" and how.loc["V", "b"] == ""
+
+
+def test_the_grade_sentence_says_how_each_missing_indicator_was_filled():
+    from pipeline.report.data import ReportData
+    from pipeline.report.fmt import load_words
+    from pipeline.report.views import grade_sentence
+
+    data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), CATALOG, load_words(REPO, "zh"),
+                      {}, evaluation=pd.DataFrame(columns=["p_好", "p_较好", "p_一般", "p_差"]))
+    ev = pd.Series({"index": 81.25, "rank": 2, "counties_graded": 9, "grade": "较好", "median_rank": np.nan,
+                    "imputed": "conduct_satisfaction,personnel_appraisal,safety_satisfaction",
+                    "imputed_by": "previous_year,region_mean,previous_year"})
+    text = grade_sentence(data, ev)
+    assert text.endswith("（缺项已插补：政风行风满意度、平安建设群众满意度按本县上年数值；选人用人评议按全市均值）")
+    assert "综合评价指数 81.3" in text  # 81.25 rounded half up

@@ -528,8 +528,14 @@ def grade_sentence(data: ReportData, ev: pd.Series) -> str:
             text += w("notebook.evaluation.unstable", grade=grade_name(data, ev["grade"]),
                       prob=percent_text(ev["grade_probability"]), threshold=percent_text(ev["stable_threshold"]))
     if isinstance(ev.get("imputed"), str) and ev["imputed"]:
-        names = w.sep.join(data.catalog.name(c, data.lang) for c in ev["imputed"].split(","))
-        text += w("notebook.evaluation.imputed", names=names)
+        codes = ev["imputed"].split(",")
+        # marts written before imputation methods existed filled every cell with the region mean
+        hows = ev["imputed_by"].split(",") if isinstance(ev.get("imputed_by"), str) else ["region_mean"] * len(codes)
+        words = w.raw("notebook.evaluation.imputed_by")
+        parts = [w("notebook.evaluation.imputed_part", how=words[how],
+                   names=w.sep.join(data.catalog.name(c, data.lang) for c, h in zip(codes, hows, strict=True) if h == how))
+                 for how in dict.fromkeys(hows)]
+        text += w("notebook.evaluation.imputed", parts=w.raw("notebook.evaluation.imputed_sep").join(parts))
     return text
 
 

@@ -5,7 +5,8 @@ Method, following the JRC/OECD composite-indicator handbook:
      weights by `evaluation.weighting`: equal, entropy, CRITIC (per region-year) or AHP;
      any catalog measure with a direction may enter, lower-is-better ones reversed;
   2. missing data: a county-year is graded only with at least `min_indicators`
-     indicators; each missing one is imputed with the region-year mean and flagged;
+     indicators; each missing one is imputed (region-year mean or median, or the
+     county's own previous year) and flagged with how;
   3. normalisation within region and year: min-max (0-100), z-score (as a
      T-score, 50 + 10z), rank or percentile rank (0-100), or goalposts (fixed
      bounds, so years stay comparable);
@@ -46,6 +47,7 @@ AGGREGATIONS = ("arithmetic", "geometric", "topsis")
 WEIGHTINGS = ("manual", "equal", "entropy", "critic", "ahp")
 DATA_WEIGHTINGS = ("entropy", "critic")  # computed per region-year: need at least two counties
 AHP_MAX_CR = 0.1
+IMPUTATIONS = ("region_mean", "region_median", "previous_year")
 NOT_GRADED = "未评定"
 
 
@@ -61,6 +63,7 @@ class EvalConfig:
     # how weights are set (WEIGHTINGS); for ahp, `weights` already holds the eigenvector and `ahp_cr` its CR
     weighting: str = "manual"
     ahp_cr: float | None = None
+    imputation: str = "region_mean"  # IMPUTATIONS
     min_indicators: int = 5
     labels: tuple[str, ...] = ()  # from params.yaml evaluation.grades.labels
     grade_method: str = "quantile"
@@ -103,6 +106,9 @@ class EvalConfig:
         if any(not np.isfinite(v) or v < 0 for v in weights.values()) or sum(weights.values()) <= 0:
             raise ConfigError("params.yaml", "evaluation.weights",
                               "权重应为非负数且不能全为 0（equal、entropy、critic、ahp 方法下只列出指标，数值不用）")
+        imputation = str(ev.get("imputation", "region_mean"))
+        if imputation not in IMPUTATIONS:
+            raise ConfigError("params.yaml", "evaluation.imputation", f"插补方法「{imputation}」无效", list(IMPUTATIONS))
         ahp_cr = None
         if weighting == "equal" or weighting in DATA_WEIGHTINGS:
             weights = dict.fromkeys(weights, 1.0)
@@ -133,6 +139,7 @@ class EvalConfig:
             weights=weights,
             weighting=weighting,
             ahp_cr=ahp_cr,
+            imputation=imputation,
             normalisation=ev["normalisation"],
             goalposts=goalposts,
             reversed=frozenset(c for c in ev["weights"] if catalog.measure(c).direction == "higher_is_worse"),
@@ -366,17 +373,32 @@ def assign_grades(index: np.ndarray, ranks: np.ndarray, cfg: EvalConfig) -> np.n
     return np.where(np.isnan(index), NOT_GRADED, labels[k])
 
 
-def impute(raw: pd.DataFrame, min_indicators: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Fill a gradable county's missing indicators with the region-year mean; flag each filled cell."""
+def impute(raw: pd.DataFrame, min_indicators: int, method: str = "region_mean",
+           previous: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Fill a gradable county's missing indicators; flag each filled cell and say how it was filled.
+
+    region_mean / region_median: over the gradable counties that delivered the
+    indicator that year; previous_year: the county's own value of the year
+    before (`previous`, same counties and indicators), and where it has none,
+    the region mean (the cell then says region_mean).
+    """
     available = raw.notna().sum(axis=1)
     gradable = available >= min_indicators
     filled = raw.copy()
-    means = raw[gradable].mean()
+    region = raw[gradable].median() if method == "region_median" else raw[gradable].mean()
     imputed = raw.isna() & gradable.to_numpy()[:, None]
+    how = pd.DataFrame("", index=raw.index, columns=raw.columns)
+    own = (previous.reindex(index=raw.index, columns=raw.columns) if method == "previous_year" and previous is not None
+           else pd.DataFrame(np.nan, index=raw.index, columns=raw.columns))
     for col in raw.columns:
-        filled.loc[imputed[col], col] = means[col]
+        from_own = imputed[col] & own[col].notna()
+        from_region = imputed[col] & ~from_own
+        filled.loc[from_own, col] = own.loc[from_own, col]
+        filled.loc[from_region, col] = region[col]
+        how.loc[from_own, col] = "previous_year"
+        how.loc[from_region, col] = "region_median" if method == "region_median" else "region_mean"
     filled.loc[~gradable] = np.nan
-    return filled, imputed, gradable
+    return filled, imputed, gradable, how
 
 
 def effective_weights(n: np.ndarray, weights: np.ndarray, aggregation: str) -> np.ndarray:
@@ -399,10 +421,12 @@ def effective_weights(n: np.ndarray, weights: np.ndarray, aggregation: str) -> n
 # ---------------------------------------------------------------- one region-year
 
 
-def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig) -> dict[str, pd.DataFrame]:
-    """Index, rank and grade for the counties (rows) of one region-year; columns = cfg.indicators."""
+def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig, previous: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Index, rank and grade for the counties (rows) of one region-year; columns = cfg.indicators.
+
+    `previous`: the same counties' values of the year before (for previous-year imputation)."""
     raw = raw[cfg.indicators].astype(float)
-    filled, imputed, gradable = impute(raw, cfg.min_indicators)
+    filled, imputed, gradable, how = impute(raw, cfg.min_indicators, cfg.imputation, previous)
     x = filled[gradable].to_numpy()
     w = block_weights(x, cfg)
     n = normalise(x, cfg.normalisation, cfg.goalpost_array(), cfg.reverse_mask)
@@ -414,13 +438,15 @@ def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig) -> dict[str, pd.DataFrame
         "county_code": raw.index, "index": index, "rank": ranks, "counties_graded": int(gradable.sum()),
         "grade": grades, "indicators_available": raw.notna().sum(axis=1).to_numpy(),
         "imputed": [",".join(c for c in cfg.indicators if imputed.loc[code, c]) for code in raw.index],
+        # how each of them was filled, in the same order
+        "imputed_by": [",".join(how.loc[code, c] for c in cfg.indicators if imputed.loc[code, c]) for code in raw.index],
     })
     normalised = pd.DataFrame(np.nan, index=raw.index, columns=cfg.indicators)
     normalised.loc[gradable] = n
     weights = pd.DataFrame({"indicator": cfg.indicators, "weighting": cfg.weighting, "nominal_weight": w,
                             "effective_weight": effective_weights(n, w, cfg.aggregation) if len(x) else np.nan})
     return {"result": result, "normalised": normalised, "imputed": imputed, "weights": weights, "filled": filled,
-            "weight_vector": w}
+            "weight_vector": w, "imputed_by": how}
 
 
 def monte_carlo(filled: pd.DataFrame, cfg: EvalConfig, draws: int, seed: int, spread: float,
@@ -509,8 +535,8 @@ def indicator_table(blocks: list[tuple], indicators: list[str]) -> pd.DataFrame:
     rows ordered by region-year, then indicator, then county, as the blocks were evaluated.
     """
     if not blocks:
-        return pd.DataFrame(columns=["county_code", "indicator", "raw", "normalised", "imputed", "region_code", "year",
-                                     "region_mean", "counties_with_value"])
+        return pd.DataFrame(columns=["county_code", "indicator", "raw", "normalised", "imputed", "imputed_by",
+                                     "region_code", "year", "region_mean", "counties_with_value"])
     keys = [(region, year) for region, year, *_ in blocks]
 
     def stacked(position: int) -> pd.DataFrame:
@@ -518,19 +544,20 @@ def indicator_table(blocks: list[tuple], indicators: list[str]) -> pd.DataFrame:
         return frame.reset_index()
 
     ids = ["region_code", "year", "county_code"]
-    raw, norm, imp = stacked(2), stacked(3), stacked(4)
+    raw, norm, imp, how = stacked(2), stacked(3), stacked(4), stacked(5)
     block = raw.groupby(["region_code", "year"], sort=False).ngroup()
     long = raw.assign(_block=block).melt(id_vars=[*ids, "_block"], value_vars=indicators, var_name="indicator",
                                          value_name="raw")
     long["normalised"] = norm.melt(id_vars=ids, value_vars=indicators)["value"].to_numpy(dtype=float)
     long["imputed"] = imp.melt(id_vars=ids, value_vars=indicators)["value"].to_numpy(dtype=bool)
+    long["imputed_by"] = how.melt(id_vars=ids, value_vars=indicators)["value"].replace("", None).to_numpy()
     order = {code: i for i, code in enumerate(indicators)}
     long = long.assign(_ind=long["indicator"].map(order)).sort_values(["_block", "_ind"], kind="stable")
     group = long.groupby(["_block", "indicator"], sort=False)["raw"]
     long["region_mean"] = group.transform("mean")
     long["counties_with_value"] = group.transform("count")
-    columns = ["county_code", "indicator", "raw", "normalised", "imputed", "region_code", "year", "region_mean",
-               "counties_with_value"]
+    columns = ["county_code", "indicator", "raw", "normalised", "imputed", "imputed_by", "region_code", "year",
+               "region_mean", "counties_with_value"]
     return long[columns].reset_index(drop=True)
 
 
@@ -545,8 +572,10 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
     unc = ev["uncertainty"]
     scores = score_table(county, cfg.indicators)
     results, wide, weights, mc, coh = [], [], [], [], []
+    blocks = {key: block.droplevel(["region_code", "county_name", "year"])
+              for key, block in scores.groupby(level=["region_code", "year"], sort=True)}
     for (region, year), block in scores.groupby(level=["region_code", "year"], sort=True):
-        raw = block.droplevel(["region_code", "county_name", "year"])
+        raw = blocks[(region, year)]
         names = block.index.get_level_values("county_name")
         if cfg.weighting in DATA_WEIGHTINGS:
             gradable = int((raw.notna().sum(axis=1) >= cfg.min_indicators).sum())
@@ -554,14 +583,14 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
                 raise ConfigError("params.yaml", "evaluation.weighting",
                                   f"{cfg.weighting} 赋权要比较县区之间的差异，{region} 的 {year} 年只有 1 个县区可评价；"
                                   f"请改用 manual、equal 或 ahp", list(WEIGHTINGS))
-        out = evaluate_block(raw, cfg)
+        out = evaluate_block(raw, cfg, blocks.get((region, year - 1)))
         # an indicator no county of the region-year delivered cannot be imputed: say which, so a county that
         # has enough indicators of its own is not told it has too few
         absent = ",".join(c for c in cfg.indicators if raw[c].isna().all())
         res = out["result"].assign(region_code=region, year=year, county_name=list(names),
                                    indicators_absent_in_region=absent)
         results.append(res)
-        wide.append((region, year, raw, out["normalised"], out["imputed"]))
+        wide.append((region, year, raw, out["normalised"], out["imputed"], out["imputed_by"]))
         weights.append(out["weights"].assign(region_code=region, year=year))
         sims = monte_carlo(out["filled"], cfg, int(unc["draws"]), int(unc["seed"]), float(unc["weight_spread"]),
                            list(unc["normalisations"]), list(unc["aggregations"]), out["weight_vector"])
