@@ -20,9 +20,12 @@ EVALUATION = "evaluation"
 EVALUATION_INDICATORS = "evaluation_indicators"
 EVALUATION_WEIGHTS = "evaluation_weights"
 EVALUATION_COHERENCE = "evaluation_coherence"
+EVALUATION_SENSITIVITY = "evaluation_sensitivity"
+EVALUATION_TREATMENT = "evaluation_treatment"
+EVALUATION_AUDIT = "evaluation_audit"
 WARNINGS = "warnings"
 ALL = (COUNTY, REGION, NATIONAL, EVALUATION, EVALUATION_INDICATORS, EVALUATION_WEIGHTS, EVALUATION_COHERENCE,
-       WARNINGS)
+       EVALUATION_SENSITIVITY, EVALUATION_TREATMENT, EVALUATION_AUDIT, WARNINGS)
 
 
 def mart_path(root: Path, name: str) -> Path:

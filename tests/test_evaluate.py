@@ -12,12 +12,13 @@ from pipeline.catalog import load_catalog
 from pipeline.errors import ConfigError
 from pipeline.stages.evaluate import (
     EvalConfig,
+    UncertaintyConfig,
     assign_grades,
     evaluate_all,
     evaluate_block,
-    monte_carlo,
     normalise,
     rank_desc,
+    simulate,
 )
 
 # Three counties, two indicators, weights 2:1 (so 2/3 and 1/3).
@@ -109,16 +110,25 @@ def test_effective_weights_sum_to_one():
     assert w["effective_weight"].sum() == pytest.approx(1.0)
 
 
-def test_monte_carlo_is_deterministic_and_gives_probabilities():
-    filled = evaluate_block(RAW, cfg("minmax", "arithmetic"))["filled"]
-    args = (cfg("minmax", "arithmetic"), 400, 7, 0.25, ["minmax", "zscore", "goalposts"], ["arithmetic", "geometric"])
-    first, second = monte_carlo(filled, *args), monte_carlo(filled, *args)
+def test_simulation_is_deterministic_and_gives_probabilities():
+    c = cfg("minmax", "arithmetic")
+    unc = UncertaintyConfig(base=256, seed=7, weight_spread=0.25, weightings=("manual",),
+                            normalisations=("minmax", "zscore", "goalposts"), aggregations=("arithmetic", "geometric"),
+                            imputations=("region_mean",), winsorisation=(False,))
+    first, indices = simulate(RAW, c, unc)
+    second, _ = simulate(RAW, c, unc)
     pd.testing.assert_frame_equal(first, second)
+    # three assumptions varied: weight noise, normalisation, aggregation -> 256 x (3 + 2) scenarios
+    assert first["scenarios"].iloc[0] == 256 * 5 and first["factors_varied"].iloc[0] == "weights,normalisation,aggregation"
     probs = first[["p_好", "p_较好", "p_一般", "p_差"]].sum(axis=1)
     assert probs.tolist() == pytest.approx([1.0, 1.0, 1.0])
     z = first.set_index("county_code").loc["Z"]
-    assert z["median_rank"] == 1 and z["modal_grade"] == "好"
+    # Z leads on a (100 vs 90 vs 60, weight 2/3) and is never last on b: first under every scenario
+    assert z["median_rank"] == 1 and z["modal_grade"] == "好" and z["p_好"] == 1.0
+    assert z["rank_drivers"] == "" and z["grade_drivers"] == ""  # nothing moves it
     assert (first["rank_p05"] <= first["median_rank"]).all() and (first["median_rank"] <= first["rank_p95"]).all()
+    assert set(indices["factor"]) == {"weights", "normalisation", "aggregation"}
+    assert (indices[indices["county_code"] == "Z"][["first_order", "total_order"]] == 0).all().all()
 
 
 CATALOG = load_catalog(REPO / "data/reference/indicators.yaml")
@@ -128,7 +138,7 @@ def params(**weights) -> dict:
     ev = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))["evaluation"]
     ev["weights"] = weights
     ev["min_indicators"] = len(weights)
-    ev["uncertainty"]["draws"] = 200
+    ev["uncertainty"]["draws"] = 256
     return ev
 
 

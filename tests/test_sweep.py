@@ -29,7 +29,7 @@ def small_repo(dest: Path) -> Path:
     for rel in ["dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore", "uv.lock"]:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / rel, dest / rel)
-    narrow_project(dest, ["990101", "990102", "990103"], 2017, 2020, **{"draws: 1000": "draws: 200"})
+    narrow_project(dest, ["990101", "990102", "990103"], 2017, 2020, **{"draws: 512": "draws: 128"})
     raw = dest / "data/raw/990100"
     raw.mkdir(parents=True)
     for year in range(2017, 2021):

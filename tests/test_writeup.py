@@ -230,7 +230,7 @@ def test_instability_uses_the_probability_of_the_grade_given(project, monkeypatc
         project.write_csv(year, [SCORE_HEADER, *body])
     data = build(project, monkeypatch, set(a), evaluation__weights={"integrity_satisfaction": 1,
                                                                      "conduct_satisfaction": 1},
-                 evaluation__min_indicators=2, evaluation__uncertainty__draws=200)
+                 evaluation__min_indicators=2, evaluation__uncertainty__draws=256)
     ev = data.evaluation.set_index(["county_code", "year"]).loc[("990103", 2020)]
     assert (ev["grade"], ev["modal_grade"]) == ("好", "较好")
     assert ev["grade_probability"] == ev["p_好"] < 0.7 and ev["p_好"] < ev["modal_probability"]
@@ -433,7 +433,7 @@ def test_an_indicator_nobody_delivered_is_named_as_the_reason_for_no_grade(proje
     project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
     data = build(project, monkeypatch, {"990101", "990102"}, evaluation__weights={"integrity_satisfaction": 1,
                                                                                    "conduct_satisfaction": 1},
-                 evaluation__min_indicators=1, evaluation__uncertainty__draws=200)
+                 evaluation__min_indicators=1, evaluation__uncertainty__draws=256)
     notes = county(data, "990101", 2020).sections["notes"]
     assert "2020年本地区没有任何县区报送政风行风满意度，该项无法插补，综合评价指数无法计算，未评定等次。" in notes
     assert not any("少于规定" in n for n in notes)

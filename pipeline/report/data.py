@@ -39,6 +39,9 @@ class ReportData:
     evaluation_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_coherence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evaluation_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evaluation_treatment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evaluation_audit: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     _county_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -106,7 +109,8 @@ def _load_report_data(root: Path, lang: str | None = None) -> ReportData:
     divisions = read_divisions(paths.divisions).set_index("code")
     optional = {name: marts.read_mart(root, name)
                 for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
-                             marts.EVALUATION_COHERENCE, marts.WARNINGS)
+                             marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_TREATMENT,
+                             marts.EVALUATION_AUDIT, marts.WARNINGS)
                 if marts.mart_path(root, name).is_file()}
     county, region, national = (marts.read_mart(root, name) for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))
     # Annual charts, ranks, write-ups and comparisons read full years only; a

@@ -522,8 +522,15 @@ def grade_sentence(data: ReportData, ev: pd.Series) -> str:
              n=int(ev["counties_graded"]), grade=grade_name(data, ev["grade"]))
     if not missing(ev.get("median_rank")):
         probs = w.sep.join(f"{grade_name(data, g)} {percent_text(ev[f'p_{g}'])}" for g in labels if ev[f"p_{g}"] > 0)
-        text += w("notebook.evaluation.uncertainty", median=number(ev["median_rank"], 0),
-                  low=number(ev["rank_p05"], 0), high=number(ev["rank_p95"], 0), probs=probs)
+        varied = str(ev.get("factors_varied") or "")
+        if varied:
+            short = w.raw("notebook.evaluation.factor_short")
+            text += w("notebook.evaluation.uncertainty", factors=w.sep.join(short[f] for f in varied.split(",")),
+                      n=int(ev["scenarios"]), median=number(ev["median_rank"], 0), low=number(ev["rank_p05"], 0),
+                      high=number(ev["rank_p95"], 0), probs=probs)
+            text += drivers_text(data, ev)
+        else:
+            text += w("notebook.evaluation.uncertainty_fixed")
         if is_false(ev["stable"]):
             text += w("notebook.evaluation.unstable", grade=grade_name(data, ev["grade"]),
                       prob=percent_text(ev["grade_probability"]), threshold=percent_text(ev["stable_threshold"]))
@@ -537,6 +544,32 @@ def grade_sentence(data: ReportData, ev: pd.Series) -> str:
                  for how in dict.fromkeys(hows)]
         text += w("notebook.evaluation.imputed", parts=w.raw("notebook.evaluation.imputed_sep").join(parts))
     return text
+
+
+def drivers_text(data: ReportData, ev: pd.Series) -> str:
+    """The assumption(s) a county's grade (or, when the grade never changes, its rank) depends on most,
+    with their total-order Sobol' indices from the sensitivity mart; '' when no sensitivity was computed."""
+    w = data.words
+    sens = data.evaluation_sensitivity
+    if sens.empty or missing(ev.get("scenarios")):
+        return ""
+    mine = sens[(sens["county_code"] == ev["county_code"]) & (sens["year"] == ev["year"])]
+    names = w.raw("notebook.evaluation.factor")
+
+    def listed(target: str) -> tuple[str, str]:
+        codes = [c for c in str(ev[f"{target}_drivers"] or "").split(",") if c]
+        totals = mine[mine["target"] == target].set_index("factor")["total_order"]
+        return (w.sep.join(names[c] for c in codes),
+                w.sep.join(number(min(max(totals[c], 0.0), 1.0), 2) for c in codes))
+
+    if ev["grade_drivers"]:
+        factors, values = listed("grade")
+        return w("notebook.evaluation.driver_grade", factors=factors, values=values)
+    if ev["rank_drivers"]:
+        factors, values = listed("rank")
+        return w("notebook.evaluation.driver_rank", grade=grade_name(data, ev["grade"]), factors=factors,
+                 values=values)
+    return w("notebook.evaluation.driver_none")
 
 
 def county_evaluation_section(data: ReportData, region: str, county: str, year: int) -> Section:

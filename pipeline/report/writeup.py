@@ -495,8 +495,12 @@ def evaluation_paragraphs(f: Facts, d: Draft) -> None:
     if is_false(ev["stable"]):
         prob = cite_evaluation(f, ev, "grade_probability", percent_text(ev["grade_probability"]))
         threshold = cite_evaluation(f, ev, "stable_threshold", percent_text(ev["stable_threshold"]))
+        # the assumption the grade hangs on, with its total-order index (sensitivity mart)
+        from pipeline.report.views import drivers_text
+
+        driver = drivers_text(data, ev)
         d.problems.append(("grade_unstable", w("writeup.problems.grade_unstable", grade=values["grade"], prob=prob,
-                                               threshold=threshold) + w("sentence_end"), {}))
+                                               threshold=threshold) + w("sentence_end") + driver, {}))
 
 
 def grade_labels(data: ReportData) -> list[str]:

@@ -29,25 +29,30 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from pipeline.audit import cronbach_alpha, indicator_ranks, pc1_share, strengths_and_weaknesses
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
 from pipeline.errors import ConfigError
 from pipeline.marts import mart_path, scoped_county_measures
 from pipeline.numbers import fixed, round_half_up
+from pipeline.sensitivity import Factor, drivers, saltelli_design, sobol_indices
 
-NORMALISATIONS = ("minmax", "zscore", "goalposts", "rank", "percentile")
+NORMALISATIONS = ("minmax", "zscore", "goalposts", "rank", "percentile", "distance")
 AGGREGATIONS = ("arithmetic", "geometric", "topsis")
-# manual: the weights as written; equal; entropy (熵权法) and critic: from the spread of the region-year's
-# data; ahp (层次分析法): the principal eigenvector of a pairwise-comparison matrix in params
-WEIGHTINGS = ("manual", "equal", "entropy", "critic", "ahp")
-DATA_WEIGHTINGS = ("entropy", "critic")  # computed per region-year: need at least two counties
+# manual: the weights as written; equal; entropy (熵权法), critic and pca: from the region-year's data;
+# ahp (层次分析法): the principal eigenvector of a pairwise-comparison matrix in params
+WEIGHTINGS = ("manual", "equal", "entropy", "critic", "pca", "ahp")
+DATA_WEIGHTINGS = ("entropy", "critic", "pca")  # computed per region-year: need at least two counties
 AHP_MAX_CR = 0.1
 IMPUTATIONS = ("region_mean", "region_median", "previous_year")
+# the assumptions the uncertainty analysis can vary, in the order they are reported
+FACTORS = ("weights", "weighting", "normalisation", "aggregation", "imputation", "winsorisation")
 NOT_GRADED = "未评定"
 
 
@@ -60,10 +65,17 @@ class EvalConfig:
     # indicators where a higher value is worse: their normalised value is reversed (100 - n)
     reversed: frozenset[str] = frozenset()
     aggregation: str = "arithmetic"
-    # how weights are set (WEIGHTINGS); for ahp, `weights` already holds the eigenvector and `ahp_cr` its CR
+    # how weights are set (WEIGHTINGS); `weights` holds the numbers written in params (manual), `ahp_vector`
+    # the AHP eigenvector when a matrix is given, `ahp_cr` its consistency ratio
     weighting: str = "manual"
+    ahp_vector: tuple[float, ...] | None = None
     ahp_cr: float | None = None
     imputation: str = "region_mean"  # IMPUTATIONS
+    # outlier treatment (COINr's rule): winsorise an indicator whose |skewness| and kurtosis both exceed the limits
+    winsorise: bool = False
+    skew_limit: float = 2.0
+    kurtosis_limit: float = 3.5
+    winsor_max_points: int = 5
     min_indicators: int = 5
     labels: tuple[str, ...] = ()  # from params.yaml evaluation.grades.labels
     grade_method: str = "quantile"
@@ -76,10 +88,8 @@ class EvalConfig:
 
     @property
     def nominal_weights(self) -> np.ndarray:
-        w = np.array([float(v) for v in self.weights.values()])
-        if (w < 0).any() or w.sum() <= 0:
-            raise ValueError("evaluation.weights must be non-negative and not all zero")
-        return w / w.sum()
+        """The weights of the configured method when they do not depend on the data (manual, equal, ahp)."""
+        return fixed_weights(self, self.weighting)
 
     @property
     def reverse_mask(self) -> np.ndarray:
@@ -87,6 +97,10 @@ class EvalConfig:
 
     def goalpost_array(self) -> np.ndarray:
         return np.array([self.goalposts.get(c, (np.nan, np.nan)) for c in self.indicators], dtype=float)
+
+    def with_choices(self, **choices) -> EvalConfig:
+        """The same evaluation with other methods (a scenario of the uncertainty analysis)."""
+        return replace(self, **choices)
 
     @classmethod
     def from_params(cls, ev: dict, catalog: Catalog) -> EvalConfig:
@@ -99,29 +113,34 @@ class EvalConfig:
         """
         eligible = [m.code for m in catalog.measures if m.direction != "neutral" and m.kind != "flag"]
         catalog.check_codes(list(ev["weights"]), what="评价指标", key="evaluation.weights", allowed=eligible)
+        unc = ev.get("uncertainty") or {}
         weighting = str(ev.get("weighting", "manual"))
-        if weighting not in WEIGHTINGS:
-            raise ConfigError("params.yaml", "evaluation.weighting", f"赋权方法「{weighting}」无效", list(WEIGHTINGS))
+        weightings = {weighting, *map(str, unc.get("weightings") or [])}
+        bad = sorted(weightings - set(WEIGHTINGS))
+        if bad:
+            key = "evaluation.weighting" if weighting in bad else "evaluation.uncertainty.weightings"
+            raise ConfigError("params.yaml", key, f"赋权方法「{'、'.join(bad)}」无效", list(WEIGHTINGS))
         weights = {k: float(v) for k, v in ev["weights"].items()}
         if any(not np.isfinite(v) or v < 0 for v in weights.values()) or sum(weights.values()) <= 0:
             raise ConfigError("params.yaml", "evaluation.weights",
-                              "权重应为非负数且不能全为 0（equal、entropy、critic、ahp 方法下只列出指标，数值不用）")
+                              "权重应为非负数且不能全为 0（equal、entropy、critic、pca、ahp 方法下只列出指标，数值不用）")
         imputation = str(ev.get("imputation", "region_mean"))
-        if imputation not in IMPUTATIONS:
-            raise ConfigError("params.yaml", "evaluation.imputation", f"插补方法「{imputation}」无效", list(IMPUTATIONS))
-        ahp_cr = None
-        if weighting == "equal" or weighting in DATA_WEIGHTINGS:
-            weights = dict.fromkeys(weights, 1.0)
-        elif weighting == "ahp":
+        bad = sorted({imputation, *map(str, unc.get("imputations") or [])} - set(IMPUTATIONS))
+        if bad:
+            key = "evaluation.imputation" if imputation in bad else "evaluation.uncertainty.imputations"
+            raise ConfigError("params.yaml", key, f"插补方法「{'、'.join(bad)}」无效", list(IMPUTATIONS))
+        ahp_vector = ahp_cr = None
+        if "ahp" in weightings:
             vector, ahp_cr = ahp_weights((ev.get("ahp") or {}).get("matrix"), list(weights))
-            weights = dict(zip(weights, vector, strict=True))
-        methods = {ev["normalisation"], *ev.get("uncertainty", {}).get("normalisations", [])}
+            ahp_vector = tuple(float(v) for v in vector)
+        methods = {ev["normalisation"], *unc.get("normalisations", [])}
         bad = sorted(methods - set(NORMALISATIONS))
         if bad:
             raise ConfigError("params.yaml", "evaluation.normalisation", f"标准化方法「{'、'.join(bad)}」无效",
                               list(NORMALISATIONS))
-        if ev["aggregation"] not in AGGREGATIONS:
-            raise ConfigError("params.yaml", "evaluation.aggregation", f"汇总方法「{ev['aggregation']}」无效",
+        bad = sorted({ev["aggregation"], *unc.get("aggregations", [])} - set(AGGREGATIONS))
+        if bad:
+            raise ConfigError("params.yaml", "evaluation.aggregation", f"汇总方法「{'、'.join(bad)}」无效",
                               list(AGGREGATIONS))
         overrides = ev.get("goalposts") or {}
         catalog.check_codes(list(overrides), what="目标值（goalposts）指标", key="evaluation.goalposts",
@@ -135,11 +154,20 @@ class EvalConfig:
                 raise ConfigError("params.yaml", "evaluation.goalposts",
                                   f"{catalog.name(code)}（{code}）没有目标值，无法用 goalposts 标准化；"
                                   f"请在 evaluation.goalposts 中写 {code}: [下限, 上限]，或不使用 goalposts")
+        treatment = ev.get("treatment") or {}
+        winsorise = treatment.get("winsorise", False)
+        if not isinstance(winsorise, bool):
+            raise ConfigError("params.yaml", "evaluation.treatment.winsorise", f"应为 true 或 false，收到 {winsorise!r}")
         cfg = cls(
             weights=weights,
             weighting=weighting,
+            ahp_vector=ahp_vector,
             ahp_cr=ahp_cr,
             imputation=imputation,
+            winsorise=winsorise,
+            skew_limit=float(treatment.get("skew", 2.0)),
+            kurtosis_limit=float(treatment.get("kurtosis", 3.5)),
+            winsor_max_points=int(treatment.get("max_points", 5)),
             normalisation=ev["normalisation"],
             goalposts=goalposts,
             reversed=frozenset(c for c in ev["weights"] if catalog.measure(c).direction == "higher_is_worse"),
@@ -153,6 +181,56 @@ class EvalConfig:
         if len(cfg.labels) != len(cfg.quantile) + 1 or len(cfg.labels) != len(cfg.absolute) + 1:
             raise ConfigError("params.yaml", "evaluation.grades", "等次名称应比分界点多一个")
         return cfg
+
+
+@dataclass(frozen=True)
+class UncertaintyConfig:
+    """What the uncertainty analysis varies (each list: the alternatives of one assumption) and how much."""
+
+    base: int = 512  # N of the Saltelli design (a power of 2)
+    seed: int = 0
+    weight_spread: float = 0.25
+    weightings: tuple[str, ...] = ()
+    normalisations: tuple[str, ...] = ()
+    aggregations: tuple[str, ...] = ()
+    imputations: tuple[str, ...] = ()
+    winsorisation: tuple[bool, ...] = ()
+    stable_probability: float = 0.7
+
+    @classmethod
+    def from_params(cls, unc: dict, cfg: EvalConfig) -> UncertaintyConfig:
+        """Each list defaults to the evaluation's own choice (not varied); a bad value names its key."""
+        base = int(unc.get("draws", 512))
+        if base < 2 or base & (base - 1):
+            raise ConfigError("params.yaml", "evaluation.uncertainty.draws",
+                              f"Sobol' 抽样的基本样本量应为 2 的幂（如 256、512、1024），收到 {base}")
+        spread = float(unc.get("weight_spread", 0.0))
+        if not 0 <= spread < 1:
+            raise ConfigError("params.yaml", "evaluation.uncertainty.weight_spread", f"应在 0 与 1 之间（不含 1），收到 {spread}")
+        winsor = tuple(unc.get("winsorisation") or [cfg.winsorise])
+        if any(not isinstance(v, bool) for v in winsor):
+            raise ConfigError("params.yaml", "evaluation.uncertainty.winsorisation", "应为 [true]、[false] 或 [true, false]")
+
+        def listed(key: str, own: str) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(map(str, unc.get(key) or [own])))
+
+        return cls(base=base, seed=int(unc.get("seed", 0)), weight_spread=spread,
+                   weightings=listed("weightings", cfg.weighting),
+                   normalisations=listed("normalisations", cfg.normalisation),
+                   aggregations=listed("aggregations", cfg.aggregation),
+                   imputations=listed("imputations", cfg.imputation),
+                   winsorisation=tuple(dict.fromkeys(winsor)),
+                   stable_probability=float(unc.get("stable_probability", 0.7)))
+
+    def factors(self, indicators: int) -> list[Factor]:
+        """The assumptions that vary, in FACTORS order: a list with one alternative fixes its choice."""
+        out = [Factor("weights", width=indicators)] if self.weight_spread > 0 else []
+        for name, alternatives in (("weighting", self.weightings), ("normalisation", self.normalisations),
+                                   ("aggregation", self.aggregations), ("imputation", self.imputations),
+                                   ("winsorisation", self.winsorisation)):
+            if len(alternatives) > 1:
+                out.append(Factor(name, alternatives=alternatives))
+        return out
 
 
 # ---------------------------------------------------------------- building blocks
@@ -170,7 +248,7 @@ def normalise(x: np.ndarray, method: str, goalposts=(50.0, 100.0), reverse: np.n
     all symmetric around 50 that way).
     """
     x = np.asarray(x, dtype=float)
-    if method == "percentile" and reverse is not None and np.any(reverse):
+    if method in ("percentile", "distance") and reverse is not None and np.any(reverse):
         # "ahead of" means lower on such a column: count on the negated values, no mirroring (ties stay fair)
         return _normalise(np.where(np.asarray(reverse, dtype=bool), -x, x), method, goalposts)
     n = _normalise(x, method, goalposts)
@@ -196,6 +274,18 @@ def _normalise(x: np.ndarray, method: str, goalposts) -> np.ndarray:
         scaled = 100 * (r - 1) / np.where(count > 1, count - 1, 1)
         spread = np.nanmax(x, axis=0) > np.nanmin(x, axis=0) if len(x) else np.zeros(x.shape[1], dtype=bool)
         return np.where(np.isnan(x), np.nan, np.where(spread, scaled, 50.0))
+    if method == "distance":
+        # distance to the best county as a fraction of it (JRC/COINr "fraction of max"): 100 x / max; a
+        # lower-is-better column arrives negated and scores 100 min / x, so a county twice the best has 50
+        finite = x[~np.isnan(x)]
+        if finite.size and (finite > 0).any() and (finite < 0).any():
+            raise ValueError("distance normalisation needs values of one sign per indicator")
+        negated = np.nanmax(x, axis=0) <= 0
+        u = np.abs(x)
+        top = np.where(negated, np.nanmin(u, axis=0), np.nanmax(u, axis=0))
+        higher = np.divide(u, top, out=np.ones_like(u), where=top > 0)
+        lower = np.divide(top, u, out=np.ones_like(u), where=u > 0)
+        return np.where(np.isnan(x), np.nan, 100 * np.where(negated, lower, higher))
     if method == "goalposts":
         posts = np.asarray(goalposts, dtype=float)
         lo, hi = (posts[:, 0], posts[:, 1]) if posts.ndim == 2 else (posts[0], posts[1])
@@ -288,12 +378,112 @@ def critic_weights(y: np.ndarray) -> np.ndarray:
     return w
 
 
-def block_weights(x: np.ndarray, cfg: EvalConfig) -> np.ndarray:
-    """The weights one region-year is aggregated with (x: its gradable counties, imputed)."""
-    if cfg.weighting in DATA_WEIGHTINGS and len(x):
+def pca_weights(x: np.ndarray) -> np.ndarray:
+    """Weights from principal components (the OECD/JRC handbook's procedure, without rotation).
+
+    On the correlation matrix of the indicators (lower-is-better ones reversed):
+    keep the components with eigenvalue above 1 (Kaiser; at least the first);
+    square each kept component's loadings and scale them to sum to 1; each
+    indicator goes with the component where its squared loading is largest and
+    takes that scaled squared loading times the component's share of the kept
+    variance; the weights are then scaled to sum to 1. An indicator without
+    spread gets 0; if fewer than two vary, the varying one (or all) share equally.
+    """
+    k = x.shape[1]
+    varying = np.nanstd(x, axis=0) > 0
+    w = np.zeros(k)
+    if varying.sum() < 2:
+        w[varying if varying.any() else slice(None)] = 1.0
+        return w / w.sum()
+    r = np.corrcoef(x[:, varying], rowvar=False)
+    values, vectors = np.linalg.eigh(r)
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order]
+    kept = max(1, int((values > 1 + 1e-9).sum()))
+    loadings = vectors[:, :kept] * np.sqrt(np.clip(values[:kept], 0, None))
+    squared = loadings ** 2 / (loadings ** 2).sum(axis=0)
+    share = values[:kept] / values[:kept].sum()
+    best = squared.argmax(axis=1)
+    w[varying] = squared[np.arange(len(best)), best] * share[best]
+    return w / w.sum()
+
+
+def fixed_weights(cfg: EvalConfig, method: str) -> np.ndarray:
+    """Weights that do not depend on the data: manual (params, renormalised), equal, ahp (the eigenvector)."""
+    if method == "equal":
+        return np.full(len(cfg.indicators), 1 / len(cfg.indicators))
+    if method == "ahp":
+        if cfg.ahp_vector is None:
+            raise ValueError("ahp weights need evaluation.ahp.matrix")
+        return np.asarray(cfg.ahp_vector, dtype=float)
+    w = np.array([float(v) for v in cfg.weights.values()])
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError("evaluation.weights must be non-negative and not all zero")
+    return w / w.sum()
+
+
+def method_weights(x: np.ndarray, cfg: EvalConfig, method: str | None = None) -> np.ndarray:
+    """The weights a region-year is aggregated with under a weighting method (x: its gradable counties)."""
+    method = method or cfg.weighting
+    if method in DATA_WEIGHTINGS and len(x) >= 2:  # (one county: its rank is 1 whatever the weights)
+        if method == "pca":
+            return pca_weights(np.where(cfg.reverse_mask, -x, x))
         y = standardised(x, cfg.reverse_mask)
-        return entropy_weights(y) if cfg.weighting == "entropy" else critic_weights(y)
-    return cfg.nominal_weights
+        return entropy_weights(y) if method == "entropy" else critic_weights(y)
+    if method in DATA_WEIGHTINGS:
+        return fixed_weights(cfg, "equal")
+    return fixed_weights(cfg, method)
+
+
+def moments(values: np.ndarray) -> tuple[float, float]:
+    """Sample skewness G1 and excess kurtosis G2 (the bias-adjusted estimators of Excel's SKEW and KURT,
+    which COINr's thresholds refer to); NaN when there are too few values (3 and 4) or no spread."""
+    v = pd.Series(values, dtype=float).dropna()
+    return float(v.skew()), float(v.kurt())
+
+
+def winsorise(values: np.ndarray, skew_limit: float = 2.0, kurtosis_limit: float = 3.5,
+              max_points: int = 5) -> tuple[np.ndarray, list[int]]:
+    """COINr's winsorisation of one indicator: while |skewness| > skew_limit and kurtosis > kurtosis_limit,
+    the highest values (lowest, when the skew is negative) take the next value inward.
+
+    Stops at `max_points` treated values; returns the treated values and the
+    positions changed. Values the limits do not flag are returned unchanged.
+    """
+    v = np.asarray(values, dtype=float).copy()
+    changed: list[int] = []
+    while len(changed) < max_points:
+        skew, kurt = moments(v)
+        if not (np.isfinite(skew) and np.isfinite(kurt)) or abs(skew) <= skew_limit or kurt <= kurtosis_limit:
+            break
+        side = np.nanmax(v) if skew > 0 else np.nanmin(v)
+        at = np.flatnonzero(v == side)
+        rest = v[~np.isnan(v) & (v != side)]
+        if rest.size == 0 or len(changed) + len(at) > max_points:
+            break
+        v[at] = rest.max() if skew > 0 else rest.min()
+        changed += [int(i) for i in at]
+    return v, sorted(set(changed))
+
+
+def treat(x: np.ndarray, cfg: EvalConfig) -> tuple[np.ndarray, list[tuple[int, int, float, float]]]:
+    """Winsorise each indicator of a region-year (gradable counties, imputed) that COINr's limits flag.
+
+    Returns the treated matrix and a log: (row, column, value before, value after) per changed value.
+    """
+    if not cfg.winsorise or len(x) < 4:
+        return x, []
+    out, log = x.copy(), []
+    for j in range(x.shape[1]):
+        col, rows = winsorise(x[:, j], cfg.skew_limit, cfg.kurtosis_limit, cfg.winsor_max_points)
+        out[:, j] = col
+        log += [(i, j, float(x[i, j]), float(col[i])) for i in rows]
+    return out, log
+
+
+def block_weights(x: np.ndarray, cfg: EvalConfig) -> np.ndarray:
+    """The weights one region-year is aggregated with (x: its gradable counties, imputed and treated)."""
+    return method_weights(x, cfg)
 
 
 def aggregate(n: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:
@@ -382,22 +572,24 @@ def impute(raw: pd.DataFrame, min_indicators: int, method: str = "region_mean",
     before (`previous`, same counties and indicators), and where it has none,
     the region mean (the cell then says region_mean).
     """
-    available = raw.notna().sum(axis=1)
-    gradable = available >= min_indicators
-    filled = raw.copy()
-    region = raw[gradable].median() if method == "region_median" else raw[gradable].mean()
-    imputed = raw.isna() & gradable.to_numpy()[:, None]
-    how = pd.DataFrame("", index=raw.index, columns=raw.columns)
-    own = (previous.reindex(index=raw.index, columns=raw.columns) if method == "previous_year" and previous is not None
-           else pd.DataFrame(np.nan, index=raw.index, columns=raw.columns))
-    for col in raw.columns:
-        from_own = imputed[col] & own[col].notna()
-        from_region = imputed[col] & ~from_own
-        filled.loc[from_own, col] = own.loc[from_own, col]
-        filled.loc[from_region, col] = region[col]
-        how.loc[from_own, col] = "previous_year"
-        how.loc[from_region, col] = "region_median" if method == "region_median" else "region_mean"
-    filled.loc[~gradable] = np.nan
+    values = raw.to_numpy(dtype=float)
+    gradable = pd.Series((~np.isnan(values)).sum(axis=1) >= min_indicators, index=raw.index)
+    ok = gradable.to_numpy()
+    with warnings.catch_warnings():  # an indicator no gradable county delivered stays NaN (cannot be imputed)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        region = (np.nanmedian if method == "region_median" else np.nanmean)(values[ok], axis=0) if ok.any() \
+            else np.full(values.shape[1], np.nan)
+    missing = np.isnan(values) & ok[:, None]
+    own = (previous.reindex(index=raw.index, columns=raw.columns).to_numpy(dtype=float)
+           if method == "previous_year" and previous is not None else np.full(values.shape, np.nan))
+    from_own = missing & ~np.isnan(own)
+    out = np.where(from_own, own, np.where(missing, region[None, :], values))
+    out[~ok] = np.nan
+    region_word = "region_median" if method == "region_median" else "region_mean"
+    how = pd.DataFrame(np.where(from_own, "previous_year", np.where(missing, region_word, "")),
+                       index=raw.index, columns=raw.columns)
+    filled = pd.DataFrame(out, index=raw.index, columns=raw.columns)
+    imputed = pd.DataFrame(missing, index=raw.index, columns=raw.columns)
     return filled, imputed, gradable, how
 
 
@@ -421,13 +613,28 @@ def effective_weights(n: np.ndarray, weights: np.ndarray, aggregation: str) -> n
 # ---------------------------------------------------------------- one region-year
 
 
+def prepare(raw: pd.DataFrame, cfg: EvalConfig, previous: pd.DataFrame | None = None) -> dict:
+    """Impute (and, when configured, winsorise) one region-year: what every method then works on.
+
+    Returns the filled table (non-gradable rows NaN), the imputed flags and how,
+    the gradable mask, the treated values of the gradable counties and the
+    winsorisation log as (county, indicator, before, after).
+    """
+    filled, imputed, gradable, how = impute(raw, cfg.min_indicators, cfg.imputation, previous)
+    x = filled[gradable].to_numpy()
+    treated, log = treat(x, cfg) if not np.isnan(x).any() else (x, [])
+    codes = filled.index[gradable.to_numpy()]
+    return {"filled": filled, "imputed": imputed, "gradable": gradable, "how": how, "x": treated,
+            "treated": [(codes[i], cfg.indicators[j], before, after) for i, j, before, after in log]}
+
+
 def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig, previous: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Index, rank and grade for the counties (rows) of one region-year; columns = cfg.indicators.
 
     `previous`: the same counties' values of the year before (for previous-year imputation)."""
     raw = raw[cfg.indicators].astype(float)
-    filled, imputed, gradable, how = impute(raw, cfg.min_indicators, cfg.imputation, previous)
-    x = filled[gradable].to_numpy()
+    prep = prepare(raw, cfg, previous)
+    filled, imputed, gradable, how, x = prep["filled"], prep["imputed"], prep["gradable"], prep["how"], prep["x"]
     w = block_weights(x, cfg)
     n = normalise(x, cfg.normalisation, cfg.goalpost_array(), cfg.reverse_mask)
     index = np.full(len(raw), np.nan)
@@ -443,46 +650,118 @@ def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig, previous: pd.DataFrame | 
     })
     normalised = pd.DataFrame(np.nan, index=raw.index, columns=cfg.indicators)
     normalised.loc[gradable] = n
+    # unit profile: the county's rank on each indicator (oriented scores, 1 = best), its best and worst delivered
+    ranks_by_indicator = indicator_ranks(normalised.where(pd.Series(index, index=raw.index).notna(), axis=0))
+    result["strengths"], result["weaknesses"] = strengths_and_weaknesses(ranks_by_indicator, raw.notna())
+    used = filled.copy()
+    used.loc[gradable] = x
     weights = pd.DataFrame({"indicator": cfg.indicators, "weighting": cfg.weighting, "nominal_weight": w,
                             "effective_weight": effective_weights(n, w, cfg.aggregation) if len(x) else np.nan})
-    return {"result": result, "normalised": normalised, "imputed": imputed, "weights": weights, "filled": filled,
-            "weight_vector": w, "imputed_by": how}
+    return {"result": result, "normalised": normalised, "imputed": imputed, "weights": weights, "filled": used,
+            "weight_vector": w, "imputed_by": how, "treated": prep["treated"], "indicator_ranks": ranks_by_indicator,
+            "audit": audit_rows(raw, n, prep["treated"], cfg)}
 
 
-def monte_carlo(filled: pd.DataFrame, cfg: EvalConfig, draws: int, seed: int, spread: float,
-                normalisations: list[str], aggregations: list[str], weights: np.ndarray | None = None) -> pd.DataFrame:
-    """Ranks and grades under random weights (around `weights`, else the nominal ones), normalisation and
-    aggregation (seeded)."""
-    ok = filled.notna().all(axis=1).to_numpy()
-    codes = filled.index[ok]
-    x = filled.to_numpy()[ok]
+def audit_rows(raw: pd.DataFrame, n: np.ndarray, treated: list, cfg: EvalConfig) -> pd.DataFrame:
+    """The region-year's audit, one row per indicator: coverage, shape (skewness, kurtosis, beyond COINr's
+    limits or not), values winsorised; and, repeated on each row, the index's internal consistency
+    (Cronbach's alpha, first principal component's share) over the graded counties' normalised scores."""
+    shapes = [moments(raw[c].to_numpy()) for c in cfg.indicators]
+    changed = pd.Series([i for _, i, _, _ in treated], dtype=object).value_counts()
+    return pd.DataFrame({
+        "indicator": cfg.indicators,
+        "counties": len(raw),
+        "coverage": [float(raw[c].notna().mean()) if len(raw) else np.nan for c in cfg.indicators],
+        "skewness": [s for s, _ in shapes],
+        "kurtosis": [k for _, k in shapes],
+        "beyond_limits": [bool(abs(s) > cfg.skew_limit and k > cfg.kurtosis_limit) for s, k in shapes],
+        "winsorised": [int(changed.get(c, 0)) for c in cfg.indicators],
+        "counties_graded": len(n),
+        "cronbach_alpha": cronbach_alpha(n) if len(n) else np.nan,
+        "pc1_share": pc1_share(n) if len(n) else np.nan,
+    })
+
+
+CHOICE_FIELDS = {"weighting": "weighting", "normalisation": "normalisation", "aggregation": "aggregation",
+                 "imputation": "imputation", "winsorisation": "winsorise"}
+
+
+def simulate(raw: pd.DataFrame, cfg: EvalConfig, unc: UncertaintyConfig,
+             previous: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ranks and grades of one region-year under every scenario of a Saltelli design, and what drives them.
+
+    Each scenario takes one alternative of each listed assumption and, with a
+    weight spread, multiplies the weights of its weighting method by
+    U(1 - spread, 1 + spread) per indicator (renormalised). Returns per county
+    the median rank, 5-95 % rank interval, grade probabilities and the factors
+    its rank and grade depend on most, and the long table of first- and
+    total-order indices (county x factor x rank/grade).
+    """
+    raw = raw[cfg.indicators].astype(float)
+    base = prepare(raw, cfg, previous)
+    ok = base["gradable"].to_numpy() & base["filled"].notna().all(axis=1).to_numpy()
+    codes = raw.index[ok]
     if len(codes) == 0:
-        return pd.DataFrame()
-    rng = np.random.default_rng(seed)
-    base = cfg.nominal_weights if weights is None else np.asarray(weights, dtype=float)
-    w = base * rng.uniform(1 - spread, 1 + spread, (draws, len(cfg.indicators)))
-    w = w / w.sum(axis=1, keepdims=True)
-    norm_pick = rng.integers(0, len(normalisations), draws)
-    agg_pick = rng.integers(0, len(aggregations), draws)
-    index = np.empty((draws, len(codes)))
-    for i, norm in enumerate(normalisations):
-        n = normalise(x, norm, cfg.goalpost_array(), cfg.reverse_mask)
-        for j, agg in enumerate(aggregations):
-            sel = (norm_pick == i) & (agg_pick == j)
-            if sel.any():
-                index[sel] = aggregate(n, w[sel], agg)
+        return pd.DataFrame(), pd.DataFrame()
+    factors = unc.factors(len(cfg.indicators))
+    alternatives = {"weighting": unc.weightings, "normalisation": unc.normalisations,
+                    "aggregation": unc.aggregations, "imputation": unc.imputations, "winsorisation": unc.winsorisation}
+    names = [f.name for f in factors]
+    if factors:
+        design = saltelli_design(factors, unc.base, unc.seed)
+        rows = design.rows
+        picks = {k: design.choice(k) if k in names else np.zeros(rows, dtype=int) for k in alternatives}
+        noise = (1 - unc.weight_spread + 2 * unc.weight_spread * design.columns("weights")
+                 if "weights" in names else np.ones((rows, len(cfg.indicators))))
+    else:
+        design, rows = None, 1
+        picks = {k: np.zeros(1, dtype=int) for k in alternatives}
+        noise = np.ones((1, len(cfg.indicators)))
+    index = np.empty((rows, len(codes)))
+    data, weights, normalised = {}, {}, {}
+    keys = np.stack([picks[k] for k in alternatives], axis=1)
+    for combo in np.unique(keys, axis=0):
+        choice = {k: alternatives[k][i] for k, i in zip(alternatives, combo, strict=True)}
+        scenario = cfg.with_choices(**{CHOICE_FIELDS[k]: v for k, v in choice.items()})
+        dkey = (choice["imputation"], choice["winsorisation"])
+        if dkey not in data:
+            prep = prepare(raw, scenario, previous)
+            data[dkey] = prep["x"][ok[prep["gradable"].to_numpy()]]
+        x = data[dkey]
+        wkey = (*dkey, choice["weighting"])
+        if wkey not in weights:
+            weights[wkey] = method_weights(x, scenario)
+        nkey = (*dkey, choice["normalisation"])
+        if nkey not in normalised:
+            normalised[nkey] = normalise(x, choice["normalisation"], cfg.goalpost_array(), cfg.reverse_mask)
+        sel = (keys == combo).all(axis=1)
+        w = weights[wkey] * noise[sel]
+        w = w / np.where(w.sum(axis=1, keepdims=True) > 0, w.sum(axis=1, keepdims=True), 1)
+        index[sel] = aggregate(normalised[nkey], w, choice["aggregation"])
     ranks = rank_desc(index)
     grades = assign_grades(index, ranks, cfg)
+    level = np.select([grades == label for label in cfg.labels], list(range(len(cfg.labels))), np.nan)
     probs = np.stack([(grades == label).mean(axis=0) for label in cfg.labels], axis=1)  # counties x grades
     # the most likely grade; a tie goes to the better grade (argmax takes the first)
     modal = probs.argmax(axis=1)
     p05, p95 = np.percentile(ranks, [5, 95], axis=0)
     frame = pd.DataFrame({"county_code": codes, "median_rank": np.median(ranks, axis=0), "rank_p05": p05,
                           "rank_p95": p95, "modal_grade": [cfg.labels[k] for k in modal],
-                          "modal_probability": probs[np.arange(len(codes)), modal]})
+                          "modal_probability": probs[np.arange(len(codes)), modal],
+                          "scenarios": rows, "factors_varied": ",".join(names)})
     for g, label in enumerate(cfg.labels):
         frame[f"p_{label}"] = probs[:, g]
-    return frame
+    if design is None:
+        frame["rank_drivers"] = frame["grade_drivers"] = ""
+        return frame, pd.DataFrame()
+    long = []
+    for target, y in (("rank", ranks), ("grade", level)):
+        s1, st = sobol_indices(design, y)
+        frame[f"{target}_drivers"] = [",".join(drivers(st[:, c], names)) for c in range(len(codes))]
+        long.append(pd.DataFrame({"county_code": np.repeat(codes, len(names)), "target": target,
+                                  "factor": names * len(codes), "first_order": s1.T.ravel(),
+                                  "total_order": st.T.ravel()}))
+    return frame, pd.concat(long, ignore_index=True)
 
 
 def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinearity_r: float,
@@ -502,7 +781,7 @@ def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinear
         kept = {c: used[c] for c in keep}
         if sum(kept.values()) <= 0:  # the dropped indicator carried all the weight: the rest count equally
             kept = dict.fromkeys(keep, 1.0)
-        sub = EvalConfig(**{**cfg.__dict__, "weights": kept})
+        sub = replace(cfg, weights=kept, weighting="manual")
         n = normalise(x[keep].to_numpy(), sub.normalisation, sub.goalpost_array(), sub.reverse_mask)
         dropped = rank_desc(aggregate(n, sub.nominal_weights, sub.aggregation))
         r_index = float(np.corrcoef(x[a], index[ok])[0, 1]) if x[a].std() > 0 else np.nan
@@ -536,7 +815,7 @@ def indicator_table(blocks: list[tuple], indicators: list[str]) -> pd.DataFrame:
     """
     if not blocks:
         return pd.DataFrame(columns=["county_code", "indicator", "raw", "normalised", "imputed", "imputed_by",
-                                     "region_code", "year", "region_mean", "counties_with_value"])
+                                     "rank_in_region", "region_code", "year", "region_mean", "counties_with_value"])
     keys = [(region, year) for region, year, *_ in blocks]
 
     def stacked(position: int) -> pd.DataFrame:
@@ -544,24 +823,31 @@ def indicator_table(blocks: list[tuple], indicators: list[str]) -> pd.DataFrame:
         return frame.reset_index()
 
     ids = ["region_code", "year", "county_code"]
-    raw, norm, imp, how = stacked(2), stacked(3), stacked(4), stacked(5)
+    raw, norm, imp, how, ranks = stacked(2), stacked(3), stacked(4), stacked(5), stacked(6)
     block = raw.groupby(["region_code", "year"], sort=False).ngroup()
     long = raw.assign(_block=block).melt(id_vars=[*ids, "_block"], value_vars=indicators, var_name="indicator",
                                          value_name="raw")
     long["normalised"] = norm.melt(id_vars=ids, value_vars=indicators)["value"].to_numpy(dtype=float)
     long["imputed"] = imp.melt(id_vars=ids, value_vars=indicators)["value"].to_numpy(dtype=bool)
     long["imputed_by"] = how.melt(id_vars=ids, value_vars=indicators)["value"].replace("", None).to_numpy()
+    long["rank_in_region"] = ranks.melt(id_vars=ids, value_vars=indicators)["value"].to_numpy(dtype=float)
     order = {code: i for i, code in enumerate(indicators)}
     long = long.assign(_ind=long["indicator"].map(order)).sort_values(["_block", "_ind"], kind="stable")
     group = long.groupby(["_block", "indicator"], sort=False)["raw"]
     long["region_mean"] = group.transform("mean")
     long["counties_with_value"] = group.transform("count")
-    columns = ["county_code", "indicator", "raw", "normalised", "imputed", "imputed_by", "region_code", "year",
-               "region_mean", "counties_with_value"]
+    columns = ["county_code", "indicator", "raw", "normalised", "imputed", "imputed_by", "rank_in_region",
+               "region_code", "year", "region_mean", "counties_with_value"]
     return long[columns].reset_index(drop=True)
 
 
-UNCERTAINTY_COLUMNS = ["median_rank", "rank_p05", "rank_p95", "modal_grade", "modal_probability"]
+UNCERTAINTY_COLUMNS = ["median_rank", "rank_p05", "rank_p95", "modal_grade", "modal_probability", "scenarios",
+                       "factors_varied", "rank_drivers", "grade_drivers"]
+SENSITIVITY_COLUMNS = ["region_code", "year", "county_code", "target", "factor", "first_order", "total_order"]
+# one row per winsorised value: what the county delivered and what the evaluation used instead
+TREATMENT_COLUMNS = ["region_code", "year", "county_code", "indicator", "before", "after"]
+AUDIT_COLUMNS = ["region_code", "year", "indicator", "counties", "coverage", "skewness", "kurtosis", "beyond_limits",
+                 "winsorised", "counties_graded", "cronbach_alpha", "pc1_share"]
 COHERENCE_COLUMNS = ["region_code", "year", "indicator", "other", "r", "collinear", "negative_with_index",
                      "rank_shift_if_dropped"]
 
@@ -569,9 +855,9 @@ COHERENCE_COLUMNS = ["region_code", "year", "indicator", "other", "r", "collinea
 def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, pd.DataFrame]:
     """Every region-year of the mart; regions without any score get rows that say why they are not graded."""
     cfg = EvalConfig.from_params(ev, catalog)
-    unc = ev["uncertainty"]
+    unc = UncertaintyConfig.from_params(ev.get("uncertainty") or {}, cfg)
     scores = score_table(county, cfg.indicators)
-    results, wide, weights, mc, coh = [], [], [], [], []
+    results, wide, weights, mc, coh, sens, treated, audits = [], [], [], [], [], [], [], []
     blocks = {key: block.droplevel(["region_code", "county_name", "year"])
               for key, block in scores.groupby(level=["region_code", "year"], sort=True)}
     for (region, year), block in scores.groupby(level=["region_code", "year"], sort=True):
@@ -590,12 +876,16 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
         res = out["result"].assign(region_code=region, year=year, county_name=list(names),
                                    indicators_absent_in_region=absent)
         results.append(res)
-        wide.append((region, year, raw, out["normalised"], out["imputed"], out["imputed_by"]))
+        wide.append((region, year, raw, out["normalised"], out["imputed"], out["imputed_by"], out["indicator_ranks"]))
+        audits.append(out["audit"].assign(region_code=region, year=year))
         weights.append(out["weights"].assign(region_code=region, year=year))
-        sims = monte_carlo(out["filled"], cfg, int(unc["draws"]), int(unc["seed"]), float(unc["weight_spread"]),
-                           list(unc["normalisations"]), list(unc["aggregations"]), out["weight_vector"])
+        sims, indices = simulate(raw, cfg, unc, blocks.get((region, year - 1)))
         if not sims.empty:
             mc.append(sims.assign(region_code=region, year=year))
+        if not indices.empty:
+            sens.append(indices.assign(region_code=region, year=year))
+        treated += [{"region_code": region, "year": year, "county_code": c, "indicator": i, "before": b, "after": a}
+                    for c, i, b, a in out["treated"]]
         c = coherence(out["filled"], pd.Series(res["index"].to_numpy(), index=raw.index), cfg,
                       float(ev["coherence"]["collinearity_r"]), out["weight_vector"])
         if not c.empty:
@@ -609,7 +899,7 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
     # stability is judged on the grade the county was given, not on the most likely simulated one
     result["grade_probability"] = [row.get(f"p_{g}", np.nan) if g in cfg.labels else np.nan
                                    for g, (_, row) in zip(result["grade"], result.iterrows(), strict=True)]
-    threshold = float(unc["stable_probability"])
+    threshold = unc.stable_probability
     result["stable"] = pd.array([None if pd.isna(p) else bool(p >= threshold) for p in result["grade_probability"]],
                                 dtype="boolean")
     result["stable_threshold"] = threshold
@@ -623,11 +913,18 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
     result = result[cols + [c for c in result.columns if c not in cols]].sort_values(["region_code", "year", "rank", "county_code"])
     coherence_mart = pd.concat(coh, ignore_index=True)[COHERENCE_COLUMNS] if coh else pd.DataFrame(
         {c: pd.Series(dtype="object") for c in COHERENCE_COLUMNS})
+    sensitivity = (pd.concat(sens, ignore_index=True)[SENSITIVITY_COLUMNS] if sens else
+                   pd.DataFrame({c: pd.Series(dtype="float64" if c.endswith("order") else "object")
+                                 for c in SENSITIVITY_COLUMNS}))
+    treatment = pd.DataFrame(treated, columns=TREATMENT_COLUMNS)
     return {
         "evaluation": result.reset_index(drop=True),
         "evaluation_indicators": indicators,
         "evaluation_weights": pd.concat(weights, ignore_index=True),
         "evaluation_coherence": coherence_mart,
+        "evaluation_sensitivity": sensitivity,
+        "evaluation_treatment": treatment,
+        "evaluation_audit": pd.concat(audits, ignore_index=True)[AUDIT_COLUMNS],
     }
 
 
@@ -667,6 +964,8 @@ def main() -> None:
         paths.metrics / "evaluation.json": lambda p: p.write_text(text, encoding="utf-8"),
         paths.plots / "evaluation_index.csv": lambda p: plot.to_csv(p, index=False, encoding="utf-8"),
     })
+    for r in marts["evaluation_treatment"].itertuples():
+        print(f"  极端值缩尾：{r.region_code} {r.year} 年 {r.county_code} {r.indicator} {r.before:g} → {r.after:g}")
     unstable = latest[latest["stable"] == False]  # noqa: E712
     print(f"综合评价完成：{len(marts['evaluation'])} 个县区·年度；{year} 年等次：{m['grade_counts']}")
     for r in unstable.itertuples():

@@ -1,0 +1,67 @@
+"""Statistical audit of the composite index of one region-year (the JRC audit's questions, per region).
+
+Does the index hang together? Cronbach's alpha and the first principal
+component's share of the variance say whether the indicators measure one
+thing; coverage says how much of it was delivered rather than imputed; the
+skewness and kurtosis say which indicators have outliers that could dominate a
+min-max or z-score; and each county's best and worst indicators by rank in the
+region say where its grade comes from (a unit profile).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def cronbach_alpha(scores: np.ndarray) -> float:
+    """alpha = k / (k - 1) x (1 - sum of the indicators' variances / variance of their sum).
+
+    scores: counties x indicators, all oriented so that higher is better (the
+    normalised values). Sample variances (n - 1). NaN with fewer than two
+    indicators or counties, or when the sum does not vary.
+    """
+    x = np.asarray(scores, dtype=float)
+    n, k = x.shape
+    if k < 2 or n < 2:
+        return float("nan")
+    total = x.sum(axis=1).var(ddof=1)
+    if total <= 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total))
+
+
+def pc1_share(scores: np.ndarray) -> float:
+    """Share of the indicators' total (standardised) variance on the first principal component:
+    the largest eigenvalue of their correlation matrix over the number of indicators. Indicators
+    without spread are left out; NaN with fewer than two varying indicators or three counties."""
+    x = np.asarray(scores, dtype=float)
+    x = x[:, x.std(axis=0) > 0] if len(x) else x
+    if x.shape[1] < 2 or x.shape[0] < 3:
+        return float("nan")
+    values = np.linalg.eigvalsh(np.corrcoef(x, rowvar=False))
+    return float(values[-1] / x.shape[1])
+
+
+def indicator_ranks(scores: pd.DataFrame) -> pd.DataFrame:
+    """Each county's rank on each indicator within the region-year, 1 = best (higher oriented score);
+    ties share the better rank; NaN where the county has no score."""
+    return scores.rank(ascending=False, method="min")
+
+
+def strengths_and_weaknesses(ranks: pd.DataFrame, delivered: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Per county (rows of `ranks`): its best- and worst-ranked indicators among those it delivered.
+
+    A county gets them only when its delivered ranks differ (a county ranked the
+    same on everything has no relative strength); ties are all listed.
+    """
+    strong, weak = [], []
+    for code in ranks.index:
+        mine = ranks.loc[code][delivered.loc[code].to_numpy(dtype=bool)].dropna()
+        if len(mine) < 2 or mine.min() == mine.max():
+            strong.append("")
+            weak.append("")
+            continue
+        strong.append(",".join(mine.index[mine == mine.min()]))
+        weak.append(",".join(mine.index[mine == mine.max()]))
+    return strong, weak
