@@ -120,6 +120,31 @@ def test_bad_weighting_settings_are_refused_before_anything_is_computed():
     assert "evaluation.weighting" in str(err.value) and "只有 1 个县区" in str(err.value)
 
 
+@pytest.mark.parametrize(("key", "value", "named"), [
+    ("weightings", ["manual", "delphi"], "evaluation.uncertainty.weightings"),
+    ("imputations", ["region_mean", "knn"], "evaluation.uncertainty.imputations"),
+    ("normalisations", ["minmax", "softmax"], "evaluation.normalisation"),
+    ("aggregations", ["arithmetic", "harmonic"], "evaluation.aggregation"),
+    ("draws", 1000, "evaluation.uncertainty.draws"),
+    ("weight_spread", 1.5, "evaluation.uncertainty.weight_spread"),
+    ("winsorisation", ["yes"], "evaluation.uncertainty.winsorisation"),
+])
+def test_bad_uncertainty_settings_name_their_key(key, value, named):
+    ev = params(integrity_satisfaction=1, conduct_satisfaction=1)
+    ev["uncertainty"][key] = value
+    with pytest.raises(ConfigError) as err:
+        evaluate_all(mart(SCORES), ev, CATALOG)
+    assert named in str(err.value)
+
+
+def test_ahp_listed_only_among_the_alternatives_still_needs_a_consistent_matrix():
+    ev = params(integrity_satisfaction=1, conduct_satisfaction=1)
+    ev["uncertainty"]["weightings"] = ["manual", "ahp"]
+    ev["ahp"] = {"matrix": [[1, 2], [2, 1]]}
+    with pytest.raises(ConfigError, match="evaluation.ahp.matrix"):
+        evaluate_all(mart(SCORES), ev, CATALOG)
+
+
 def test_topsis_closeness_by_hand_and_against_pymcdm():
     from pymcdm.methods import TOPSIS
 

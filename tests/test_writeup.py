@@ -239,6 +239,41 @@ def test_instability_uses_the_probability_of_the_grade_given(project, monkeypatc
     assert percent_text(ev["modal_probability"]) not in text
 
 
+def test_the_grade_sentence_names_the_assumption_that_drives_it(project, monkeypatch):
+    """The same four counties; only the weight noise and winsorisation vary. With four counties no indicator
+    passes COINr's limits, so winsorising changes nothing (its indices are exactly 0) and the weights must be
+    what 990103's grade depends on."""
+    a = {"990101": 79.2, "990102": 56.2, "990103": 88.2, "990121": 78.7}
+    b = {"990101": 69.5, "990102": 89.7, "990103": 68.3, "990121": 75.0}
+    for year in (2019, 2020):
+        base = rows(year, "990101")[0]
+        names = {"990101": "城关区", "990102": "城西区", "990103": "河口区", "990121": "青山县"}
+        body = [[code, names[code], year, *base[3:11], a[code], base[12], b[code]] for code in a]
+        project.write_csv(year, [SCORE_HEADER, *body])
+    unc = {"draws": 256, "seed": 1, "weight_spread": 0.25, "weightings": ["manual"], "normalisations": ["goalposts"],
+           "aggregations": ["arithmetic"], "imputations": ["region_mean"], "winsorisation": [True, False],
+           "stable_probability": 0.99}
+    data = build(project, monkeypatch, set(a), evaluation__weights={"integrity_satisfaction": 1,
+                                                                     "conduct_satisfaction": 1},
+                 evaluation__min_indicators=2, evaluation__uncertainty=unc)
+    ev = data.evaluation.set_index(["county_code", "year"]).loc[("990103", 2020)]
+    assert ev["factors_varied"] == "weights,winsorisation" and ev["scenarios"] == 256 * 4
+    assert ev["grade_drivers"] == "weights"
+    assert 0 < ev["grade_probability"] < 0.99 and not ev["stable"]  # 好 in most scenarios, not all
+    sens = data.evaluation_sensitivity
+    mine = sens[(sens["county_code"] == "990103") & (sens["year"] == 2020) & (sens["target"] == "grade")]
+    st = mine.set_index("factor")["total_order"]
+    assert st["winsorisation"] == 0 and st["weights"] > 0
+    from pipeline.report.views import grade_sentence
+
+    sentence = grade_sentence(data, data.evaluation[(data.evaluation["county_code"] == "990103")
+                                                    & (data.evaluation["year"] == 2020)].iloc[0])
+    assert "在改变权重数值、极端值缩尾与否的 1024 种情形中" in sentence
+    assert f"等次主要取决于权重数值的扰动（总效应指数 {round(st['weights'] + 1e-12, 2):.2f}）" in sentence
+    text = "\n".join(plain([body_text(county(data, "990103", 2020))]))
+    assert "等次主要取决于权重数值的扰动" in text  # the write-up's robustness problem says it too
+
+
 # ---------------------------------------------------------------- traceability and formats
 
 

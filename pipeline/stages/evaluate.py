@@ -277,8 +277,7 @@ def _normalise(x: np.ndarray, method: str, goalposts) -> np.ndarray:
     if method == "distance":
         # distance to the best county as a fraction of it (JRC/COINr "fraction of max"): 100 x / max; a
         # lower-is-better column arrives negated and scores 100 min / x, so a county twice the best has 50
-        finite = x[~np.isnan(x)]
-        if finite.size and (finite > 0).any() and (finite < 0).any():
+        if (np.nanmax(x, axis=0) > 0).any() and (np.nanmin(x, axis=0) < 0)[np.nanmax(x, axis=0) > 0].any():
             raise ValueError("distance normalisation needs values of one sign per indicator")
         negated = np.nanmax(x, axis=0) <= 0
         u = np.abs(x)
