@@ -546,9 +546,10 @@ def grade_sentence(data: ReportData, ev: pd.Series) -> str:
     return text
 
 
-def drivers_text(data: ReportData, ev: pd.Series) -> str:
+def drivers_text(data: ReportData, ev: pd.Series, with_indices: bool = True) -> str:
     """The assumption(s) a county's grade (or, when the grade never changes, its rank) depends on most,
-    with their total-order Sobol' indices from the sensitivity mart; '' when no sensitivity was computed."""
+    with their total-order Sobol' indices from the sensitivity mart (left out where every printed number
+    must carry a note, as in the write-up); '' when no sensitivity was computed."""
     w = data.words
     sens = data.evaluation_sensitivity
     if sens.empty or missing(ev.get("scenarios")):
@@ -562,14 +563,61 @@ def drivers_text(data: ReportData, ev: pd.Series) -> str:
         return (w.sep.join(names[c] for c in codes),
                 w.sep.join(number(min(max(totals[c], 0.0), 1.0), 2) for c in codes))
 
+    plain = "" if with_indices else "_plain"
     if ev["grade_drivers"]:
         factors, values = listed("grade")
-        return w("notebook.evaluation.driver_grade", factors=factors, values=values)
+        return w(f"notebook.evaluation.driver_grade{plain}", factors=factors, values=values)
     if ev["rank_drivers"]:
         factors, values = listed("rank")
-        return w("notebook.evaluation.driver_rank", grade=grade_name(data, ev["grade"]), factors=factors,
+        return w(f"notebook.evaluation.driver_rank{plain}", grade=grade_name(data, ev["grade"]), factors=factors,
                  values=values)
     return w("notebook.evaluation.driver_none")
+
+
+def method_text(data: ReportData, ev: pd.Series) -> str | None:
+    """How the grades were reached (weighting, normalisation, aggregation, imputation, outliers), from the mart."""
+    if missing(ev.get("weighting")):
+        return None
+    w = data.words
+    names = w.raw("notebook.evaluation.method_names")
+    imputation = w.raw("notebook.evaluation.imputed_by").get(ev["imputation"], ev["imputation"])
+    text = w("notebook.evaluation.method", weighting=names["weighting"].get(ev["weighting"], ev["weighting"]),
+             normalisation=names["normalisation"].get(ev["normalisation"], ev["normalisation"]),
+             aggregation=names["aggregation"].get(ev["aggregation"], ev["aggregation"]), imputation=imputation,
+             winsor=names["winsor"]["true" if bool(ev["winsorise"]) else "false"])
+    if ev["weighting"] == "ahp" and not missing(ev.get("ahp_cr")):
+        text = text[:-1] + w("notebook.evaluation.ahp_cr", cr=number(ev["ahp_cr"], 3)) + text[-1]
+    return text
+
+
+def county_history(data: ReportData, county: str, year: int) -> list[object]:
+    """The county's grade, index and rank (with the simulated 90% interval) in every year evaluated, and the
+    years its grade changed."""
+    w = data.words
+    ev = data.evaluation
+    rows = ev[(ev["county_code"] == county) & (ev["year"] <= year)].sort_values("year") if not ev.empty else ev
+    if rows.empty or rows["index"].notna().sum() == 0:
+        return []
+    cols = w.raw("notebook.evaluation.history_columns")
+    table = pd.DataFrame({
+        cols[0]: rows["year"].astype(int).astype(str),
+        cols[1]: [number(v, 1) for v in rows["index"]],
+        cols[2]: [w("none_mark") if missing(r) else w("notebook.evaluation.history_rank", rank=int(r), n=int(n))
+                  for r, n in zip(rows["rank"], rows["counties_graded"], strict=True)],
+        cols[3]: [w("none_mark") if missing(a) else f"{number(a, 0)}–{number(b, 0)}"
+                  for a, b in zip(rows["rank_p05"], rows["rank_p95"], strict=True)],
+        cols[4]: [grade_name(data, g) for g in rows["grade"]],
+        cols[5]: [percent_text(v) for v in rows["grade_probability"]],
+    }).set_index(cols[0])
+    graded = rows[rows["index"].notna()]
+    changes = [w("notebook.evaluation.history_change_item", year=int(b.year), before=grade_name(data, a.grade),
+                 after=grade_name(data, b.grade))
+               for a, b in zip(graded.iloc[:-1].itertuples(), graded.iloc[1:].itertuples(), strict=True)
+               if a.grade != b.grade]
+    text = (w("notebook.evaluation.history_changes", items=w.sep.join(changes)) if changes else
+            w("notebook.evaluation.history_same", first=int(graded["year"].min()), last=int(graded["year"].max()),
+              grade=grade_name(data, graded["grade"].iloc[0])))
+    return [w("notebook.evaluation.history_heading"), table, text]
 
 
 def county_evaluation_section(data: ReportData, region: str, county: str, year: int) -> Section:
@@ -601,6 +649,9 @@ def county_evaluation_section(data: ReportData, region: str, county: str, year: 
             cols["imputed"]: [w("word_yes") if v else "" for v in table["imputed"]],
         })
         section.add(shown.set_index(cols["indicator"]))
+    if ev is not None:
+        section.add(method_text(data, ev))
+    section.add(*county_history(data, county, year))
     warned = data.warnings[(data.warnings["county_code"] == county) & data.warnings["year"].isin([year - 1, year])] \
         if not data.warnings.empty else data.warnings
     if warned.empty:
@@ -651,7 +702,94 @@ def region_evaluation_section(data: ReportData, region: str, year: int) -> Secti
     flags = coherence_flags(data, region, year)
     if flags:
         section.add(w("notebook.evaluation.coherence_intro") + "\n\n" + "\n".join(f"- {f}" for f in flags))
-    return section
+    section.add(method_text(data, ev.iloc[0]))
+    return section.add(*grade_matrix(data, region, year), *audit_parts(data, region, year))
+
+
+def grade_matrix(data: ReportData, region: str, year: int) -> list[object]:
+    """County x year grades (each year graded with the same method) and who changed grade in the report year."""
+    w = data.words
+    ev = data.evaluation
+    rows = ev[(ev["region_code"] == region) & (ev["year"] <= year)]
+    if rows.empty:
+        return []
+    matrix = (rows.assign(shown=[grade_name(data, g) if not missing(i) else "" for g, i in
+                                 zip(rows["grade"], rows["index"], strict=True)])
+              .pivot(index="county_code", columns="year", values="shown").fillna("").sort_index())
+    matrix.columns = [str(int(c)) for c in matrix.columns]
+    matrix.index = pd.Index([data.label(c) for c in matrix.index], name=w.raw("notebook.columns.county"))
+    now = rows[(rows["year"] == year) & rows["index"].notna()].set_index("county_code")
+    before = rows[(rows["year"] == year - 1) & rows["index"].notna()].set_index("county_code")
+    if before.empty:
+        text = w("notebook.evaluation.no_previous", year=year)
+    else:
+        moved = [w("notebook.evaluation.changed_item", county=data.label(c), before=grade_name(data, before.loc[c, "grade"]),
+                   after=grade_name(data, now.loc[c, "grade"]))
+                 for c in now.index if c in before.index and before.loc[c, "grade"] != now.loc[c, "grade"]]
+        text = (w("notebook.evaluation.changed", year=year, items=w.sep.join(moved)) if moved
+                else w("notebook.evaluation.unchanged", year=year))
+    return [w("notebook.evaluation.matrix_heading"), w("notebook.evaluation.matrix_note"), matrix, text]
+
+
+def audit_parts(data: ReportData, region: str, year: int) -> list[object]:
+    """The region-year's audit: coverage, internal consistency, outliers and winsorised values, each
+    indicator's shape and link with the index, and each county's strengths and weaknesses (from the marts)."""
+    w, cat = data.words, data.catalog
+    audit = data.evaluation_audit
+    audit = audit[(audit["region_code"] == region) & (audit["year"] == year)] if not audit.empty else audit
+    if audit.empty:
+        return []
+    a = "notebook.audit."
+    first = audit.iloc[0]
+    n = int(first["counties"])
+    gaps = [w(a + "coverage_item", name=cat.name(r.indicator, data.lang), k=int(round(r.coverage * n)), n=n)
+            for r in audit.itertuples() if r.coverage < 1]
+    lines = [w(a + "coverage_gaps", items=w.sep.join(gaps)) if gaps else w(a + "coverage_full", n=n)]
+    if missing(first["cronbach_alpha"]):
+        lines.append(w(a + "alpha_none"))
+    else:
+        key = "alpha_ok" if bool(first["alpha_adequate"]) else "alpha_low"
+        lines.append(w(a + key, alpha=number(first["cronbach_alpha"], 2), min=number(first["alpha_min"], 1)))
+    if not missing(first["pc1_share"]):
+        lines.append(w(a + "pc1", share=percent_text(first["pc1_share"])))
+    flagged = audit[audit["beyond_limits"] == True]  # noqa: E712
+    lines.append(w(a + "outliers", items=w.sep.join(
+        w(a + "outlier_item", name=cat.name(r.indicator, data.lang), skew=number(r.skewness, 2),
+          kurt=number(r.kurtosis, 2)) for r in flagged.itertuples())) if len(flagged)
+        else w(a + "outliers_none", skew=number(first["skew_limit"], 1), kurt=number(first["kurtosis_limit"], 1)))
+    treated = data.evaluation_treatment
+    treated = treated[(treated["region_code"] == region) & (treated["year"] == year)] if not treated.empty else treated
+    if len(treated):
+        lines.append(w(a + "winsorised", items=w.sep.join(
+            w(a + "winsorised_item", county=data.label(r.county_code), name=cat.name(r.indicator, data.lang),
+              before=value_text(cat, r.indicator, r.before), after=value_text(cat, r.indicator, r.after))
+            for r in treated.itertuples())))
+    coh = data.evaluation_coherence
+    coh = (coh[(coh["region_code"] == region) & (coh["year"] == year) & (coh["other"] == "index")]
+           .set_index("indicator") if not coh.empty else pd.DataFrame())
+    cols = w.raw(a + "columns")
+    table = pd.DataFrame({
+        cols[0]: [cat.name(c, data.lang) for c in audit["indicator"]],
+        cols[1]: [f"{int(round(v * n))}/{n}" for v in audit["coverage"]],
+        cols[2]: [number(v, 2) for v in audit["skewness"]],
+        cols[3]: [number(v, 2) for v in audit["kurtosis"]],
+        cols[4]: [number(coh["r"].get(c), 2) if len(coh) else w("none_mark") for c in audit["indicator"]],
+        cols[5]: [number(coh["rank_shift_if_dropped"].get(c), 1) if len(coh) else w("none_mark")
+                  for c in audit["indicator"]],
+    }).set_index(cols[0])
+    ev = evaluation_rows(data, year, region=region)
+    ev = ev[ev["index"].notna()]
+    profile = []
+    if "strengths" in ev.columns and len(ev):
+        pc = w.raw(a + "profile_columns")
+
+        def names(codes: object) -> str:
+            return w.sep.join(cat.name(c, data.lang) for c in str(codes or "").split(",") if c) or w("none_mark")
+
+        profile = [w(a + "profile_intro"), pd.DataFrame({
+            pc[0]: [data.label(c) for c in ev["county_code"]], pc[1]: [names(v) for v in ev["strengths"]],
+            pc[2]: [names(v) for v in ev["weaknesses"]]}).set_index(pc[0])]
+    return [w(a + "heading", year=year), "\n".join(f"- {line}" for line in lines), table, *profile]
 
 
 def coherence_flags(data: ReportData, region: str, year: int) -> list[str]:

@@ -486,7 +486,11 @@ def evaluation_paragraphs(f: Facts, d: Draft) -> None:
                   rank=cite_evaluation(f, ev, "rank", str(int(ev["rank"]))),
                   n=cite_evaluation(f, ev, "counties_graded", str(int(ev["counties_graded"]))),
                   grade=grade_label(w, ev["grade"]))
+    from pipeline.report.views import method_text
+
     labels = grade_labels(data)
+    if method_text(data, ev):
+        d.notes.append(method_text(data, ev))
     if ev["grade"] in labels[:2]:
         d.achievements.append(w("writeup.achievements.grade", **values) + w("sentence_end"))
     else:
@@ -498,7 +502,7 @@ def evaluation_paragraphs(f: Facts, d: Draft) -> None:
         # the assumption the grade hangs on, with its total-order index (sensitivity mart)
         from pipeline.report.views import drivers_text
 
-        driver = drivers_text(data, ev)
+        driver = drivers_text(data, ev, with_indices=False)
         d.problems.append(("grade_unstable", w("writeup.problems.grade_unstable", grade=values["grade"], prob=prob,
                                                threshold=threshold) + w("sentence_end") + driver, {}))
 

@@ -674,6 +674,8 @@ def audit_rows(raw: pd.DataFrame, n: np.ndarray, treated: list, cfg: EvalConfig)
         "skewness": [s for s, _ in shapes],
         "kurtosis": [k for _, k in shapes],
         "beyond_limits": [bool(abs(s) > cfg.skew_limit and k > cfg.kurtosis_limit) for s, k in shapes],
+        "skew_limit": cfg.skew_limit,
+        "kurtosis_limit": cfg.kurtosis_limit,
         "winsorised": [int(changed.get(c, 0)) for c in cfg.indicators],
         "counties_graded": len(n),
         "cronbach_alpha": cronbach_alpha(n) if len(n) else np.nan,
@@ -846,7 +848,7 @@ SENSITIVITY_COLUMNS = ["region_code", "year", "county_code", "target", "factor",
 # one row per winsorised value: what the county delivered and what the evaluation used instead
 TREATMENT_COLUMNS = ["region_code", "year", "county_code", "indicator", "before", "after"]
 AUDIT_COLUMNS = ["region_code", "year", "indicator", "counties", "coverage", "skewness", "kurtosis", "beyond_limits",
-                 "winsorised", "counties_graded", "cronbach_alpha", "pc1_share"]
+                 "skew_limit", "kurtosis_limit", "winsorised", "counties_graded", "cronbach_alpha", "pc1_share"]
 COHERENCE_COLUMNS = ["region_code", "year", "indicator", "other", "r", "collinear", "negative_with_index",
                      "rank_shift_if_dropped"]
 
@@ -908,6 +910,10 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
         for i, n in zip(result["index"], result["indicators_available"], strict=True)]
     result["min_indicators"] = cfg.min_indicators
     result["indicators_total"] = len(cfg.indicators)
+    # the method, so every report can say how the grade was reached
+    result = result.assign(weighting=cfg.weighting, normalisation=cfg.normalisation, aggregation=cfg.aggregation,
+                           imputation=cfg.imputation, winsorise=cfg.winsorise,
+                           ahp_cr=cfg.ahp_cr if cfg.weighting == "ahp" else np.nan)
     cols = ["region_code", "county_code", "county_name", "year"]
     result = result[cols + [c for c in result.columns if c not in cols]].sort_values(["region_code", "year", "rank", "county_code"])
     coherence_mart = pd.concat(coh, ignore_index=True)[COHERENCE_COLUMNS] if coh else pd.DataFrame(
@@ -923,8 +929,17 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
         "evaluation_coherence": coherence_mart,
         "evaluation_sensitivity": sensitivity,
         "evaluation_treatment": treatment,
-        "evaluation_audit": pd.concat(audits, ignore_index=True)[AUDIT_COLUMNS],
+        "evaluation_audit": audit_mart(audits, float(ev["coherence"].get("alpha_min", 0.7))),
     }
+
+
+def audit_mart(audits: list[pd.DataFrame], alpha_min: float) -> pd.DataFrame:
+    """The audit rows of every region-year, with the judgement on alpha made here (reports only phrase it)."""
+    audit = pd.concat(audits, ignore_index=True)
+    audit["alpha_min"] = alpha_min
+    audit["alpha_adequate"] = pd.array([None if pd.isna(a) else bool(a >= alpha_min) for a in audit["cronbach_alpha"]],
+                                       dtype="boolean")
+    return audit[[*AUDIT_COLUMNS, "alpha_min", "alpha_adequate"]]
 
 
 def metrics(result: pd.DataFrame, year: int, labels: list[str]) -> dict:
