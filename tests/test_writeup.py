@@ -274,6 +274,35 @@ def test_the_grade_sentence_names_the_assumption_that_drives_it(project, monkeyp
     assert "等次主要取决于权重数值的扰动" in text  # the write-up's robustness problem says it too
 
 
+def test_grade_history_and_who_changed_grade(project, monkeypatch):
+    """Two scores, equal weights, goalposts [50, 100]: the index orders the counties by the mean of their two
+    scores. Four counties and cut-offs .2/.6/.9 give 好, 较好, 较好, 一般 from the top.
+    2019: 990101 90, 990102 80, 990103 70, 990121 60 -> 好, 较好, 较好, 一般.
+    2020: 990121 95, 990101 85, 990102 75, 990103 65 -> 990121 好, 990101 较好, 990102 较好, 990103 一般."""
+    from pipeline.report.views import county_history, grade_matrix
+
+    names = {"990101": "城关区", "990102": "城西区", "990103": "河口区", "990121": "青山县"}
+    scores = {2019: {"990101": 90.0, "990102": 80.0, "990103": 70.0, "990121": 60.0},
+              2020: {"990101": 85.0, "990102": 75.0, "990103": 65.0, "990121": 95.0}}
+    for year, by in scores.items():
+        base = rows(year, "990101")[0]
+        project.write_csv(year, [SCORE_HEADER, *[[c, names[c], year, *base[3:11], v, base[12], v]
+                                                 for c, v in by.items()]])
+    data = build(project, monkeypatch, set(names), evaluation__weights={"integrity_satisfaction": 1,
+                                                                         "conduct_satisfaction": 1},
+                 evaluation__min_indicators=2, evaluation__uncertainty__draws=256)
+    parts = grade_matrix(data, "990100", 2020)
+    matrix = parts[2]
+    assert matrix.loc["青山县（990121）"].tolist() == ["一般", "好"]
+    assert matrix.loc["城关区（990101）"].tolist() == ["好", "较好"]
+    assert parts[3] == ("2020 年与上年相比等次变化的县区：青山县（990121）（“一般”→“好”）、城关区（990101）（“好”→“较好”）、"
+                        "河口区（990103）（“较好”→“一般”）。")
+    heading, table, text = county_history(data, "990121", 2020)
+    assert table["等次"].tolist() == ["一般", "好"] and table["排名"].tolist() == ["4/4", "1/4"]
+    assert text == "等次变化：2020 年由“一般”变为“好”。"
+    assert county_history(data, "990102", 2020)[2] == "2019—2020 年参评的各年等次均为“较好”。"
+
+
 # ---------------------------------------------------------------- traceability and formats
 
 
@@ -308,7 +337,7 @@ def check_traceable(report, data, years):
             ev = data.evaluation.set_index(["county_code", "year"])
             assert f.value == pytest.approx(ev.loc[(f.code, f.year), f.field]), f
         shown = float(f.text.rstrip("%").replace(",", ""))
-        if f.field == "grade_probability":
+        if f.field in ("grade_probability", "stable_threshold"):  # printed as percentages
             assert shown == pytest.approx(100 * f.value, abs=0.5), f
         else:
             assert shown == pytest.approx(f.value, abs=0.051), f  # printed to one decimal
