@@ -218,16 +218,22 @@ def test_region_without_scores_says_why_there_is_no_grade(project, monkeypatch):
 SCORE_HEADER = [*HEADER, "政风行风满意度"]
 
 
+def write_four_counties(project) -> dict[str, float]:
+    """Four counties with two scores, integrity (a) and conduct (b), the same in 2019 and 2020; returns a."""
+    a = {"990101": 79.2, "990102": 56.2, "990103": 88.2, "990121": 78.7}
+    b = {"990101": 69.5, "990102": 89.7, "990103": 68.3, "990121": 75.0}
+    names = {"990101": "城关区", "990102": "城西区", "990103": "河口区", "990121": "青山县"}
+    for year in (2019, 2020):
+        base = rows(year, "990101")[0]
+        body = [[code, names[code], year, *base[3:11], a[code], base[12], b[code]] for code in a]
+        project.write_csv(year, [SCORE_HEADER, *body])
+    return a
+
+
 def test_instability_uses_the_probability_of_the_grade_given(project, monkeypatch):
     # four counties, two scores (integrity, conduct): 990103 is ranked first (grade 好), but 较好 is the
     # grade it gets most often in the simulation (see test_evaluate for the same figures)
-    a = {"990101": 79.2, "990102": 56.2, "990103": 88.2, "990121": 78.7}
-    b = {"990101": 69.5, "990102": 89.7, "990103": 68.3, "990121": 75.0}
-    for year in (2019, 2020):
-        base = rows(year, "990101")[0]
-        names = {"990101": "城关区", "990102": "城西区", "990103": "河口区", "990121": "青山县"}
-        body = [[code, names[code], year, *base[3:11], a[code], base[12], b[code]] for code in a]
-        project.write_csv(year, [SCORE_HEADER, *body])
+    a = write_four_counties(project)
     data = build(project, monkeypatch, set(a), evaluation__weights={"integrity_satisfaction": 1,
                                                                      "conduct_satisfaction": 1},
                  evaluation__min_indicators=2, evaluation__uncertainty__draws=256)
@@ -243,13 +249,7 @@ def test_the_grade_sentence_names_the_assumption_that_drives_it(project, monkeyp
     """The same four counties; only the weight noise and winsorisation vary. With four counties no indicator
     passes COINr's limits, so winsorising changes nothing (its indices are exactly 0) and the weights must be
     what 990103's grade depends on."""
-    a = {"990101": 79.2, "990102": 56.2, "990103": 88.2, "990121": 78.7}
-    b = {"990101": 69.5, "990102": 89.7, "990103": 68.3, "990121": 75.0}
-    for year in (2019, 2020):
-        base = rows(year, "990101")[0]
-        names = {"990101": "城关区", "990102": "城西区", "990103": "河口区", "990121": "青山县"}
-        body = [[code, names[code], year, *base[3:11], a[code], base[12], b[code]] for code in a]
-        project.write_csv(year, [SCORE_HEADER, *body])
+    a = write_four_counties(project)
     unc = {"draws": 256, "seed": 1, "weight_spread": 0.25, "weightings": ["manual"], "normalisations": ["goalposts"],
            "aggregations": ["arithmetic"], "imputations": ["region_mean"], "winsorisation": [True, False],
            "stable_probability": 0.99}
