@@ -122,6 +122,12 @@ def prepare(project: Path) -> None:
     for rel in ("dvc.yaml", "bin/stage.py", "notebooks/county.ipynb", "notebooks/region.ipynb",
                 "data/reference/phrases.yaml", "data/reference/indicators.yaml"):
         shutil.copy2(ROOT / rel, project / rel)
+    # the params too (as pipeline.demo writes them): the repo's, with the province's regions
+    import yaml
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["ingest"]["regions"] = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))["ingest"]["regions"]
+    (project / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
     if "no_scm" not in (project / ".dvc/config").read_text(encoding="utf-8"):
         subprocess.run([str(Path(sys.executable).parent / "dvc"), "config", "core.no_scm", "true"], cwd=project,
                        check=True, env=env_for(project))

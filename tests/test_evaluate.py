@@ -160,6 +160,15 @@ def test_lower_is_better_measure_ranks_the_lowest_share_first():
     assert out.loc["990102", "index"] == pytest.approx(80.0)
 
 
+def test_a_lower_is_better_indicator_that_agrees_with_the_index_is_not_flagged_negative():
+    # the counties with the lower new-onset share also have the higher satisfaction: both say the same thing
+    values = {"990101": (20.0, 90.0), "990102": (30.0, 80.0), "990103": (40.0, 70.0), "990104": (50.0, 65.0)}
+    rows = {c: {"new_onset_share": s, "integrity_satisfaction": i} for c, (s, i) in values.items()}
+    coh = evaluate_all(mart(rows), params(new_onset_share=1, integrity_satisfaction=1), CATALOG)["evaluation_coherence"]
+    with_index = coh[coh["other"] == "index"].set_index("indicator")
+    assert with_index.loc["new_onset_share", "r"] > 0.9 and not with_index["negative_with_index"].any()
+
+
 def test_misspelt_weight_key_is_refused_with_the_accepted_codes():
     with pytest.raises(ConfigError) as err:
         evaluate_all(mart({"990101": {"integrity_satisfaction": 80.0}}), params(integrity_satisfacton=1), CATALOG)

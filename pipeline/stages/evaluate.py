@@ -785,7 +785,9 @@ def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinear
         sub = replace(cfg, weights=kept, weighting="manual")
         n = normalise(x[keep].to_numpy(), sub.normalisation, sub.goalpost_array(), sub.reverse_mask)
         dropped = rank_desc(aggregate(n, sub.nominal_weights, sub.aggregation))
-        r_index = float(np.corrcoef(x[a], index[ok])[0, 1]) if x[a].std() > 0 else np.nan
+        # oriented: a lower-is-better indicator that agrees with the index correlates positively, not negatively
+        sign = -1.0 if a in cfg.reversed else 1.0
+        r_index = float(np.corrcoef(sign * x[a], index[ok])[0, 1]) if x[a].std() > 0 else np.nan
         for b in cfg.indicators[i + 1:]:
             r = float(corr.loc[a, b])
             rows.append({"indicator": a, "other": b, "r": r, "collinear": bool(abs(r) > collinearity_r)})
