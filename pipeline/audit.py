@@ -55,13 +55,16 @@ def strengths_and_weaknesses(ranks: pd.DataFrame, delivered: pd.DataFrame) -> tu
     A county gets them only when its delivered ranks differ (a county ranked the
     same on everything has no relative strength); ties are all listed.
     """
+    r = ranks.to_numpy(dtype=float)
+    r = np.where(delivered.to_numpy(dtype=bool), r, np.nan)
+    names = np.asarray(ranks.columns, dtype=object)
     strong, weak = [], []
-    for code in ranks.index:
-        mine = ranks.loc[code][delivered.loc[code].to_numpy(dtype=bool)].dropna()
-        if len(mine) < 2 or mine.min() == mine.max():
+    for row in r:
+        ok = ~np.isnan(row)
+        if ok.sum() < 2 or row[ok].min() == row[ok].max():
             strong.append("")
             weak.append("")
             continue
-        strong.append(",".join(mine.index[mine == mine.min()]))
-        weak.append(",".join(mine.index[mine == mine.max()]))
+        strong.append(",".join(names[ok & (row == row[ok].min())]))
+        weak.append(",".join(names[ok & (row == row[ok].max())]))
     return strong, weak

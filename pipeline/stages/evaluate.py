@@ -436,9 +436,21 @@ def method_weights(x: np.ndarray, cfg: EvalConfig, method: str | None = None) ->
 
 def moments(values: np.ndarray) -> tuple[float, float]:
     """Sample skewness G1 and excess kurtosis G2 (the bias-adjusted estimators of Excel's SKEW and KURT,
-    which COINr's thresholds refer to); NaN when there are too few values (3 and 4) or no spread."""
-    v = pd.Series(values, dtype=float).dropna()
-    return float(v.skew()), float(v.kurt())
+    which COINr's thresholds refer to, and pandas' skew and kurt); NaN when there are too few values
+    (3 and 4) or no spread."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    n = len(v)
+    d = v - v.mean() if n else v
+    m2 = (d ** 2).mean() if n else 0.0
+    if n < 3 or m2 <= 1e-14 * max(1.0, float((v ** 2).mean())):
+        return float("nan"), float("nan")
+    g1 = (d ** 3).mean() / m2 ** 1.5
+    skew = float(np.sqrt(n * (n - 1)) / (n - 2) * g1)
+    if n < 4:
+        return skew, float("nan")
+    g2 = (d ** 4).mean() / m2 ** 2 - 3
+    return skew, float((n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * g2 + 6))
 
 
 def winsorise(values: np.ndarray, skew_limit: float = 2.0, kurtosis_limit: float = 3.5,
