@@ -42,6 +42,8 @@ import threading
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA_STAGES = ["pipeline.stages.ingest", "pipeline.stages.validate", "pipeline.stages.measures",
@@ -123,8 +125,6 @@ def prepare(project: Path) -> None:
                 "data/reference/phrases.yaml", "data/reference/indicators.yaml"):
         shutil.copy2(ROOT / rel, project / rel)
     # the params too (as pipeline.demo writes them): the repo's, with the province's regions
-    import yaml
-
     params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
     params["ingest"]["regions"] = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))["ingest"]["regions"]
     (project / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")

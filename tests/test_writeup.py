@@ -272,6 +272,7 @@ def test_the_grade_sentence_names_the_assumption_that_drives_it(project, monkeyp
     assert f"等次主要取决于权重数值的扰动（总效应指数 {round(st['weights'] + 1e-12, 2):.2f}）" in sentence
     text = "\n".join(plain([body_text(county(data, "990103", 2020))]))
     assert "等次主要取决于权重数值的扰动" in text  # the write-up's robustness problem says it too
+    assert "在改变权重数值、极端值缩尾与否的模拟中" in text  # and names what was varied, not more
 
 
 def test_grade_history_and_who_changed_grade(project, monkeypatch):

@@ -522,10 +522,9 @@ def grade_sentence(data: ReportData, ev: pd.Series) -> str:
              n=int(ev["counties_graded"]), grade=grade_name(data, ev["grade"]))
     if not missing(ev.get("median_rank")):
         probs = w.sep.join(f"{grade_name(data, g)} {percent_text(ev[f'p_{g}'])}" for g in labels if ev[f"p_{g}"] > 0)
-        varied = str(ev.get("factors_varied") or "")
+        varied = varied_text(data, ev)
         if varied:
-            short = w.raw("notebook.evaluation.factor_short")
-            text += w("notebook.evaluation.uncertainty", factors=w.sep.join(short[f] for f in varied.split(",")),
+            text += w("notebook.evaluation.uncertainty", factors=varied,
                       n=int(ev["scenarios"]), median=number(ev["median_rank"], 0), low=number(ev["rank_p05"], 0),
                       high=number(ev["rank_p95"], 0), probs=probs)
             text += drivers_text(data, ev)
@@ -544,6 +543,12 @@ def grade_sentence(data: ReportData, ev: pd.Series) -> str:
                  for how in dict.fromkeys(hows)]
         text += w("notebook.evaluation.imputed", parts=w.raw("notebook.evaluation.imputed_sep").join(parts))
     return text
+
+
+def varied_text(data: ReportData, ev: pd.Series) -> str:
+    """The assumptions the uncertainty analysis varied for this county-year, as the report names them."""
+    short = data.words.raw("notebook.evaluation.factor_short")
+    return data.words.sep.join(short[f] for f in str(ev.get("factors_varied") or "").split(",") if f)
 
 
 def drivers_text(data: ReportData, ev: pd.Series, with_indices: bool = True) -> str:
@@ -574,20 +579,20 @@ def drivers_text(data: ReportData, ev: pd.Series, with_indices: bool = True) -> 
     return w("notebook.evaluation.driver_none")
 
 
-def method_text(data: ReportData, ev: pd.Series) -> str | None:
-    """How the grades were reached (weighting, normalisation, aggregation, imputation, outliers), from the mart."""
+def method_text(data: ReportData, ev: pd.Series, with_cr: bool = True) -> str | None:
+    """How the grades were reached (weighting, normalisation, aggregation, imputation, outliers), from the mart;
+    the AHP consistency ratio left out where every printed number must carry a note (the write-up)."""
     if missing(ev.get("weighting")):
         return None
     w = data.words
     names = w.raw("notebook.evaluation.method_names")
     imputation = w.raw("notebook.evaluation.imputed_by").get(ev["imputation"], ev["imputation"])
-    text = w("notebook.evaluation.method", weighting=names["weighting"].get(ev["weighting"], ev["weighting"]),
+    ahp = (w("notebook.evaluation.ahp_cr", cr=number(ev["ahp_cr"], 3))
+           if with_cr and ev["weighting"] == "ahp" and not missing(ev.get("ahp_cr")) else "")
+    return w("notebook.evaluation.method", weighting=names["weighting"].get(ev["weighting"], ev["weighting"]), ahp=ahp,
              normalisation=names["normalisation"].get(ev["normalisation"], ev["normalisation"]),
              aggregation=names["aggregation"].get(ev["aggregation"], ev["aggregation"]), imputation=imputation,
              winsor=names["winsor"]["true" if bool(ev["winsorise"]) else "false"])
-    if ev["weighting"] == "ahp" and not missing(ev.get("ahp_cr")):
-        text = text[:-1] + w("notebook.evaluation.ahp_cr", cr=number(ev["ahp_cr"], 3)) + text[-1]
-    return text
 
 
 def county_history(data: ReportData, county: str, year: int) -> list[object]:

@@ -41,6 +41,7 @@ from pipeline.report.fmt import (
     size_text,
     value_text,
 )
+from pipeline.report.views import drivers_text, method_text, varied_text
 
 SECTION_KEYS = ("achievements", "problems", "suggestions", "notes")
 
@@ -486,11 +487,10 @@ def evaluation_paragraphs(f: Facts, d: Draft) -> None:
                   rank=cite_evaluation(f, ev, "rank", str(int(ev["rank"]))),
                   n=cite_evaluation(f, ev, "counties_graded", str(int(ev["counties_graded"]))),
                   grade=grade_label(w, ev["grade"]))
-    from pipeline.report.views import method_text
-
     labels = grade_labels(data)
-    if method_text(data, ev):
-        d.notes.append(method_text(data, ev))
+    method = method_text(data, ev, with_cr=False)
+    if method:
+        d.notes.append(method)
     if ev["grade"] in labels[:2]:
         d.achievements.append(w("writeup.achievements.grade", **values) + w("sentence_end"))
     else:
@@ -499,12 +499,11 @@ def evaluation_paragraphs(f: Facts, d: Draft) -> None:
     if is_false(ev["stable"]):
         prob = cite_evaluation(f, ev, "grade_probability", percent_text(ev["grade_probability"]))
         threshold = cite_evaluation(f, ev, "stable_threshold", percent_text(ev["stable_threshold"]))
-        # the assumption the grade hangs on, with its total-order index (sensitivity mart)
-        from pipeline.report.views import drivers_text
-
+        # what was varied and the assumption the grade hangs on (sensitivity mart; its indices carry no note)
         driver = drivers_text(data, ev, with_indices=False)
         d.problems.append(("grade_unstable", w("writeup.problems.grade_unstable", grade=values["grade"], prob=prob,
-                                               threshold=threshold) + w("sentence_end") + driver, {}))
+                                               threshold=threshold, factors=varied_text(data, ev))
+                           + w("sentence_end") + driver, {}))
 
 
 def grade_labels(data: ReportData) -> list[str]:

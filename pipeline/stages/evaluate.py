@@ -2,22 +2,27 @@
 
 Method, following the JRC/OECD composite-indicator handbook:
   1. indicators and weights from params.yaml (`evaluation.weights`, renormalised), or
-     weights by `evaluation.weighting`: equal, entropy, CRITIC (per region-year) or AHP;
+     weights by `evaluation.weighting`: equal, entropy, CRITIC, PCA (per region-year) or AHP;
      any catalog measure with a direction may enter, lower-is-better ones reversed;
   2. missing data: a county-year is graded only with at least `min_indicators`
      indicators; each missing one is imputed (region-year mean or median, or the
      county's own previous year) and flagged with how;
-  3. normalisation within region and year: min-max (0-100), z-score (as a
-     T-score, 50 + 10z), rank or percentile rank (0-100), or goalposts (fixed
-     bounds, so years stay comparable);
+  3. outliers: an indicator past COINr's skewness and kurtosis limits is
+     winsorised within the region-year, each value changed logged;
+     normalisation within region and year: min-max (0-100), z-score (as a
+     T-score, 50 + 10z), rank or percentile rank (0-100), distance to the best,
+     or goalposts (fixed bounds, so years stay comparable);
   4. aggregation: weighted arithmetic mean, weighted geometric mean on values
      moved into [1, 100] (a geometric mean needs strictly positive values), or
      TOPSIS closeness to the best county of the region-year (x 100);
   5. ranks within the region, grades by quantile of the ranking or by cut-offs;
-  6. uncertainty: a seeded Monte Carlo over weights, normalisation and
-     aggregation gives each county its median rank, 5-95% rank interval and the
-     probability of each grade; a county whose assigned grade comes out in fewer
-     than `stable_probability` of the draws is flagged as not stable;
+  6. uncertainty and sensitivity: the scenarios of a Saltelli design over every
+     assumption listed in `evaluation.uncertainty` (weights, weighting,
+     normalisation, aggregation, imputation, winsorisation) give each county its
+     median rank, 5-95% rank interval, the probability of each grade and the
+     Sobol' indices saying which assumption moves its rank and grade; a county
+     whose assigned grade comes out in fewer than `stable_probability` of the
+     scenarios is flagged as not stable;
   7. coherence: correlations between indicators, collinear pairs, indicators
      that correlate negatively with the index, rank shift when one is dropped.
 
@@ -31,6 +36,7 @@ import json
 import sys
 import warnings
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -97,10 +103,6 @@ class EvalConfig:
 
     def goalpost_array(self) -> np.ndarray:
         return np.array([self.goalposts.get(c, (np.nan, np.nan)) for c in self.indicators], dtype=float)
-
-    def with_choices(self, **choices) -> EvalConfig:
-        """The same evaluation with other methods (a scenario of the uncertainty analysis)."""
-        return replace(self, **choices)
 
     @classmethod
     def from_params(cls, ev: dict, catalog: Catalog) -> EvalConfig:
@@ -222,15 +224,16 @@ class UncertaintyConfig:
                    winsorisation=tuple(dict.fromkeys(winsor)),
                    stable_probability=float(unc.get("stable_probability", 0.7)))
 
+    @property
+    def alternatives(self) -> dict[str, tuple]:
+        """Each choice assumption (FACTORS after the weight noise) and its alternatives."""
+        return dict(zip(FACTORS[1:], (self.weightings, self.normalisations, self.aggregations, self.imputations,
+                                      self.winsorisation), strict=True))
+
     def factors(self, indicators: int) -> list[Factor]:
         """The assumptions that vary, in FACTORS order: a list with one alternative fixes its choice."""
         out = [Factor("weights", width=indicators)] if self.weight_spread > 0 else []
-        for name, alternatives in (("weighting", self.weightings), ("normalisation", self.normalisations),
-                                   ("aggregation", self.aggregations), ("imputation", self.imputations),
-                                   ("winsorisation", self.winsorisation)):
-            if len(alternatives) > 1:
-                out.append(Factor(name, alternatives=alternatives))
-        return out
+        return out + [Factor(name, alternatives=alts) for name, alts in self.alternatives.items() if len(alts) > 1]
 
 
 # ---------------------------------------------------------------- building blocks
@@ -277,7 +280,7 @@ def _normalise(x: np.ndarray, method: str, goalposts) -> np.ndarray:
     if method == "distance":
         # distance to the best county as a fraction of it (JRC/COINr "fraction of max"): 100 x / max; a
         # lower-is-better column arrives negated and scores 100 min / x, so a county twice the best has 50
-        if (np.nanmax(x, axis=0) > 0).any() and (np.nanmin(x, axis=0) < 0)[np.nanmax(x, axis=0) > 0].any():
+        if np.any((np.nanmax(x, axis=0) > 0) & (np.nanmin(x, axis=0) < 0)):
             raise ValueError("distance normalisation needs values of one sign per indicator")
         negated = np.nanmax(x, axis=0) <= 0
         u = np.abs(x)
@@ -306,8 +309,6 @@ def ahp_weights(matrix, indicators: list[str]) -> tuple[np.ndarray, float]:
 
     key, n = "evaluation.ahp.matrix", len(indicators)
     order = "、".join(indicators)
-    from fractions import Fraction
-
     try:  # YAML reads 1/3 as text
         a = np.array([[float(Fraction(str(v))) for v in row] for row in matrix], dtype=float)
     except (TypeError, ValueError, ZeroDivisionError):
@@ -437,7 +438,8 @@ def method_weights(x: np.ndarray, cfg: EvalConfig, method: str | None = None) ->
 def moments(values: np.ndarray) -> tuple[float, float]:
     """Sample skewness G1 and excess kurtosis G2 (the bias-adjusted estimators of Excel's SKEW and KURT,
     which COINr's thresholds refer to, and pandas' skew and kurt); NaN when there are too few values
-    (3 and 4) or no spread."""
+    (3 and 4) or no spread. Written out because it runs for every indicator of every region-year, where
+    building a pandas Series each time cost about a second at province scale."""
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     n = len(v)
@@ -490,11 +492,6 @@ def treat(x: np.ndarray, cfg: EvalConfig) -> tuple[np.ndarray, list[tuple[int, i
         out[:, j] = col
         log += [(i, j, float(x[i, j]), float(col[i])) for i in rows]
     return out, log
-
-
-def block_weights(x: np.ndarray, cfg: EvalConfig) -> np.ndarray:
-    """The weights one region-year is aggregated with (x: its gradable counties, imputed and treated)."""
-    return method_weights(x, cfg)
 
 
 def aggregate(n: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:
@@ -646,7 +643,7 @@ def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig, previous: pd.DataFrame | 
     raw = raw[cfg.indicators].astype(float)
     prep = prepare(raw, cfg, previous)
     filled, imputed, gradable, how, x = prep["filled"], prep["imputed"], prep["gradable"], prep["how"], prep["x"]
-    w = block_weights(x, cfg)
+    w = method_weights(x, cfg)
     n = normalise(x, cfg.normalisation, cfg.goalpost_array(), cfg.reverse_mask)
     index = np.full(len(raw), np.nan)
     index[gradable.to_numpy()] = aggregate(n, w, cfg.aggregation) if len(x) else []
@@ -670,7 +667,7 @@ def evaluate_block(raw: pd.DataFrame, cfg: EvalConfig, previous: pd.DataFrame | 
                             "effective_weight": effective_weights(n, w, cfg.aggregation) if len(x) else np.nan})
     return {"result": result, "normalised": normalised, "imputed": imputed, "weights": weights, "filled": used,
             "weight_vector": w, "imputed_by": how, "treated": prep["treated"], "indicator_ranks": ranks_by_indicator,
-            "audit": audit_rows(raw, n, prep["treated"], cfg)}
+            "audit": audit_rows(raw, n, prep["treated"], cfg), "prepared": prep}
 
 
 def audit_rows(raw: pd.DataFrame, n: np.ndarray, treated: list, cfg: EvalConfig) -> pd.DataFrame:
@@ -699,8 +696,8 @@ CHOICE_FIELDS = {"weighting": "weighting", "normalisation": "normalisation", "ag
                  "imputation": "imputation", "winsorisation": "winsorise"}
 
 
-def simulate(raw: pd.DataFrame, cfg: EvalConfig, unc: UncertaintyConfig,
-             previous: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate(raw: pd.DataFrame, cfg: EvalConfig, unc: UncertaintyConfig, previous: pd.DataFrame | None = None,
+             prepared: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ranks and grades of one region-year under every scenario of a Saltelli design, and what drives them.
 
     Each scenario takes one alternative of each listed assumption and, with a
@@ -708,17 +705,18 @@ def simulate(raw: pd.DataFrame, cfg: EvalConfig, unc: UncertaintyConfig,
     U(1 - spread, 1 + spread) per indicator (renormalised). Returns per county
     the median rank, 5-95 % rank interval, grade probabilities and the factors
     its rank and grade depend on most, and the long table of first- and
-    total-order indices (county x factor x rank/grade).
+    total-order indices (county x factor x rank/grade). `prepared`: the block as `prepare` left it under
+    the evaluation's own choices (evaluate_block has it), so it is not imputed and treated again.
     """
     raw = raw[cfg.indicators].astype(float)
-    base = prepare(raw, cfg, previous)
-    ok = base["gradable"].to_numpy() & base["filled"].notna().all(axis=1).to_numpy()
+    base = prepared or prepare(raw, cfg, previous)
+    gradable = base["gradable"].to_numpy()  # the same under every imputation: it counts delivered values
+    ok = gradable & base["filled"].notna().all(axis=1).to_numpy()
     codes = raw.index[ok]
     if len(codes) == 0:
         return pd.DataFrame(), pd.DataFrame()
     factors = unc.factors(len(cfg.indicators))
-    alternatives = {"weighting": unc.weightings, "normalisation": unc.normalisations,
-                    "aggregation": unc.aggregations, "imputation": unc.imputations, "winsorisation": unc.winsorisation}
+    alternatives = unc.alternatives
     names = [f.name for f in factors]
     if factors:
         design = saltelli_design(factors, unc.base, unc.seed)
@@ -731,15 +729,15 @@ def simulate(raw: pd.DataFrame, cfg: EvalConfig, unc: UncertaintyConfig,
         picks = {k: np.zeros(1, dtype=int) for k in alternatives}
         noise = np.ones((1, len(cfg.indicators)))
     index = np.empty((rows, len(codes)))
-    data, weights, normalised = {}, {}, {}
+    data = {(cfg.imputation, cfg.winsorise): base["x"][ok[gradable]]}
+    weights, normalised = {}, {}
     keys = np.stack([picks[k] for k in alternatives], axis=1)
     for combo in np.unique(keys, axis=0):
         choice = {k: alternatives[k][i] for k, i in zip(alternatives, combo, strict=True)}
-        scenario = cfg.with_choices(**{CHOICE_FIELDS[k]: v for k, v in choice.items()})
+        scenario = replace(cfg, **{CHOICE_FIELDS[k]: v for k, v in choice.items()})
         dkey = (choice["imputation"], choice["winsorisation"])
         if dkey not in data:
-            prep = prepare(raw, scenario, previous)
-            data[dkey] = prep["x"][ok[prep["gradable"].to_numpy()]]
+            data[dkey] = prepare(raw, scenario, previous)["x"][ok[gradable]]
         x = data[dkey]
         wkey = (*dkey, choice["weighting"])
         if wkey not in weights:
@@ -894,7 +892,7 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
         wide.append((region, year, raw, out["normalised"], out["imputed"], out["imputed_by"], out["indicator_ranks"]))
         audits.append(out["audit"].assign(region_code=region, year=year))
         weights.append(out["weights"].assign(region_code=region, year=year))
-        sims, indices = simulate(raw, cfg, unc, blocks.get((region, year - 1)))
+        sims, indices = simulate(raw, cfg, unc, blocks.get((region, year - 1)), out["prepared"])
         if not sims.empty:
             mc.append(sims.assign(region_code=region, year=year))
         if not indices.empty:
