@@ -16,6 +16,7 @@ import yaml
 KINDS = {"count", "share", "score"}
 DERIVED_KINDS = KINDS | {"flag"}
 DIRECTIONS = {"higher_is_better", "higher_is_worse", "neutral"}
+SCORE_BASES = {"survey", "appraisal"}
 FORMULA_TYPES = {"ratio", "sum", "all_greater"}
 REGION_RULES = {"ratio": "ratio_of_sums", "sum": "sum", "all_greater": "recompute"}
 # how an indicator (delivered, not derived) is aggregated to a region, by kind
@@ -42,6 +43,9 @@ class Measure:
     decimals: int
     region_rule: str
     goalposts: tuple[float, float] | None
+    # scores only: how the score is gathered, survey (a sample of the public or cadres answers) or appraisal
+    # (an assessment by a body); the suggestion answering a fall depends on it
+    basis: str | None = None
 
     def name(self, lang: str = "zh") -> str:
         return self.name_en if lang == "en" else self.name_zh
@@ -324,13 +328,15 @@ def _common(spec: dict, groups: dict, kind_decimals: dict, kinds: set[str]) -> d
         raise ValueError(f"catalog {code}: direction must be one of {sorted(DIRECTIONS)}")
     if spec["group"] not in groups:
         raise ValueError(f"catalog {code}: group must be one of {sorted(groups)}")
+    if spec.get("basis") is not None and (spec["kind"] != "score" or spec["basis"] not in SCORE_BASES):
+        raise ValueError(f"catalog {code}: basis is for scores only and must be one of {sorted(SCORE_BASES)}")
     integer = bool(spec.get("integer", spec["kind"] in ("count", "flag")))
     default = kind_decimals[spec["kind"]] if integer or spec["kind"] != "count" else 2
     posts = spec.get("goalposts")
     return dict(code=code, name_zh=spec["name_zh"], name_en=spec["name_en"], unit=str(spec["unit"]),
                 kind=spec["kind"], direction=spec["direction"], group=spec["group"],
                 decimals=int(spec.get("decimals", default)),
-                goalposts=(float(posts[0]), float(posts[1])) if posts else None)
+                goalposts=(float(posts[0]), float(posts[1])) if posts else None, basis=spec.get("basis"))
 
 
 def _indicator(spec: dict, groups: dict, kind_decimals: dict, levels: dict[str, Level]) -> Indicator:

@@ -10,8 +10,9 @@ One place decides, for county and region figures alike:
                  measure has none, flat, or empty when there was no comparison;
   rise_streak, fall_streak  consecutive years of rises (falls) ending this
                  year; a flat year, a gap or a fall ends the run;
-  trend_*        for shares and scores, the value against the mean of the
-                 first years on record (rising / falling / flat / insufficient);
+  trend_*        for shares and scores, the value against its baseline: the
+                 first year on record, or the mean of the first years once
+                 there are enough (rising / falling / flat / insufficient);
   region_gap     a county against its region, as printed, and whether that
                  is better or worse by the measure's direction.
 Reports phrase these columns; they never decide them again.
@@ -119,12 +120,15 @@ def _streak(frame: pd.DataFrame, keys: list[str], status: str) -> list[int]:
 
 def trend_against_baseline(frame: pd.DataFrame, catalog: Catalog, cfg: JudgementConfig,
                            keys: list[str]) -> pd.DataFrame:
-    """Add the trend of shares and scores: this year's value against the mean of the first years on record.
+    """Add the trend of shares and scores: this year's value against its baseline.
 
-    The baseline is the mean of the first `baseline_years` years with a value,
-    so one unusual early year does not decide the verdict; a trend needs at
-    least one year with a value after the baseline. The change is stated from
-    the printed figures, and a change within `trend_flat_band` is flat.
+    The baseline is the first year in range with a value, or, once there are
+    `baseline_years` years and one more, the mean of the first `baseline_years`
+    (so one unusual early year does not decide the verdict). A trend needs two
+    years with a value: a commission judges 29.9 % (2015) -> 32.6 % -> 32.4 %
+    (2017) against 2015 already ("not yet contained": 2.5 points above it,
+    whatever the 2017 dip). The change is stated from the printed figures, and
+    a change within `trend_flat_band` is flat.
     """
     out = frame.copy()
     base = []
@@ -136,10 +140,9 @@ def trend_against_baseline(frame: pd.DataFrame, catalog: Catalog, cfg: Judgement
                 known.append((int(year), float(value)))
             row = (idx, np.nan, None, None, np.nan, None)
             if m.kind in ("share", "score") and pd.notna(value):
-                if len(known) < cfg.baseline_years + 1:
-                    row = (idx, np.nan, None, None, np.nan, "insufficient")
-                else:
-                    first = known[: cfg.baseline_years]
+                row = (idx, np.nan, None, None, np.nan, "insufficient")
+                if len(known) >= 2:
+                    first = known[: cfg.baseline_years] if len(known) > cfg.baseline_years else known[:1]
                     mean = sum(v for _, v in first) / len(first)
                     diff = printed_difference(value, mean, m.decimals)
                     verdict = ("flat" if abs(diff) <= cfg.trend_flat_band + 1e-9 else

@@ -54,3 +54,31 @@ def printed_percent_change(current: float, previous: float, decimals: int, chang
         return None
     pct = (a - b) * 100 / b
     return float(pct.quantize(Decimal(1).scaleb(-change_decimals), rounding=ROUND_HALF_UP))
+
+
+def largest_remainder(parts: list[float], decimals: int) -> list[str] | None:
+    """Shares (%) of the parts of a whole, printed so that they add up to exactly 100 (最大余数法).
+
+    Commissions publish the four forms' shares this way: national 2023, 109.6 /
+    49.2 / 6.4 / 6.6 万人次, is published as 63.8 / 28.6 / 3.7 / 3.9 %, where
+    rounding each share half up on its own gives 63.8 / 28.6 / 3.7 / 3.8 (99.9).
+    Each share is cut down to `decimals` places and the units still missing go
+    to the largest remainders (the earlier part first on a tie). Exact
+    fractions of the decimal texts, so no binary noise decides a remainder.
+    None when a part is missing or the whole is zero.
+    """
+    from fractions import Fraction
+
+    if any(_missing(p) for p in parts):
+        return None
+    exact = [Fraction(Decimal(repr(float(p)))) for p in parts]
+    total = sum(exact)
+    if total == 0:
+        return None
+    scale = 10 ** decimals
+    scaled = [x * 100 * scale / total for x in exact]
+    floors = [int(s) for s in scaled]
+    order = sorted(range(len(parts)), key=lambda i: (-(scaled[i] - floors[i]), i))
+    for i in order[: 100 * scale - sum(floors)]:
+        floors[i] += 1
+    return [f"{Decimal(f).scaleb(-decimals):.{decimals}f}" for f in floors]

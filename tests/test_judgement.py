@@ -73,9 +73,24 @@ def test_trend_against_the_mean_of_the_first_years():
     frame = pd.DataFrame({"county_code": "990101", "measure": "new_onset_share", "year": range(2015, 2021),
                           "value": [25.0, 27.0, 29.0, 31.0, 33.0, 35.5]})
     t = trend_against_baseline(frame, CATALOG, CFG, ["county_code"]).set_index("year")
+    # four years and more: the mean of the first three, (25 + 27 + 29) / 3 = 27.0; 35.5 - 27.0 = 8.5
     assert t.loc[2020, "trend_baseline"] == 27.0 and t.loc[2020, "trend_change"] == pytest.approx(8.5)
     assert (t.loc[2020, "trend_baseline_from"], t.loc[2020, "trend_baseline_to"]) == (2015, 2017)
-    assert t["trend_status"].tolist() == ["insufficient"] * 3 + ["rising"] * 3
+    # two and three years: the first year alone (27 - 25 = 2.0, 29 - 25 = 4.0); one year: no trend
+    assert (t.loc[2016, "trend_baseline"], t.loc[2016, "trend_change"]) == (25.0, pytest.approx(2.0))
+    assert (t.loc[2017, "trend_baseline_from"], t.loc[2017, "trend_baseline_to"]) == (2015, 2015)
+    assert t["trend_status"].tolist() == ["insufficient"] + ["rising"] * 5
+
+
+def test_published_city_share_stays_above_its_baseline():
+    """29.9 % (2015), 32.6 %, 32.4 % (2017): published as not yet contained, 2.5 points above 2015."""
+    from pipeline.judgement import trend_against_baseline
+
+    frame = pd.DataFrame({"county_code": "990101", "measure": "new_onset_share", "year": [2015, 2016, 2017],
+                          "value": [29.9, 32.6, 32.4]})
+    t = trend_against_baseline(frame, CATALOG, CFG, ["county_code"]).set_index("year")
+    assert t.loc[2017, "trend_baseline"] == 29.9 and t.loc[2017, "trend_change"] == pytest.approx(2.5)
+    assert t.loc[2017, "trend_status"] == "rising"
     flat = frame.assign(value=[30.0, 30.5, 29.5, 30.2, 30.4, 31.0])
     assert trend_against_baseline(flat, CATALOG, CFG, ["county_code"])["trend_status"].iloc[-1] == "flat"
 

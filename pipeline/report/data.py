@@ -43,6 +43,8 @@ class ReportData:
     evaluation_treatment: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_audit: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # every statement a report may make (the findings stage); renderers phrase these and judge nothing
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)
     _county_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def county_rows_of(self, code: str) -> pd.DataFrame:
@@ -110,7 +112,7 @@ def _load_report_data(root: Path, lang: str | None = None) -> ReportData:
     optional = {name: marts.read_mart(root, name)
                 for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
                              marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_TREATMENT,
-                             marts.EVALUATION_AUDIT, marts.WARNINGS)
+                             marts.EVALUATION_AUDIT, marts.WARNINGS, marts.FINDINGS)
                 if marts.mart_path(root, name).is_file()}
     county, region, national = (marts.read_mart(root, name) for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))
     # Annual charts, ranks, write-ups and comparisons read full years only; a

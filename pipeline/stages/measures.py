@@ -21,6 +21,7 @@ Run: python -m pipeline.stages.measures
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -42,12 +43,14 @@ COUNTY_COLUMNS = ["region_code", "county_code", "county_name", "year", "period",
                   "judgement", "flat_band", "rise_streak", "fall_streak", "trend_baseline", "trend_baseline_from",
                   "trend_baseline_to", "trend_change", "trend_status", "region_value", "region_gap",
                   "region_gap_judgement", "rate_per_members", "rank_in_region", "counties_ranked", "rank_order",
-                  "source_file", "source_row", "source_cell"]
+                  "approximate", "source_file", "source_row", "source_cell"]
 REGION_COLUMNS = ["region_code", "year", "period", "measure", "kind", "direction", "value", "method", "counties_reporting",
                   "counties_in_scope", "reporting_counties", "counties_reporting_previous", "coverage_changed",
                   "previous_value", "yoy_change", "yoy_unit", "change_status", "judgement", "flat_band",
                   "rise_streak", "fall_streak", "trend_baseline", "trend_baseline_from", "trend_baseline_to",
                   "trend_change", "trend_status"]
+# a cell written with 万/千/亿 (`3.1万`) was rounded by whoever wrote it: its value is approximate
+APPROXIMATE_TEXT = re.compile(r"\d\s*[千万亿]")
 
 
 def measure_catalog(catalog: Catalog) -> pd.DataFrame:
@@ -170,12 +173,14 @@ def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], firs
         county = con.sql("SELECT * FROM county_ranked").df()
         region = con.sql(f"SELECT * FROM ({region_sql(catalog)})").df()
     region = shape_region(region, catalog, judgement)
-    return shape_county(county, region, catalog, judgement), region
+    county = shape_county(county, region, catalog, judgement)
+    return county, region.assign(approximate=region_approximate(region, county))
 
 
 def shape_county(county: pd.DataFrame, region: pd.DataFrame, catalog: Catalog,
                  judgement: JudgementConfig) -> pd.DataFrame:
     keys = ["region_code", "county_code", "period"]  # a period is compared with the same period only
+    county = approximate_flags(county, catalog)
     county = year_on_year(county, catalog, judgement, keys)
     county = trend_against_baseline(county, catalog, judgement, keys)
     county = against_region(county, region, catalog)
@@ -183,6 +188,37 @@ def shape_county(county: pd.DataFrame, region: pd.DataFrame, catalog: Catalog,
     county["period_order"] = county["period"].map(period_sort_key)
     county = county.sort_values(["region_code", "county_code", "position", "period_order", "year"])
     return county[COUNTY_COLUMNS].reset_index(drop=True)
+
+
+def approximate_flags(county: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Mark values that are approximate: a delivered cell written in 万/千/亿, or a measure computed from one.
+
+    Such a value is printed as approximate and a change computed from it says
+    so (bulletins round to 万: shares recomputed from them can be ~0.2 points off).
+    """
+    delivered = county["source_text"].fillna("").map(lambda t: bool(APPROXIMATE_TEXT.search(str(t))))
+    county = county.assign(approximate=delivered & county["value"].notna())
+    keys = ["county_code", "year", "period"]
+    approx = county[county["approximate"]][[*keys, "measure"]]
+    if approx.empty:
+        return county.drop(columns="source_text")
+    inputs = {d.code: set(catalog.raw_inputs(d.code)) for d in catalog.derived}
+    by_place = approx.groupby(keys)["measure"].agg(set)
+    derived_hits = [(*k, code) for k, measures in by_place.items() for code, raw in inputs.items() if raw & measures]
+    hits = pd.DataFrame(derived_hits, columns=[*keys, "measure"]).assign(_derived=True)
+    county = county.merge(hits, on=[*keys, "measure"], how="left", validate="many_to_one")
+    county["approximate"] = county["approximate"] | (county["_derived"].fillna(False).astype(bool)
+                                                     & county["value"].notna())
+    return county.drop(columns=["_derived", "source_text"])
+
+
+def region_approximate(region: pd.DataFrame, county: pd.DataFrame) -> pd.Series:
+    """A region figure is approximate when a county value it adds up is."""
+    approx = county[county["approximate"]]
+    keys = ["region_code", "year", "period", "measure"]
+    hit = set(map(tuple, approx[keys].itertuples(index=False, name=None)))
+    return pd.Series([tuple(k) in hit for k in region[keys].itertuples(index=False, name=None)], index=region.index,
+                     dtype=bool)
 
 
 def shape_region(region: pd.DataFrame, catalog: Catalog, judgement: JudgementConfig) -> pd.DataFrame:

@@ -11,7 +11,7 @@
 
 -- Every county x year x period x measure in scope, with where the value came from.
 CREATE TEMP TABLE county_values AS
-SELECT s.region_code, s.county_code, d.name AS county_name, s.year, s.period,
+SELECT s.region_code, s.county_code, d.name AS county_name, d.level, s.year, s.period,
        m.code AS measure, m.position, m.kind, m.direction,
        coalesce(f.value, dv.value) AS value,
        CASE
@@ -22,7 +22,7 @@ SELECT s.region_code, s.county_code, d.name AS county_name, s.year, s.period,
          ELSE 'ok' END AS status,
        CASE WHEN m.origin = 'derived' AND dv.value IS NULL AND delivered.county_code IS NOT NULL
             THEN dv.missing_inputs END AS missing_inputs,
-       f.source_file, f.source_row, f.source_cell
+       f.source_file, f.source_row, f.source_cell, f.source_text
 FROM scope s
 JOIN divisions d ON d.code = s.county_code
 CROSS JOIN measure_catalog m
@@ -35,7 +35,8 @@ LEFT JOIN derived_long dv ON m.origin = 'derived' AND dv.county_code = s.county_
 
 -- Per-capita rate and rank in region. Ranks follow the catalog's direction:
 -- 1 = best for a measure with one (lowest first when higher is worse),
--- 1 = highest for a neutral one.
+-- 1 = highest for a neutral one. Places are ranked among places of their own
+-- level only: a county is never ranked against a city reporting in the same folder.
 CREATE TEMP TABLE county_ranked AS
 WITH v AS (
   SELECT cv.*, pm.value AS party_members
@@ -47,9 +48,9 @@ SELECT region_code, county_code, county_name, year, period, measure, kind, direc
   CASE WHEN kind = 'count' AND measure <> 'party_members'
        THEN $rate_per * value / NULLIF(party_members, 0) END AS rate_per_members,
   CASE WHEN value IS NOT NULL AND kind <> 'flag' THEN
-    rank() OVER (PARTITION BY region_code, year, period, measure, value IS NULL
+    rank() OVER (PARTITION BY region_code, year, period, measure, level, value IS NULL
                  ORDER BY CASE WHEN direction = 'higher_is_worse' THEN value ELSE -value END) END AS rank_in_region,
-  count(value) OVER (PARTITION BY region_code, year, period, measure) AS counties_ranked,
+  count(value) OVER (PARTITION BY region_code, year, period, measure, level) AS counties_ranked,
   CASE WHEN direction = 'neutral' THEN 'highest_first' ELSE 'best_first' END AS rank_order,
-  source_file, source_row, source_cell, position
+  source_file, source_row, source_cell, source_text, position
 FROM v

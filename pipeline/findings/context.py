@@ -1,0 +1,114 @@
+"""The marts of one findings run, split once by place and period, and the figures a finding cites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.catalog import Catalog
+from pipeline.findings.rules import Rules
+from pipeline.numbers import fixed
+from pipeline.periods import FULL_YEAR
+
+
+def missing(x: object) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and x != x)
+
+
+@dataclass
+class Context:
+    catalog: Catalog
+    rules: Rules
+    divisions: pd.DataFrame  # indexed by code: name, level, parent_code
+    county: pd.DataFrame  # county_year_measures, every period
+    region: pd.DataFrame  # region_year_measures, every period
+    evaluation: pd.DataFrame
+    warnings: pd.DataFrame
+    _units: dict = field(default_factory=dict, repr=False)
+    _regions: dict = field(default_factory=dict, repr=False)
+    _warnings: dict = field(default_factory=dict, repr=False)
+    _evaluation: dict = field(default_factory=dict, repr=False)
+    _delivered: set = field(default_factory=set, repr=False)
+    _unit_levels: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # plain dicts of records: a province run looks rows up ~10^5 times, and a pandas
+        # row lookup costs a millisecond where a dict costs a microsecond
+        for frame, key, store in ((self.county, "county_code", self._units), (self.region, "region_code",
+                                                                                self._regions)):
+            for r in frame.to_dict("records"):
+                store.setdefault((r[key], r["period"]), {})[(r["measure"], int(r["year"]))] = r
+        done = self.county[self.county["status"] != "not_delivered"]
+        self._delivered = set(zip(done["county_code"], done["year"].astype(int), done["period"], strict=True))
+        for key, g in self.warnings.groupby(["county_code", "year"], sort=False):
+            self._warnings[key] = g.to_dict("records")
+        for code, g in self.evaluation.groupby("county_code", sort=False):
+            self._evaluation[code] = g.sort_values("year")
+
+    def warnings_of(self, code: str, year: int) -> list[dict]:
+        """The warnings a place tripped in a year, in rule order."""
+        return self._warnings.get((code, year), [])
+
+    def evaluation_of(self, code: str) -> pd.DataFrame:
+        """The evaluation rows of a place, every year, oldest first (empty when evaluate has not run)."""
+        return self._evaluation.get(code, self.evaluation.iloc[0:0])
+
+    # -- rows
+
+    def row(self, scope: str, code: str, measure: str, year: int, period: str = FULL_YEAR) -> dict | None:
+        """One mart row (as a dict) of a place or region, measure, year and period; None when absent."""
+        rows = (self._units if scope == "unit" else self._regions).get((code, period))
+        return None if rows is None else rows.get((measure, int(year)))
+
+    def value(self, scope: str, code: str, measure: str, year: int, period: str = FULL_YEAR) -> float | None:
+        r = self.row(scope, code, measure, year, period)
+        return None if r is None or missing(r["value"]) else float(r["value"])
+
+    def delivered(self, code: str, year: int, period: str = FULL_YEAR) -> bool:
+        return (code, int(year), period) in self._delivered
+
+    def partial_periods(self, code: str, year: int) -> list[str]:
+        """Partial periods a place delivered in `year`, in period order (from the mart's order)."""
+        periods = [p for (c, p) in self._units if c == code and p != FULL_YEAR]
+        return [p for p in periods if self.delivered(code, year, p)]
+
+    # -- places
+
+    def level(self, code: str) -> str:
+        return str(self.divisions.loc[code, "level"]) if code in self.divisions.index else ""
+
+    def units(self, region: str) -> list[str]:
+        return sorted(self.divisions.index[self.divisions["parent_code"] == region])
+
+    def unit_level(self, region: str) -> str:
+        """The level of the places under a region (the most common one; ranks stay within a level)."""
+        if region not in self._unit_levels:
+            levels = self.divisions.loc[self.units(region), "level"]
+            self._unit_levels[region] = str(levels.mode().iloc[0]) if len(levels) else ""
+        return self._unit_levels[region]
+
+    # -- figures
+
+    def printed(self, measure: str, value: float | None) -> str | None:
+        """A value as every report prints it, rounded half up (the renderer adds % or 约)."""
+        if missing(value):
+            return None
+        return fixed(float(value), self.catalog.measure(measure).decimals, thousands=True)
+
+    def figure(self, scope: str, code: str, measure: str, year: int, period: str = FULL_YEAR,
+               value: float | None = None) -> dict:
+        """A figure of the marts with its printed text and where it comes from."""
+        r = self.row(scope, code, measure, year, period)
+        v = value if value is not None else (None if r is None or missing(r["value"]) else float(r["value"]))
+        fig = {"scope": scope, "place": code, "measure": measure, "year": int(year), "period": period, "value": v,
+               "text": self.printed(measure, v),
+               "approximate": bool(r is not None and not missing(r.get("approximate")) and r["approximate"])}
+        if scope == "region":
+            fig["source"] = {"rule": self.catalog.measure(measure).region_rule,
+                             "places": None if r is None else int(r["counties_reporting"])}
+        elif r is not None and isinstance(r["source_file"], str):
+            fig["source"] = {"file": r["source_file"], "row": int(r["source_row"]), "cell": r["source_cell"]}
+        else:
+            fig["source"] = {"formula": measure}
+        return fig

@@ -1,0 +1,147 @@
+"""Grades as findings: the grade, how stable it is, its history, and the region's summaries of them.
+
+A change of grade is stated against the last year the place was graded, named;
+a year without a grade says why (the evaluation mart's reason). Which grades
+count as an achievement or a problem is params.yaml `findings.grades`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.findings.context import Context, missing
+from pipeline.findings.schema import Finding
+
+METHOD_FIELDS = ("weighting", "normalisation", "aggregation", "imputation", "winsorise", "ahp_cr")
+
+
+def _num(x: object) -> float | None:
+    return None if missing(x) else float(x)
+
+
+def graded_row(ev: pd.Series) -> dict:
+    return {"year": int(ev["year"]), "index": float(ev["index"]), "rank": int(ev["rank"]),
+            "of": int(ev["counties_graded"]), "grade": str(ev["grade"])}
+
+
+def not_graded_row(ev: pd.Series) -> dict:
+    reason = ev["not_graded_reason"]
+    return {"year": int(ev["year"]), "reason": None if missing(reason) else str(reason),
+            "available": _num(ev["indicators_available"]), "min": _num(ev["min_indicators"]),
+            "total": _num(ev["indicators_total"]),
+            "absent": [c for c in str(ev["indicators_absent_in_region"] or "").split(",") if c]}
+
+
+def grade_findings(ctx: Context, base: dict, code: str, year: int) -> list[Finding]:
+    rows = ctx.evaluation_of(code)
+    rows = rows[rows["year"] <= year]
+    now = rows[rows["year"] == year]
+    if now.empty:
+        return [Finding(**base, topic="not_graded", verdict="no_evaluation", polarity="neutral", evidence={})]
+    ev = now.iloc[0]
+    if missing(ev["index"]):
+        out = [Finding(**base, topic="not_graded", verdict=str(ev["not_graded_reason"]), polarity="neutral",
+                       evidence=not_graded_row(ev))]
+    else:
+        out = [grade_finding(ctx, base, ev)]
+        stability = stability_finding(ctx, base, ev)
+        if stability:
+            out.append(stability)
+    history = history_finding(base, rows, year)
+    return out + ([history] if history else [])
+
+
+def grade_finding(ctx: Context, base: dict, ev: pd.Series) -> Finding:
+    grade = str(ev["grade"])
+    polarity = ("achievement" if grade in ctx.rules.achievement_grades else
+                "problem" if grade in ctx.rules.problem_grades else "neutral")
+    method = {k: (None if missing(ev.get(k)) else (bool(ev[k]) if k == "winsorise" else ev[k]))
+              for k in METHOD_FIELDS}
+    imputed = [c for c in str(ev["imputed"] or "").split(",") if c]
+    imputed_by = [c for c in str(ev.get("imputed_by") or "").split(",") if c] or ["region_mean"] * len(imputed)
+    return Finding(**base, topic="grade", verdict=grade, polarity=polarity, basis=["region_ranking"],
+                   suggestion=ctx.rules.suggestion("grade") if polarity == "problem" else "",
+                   evidence={**graded_row(ev), "method": method, "imputed": imputed, "imputed_by": imputed_by,
+                             "strengths": [c for c in str(ev["strengths"] or "").split(",") if c],
+                             "weaknesses": [c for c in str(ev["weaknesses"] or "").split(",") if c]})
+
+
+def stability_finding(ctx: Context, base: dict, ev: pd.Series) -> Finding | None:
+    """How often the grade holds when the assumptions vary; unstable below the threshold is a problem."""
+    if missing(ev.get("scenarios")) or missing(ev.get("stable")):
+        return None
+    labels = [c[2:] for c in ev.index if c.startswith("p_")]
+    stable = bool(ev["stable"])
+    return Finding(**base, topic="grade_stability", verdict="stable" if stable else "unstable",
+                   polarity="neutral" if stable else "problem", basis=["threshold"],
+                   suggestion="" if stable else ctx.rules.suggestion("grade_stability"),
+                   evidence={"grade": str(ev["grade"]), "probability": float(ev["grade_probability"]),
+                             "threshold": float(ev["stable_threshold"]), "scenarios": int(ev["scenarios"]),
+                             "median_rank": _num(ev["median_rank"]), "rank_p05": _num(ev["rank_p05"]),
+                             "rank_p95": _num(ev["rank_p95"]),
+                             "probabilities": {g: float(ev[f"p_{g}"]) for g in labels},
+                             "varied": [c for c in str(ev["factors_varied"] or "").split(",") if c],
+                             "grade_drivers": [c for c in str(ev["grade_drivers"] or "").split(",") if c],
+                             "rank_drivers": [c for c in str(ev["rank_drivers"] or "").split(",") if c]})
+
+
+def history_finding(base: dict, rows: pd.DataFrame, year: int) -> Finding | None:
+    """First graded year, years not graded and why, and this year's grade against the last graded year."""
+    graded = [graded_row(r) for _, r in rows.iterrows() if not missing(r["index"])]
+    ungraded = [not_graded_row(r) for _, r in rows.iterrows() if missing(r["index"])]
+    if not graded:
+        return None
+    now = graded[-1] if graded[-1]["year"] == year else None
+    before = [g for g in graded if g["year"] < year]
+    last = before[-1] if before else None
+    if now is None:
+        verdict = "not_graded_this_year"
+    elif last is None:
+        verdict = "first_graded"
+    else:
+        verdict = "same" if last["grade"] == now["grade"] else "changed"
+    basis = ["last_graded_year"] if now and last else []
+    return Finding(**base, topic="grade_history", verdict=verdict, polarity="neutral", basis=basis,
+                   evidence={"graded": graded, "not_graded": ungraded, "first_graded": graded[0]["year"],
+                             "last_graded": last, "current": now,
+                             "gap_years": [u["year"] for u in ungraded if last and u["year"] > last["year"]]})
+
+
+def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> list[Finding]:
+    """The region's grade counts, who changed grade since the last graded year, and who is not stable."""
+    ev = ctx.evaluation
+    ev = ev[(ev["region_code"] == region) & (ev["year"] <= year)] if not ev.empty else ev
+    now = ev[ev["year"] == year] if not ev.empty else ev
+    if now.empty:
+        return [Finding(**base, topic="not_graded", verdict="no_evaluation", polarity="neutral", evidence={})]
+    graded = now[now["index"].notna()].sort_values("rank")
+    if graded.empty:
+        first = now.sort_values("indicators_available", ascending=False).iloc[0]
+        return [Finding(**base, topic="not_graded", verdict=str(first["not_graded_reason"]), polarity="neutral",
+                        evidence={**not_graded_row(first), "units": sorted(now["county_code"])})]
+    labels = [c[2:] for c in ev.columns if c.startswith("p_")]
+    counts = {g: int((graded["grade"] == g).sum()) for g in labels}
+    out = [Finding(**base, topic="grade_distribution", verdict="graded", polarity="neutral",
+                   evidence={"counts": counts, "graded": len(graded), "units": len(now),
+                             "table": [{"place": r["county_code"], **graded_row(r)} for _, r in graded.iterrows()]})]
+    changes = []
+    for _, r in graded.iterrows():
+        before = ev[(ev["county_code"] == r["county_code"]) & (ev["year"] < year) & ev["index"].notna()]
+        if len(before):
+            last = before.sort_values("year").iloc[-1]
+            changes.append({"place": r["county_code"], "last_year": int(last["year"]), "before": str(last["grade"]),
+                            "after": str(r["grade"])})
+    moved = [c for c in changes if c["before"] != c["after"]]
+    if changes:
+        out.append(Finding(**base, topic="grade_changes", verdict="changed" if moved else "same",
+                           polarity="neutral", basis=["last_graded_year"],
+                           evidence={"changes": moved, "compared": len(changes)}))
+    unstable = now[now["stable"] == False]  # noqa: E712
+    if len(unstable):
+        out.append(Finding(**base, topic="units_unstable", verdict="unstable", polarity="problem",
+                           basis=["threshold"], suggestion=ctx.rules.suggestion("units_unstable"),
+                           evidence={"units": [{"place": r.county_code, "grade": str(r.grade),
+                                                "probability": float(r.grade_probability)}
+                                               for r in unstable.itertuples(index=False)],
+                                     "threshold": float(unstable["stable_threshold"].iloc[0])}))
+    return out

@@ -1,0 +1,169 @@
+"""Findings about a region itself: coverage, its figures and their changes, and summaries of its places.
+
+A region figure is compared across years only on the same places: when the
+places reporting differ, the change is computed again on the places present
+in every year compared (and said so), or not made when none is.
+"""
+
+from __future__ import annotations
+
+from pipeline.findings.compare import comparison, verdict
+from pipeline.findings.context import Context, missing
+from pipeline.findings.forms import four_forms
+from pipeline.findings.grades import region_grade_findings
+from pipeline.findings.schema import Finding
+from pipeline.findings.unit import base_of, trend_comparisons, work_change
+from pipeline.judgement import classify, printed_change
+from pipeline.numbers import printed_difference
+from pipeline.periods import FULL_YEAR, sort_key
+
+
+def region_value(ctx: Context, measure: str, units: list[str], year: int) -> float | None:
+    """The region figure of `measure` recomputed over `units` by the measure's region rule (None if a value lacks)."""
+    spec = ctx.catalog.measure(measure)
+    if spec.region_rule == "ratio_of_sums":
+        num = [ctx.value("unit", u, spec.numerator, year) for u in units]
+        den = [ctx.value("unit", u, spec.denominator, year) for u in units]
+        if None in num or None in den or sum(den) == 0:
+            return None
+        return 100.0 * sum(num) / sum(den)
+    values = [ctx.value("unit", u, measure, year) for u in units]
+    if None in values or not values:
+        return None
+    if spec.region_rule == "sum":
+        return float(sum(values))
+    if spec.region_rule == "mean":
+        return sum(values) / len(values)
+    return None
+
+
+def reporting(ctx: Context, region: str, measure: str, year: int) -> set[str]:
+    r = ctx.row("region", region, measure, year)
+    return set() if r is None else set(r["reporting_counties"])
+
+
+def common_places_figures(ctx: Context, region: str, measure: str, years: list[int]) -> tuple[list[str], dict]:
+    """Places reporting `measure` in every one of `years`, and the region figure of each year over them."""
+    common = sorted(set.intersection(*(reporting(ctx, region, measure, y) for y in years)))
+    values = {y: region_value(ctx, measure, common, y) for y in years} if common else {}
+    return common, values
+
+
+def region_work_change(ctx: Context, base: dict, region: str, year: int, measure: str) -> Finding | None:
+    finding = work_change(ctx, base, "region", region, year, measure)
+    if finding is None:
+        return None
+    shown = finding.evidence["shown"]
+    r = ctx.row("region", region, shown, year)
+    if missing(r["coverage_changed"]) or not bool(r["coverage_changed"]):
+        return finding
+    spec = ctx.catalog.measure(shown)
+    common, values = common_places_figures(ctx, region, shown, [year - 1, year])
+    figures = {"current": ctx.figure("region", region, shown, year)}
+    coverage = {"previous_places": int(r["counties_reporting_previous"]), "places": int(r["counties_reporting"]),
+                "common_places": len(common)}
+    if not common or None in values.values():
+        finding.verdict, finding.basis = "not_comparable", []
+        finding.evidence = {"figures": figures, "comparisons": [], "shown": shown, "coverage": coverage}
+        return finding
+    cur, prev = values[year], values[year - 1]
+    change = printed_change(spec.kind, cur, prev, spec.decimals, ctx.catalog.change_decimals)
+    move = classify(spec.kind, cur, prev, change, float(r["flat_band"]))
+    figures.update(common_current=_common_figure(ctx, region, shown, year, cur, common),
+                   common_previous=_common_figure(ctx, region, shown, year - 1, prev, common))
+    comp = comparison(ctx, "previous_year", "common_previous", change, spec.change_unit, move, "neutral",
+                      common_places=len(common))
+    finding.verdict, finding.basis = move, ["previous_year", "common_places"]
+    finding.evidence = {"figures": figures, "comparisons": [comp], "shown": shown, "coverage": coverage}
+    return finding
+
+
+def _common_figure(ctx: Context, region: str, measure: str, year: int, value: float, common: list[str]) -> dict:
+    fig = ctx.figure("region", region, measure, year, value=value)
+    fig["source"] = {"rule": ctx.catalog.measure(measure).region_rule, "places": len(common), "common": common}
+    return fig
+
+
+def region_trend(ctx: Context, base: dict, region: str, year: int, measure: str) -> Finding | None:
+    """A region share or score against its baseline and last year, on the same places throughout."""
+    r = ctx.row("region", region, measure, year)
+    if r is None or missing(r["value"]):
+        return None
+    spec = ctx.catalog.measure(measure)
+    figures, comps = trend_comparisons(ctx, "region", region, region, year, measure)
+    years = sorted({year, *(f["year"] for f in figures.values() if "year" in f),
+                    *(y for f in figures.values() for y in f.get("years", []))})
+    sets = [reporting(ctx, region, measure, y) for y in years]
+    coverage = None
+    if any(s != sets[-1] for s in sets):
+        common, values = common_places_figures(ctx, region, measure, years)
+        coverage = {"years": years, "places": [len(s) for s in sets], "common_places": len(common)}
+        figures = {"current": ctx.figure("region", region, measure, year)}
+        comps = []
+        if common and None not in values.values() and year - 1 in values:
+            figures["common_current"] = _common_figure(ctx, region, measure, year, values[year], common)
+            figures["common_previous"] = _common_figure(ctx, region, measure, year - 1, values[year - 1], common)
+            diff = printed_difference(values[year], values[year - 1], spec.decimals)
+            move = "flat" if abs(diff) <= float(r["flat_band"]) + 1e-9 else ("up" if diff > 0 else "down")
+            comps.append(comparison(ctx, "previous_year", "common_previous", diff, spec.change_unit, move,
+                                    spec.direction, decisive=True, common_places=len(common)))
+    outcome, polarity = verdict(comps, ctx.rules.disagreement)
+    if coverage is not None and not comps:
+        outcome = "not_comparable"
+    return Finding(**base, topic="trend", subject=measure, verdict=outcome, polarity=polarity,
+                   basis=[c["basis"] for c in comps] + (["common_places"] if coverage and comps else []),
+                   suggestion=ctx.rules.suggestion("trend", spec) if polarity == "problem" else "",
+                   evidence={"figures": figures, "comparisons": comps, "coverage": coverage, "warnings": []})
+
+
+def units_rising(ctx: Context, base: dict, region: str, year: int, units: list[str]) -> list[Finding]:
+    out = []
+    level = ctx.unit_level(region)
+    for measure in ctx.rules.measures.get("units_rising", []):
+        rising = []
+        for u in units:
+            r = ctx.row("unit", u, measure, year)
+            if r is not None and r["change_status"] == "up" and ctx.level(u) == level:
+                rising.append({"place": u, "current": ctx.figure("unit", u, measure, year),
+                               "previous": ctx.figure("unit", u, measure, year - 1)})
+        if rising:
+            out.append(Finding(**base, topic="units_rising", subject=measure, verdict="rising", polarity="problem",
+                               basis=["previous_year"], suggestion=ctx.rules.suggestion("units_rising"),
+                               evidence={"units": rising}))
+    return out
+
+
+def units_warned(ctx: Context, base: dict, units: list[str], year: int) -> list[Finding]:
+    warned = [{"place": u, "rule": w["rule"], "label": {"zh": w["label_zh"], "en": w["label_en"]},
+               "severity": w["severity"]} for u in units for w in ctx.warnings_of(u, year)]
+    if not warned:
+        return []
+    return [Finding(**base, topic="units_warned", verdict="warned", polarity="problem", basis=["threshold"],
+                    suggestion=ctx.rules.suggestion("units_warned"),
+                    evidence={"warnings": warned, "places": len({w["place"] for w in warned})})]
+
+
+def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
+    base = base_of(ctx, "region", region, region, year)
+    units = ctx.units(region)
+    delivered = [u for u in units if ctx.delivered(u, year)]
+    if not delivered:
+        return [Finding(**base, topic="no_data", verdict="not_delivered", polarity="neutral",
+                        evidence={"in_scope": len(units)})]
+    out = [Finding(**base, topic="coverage", verdict="full" if len(delivered) == len(units) else "partial",
+                   polarity="neutral", evidence={"delivered": delivered, "in_scope": len(units),
+                                                 "not_delivered": [u for u in units if u not in delivered]})]
+    out += [f for m in ctx.rules.work if (f := region_work_change(ctx, base, region, year, m))]
+    out += [f for m in ctx.rules.trend if (f := region_trend(ctx, base, region, year, m))]
+    out += four_forms(ctx, base, "region", region, year, FULL_YEAR)
+    out += units_rising(ctx, base, region, year, units)
+    out += units_warned(ctx, base, units, year)
+    out += region_grade_findings(ctx, base, region, year)
+    periods = sorted({p for u in units for p in ctx.partial_periods(u, year)}, key=sort_key)
+    for period in periods:
+        pbase = base_of(ctx, "region", region, region, year, period)
+        out.append(Finding(**pbase, topic="partial_period", verdict="delivered", polarity="neutral",
+                           evidence={"period": period, "places": [u for u in units if ctx.delivered(u, year, period)]}))
+        out += four_forms(ctx, pbase, "region", region, year, period)
+    return out
+

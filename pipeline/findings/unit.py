@@ -1,0 +1,180 @@
+"""Findings about one place reporting under a region, for one year (and its partial periods).
+
+A place is compared with its own baseline and last year, and with its
+region only when the region's figure is not made of the place alone and the
+region compares places of the place's level.
+"""
+
+from __future__ import annotations
+
+from pipeline.findings.compare import comparison, verdict, worst_severity
+from pipeline.findings.context import Context, missing
+from pipeline.findings.forms import four_forms
+from pipeline.findings.schema import Finding
+from pipeline.periods import FULL_YEAR
+
+CHANGE_MOVES = ("up", "down", "flat")
+TREND_MOVES = ("rising", "falling", "flat")
+
+
+def base_of(ctx: Context, scope: str, code: str, region: str, year: int, period: str = FULL_YEAR) -> dict:
+    level = ctx.level(code)
+    return dict(scope=scope, place_code=code, region_code=region, level=level,
+                unit_level=level if scope == "unit" else ctx.unit_level(code), year=int(year), period=period)
+
+
+def shown_measure(ctx: Context, scope: str, code: str, measure: str, year: int) -> str:
+    """A derived total that cannot be computed gives way to the delivered one (the catalog's reported_as)."""
+    fallback = getattr(ctx.catalog.measure(measure), "reported_as", None)
+    if ctx.value(scope, code, measure, year) is None and fallback and ctx.value(scope, code, fallback, year) is not None:
+        return fallback
+    return measure
+
+
+def work_change(ctx: Context, base: dict, scope: str, code: str, year: int, measure: str) -> Finding | None:
+    """The work done: a neutral count and its change on last year (stated, never judged)."""
+    shown = shown_measure(ctx, scope, code, measure, year)
+    r = ctx.row(scope, code, shown, year)
+    if r is None or missing(r["value"]):
+        return None
+    spec = ctx.catalog.measure(shown)
+    figures = {"current": ctx.figure(scope, code, shown, year)}
+    comps = []
+    status = str(r["change_status"])
+    if status in CHANGE_MOVES:
+        figures["previous"] = ctx.figure(scope, code, shown, year - 1)
+        approx = figures["current"]["approximate"] or figures["previous"]["approximate"]
+        comps.append(comparison(ctx, "previous_year", "previous", r["yoy_change"], spec.change_unit, status,
+                                "neutral", approximate=approx))
+    return Finding(**base, topic="work_change", subject=measure, verdict=status, polarity="neutral",
+                   basis=[c["basis"] for c in comps],
+                   evidence={"figures": figures, "comparisons": comps, "shown": shown})
+
+
+def region_comparable(ctx: Context, code: str, region: str, measure: str, year: int) -> bool:
+    """A place may be compared with its region: same level, and the region figure not the place's own."""
+    if ctx.level(code) != ctx.unit_level(region):
+        return False
+    rr = ctx.row("region", region, measure, year)
+    return rr is not None and not missing(rr["value"]) and int(rr["counties_reporting"]) > 1
+
+
+def trend_comparisons(ctx: Context, scope: str, code: str, region: str, year: int, measure: str
+                      ) -> tuple[dict, list[dict]]:
+    """Figures and comparisons of a share or score: baseline, previous year and (a place) the region."""
+    r = ctx.row(scope, code, measure, year)
+    spec = ctx.catalog.measure(measure)
+    figures, comps = {"current": ctx.figure(scope, code, measure, year)}, []
+    approx = figures["current"]["approximate"]
+    baseline_is_last_year = False
+    if r["trend_status"] in TREND_MOVES:
+        first, last = int(r["trend_baseline_from"]), int(r["trend_baseline_to"])
+        baseline_is_last_year = (first, last) == (year - 1, year - 1)
+        if not baseline_is_last_year:
+            fig = ctx.figure(scope, code, measure, first, value=float(r["trend_baseline"]))
+            if first != last:
+                fig.update(years=[first, last], source={"mean_of": [first, last]})
+            figures["baseline"] = fig
+            comps.append(comparison(ctx, "baseline", "baseline", r["trend_change"], spec.change_unit,
+                                    r["trend_status"], spec.direction, decisive=True, approximate=approx))
+    if r["change_status"] in CHANGE_MOVES:
+        figures["previous"] = ctx.figure(scope, code, measure, year - 1)
+        comps.append(comparison(ctx, "previous_year", "previous", r["yoy_change"], spec.change_unit,
+                                r["change_status"], spec.direction, decisive=baseline_is_last_year,
+                                approximate=approx or figures["previous"]["approximate"]))
+    if scope == "unit" and not missing(r["region_gap"]) and region_comparable(ctx, code, region, measure, year):
+        figures["region"] = ctx.figure("region", region, measure, year)
+        move = "flat" if r["region_gap"] == 0 else ("up" if r["region_gap"] > 0 else "down")
+        comps.append(comparison(ctx, "region", "region", r["region_gap"], spec.change_unit, move, spec.direction,
+                                approximate=approx or figures["region"]["approximate"]))
+        if not missing(r["rank_in_region"]):
+            figures["rank"] = {"rank": int(r["rank_in_region"]), "of": int(r["counties_ranked"]),
+                               "order": r["rank_order"]}
+    return figures, comps
+
+
+def trend(ctx: Context, base: dict, scope: str, code: str, region: str, year: int, measure: str,
+          warnings: list[dict]) -> Finding | None:
+    """One verdict per share or score: baseline, last year and region weighed together (compare.verdict).
+
+    A warning on the measure is part of the finding's evidence and makes it a
+    problem, rated with the warning's severity.
+    """
+    r = ctx.row(scope, code, measure, year)
+    if r is None or missing(r["value"]):
+        return None
+    figures, comps = trend_comparisons(ctx, scope, code, region, year, measure)
+    outcome, polarity = verdict(comps, ctx.rules.disagreement)
+    mine = [w for w in warnings if w["measure"] == measure]
+    if mine:
+        polarity = "problem"
+    spec = ctx.catalog.measure(measure)
+    return Finding(**base, topic="trend", subject=measure, verdict=outcome, polarity=polarity,
+                   basis=[c["basis"] for c in comps], severity=worst_severity([w["severity"] for w in mine]),
+                   suggestion=ctx.rules.suggestion("trend", spec) if polarity == "problem" else "",
+                   evidence={"figures": figures, "comparisons": comps, "warnings": [w["rule"] for w in mine]})
+
+
+def missing_findings(ctx: Context, base: dict, code: str, region: str, year: int) -> list[Finding]:
+    """What the place did not deliver: its own gap (a problem) apart from a gap of the whole region (a note)."""
+    own, everyone = [], []
+    for measure in [*ctx.rules.work, *ctx.rules.trend]:
+        if ctx.value("unit", code, shown_measure(ctx, "unit", code, measure, year), year) is not None:
+            continue
+        r = ctx.row("unit", code, measure, year)
+        item = {"measure": measure, "status": "not_delivered" if r is None else str(r["status"])}
+        rr = ctx.row("region", region, measure, year)
+        (everyone if rr is None or int(rr["counties_reporting"]) == 0 else own).append(item)
+    out = []
+    if own:
+        out.append(Finding(**base, topic="missing_data", verdict="missing", polarity="problem",
+                           suggestion=ctx.rules.suggestion("missing_data"), evidence={"items": own}))
+    if everyone:
+        out.append(Finding(**base, topic="region_missing", verdict="missing_in_region", polarity="neutral",
+                           evidence={"items": everyone}))
+    return out
+
+
+def warning_findings(ctx: Context, base: dict, warnings: list[dict], judged: set[str]) -> list[Finding]:
+    """Warnings on measures no other finding judges: a problem each, with the rule's evidence."""
+    out = []
+    for w in warnings:
+        if w["measure"] in judged:
+            continue
+        spec = ctx.catalog.measure(w["measure"])
+        years = [int(y) for y in w["evidence_years"]]
+        series = [ctx.figure("unit", base["place_code"], w["measure"], y) for y in years]
+        out.append(Finding(**base, topic="warning", subject=w["rule"], verdict=w["rule_type"], polarity="problem",
+                           basis=["threshold"], severity=w["severity"],
+                           suggestion=ctx.rules.suggestion("warning", spec),
+                           evidence={"rule": w["rule"], "label": {"zh": w["label_zh"], "en": w["label_en"]},
+                                     "measure": w["measure"], "type": w["rule_type"], "op": w["op"],
+                                     "threshold": None if missing(w["threshold"]) else float(w["threshold"]),
+                                     "change": None if missing(w["change"]) else float(w["change"]),
+                                     "change_unit": w["change_unit"], "series": {"values": series}}))
+    return out
+
+
+def unit_findings(ctx: Context, region: str, code: str, year: int) -> list[Finding]:
+    """Every full-year statement about one place, then its partial periods (each judged within itself)."""
+    base = base_of(ctx, "unit", code, region, year)
+    if not ctx.delivered(code, year):
+        return [Finding(**base, topic="no_data", verdict="not_delivered", polarity="problem",
+                        suggestion=ctx.rules.suggestion("no_data"), evidence={})]
+    warnings = ctx.warnings_of(code, year)
+    out = [f for m in ctx.rules.work if (f := work_change(ctx, base, "unit", code, year, m))]
+    out += [f for m in ctx.rules.trend if (f := trend(ctx, base, "unit", code, region, year, m, warnings))]
+    out += four_forms(ctx, base, "unit", code, year, FULL_YEAR)
+    shape = [f for f in out if f.topic == "four_forms_shape"]
+    judged = {*ctx.rules.trend, *(["pyramid_holds"] if shape and shape[0].verdict != "total_only" else [])}
+    for f in shape:
+        mine = [w for w in warnings if w["measure"] == "pyramid_holds"]
+        f.severity = worst_severity([w["severity"] for w in mine])
+    out += missing_findings(ctx, base, code, region, year)
+    out += warning_findings(ctx, base, warnings, judged)
+    for period in ctx.partial_periods(code, year):
+        pbase = base_of(ctx, "unit", code, region, year, period)
+        out.append(Finding(**pbase, topic="partial_period", verdict="delivered", polarity="neutral",
+                           evidence={"period": period}))
+        out += four_forms(ctx, pbase, "unit", code, year, period)
+    return out
