@@ -80,6 +80,8 @@ def test_trend_against_the_mean_of_the_first_years():
     assert (t.loc[2016, "trend_baseline"], t.loc[2016, "trend_change"]) == (25.0, pytest.approx(2.0))
     assert (t.loc[2017, "trend_baseline_from"], t.loc[2017, "trend_baseline_to"]) == (2015, 2015)
     assert t["trend_status"].tolist() == ["insufficient"] + ["rising"] * 5
+    flat = frame.assign(value=[30.0, 30.5, 29.5, 30.2, 30.4, 31.0])
+    assert trend_against_baseline(flat, CATALOG, CFG, ["county_code"])["trend_status"].iloc[-1] == "flat"
 
 
 def test_published_city_share_stays_above_its_baseline():
@@ -91,8 +93,6 @@ def test_published_city_share_stays_above_its_baseline():
     t = trend_against_baseline(frame, CATALOG, CFG, ["county_code"]).set_index("year")
     assert t.loc[2017, "trend_baseline"] == 29.9 and t.loc[2017, "trend_change"] == pytest.approx(2.5)
     assert t.loc[2017, "trend_status"] == "rising"
-    flat = frame.assign(value=[30.0, 30.5, 29.5, 30.2, 30.4, 31.0])
-    assert trend_against_baseline(flat, CATALOG, CFG, ["county_code"])["trend_status"].iloc[-1] == "flat"
 
 
 def test_county_against_region_by_direction():
