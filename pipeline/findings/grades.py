@@ -79,7 +79,7 @@ def stability_finding(ctx: Context, base: dict, ev: pd.Series) -> Finding | None
                              "threshold": float(ev["stable_threshold"]), "scenarios": int(ev["scenarios"]),
                              "median_rank": _num(ev["median_rank"]), "rank_p05": _num(ev["rank_p05"]),
                              "rank_p95": _num(ev["rank_p95"]),
-                             "probabilities": {g: float(ev[f"p_{g}"]) for g in labels},
+                             "probabilities": [[g, float(ev[f"p_{g}"])] for g in labels],
                              "varied": [c for c in str(ev["factors_varied"] or "").split(",") if c],
                              "grade_drivers": [c for c in str(ev["grade_drivers"] or "").split(",") if c],
                              "rank_drivers": [c for c in str(ev["rank_drivers"] or "").split(",") if c]})
@@ -120,7 +120,7 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
         return [Finding(**base, topic="not_graded", verdict=str(first["not_graded_reason"]), polarity="neutral",
                         evidence={**not_graded_row(first), "units": sorted(now["county_code"])})]
     labels = [c[2:] for c in ev.columns if c.startswith("p_")]
-    counts = {g: int((graded["grade"] == g).sum()) for g in labels}
+    counts = [[g, int((graded["grade"] == g).sum())] for g in labels]  # best grade first (a list keeps the order)
     out = [Finding(**base, topic="grade_distribution", verdict="graded", polarity="neutral",
                    evidence={"counts": counts, "graded": len(graded), "units": len(now),
                              "table": [{"place": r["county_code"], **graded_row(r)} for _, r in graded.iterrows()]})]
@@ -135,13 +135,13 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
     if changes:
         out.append(Finding(**base, topic="grade_changes", verdict="changed" if moved else "same",
                            polarity="neutral", basis=["last_graded_year"],
-                           evidence={"changes": moved, "compared": len(changes)}))
+                           evidence={"changes": moved, "compared": len(changes), "count": len(moved)}))
     unstable = now[now["stable"] == False]  # noqa: E712
     if len(unstable):
         out.append(Finding(**base, topic="units_unstable", verdict="unstable", polarity="problem",
                            basis=["threshold"], suggestion=ctx.rules.suggestion("units_unstable"),
                            evidence={"units": [{"place": r.county_code, "grade": str(r.grade),
                                                 "probability": float(r.grade_probability)}
-                                               for r in unstable.itertuples(index=False)],
+                                               for r in unstable.itertuples(index=False)], "count": len(unstable),
                                      "threshold": float(unstable["stable_threshold"].iloc[0])}))
     return out

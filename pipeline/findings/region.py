@@ -7,7 +7,7 @@ in every year compared (and said so), or not made when none is.
 
 from __future__ import annotations
 
-from pipeline.findings.compare import comparison, verdict
+from pipeline.findings.compare import comparison, verdict, worst_severity
 from pipeline.findings.context import Context, missing
 from pipeline.findings.forms import four_forms
 from pipeline.findings.grades import region_grade_findings
@@ -129,7 +129,7 @@ def units_rising(ctx: Context, base: dict, region: str, year: int, units: list[s
         if rising:
             out.append(Finding(**base, topic="units_rising", subject=measure, verdict="rising", polarity="problem",
                                basis=["previous_year"], suggestion=ctx.rules.suggestion("units_rising"),
-                               evidence={"units": rising}))
+                               evidence={"units": rising, "count": len(rising)}))
     return out
 
 
@@ -140,7 +140,18 @@ def units_warned(ctx: Context, base: dict, units: list[str], year: int) -> list[
         return []
     return [Finding(**base, topic="units_warned", verdict="warned", polarity="problem", basis=["threshold"],
                     suggestion=ctx.rules.suggestion("units_warned"),
-                    evidence={"warnings": warned, "places": len({w["place"] for w in warned})})]
+                    evidence={"warnings": warned, "count": len(warned), "places": len({w["place"] for w in warned}),
+                              "by_place": by_place(warned)})]
+
+
+def by_place(warned: list[dict]) -> dict[str, dict]:
+    """Each warned place's number of warnings and its highest severity (the index shows both)."""
+    out: dict[str, dict] = {}
+    for w in warned:
+        mine = out.setdefault(w["place"], {"count": 0, "severities": []})
+        mine["count"] += 1
+        mine["severities"].append(w["severity"])
+    return {p: {"count": v["count"], "severity": worst_severity(v["severities"])} for p, v in out.items()}
 
 
 def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
@@ -151,7 +162,7 @@ def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
         return [Finding(**base, topic="no_data", verdict="not_delivered", polarity="neutral",
                         evidence={"in_scope": len(units)})]
     out = [Finding(**base, topic="coverage", verdict="full" if len(delivered) == len(units) else "partial",
-                   polarity="neutral", evidence={"delivered": delivered, "in_scope": len(units),
+                   polarity="neutral", evidence={"delivered": delivered, "in_scope": len(units), "count": len(delivered),
                                                  "not_delivered": [u for u in units if u not in delivered]})]
     out += [f for m in ctx.rules.work if (f := region_work_change(ctx, base, region, year, m))]
     out += [f for m in ctx.rules.trend if (f := region_trend(ctx, base, region, year, m))]
@@ -162,8 +173,9 @@ def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
     periods = sorted({p for u in units for p in ctx.partial_periods(u, year)}, key=sort_key)
     for period in periods:
         pbase = base_of(ctx, "region", region, region, year, period)
+        places = [u for u in units if ctx.delivered(u, year, period)]
         out.append(Finding(**pbase, topic="partial_period", verdict="delivered", polarity="neutral",
-                           evidence={"period": period, "places": [u for u in units if ctx.delivered(u, year, period)]}))
+                           evidence={"period": period, "places": places, "count": len(places)}))
         out += four_forms(ctx, pbase, "region", region, year, period)
     return out
 

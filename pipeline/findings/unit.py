@@ -151,7 +151,8 @@ def warning_findings(ctx: Context, base: dict, warnings: list[dict], judged: set
                                      "measure": w["measure"], "type": w["rule_type"], "op": w["op"],
                                      "threshold": None if missing(w["threshold"]) else float(w["threshold"]),
                                      "change": None if missing(w["change"]) else float(w["change"]),
-                                     "change_unit": w["change_unit"], "series": {"values": series}}))
+                                     "change_unit": w["change_unit"], "rises": len(years) - 1,
+                                     "series": {"values": series}}))
     return out
 
 

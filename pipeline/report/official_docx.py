@@ -16,7 +16,7 @@ layout they expect, as far as the standard applies to a report:
   without them falls back to a related face rather than the default;
 - tables with fixed layout and explicit column widths (WPS drops the widths
   of an autofit table);
-- note numbers as superscripts, numbered in reading order (see writeup.renumbered).
+- note numbers as superscripts, numbered in reading order (see document.renumbered).
 
 Fonts are named, not embedded: the reader's machine has them.
 """
@@ -34,7 +34,7 @@ import pandas as pd
 from pipeline.report.ooxml import fixed_zip_times
 
 if TYPE_CHECKING:
-    from pipeline.report.writeup import Report
+    from pipeline.report.document import Document
 
 A4 = (210, 297)  # mm
 MARGINS = {"top": 37, "bottom": 35, "left": 28, "right": 26}  # mm
@@ -267,13 +267,13 @@ def _table(doc, frame: pd.DataFrame, width_twips: int) -> None:
         fill(table.add_row().cells, list(row), False)
 
 
-def to_official_docx(report: Report, *, appendix: pd.DataFrame) -> bytes:
+def to_official_docx(report: Document, *, appendix: pd.DataFrame) -> bytes:
     """The report as a .docx in the 公文 layout; the same report gives the same bytes."""
-    from docx import Document
+    from docx import Document as WordDocument
 
-    from pipeline.report.writeup import _heading, _shown_sections
+    from pipeline.report.document import heading, shown_sections
 
-    doc = Document()
+    doc = WordDocument()
     _styles(doc)
     _page(doc)
     _font_table(doc)
@@ -291,8 +291,8 @@ def to_official_docx(report: Report, *, appendix: pd.DataFrame) -> bytes:
     doc.add_paragraph()  # one blank line under the title
     for text in report.preamble:
         _cited_runs(doc.add_paragraph(style="Normal"), text, FANGSONG, BODY_PT)
-    for i, key in enumerate(_shown_sections(report)):
-        _cited_runs(doc.add_paragraph(style="Heading 1"), _heading(report, i, key), HEITI, BODY_PT)
+    for i, key in enumerate(shown_sections(report)):
+        _cited_runs(doc.add_paragraph(style="Heading 1"), heading(report, i, key), HEITI, BODY_PT)
         for j, text in enumerate((p for p in report.sections[key] if p), start=1):
             paragraph = doc.add_paragraph(style="Normal")
             if zh:  # （一） in 楷体, the text in 仿宋

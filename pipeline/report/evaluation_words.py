@@ -1,0 +1,170 @@
+"""The words of the evaluation: grades, their stability and history, the method, the region's summaries.
+
+Every sentence phrases a finding of the grade topics (pipeline.findings.grades)
+with the evidence the finding carries; nothing here compares grades or counts
+places. Used by the write-ups, the notebooks, the workbook and the index alike.
+"""
+
+from __future__ import annotations
+
+from pipeline.report.fmt import number, percent_text
+from pipeline.report.phrasing import Phraser, evidence
+
+
+def grade_name(p: Phraser, grade: str) -> str:
+    return p.w.raw("grades").get(grade, grade)
+
+
+# the evaluation mart's column of each figure cited
+EVALUATION_FIELDS = {"index": "index", "eval_rank": "rank", "graded": "counties_graded",
+                     "grade_probability": "grade_probability", "stable_threshold": "stable_threshold"}
+
+
+def cite_eval(p: Phraser, f, field: str, text: str, value: float, place: str | None = None) -> str:
+    """A figure of the evaluation mart, cited to the row of this place and year."""
+    pw = p.places(f)
+    return p.cite(text, label=p.w(f"writeup.cite.{field}", year=f["year"], **pw),
+                  key=("evaluation", place or f["place_code"], f["year"], f["period"], "evaluation",
+                       EVALUATION_FIELDS[field]), value=value, source=p.w(f"writeup.source.{field}", **pw))
+
+
+def grade_sentence(p: Phraser, f) -> str:
+    """综合评价指数66.3，居全市第2位（共10个县区），等次为“好”."""
+    ev = evidence(f)
+    text = p.w("finding.grade", index=cite_eval(p, f, "index", number(ev["index"], 1), ev["index"]),
+               rank=cite_eval(p, f, "eval_rank", str(ev["rank"]), ev["rank"]),
+               n=cite_eval(p, f, "graded", str(ev["of"]), ev["of"]), grade=grade_name(p, ev["grade"]), **p.places(f))
+    return p.w(f"finding.grade_lead.{f['polarity']}") + text
+
+
+def method_text(p: Phraser, f) -> str:
+    """How the grades were reached (weighting, normalisation, aggregation, imputation, outliers)."""
+    m = evidence(f)["method"]
+    if not m.get("weighting"):
+        return ""
+    names = p.w.raw("notebook.evaluation.method_names")
+    imputation = p.w.raw("notebook.evaluation.imputed_by").get(m["imputation"], m["imputation"])
+    return p.w("notebook.evaluation.method", weighting=names["weighting"].get(m["weighting"], m["weighting"]), ahp="",
+               normalisation=names["normalisation"].get(m["normalisation"], m["normalisation"]),
+               aggregation=names["aggregation"].get(m["aggregation"], m["aggregation"]), imputation=imputation,
+               winsor=names["winsor"]["true" if m["winsorise"] else "false"])
+
+
+def imputed_text(p: Phraser, f) -> str:
+    ev = evidence(f)
+    if not ev["imputed"]:
+        return ""
+    words = p.w.raw("notebook.evaluation.imputed_by")
+    parts = [p.w("notebook.evaluation.imputed_part", how=words[how], names=p.w.sep.join(
+        p.name(c) for c, h in zip(ev["imputed"], ev["imputed_by"], strict=True) if h == how))
+        for how in dict.fromkeys(ev["imputed_by"])]
+    return p.w("notebook.evaluation.imputed", parts=p.w.raw("notebook.evaluation.imputed_sep").join(parts))
+
+
+def varied_text(p: Phraser, ev: dict) -> str:
+    short = p.w.raw("notebook.evaluation.factor_short")
+    return p.w.sep.join(short[x] for x in ev["varied"])
+
+
+def drivers_text(p: Phraser, ev: dict) -> str:
+    """The assumption(s) the grade (or, when the grade never changes, the rank) depends on most."""
+    names = p.w.raw("notebook.evaluation.factor")
+    if ev["grade_drivers"]:
+        return p.w("notebook.evaluation.driver_grade_plain", factors=p.w.sep.join(names[c] for c in ev["grade_drivers"]))
+    if ev["rank_drivers"]:
+        return p.w("notebook.evaluation.driver_rank_plain", grade=grade_name(p, ev["grade"]),
+                   factors=p.w.sep.join(names[c] for c in ev["rank_drivers"]))
+    return p.w("notebook.evaluation.driver_none")
+
+
+def stability_sentence(p: Phraser, f) -> str:
+    """How often the grade comes out when the assumptions vary, against the threshold, and what it depends on."""
+    ev = evidence(f)
+    if not ev["varied"]:
+        return p.w("notebook.evaluation.uncertainty_fixed").rstrip("。.")
+    prob = cite_eval(p, f, "grade_probability", percent_text(ev["probability"]), ev["probability"])
+    threshold = cite_eval(p, f, "stable_threshold", percent_text(ev["threshold"]), ev["threshold"])
+    key = "finding.grade_unstable" if f["verdict"] == "unstable" else "finding.grade_stable"
+    return (p.w(key, grade=grade_name(p, ev["grade"]), prob=prob, threshold=threshold, factors=varied_text(p, ev))
+            + p.w("sentence_end") + drivers_text(p, ev)).rstrip("。.")
+
+
+def uncertainty_sentence(p: Phraser, f) -> str:
+    """The notebook's fuller account of a grade-stability finding: scenarios, rank interval, every grade's chance."""
+    ev = evidence(f)
+    if not ev["varied"]:
+        return ""
+    probs = p.w.sep.join(f"{grade_name(p, g)} {percent_text(v)}" for g, v in ev["probabilities"] if v > 0)
+    return p.w("notebook.evaluation.uncertainty", factors=varied_text(p, ev), n=ev["scenarios"],
+               median=number(ev["median_rank"], 0), low=number(ev["rank_p05"], 0), high=number(ev["rank_p95"], 0),
+               probs=probs)
+
+
+def history_sentence(p: Phraser, f) -> str:
+    """First graded year, this year's grade against the last graded year (named), and the years not graded."""
+    ev = evidence(f)
+    h = "finding.history."
+    last, now = ev["last_graded"], ev["current"]
+    if f["verdict"] == "first_graded":
+        text = p.w(h + "first_graded", year=f["year"])
+    elif f["verdict"] == "not_graded_this_year":
+        graded = ev["graded"][-1]
+        text = p.w(h + "not_graded_this_year", year=f["year"], last_year=graded["year"],
+                   grade=grade_name(p, graded["grade"]))
+    elif f["verdict"] == "same":
+        text = p.w(h + "same", last_year=last["year"], grade=grade_name(p, last["grade"]))
+    else:
+        text = p.w(h + "changed", last_year=last["year"], before=grade_name(p, last["grade"]),
+                   after=grade_name(p, now["grade"]))
+    if ev["gap_years"]:
+        text += p.w(h + "gaps", years=p.w.sep.join(str(y) for y in ev["gap_years"]))
+    return p.w(h + "lead") + text
+
+
+def not_graded_sentence(p: Phraser, f) -> str:
+    ev, pw = evidence(f), p.places(f)
+    reason = f["verdict"] if f["verdict"] in p.w.raw("finding.not_graded") else "no_evaluation"
+    values = {"year": f["year"], "n": int(ev.get("total") or 0), "available": int(ev.get("available") or 0),
+              "min": int(ev.get("min") or 0), "names": p.w.sep.join(p.name(c) for c in ev.get("absent", [])), **pw}
+    text = p.w(f"finding.not_graded.{reason}", **values)
+    if f["scope"] == "region":
+        text = p.w("finding.not_graded.region_none", **values) + text
+    return text
+
+
+def distribution_sentence(p: Phraser, f) -> str:
+    ev = evidence(f)
+    dist = p.w.sep.join(p.w("finding.grade_count", grade=grade_name(p, g),
+                            count=p.count(f, n, "grade", grade=grade_name(p, g)))
+                        for g, n in ev["counts"] if n)
+    return p.w("finding.grade_distribution", n=p.count(f, ev["graded"], "graded"), dist=dist, **p.places(f))
+
+
+def changes_sentence(p: Phraser, f) -> str:
+    ev = evidence(f)
+    if not ev["changes"]:
+        return p.w("finding.grade_changes_none", n=p.count(f, ev["compared"], "compared"), **p.places(f))
+    items = p.w.sep.join(p.w("finding.grade_changes_item", place=p.data.name(c["place"]), last_year=c["last_year"],
+                             year=f["year"], before=grade_name(p, c["before"]), after=grade_name(p, c["after"]))
+                         for c in ev["changes"])
+    return p.w("finding.grade_changes", items=items, **p.places(f))
+
+
+def unstable_sentence(p: Phraser, f) -> str:
+    ev = evidence(f)
+    items = p.w.sep.join(p.w("finding.units_unstable_item", place=p.data.name(u["place"]),
+                             grade=grade_name(p, u["grade"]),
+                             prob=cite_eval(p, f, "grade_probability", percent_text(u["probability"]),
+                                            u["probability"], place=u["place"]))
+                         for u in ev["units"])
+    threshold = cite_eval(p, f, "stable_threshold", percent_text(ev["threshold"]), ev["threshold"],
+                          place=ev["units"][0]["place"])
+    return p.w("finding.units_unstable", threshold=threshold, items=items, **p.places(f))
+
+
+HANDLERS = {"grade": grade_sentence, "grade_stability": stability_sentence, "grade_history": history_sentence,
+            "not_graded": not_graded_sentence, "grade_distribution": distribution_sentence,
+            "grade_changes": changes_sentence, "units_unstable": unstable_sentence}
+SUGGESTIONS = {"grade": lambda p, f: {"grade": grade_name(p, evidence(f)["grade"])},
+               "units_unstable": lambda p, f: {"units": p.w.sep.join(p.data.name(u["place"])
+                                                                     for u in evidence(f)["units"])}}

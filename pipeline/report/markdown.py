@@ -1,0 +1,42 @@
+"""The write-up as Markdown: the .md file beside the Word document, and the notebook's copy of it."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from pipeline.report.document import Document, heading, shown_sections
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(map(str, r)) + " |" for r in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
+
+
+def to_markdown(doc: Document) -> str:
+    lines = [f"# {doc.title}", ""]
+    lines += [f"> {p}" if i == 0 and p.startswith(("【", "[")) else p for i, p in enumerate(doc.preamble)]
+    lines.append("")
+    for i, key in enumerate(shown_sections(doc)):
+        lines += [f"## {heading(doc, i, key)}", ""]
+        lines += [f"{j}. {p}" for j, p in enumerate((p for p in doc.sections[key] if p), start=1)]
+        lines.append("")
+    if doc.table is not None and not doc.table.empty:
+        lines += [f"## {doc.headings['figures']}", "", markdown_table(doc.table), ""]
+    lines += [f"## {doc.headings['appendix']}", ""]
+    lines += [f"[^{f.n}]: " + doc.words("writeup.appendix_row", label=f.label, text=f.text, source=f.source)
+              for f in doc.figures]
+    return "\n".join(lines) + "\n"
+
+
+def notebook_markdown(doc: Document) -> str:
+    """Markdown for a notebook cell: note markers as superscripts (Jupyter has no footnotes)."""
+    body, _, _ = to_markdown(doc).partition(f"## {doc.headings['appendix']}")
+    body = re.sub(r"\[\^(\d+)\]", r"<sup>\1</sup>", body)
+    cols = doc.words.raw("writeup.appendix_columns")
+    rows = [f"| {f.n} | {f.text} | {f.label} | {f.source} |" for f in doc.figures]
+    return (body + f"## {doc.headings['appendix']}\n\n| {' | '.join(cols)} |\n|---|---|---|---|\n"
+            + "\n".join(rows) + "\n")

@@ -1,0 +1,378 @@
+"""Findings into sentences: the one place a finding's words are made, for every output.
+
+A `Phraser` takes a row of the findings mart and returns its sentence in the
+report's language, every figure as the finding printed it (approximate ones
+with 约 / about), every difference as the finding computed it. With a
+`Citer` each figure also carries a note to its source (the write-up); without
+one the same sentence has no notes (notebooks, workbook, index). Nothing here
+compares, counts or decides: the verdict, the polarity, the comparisons made
+and their order are the finding's.
+
+Topics about grades are phrased in pipeline.report.evaluation_words, warnings
+in pipeline.report.warning_words; this module holds the figures, comparisons
+and the measure topics, and dispatches.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from pipeline.periods import FULL_YEAR
+from pipeline.periods import label as period_label
+from pipeline.report.data import ReportData
+from pipeline.report.document import Citer, note_number, note_ref
+
+COMPARISON_ORDER = ("previous_year", "baseline", "region")
+MOVE_KEY = {"up": "up", "rising": "up", "down": "down", "falling": "down"}
+
+
+def evidence(f) -> dict:
+    """A finding's evidence as a dict (the mart stores JSON)."""
+    ev = f["evidence"]
+    return json.loads(ev) if isinstance(ev, str) else ev
+
+
+class Phraser:
+    """Sentences of findings in one language, figures cited when a Citer is given."""
+
+    def __init__(self, data: ReportData, citer: Citer | None = None):
+        self.data, self.w, self.cat, self.citer = data, data.words, data.catalog, citer
+
+    # ---------------------------------------------------------------- words of places
+
+    def places(self, f) -> dict[str, str]:
+        """agg (全市 / 全省...), unit_word (县区 / 市州...) and own (本县区...) by the divisions' levels."""
+        levels = self.w.raw("levels")
+        div = self.data.divisions
+        region_level = str(div.loc[f["region_code"], "level"]) if f["region_code"] in div.index else "prefecture"
+        return {"agg": levels["aggregate"].get(region_level, levels["aggregate"]["prefecture"]),
+                "unit_word": levels["unit"].get(str(f["unit_level"]), levels["unit"]["county"]),
+                "own": levels["own"].get(str(f["level"]), levels["own"]["county"])}
+
+    def period(self, year: int, period: str) -> str:
+        return period_label(int(year), period, self.w.lang)
+
+    def name(self, measure: str) -> str:
+        return self.cat.name(measure, self.w.lang)
+
+    def unit(self, measure: str) -> str:
+        """The unit printed after a value (件, 人次, 分); '' for shares, whose text carries %."""
+        return self.w.raw("units.measure")[self.cat.measure(measure).unit]
+
+    def change_unit(self, unit: str | None) -> str:
+        return self.w("units.change." + (unit or "none"))
+
+    # ---------------------------------------------------------------- figures and notes
+
+    def cite(self, text: str, *, label: str, key: tuple, value: float | None, source: str) -> str:
+        if self.citer is None:
+            return text
+        return self.citer.cite(text, label=label, key=key, value=value, source=source)
+
+    def number_text(self, fig: dict) -> str:
+        text = fig["text"] + ("%" if self.cat.measure(fig["measure"]).kind == "share" else "")
+        return self.w("finding.approx", text=text) if fig.get("approximate") else text
+
+    def figure(self, f, fig: dict) -> str:
+        """A figure of the evidence as printed, with its note."""
+        pw = self.places(f)
+        name, period = self.name(fig["measure"]), self.period(fig["year"], fig.get("period", FULL_YEAR))
+        src = fig["source"]
+        region = fig["scope"] == "region"
+        if "mean_of" in src:
+            first, last = src["mean_of"]
+            label = self.w("writeup.cite.region_mean" if region else "writeup.cite.mean", name=name, first=first,
+                           last=last, **pw)
+        elif "common" in src:
+            label = self.w("writeup.cite.common", name=name, period=period, **pw)
+        else:
+            label = self.w("writeup.cite.region_value" if region else "writeup.cite.value", name=name,
+                           period=period, **pw)
+        return self.cite(self.number_text(fig), label=label, value=fig["value"], source=self.source(f, fig),
+                         key=self.figure_key(f, fig))
+
+    @staticmethod
+    def figure_key(f, fig: dict) -> tuple:
+        """The mart cell a figure is: the value of a measures row, a baseline mean (trend_baseline of the
+        finding's year), or a figure only the finding holds (recomputed on common places)."""
+        period = fig.get("period", FULL_YEAR)
+        scope = "county" if fig["scope"] == "unit" else "region"
+        if "common" in fig["source"]:
+            return ("finding", f["finding_id"], fig["year"], period, fig["measure"], "common_value")
+        if "mean_of" in fig["source"]:
+            return (scope, fig["place"], f["year"], period, fig["measure"], "trend_baseline")
+        return (scope, fig["place"], fig["year"], period, fig["measure"], "value")
+
+    def source(self, f, fig: dict) -> str:
+        src, w, pw = fig["source"], self.w, self.places(f)
+        if "file" in src:
+            return w("writeup.source.cell", file=src["file"], row=src["row"], cell=src["cell"])
+        if "mean_of" in src:
+            return w("writeup.source.mean", first=src["mean_of"][0], last=src["mean_of"][1])
+        rule = self.cat.region_rule_text(fig["measure"], w.lang)
+        if "common" in src:
+            return w("writeup.source.common", rule=rule, n=src["places"], **pw)
+        if "rule" in src:
+            return w("writeup.source.region", rule=rule, n=src["places"], **pw)
+        return w("writeup.source.derived", formula=self.cat.formula_text(fig["measure"], w.lang),
+                 place=self.data.name(fig["place"]), period=self.period(fig["year"], fig.get("period", FULL_YEAR)))
+
+    def count(self, f, n: int, what: str, **values) -> str:
+        """A count the finding made (places, warnings), cited as such; `what` keys finding.count_label."""
+        label = self.w(f"finding.count_label.{what}", **self.places(f), **values)
+        return self.cite(str(int(n)), label=self.w("writeup.cite.count", what=label, year=f["year"]),
+                         key=("finding", f["finding_id"], f["year"], f["period"], what, json.dumps(values)), value=n,
+                         source=self.w("writeup.source.count"))
+
+    def difference(self, f, comp: dict, a: str, b: str, measure: str) -> str:
+        """A comparison's difference as printed, cited as derived from the two figures' notes."""
+        text = comp["text"] + ("%" if comp["unit"] == "%" else "")
+        na, nb = note_number(a), note_number(b)
+        key = "writeup.source.change_count" if comp["unit"] == "%" else "writeup.source.change_level"
+        source = self.w(key, a=note_ref(na), b=note_ref(nb)) if na and nb else ""
+        label = self.w(f"writeup.cite.{comp['basis']}", name=self.name(measure), year=f["year"], **self.places(f))
+        fields = {"previous_year": "yoy_change", "baseline": "trend_change", "region": "region_gap"}
+        scope = "county" if f["scope"] == "unit" else "region"
+        key = ((scope, f["place_code"], f["year"], f["period"], measure, fields[comp["basis"]])
+               if not comp.get("common_places") else
+               ("finding", f["finding_id"], f["year"], f["period"], measure, "common_change"))
+        return self.cite(text, label=label, key=key, value=abs(comp["difference"]), source=source)
+
+    # ---------------------------------------------------------------- comparisons
+
+    def comparison(self, f, comp: dict, figures: dict, measure: str) -> str:
+        """比上年（32.6%）上升0.4个百分点 / 高于全市（27.9%）5.1个百分点 ..."""
+        against_fig = figures[comp["against"]]
+        against = self.figure(f, against_fig)
+        move = MOVE_KEY.get(comp["move"], "flat")
+        if move == "flat":
+            move = "same" if not comp["difference"] else "flat"
+        if comp["difference"] is None:
+            move = "from_zero"
+        diff = "" if move in ("same", "from_zero") else self.difference(f, comp, self._current(f, figures), against,
+                                                                          measure)
+        span = ""
+        if comp["basis"] == "baseline":
+            years = against_fig.get("years")
+            span = (self.w("finding.span_mean", first=years[0], last=years[1]) if years
+                    else self.w("finding.span_year", year=against_fig["year"]))
+        basis = "region" if comp["basis"] == "region" else comp["basis"]
+        text = self.w(f"finding.compare.{basis}.{move}", against=against, unit=self.unit(measure), diff=diff,
+                      change_unit=self.change_unit(comp["unit"]), span=span, **self.places(f))
+        if comp.get("common_places"):
+            years = [figures["common_previous"]["year"], figures["common_current"]["year"]]
+            text = self.w("finding.compare.common", first=years[0], last=years[1], n=comp["common_places"],
+                          cur=self._current(f, figures), unit=self.unit(measure), **self.places(f)) + text
+        return text
+
+    def _current(self, f, figures: dict) -> str:
+        return self.figure(f, figures.get("common_current", figures["current"]))
+
+    # ---------------------------------------------------------------- dispatch
+
+    def phrase(self, f) -> str:
+        """The sentence of one finding (no final full stop)."""
+        from pipeline.report import evaluation_words, warning_words
+
+        topic = f["topic"]
+        handlers = {"work_change": work_sentence, "trend": trend_sentence, "four_forms_shape": forms_sentence,
+                    "form4_above_form3": form4_sentence, "missing_data": missing_sentence,
+                    "region_missing": region_missing_sentence, "no_data": no_data_sentence,
+                    "partial_period": partial_sentence, "coverage": coverage_sentence,
+                    "none_found": none_found_sentence, "units_rising": units_rising_sentence,
+                    **evaluation_words.HANDLERS, **warning_words.HANDLERS}
+        return handlers[topic](self, f)
+
+    def suggestion(self, f) -> str:
+        """The suggestion a problem leads to, naming the problem."""
+        from pipeline.report import evaluation_words, warning_words
+
+        values = {"trend": trend_suggestion_values, "missing_data": missing_suggestion_values,
+                  "no_data": lambda p, f: {"names": p.w("finding.no_data_unit", year=f["year"])},
+                  "units_rising": units_suggestion_values,
+                  **evaluation_words.SUGGESTIONS, **warning_words.SUGGESTIONS}.get(f["topic"], lambda p, f: {})
+        return self.w(f"writeup.suggestions.{f['suggestion']}", **values(self, f), **self.places(f))
+
+    def sentence(self, f) -> str:
+        return self.phrase(f) + self.w("sentence_end")
+
+
+# ---------------------------------------------------------------- measure topics
+
+
+def trend_lead(p: Phraser, f) -> str:
+    leads = p.w.raw("finding.trend_lead")
+    m = p.cat.measure(f["subject"])
+    for key in (m.code, m.basis, m.kind):
+        if key in leads and f["polarity"] in leads[key]:
+            return leads[key][f["polarity"]]
+    return ""
+
+
+def trend_sentence(p: Phraser, f) -> str:
+    """新发生案件占比2017年为32.4%，比上年（32.6%）下降0.2个百分点，但比2015年（29.9%）高2.5个百分点。"""
+    ev, m = evidence(f), f["subject"]
+    figures = ev["figures"]
+    parts = [p.w("finding.value_year", name=p.name(m), year=f["year"], cur=p.figure(f, figures["current"]),
+                 unit=p.unit(m))]
+    comps = sorted(ev["comparisons"], key=lambda c: COMPARISON_ORDER.index(c["basis"]))
+    first_side = None
+    for comp in comps:
+        clause = p.comparison(f, comp, figures, m)
+        if comp["side"] in ("better", "worse"):
+            if first_side and comp["side"] != first_side:
+                clause = p.w("finding.but") + clause
+            first_side = first_side or comp["side"]
+        parts.append(clause)
+        if comp["basis"] == "region" and "rank" in figures:
+            parts.append(rank_clause(p, f, figures["rank"], m))
+    text = trend_lead(p, f) + p.w("finding.clause_sep").join(parts)
+    if f["verdict"] == "not_comparable":
+        text += p.w("finding.not_comparable", **p.places(f))
+    if any(c.get("approximate") for c in comps):
+        text += p.w("finding.approx_change")
+    return text
+
+
+def rank_clause(p: Phraser, f, rank: dict, measure: str) -> str:
+    order = p.w(f"finding.rank_order.{rank['order']}")
+    pw = p.places(f)
+    row = ("county", f["place_code"], f["year"], f["period"], measure)
+    n = p.cite(str(rank["rank"]), label=p.w("writeup.cite.rank", name=p.name(measure), year=f["year"], **pw),
+               key=(*row, "rank_in_region"), value=rank["rank"], source=p.w("writeup.source.rank", order=order, **pw))
+    of = p.cite(str(rank["of"]), label=p.w("writeup.cite.ranked", name=p.name(measure), year=f["year"], **pw),
+                key=(*row, "counties_ranked"), value=rank["of"], source=p.w("writeup.source.ranked", **pw))
+    return p.w("finding.rank", rank=n, n=of, order=order, **pw)
+
+
+def trend_suggestion_values(p: Phraser, f) -> dict:
+    ev = evidence(f)
+    m = f["subject"]
+    states = [p.w(f"finding.state.{c['basis']}.{MOVE_KEY[c['move']]}", **p.places(f))
+              for c in sorted(ev["comparisons"], key=lambda c: COMPARISON_ORDER.index(c["basis"]))
+              if c["side"] == "worse" and c["move"] in MOVE_KEY]
+    return {"name": p.name(m), "cur": p.figure(f, ev["figures"]["current"]), "state": p.w.sep.join(states)}
+
+
+def work_sentence(p: Phraser, f) -> str:
+    """立案数由221件上升到288件，同比上升30.3%: a count's change, stated and never judged."""
+    ev = evidence(f)
+    figures, shown = ev["figures"], ev["shown"]
+    name = p.name(shown) + (p.w("finding.work.shown_total") if shown != f["subject"] else "")
+    values = {"name": name, "unit": p.unit(shown), "year": f["year"], "prev_year": f["year"] - 1, **p.places(f)}
+    cur = p.figure(f, figures["current"])
+    verdict = f["verdict"]
+    if verdict in ("first_year", "no_previous", "not_comparable"):
+        return p.w(f"finding.work.{verdict}", cur=cur, **values)
+    comp = ev["comparisons"][0]
+    if "common_current" in figures:
+        if comp["move"] == "flat":
+            return p.w("finding.work.common_same", cur=cur, n=comp["common_places"], **values)
+        prev, now = p.figure(f, figures["common_previous"]), p.figure(f, figures["common_current"])
+        return p.w("finding.work.common", cur=cur, prev=prev, cur_common=now, n=comp["common_places"],
+                   verb=p.w(f"verbs.{comp['move']}"), pct=p.difference(f, comp, now, prev, shown), **values)
+    prev = p.figure(f, figures["previous"])
+    if comp["difference"] is None:
+        return p.w("finding.work.from_zero", prev=prev, cur=cur, **values)
+    if comp["move"] == "flat":
+        same = figures["previous"]["text"] == figures["current"]["text"]
+        return p.w("finding.work.same" if same else "finding.work.flat", prev=prev, cur=cur, **values)
+    text = p.w(f"finding.work.{comp['move']}", prev=prev, cur=cur, pct=p.difference(f, comp, cur, prev, shown),
+               **values)
+    return text + (p.w("finding.approx_change") if comp.get("approximate") else "")
+
+
+def period_prefix(p: Phraser, f) -> str:
+    return "" if f["period"] == FULL_YEAR else p.period(f["year"], f["period"]) + p.w("colon")
+
+
+def forms_sentence(p: Phraser, f) -> str:
+    """The pyramid with the four shares (adding up to 100.0), or a total delivered without its parts."""
+    ev = evidence(f)
+    figures = ev["figures"]
+    if f["verdict"] == "total_only":
+        (total,) = figures.values()
+        return p.w("finding.forms.total_only", period=period_prefix(p, f), total=p.figure(f, total))
+    shares = {f"s{i}": p.figure(f, figures[c]) for i, c in enumerate(ev["shares"], start=1)}
+    if f["period"] != FULL_YEAR:
+        persons = {f"p{i}": p.figure(f, figures[c]) for i, c in enumerate(ev["parts"], start=1)}
+        return p.w("finding.forms.partial", period=p.period(f["year"], f["period"]),
+                   shape=p.w(f"finding.forms.shape.{f['verdict']}"), **persons, **shares)
+    return p.w(f"finding.forms.{f['verdict']}", total=p.figure(f, figures["four_forms_sum"]), **shares)
+
+
+def form4_sentence(p: Phraser, f) -> str:
+    third, fourth = evidence(f)["figures"].values()
+    return p.w("finding.forms.form4_above_form3", period=period_prefix(p, f), f3=p.figure(f, third),
+               f4=p.figure(f, fourth))
+
+
+def missing_items(p: Phraser, items: list[dict]) -> str:
+    return p.w.sep.join(p.w("finding.missing_item", name=p.name(i["measure"]), reason=p.w(f"status.{i['status']}"))
+                        for i in items)
+
+
+def missing_sentence(p: Phraser, f) -> str:
+    return p.w("finding.missing_data", items=missing_items(p, evidence(f)["items"]), year=f["year"])
+
+
+def missing_suggestion_values(p: Phraser, f) -> dict:
+    return {"names": p.w.sep.join(p.name(i["measure"]) for i in evidence(f)["items"])}
+
+
+def region_missing_sentence(p: Phraser, f) -> str:
+    names = p.w.sep.join(p.name(i["measure"]) for i in evidence(f)["items"])
+    return p.w("finding.region_missing", names=names, year=f["year"], **p.places(f))
+
+
+def no_data_sentence(p: Phraser, f) -> str:
+    key = "finding.no_data_unit" if f["scope"] == "unit" else "finding.no_data_region"
+    return p.w(key, year=f["year"], **p.places(f))
+
+
+def partial_sentence(p: Phraser, f) -> str:
+    ev = evidence(f)
+    period = p.period(f["year"], ev["period"])
+    if f["scope"] == "unit":
+        return p.w("finding.partial_unit", period=period, **p.places(f))
+    names = p.w.sep.join(p.data.name(c) for c in ev["places"])
+    return p.w("finding.partial_region", period=period, n=p.count(f, ev["count"], "partial", period=period),
+               names=names, **p.places(f))
+
+
+def coverage_sentence(p: Phraser, f) -> str:
+    ev = evidence(f)
+    pw = p.places(f)
+    text = p.w("finding.coverage", n=p.count(f, ev["count"], "coverage"), m=ev["in_scope"], year=f["year"], **pw)
+    if ev["not_delivered"]:
+        text += p.w("finding.coverage_missing", names=p.w.sep.join(p.data.name(c) for c in ev["not_delivered"]))
+    return text
+
+
+def none_found_sentence(p: Phraser, f) -> str:
+    return p.w(f"finding.none_found.{f['subject']}", **p.places(f))
+
+
+def units_rising_sentence(p: Phraser, f) -> str:
+    ev = evidence(f)
+    items = p.w.sep.join(p.w("finding.units_rising_item", place=p.data.name(u["place"]),
+                             prev=p.figure(f, u["previous"]), cur=p.figure(f, u["current"]))
+                         for u in ev["units"])
+    name = p.name(f["subject"])
+    return p.w("finding.units_rising", name=name, n=p.count(f, ev["count"], "units_rising", name=name), items=items,
+               **p.places(f))
+
+
+def units_suggestion_values(p: Phraser, f) -> dict:
+    return {"units": p.w.sep.join(p.data.name(u["place"]) for u in evidence(f)["units"])}
+
+
+def findings_of(data: ReportData, place: str, year: int, period: str | None = FULL_YEAR) -> pd.DataFrame:
+    """The findings of one place (or region) and year, in report order; every period when `period` is None."""
+    fr = data.findings
+    if fr.empty:
+        return fr
+    rows = fr[(fr["place_code"] == place) & (fr["year"] == year)]
+    return rows if period is None else rows[rows["period"] == period]
