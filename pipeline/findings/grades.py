@@ -137,6 +137,10 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
                            polarity="neutral", basis=["last_graded_year"],
                            evidence={"changes": moved, "compared": len(changes), "count": len(moved)}))
     unstable = now[now["stable"] == False]  # noqa: E712
+    if not len(unstable) and now["stable"].notna().any():
+        out.append(Finding(**base, topic="units_unstable", verdict="all_stable", polarity="neutral",
+                           basis=["threshold"], evidence={"units": [], "count": 0,
+                                                          "threshold": float(now["stable_threshold"].iloc[0])}))
     if len(unstable):
         out.append(Finding(**base, topic="units_unstable", verdict="unstable", polarity="problem",
                            basis=["threshold"], suggestion=ctx.rules.suggestion("units_unstable"),

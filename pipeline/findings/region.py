@@ -141,7 +141,8 @@ def units_warned(ctx: Context, base: dict, units: list[str], year: int) -> list[
     return [Finding(**base, topic="units_warned", verdict="warned", polarity="problem", basis=["threshold"],
                     suggestion=ctx.rules.suggestion("units_warned"),
                     evidence={"warnings": warned, "count": len(warned), "places": len({w["place"] for w in warned}),
-                              "by_place": by_place(warned)})]
+                              "by_place": (places := by_place(warned)),
+                              "high_places": len([p for p in places.values() if p["severity"] == "high"])})]
 
 
 def by_place(warned: list[dict]) -> dict[str, dict]:

@@ -5,7 +5,8 @@ grade with the probability of that grade, its rank interval, its warnings
 (coloured by the highest severity: red high, amber medium, green low or none),
 and links to its notebook, its Word write-up and the region's Excel workbook. Every word comes
 from the phrase tables; every mark (a red change, a pyramid that does not
-hold) is a column of the marts, not a threshold of this page.
+hold) is a finding (data/marts/findings.parquet), not a threshold of this page, and every count
+(grades, warned places, unstable grades) is the findings stage's.
 """
 
 from __future__ import annotations
@@ -14,14 +15,10 @@ import html
 from pathlib import Path
 
 from pipeline.config import write_atomic
-from pipeline.report.data import (
-    ReportData,
-    county_rows,
-    evaluation_rows,
-    is_synthetic,
-    load_report_data,
-)
-from pipeline.report.fmt import is_false, missing, percent_text, signed_change, value_text
+from pipeline.report.data import ReportData, county_rows, is_synthetic, load_report_data
+from pipeline.report.fmt import number, percent_text, signed_change, value_text
+from pipeline.report.phrasing import evidence
+from pipeline.report.view_parts import finding
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2rem;color:#222;max-width:80rem}
@@ -32,7 +29,6 @@ th{background:#ddebf7}td.name,th.name{text-align:left}.warn{color:#c00000;font-w
 .sev-low,.sev-none{background:#daf0da;color:#1e5e1e}
 .banner{background:#fff3cd;border:1px solid #e0c060;padding:.6rem 1rem;margin:1rem 0}.muted{color:#666;font-size:.9rem}
 """
-SEVERITY_ORDER = ("high", "medium", "low")
 
 
 def _cell(text: str, cls: str = "") -> str:
@@ -43,7 +39,8 @@ def _warn(text: str, flag: bool) -> str:
     return f'<span class="warn">{text}</span>' if flag else text
 
 
-def county_row(data: ReportData, job, year: int) -> str:
+def county_row(data: ReportData, job, year: int, warned: dict) -> str:
+    """One place: its headline figures (mart), and what the findings say of them, its grade and its warnings."""
     w, cat = data.words, data.catalog
     code = job.county
     rows = county_rows(data, code, year)
@@ -51,41 +48,48 @@ def county_row(data: ReportData, job, year: int) -> str:
     def get(m: str, col: str = "value"):
         return rows.loc[m, col] if m in rows.index else None
 
-    share = get("new_onset_share")
-    pyramid = get("pyramid_holds")
-    pyr = w("none_mark") if missing(pyramid) else _warn(w("word_yes") if pyramid == 1 else w("word_no"), pyramid == 0)
+    trend = finding(data, code, year, "trend", "new_onset_share")
+    shape = finding(data, code, year, "four_forms_shape")
+    pyr = w("none_mark") if shape is None or shape["verdict"] == "total_only" else _warn(
+        w("word_yes") if shape["verdict"] == "holds" else w("word_no"), shape["polarity"] == "problem")
     change = signed_change(cat, get("new_onset_share", "yoy_change"), get("new_onset_share", "yoy_unit"), w)
     grade, rank, warnings, severity = w("none_mark"), w("none_mark"), w("none_mark"), ""
-    ev = evaluation_rows(data, year, county=code)
-    if len(ev) and not missing(ev["index"].iloc[0]):
-        e = ev.iloc[0]
-        label = w.raw("grades").get(e["grade"], e["grade"])
-        unstable = is_false(e["stable"])
-        grade = _warn(w("index.grade_cell", grade=label, p=percent_text(e["grade_probability"]))
+    g, stability = finding(data, code, year, "grade"), finding(data, code, year, "grade_stability")
+    if g is not None:
+        ev, st = evidence(g), (evidence(stability) if stability is not None else None)
+        unstable = stability is not None and stability["polarity"] == "problem"
+        label = w.raw("grades").get(ev["grade"], ev["grade"])
+        grade = _warn(w("index.grade_cell", grade=label, p=percent_text(st["probability"]) if st else w("none_mark"))
                       + (w("chart.unstable") if unstable else ""), unstable)
-        rank = w("index.rank_cell", rank=int(e["rank"]), low=int(e["rank_p05"]), high=int(e["rank_p95"]),
-                 n=int(e["counties_graded"]))
-    if "county_code" in data.warnings.columns:  # the warnings stage ran (an empty mart: no warning anywhere)
-        mine = data.warnings[(data.warnings["county_code"] == code) & (data.warnings["year"] == year)]
-        if len(mine):
-            top = next(s for s in SEVERITY_ORDER if s in set(mine["severity"]))
-            warnings, severity = w("index.warnings_cell", n=len(mine), severity=w("severity." + top)), f"sev-{top}"
-        else:
-            warnings, severity = "0", "sev-none"
+        rank = (w("index.rank_cell", rank=ev["rank"], low=number(st["rank_p05"], 0), high=number(st["rank_p95"], 0),
+                  n=ev["of"]) if st else f"{ev['rank']}/{ev['of']}")
+    if warned is not None:  # the warnings stage ran: a place without a warning has none
+        mine = warned.get(code)
+        warnings, severity = ((w("index.warnings_cell", n=mine["count"], severity=w("severity." + mine["severity"])),
+                               f"sev-{mine['severity']}") if mine else ("0", "sev-none"))
     folder = html.escape(job.relative_dir().as_posix())
     links = (f'<a href="notebooks/{folder}/county.html">{w("index.notebook")}</a> · '
              f'<a href="notebooks/{folder}/writeup.docx">{w("index.writeup")}</a>')
     return "<tr>" + "".join([
         _cell(html.escape(data.name(code)), "name"), _cell(code),
-        _cell(value_text(cat, "new_onset_share", share)),
-        _cell(_warn(change, get("new_onset_share", "judgement") == "worse")),
+        _cell(value_text(cat, "new_onset_share", get("new_onset_share"))),
+        _cell(_warn(change, trend is not None and trend["polarity"] == "problem")),
         _cell(value_text(cat, "form1_share", get("form1_share"))), _cell(pyr), _cell(grade), _cell(rank),
         _cell(warnings, severity), _cell(links, "name"),
     ]) + "</tr>"
 
 
+def warned_places(data: ReportData, region: str, year: int) -> dict | None:
+    """Each warned place's warnings count and highest severity, from the region's finding; None when the
+    warnings stage has not run."""
+    if "county_code" not in data.warnings.columns:
+        return None
+    f = finding(data, region, year, "units_warned")
+    return {} if f is None else evidence(f)["by_place"]
+
+
 def region_overview(data: ReportData, jobs, regions: list[str], year: int) -> list[str]:
-    """One row per region linking to its section: counties, grades, warnings, unstable grades (a province has ~16)."""
+    """One row per region linking to its section: places, grades, warnings, unstable grades (a province has ~16)."""
     w = data.words
     head = w.raw("index.overview_columns")
     rows = [f"<h2>{html.escape(w('index.overview'))}</h2>", "<table><thead><tr>" + "".join(
@@ -93,22 +97,22 @@ def region_overview(data: ReportData, jobs, regions: list[str], year: int) -> li
         for i, h in enumerate(head)) + "</tr></thead><tbody>"]
     grades = w.raw("grades")
     for region in regions:
-        counties = [j.county for j in jobs if j.region == region and j.county]
-        ev = evaluation_rows(data, year, region=region)
-        graded = ev[ev["county_code"].isin(counties)] if len(ev) else ev
-        labels = [c[2:] for c in data.evaluation.columns if c.startswith("p_")]  # the grades, best first
-        dist = " · ".join(w("index.overview_grades", grade=grades.get(g, g), n=int((graded["grade"] == g).sum()))
-                          for g in labels) if len(graded) else w("none_mark")
-        unstable = int((graded["stable"] == False).sum()) if len(graded) else 0  # noqa: E712
+        places = [j.county for j in jobs if j.region == region and j.county]
+        dist = finding(data, region, year, "grade_distribution")
+        dist_text = (" · ".join(w("index.overview_grades", grade=grades.get(g, g), n=n)
+                                for g, n in evidence(dist)["counts"]) if dist is not None else w("none_mark"))
+        unstable_f = finding(data, region, year, "units_unstable")
+        unstable = evidence(unstable_f)["count"] if unstable_f is not None else 0
+        warned_f = finding(data, region, year, "units_warned")
         warned, high = w("none_mark"), 0
         if "county_code" in data.warnings.columns:
-            mine = data.warnings[(data.warnings["region_code"] == region) & (data.warnings["year"] == year)]
-            high = mine.loc[mine["severity"] == "high", "county_code"].nunique()
-            warned = w("index.overview_warned", n=mine["county_code"].nunique(), high=high)
+            high = evidence(warned_f)["high_places"] if warned_f is not None else 0
+            warned = w("index.overview_warned", n=evidence(warned_f)["places"] if warned_f is not None else 0,
+                       high=high)
         folder = html.escape(next(j for j in jobs if j.region == region and not j.county).relative_dir().as_posix())
         rows.append("<tr>" + "".join([
             _cell(f'<a href="#r{region}">{html.escape(data.name(region))}</a>', "name"), _cell(region),
-            _cell(str(len(counties))), _cell(dist), _cell(warned, "sev-high" if high else ""),
+            _cell(str(len(places))), _cell(dist_text), _cell(warned, "sev-high" if high else ""),
             _cell(_warn(str(unstable), unstable > 0)),
             _cell(f'<a href="notebooks/{folder}/region.html">{w("index.notebook")}</a>', "name"),
         ]) + "</tr>")
@@ -142,7 +146,8 @@ def render_index(root: Path, params: dict, jobs) -> str:
         parts.append("<table><thead><tr>" + "".join(
             f'<th class="name">{html.escape(h)}</th>' if i in (0, len(head) - 1) else f"<th>{html.escape(h)}</th>"
             for i, h in enumerate(x.format(year=year) for x in head)) + "</tr></thead><tbody>")
-        parts += [county_row(data, j, year) for j in jobs if j.region == region and j.county]
+        warned = warned_places(data, region, year)
+        parts += [county_row(data, j, year, warned) for j in jobs if j.region == region and j.county]
         parts.append("</tbody></table>")
     parts.append(f'<p class="muted">{html.escape(w("index.footer"))}</p></body></html>')
     return "\n".join(parts) + "\n"

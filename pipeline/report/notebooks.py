@@ -259,16 +259,18 @@ def run_job(job: Job, root: str, scratch: str, key: str, cold: bool = False) -> 
     executed = target_dir / f"{job.kind}.ipynb"
     retried = False
     try:
+        # the notebook writes its write-up (built once, in the kernel) beside itself
+        parameters = {**job.parameters, "output_dir": Path(os.path.relpath(target_dir, root)).as_posix()}
         if cold:
-            execute_cold(source, executed, job.parameters, Path(root))
+            execute_cold(source, executed, parameters, Path(root))
         else:
             kernel = _kernel(Path(root))
             try:
-                kernel.execute(source, executed, job.parameters)
+                kernel.execute(source, executed, parameters)
             except Exception:  # noqa: BLE001 - any failure: once more in a fresh kernel
                 retried = True
                 kernel.restart()
-                kernel.execute(source, executed, job.parameters)
+                kernel.execute(source, executed, parameters)
     except Exception as exc:  # noqa: BLE001 - reported with the county, never raised in the pool
         where = None
         if executed.is_file():
@@ -280,25 +282,20 @@ def run_job(job: Job, root: str, scratch: str, key: str, cold: bool = False) -> 
     nb = normalise(nbformat.read(executed, as_version=4))
     nbformat.write(nb, executed)
     (target_dir / f"{job.kind}.html").write_text(to_html(nb), encoding="utf-8")
-    write_writeup(job, Path(root), target_dir)
+    write_workbook_of(job, Path(root), target_dir)
     (target_dir / KEY_FILE).write_text(key + "\n", encoding="ascii")
     return Outcome(job, time.perf_counter() - start, retried=retried)
 
 
-def write_writeup(job: Job, root: Path, target_dir: Path) -> None:
-    """The annual write-up as Markdown and .docx beside the executed notebook; for a region, its Excel workbook too."""
+def write_workbook_of(job: Job, root: Path, target_dir: Path) -> None:
+    """A region's Excel workbook beside its notebook (the write-ups are written by the notebooks themselves)."""
+    if job.county:
+        return
     from pipeline.report.data import load_report_data
-    from pipeline.report.writeup import county_report, region_report, write_report
+    from pipeline.report.workbook import write_workbook
 
     data = load_report_data(root, job.language)
-    if job.county:
-        report = county_report(data, job.region, job.county, job.year, job.first_year)
-    else:
-        from pipeline.report.workbook import write_workbook
-
-        report = region_report(data, job.region, job.year, job.first_year)
-        write_workbook(data, job.region, job.year, job.first_year, target_dir / "workbook.xlsx")
-    write_report(report, target_dir)
+    write_workbook(data, job.region, job.year, job.first_year, target_dir / "workbook.xlsx")
 
 
 def _on_parent_exit(action) -> None:

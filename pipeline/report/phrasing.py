@@ -10,7 +10,7 @@ and their order are the finding's.
 
 Topics about grades are phrased in pipeline.report.evaluation_words, warnings
 in pipeline.report.warning_words; this module holds the figures, comparisons
-and the measure topics, and dispatches.
+and the measure topics; pipeline.report.sentences dispatches by topic.
 """
 
 from __future__ import annotations
@@ -170,34 +170,6 @@ class Phraser:
     def _current(self, f, figures: dict) -> str:
         return self.figure(f, figures.get("common_current", figures["current"]))
 
-    # ---------------------------------------------------------------- dispatch
-
-    def phrase(self, f) -> str:
-        """The sentence of one finding (no final full stop)."""
-        from pipeline.report import evaluation_words, warning_words
-
-        topic = f["topic"]
-        handlers = {"work_change": work_sentence, "trend": trend_sentence, "four_forms_shape": forms_sentence,
-                    "form4_above_form3": form4_sentence, "missing_data": missing_sentence,
-                    "region_missing": region_missing_sentence, "no_data": no_data_sentence,
-                    "partial_period": partial_sentence, "coverage": coverage_sentence,
-                    "none_found": none_found_sentence, "units_rising": units_rising_sentence,
-                    **evaluation_words.HANDLERS, **warning_words.HANDLERS}
-        return handlers[topic](self, f)
-
-    def suggestion(self, f) -> str:
-        """The suggestion a problem leads to, naming the problem."""
-        from pipeline.report import evaluation_words, warning_words
-
-        values = {"trend": trend_suggestion_values, "missing_data": missing_suggestion_values,
-                  "no_data": lambda p, f: {"names": p.w("finding.no_data_unit", year=f["year"])},
-                  "units_rising": units_suggestion_values,
-                  **evaluation_words.SUGGESTIONS, **warning_words.SUGGESTIONS}.get(f["topic"], lambda p, f: {})
-        return self.w(f"writeup.suggestions.{f['suggestion']}", **values(self, f), **self.places(f))
-
-    def sentence(self, f) -> str:
-        return self.phrase(f) + self.w("sentence_end")
-
 
 # ---------------------------------------------------------------- measure topics
 
@@ -218,12 +190,12 @@ def trend_sentence(p: Phraser, f) -> str:
     parts = [p.w("finding.value_year", name=p.name(m), year=f["year"], cur=p.figure(f, figures["current"]),
                  unit=p.unit(m))]
     comps = sorted(ev["comparisons"], key=lambda c: COMPARISON_ORDER.index(c["basis"]))
-    first_side = None
+    first_side, turned = None, False
     for comp in comps:
         clause = p.comparison(f, comp, figures, m)
         if comp["side"] in ("better", "worse"):
-            if first_side and comp["side"] != first_side:
-                clause = p.w("finding.but") + clause
+            if first_side and comp["side"] != first_side and not turned:  # one 但, where the comparisons turn
+                clause, turned = p.w("finding.but") + clause, True
             first_side = first_side or comp["side"]
         parts.append(clause)
         if comp["basis"] == "region" and "rank" in figures:

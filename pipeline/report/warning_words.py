@@ -10,6 +10,13 @@ from pipeline.numbers import fixed
 from pipeline.report.phrasing import Phraser, evidence
 
 
+def condition_op(w, op: str, threshold: float) -> str:
+    """A rule's comparison in words; a change of "<= -3" is said as a fall of at least 3 (下降不低于3)."""
+    if threshold < 0 and op in ("<=", "<"):
+        return w("verbs.down") + w(f"finding.op.{'>=' if op == '<=' else '>'}")
+    return w(f"finding.op.{op}")
+
+
 def label_of(p: Phraser, ev: dict) -> str:
     return ev["label"]["en" if p.w.lang == "en" else "zh"]
 
@@ -32,9 +39,7 @@ def warning_sentence(p: Phraser, f) -> str:
         move = "up" if ev["change"] > 0 else "down"
         comp = {"text": fixed(abs(ev["change"]), p.cat.change_decimals), "unit": ev["change_unit"],
                 "basis": "previous_year", "against": "previous", "difference": ev["change"]}
-        op = p.w(f"finding.op.{ev['op']}")
-        if ev["threshold"] < 0 and ev["op"] in ("<=", "<"):  # a fall of at least 3 points
-            op = p.w("verbs.down") + p.w(f"finding.op.{'>=' if ev['op'] == '<=' else '>'}")
+        op = condition_op(p.w, ev["op"], ev["threshold"])
         return p.w("finding.warning.change", label=label, name=name, v0=v0, v1=v1, unit=unit,
                    verb=p.w(f"verbs.{move}"), size=p.difference(f, comp, v1, v0, m),
                    change_unit=p.change_unit(ev["change_unit"]), op=op,

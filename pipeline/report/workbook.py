@@ -23,7 +23,8 @@ from pipeline.catalog import Catalog
 from pipeline.periods import label as period_label
 from pipeline.report.data import ReportData, counties_of, is_synthetic
 from pipeline.report.ooxml import fixed_zip_times
-from pipeline.report.views import not_graded_text
+from pipeline.report.phrasing import Phraser, findings_of
+from pipeline.report.sentences import sentence
 
 FORMATS = {"share": "0.0%", "score": "0.0"}  # counts: by their catalog decimals, below
 HEADER_FILL = "DDE6F0"
@@ -93,15 +94,23 @@ def four_forms_sheet(data: ReportData, region: str, first: int, last: int) -> tu
     return out, [fmt[c] for c in keep] + ["@"]
 
 
-def evaluation_sheet(data: ReportData, region: str) -> tuple[pd.DataFrame, list[str]]:
+def evaluation_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataFrame, list[str]]:
+    """Every graded year up to the report year (a later year is not part of this year's report)."""
     w = data.words
     cols = w.raw("workbook.columns")
     ev = data.evaluation
     if ev.empty:
-        return pd.DataFrame({cols["note"]: [w("writeup.notes.no_evaluation")]}), ["@"]
-    ev = ev[ev["region_code"] == region].sort_values(["year", "rank", "county_code"], na_position="last")
+        return pd.DataFrame({cols["note"]: [w("finding.not_graded.no_evaluation")]}), ["@"]
+    ev = ev[(ev["region_code"] == region) & (ev["year"] <= year)].sort_values(["year", "rank", "county_code"],
+                                                                              na_position="last")
     labels = w.raw("grades")
     grade_cols = [c for c in ev.columns if c.startswith("p_")]
+    p = Phraser(data)
+    reasons = []
+    for code, y, reason in zip(ev["county_code"], ev["year"], ev["not_graded_reason"], strict=True):
+        f = findings_of(data, code, int(y))
+        f = f[f["topic"] == "not_graded"] if len(f) else f
+        reasons.append(sentence(p, f.iloc[0]) if isinstance(reason, str) and len(f) else None)
     frame = pd.DataFrame({
         cols["county"]: [data.name(c) for c in ev["county_code"]],
         cols["code"]: ev["county_code"].to_numpy(),
@@ -115,11 +124,29 @@ def evaluation_sheet(data: ReportData, region: str) -> tuple[pd.DataFrame, list[
         cols["rank_p05"]: ev["rank_p05"].to_numpy(),
         cols["rank_p95"]: ev["rank_p95"].to_numpy(),
         **{w("workbook.probability_of", grade=labels.get(c[2:], c[2:])): ev[c].to_numpy() for c in grade_cols},
-        cols["not_graded"]: [not_graded_text(data, row, int(row["year"])) if isinstance(row["not_graded_reason"], str)
-                             else None for _, row in ev.iterrows()],
+        cols["not_graded"]: reasons,
     })
     formats = ["@", "@", "0", "0.0", "0", "0", "@", "0%", "@", "0", "0"] + ["0%"] * len(grade_cols) + ["@"]
     return frame, formats
+
+
+def findings_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataFrame, list[str]]:
+    """Every statement of the report year about the region and its places, as the write-ups phrase them,
+    with its polarity and its finding id (the key every output cites)."""
+    w = data.words
+    cols = w.raw("workbook.columns")
+    p = Phraser(data)
+    places = [region, *counties_of(data, region)]
+    rows = [r for code in places for _, r in findings_of(data, code, year, None).iterrows()]
+    frame = pd.DataFrame({
+        cols["county"]: [data.name(r["place_code"]) for r in rows],
+        cols["code"]: [r["place_code"] for r in rows],
+        cols["period"]: [period_label(int(r["year"]), r["period"], data.lang) for r in rows],
+        cols["polarity"]: [w(f"workbook.polarity.{r['polarity']}") for r in rows],
+        cols["statement"]: [sentence(p, r) for r in rows],
+        cols["finding_id"]: [r["finding_id"] for r in rows],
+    })
+    return frame, ["@"] * 6
 
 
 def warnings_sheet(data: ReportData, region: str) -> tuple[pd.DataFrame, list[str]]:
@@ -199,7 +226,8 @@ def to_xlsx(data: ReportData, region: str, year: int, first: int) -> bytes:
     sheets = {
         "measures": measures_sheet(data, region, first, year),
         "four_forms": four_forms_sheet(data, region, first, year),
-        "evaluation": evaluation_sheet(data, region),
+        "findings": findings_sheet(data, region, year),
+        "evaluation": evaluation_sheet(data, region, year),
         "warnings": warnings_sheet(data, region),
         "sources": sources_sheet(data, region, first, year),
     }

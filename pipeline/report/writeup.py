@@ -25,6 +25,7 @@ from pipeline.report.evaluation_words import imputed_text, method_text
 from pipeline.report.fmt import value_text
 from pipeline.report.markdown import to_markdown
 from pipeline.report.phrasing import Phraser, findings_of
+from pipeline.report.sentences import phrase, sentence, suggestion
 
 # topics stated in the opening paragraph of 成效 (the work done), never judged
 WORK_TOPICS = ("coverage", "work_change")
@@ -55,7 +56,7 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
     problems = [r for r in full if r["polarity"] == "problem"]
     problem_text = phrased(p, problems, stated)
     problem_text += phrased(p, [r for r in full if r["topic"] == "none_found" and r["subject"] == "problem"], stated)
-    suggestions = list(dict.fromkeys(p.suggestion(r) for r in problems if r["suggestion"]))
+    suggestions = list(dict.fromkeys(suggestion(p, r) for r in problems if r["suggestion"]))
     if not problems and any(r["topic"] == "none_found" and r["subject"] == "problem" for r in full):
         suggestions = [w("writeup.suggestion_none")]
     notes = phrased(p, [r for r in full if r["polarity"] == "neutral" and r["topic"] not in (*WORK_TOPICS,
@@ -72,7 +73,7 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
 def phrased(p: Phraser, rows: list, stated: list[str]) -> list[str]:
     """One paragraph per finding, in the findings' order; the ids are recorded as stated."""
     stated += [r["finding_id"] for r in rows]
-    return [p.sentence(r) for r in rows]
+    return [sentence(p, r) for r in rows]
 
 
 def work_paragraph(p: Phraser, rows: list, stated: list[str]) -> list[str]:
@@ -82,10 +83,10 @@ def work_paragraph(p: Phraser, rows: list, stated: list[str]) -> list[str]:
     w = p.w
     stated += [r["finding_id"] for r in rows]
     coverage = [r for r in rows if r["topic"] == "coverage"]
-    clauses = [p.phrase(r) for r in rows if r["topic"] == "work_change"]
-    intro = p.phrase(coverage[0]) + w("colon") if coverage else w("finding.work_intro")
+    clauses = [phrase(p, r) for r in rows if r["topic"] == "work_change"]
+    intro = phrase(p, coverage[0]) + w("colon") if coverage else w("finding.work_intro")
     if not clauses:
-        return [p.phrase(coverage[0]) + w("sentence_end")] if coverage else []
+        return [phrase(p, coverage[0]) + w("sentence_end")] if coverage else []
     return [intro + w("clause_sep").join(clauses) + w("sentence_end")]
 
 

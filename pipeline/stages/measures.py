@@ -32,7 +32,7 @@ from pipeline.catalog import Catalog, DerivedMeasure, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps, safe_code
 from pipeline.judgement import JudgementConfig, against_region, trend_against_baseline, year_on_year
 from pipeline.marts import mart_path
-from pipeline.numbers import round_half_up
+from pipeline.numbers import fixed, largest_remainder, round_half_up
 from pipeline.periods import FULL_YEAR, parse_period
 from pipeline.periods import label as period_label
 from pipeline.periods import sort_key as period_sort_key
@@ -267,7 +267,19 @@ def national_benchmark(national: pd.DataFrame, catalog: Catalog) -> pd.DataFrame
         else:
             rows += [(int(year), period, d.code, float(by.loc[d.code, "value"]), str(by.loc[d.code, "source"]),
                       "published") for d in shares if d.code in by.index]
-    return pd.DataFrame(rows, columns=["year", "period", "measure", "value", "source", "method"])
+    out = pd.DataFrame(rows, columns=["year", "period", "measure", "value", "source", "method"])
+    return out.assign(text=printed_national(out, shares, catalog))
+
+
+def printed_national(frame: pd.DataFrame, shares: list, catalog: Catalog) -> list[str]:
+    """Each national share as printed: computed ones by largest remainder within their year, so the four add
+    up to 100.0 as the bulletins publish them; a published share as published."""
+    text = [fixed(v, catalog.measure(m).decimals) for m, v in zip(frame["measure"], frame["value"], strict=True)]
+    for _, g in frame[frame["method"] == "computed"].groupby(["year", "period"]):
+        printed = largest_remainder(list(g["value"]), catalog.measure(shares[0].code).decimals)
+        for i, t in zip(g.index, printed, strict=True):
+            text[frame.index.get_loc(i)] = t
+    return text
 
 
 def new_onset_metrics(region: pd.DataFrame) -> dict[str, dict[str, float | None]]:

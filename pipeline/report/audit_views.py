@@ -1,0 +1,74 @@
+"""The region-year's audit of the evaluation, as the region notebook shows it (from the evaluation marts).
+
+Coverage, internal consistency, outliers and winsorised values, each
+indicator's shape and link with the index, and each place's strengths and
+weaknesses: statistics the evaluate stage computed, displayed here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.report.data import ReportData, evaluation_rows
+from pipeline.report.fmt import missing, number, percent_text, value_text
+
+
+def audit_parts(data: ReportData, region: str, year: int) -> list[object]:
+    """The region-year's audit: coverage, internal consistency, outliers and winsorised values, each
+    indicator's shape and link with the index, and each county's strengths and weaknesses (from the marts)."""
+    w, cat = data.words, data.catalog
+    audit = data.evaluation_audit
+    audit = audit[(audit["region_code"] == region) & (audit["year"] == year)] if not audit.empty else audit
+    if audit.empty:
+        return []
+    a = "notebook.audit."
+    first = audit.iloc[0]
+    n = int(first["counties"])
+    gaps = [w(a + "coverage_item", name=cat.name(r.indicator, data.lang), k=int(round(r.coverage * n)), n=n)
+            for r in audit.itertuples() if r.coverage < 1]
+    lines = [w(a + "coverage_gaps", items=w.sep.join(gaps)) if gaps else w(a + "coverage_full", n=n)]
+    if missing(first["cronbach_alpha"]):
+        lines.append(w(a + "alpha_none"))
+    else:
+        key = "alpha_ok" if bool(first["alpha_adequate"]) else "alpha_low"
+        lines.append(w(a + key, alpha=number(first["cronbach_alpha"], 2), min=number(first["alpha_min"], 1)))
+    if not missing(first["pc1_share"]):
+        lines.append(w(a + "pc1", share=percent_text(first["pc1_share"])))
+    flagged = audit[audit["beyond_limits"] == True]  # noqa: E712
+    lines.append(w(a + "outliers", items=w.sep.join(
+        w(a + "outlier_item", name=cat.name(r.indicator, data.lang), skew=number(r.skewness, 2),
+          kurt=number(r.kurtosis, 2)) for r in flagged.itertuples())) if len(flagged)
+        else w(a + "outliers_none", skew=number(first["skew_limit"], 1), kurt=number(first["kurtosis_limit"], 1)))
+    treated = data.evaluation_treatment
+    treated = treated[(treated["region_code"] == region) & (treated["year"] == year)] if not treated.empty else treated
+    if len(treated):
+        lines.append(w(a + "winsorised", items=w.sep.join(
+            w(a + "winsorised_item", county=data.label(r.county_code), name=cat.name(r.indicator, data.lang),
+              before=value_text(cat, r.indicator, r.before), after=value_text(cat, r.indicator, r.after))
+            for r in treated.itertuples())))
+    coh = data.evaluation_coherence
+    coh = (coh[(coh["region_code"] == region) & (coh["year"] == year) & (coh["other"] == "index")]
+           .set_index("indicator") if not coh.empty else pd.DataFrame())
+    cols = w.raw(a + "columns")
+    table = pd.DataFrame({
+        cols[0]: [cat.name(c, data.lang) for c in audit["indicator"]],
+        cols[1]: [f"{int(round(v * n))}/{n}" for v in audit["coverage"]],
+        cols[2]: [number(v, 2) for v in audit["skewness"]],
+        cols[3]: [number(v, 2) for v in audit["kurtosis"]],
+        cols[4]: [number(coh["r"].get(c), 2) if len(coh) else w("none_mark") for c in audit["indicator"]],
+        cols[5]: [number(coh["rank_shift_if_dropped"].get(c), 1) if len(coh) else w("none_mark")
+                  for c in audit["indicator"]],
+    }).set_index(cols[0])
+    ev = evaluation_rows(data, year, region=region)
+    ev = ev[ev["index"].notna()]
+    profile = []
+    if "strengths" in ev.columns and len(ev):
+        pc = w.raw(a + "profile_columns")
+
+        def names(codes: object) -> str:
+            return w.sep.join(cat.name(c, data.lang) for c in str(codes or "").split(",") if c) or w("none_mark")
+
+        profile = [w(a + "profile_intro"), pd.DataFrame({
+            pc[0]: [data.label(c) for c in ev["county_code"]], pc[1]: [names(v) for v in ev["strengths"]],
+            pc[2]: [names(v) for v in ev["weaknesses"]]}).set_index(pc[0])]
+    return [w(a + "heading", year=year), "\n".join(f"- {line}" for line in lines), table, *profile]

@@ -1,0 +1,206 @@
+"""What every notebook section shares: the Section a cell shows, display, and the selections they make.
+
+Sections select mart rows and findings and phrase them with the words of the
+report's language; judgements (rising, better, stable, holds, contained) are
+findings, phrased by pipeline.report.phrasing, never decided here.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from pipeline.periods import FULL_YEAR
+from pipeline.report import charts
+from pipeline.report.data import ReportData, is_synthetic, load_report_data
+from pipeline.report.fmt import missing, number, value_text
+from pipeline.report.phrasing import Phraser, evidence, findings_of
+from pipeline.report.sentences import sentence
+from pipeline.report.warning_words import condition_op
+
+
+@dataclass
+class Section:
+    parts: list[object] = field(default_factory=list)  # str (Markdown), Figure or DataFrame
+    finding_ids: list[str] = field(default_factory=list)  # the findings this section phrases
+
+    def add(self, *parts: object) -> Section:
+        self.parts += [p for p in parts if p is not None and not (isinstance(p, str) and p == "")]
+        return self
+
+    def state(self, p: Phraser, f, bold: bool = False) -> Section:
+        """Add the sentence of a finding and remember its id."""
+        if f is None:
+            return self
+        self.finding_ids.append(f["finding_id"])
+        text = sentence(p, f)
+        return self.add(f"**{text}**" if bold else text)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project root: the nearest folder upwards holding params.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "params.yaml").is_file():
+            return folder
+    raise FileNotFoundError("params.yaml not found above the current folder")
+
+
+def open_report(root: Path | None = None, language: str | None = None) -> ReportData:
+    """Load the marts and set the chart and table style: the first call of every notebook."""
+    charts.use_report_style()
+    pd.set_option("display.max_colwidth", None)  # source cells must be read in full
+    return load_report_data(root or find_root(), language)
+
+
+def figure_png(fig: Figure) -> bytes:
+    """PNG bytes of a figure; same figure, same bytes (no timestamp in the metadata)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def show(section: Section) -> None:
+    """Display a section: Markdown for text, PNG for figures, HTML tables for frames."""
+    from IPython.display import Image, Markdown, display
+
+    for part in section.parts:
+        if isinstance(part, str):
+            display(Markdown(part))
+        elif isinstance(part, Figure):
+            display(Image(data=figure_png(part), format="png"))
+        else:
+            display(part)
+
+
+# ---------------------------------------------------------------- findings
+
+
+def finding(data: ReportData, place: str, year: int, topic: str, subject: str = "",
+            period: str = FULL_YEAR) -> pd.Series | None:
+    """The finding of one place, year, period, topic and subject; None when the findings stage made none."""
+    rows = findings_of(data, place, year, period)
+    if rows.empty:
+        return None
+    rows = rows[(rows["topic"] == topic) & (rows["subject"] == subject)]
+    return rows.iloc[0] if len(rows) else None
+
+
+def findings_where(data: ReportData, place: str, year: int, topics: tuple[str, ...],
+                   period: str | None = FULL_YEAR) -> list[pd.Series]:
+    rows = findings_of(data, place, year, period)
+    return [r for _, r in rows.iterrows() if r["topic"] in topics] if len(rows) else []
+
+
+def measure_finding(data: ReportData, place: str, year: int, measure: str) -> pd.Series | None:
+    """What the findings say of a measure this year: its trend, else that it is missing (own or region-wide)."""
+    f = finding(data, place, year, "trend", measure)
+    if f is not None:
+        return f
+    for topic in ("missing_data", "region_missing", "no_data"):
+        for r in findings_where(data, place, year, (topic,)):
+            if topic == "no_data" or any(i["measure"] == measure for i in evidence(r)["items"]):
+                return r
+    return None
+
+
+def printed_shares(data: ReportData, place: str, year: int, period: str = FULL_YEAR) -> dict[str, str]:
+    """The four forms' shares of a place-year as its finding printed them (adding up to 100.0)."""
+    f = finding(data, place, year, "four_forms_shape", period=period)
+    if f is None or f["verdict"] == "total_only":
+        return {}
+    ev = evidence(f)
+    return {code: ev["figures"][code]["text"] + "%" for code in ev["shares"]}
+
+
+# ---------------------------------------------------------------- shared phrasing of mart rows
+
+
+def synthetic(data: ReportData, region: str) -> str | None:
+    return f"⚠ {data.words('synthetic_note')}" if is_synthetic(region) else None
+
+
+def heading(data: ReportData, key: str, **values) -> str:
+    return data.words(f"notebook.headings.{key}", **values)
+
+
+def gaps_text(data: ReportData, series: pd.DataFrame, label: str) -> str | None:
+    """Years without a value and why (not delivered, blank cell...); None when there is none."""
+    w = data.words
+    gaps = series[series["value"].isna()]
+    if gaps.empty:
+        return None
+    parts = w.sep.join(w("notebook.gap_item", year=int(r.year), status=w(f"status.{r.status}"))
+                       for r in gaps.itertuples())
+    return w("notebook.gaps", label=label, parts=parts)
+
+
+def yes_no(data: ReportData, flag: float) -> str:
+    w = data.words
+    return w("none_mark") if missing(flag) else (w("word_yes") if flag == 1 else w("word_no"))
+
+
+def rank_cell(rank: float, n: float, data: ReportData) -> str:
+    return data.words("none_mark") if missing(rank) else f"{int(rank)}/{int(n)}"
+
+
+def approx_text(data: ReportData, measure: str, value: float, approximate: object) -> str:
+    """A value as printed, marked approximate (约) when it was delivered as one."""
+    text = value_text(data.catalog, measure, value)
+    return data.words("finding.approx", text=text) if approximate is True and text != "—" else text
+
+
+def forms(data: ReportData) -> tuple[list[str], list[str], list[str]]:
+    """The four forms' person-time indicators, their share measures and their names, from the catalog."""
+    total = data.catalog.measure("four_forms_sum")
+    shares = [d.code for d in data.catalog.derived if d.formula_type == "ratio" and d.denominator == total.code]
+    return list(total.inputs), shares, [data.catalog.name(c, data.lang) for c in total.inputs]
+
+
+def shown_measure(rows: pd.DataFrame, catalog, measure: str) -> str:
+    """The catalog's reported_as: a derived total with no value gives way to the delivered total (same as findings)."""
+    fallback = getattr(catalog.measure(measure), "reported_as", None)
+    has = (lambda m: m in rows.index and not missing(rows.loc[m, "value"]))  # noqa: E731
+    return fallback if fallback and not has(measure) and has(fallback) else measure
+
+
+def warning_evidence(data: ReportData, r) -> str:
+    """A warning's evidence in words (the table of warnings), from the structured columns of the warnings mart."""
+    w, cat = data.words, data.catalog
+    name, unit = cat.name(r.measure, data.lang), w.raw("units.measure")[cat.measure(r.measure).unit]
+    years, values = list(r.evidence_years), list(r.evidence_values)
+    op = condition_op(w, r.op, r.threshold) if isinstance(r.op, str) else ""
+    if r.rule_type == "change":
+        return w("notebook.warning.change", name=name, y0=years[0], v0=value_text(cat, r.measure, values[0]),
+                 y1=years[-1], v1=value_text(cat, r.measure, values[-1]), unit=unit,
+                 verb=w("verbs.up" if r.change > 0 else "verbs.down"), size=number(abs(r.change), cat.change_decimals),
+                 change_unit=w("units.change." + str(r.change_unit)), op=op,
+                 threshold=number(abs(r.threshold), cat.change_decimals))
+    if r.rule_type == "run":
+        items = w.sep.join(w("notebook.warning.run_item", year=y, value=value_text(cat, r.measure, v), unit=unit)
+                           for y, v in zip(years, values, strict=True))
+        return w("notebook.warning.run", name=name, n=len(years) - 1, items=items)
+    if cat.measure(r.measure).kind == "flag":
+        return w("notebook.warning.flag", name=name, year=years[-1], value=yes_no(data, r.value))
+    return w("notebook.warning.level", name=name, year=years[-1], value=value_text(cat, r.measure, r.value),
+             unit=unit, op=op, threshold=number(r.threshold, cat.measure(r.measure).decimals))
+
+
+def warnings_table(data: ReportData, rows: pd.DataFrame, with_county: bool) -> pd.DataFrame:
+    w = data.words
+    cols = w.raw("notebook.columns")
+    table = pd.DataFrame({
+        cols["year"]: rows["year"].tolist(),
+        cols["rule"]: [r.label_en if data.lang == "en" else r.label_zh for r in rows.itertuples()],
+        cols["severity"]: [w(f"severity.{s}") for s in rows["severity"]],
+        cols["evidence"]: [warning_evidence(data, r) for r in rows.itertuples()],
+        cols["source"]: [f"{r.source_file} {r.source_cell}" if isinstance(r.source_file, str)
+                         else w("notebook.derived_from_delivery") for r in rows.itertuples()],
+    })
+    if with_county:
+        table.insert(0, cols["county"], [data.label(c) for c in rows["county_code"]])
+    return table
