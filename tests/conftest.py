@@ -108,3 +108,39 @@ def narrow_project(root: Path, counties: list[str], first: int, last: int, **rep
     for old, new in replace.items():
         params = params.replace(old, new)
     (root / "params.yaml").write_text(params, encoding="utf-8")
+
+
+def build_marts(project, monkeypatch, keep: set[str] | None, first: int = 2019, last: int = 2020,
+                region: str = "990100", **params):
+    """Run ingest, promotion, measures, evaluate, early_warning and findings on the project; its ReportData.
+
+    `keep`: the places of region 990100 left in divisions.csv (None keeps the register as it is);
+    `params`: params.yaml keys as section__key=value.
+    """
+    from pipeline.config import Paths
+    from pipeline.report.data import load_report_data
+    from pipeline.stages import early_warning, evaluate, findings, ingest, measures
+    from pipeline.stages.validate import promote
+
+    if keep is not None:
+        path = project.root / "data/reference/divisions.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join(x for x in lines if not x.startswith("9901") or x.split(",")[0] in keep
+                                  or x.startswith("990100,")) + "\n", encoding="utf-8")
+    p = yaml.safe_load((project.root / "params.yaml").read_text(encoding="utf-8"))
+    p["ingest"].update(first_year=first, last_year=last, regions=[region])
+    p["report"].update(year=last, first_year=first)
+    for dotted, value in params.items():
+        node = p
+        *keys, leaf = dotted.split("__")
+        for k in keys:
+            node = node[k]
+        node[leaf] = value
+    (project.root / "params.yaml").write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("POLIECO_ROOT", str(project.root))
+    ingest.ingest(project.root)
+    paths = Paths(project.root)
+    promote(paths.staging_warehouse, paths.warehouse)
+    for stage in (measures, evaluate, early_warning, findings):
+        stage.main()
+    return load_report_data(project.root)

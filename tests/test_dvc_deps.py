@@ -90,7 +90,7 @@ def test_every_module_a_stage_imports_is_a_dep(stage):
 
 
 def test_stages_never_import_rendering_code():
-    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning"):
+    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "findings"):
         assert not [m for m in stage_modules(stage) if m.startswith("pipeline.report")], stage
 
 
@@ -139,7 +139,7 @@ def test_files_each_stage_opens_are_declared(tmp_path):
     hook = tmp_path / "audit.py"
     hook.write_text(AUDIT, encoding="utf-8")
     seen = {}
-    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning"):
+    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "findings"):
         out = tmp_path / f"{stage}.txt"
         env = {"POLIECO_ROOT": str(root), "AUDIT_OUT": str(out), "PYTHONPATH": str(REPO),
                "GX_ANALYTICS_ENABLED": "false", "PATH": str(Path(sys.executable).parent)}
@@ -161,3 +161,4 @@ def test_files_each_stage_opens_are_declared(tmp_path):
     assert {"data/reference/ccdi_national.csv", "data/reference/indicators.yaml"} <= seen["measures"]
     assert "data/marts/county_year_measures.parquet" in seen["evaluate"]
     assert "data/reference/divisions.csv" in seen["ingest"]
+    assert {"data/reference/findings.yaml", "data/marts/evaluation.parquet"} <= seen["findings"]

@@ -22,8 +22,8 @@ from conftest import HEADER, REPO, csv_bytes, good_rows, narrow_project, run_cmd
 
 pytestmark = pytest.mark.slow
 
-STAGES = ("ingest", "validate", "measures", "evaluate", "early_warning")
-COMPUTING = ["evaluate", "early_warning"]  # dvc repro targets that bring every computing stage up to date
+STAGES = ("ingest", "validate", "measures", "evaluate", "early_warning", "findings")
+COMPUTING = ["evaluate", "early_warning", "findings"]  # dvc repro targets that bring every computing stage up to date
 OUTPUTS = {
     "ingest": ["data/staging/warehouse.duckdb"],
     "validate": ["data/warehouse.duckdb", "reports/validation/summary.json", "reports/data_docs/index.html"],
@@ -32,6 +32,7 @@ OUTPUTS = {
     "evaluate": ["data/marts/evaluation.parquet", "data/marts/evaluation_indicators.parquet",
                  "metrics/evaluation.json"],
     "early_warning": ["data/marts/warnings.parquet", "metrics/warnings.json"],
+    "findings": ["data/marts/findings.parquet", "metrics/findings.json"],
 }
 
 

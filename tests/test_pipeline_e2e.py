@@ -35,7 +35,7 @@ def repo_copy(tmp_path_factory) -> Path:
     run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", "-A"], dest)
     run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "copy"], dest)
     first = run(["dvc", "repro"], dest)
-    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "notebooks"):
+    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "findings", "notebooks"):
         assert f"Running stage '{stage}'" in first.stdout, stage
     return dest
 
@@ -190,10 +190,10 @@ def _report_hashes(root: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(("edited", "stages"), [
-    ("data/reference/phrases.yaml", {"notebooks"}),
+    ("data/reference/phrases.yaml", {"findings", "notebooks"}),
     ("pipeline/report/writeup.py", {"notebooks"}),
-    ("pipeline/numbers.py", {"measures", "evaluate", "notebooks"}),
-    ("pipeline/catalog.py", {"ingest", "validate", "measures", "evaluate", "early_warning", "notebooks"}),
+    ("pipeline/numbers.py", {"measures", "evaluate", "findings", "notebooks"}),
+    ("pipeline/catalog.py", {"ingest", "validate", "measures", "evaluate", "early_warning", "findings", "notebooks"}),
 ])
 def test_dvc_status_names_the_stages_an_edit_touches(repo_copy, edited, stages):
     path = repo_copy / edited

@@ -31,6 +31,7 @@ class Context:
     _evaluation: dict = field(default_factory=dict, repr=False)
     _delivered: set = field(default_factory=set, repr=False)
     _unit_levels: dict = field(default_factory=dict, repr=False)
+    _reported: set = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         # plain dicts of records: a province run looks rows up ~10^5 times, and a pandas
@@ -39,6 +40,9 @@ class Context:
                                                                                 self._regions)):
             for r in frame.to_dict("records"):
                 store.setdefault((r[key], r["period"]), {})[(r["measure"], int(r["year"]))] = r
+        full = self.region[self.region["period"] == FULL_YEAR]
+        seen = full[full["counties_reporting"] > 0]
+        self._reported = set(zip(seen["region_code"], seen["measure"], strict=True))
         done = self.county[self.county["status"] != "not_delivered"]
         self._delivered = set(zip(done["county_code"], done["year"].astype(int), done["period"], strict=True))
         for key, g in self.warnings.groupby(["county_code", "year"], sort=False):
@@ -67,6 +71,10 @@ class Context:
 
     def delivered(self, code: str, year: int, period: str = FULL_YEAR) -> bool:
         return (code, int(year), period) in self._delivered
+
+    def ever_reported(self, region: str, measure: str) -> bool:
+        """Some place of the region delivered the measure in some full year in scope: it is expected."""
+        return (region, measure) in self._reported
 
     def partial_periods(self, code: str, year: int) -> list[str]:
         """Partial periods a place delivered in `year`, in period order (from the mart's order)."""

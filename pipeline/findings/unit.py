@@ -116,11 +116,18 @@ def trend(ctx: Context, base: dict, scope: str, code: str, region: str, year: in
 
 
 def missing_findings(ctx: Context, base: dict, code: str, region: str, year: int) -> list[Finding]:
-    """What the place did not deliver: its own gap (a problem) apart from a gap of the whole region (a note)."""
+    """What the place did not deliver: its own gap (a problem) apart from a gap of the whole region (a note).
+
+    Only measures the region delivers in some year are expected: a survey the
+    city never runs is not "missing" every year.
+    """
     own, everyone = [], []
     for measure in [*ctx.rules.work, *ctx.rules.trend]:
         if ctx.value("unit", code, shown_measure(ctx, "unit", code, measure, year), year) is not None:
             continue
+        fallback = getattr(ctx.catalog.measure(measure), "reported_as", None)
+        if not ctx.ever_reported(region, measure) and not (fallback and ctx.ever_reported(region, fallback)):
+            continue  # a column no place of the region ever delivers is not expected of this one
         r = ctx.row("unit", code, measure, year)
         item = {"measure": measure, "status": "not_delivered" if r is None else str(r["status"])}
         rr = ctx.row("region", region, measure, year)

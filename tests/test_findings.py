@@ -1,0 +1,351 @@
+"""The findings stage: each judgement rule on a crafted delivery, with the finding and the sentence expected.
+
+Every expected value was worked out by hand from the fixture's figures
+(shares on paper, rounded half up) or taken from a published figure; the
+sentences are what a reviewer reads, phrased from the finding alone.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import HEADER, build_marts, csv_bytes, good_rows
+
+from pipeline.errors import ConfigError
+from pipeline.numbers import largest_remainder
+from pipeline.report.phrasing import Phraser, evidence
+from pipeline.report.sentences import sentence
+
+ONE_SCORE = {"evaluation__weights": {"integrity_satisfaction": 1}, "evaluation__min_indicators": 1}
+
+
+def row(code: str, year: int, filed, onset, forms=(400, 150, 20, 12), score=85.5) -> list:
+    name = {"990101": "城关区", "990102": "城西区", "990103": "河口区"}[code]
+    return [code, name, year, filed, onset, 95, *forms, 500, score, 20000]
+
+
+def the(data, place: str, year: int, topic: str, subject: str = "", period: str = "full_year") -> pd.Series:
+    f = data.findings
+    hit = f[(f["place_code"] == place) & (f["year"] == year) & (f["topic"] == topic) & (f["subject"] == subject)
+            & (f["period"] == period)]
+    assert len(hit) == 1, (place, year, topic, subject, period, f[f["place_code"] == place]["finding_id"].tolist())
+    return hit.iloc[0]
+
+
+def said(data, f) -> str:
+    return sentence(Phraser(data), f)
+
+
+# ---------------------------------------------------------------- the new-onset share
+
+
+def test_published_city_share_is_not_yet_contained_with_both_comparisons(project, monkeypatch):
+    """29.9 % (2015), 32.6 %, 32.4 % (2017): the dip of 0.2 points does not outweigh 2.5 points above 2015."""
+    for year, onset in ((2015, 299), (2016, 326), (2017, 324)):
+        project.write_csv(year, [HEADER, row("990101", year, 1000, onset)])
+    data = build_marts(project, monkeypatch, {"990101"}, 2015, 2017)
+    f = the(data, "990101", 2017, "trend", "new_onset_share")
+    assert (f["verdict"], f["polarity"], f["basis"]) == ("worse_than_baseline", "problem", "baseline,previous_year")
+    assert said(data, f) == ("腐败增量尚未得到有效遏制：新发生案件占比2017年为32.4%，比上年（32.6%）下降0.2个百分点，"
+                             "但比2015年（29.9%）高2.5个百分点。")
+    assert f["suggestion"] == "new_onset"
+    # the region is this one place: no comparison with it, no rank among one
+    assert "region" not in f["basis"] and "居全市" not in said(data, f)
+    region = the(data, "990100", 2017, "trend", "new_onset_share")
+    assert (region["verdict"], region["polarity"]) == ("worse_than_baseline", "problem")
+    assert not (data.findings["topic"] == "none_found").any() or "未发现突出问题" not in " ".join(
+        said(data, r) for _, r in data.findings[(data.findings["year"] == 2017)
+                                                & (data.findings["topic"] == "none_found")].iterrows())
+
+
+def test_fell_on_the_year_but_above_the_region_is_one_verdict(project, monkeypatch):
+    project.write_csv(2019, [HEADER, row("990101", 2019, 100, 40), row("990102", 2019, 200, 20)])
+    project.write_csv(2020, [HEADER, row("990101", 2020, 100, 39), row("990102", 2020, 200, 20)])
+    data = build_marts(project, monkeypatch, {"990101", "990102"})
+    f = the(data, "990101", 2020, "trend", "new_onset_share")
+    # region 2020: (39 + 20) / (100 + 200) = 19.67 % -> 19.7 %; 39.0 - 19.7 = 19.3; 990102 (10.0 %) ranks first
+    assert (f["verdict"], f["polarity"]) == ("mixed", "problem")  # params.yaml findings.disagreement: problem
+    assert said(data, f) == ("腐败增量尚未得到有效遏制：新发生案件占比2020年为39.0%，比上年（40.0%）下降1.0个百分点，"
+                             "但高于全市（19.7%）19.3个百分点，居全市第2位（共2个县区，按由好到差排序）。")
+    mine = data.findings[(data.findings["place_code"] == "990101") & (data.findings["year"] == 2020)]
+    about_share = mine[mine["subject"] == "new_onset_share"]
+    assert about_share["polarity"].tolist() == ["problem"]  # never also an achievement
+
+
+def test_the_polarity_of_a_disagreement_is_the_params(project, monkeypatch):
+    project.write_csv(2019, [HEADER, row("990101", 2019, 100, 40), row("990102", 2019, 200, 20)])
+    project.write_csv(2020, [HEADER, row("990101", 2020, 100, 39), row("990102", 2020, 200, 20)])
+    data = build_marts(project, monkeypatch, {"990101", "990102"}, findings__disagreement="neutral")
+    f = the(data, "990101", 2020, "trend", "new_onset_share")
+    assert (f["verdict"], f["polarity"], f["suggestion"]) == ("mixed", "neutral", "")
+    assert said(data, f).startswith("新发生案件占比2020年为39.0%")  # no verdict words for a neutral statement
+
+
+# ---------------------------------------------------------------- comparisons that should not be made
+
+
+def test_two_years_that_share_no_place_are_not_compared(project, monkeypatch):
+    project.write_csv(2019, [HEADER, row("990101", 2019, 100, 30)])
+    project.write_csv(2020, [HEADER, row("990102", 2020, 200, 50)])
+    data = build_marts(project, monkeypatch, {"990101", "990102"})
+    work = the(data, "990100", 2020, "work_change", "cases_filed")
+    assert work["verdict"] == "not_comparable" and work["basis"] == ""
+    assert said(data, work) == "立案数为200件（两年报送的县区不同，且没有两年都报送的县区，不作同比）。"
+    share = the(data, "990100", 2020, "trend", "new_onset_share")
+    assert (share["verdict"], share["polarity"]) == ("not_comparable", "neutral")
+    assert said(data, share) == ("新发生案件占比2020年为25.0%（各年报送的县区不同，且没有各年都报送的县区，"
+                                 "不作比较）。")
+    gone = the(data, "990101", 2020, "no_data")
+    assert (gone["polarity"], said(data, gone)) == ("problem", "2020年未报送年度数据，本报告不作成效和问题的评价。")
+
+
+def test_a_change_on_the_places_present_in_both_years_says_so(project, monkeypatch):
+    project.write_csv(2019, [HEADER, row("990101", 2019, 100, 30), row("990102", 2019, 200, 50)])
+    project.write_csv(2020, [HEADER, row("990101", 2020, 120, 30), row("990103", 2020, 300, 60)])
+    data = build_marts(project, monkeypatch, {"990101", "990102", "990103"})
+    work = the(data, "990100", 2020, "work_change", "cases_filed")
+    # only 990101 reported both years: 100 -> 120, +20.0 %; the region total 2020 is 120 + 300 = 420
+    assert work["basis"] == "previous_year,common_places"
+    assert said(data, work) == ("立案数为420件；按两年都报送的1个县区计算，由100件上升到120件，同比上升20.0%。")
+
+
+def test_a_county_is_ranked_and_compared_only_among_places_of_its_level(project, monkeypatch):
+    path = project.root / "data/reference/divisions.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "990190,某市,prefecture,990100,测试：同一文件夹中的地级单位\n",
+                    encoding="utf-8")
+    rows_ = [row("990101", 2020, 100, 30), row("990102", 2020, 200, 20)]
+    city = ["990190", "某市", 2020, 2000, 100, 1900, 8000, 3000, 400, 200, 9000, 80.0, 400000]
+    project.write_csv(2020, [HEADER, *rows_, city])
+    data = build_marts(project, monkeypatch, {"990101", "990102", "990190"}, 2020, 2020)
+    ranks = data.county[(data.county["measure"] == "new_onset_share")].set_index("county_code")
+    assert ranks.loc["990101", "counties_ranked"] == 2 and ranks.loc["990190", "counties_ranked"] == 1
+    assert ranks.loc["990101", "rank_in_region"] == 2  # 30.0 % after 10.0 %; the city's 5.0 % is not among them
+    city_share = the(data, "990190", 2020, "trend", "new_onset_share")
+    assert "region" not in city_share["basis"]
+
+
+# ---------------------------------------------------------------- partial periods, totals, approximations
+
+
+def test_a_first_quarter_with_the_fourth_form_above_the_third_is_stated_within_its_period(project, monkeypatch):
+    project.write_csv(2020, [HEADER, *good_rows(2020)])
+    q1 = [HEADER, ["990101", "城关区", 2020, 50, 10, 20, 400, 150, 35, 45, 100, 85.5, 20000],
+          ["990102", "城西区", 2020, 60, 12, 25, 300, 100, 20, 10, 120, 88.0, 30000]]
+    project.write("2020年第一季度.csv", csv_bytes(q1))
+    data = build_marts(project, monkeypatch, {"990101", "990102"}, 2020, 2020)
+    above = the(data, "990101", 2020, "form4_above_form3", period="Q1")
+    assert above["polarity"] == "neutral"
+    assert said(data, above) == ("2020年第一季度：第四种形态（45人次）多于第三种形态（35人次）；按指标目录的规则，"
+                                 "第四种略多于第三种不视为倒挂，予以说明。")
+    shape = the(data, "990101", 2020, "four_forms_shape", period="Q1")
+    # 400 / 630 = 63.49, 150 / 630 = 23.81, 35 / 630 = 5.56, 45 / 630 = 7.14: by largest remainder 63.5 + 23.8
+    # + 5.6 + 7.1 = 100.0; the pyramid rule (1st > 2nd > 3rd and 4th) holds; stated, never counted for the year
+    assert (shape["verdict"], shape["polarity"]) == ("holds", "neutral")
+    assert said(data, shape) == ("2020年第一季度四种形态分别为400、150、35、45人次，占63.5%、23.8%、5.6%、7.1%，"
+                                 "呈金字塔分布（部分期间数据，只在本期内判断，不与全年比较）。")
+    assert not (data.findings["period"] == "Q1").any() or set(
+        data.findings.loc[data.findings["period"] == "Q1", "polarity"]) == {"neutral"}
+
+
+def test_a_delivered_total_without_parts_is_the_same_figure_in_every_output(project, monkeypatch):
+    header = [*HEADER[:6], "四种形态合计", *HEADER[6:]]  # the four form columns present, left blank
+
+    def total_rows(year: int, totals: tuple[int, int]) -> list:
+        return [[*r[:6], t, "", "", "", "", *r[10:]] for r, t in zip(good_rows(year), totals, strict=True)]
+
+    project.write_csv(2019, [header, *total_rows(2019, (899, 1000))])
+    project.write_csv(2020, [header, *total_rows(2020, (950, 1000))])
+    data = build_marts(project, monkeypatch, {"990101", "990102"})
+    work = the(data, "990101", 2020, "work_change", "four_forms_sum")
+    assert evidence(work)["shown"] == "four_forms_total"
+    # 950 / 899 = 1.0567: up 5.7 %
+    assert said(data, work) == "四种形态总人次（只报送了合计数）由899人次上升到950人次，同比上升5.7%。"
+    shape = the(data, "990101", 2020, "four_forms_shape")
+    assert said(data, shape) == "只报送了四种形态合计950人次，未报送分类人次，无法判断分布。"
+    from pipeline.report.county_views import figures_table
+    from pipeline.report.data import county_rows
+    from pipeline.report.workbook import findings_sheet
+    from pipeline.report.writeup import county_report
+
+    table = figures_table(data, county_rows(data, "990101", 2020), ["four_forms_sum"])
+    assert table.index.tolist() == ["四种形态总人次（报送值）"] and table["数值"].tolist() == ["950"]
+    doc = county_report(data, "990100", "990101", 2020, 2019)
+    assert "950[^" in "\n".join(doc.sections["achievements"])
+    sheet, _ = findings_sheet(data, "990100", 2020)
+    assert any("由899人次上升到950人次" in s for s in sheet["结论"])
+
+
+def test_a_figure_delivered_in_wan_prints_as_approximate_and_so_does_its_change(project, monkeypatch):
+    r19, r20 = good_rows(2019), good_rows(2020)
+    r19[0][3], r20[0][3] = 30000, "3.1万"
+    project.write_csv(2019, [HEADER, *r19])
+    project.write_csv(2020, [HEADER, *r20])
+    data = build_marts(project, monkeypatch, {"990101", "990102"})
+    work = the(data, "990101", 2020, "work_change", "cases_filed")
+    assert bool(work["approximate"])
+    # 31,000 / 30,000 = 1.0333: up 3.3 %, computed from an approximate figure
+    assert said(data, work) == "立案数由30,000件上升到约31,000件，同比上升3.3%（含约数，按约数计算）。"
+
+
+# ---------------------------------------------------------------- levels, no data, grades
+
+
+def test_a_province_compares_its_cities_as_市州_with_全省(project, monkeypatch):
+    from pathlib import Path
+
+    folder = project.root / "data/raw/990000"
+    folder.mkdir(parents=True)
+    fixture = Path(__file__).resolve().parent / "data/levels/cities_2019.csv"
+    (folder / "2019.csv").write_bytes(fixture.read_bytes())
+    data = build_marts(project, monkeypatch, None, 2019, 2019, region="990000")
+    coverage = the(data, "990000", 2019, "coverage")
+    assert said(data, coverage) == "全省2个市州（共2个）报送了2019年度数据。"
+    share = the(data, "990100", 2019, "trend", "new_onset_share")
+    # 7050 / 23500 = 30.0 %; the province (7050 + 5600) / (23500 + 18700) = 29.98 % -> 30.0 %
+    assert said(data, share) == "新发生案件占比2019年为30.0%，与全省（30.0%）持平，居全省第2位（共2个市州，按由好到差排序）。"
+
+
+def test_a_region_year_with_no_delivery_concludes_nothing(project, monkeypatch):
+    project.write_csv(2019, [HEADER, *good_rows(2019)])
+    data = build_marts(project, monkeypatch, {"990101", "990102"})
+    region = data.findings[(data.findings["place_code"] == "990100") & (data.findings["year"] == 2020)]
+    assert region["topic"].tolist() == ["no_data"]
+    assert said(data, region.iloc[0]) == "2020年全市没有县区报送年度数据，本年度不作评价。"
+    from pipeline.report.document import body_text
+    from pipeline.report.writeup import region_report
+
+    body = body_text(region_report(data, "990100", 2020, 2019))
+    assert "未发现突出问题" not in body and "：。" not in body and "0个县区" not in body
+
+
+def test_grade_history_names_the_last_graded_year_and_the_year_not_graded(project, monkeypatch):
+    for year in (2021, 2022, 2023, 2024):
+        rows_ = good_rows(year)
+        if year == 2023:
+            for r in rows_:
+                r[11] = ""  # the survey blank for every county: the city goes ungraded
+        project.write_csv(year, [HEADER, *rows_])
+    data = build_marts(project, monkeypatch, {"990101", "990102"}, 2021, 2024, **ONE_SCORE)
+    f = the(data, "990101", 2024, "grade_history")
+    ev = evidence(f)
+    assert ev["last_graded"]["year"] == 2022 and ev["gap_years"] == [2023] and f["basis"] == "last_graded_year"
+    grades = data.evaluation.set_index(["county_code", "year"])["grade"]
+    before, after = grades[("990101", 2022)], grades[("990101", 2024)]
+    expected = (f"等次与上次评定的2022年（“{before}”）相同" if before == after
+                else f"等次由2022年的“{before}”变为“{after}”")
+    assert said(data, f) == f"历年综合评价：{expected}（2023年未评定等次）。"
+    # 2023: a city-wide gap is the region's note, not each county's fault
+    gap = the(data, "990101", 2023, "region_missing")
+    assert gap["polarity"] == "neutral" and "missing_data" not in set(
+        data.findings.loc[(data.findings["place_code"] == "990101") & (data.findings["year"] == 2023), "topic"])
+    assert said(data, gap) == ("2023年全市各县区均未报送党风廉政建设社会评价满意度，相关内容不作评价，"
+                               "也不计为单个县区的问题。")
+
+
+# ---------------------------------------------------------------- parts of a whole
+
+
+def test_shares_of_a_whole_add_up_to_100_as_published():
+    """National 2023: 109.6 / 49.2 / 6.4 / 6.6 万人次, published as 63.8 / 28.6 / 3.7 / 3.9 %."""
+    assert largest_remainder([109.6, 49.2, 6.4, 6.6], 1) == ["63.8", "28.6", "3.7", "3.9"]
+    # rounding each share on its own would print 3.8 for the fourth: the sum would be 99.9
+    assert round(6.6 / 171.8 * 100, 1) == 3.8
+    assert largest_remainder([1, 1, 1], 1) == ["33.4", "33.3", "33.3"]  # a tie goes to the first part
+    assert largest_remainder([0, 0], 1) is None and largest_remainder([1.0, None], 1) is None
+
+
+def test_the_national_benchmark_prints_its_shares_so_they_add_up(project):
+    from pipeline.catalog import load_catalog
+    from pipeline.stages.measures import national_benchmark
+
+    nat = national_benchmark(pd.read_csv(project.root / "data/reference/ccdi_national.csv"),
+                             load_catalog(project.root / "data/reference/indicators.yaml"))
+    y2023 = nat[(nat["year"] == 2023) & (nat["period"] == "full_year")].set_index("measure")["text"]
+    assert y2023[["form1_share", "form2_share", "form3_share", "form4_share"]].tolist() == [
+        "63.8", "28.6", "3.7", "3.9"]
+
+
+# ---------------------------------------------------------------- suggestions and bad rules
+
+
+def test_every_problem_leads_to_a_suggestion_that_names_it(project, monkeypatch):
+    r19, r20 = good_rows(2019), good_rows(2020)
+    r20[0][11] = 70.0  # the survey falls 15.5 points
+    project.write_csv(2019, [HEADER, *r19])
+    project.write_csv(2020, [HEADER, *r20])
+    data = build_marts(project, monkeypatch, {"990101", "990102"})
+    problems = data.findings[data.findings["polarity"] == "problem"]
+    assert len(problems) and (problems["suggestion"] != "").all()
+    assert (data.findings.loc[data.findings["polarity"] != "problem", "suggestion"] == "").all()
+    survey = the(data, "990101", 2020, "trend", "integrity_satisfaction")
+    from pipeline.report.sentences import suggestion
+
+    text = suggestion(Phraser(data), survey)
+    assert survey["suggestion"] == "survey" and text.startswith("针对党风廉政建设社会评价满意度（70.0分）")
+    assert "调查样本" in text
+
+
+def test_an_appraisal_score_is_not_told_to_read_survey_comments(project):
+    from pipeline.catalog import load_catalog
+    from pipeline.findings.rules import load_rules
+
+    params = yaml.safe_load((project.root / "params.yaml").read_text(encoding="utf-8"))
+    catalog = load_catalog(project.root / "data/reference/indicators.yaml")
+    rules = load_rules(project.root, params, catalog)
+    assert rules.suggestion("trend", catalog.measure("econ_social_score")) == "appraisal"
+    assert rules.suggestion("trend", catalog.measure("committee_appraisal")) == "appraisal"
+    assert rules.suggestion("trend", catalog.measure("integrity_satisfaction")) == "survey"
+
+
+@pytest.mark.parametrize(("edit", "named"), [
+    (lambda t: t["trend"].update(suggestion={**t["trend"]["suggestion"], "survey": "read_the_tea_leaves"}),
+     "topics.trend.suggestion"),
+    (lambda t: t["trend"].update(measures=["sections.headline", "integrity_sat"]), "topics.trend.measures"),
+    (lambda t: t["trend"].update(suggestion={"not_a_kind": "survey"}), "topics.trend.suggestion.not_a_kind"),
+])
+def test_an_undefined_rule_key_stops_the_stage_naming_key_and_file(project, monkeypatch, edit, named, capsys):
+    from pipeline.stages import findings
+
+    path = project.root / "data/reference/findings.yaml"
+    rules = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(rules["topics"])
+    path.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("POLIECO_ROOT", str(project.root))
+    with pytest.raises(SystemExit):
+        findings.main()
+    err = capsys.readouterr().err
+    assert "data/reference/findings.yaml" in err and named in err and "未写入任何结果" in err
+    assert not (project.root / "data/marts/findings.parquet").exists()
+
+
+def test_rules_refuse_a_polarity_or_grade_not_defined(project):
+    from pipeline.catalog import load_catalog
+    from pipeline.findings.rules import load_rules
+
+    params = yaml.safe_load((project.root / "params.yaml").read_text(encoding="utf-8"))
+    catalog = load_catalog(project.root / "data/reference/indicators.yaml")
+    params["findings"]["disagreement"] = "maybe"
+    with pytest.raises(ConfigError, match="findings.disagreement"):
+        load_rules(project.root, params, catalog)
+    params["findings"]["disagreement"] = "problem"
+    params["findings"]["grades"]["achievement"] = ["优秀"]
+    with pytest.raises(ConfigError, match="findings.grades.achievement"):
+        load_rules(project.root, params, catalog)
+
+
+def test_the_mart_is_one_row_per_statement_with_its_evidence(project, monkeypatch):
+    project.write_csv(2019, [HEADER, *good_rows(2019)])
+    project.write_csv(2020, [HEADER, *good_rows(2020)])
+    data = build_marts(project, monkeypatch, {"990101", "990102"})
+    f = data.findings
+    assert f["finding_id"].is_unique
+    assert set(f["polarity"]) <= {"achievement", "problem", "neutral"}
+    share = the(data, "990101", 2020, "trend", "new_onset_share")
+    ev = json.loads(share["evidence"])
+    # 990101 2020: 31 / 110 = 28.18 % -> 28.2 %, with the cell it was computed from
+    assert ev["figures"]["current"]["text"] == "28.2" and ev["figures"]["current"]["source"] == {
+        "formula": "new_onset_share"}
+    assert [c["basis"] for c in ev["comparisons"]] == ["previous_year", "region"]
