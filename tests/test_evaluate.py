@@ -231,15 +231,23 @@ def test_imputation_by_region_median_or_the_countys_previous_year():
 
 
 def test_the_grade_sentence_says_how_each_missing_indicator_was_filled():
+    import json
+
     from pipeline.report.data import ReportData
+    from pipeline.report.evaluation_words import grade_sentence, imputed_text
     from pipeline.report.fmt import load_words
-    from pipeline.report.views import grade_sentence
+    from pipeline.report.phrasing import Phraser
 
     data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), CATALOG, load_words(REPO, "zh"),
                       {}, evaluation=pd.DataFrame(columns=["p_好", "p_较好", "p_一般", "p_差"]))
-    ev = pd.Series({"index": 81.25, "rank": 2, "counties_graded": 9, "grade": "较好", "median_rank": np.nan,
-                    "imputed": "conduct_satisfaction,personnel_appraisal,safety_satisfaction",
-                    "imputed_by": "previous_year,region_mean,previous_year"})
-    text = grade_sentence(data, ev)
-    assert text.endswith("（缺项已插补：政风行风满意度、平安建设群众满意度按本县上年数值；选人用人评议按全市均值）")
-    assert "综合评价指数 81.3" in text  # 81.25 rounded half up
+    evidence = {"year": 2020, "index": 81.25, "rank": 2, "of": 9, "grade": "较好", "method": {},
+                "imputed": ["conduct_satisfaction", "personnel_appraisal", "safety_satisfaction"],
+                "imputed_by": ["previous_year", "region_mean", "previous_year"], "strengths": [], "weaknesses": []}
+    finding = {"finding_id": "990101/2020/full_year/grade/-", "scope": "unit", "place_code": "990101",
+               "region_code": "990100", "level": "county", "unit_level": "county", "year": 2020,
+               "period": "full_year", "topic": "grade", "subject": "", "verdict": "较好", "polarity": "achievement",
+               "evidence": json.dumps(evidence, ensure_ascii=False)}
+    p = Phraser(data)
+    assert imputed_text(p, finding) == ("（缺项已插补：政风行风满意度、平安建设群众满意度按本县上年数值；"
+                                        "选人用人评议按全市均值）")
+    assert grade_sentence(p, finding) == "综合评价指数81.3，居全市第2位（共9个县区），等次为“较好”"  # 81.25 half up

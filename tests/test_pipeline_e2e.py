@@ -223,7 +223,7 @@ def test_forced_repro_gives_byte_identical_marts_and_reports(repo_copy):
     # 18 counties x 5 files (ipynb, html, md, docx, inputs key), 2 regions x 6 (and the workbook), the index
     assert len(before) == 103 and _report_hashes(repo_copy) == before
     # every stage ran again and summed in the same order: the marts are the same bytes
-    assert len(marts_before) == 14 and _mart_hashes(repo_copy) == marts_before
+    assert len(marts_before) == 16 and _mart_hashes(repo_copy) == marts_before
     # unchanged marts: every notebook's inputs are the same, so none is executed again
     assert "20 个笔记本：复用 20 个（输入未变），执行 0 个" in forced.stdout
 

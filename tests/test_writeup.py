@@ -2,6 +2,8 @@
 
 Every expected sentence below was written by hand from the figures in the
 fixture (shares worked out on paper, rounded half up), not copied from output.
+The write-up phrases findings (pipeline/findings); these tests read what a
+reviewer reads: the sections, the notes and their sources.
 """
 
 from __future__ import annotations
@@ -11,49 +13,21 @@ import re
 
 import pytest
 import yaml
-from conftest import HEADER, good_rows
+from conftest import HEADER, build_marts, good_rows
 
 from pipeline.config import Paths
 from pipeline.report.data import load_report_data
+from pipeline.report.document import body_text, is_clean
 from pipeline.report.fmt import percent_text
-from pipeline.report.writeup import (
-    body_text,
-    county_report,
-    is_clean,
-    region_report,
-    to_docx,
-    to_markdown,
-)
-from pipeline.stages import early_warning, evaluate, ingest, measures
-from pipeline.stages.validate import promote
+from pipeline.report.markdown import to_markdown
+from pipeline.report.writeup import county_report, region_report, to_docx
 
 SCORES = ["econ_social_score", "integrity_satisfaction", "conduct_satisfaction", "personnel_appraisal",
           "safety_satisfaction", "committee_appraisal"]
 
 
 def build(project, monkeypatch, keep: set[str], first: int = 2019, last: int = 2020, **params):
-    """Run ingest, promotion, measures, evaluate and early_warning on the project; return its ReportData."""
-    path = project.root / "data/reference/divisions.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join(x for x in lines if not x.startswith("9901") or x.split(",")[0] in keep
-                              or x.startswith("990100,")) + "\n", encoding="utf-8")
-    p = yaml.safe_load((project.root / "params.yaml").read_text(encoding="utf-8"))
-    p["ingest"].update(first_year=first, last_year=last)
-    p["report"].update(year=last, first_year=first)
-    for dotted, value in params.items():
-        node = p
-        *keys, leaf = dotted.split("__")
-        for k in keys:
-            node = node[k]
-        node[leaf] = value
-    (project.root / "params.yaml").write_text(yaml.safe_dump(p, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setenv("POLIECO_ROOT", str(project.root))
-    ingest.ingest(project.root)
-    paths = Paths(project.root)
-    promote(paths.staging_warehouse, paths.warehouse)
-    for stage in (measures, evaluate, early_warning):
-        stage.main()
-    return load_report_data(project.root)
+    return build_marts(project, monkeypatch, keep, first, last, **params)
 
 
 def rows(year, *counties):
@@ -81,27 +55,25 @@ def county(data, code, year, first=2019):
 # ---------------------------------------------------------------- the new-onset share
 
 
-def test_flat_share_claims_no_achievement(project, monkeypatch):
+def test_a_flat_share_above_the_region_is_a_problem_never_an_achievement(project, monkeypatch):
     r19, r20 = rows(2019, "990101", "990102"), rows(2020, "990101", "990102")
     r20[0][3], r20[0][4] = 110, 33  # 33 / 110 = 30.0%, as in 2019 (30 / 100)
     project.write_csv(2019, [HEADER, *r19])
     project.write_csv(2020, [HEADER, *r20])
     data = build(project, monkeypatch, {"990101", "990102"})
     report = county(data, "990101", 2020)
-    # region 2020: (33 + 50) / (110 + 200) = 26.77...% -> 26.8%; gap 30.0 - 26.8 = 3.2
-    assert plain(report.sections["notes"])[0] == (
-        "新发生案件占比为30.0%，与上年持平，高于全市（26.8%）3.2个百分点，不作为成效或问题。")
-    assert not any("腐败增量" in p for p in report.sections["achievements"])
-    assert "新发生案件占比高于全市：30.0%，高于全市（26.8%）3.2个百分点。" in plain(report.sections["problems"])
+    # region 2020: (33 + 50) / (110 + 200) = 26.77...% -> 26.8%; gap 30.0 - 26.8 = 3.2; 990102 (25.0%) first
+    assert ("腐败增量尚未得到有效遏制：新发生案件占比2020年为30.0%，与上年（30.0%）持平，高于全市（26.8%）3.2个百分点，"
+            "居全市第2位（共2个县区，按由好到差排序）。") in plain(report.sections["problems"])
+    assert not any("新发生案件占比" in p for p in report.sections["achievements"] + report.sections["notes"])
 
 
-def test_first_year_is_stated_not_judged(project, monkeypatch):
+def test_first_year_is_compared_with_the_region_only(project, monkeypatch):
     data = two_counties_two_years(project, monkeypatch)
     report = county(data, "990101", 2019)
     # 30 / 100 = 30.0%; region (30 + 50) / (100 + 200) = 26.67% -> 26.7%; gap 3.3
-    assert plain(report.sections["notes"])[0] == (
-        "新发生案件占比为30.0%（2019年为首个统计年度，无上年数据可比），高于全市（26.7%）3.3个百分点，"
-        "不作为成效或问题。")
+    assert ("腐败增量尚未得到有效遏制：新发生案件占比2019年为30.0%，高于全市（26.7%）3.3个百分点，"
+            "居全市第2位（共2个县区，按由好到差排序）。") in plain(report.sections["problems"])
     assert plain(report.sections["achievements"])[0] == (
         "审查调查和监督执纪工作持续开展：立案数为100件（2019年为首个统计年度，无上年数据可比）；"
         "党纪政务处分人数为95人（2019年为首个统计年度，无上年数据可比）；"
@@ -114,9 +86,13 @@ def test_missing_previous_year(project, monkeypatch):
     project.write_csv(2021, [HEADER, *rows(2021, "990101", "990102")])
     data = build(project, monkeypatch, {"990101", "990102"}, last=2021)
     report = county(data, "990101", 2021)
-    # 2021: filed 100 + 10 * 2 = 120, new-onset 30 + 2 = 32: 26.666...% -> 26.7%; region 2021: 82 / 320 = 25.6%
-    assert plain(report.sections["notes"])[0] == (
-        "新发生案件占比为26.7%（2020年无数据，无法同比），高于全市（25.6%）1.1个百分点，不作为成效或问题。")
+    # 2021: filed 120, new-onset 32: 26.666...% -> 26.7%, against 2019's 30.0% (the first year, the baseline);
+    # region 2021: 82 / 320 = 25.6%
+    assert ("腐败增量得到一定遏制：新发生案件占比2021年为26.7%，比2019年（30.0%）低3.3个百分点，"
+            "但高于全市（25.6%）1.1个百分点" not in " ".join(plain(report.sections["achievements"])))
+    problems = plain(report.sections["problems"])
+    assert ("腐败增量尚未得到有效遏制：新发生案件占比2021年为26.7%，比2019年（30.0%）低3.3个百分点，"
+            "但高于全市（25.6%）1.1个百分点，居全市第2位（共2个县区，按由好到差排序）。") in problems
     assert plain(report.sections["achievements"])[0].startswith("审查调查和监督执纪工作持续开展：立案数为120件（2020年无数据，无法同比）")
 
 
@@ -126,8 +102,8 @@ def test_five_of_sixteen_prints_as_31_3_percent(project, monkeypatch):
     project.write_csv(2019, [HEADER, *r19])
     project.write_csv(2020, [HEADER, *rows(2020, "990101")])
     data = build(project, monkeypatch, {"990101"})
-    notes = plain(county(data, "990101", 2019).sections["notes"])[0]
-    assert notes.startswith("新发生案件占比为31.3%（2019年为首个统计年度")
+    notes = plain(county(data, "990101", 2019).sections["notes"])
+    assert "新发生案件占比2019年为31.3%。" in notes  # one place, one year: stated, nothing to compare with
 
 
 def test_change_below_display_precision_is_flat(project, monkeypatch):
@@ -138,17 +114,20 @@ def test_change_below_display_precision_is_flat(project, monkeypatch):
     project.write_csv(2020, [HEADER, *r20])
     data = build(project, monkeypatch, {"990101"})
     report = county(data, "990101", 2020)
-    assert plain(report.sections["notes"])[0] == "新发生案件占比为30.0%，与上年持平，与全市（30.0%）持平，不作为成效或问题。"
-    assert not re.search(r"(上升|下降)0\.0", body_text(report))
+    # the region is this county alone: no comparison with it
+    assert "新发生案件占比2020年为30.0%，与上年（30.0%）持平。" in plain(report.sections["notes"])
+    assert not re.search(r"(上升|下降)0\.0", body_text(report)) and "全市（30.0%）" not in body_text(report)
 
 
 def test_falling_share_is_an_achievement_with_its_comparison(project, monkeypatch):
-    data = two_counties_two_years(project, monkeypatch)
+    project.write_csv(2019, [HEADER, *rows(2019, "990101")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101")])
+    data = build(project, monkeypatch, {"990101"})
     report = county(data, "990101", 2020)
-    # 30.0% -> 31 / 110 = 28.18% -> 28.2%: down 1.8 pp as printed; region 2020: 81 / 310 = 26.1%
-    assert plain(report.sections["achievements"])[1] == (
-        "腐败增量得到一定遏制：新发生案件占比由30.0%下降到28.2%，下降1.8个百分点，"
-        "高于全市（26.1%）2.1个百分点。")
+    # 30.0% -> 31 / 110 = 28.18% -> 28.2%: down 1.8 pp as printed
+    assert "腐败增量得到一定遏制：新发生案件占比2020年为28.2%，比上年（30.0%）下降1.8个百分点。" in plain(
+        report.sections["achievements"])
+    assert "针对新发生案件占比" not in " ".join(report.sections["suggestions"])
 
 
 # ---------------------------------------------------------------- streaks, four forms, coverage
@@ -170,8 +149,9 @@ def test_two_consecutive_rises_are_a_run(project, monkeypatch):
     for year, n in {2021: 10, 2022: 12, 2023: 15}.items():
         project.write_csv(year, [RUN_HEADER, [*rows(year, "990101")[0], n]])
     data = build(project, monkeypatch, {"990101"}, first=2021, last=2023)
-    problems = county(data, "990101", 2023, 2021).sections["problems"]
-    assert "问责人数连续上升：问责人数连续2年上升，2021年10人、2022年12人、2023年15人。" in plain(problems)
+    report = county(data, "990101", 2023, 2021)
+    assert "问责人数连续上升：问责人数连续2年上升，2021年10人、2022年12人、2023年15人。" in plain(report.sections["problems"])
+    assert any(s.startswith("针对“问责人数连续上升”预警（问责人数15") for s in plain(report.sections["suggestions"]))
 
 
 FORMS_TOTAL_HEADER = [*HEADER[:6], "四种形态总人次", *HEADER[6:]]
@@ -186,20 +166,21 @@ def test_county_with_only_the_four_forms_total(project, monkeypatch):
     report = county(data, "990101", 2020)
     text = body_text(report)
     assert "四种形态合计人次" not in text  # the sum of parts that were never delivered is not "missing"
-    assert plain(report.sections["achievements"])[0].endswith("四种形态总人次为582人次，与上年持平。")
-    missing = next(p for p in plain(report.sections["problems"]) if p.startswith("数据缺报"))
-    assert missing.startswith("数据缺报：四种形态分类人次（仅报送合计582人次，无法判断分布）")
+    assert plain(report.sections["achievements"])[0].endswith("四种形态总人次（只报送了合计数）为582人次，与上年持平。")
+    assert "只报送了四种形态合计582人次，未报送分类人次，无法判断分布。" in plain(report.sections["notes"])
+    assert not any(p.startswith("数据缺报") for p in plain(report.sections["problems"]))
 
 
-def test_region_year_with_one_county_fewer_says_so(project, monkeypatch):
+def test_region_year_with_one_county_fewer_compares_the_same_county(project, monkeypatch):
     project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
     project.write_csv(2020, [HEADER, *rows(2020, "990101")])
     data = build(project, monkeypatch, {"990101", "990102"})
     report = region_report(data, "990100", 2020, 2019)
-    assert "2019年2个县区、2020年1个县区报送立案数，两年覆盖的县区不同，同比变化仅供参考。" in plain(report.sections["notes"])
-    # the region figures compare 300 cases (two counties) with 110 (one county): said, not hidden
+    # the region's 110 cases (one county) are not compared with 300 (two): 990101 alone, 100 -> 110, +10.0%
     assert plain(report.sections["achievements"])[0].startswith(
-        "全市1个县区报送了2020年度数据：立案数由300件下降到110件，同比下降63.3%")
+        "全市1个县区（共2个）报送了2020年度数据，未报送的有：城西区：立案数为110件；按两年都报送的1个县区计算，"
+        "由100件上升到110件，同比上升10.0%；")
+    assert "300" not in body_text(report)
 
 
 # ---------------------------------------------------------------- evaluation
@@ -210,9 +191,9 @@ def test_region_without_scores_says_why_there_is_no_grade(project, monkeypatch):
     for year in (2019, 2020):
         project.write_csv(year, [header, *[r[:11] + r[12:] for r in rows(year, "990101", "990102")]])
     data = build(project, monkeypatch, {"990101", "990102"})
-    reason = "2020年6项综合评价指标均无数值（评价得分未报送），无法计算综合评价指数，未评定等次。"
+    reason = "2020年6项综合评价指标均无数值，无法计算综合评价指数，未评定等次。"
     assert reason in plain(county(data, "990101", 2020).sections["notes"])
-    assert reason in plain(region_report(data, "990100", 2020, 2019).sections["notes"])
+    assert "全市各县区均未评定等次：" + reason in plain(region_report(data, "990100", 2020, 2019).sections["notes"])
 
 
 SCORE_HEADER = [*HEADER, "政风行风满意度"]
@@ -264,14 +245,14 @@ def test_the_grade_sentence_names_the_assumption_that_drives_it(project, monkeyp
     mine = sens[(sens["county_code"] == "990103") & (sens["year"] == 2020) & (sens["target"] == "grade")]
     st = mine.set_index("factor")["total_order"]
     assert st["winsorisation"] == 0 and st["weights"] > 0
-    from pipeline.report.views import grade_sentence
+    from pipeline.report.evaluation_words import uncertainty_sentence
+    from pipeline.report.phrasing import Phraser
+    from pipeline.report.view_parts import finding
 
-    sentence = grade_sentence(data, data.evaluation[(data.evaluation["county_code"] == "990103")
-                                                    & (data.evaluation["year"] == 2020)].iloc[0])
-    assert "在改变权重数值、极端值缩尾与否的 1024 种情形中" in sentence
-    assert f"等次主要取决于权重数值的扰动（总效应指数 {round(st['weights'] + 1e-12, 2):.2f}）" in sentence
+    stability = finding(data, "990103", 2020, "grade_stability")
+    assert "在改变权重数值、极端值缩尾与否的 1024 种情形中" in uncertainty_sentence(Phraser(data), stability)
     text = "\n".join(plain([body_text(county(data, "990103", 2020))]))
-    assert "等次主要取决于权重数值的扰动" in text  # the write-up's robustness problem says it too
+    assert "等次主要取决于权重数值的扰动" in text  # the write-up's robustness problem says it
     assert "在改变权重数值、极端值缩尾与否的模拟中" in text  # and names what was varied, not more
 
 
@@ -280,7 +261,7 @@ def test_grade_history_and_who_changed_grade(project, monkeypatch):
     scores. Four counties and cut-offs .2/.6/.9 give 好, 较好, 较好, 一般 from the top.
     2019: 990101 90, 990102 80, 990103 70, 990121 60 -> 好, 较好, 较好, 一般.
     2020: 990121 95, 990101 85, 990102 75, 990103 65 -> 990121 好, 990101 较好, 990102 较好, 990103 一般."""
-    from pipeline.report.views import county_history, grade_matrix
+    from pipeline.report.region_views import grade_matrix
 
     names = {"990101": "城关区", "990102": "城西区", "990103": "河口区", "990121": "青山县"}
     scores = {2019: {"990101": 90.0, "990102": 80.0, "990103": 70.0, "990121": 60.0},
@@ -292,16 +273,15 @@ def test_grade_history_and_who_changed_grade(project, monkeypatch):
     data = build(project, monkeypatch, set(names), evaluation__weights={"integrity_satisfaction": 1,
                                                                          "conduct_satisfaction": 1},
                  evaluation__min_indicators=2, evaluation__uncertainty__draws=256)
-    parts = grade_matrix(data, "990100", 2020)
-    matrix = parts[2]
+    matrix = grade_matrix(data, "990100", 2020)[2]
     assert matrix.loc["青山县（990121）"].tolist() == ["一般", "好"]
     assert matrix.loc["城关区（990101）"].tolist() == ["好", "较好"]
-    assert parts[3] == ("2020 年与上年相比等次变化的县区：青山县（990121）（“一般”→“好”）、城关区（990101）（“好”→“较好”）、"
-                        "河口区（990103）（“较好”→“一般”）。")
-    heading, table, text = county_history(data, "990121", 2020)
-    assert table["等次"].tolist() == ["一般", "好"] and table["排名"].tolist() == ["4/4", "1/4"]
-    assert text == "等次变化：2020 年由“一般”变为“好”。"
-    assert county_history(data, "990102", 2020)[2] == "2019—2020 年参评的各年等次均为“较好”。"
+    notes = plain(region_report(data, "990100", 2020, 2019).sections["notes"])
+    assert ("与各自上次评定相比，等次变化的县区：青山县（2019年“一般”→2020年“好”）、城关区（2019年“好”→2020年“较好”）、"
+            "河口区（2019年“较好”→2020年“一般”）。") in notes
+    assert "历年综合评价：等次由2019年的“一般”变为“好”。" in plain(county(data, "990121", 2020).sections["notes"])
+    assert "历年综合评价：等次与上次评定的2019年（“较好”）相同。" in plain(county(data, "990102", 2020).sections["notes"])
+    assert "历年综合评价：2019年为首个评定年度。" in plain(county(data, "990102", 2019).sections["notes"])
 
 
 # ---------------------------------------------------------------- traceability and formats
@@ -317,30 +297,36 @@ def test_report_numbers_all_trace_to_the_marts(project, monkeypatch):
 
 def check_traceable(report, data, years):
     """Every number of the prose is a cited figure or a year; every cited figure equals its mart value."""
+    import pandas as pd
+
     body = body_text(report)
     assert is_clean(body) == []
     cited = {f.n: f for f in report.figures}
     assert set(cited) == {int(n) for n in re.findall(r"\[\^(\d+)\]", body)}  # no note without its number
     for m in re.finditer(r"(\d[\d,]*(?:\.\d+)?%?)\[\^(\d+)\]", body):
-        assert cited[int(m.group(2))].text == m.group(1)
+        assert cited[int(m.group(2))].text.removeprefix("约") == m.group(1)
     bare = re.sub(r"\d[\d,]*(?:\.\d+)?%?\[\^\d+\]", "", body)
+    periods = {"1-9", "1", "9"}  # 2024年1-9月 names a period
     for number in re.findall(r"\d[\d,]*(?:\.\d+)?", bare):
-        assert int(float(number.replace(",", ""))) in years or number in report.title or number in {"70", "2015"}, number
-    county = data.county.set_index(["county_code", "year", "measure"])
-    region = data.region.set_index(["region_code", "year", "measure"])
+        assert (int(float(number.replace(",", ""))) in years or number in report.title or number in periods
+                or number in {"2015", "2017", "2018"}), number
+    marts = {"county": pd.concat([data.county, data.county_partial]).set_index(
+        ["county_code", "year", "period", "measure"]),
+        "region": data.region.set_index(["region_code", "year", "period", "measure"])}
+    ids = set(data.findings["finding_id"]) if not data.findings.empty else set()
     for f in report.figures:
-        if f.scope == "county":
-            expected = county.loc[(f.code, f.year, f.measure), f.field]
+        if f.scope in marts:
+            expected = marts[f.scope].loc[(f.code, f.year, f.period, f.measure), f.field]
             assert f.value == pytest.approx(abs(expected)), f
-        elif f.scope == "region" and f.field in ("value", "counties_reporting", "yoy_change"):
-            assert f.value == pytest.approx(abs(region.loc[(f.code, f.year, f.measure), f.field])), f
         elif f.scope == "evaluation":
             ev = data.evaluation.set_index(["county_code", "year"])
             assert f.value == pytest.approx(ev.loc[(f.code, f.year), f.field]), f
-        shown = float(f.text.rstrip("%").replace(",", ""))
+        else:  # a figure only a finding holds (a count, a value recomputed on common places)
+            assert f.scope == "finding" and f.code in ids, f
+        shown = float(f.text.removeprefix("约").rstrip("%").replace(",", ""))
         if f.field in ("grade_probability", "stable_threshold"):  # printed as percentages
             assert shown == pytest.approx(100 * f.value, abs=0.5), f
-        else:
+        elif f.scope != "finding":
             assert shown == pytest.approx(f.value, abs=0.051), f  # printed to one decimal
 
 
@@ -402,8 +388,8 @@ def test_notebook_sections_without_scores_say_why(project, monkeypatch):
     for year in (2019, 2020):
         project.write_csv(year, [header, *[r[:11] + r[12:] for r in rows(year, "990101", "990102")]])
     data = build(project, monkeypatch, {"990101", "990102"})
-    reason = "2020年6项综合评价指标均无数值（评价得分未报送），无法计算综合评价指数，未评定等次。"
-    assert f"**{reason}**" in views.region_evaluation_section(data, "990100", 2020).parts
+    reason = "2020年6项综合评价指标均无数值，无法计算综合评价指数，未评定等次。"
+    assert f"**全市各县区均未评定等次：{reason}**" in views.region_evaluation_section(data, "990100", 2020).parts
     assert f"**{reason}**" in views.county_evaluation_section(data, "990100", "990101", 2020).parts
 
 
@@ -500,5 +486,5 @@ def test_an_indicator_nobody_delivered_is_named_as_the_reason_for_no_grade(proje
                                                                                    "conduct_satisfaction": 1},
                  evaluation__min_indicators=1, evaluation__uncertainty__draws=256)
     notes = county(data, "990101", 2020).sections["notes"]
-    assert "2020年本地区没有任何县区报送政风行风满意度，该项无法插补，综合评价指数无法计算，未评定等次。" in notes
+    assert "2020年全市没有任何县区报送政风行风满意度，该项无法插补，综合评价指数无法计算，未评定等次。" in plain(notes)
     assert not any("少于规定" in n for n in notes)

@@ -26,7 +26,7 @@ def graded_row(ev: pd.Series) -> dict:
 
 def not_graded_row(ev: pd.Series) -> dict:
     reason = ev["not_graded_reason"]
-    return {"year": int(ev["year"]), "reason": None if missing(reason) else str(reason),
+    return {"year": int(ev["year"]), "place": str(ev["county_code"]), "reason": None if missing(reason) else str(reason),
             "available": _num(ev["indicators_available"]), "min": _num(ev["min_indicators"]),
             "total": _num(ev["indicators_total"]),
             "absent": [c for c in str(ev["indicators_absent_in_region"] or "").split(",") if c]}

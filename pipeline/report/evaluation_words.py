@@ -17,7 +17,9 @@ def grade_name(p: Phraser, grade: str) -> str:
 
 # the evaluation mart's column of each figure cited
 EVALUATION_FIELDS = {"index": "index", "eval_rank": "rank", "graded": "counties_graded",
-                     "grade_probability": "grade_probability", "stable_threshold": "stable_threshold"}
+                     "grade_probability": "grade_probability", "stable_threshold": "stable_threshold",
+                     "indicators_total": "indicators_total", "indicators_available": "indicators_available",
+                     "min_indicators": "min_indicators"}
 
 
 def cite_eval(p: Phraser, f, field: str, text: str, value: float, place: str | None = None) -> str:
@@ -124,8 +126,17 @@ def history_sentence(p: Phraser, f) -> str:
 def not_graded_sentence(p: Phraser, f) -> str:
     ev, pw = evidence(f), p.places(f)
     reason = f["verdict"] if f["verdict"] in p.w.raw("finding.not_graded") else "no_evaluation"
-    values = {"year": f["year"], "n": int(ev.get("total") or 0), "available": int(ev.get("available") or 0),
-              "min": int(ev.get("min") or 0), "names": p.w.sep.join(p.name(c) for c in ev.get("absent", [])), **pw}
+    place = ev.get("place")
+
+    def cited(field: str, key: str) -> str:
+        n = int(ev.get(key) or 0)
+        return cite_eval(p, f, field, str(n), n, place=place) if place else str(n)
+
+    values = {"year": f["year"], "names": p.w.sep.join(p.name(c) for c in ev.get("absent", [])), **pw}
+    if reason == "no_indicators":  # cite only what the sentence prints
+        values["n"] = cited("indicators_total", "total")
+    elif reason == "too_few_indicators":
+        values.update(available=cited("indicators_available", "available"), min=cited("min_indicators", "min"))
     text = p.w(f"finding.not_graded.{reason}", **values)
     if f["scope"] == "region":
         text = p.w("finding.not_graded.region_none", **values) + text

@@ -185,13 +185,16 @@ def copy_outputs(root: Path, job: Job, scratch: Path) -> None:
 
 
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Strip what changes from run to run: papermill metadata, timings, random cell ids."""
+    """Strip what changes from run to run: papermill metadata, timings, random cell ids, and the folder the
+    kernel wrote the write-up to (a scratch folder of this run, not something the reader needs)."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i}"
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("output_dir ="))
     return nb
 
 

@@ -245,12 +245,13 @@ def work_sentence(p: Phraser, f) -> str:
         prev, now = p.figure(f, figures["common_previous"]), p.figure(f, figures["common_current"])
         return p.w("finding.work.common", cur=cur, prev=prev, cur_common=now, n=comp["common_places"],
                    verb=p.w(f"verbs.{comp['move']}"), pct=p.difference(f, comp, now, prev, shown), **values)
+    if comp["move"] == "flat" and figures["previous"]["text"] == figures["current"]["text"]:
+        return p.w("finding.work.same", cur=cur, **values)  # last year's figure is this one: not printed twice
     prev = p.figure(f, figures["previous"])
     if comp["difference"] is None:
         return p.w("finding.work.from_zero", prev=prev, cur=cur, **values)
     if comp["move"] == "flat":
-        same = figures["previous"]["text"] == figures["current"]["text"]
-        return p.w("finding.work.same" if same else "finding.work.flat", prev=prev, cur=cur, **values)
+        return p.w("finding.work.flat", prev=prev, cur=cur, **values)
     text = p.w(f"finding.work.{comp['move']}", prev=prev, cur=cur, pct=p.difference(f, comp, cur, prev, shown),
                **values)
     return text + (p.w("finding.approx_change") if comp.get("approximate") else "")
