@@ -289,3 +289,110 @@ def test_index_opens_with_a_region_overview_linking_each_section(repo_copy):
     assert re.search(r'<a href="#r990200">西岭市</a></td><td>990200</td><td>8</td><td>好 2 · 较好 3 · 一般 3 · 差 0</td>',
                      overview)
     assert page.count('href="#top"') == 2 and '<h2 id="r990200">' in page and "<script" not in page
+
+
+# ---------------------------------------------------------------- findings: one judgement, every output
+
+
+def _county_notebook_ids(data, region: str, county: str, year: int) -> tuple[set[str], set[str]]:
+    """The findings the county notebook's own sections state, and those of its copy of the write-up."""
+    from pipeline.report import views
+
+    own = set()
+    for section in (views.new_onset_section(data, region, county, year, 2015),
+                    views.four_forms_section(data, region, county, year, 2015),
+                    views.county_evaluation_section(data, region, county, year)):
+        own |= set(section.finding_ids)
+    return own, set(views.writeup_section(data, region, county, year, 2015).finding_ids)
+
+
+def test_every_output_states_the_same_findings_of_a_place(repo_copy):
+    """Notebook, write-up, workbook and index cite finding ids: for one place and year they are the place's
+    findings, the same set in the notebook, the write-up and the workbook, and the index reads a subset."""
+    from pipeline.report.data import load_report_data
+    from pipeline.report.index_page import row_findings
+    from pipeline.report.workbook import findings_sheet
+    from pipeline.report.writeup import county_report, region_report
+
+    data = load_report_data(repo_copy)
+    f = data.findings
+    sheets = {r: findings_sheet(data, r, 2024)[0] for r in ("990100", "990200")}
+    for region, county in [("990100", "990101"), ("990100", "990124"), ("990200", "990225")]:
+        mart = set(f.loc[(f["place_code"] == county) & (f["year"] == 2024), "finding_id"])
+        doc = set(county_report(data, region, county, 2024, 2015).finding_ids)
+        own, notebook_writeup = _county_notebook_ids(data, region, county, 2024)
+        workbook = set(sheets[region].loc[sheets[region]["区划代码"] == county, "结论编号"])
+        index = {x["finding_id"] for x in row_findings(data, county, 2024) if x is not None}
+        assert mart and doc == mart == notebook_writeup == workbook, county
+        assert own <= doc and index <= doc and own, county
+    mart = set(f.loc[(f["place_code"] == "990100") & (f["year"] == 2024), "finding_id"])
+    assert set(region_report(data, "990100", 2024, 2015).finding_ids) == mart
+    assert set(sheets["990100"].loc[sheets["990100"]["区划代码"] == "990100", "结论编号"]) == mart
+
+
+def test_a_sentence_reads_the_same_in_the_notebook_and_the_write_up(repo_copy):
+    import re
+
+    from pipeline.report.data import load_report_data
+    from pipeline.report.phrasing import Phraser
+    from pipeline.report.sentences import sentence
+    from pipeline.report.view_parts import finding
+
+    data = load_report_data(repo_copy)
+    for county in ("990101", "990121", "990124"):
+        f = finding(data, county, 2024, "trend", "new_onset_share")
+        text = sentence(Phraser(data), f)
+        folder = repo_copy / "reports/notebooks/990100/2024" / county
+        md = re.sub(r"\[\^\d+\]", "", (folder / "writeup.md").read_text(encoding="utf-8"))
+        html = re.sub(r"<sup>\d+</sup>", "", (folder / "county.html").read_text(encoding="utf-8"))
+        assert text in md and text in html, county
+
+
+def test_no_report_holds_a_measure_as_both_achievement_and_problem(repo_copy):
+    """Over the whole demo: for every place, year and period, the measures its achievements are about and
+    the measures its problems are about do not meet."""
+    import json
+
+    import pandas as pd
+
+    f = pd.read_parquet(repo_copy / "data/marts/findings.parquet")
+
+    def about(row) -> str:
+        if row["topic"] == "warning":
+            return json.loads(row["evidence"])["measure"]
+        return {"four_forms_shape": "pyramid_holds"}.get(row["topic"], row["subject"] or row["topic"])
+
+    f = f.assign(about=[about(r) for _, r in f.iterrows()])
+    judged = f[f["polarity"].isin(["achievement", "problem"])]
+    both = judged.groupby(["place_code", "year", "period", "about"])["polarity"].nunique()
+    assert (both == 1).all(), both[both > 1].head()
+    assert len(judged) > 500 and set(judged["polarity"]) == {"achievement", "problem"}
+
+
+def test_no_output_prints_a_missing_value_marker(repo_copy):
+    """<NA>, nan, NaN or None must never reach a reader: every write-up, notebook output, page, workbook
+    and Word file of the demo, scanned as the reader sees it (HTML without its style sheet and tags)."""
+    import re
+    import zipfile
+
+    marker = re.compile(r"<NA>|\bnan\b|\bNaN\b|\bNone\b")
+    found = {}
+    for path in [*sorted((repo_copy / "reports/notebooks").rglob("*")), repo_copy / "reports/index.html"]:
+        texts = []
+        if path.suffix == ".md":
+            texts = [path.read_text(encoding="utf-8")]
+        elif path.suffix == ".html":
+            page = re.sub(r"<style\b.*?</style>", "", path.read_text(encoding="utf-8"), flags=re.S | re.I)
+            texts = [re.sub(r"<[^>]+>", " ", page.replace("&lt;NA&gt;", "<NA>"))]
+        elif path.suffix in (".docx", ".xlsx"):
+            with zipfile.ZipFile(path) as z:
+                texts = [z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")]
+        elif path.suffix == ".ipynb":
+            nb = json.loads(path.read_text(encoding="utf-8"))
+            for out in (o for c in nb["cells"] for o in c.get("outputs", [])):
+                texts += ["".join(v) for k, v in out.get("data", {}).items() if k.startswith("text")]
+                texts.append("".join(out.get("text", "")))
+        for text in texts:
+            found.update({str(path.relative_to(repo_copy)): m.group(0) for m in marker.finditer(text)})
+    assert found == {}
+    assert len(list((repo_copy / "reports/notebooks").rglob("*.ipynb"))) == 20

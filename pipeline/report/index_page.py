@@ -48,13 +48,11 @@ def county_row(data: ReportData, job, year: int, warned: dict) -> str:
     def get(m: str, col: str = "value"):
         return rows.loc[m, col] if m in rows.index else None
 
-    trend = finding(data, code, year, "trend", "new_onset_share")
-    shape = finding(data, code, year, "four_forms_shape")
+    trend, shape, g, stability = row_findings(data, code, year)
     pyr = w("none_mark") if shape is None or shape["verdict"] == "total_only" else _warn(
         w("word_yes") if shape["verdict"] == "holds" else w("word_no"), shape["polarity"] == "problem")
     change = signed_change(cat, get("new_onset_share", "yoy_change"), get("new_onset_share", "yoy_unit"), w)
     grade, rank, warnings, severity = w("none_mark"), w("none_mark"), w("none_mark"), ""
-    g, stability = finding(data, code, year, "grade"), finding(data, code, year, "grade_stability")
     if g is not None:
         ev, st = evidence(g), (evidence(stability) if stability is not None else None)
         unstable = stability is not None and stability["polarity"] == "problem"
@@ -77,6 +75,12 @@ def county_row(data: ReportData, job, year: int, warned: dict) -> str:
         _cell(value_text(cat, "form1_share", get("form1_share"))), _cell(pyr), _cell(grade), _cell(rank),
         _cell(warnings, severity), _cell(links, "name"),
     ]) + "</tr>"
+
+
+def row_findings(data: ReportData, code: str, year: int) -> list:
+    """The findings a place's row states: the new-onset verdict, the four forms, the grade and its stability."""
+    return [finding(data, code, year, "trend", "new_onset_share"), finding(data, code, year, "four_forms_shape"),
+            finding(data, code, year, "grade"), finding(data, code, year, "grade_stability")]
 
 
 def warned_places(data: ReportData, region: str, year: int) -> dict | None:
