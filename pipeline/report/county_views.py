@@ -50,7 +50,7 @@ def provenance(data: ReportData, region: str, first: int, last: int) -> list[str
 def county_header(data: ReportData, region: str, county: str, year: int, first: int) -> Section:
     files = provenance(data, region, first, year)
     text = data.words("notebook.county_header", county=data.name(county), code=county, region=data.name(region),
-                      region_code=region, year=year, first=first, n=len(files),
+                      region_code=region, year=year, first=first,
                       first_file=files[0] if files else "—", last_file=files[-1] if files else "—")
     mark = synthetic(data, region)
     return Section().add(f"**{mark}**\n\n{text}" if mark else text)
@@ -310,7 +310,7 @@ def history_table(data: ReportData, county: str, year: int) -> list[object]:
     w = data.words
     ev = data.evaluation
     rows = ev[(ev["county_code"] == county) & (ev["year"] <= year)].sort_values("year") if not ev.empty else ev
-    if rows.empty or rows["index"].notna().sum() == 0:
+    if rows.empty or rows["index"].isna().all():
         return []
     cols = w.raw("notebook.evaluation.history_columns")
     grades = w.raw("grades")

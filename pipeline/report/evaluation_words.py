@@ -46,7 +46,10 @@ def method_text(p: Phraser, f) -> str:
         return ""
     names = p.w.raw("notebook.evaluation.method_names")
     imputation = p.w.raw("notebook.evaluation.imputed_by").get(m["imputation"], m["imputation"])
-    return p.w("notebook.evaluation.method", weighting=names["weighting"].get(m["weighting"], m["weighting"]), ahp="",
+    # the AHP consistency ratio where numbers need no note (the notebook); the write-up leaves it out
+    ahp = (p.w("notebook.evaluation.ahp_cr", cr=number(m["ahp_cr"], 3))
+           if p.citer is None and m["weighting"] == "ahp" and m.get("ahp_cr") is not None else "")
+    return p.w("notebook.evaluation.method", weighting=names["weighting"].get(m["weighting"], m["weighting"]), ahp=ahp,
                normalisation=names["normalisation"].get(m["normalisation"], m["normalisation"]),
                aggregation=names["aggregation"].get(m["aggregation"], m["aggregation"]), imputation=imputation,
                winsor=names["winsor"]["true" if m["winsorise"] else "false"])
@@ -146,15 +149,15 @@ def not_graded_sentence(p: Phraser, f) -> str:
 def distribution_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     dist = p.w.sep.join(p.w("finding.grade_count", grade=grade_name(p, g),
-                            count=p.count(f, n, "grade", grade=grade_name(p, g)))
+                            count=p.cited_count(f, n, "grade", grade=grade_name(p, g)))
                         for g, n in ev["counts"] if n)
-    return p.w("finding.grade_distribution", n=p.count(f, ev["graded"], "graded"), dist=dist, **p.places(f))
+    return p.w("finding.grade_distribution", n=p.cited_count(f, ev["graded"], "graded"), dist=dist, **p.places(f))
 
 
 def changes_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     if not ev["changes"]:
-        return p.w("finding.grade_changes_none", n=p.count(f, ev["compared"], "compared"), **p.places(f))
+        return p.w("finding.grade_changes_none", n=p.cited_count(f, ev["compared"], "compared"), **p.places(f))
     items = p.w.sep.join(p.w("finding.grade_changes_item", place=p.data.name(c["place"]), last_year=c["last_year"],
                              year=f["year"], before=grade_name(p, c["before"]), after=grade_name(p, c["after"]))
                          for c in ev["changes"])

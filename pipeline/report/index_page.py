@@ -101,7 +101,8 @@ def region_overview(data: ReportData, jobs, regions: list[str], year: int) -> li
         for i, h in enumerate(head)) + "</tr></thead><tbody>"]
     grades = w.raw("grades")
     for region in regions:
-        places = [j.county for j in jobs if j.region == region and j.county]
+        coverage = finding(data, region, year, "coverage")
+        in_scope = evidence(coverage)["in_scope"] if coverage is not None else w("none_mark")
         dist = finding(data, region, year, "grade_distribution")
         dist_text = (" · ".join(w("index.overview_grades", grade=grades.get(g, g), n=n)
                                 for g, n in evidence(dist)["counts"]) if dist is not None else w("none_mark"))
@@ -116,7 +117,7 @@ def region_overview(data: ReportData, jobs, regions: list[str], year: int) -> li
         folder = html.escape(next(j for j in jobs if j.region == region and not j.county).relative_dir().as_posix())
         rows.append("<tr>" + "".join([
             _cell(f'<a href="#r{region}">{html.escape(data.name(region))}</a>', "name"), _cell(region),
-            _cell(str(len(places))), _cell(dist_text), _cell(warned, "sev-high" if high else ""),
+            _cell(str(in_scope)), _cell(dist_text), _cell(warned, "sev-high" if high else ""),
             _cell(_warn(str(unstable), unstable > 0)),
             _cell(f'<a href="notebooks/{folder}/region.html">{w("index.notebook")}</a>', "name"),
         ]) + "</tr>")

@@ -119,7 +119,7 @@ class Phraser:
         return w("writeup.source.derived", formula=self.cat.formula_text(fig["measure"], w.lang),
                  place=self.data.name(fig["place"]), period=self.period(fig["year"], fig.get("period", FULL_YEAR)))
 
-    def count(self, f, n: int, what: str, **values) -> str:
+    def cited_count(self, f, n: int, what: str, **values) -> str:
         """A count the finding made (places, warnings), cited as such; `what` keys finding.count_label."""
         label = self.w(f"finding.count_label.{what}", **self.places(f), **values)
         return self.cite(str(int(n)), label=self.w("writeup.cite.count", what=label, year=f["year"]),
@@ -311,14 +311,14 @@ def partial_sentence(p: Phraser, f) -> str:
     if f["scope"] == "unit":
         return p.w("finding.partial_unit", period=period, **p.places(f))
     names = p.w.sep.join(p.data.name(c) for c in ev["places"])
-    return p.w("finding.partial_region", period=period, n=p.count(f, ev["count"], "partial", period=period),
+    return p.w("finding.partial_region", period=period, n=p.cited_count(f, ev["count"], "partial", period=period),
                names=names, **p.places(f))
 
 
 def coverage_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     pw = p.places(f)
-    text = p.w("finding.coverage", n=p.count(f, ev["count"], "coverage"), m=ev["in_scope"], year=f["year"], **pw)
+    text = p.w("finding.coverage", n=p.cited_count(f, ev["count"], "coverage"), m=ev["in_scope"], year=f["year"], **pw)
     if ev["not_delivered"]:
         text += p.w("finding.coverage_missing", names=p.w.sep.join(p.data.name(c) for c in ev["not_delivered"]))
     return text
@@ -334,7 +334,7 @@ def units_rising_sentence(p: Phraser, f) -> str:
                              prev=p.figure(f, u["previous"]), cur=p.figure(f, u["current"]))
                          for u in ev["units"])
     name = p.name(f["subject"])
-    return p.w("finding.units_rising", name=name, n=p.count(f, ev["count"], "units_rising", name=name), items=items,
+    return p.w("finding.units_rising", name=name, n=p.cited_count(f, ev["count"], "units_rising", name=name), items=items,
                **p.places(f))
 
 

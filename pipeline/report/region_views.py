@@ -21,7 +21,7 @@ from pipeline.report.data import (
     region_series,
 )
 from pipeline.report.fmt import missing, number, percent_text
-from pipeline.report.phrasing import Phraser
+from pipeline.report.phrasing import Phraser, evidence
 from pipeline.report.sentences import sentence
 from pipeline.report.view_parts import (
     Section,
@@ -38,10 +38,10 @@ GRADE_COLORS = ["#2e7d32", "#1f4e79", "#f79646", "#c00000", "#7f7f7f", "#7f7f7f"
 
 
 def region_header(data: ReportData, region: str, year: int, first: int) -> Section:
-    files = data.county[(data.county["region_code"] == region) & data.county["year"].between(first, year)
-                        & data.county["source_file"].notna()]["source_file"]
+    coverage = finding(data, region, year, "coverage")
+    in_scope = evidence(coverage)["in_scope"] if coverage is not None else data.words("none_mark")
     text = data.words("notebook.region_header", region=data.name(region), code=region, year=year, first=first,
-                      counties=len(counties_of(data, region)), n=len(set(files)))
+                      counties=in_scope)
     mark = synthetic(data, region)
     return Section().add(f"**{mark}**\n\n{text}" if mark else text)
 

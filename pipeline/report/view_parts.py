@@ -183,7 +183,7 @@ def warning_evidence(data: ReportData, r) -> str:
     if r.rule_type == "run":
         items = w.sep.join(w("notebook.warning.run_item", year=y, value=value_text(cat, r.measure, v), unit=unit)
                            for y, v in zip(years, values, strict=True))
-        return w("notebook.warning.run", name=name, n=len(years) - 1, items=items)
+        return w("notebook.warning.run", name=name, items=items)
     if cat.measure(r.measure).kind == "flag":
         return w("notebook.warning.flag", name=name, year=years[-1], value=yes_no(data, r.value))
     return w("notebook.warning.level", name=name, year=years[-1], value=value_text(cat, r.measure, r.value),

@@ -47,7 +47,7 @@ def warning_sentence(p: Phraser, f) -> str:
     if ev["type"] == "run":
         series = p.w.sep.join(p.w("finding.warning.run_item", year=v["year"], value=p.figure(f, v), unit=unit)
                               for v in values)
-        return p.w("finding.warning.run", label=label, name=name, n=p.count(f, ev["rises"], "rises"), series=series)
+        return p.w("finding.warning.run", label=label, name=name, n=p.cited_count(f, ev["rises"], "rises"), series=series)
     return p.w("finding.warning.level", label=label, name=name, year=f["year"], cur=p.figure(f, values[-1]),
                unit=unit, op=p.w(f"finding.op.{ev['op']}"),
                threshold=threshold_text(p, f, ev, p.cat.measure(m).decimals))
@@ -63,10 +63,10 @@ def units_warned_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     items = p.w.sep.join(p.w("finding.units_warned_item", place=p.data.name(x["place"]), rule=label_of(p, x))
                          for x in ev["warnings"])
-    return p.w("finding.units_warned", n=p.count(f, ev["places"], "units_warned"),
-               k=p.count(f, ev["count"], "warnings"), items=items, **p.places(f))
+    return p.w("finding.units_warned", n=p.cited_count(f, ev["places"], "units_warned"),
+               k=p.cited_count(f, ev["count"], "warnings"), items=items, **p.places(f))
 
 
 HANDLERS = {"warning": warning_sentence, "units_warned": units_warned_sentence}
 SUGGESTIONS = {"warning": warning_suggestion_values,
-               "units_warned": lambda p, f: {"n": p.count(f, evidence(f)["places"], "units_warned")}}
+               "units_warned": lambda p, f: {"n": p.cited_count(f, evidence(f)["places"], "units_warned")}}

@@ -153,7 +153,7 @@ def warnings_sheet(data: ReportData, region: str) -> tuple[pd.DataFrame, list[st
     w, cat = data.words, data.catalog
     cols = w.raw("workbook.columns")
     wr = data.warnings
-    if wr.empty or (wr["region_code"] == region).sum() == 0:
+    if wr.empty or not (wr["region_code"] == region).any():
         return pd.DataFrame({cols["note"]: [w("workbook.no_warnings")]}), ["@"]
     wr = wr[wr["region_code"] == region].sort_values(["year", "county_code", "rule"])
     evidence = []
