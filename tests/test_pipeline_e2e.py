@@ -360,6 +360,8 @@ def test_no_report_holds_a_measure_as_both_achievement_and_problem(repo_copy):
     def about(row) -> str:
         if row["topic"] == "warning":
             return json.loads(row["evidence"])["measure"]
+        if row["topic"].startswith("units_"):  # a statement about the region's places, not the region's figure
+            return f"units:{row['subject'] or row['topic']}"
         return {"four_forms_shape": "pyramid_holds"}.get(row["topic"], row["subject"] or row["topic"])
 
     f = f.assign(about=[about(r) for _, r in f.iterrows()])

@@ -175,11 +175,17 @@ class Phraser:
 
 
 def trend_lead(p: Phraser, f) -> str:
+    """The verdict's words (腐败增量得到一定遏制...); a claim about the years only when a comparison over the
+    years is on the finding's side, else the words of the comparison with the region."""
     leads = p.w.raw("finding.trend_lead")
     m = p.cat.measure(f["subject"])
-    for key in (m.code, m.basis, m.kind):
-        if key in leads and f["polarity"] in leads[key]:
-            return leads[key][f["polarity"]]
+    side = {"achievement": "better", "problem": "worse"}.get(f["polarity"])
+    comps = evidence(f)["comparisons"]
+    over_years = any(c["side"] == side for c in comps if c["basis"] in ("previous_year", "baseline"))
+    key = f["polarity"] if over_years else f"{f['polarity']}_region"
+    for measure_key in (m.code, m.basis, m.kind):
+        if measure_key in leads and key in leads[measure_key]:
+            return p.w(f"finding.trend_lead.{measure_key}.{key}", **p.places(f))
     return ""
 
 
