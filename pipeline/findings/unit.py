@@ -84,7 +84,9 @@ def trend_comparisons(ctx: Context, scope: str, code: str, region: str, year: in
                                 approximate=approx or figures["previous"]["approximate"]))
     if scope == "unit" and not missing(r["region_gap"]) and region_comparable(ctx, code, region, measure, year):
         figures["region"] = ctx.figure("region", region, measure, year)
-        move = "flat" if r["region_gap"] == 0 else ("up" if r["region_gap"] > 0 else "down")
+        # a gap within the measure's flat band is level, as a change is (survey scores move a point by sampling)
+        band = 0.0 if missing(r["flat_band"]) else float(r["flat_band"])
+        move = "flat" if abs(r["region_gap"]) <= band + 1e-9 else ("up" if r["region_gap"] > 0 else "down")
         comps.append(comparison(ctx, "region", "region", r["region_gap"], spec.change_unit, move, spec.direction,
                                 approximate=approx or figures["region"]["approximate"]))
         if not missing(r["rank_in_region"]):
