@@ -6,7 +6,7 @@ build/province/ (a DVC project of its own, with a copy of the code), then
 measures on this machine, in one run:
 
   data      each data stage as its own process, the way DVC runs it (ingest,
-            validate, measures, evaluate, early_warning): wall seconds, peak RSS;
+            validate, measures, evaluate, early_warning, findings): wall seconds, peak RSS;
   full      `dvc repro` from nothing (outputs and dvc.lock removed): wall
             seconds and the peak of the summed RSS of the whole process tree;
   notebooks the notebooks stage re-executing every notebook (--execute-all),
@@ -47,7 +47,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA_STAGES = ["pipeline.stages.ingest", "pipeline.stages.validate", "pipeline.stages.measures",
-               "pipeline.stages.evaluate", "pipeline.stages.early_warning"]
+               "pipeline.stages.evaluate", "pipeline.stages.early_warning", "pipeline.stages.findings"]
 TARGETS = {"full_s": 300, "data_stages_s": 20, "corrected_s": 60, "noop_s": 3, "notebooks_vs_floor": 1.3,
            "naive_vs_stage": 4, "peak_rss_mb": 2048}
 REUSE = re.compile(r"复用 (\d+) 个，执行 (\d+) 个")
@@ -240,7 +240,8 @@ def main() -> None:
     if "stable" not in skip:
         marts = sorted((project / "data" / "marts").glob("*.parquet"))
         first = digest(marts)
-        for module in ("pipeline.stages.measures", "pipeline.stages.evaluate", "pipeline.stages.early_warning"):
+        for module in ("pipeline.stages.measures", "pipeline.stages.evaluate", "pipeline.stages.early_warning",
+                       "pipeline.stages.findings"):
             run_stage(module, project)
         report["marts_byte_identical_on_rerun"] = digest(marts) == first
     if "notebooks" not in skip:

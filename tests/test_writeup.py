@@ -326,6 +326,8 @@ def check_traceable(report, data, years):
         shown = float(f.text.removeprefix("约").rstrip("%").replace(",", ""))
         if f.field in ("grade_probability", "stable_threshold"):  # printed as percentages
             assert shown == pytest.approx(100 * f.value, abs=0.5), f
+        elif "最大余数" in f.source or "largest remainder" in f.source:  # shares of a whole, adding up to 100
+            assert shown == pytest.approx(f.value, abs=0.1), f
         elif f.scope != "finding":
             assert shown == pytest.approx(f.value, abs=0.051), f  # printed to one decimal
 

@@ -33,7 +33,7 @@ def four_forms(ctx: Context, base: dict, scope: str, code: str, year: int, perio
         printed = largest_remainder(persons, ctx.catalog.measure(shares[0]).decimals)
         figures = {p: ctx.figure(scope, code, p, year, period) for p in parts}
         figures[TOTAL] = ctx.figure(scope, code, TOTAL, year, period)
-        figures.update({s: {**ctx.figure(scope, code, s, year, period), "text": t}
+        figures.update({s: {**ctx.figure(scope, code, s, year, period), "text": t, "rounding": "largest_remainder"}
                         for s, t in zip(shares, printed, strict=True)})
         ok = holds == 1
         polarity = "neutral" if partial else ("achievement" if ok else "problem")

@@ -106,6 +106,12 @@ class Phraser:
         return (scope, fig["place"], fig["year"], period, fig["measure"], "value")
 
     def source(self, f, fig: dict) -> str:
+        text = self._source(f, fig)
+        if fig.get("rounding") == "largest_remainder":  # one of the shares of a whole, printed to add up to 100
+            text += self.w("writeup.source.largest_remainder")
+        return text
+
+    def _source(self, f, fig: dict) -> str:
         src, w, pw = fig["source"], self.w, self.places(f)
         if "file" in src:
             return w("writeup.source.cell", file=src["file"], row=src["row"], cell=src["cell"])

@@ -224,9 +224,9 @@ def to_xlsx(data: ReportData, region: str, year: int, first: int) -> bytes:
     about["A1"].font = Font(bold=True, size=14)
     about.column_dimensions["A"].width = 100
     sheets = {
+        "findings": findings_sheet(data, region, year),
         "measures": measures_sheet(data, region, first, year),
         "four_forms": four_forms_sheet(data, region, first, year),
-        "findings": findings_sheet(data, region, year),
         "evaluation": evaluation_sheet(data, region, year),
         "warnings": warnings_sheet(data, region),
         "sources": sources_sheet(data, region, first, year),
