@@ -155,8 +155,8 @@ def notebook_sample(project: Path, n: int):
 
 def naive_and_floor(project: Path, sample) -> tuple[float, float]:
     """Seconds per notebook: a fresh papermill kernel each (naive); one warm kernel, cells only (floor)."""
-    from pipeline.report.kernels import WarmKernel, execute_cold
     from pipeline.report.notebooks import WARM_UP
+    from pipeline.report.notebooks.kernels import WarmKernel, execute_cold
 
     os.environ.update({"PYTHONPATH": str(ROOT), "POLIECO_ROOT": str(project)})
     source = project / "notebooks" / "county.ipynb"

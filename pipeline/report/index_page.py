@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline.config import write_atomic
 from pipeline.report.data import ReportData, county_rows, is_synthetic, load_report_data
 from pipeline.report.fmt import number, percent_text, signed_change, value_text
+from pipeline.report.notebooks.jobs import output
 from pipeline.report.phrasing import evidence
 from pipeline.report.view_parts import finding
 
@@ -66,8 +67,8 @@ def county_row(data: ReportData, job, year: int, warned: dict) -> str:
         warnings, severity = ((w("index.warnings_cell", n=mine["count"], severity=w("severity." + mine["severity"])),
                                f"sev-{mine['severity']}") if mine else ("0", "sev-none"))
     folder = html.escape(job.relative_dir().as_posix())
-    links = (f'<a href="notebooks/{folder}/county.html">{w("index.notebook")}</a> · '
-             f'<a href="notebooks/{folder}/writeup.docx">{w("index.writeup")}</a>')
+    links = (f'<a href="notebooks/{folder}/{output("county", "page")}">{w("index.notebook")}</a> · '
+             f'<a href="notebooks/{folder}/{output("county", "writeup")}">{w("index.writeup")}</a>')
     return "<tr>" + "".join([
         _cell(html.escape(data.name(code)), "name"), _cell(code),
         _cell(value_text(cat, "new_onset_share", get("new_onset_share"))),
@@ -119,7 +120,7 @@ def region_overview(data: ReportData, jobs, regions: list[str], year: int) -> li
             _cell(f'<a href="#r{region}">{html.escape(data.name(region))}</a>', "name"), _cell(region),
             _cell(str(in_scope)), _cell(dist_text), _cell(warned, "sev-high" if high else ""),
             _cell(_warn(str(unstable), unstable > 0)),
-            _cell(f'<a href="notebooks/{folder}/region.html">{w("index.notebook")}</a>', "name"),
+            _cell(f'<a href="notebooks/{folder}/{output("region", "page")}">{w("index.notebook")}</a>', "name"),
         ]) + "</tr>")
     rows.append("</tbody></table>")
     return rows
@@ -145,9 +146,10 @@ def render_index(root: Path, params: dict, jobs) -> str:
         folder = region_job.relative_dir().as_posix()
         back = f' <a class="muted" href="#top">{html.escape(w("index.back_to_top"))}</a>' if len(regions) > 1 else ""
         parts.append(f'<h2 id="r{region}">{html.escape(data.label(region))}{back}</h2>')
-        parts.append(f'<p><a href="notebooks/{html.escape(folder)}/region.html">{w("index.region_notebook")}</a> · '
-                     f'<a href="notebooks/{html.escape(folder)}/writeup.docx">{w("index.region_writeup")}</a> · '
-                     f'<a href="notebooks/{html.escape(folder)}/workbook.xlsx">{w("index.region_workbook")}</a></p>')
+        links = [(output("region", role), w(f"index.{label}")) for role, label in
+                 (("page", "region_notebook"), ("writeup", "region_writeup"), ("workbook", "region_workbook"))]
+        parts.append("<p>" + " · ".join(f'<a href="notebooks/{html.escape(folder)}/{name}">{text}</a>'
+                                          for name, text in links) + "</p>")
         parts.append("<table><thead><tr>" + "".join(
             f'<th class="name">{html.escape(h)}</th>' if i in (0, len(head) - 1) else f"<th>{html.escape(h)}</th>"
             for i, h in enumerate(x.format(year=year) for x in head)) + "</tr></thead><tbody>")

@@ -36,11 +36,12 @@ def writeup_section(data: ReportData, region: str, county: str | None, year: int
     """The annual write-up (成效 / 问题和难点 / 思考与建议) with its source notes; built once, and when the
     notebooks stage gives `output_dir`, written there as writeup.md and writeup.docx."""
     from pipeline.report.markdown import notebook_markdown
+    from pipeline.report.notebooks.jobs import WRITEUP_STEM
     from pipeline.report.writeup import county_report, region_report, write_document
 
     doc = (county_report(data, region, county, year, first) if county
            else region_report(data, region, year, first))
     if output_dir:
-        write_document(doc, Path(output_dir))
+        write_document(doc, Path(output_dir), WRITEUP_STEM)
     section = Section(finding_ids=list(doc.finding_ids))
     return section.add(heading(data, "writeup"), notebook_markdown(doc).replace("# ", "### ", 1))

@@ -1,0 +1,72 @@
+"""The jobs of the notebooks stage and the files each writes: one registry the stage, reuse and index read.
+
+A job is one notebook to execute: a county's or a region's, for the report
+year. Its folder is built from division codes only
+(reports/notebooks/<region>/<year>[/<county>]); the files in it are named
+here once, so the stage that writes them, the reuse check and the index that
+links them cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.config import Paths, safe_code
+from pipeline.divisions import read_divisions, units_of
+
+NOTEBOOKS_DIR = "notebooks"
+OUTPUT_DIR = Path("reports") / "notebooks"
+KEY_FILE = "inputs.sha256"
+WRITEUP_STEM = "writeup"
+# role -> file name, by kind of job: what each job leaves in its folder
+OUTPUTS = {
+    "county": {"notebook": "county.ipynb", "page": "county.html", "writeup": f"{WRITEUP_STEM}.docx",
+               "writeup_md": f"{WRITEUP_STEM}.md", "key": KEY_FILE},
+    "region": {"notebook": "region.ipynb", "page": "region.html", "writeup": f"{WRITEUP_STEM}.docx",
+               "writeup_md": f"{WRITEUP_STEM}.md", "workbook": "workbook.xlsx", "key": KEY_FILE},
+}
+
+
+def output(kind: str, role: str) -> str:
+    """The file a job of `kind` writes for `role` (notebook, page, writeup, workbook...)."""
+    return OUTPUTS[kind][role]
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str  # county or region
+    region: str
+    county: str | None
+    year: int
+    first_year: int
+    language: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.region}/{self.county}" if self.county else f"{self.region}（地区）"
+
+    def relative_dir(self) -> Path:
+        base = Path(safe_code(self.region)) / str(int(self.year))
+        return base / safe_code(self.county) if self.county else base
+
+    @property
+    def parameters(self) -> dict[str, object]:
+        params: dict[str, object] = {"region": self.region, "report_year": self.year,
+                                     "first_year": self.first_year, "language": self.language}
+        if self.county:
+            params["county"] = self.county
+        return params
+
+
+def plan_jobs(root: Path, params: dict) -> list[Job]:
+    """One job per county of each configured region, and one per region."""
+    report = params["report"]
+    year, first, lang = int(report["year"]), int(report["first_year"]), str(report.get("language", "zh"))
+    div = read_divisions(Paths(root).divisions)
+    jobs: list[Job] = []
+    for region in (safe_code(r) for r in params["ingest"]["regions"]):
+        counties = units_of(div, region)["code"]
+        jobs += [Job("county", region, c, year, first, lang) for c in counties]
+        jobs.append(Job("region", region, None, year, first, lang))
+    return jobs

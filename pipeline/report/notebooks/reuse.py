@@ -1,0 +1,96 @@
+"""Reuse keys: a notebook whose inputs are unchanged is copied from the last good reports, not executed.
+
+Each job's key hashes the code it runs with (every module of the project, the
+notebook, the reference files, the package lock), the report settings, its
+region's rows of every mart and the marts without a region. The key is
+written beside the outputs (inputs.sha256).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from pipeline.config import Paths
+from pipeline.report.notebooks.jobs import KEY_FILE, NOTEBOOKS_DIR, OUTPUT_DIR, Job, output
+
+# report params that change how a notebook is run, not what it shows
+RUN_ONLY_PARAMS = ("workers",)
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def _frame_digest(frame) -> str:
+    """Content of a frame (columns, dtypes, values in row order); equal frames, equal digests."""
+    import pandas as pd
+
+    head = json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode()
+    try:
+        values = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+    except TypeError:  # a column holding unhashable objects
+        values = frame.to_csv(index=False).encode("utf-8")
+    return _digest(head, values)
+
+
+def code_digest(root: Path, kind: str) -> str:
+    """The notebook, every module of the project, the reference files and the package lock."""
+    package = Path(__file__).resolve().parents[2]
+    files = sorted(package.rglob("*.py")) + sorted(package.rglob("*.sql"))
+    parts = [f.relative_to(package).as_posix().encode() + b"\0" + f.read_bytes() for f in files]
+    paths = Paths(root)
+    for extra in (root / NOTEBOOKS_DIR / f"{kind}.ipynb", paths.catalog, paths.divisions,
+                  root / "data" / "reference" / "phrases.yaml", root / "uv.lock"):
+        parts.append(extra.name.encode() + b"\0" + (extra.read_bytes() if extra.is_file() else b""))
+    parts.append(sys.version.encode())
+    return _digest(*parts)
+
+
+def input_keys(root: Path, params: dict, jobs: list[Job]) -> dict[Job, str]:
+    """Each job's key: the code and settings it runs with and its region's rows of every mart.
+
+    Notebooks of a region read that region's rows only (every renderer selects
+    by region or county code) and the national benchmark, which has no region.
+    """
+    from pipeline import marts
+
+    report = {k: v for k, v in params["report"].items() if k not in RUN_ONLY_PARAMS}
+    settings = json.dumps(report, sort_keys=True, ensure_ascii=False).encode()
+    tables = {name: marts.read_mart(root, name) for name in marts.ALL if marts.mart_path(root, name).is_file()}
+    shared, by_region = [], {}
+    for name, frame in sorted(tables.items()):
+        if "region_code" not in frame.columns:
+            shared.append(f"{name}:{_frame_digest(frame)}".encode())
+    for region in dict.fromkeys(j.region for j in jobs):
+        slices = [f"{name}:{_frame_digest(frame[frame['region_code'] == region])}".encode()
+                  for name, frame in sorted(tables.items()) if "region_code" in frame.columns]
+        by_region[region] = _digest(*slices, *shared)
+    code = {kind: code_digest(root, kind) for kind in {j.kind for j in jobs}}
+    return {j: _digest(code[j.kind].encode(), settings, by_region[j.region].encode(),
+                       json.dumps(j.parameters, sort_keys=True).encode()) for j in jobs}
+
+
+def reusable(root: Path, job: Job, key: str) -> bool:
+    """The last good outputs of `job` were made from the same inputs."""
+    folder = root / OUTPUT_DIR / job.relative_dir()
+    stamp = folder / KEY_FILE
+    return stamp.is_file() and stamp.read_text(encoding="ascii").strip() == key \
+        and (folder / output(job.kind, "notebook")).is_file() and (folder / output(job.kind, "page")).is_file()
+
+
+def copy_outputs(root: Path, job: Job, scratch: Path) -> None:
+    """A reused job's files (not the county folders under a region's) into the scratch tree."""
+    source = root / OUTPUT_DIR / job.relative_dir()
+    target = scratch / job.relative_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.is_file():
+            shutil.copy2(item, target / item.name)

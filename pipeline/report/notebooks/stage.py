@@ -1,0 +1,82 @@
+"""The notebooks stage's entry: plan the jobs, reuse what is unchanged, execute the rest, publish, index.
+
+Outputs are built in a scratch folder and moved into place only when every
+notebook succeeded; a failed notebook is kept under build/failed_notebooks/
+and the stage fails after the others finish, naming the county, the cell and
+the error, with the last good reports left in place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+
+from pipeline.config import Paths, load_params, project_root, replace_dir
+from pipeline.report.notebooks.execute import _on_parent_exit, default_workers, run_all
+from pipeline.report.notebooks.jobs import OUTPUT_DIR, plan_jobs
+from pipeline.report.notebooks.reuse import copy_outputs, input_keys, reusable
+
+
+def _end_with_parent() -> None:
+    """Stop at once, leaving the last good reports, when told to (SIGTERM) or when whoever started the stage
+    (dvc) is gone: `kill` of dvc does not reach its stage. The workers notice and shut their kernels down."""
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
+    _on_parent_exit(lambda: os._exit(143))
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="执行县区和地区笔记本（papermill），写出报告和索引")
+    parser.add_argument("--execute-all", action="store_true",
+                        help="不复用上次的结果，全部重新执行（输入未变时结果逐字节相同）")
+    args = parser.parse_args(argv)
+    _end_with_parent()
+    root = project_root()
+    params = load_params(root)
+    from pipeline.catalog import load_catalog
+    from pipeline.errors import ConfigError
+    from pipeline.report.data import report_settings
+
+    try:  # a section measure or a language the project does not define stops here, before any kernel starts
+        report_settings(root, load_catalog(Paths(root).catalog))
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        sys.exit(1)
+    started = time.perf_counter()
+    jobs = plan_jobs(root, params)
+    keys = input_keys(root, params, jobs)
+    reused = [] if args.execute_all else [j for j in jobs if reusable(root, j, keys[j])]
+    to_run = [j for j in jobs if j not in set(reused)]
+    workers = min(default_workers(params["report"].get("workers")), max(1, len(to_run)))
+    target = root / OUTPUT_DIR
+    scratch = root / "build" / f".{target.name}.partial"
+    shutil.rmtree(scratch, ignore_errors=True)
+    for job in reused:
+        copy_outputs(root, job, scratch)
+    print(f"{len(jobs)} 个笔记本：复用 {len(reused)} 个（输入未变），执行 {len(to_run)} 个"
+          + (f"（{workers} 个并行进程）" if to_run else "") + "……", flush=True)
+    outcomes = run_all(root, to_run, workers, scratch, keys)
+    failures = [o for o in outcomes if o.error]
+    if failures:
+        shutil.rmtree(scratch, ignore_errors=True)
+        print(f"笔记本执行失败：{len(failures)} 个，未发布任何报告，上次的报告保持不变。", file=sys.stderr)
+        for o in sorted(failures, key=lambda o: o.job.label):
+            where = f"；已保留执行结果 {o.failed_copy}" if o.failed_copy else ""
+            again = "（在新内核中重试后仍失败）" if o.retried else ""
+            print(f"  ✗ {o.job.label}：{o.error}{again}{where}", file=sys.stderr)
+        sys.exit(1)
+    retried = [o.job.label for o in outcomes if o.retried]
+    if retried:
+        print(f"在新内核中重试后成功：{'、'.join(sorted(retried))}", flush=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    replace_dir(scratch, target)
+    from pipeline.report.index_page import write_index
+
+    index = write_index(root, params, jobs)
+    print(f"完成：复用 {len(reused)} 个，执行 {len(to_run)} 个笔记本，用时 {time.perf_counter() - started:.1f} 秒 "
+          f"-> {OUTPUT_DIR}/，索引 {index.relative_to(root)}")
