@@ -68,7 +68,8 @@ def test_fell_on_the_year_but_above_the_region_is_one_verdict(project, monkeypat
     f = the(data, "990101", 2020, "trend", "new_onset_share")
     # region 2020: (39 + 20) / (100 + 200) = 19.67 % -> 19.7 %; 39.0 - 19.7 = 19.3; 990102 (10.0 %) ranks first
     assert (f["verdict"], f["polarity"]) == ("mixed", "problem")  # params.yaml findings.disagreement: problem
-    assert said(data, f) == ("腐败增量尚未得到有效遏制：新发生案件占比2020年为39.0%，比上年（40.0%）下降1.0个百分点，"
+    # the year's fall is stated, and the verdict words name the comparison that decides (above the region)
+    assert said(data, f) == ("新发生案件占比高于全市：新发生案件占比2020年为39.0%，比上年（40.0%）下降1.0个百分点，"
                              "但高于全市（19.7%）19.3个百分点，居全市第2位（共2个县区，按由好到差排序）。")
     mine = data.findings[(data.findings["place_code"] == "990101") & (data.findings["year"] == 2020)]
     about_share = mine[mine["subject"] == "new_onset_share"]

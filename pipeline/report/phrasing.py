@@ -330,7 +330,8 @@ def partial_sentence(p: Phraser, f) -> str:
 def coverage_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     pw = p.places(f)
-    text = p.w("finding.coverage", n=p.cited_count(f, ev["count"], "coverage"), m=ev["in_scope"], year=f["year"], **pw)
+    text = p.w("finding.coverage", n=p.cited_count(f, ev["count"], "coverage"),
+               m=p.cited_count(f, ev["in_scope"], "in_scope"), year=f["year"], **pw)
     if ev["not_delivered"]:
         text += p.w("finding.coverage_missing", names=p.w.sep.join(p.data.name(c) for c in ev["not_delivered"]))
     return text
