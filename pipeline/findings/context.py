@@ -29,6 +29,8 @@ class Context:
     _regions: dict = field(default_factory=dict, repr=False)
     _warnings: dict = field(default_factory=dict, repr=False)
     _evaluation: dict = field(default_factory=dict, repr=False)
+    _region_evaluation: dict = field(default_factory=dict, repr=False)
+    grade_labels: list = field(default_factory=list, repr=False)
     _delivered: set = field(default_factory=set, repr=False)
     _unit_levels: dict = field(default_factory=dict, repr=False)
     _reported: set = field(default_factory=set, repr=False)
@@ -47,16 +49,22 @@ class Context:
         self._delivered = set(zip(done["county_code"], done["year"].astype(int), done["period"], strict=True))
         for key, g in self.warnings.groupby(["county_code", "year"], sort=False):
             self._warnings[key] = g.to_dict("records")
-        for code, g in self.evaluation.groupby("county_code", sort=False):
-            self._evaluation[code] = g.sort_values("year")
+        self.grade_labels = [c[2:] for c in self.evaluation.columns if c.startswith("p_")]
+        for r in self.evaluation.sort_values("year", kind="stable").to_dict("records") if len(self.evaluation) else []:
+            self._evaluation.setdefault(r["county_code"], []).append(r)
+            self._region_evaluation.setdefault((r["region_code"], int(r["year"])), []).append(r)
 
     def warnings_of(self, code: str, year: int) -> list[dict]:
         """The warnings a place tripped in a year, in rule order."""
         return self._warnings.get((code, year), [])
 
-    def evaluation_of(self, code: str) -> pd.DataFrame:
-        """The evaluation rows of a place, every year, oldest first (empty when evaluate has not run)."""
-        return self._evaluation.get(code, self.evaluation.iloc[0:0])
+    def evaluation_of(self, code: str, until: int) -> list[dict]:
+        """The evaluation rows of a place up to a year, oldest first (none when evaluate has not run)."""
+        return [r for r in self._evaluation.get(code, []) if r["year"] <= until]
+
+    def region_evaluation(self, region: str, year: int) -> list[dict]:
+        """The evaluation rows of a region's places in one year."""
+        return self._region_evaluation.get((region, int(year)), [])
 
     # -- rows
 

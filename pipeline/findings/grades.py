@@ -7,8 +7,6 @@ count as an achievement or a problem is params.yaml `findings.grades`.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from pipeline.findings.context import Context, missing
 from pipeline.findings.schema import Finding
 
@@ -19,12 +17,12 @@ def _num(x: object) -> float | None:
     return None if missing(x) else float(x)
 
 
-def graded_row(ev: pd.Series) -> dict:
+def graded_row(ev: dict) -> dict:
     return {"year": int(ev["year"]), "index": float(ev["index"]), "rank": int(ev["rank"]),
             "of": int(ev["counties_graded"]), "grade": str(ev["grade"])}
 
 
-def not_graded_row(ev: pd.Series) -> dict:
+def not_graded_row(ev: dict) -> dict:
     reason = ev["not_graded_reason"]
     return {"year": int(ev["year"]), "place": str(ev["county_code"]), "reason": None if missing(reason) else str(reason),
             "available": _num(ev["indicators_available"]), "min": _num(ev["min_indicators"]),
@@ -33,12 +31,11 @@ def not_graded_row(ev: pd.Series) -> dict:
 
 
 def grade_findings(ctx: Context, base: dict, code: str, year: int) -> list[Finding]:
-    rows = ctx.evaluation_of(code)
-    rows = rows[rows["year"] <= year]
-    now = rows[rows["year"] == year]
-    if now.empty:
+    rows = ctx.evaluation_of(code, year)
+    now = [r for r in rows if r["year"] == year]
+    if not now:
         return [Finding(**base, topic="not_graded", verdict="no_evaluation", polarity="neutral", evidence={})]
-    ev = now.iloc[0]
+    ev = now[0]
     if missing(ev["index"]):
         out = [Finding(**base, topic="not_graded", verdict=str(ev["not_graded_reason"]), polarity="neutral",
                        evidence=not_graded_row(ev))]
@@ -51,7 +48,7 @@ def grade_findings(ctx: Context, base: dict, code: str, year: int) -> list[Findi
     return out + ([history] if history else [])
 
 
-def grade_finding(ctx: Context, base: dict, ev: pd.Series) -> Finding:
+def grade_finding(ctx: Context, base: dict, ev: dict) -> Finding:
     grade = str(ev["grade"])
     polarity = ("achievement" if grade in ctx.rules.achievement_grades else
                 "problem" if grade in ctx.rules.problem_grades else "neutral")
@@ -66,11 +63,11 @@ def grade_finding(ctx: Context, base: dict, ev: pd.Series) -> Finding:
                              "weaknesses": [c for c in str(ev["weaknesses"] or "").split(",") if c]})
 
 
-def stability_finding(ctx: Context, base: dict, ev: pd.Series) -> Finding | None:
+def stability_finding(ctx: Context, base: dict, ev: dict) -> Finding | None:
     """How often the grade holds when the assumptions vary; unstable below the threshold is a problem."""
     if missing(ev.get("scenarios")) or missing(ev.get("stable")):
         return None
-    labels = [c[2:] for c in ev.index if c.startswith("p_")]
+    labels = ctx.grade_labels
     stable = bool(ev["stable"])
     return Finding(**base, topic="grade_stability", verdict="stable" if stable else "unstable",
                    polarity="neutral" if stable else "problem", basis=["threshold"],
@@ -85,10 +82,10 @@ def stability_finding(ctx: Context, base: dict, ev: pd.Series) -> Finding | None
                              "rank_drivers": [c for c in str(ev["rank_drivers"] or "").split(",") if c]})
 
 
-def history_finding(base: dict, rows: pd.DataFrame, year: int) -> Finding | None:
+def history_finding(base: dict, rows: list[dict], year: int) -> Finding | None:
     """First graded year, years not graded and why, and this year's grade against the last graded year."""
-    graded = [graded_row(r) for _, r in rows.iterrows() if not missing(r["index"])]
-    ungraded = [not_graded_row(r) for _, r in rows.iterrows() if missing(r["index"])]
+    graded = [graded_row(r) for r in rows if not missing(r["index"])]
+    ungraded = [not_graded_row(r) for r in rows if missing(r["index"])]
     if not graded:
         return None
     now = graded[-1] if graded[-1]["year"] == year else None
@@ -109,43 +106,44 @@ def history_finding(base: dict, rows: pd.DataFrame, year: int) -> Finding | None
 
 def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> list[Finding]:
     """The region's grade counts, who changed grade since the last graded year, and who is not stable."""
-    ev = ctx.evaluation
-    ev = ev[(ev["region_code"] == region) & (ev["year"] <= year)] if not ev.empty else ev
-    now = ev[ev["year"] == year] if not ev.empty else ev
-    if now.empty:
+    now = ctx.region_evaluation(region, year)
+    if not now:
         return [Finding(**base, topic="not_graded", verdict="no_evaluation", polarity="neutral", evidence={})]
-    graded = now[now["index"].notna()].sort_values("rank")
-    if graded.empty:
-        first = now.sort_values("indicators_available", ascending=False).iloc[0]
+    graded = sorted((r for r in now if not missing(r["index"])), key=lambda r: r["rank"])
+    if not graded:
+        first = max(now, key=lambda r: r["indicators_available"])
         return [Finding(**base, topic="not_graded", verdict=str(first["not_graded_reason"]), polarity="neutral",
-                        evidence={**not_graded_row(first), "units": sorted(now["county_code"])})]
-    labels = [c[2:] for c in ev.columns if c.startswith("p_")]
-    counts = [[g, int((graded["grade"] == g).sum())] for g in labels]  # best grade first (a list keeps the order)
+                        evidence={**not_graded_row(first), "units": sorted(r["county_code"] for r in now)})]
+    counts = [[g, sum(r["grade"] == g for r in graded)] for g in ctx.grade_labels]  # best first: a list keeps order
     out = [Finding(**base, topic="grade_distribution", verdict="graded", polarity="neutral",
                    evidence={"counts": counts, "graded": len(graded), "units": len(now),
-                             "table": [{"place": r["county_code"], **graded_row(r)} for _, r in graded.iterrows()]})]
-    changes = []
-    for _, r in graded.iterrows():
-        before = ev[(ev["county_code"] == r["county_code"]) & (ev["year"] < year) & ev["index"].notna()]
-        if len(before):
-            last = before.sort_values("year").iloc[-1]
-            changes.append({"place": r["county_code"], "last_year": int(last["year"]), "before": str(last["grade"]),
-                            "after": str(r["grade"])})
-    moved = [c for c in changes if c["before"] != c["after"]]
-    if changes:
-        out.append(Finding(**base, topic="grade_changes", verdict="changed" if moved else "same",
-                           polarity="neutral", basis=["last_graded_year"],
-                           evidence={"changes": moved, "compared": len(changes), "count": len(moved)}))
-    unstable = now[now["stable"] == False]  # noqa: E712
-    if not len(unstable) and now["stable"].notna().any():
-        out.append(Finding(**base, topic="units_unstable", verdict="all_stable", polarity="neutral",
-                           basis=["threshold"], evidence={"units": [], "count": 0,
-                                                          "threshold": float(now["stable_threshold"].iloc[0])}))
-    if len(unstable):
+                             "table": [{"place": r["county_code"], **graded_row(r)} for r in graded]}),
+           *grade_changes(base, ctx, graded, year)]
+    unstable = [r for r in now if not missing(r["stable"]) and not bool(r["stable"])]
+    if unstable:
         out.append(Finding(**base, topic="units_unstable", verdict="unstable", polarity="problem",
                            basis=["threshold"], suggestion=ctx.rules.suggestion("units_unstable"),
-                           evidence={"units": [{"place": r.county_code, "grade": str(r.grade),
-                                                "probability": float(r.grade_probability)}
-                                               for r in unstable.itertuples(index=False)], "count": len(unstable),
-                                     "threshold": float(unstable["stable_threshold"].iloc[0])}))
+                           evidence={"units": [{"place": r["county_code"], "grade": str(r["grade"]),
+                                                "probability": float(r["grade_probability"])} for r in unstable],
+                                     "count": len(unstable), "threshold": float(unstable[0]["stable_threshold"])}))
+    elif any(not missing(r["stable"]) for r in now):
+        out.append(Finding(**base, topic="units_unstable", verdict="all_stable", polarity="neutral",
+                           basis=["threshold"], evidence={"units": [], "count": 0,
+                                                          "threshold": float(now[0]["stable_threshold"])}))
     return out
+
+
+def grade_changes(base: dict, ctx: Context, graded: list[dict], year: int) -> list[Finding]:
+    """Each graded place against its own last graded year before this one (named), when it has one."""
+    changes = []
+    for r in graded:
+        before = [b for b in ctx.evaluation_of(r["county_code"], year - 1) if not missing(b["index"])]
+        if before:
+            changes.append({"place": r["county_code"], "last_year": int(before[-1]["year"]),
+                            "before": str(before[-1]["grade"]), "after": str(r["grade"])})
+    moved = [c for c in changes if c["before"] != c["after"]]
+    if not changes:
+        return []
+    return [Finding(**base, topic="grade_changes", verdict="changed" if moved else "same", polarity="neutral",
+                    basis=["last_graded_year"], evidence={"changes": moved, "compared": len(changes),
+                                                          "count": len(moved)})]
