@@ -11,6 +11,13 @@ from pipeline.findings.rules import Rules
 from pipeline.numbers import fixed
 from pipeline.periods import FULL_YEAR
 
+# the columns of the measures marts a finding reads (the rest is not split into records)
+USED_COLUMNS = {"county_code", "region_code", "year", "period", "measure", "value", "status", "approximate",
+                "change_status", "yoy_change", "flat_band", "trend_baseline", "trend_baseline_from",
+                "trend_baseline_to", "trend_change", "trend_status", "region_gap", "rank_in_region",
+                "counties_ranked", "rank_order", "source_file", "source_row", "source_cell", "counties_reporting",
+                "reporting_counties", "coverage_changed", "counties_reporting_previous"}
+
 
 def missing(x: object) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and x != x)
@@ -40,7 +47,7 @@ class Context:
         # row lookup costs a millisecond where a dict costs a microsecond
         for frame, key, store in ((self.county, "county_code", self._units), (self.region, "region_code",
                                                                                 self._regions)):
-            for r in frame.to_dict("records"):
+            for r in frame[[c for c in frame.columns if c in USED_COLUMNS]].to_dict("records"):
                 store.setdefault((r[key], r["period"]), {})[(r["measure"], int(r["year"]))] = r
         full = self.region[self.region["period"] == FULL_YEAR]
         seen = full[full["counties_reporting"] > 0]

@@ -56,10 +56,11 @@ class Rules:
 def load_rules(root: Path, params: dict, catalog: Catalog) -> Rules:
     """Rules of one run; ConfigError naming the file and key of anything undefined."""
     path = root / RULES_FILE
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the phrase tables are large
     with open(path, encoding="utf-8") as fh:
-        topics = yaml.safe_load(fh)["topics"]
+        topics = yaml.load(fh, Loader=loader)["topics"]
     with open(root / PHRASES_FILE, encoding="utf-8") as fh:
-        phrases = yaml.safe_load(fh)
+        phrases = yaml.load(fh, Loader=loader)
     source = str(RULES_FILE)
     sections = params["report"]["sections"]
     lists: dict[str, list[str]] = {}
