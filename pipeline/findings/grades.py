@@ -128,7 +128,7 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
                                      "count": len(unstable), "threshold": float(unstable[0]["stable_threshold"])}))
     elif any(not missing(r["stable"]) for r in now):
         out.append(Finding(**base, topic="units_unstable", verdict="all_stable", polarity="neutral",
-                           basis=["threshold"], evidence={"units": [], "count": 0,
+                           basis=["threshold"], evidence={"units": [], "count": 0, "place": now[0]["county_code"],
                                                           "threshold": float(now[0]["stable_threshold"])}))
     return out
 

@@ -167,7 +167,9 @@ def changes_sentence(p: Phraser, f) -> str:
 def unstable_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     if f["verdict"] == "all_stable":
-        return p.w("finding.units_unstable_none", threshold=percent_text(ev["threshold"]), **p.places(f))
+        threshold = cite_eval(p, f, "stable_threshold", percent_text(ev["threshold"]), ev["threshold"],
+                              place=ev["place"])
+        return p.w("finding.units_unstable_none", threshold=threshold, **p.places(f))
     items = p.w.sep.join(p.w("finding.units_unstable_item", place=p.data.name(u["place"]),
                              grade=grade_name(p, u["grade"]),
                              prob=cite_eval(p, f, "grade_probability", percent_text(u["probability"]),

@@ -169,7 +169,8 @@ class Phraser:
                       change_unit=self.change_unit(comp["unit"]), span=span, **self.places(f))
         if comp.get("common_places"):
             years = [figures["common_previous"]["year"], figures["common_current"]["year"]]
-            text = self.w("finding.compare.common", first=years[0], last=years[1], n=comp["common_places"],
+            text = self.w("finding.compare.common", first=years[0], last=years[1],
+                          n=self.cited_count(f, comp["common_places"], "common"),
                           cur=self._current(f, figures), unit=self.unit(measure), **self.places(f)) + text
         return text
 
@@ -253,9 +254,11 @@ def work_sentence(p: Phraser, f) -> str:
     comp = ev["comparisons"][0]
     if "common_current" in figures:
         if comp["move"] == "flat":
-            return p.w("finding.work.common_same", cur=cur, n=comp["common_places"], **values)
+            return p.w("finding.work.common_same", cur=cur, n=p.cited_count(f, comp["common_places"], "common"),
+                       **values)
         prev, now = p.figure(f, figures["common_previous"]), p.figure(f, figures["common_current"])
-        return p.w("finding.work.common", cur=cur, prev=prev, cur_common=now, n=comp["common_places"],
+        return p.w("finding.work.common", cur=cur, prev=prev, cur_common=now,
+                   n=p.cited_count(f, comp["common_places"], "common"),
                    verb=p.w(f"verbs.{comp['move']}"), pct=p.difference(f, comp, now, prev, shown), **values)
     if comp["move"] == "flat" and figures["previous"]["text"] == figures["current"]["text"]:
         return p.w("finding.work.same", cur=cur, **values)  # last year's figure is this one: not printed twice
