@@ -138,10 +138,13 @@ def four_forms_comparison_chart(table: pd.DataFrame, shares: list[str], labels: 
     left = np.zeros(len(rows))
     for i_form, (share, label, color) in enumerate(zip(shares, labels, FORM_COLORS, strict=True)):
         values = rows[share].astype(float).to_numpy()
+        # the shares as the findings print them (adding up to 100.0), where the table gives them
+        printed = rows[f"{share}_text"] if f"{share}_text" in rows else pd.Series([None] * len(rows))
         ax.barh(rows["who"], np.nan_to_num(values), left=left, color=color, label=label, height=0.6)
         for i, v in enumerate(values):
             if not np.isnan(v) and v >= 6:
-                ax.text(left[i] + v / 2, i, fixed(v, 1), ha="center", va="center", fontsize=8,
+                text = printed.iloc[i] if isinstance(printed.iloc[i], str) else fixed(v, 1)
+                ax.text(left[i] + v / 2, i, text.rstrip("%"), ha="center", va="center", fontsize=8,
                         color="white" if i_form in (0, 3) else "black")
         left += np.nan_to_num(values)
     ax.set_xlim(0, 100)
