@@ -209,6 +209,16 @@ class Catalog:
         """The measures of one report section, in catalog order."""
         return [m for m in self.measures if m.group == group]
 
+    def shares_of(self, total: str) -> list[str]:
+        """The share measures of a whole (ratio measures over `total`), in catalog order: the four forms' shares."""
+        return [d.code for d in self.derived if d.formula_type == "ratio" and d.denominator == total]
+
+    def shown_as(self, code: str, has_value) -> str:
+        """The measure a report shows for `code`: a derived total without a value gives way to the delivered
+        total its `reported_as` names, when that has one (`has_value(code) -> bool`)."""
+        fallback = getattr(self._by_code[code], "reported_as", None)
+        return fallback if fallback and not has_value(code) and has_value(fallback) else code
+
     def raw_inputs(self, code: str) -> list[str]:
         """Delivered indicators a measure is computed from, following derived inputs down."""
         m = self._by_code[code]

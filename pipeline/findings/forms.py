@@ -18,9 +18,7 @@ TOTAL = "four_forms_sum"
 
 def form_measures(ctx: Context) -> tuple[list[str], list[str]]:
     """The four forms' person-time indicators and their share measures, from the catalog."""
-    total = ctx.catalog.measure(TOTAL)
-    shares = [d.code for d in ctx.catalog.derived if d.formula_type == "ratio" and d.denominator == TOTAL]
-    return list(total.inputs), shares
+    return list(ctx.catalog.measure(TOTAL).inputs), ctx.catalog.shares_of(TOTAL)
 
 
 def four_forms(ctx: Context, base: dict, scope: str, code: str, year: int, period: str) -> list[Finding]:

@@ -25,10 +25,7 @@ def base_of(ctx: Context, scope: str, code: str, region: str, year: int, period:
 
 def shown_measure(ctx: Context, scope: str, code: str, measure: str, year: int) -> str:
     """A derived total that cannot be computed gives way to the delivered one (the catalog's reported_as)."""
-    fallback = getattr(ctx.catalog.measure(measure), "reported_as", None)
-    if ctx.value(scope, code, measure, year) is None and fallback and ctx.value(scope, code, fallback, year) is not None:
-        return fallback
-    return measure
+    return ctx.catalog.shown_as(measure, lambda m: ctx.value(scope, code, m, year) is not None)
 
 
 def work_change(ctx: Context, base: dict, scope: str, code: str, year: int, measure: str) -> Finding | None:

@@ -84,7 +84,7 @@ def region_four_forms_section(data: ReportData, region: str, year: int) -> Secti
     _, shares, labels = forms(data)
     rows = [{"who": data.label(c), **{m: county_rows(data, c, year)["value"].get(m) for m in shares},
              **{f"{m}_text": t for m, t in printed_shares(data, c, year).items()}} for c in counties_of(data, region)]
-    theirs = county_rows_of_region(data, region, year)
+    theirs = region_values(data, region, year)
     rows.append({"who": w("notebook.who.region", name=data.name(region)), **{m: theirs.get(m) for m in shares},
                  **{f"{m}_text": t for m, t in printed_shares(data, region, year).items()}})
     nat = national_latest(data, year, shares)
@@ -110,7 +110,7 @@ def region_four_forms_section(data: ReportData, region: str, year: int) -> Secti
     return section.add(chart, "\n\n".join(lines))
 
 
-def county_rows_of_region(data: ReportData, region: str, year: int) -> dict[str, float]:
+def region_values(data: ReportData, region: str, year: int) -> dict[str, float]:
     rows = data.region[(data.region["region_code"] == region) & (data.region["year"] == year)]
     return dict(zip(rows["measure"], rows["value"], strict=True))
 

@@ -157,15 +157,12 @@ def approx_text(data: ReportData, measure: str, value: float, approximate: objec
 def forms(data: ReportData) -> tuple[list[str], list[str], list[str]]:
     """The four forms' person-time indicators, their share measures and their names, from the catalog."""
     total = data.catalog.measure("four_forms_sum")
-    shares = [d.code for d in data.catalog.derived if d.formula_type == "ratio" and d.denominator == total.code]
-    return list(total.inputs), shares, [data.catalog.name(c, data.lang) for c in total.inputs]
+    return list(total.inputs), data.catalog.shares_of(total.code), [data.catalog.name(c, data.lang) for c in total.inputs]
 
 
 def shown_measure(rows: pd.DataFrame, catalog, measure: str) -> str:
-    """The catalog's reported_as: a derived total with no value gives way to the delivered total (same as findings)."""
-    fallback = getattr(catalog.measure(measure), "reported_as", None)
-    has = (lambda m: m in rows.index and not missing(rows.loc[m, "value"]))  # noqa: E731
-    return fallback if fallback and not has(measure) and has(fallback) else measure
+    """The measure shown for `measure` in a table of mart rows (the catalog's reported_as, as findings use it)."""
+    return catalog.shown_as(measure, lambda m: m in rows.index and not missing(rows.loc[m, "value"]))
 
 
 def warning_evidence(data: ReportData, r) -> str:

@@ -255,7 +255,7 @@ def national_benchmark(national: pd.DataFrame, catalog: Catalog) -> pd.DataFrame
     nat = national[national["scope"] == "national"].copy()
     nat["period"] = [parse_period(str(p)) or str(p) for p in nat["period"]]
     sums = catalog.measure("four_forms_sum")
-    shares = [d for d in catalog.derived if d.formula_type == "ratio" and d.denominator == sums.code]
+    shares = [catalog.measure(c) for c in catalog.shares_of(sums.code)]
     rows = []
     for (year, period), g in nat.groupby(["year", "period"]):
         by = g.set_index("indicator")
