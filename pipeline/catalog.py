@@ -243,6 +243,12 @@ class Catalog:
         pairs = ("，" if lang == "zh" else ", ").join(f"{n[a]} > {n[b]}" for a, b in m.pairs)
         return pairs + ("（均成立为“是”）" if lang == "zh" else " (all hold: yes)")
 
+    def inputs_text(self, code: str, lang: str = "zh") -> str:
+        """The delivered measures a derived measure is computed from, named (立案数、新发生案件数)."""
+        m = self._by_code[code]
+        names = [self.name(c, lang) for c in getattr(m, "inputs", [code])]
+        return ("、" if lang == "zh" else ", ").join(names)
+
     def region_rule_text(self, code: str, lang: str = "zh") -> str:
         """How the region figure of a measure is formed, in words."""
         rule = self._by_code[code].region_rule

@@ -8,6 +8,7 @@ sentences are what a reviewer reads, phrased from the finding alone.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -275,6 +276,7 @@ def test_the_national_benchmark_prints_its_shares_so_they_add_up(project):
 def test_every_problem_leads_to_a_suggestion_that_names_it(project, monkeypatch):
     r19, r20 = good_rows(2019), good_rows(2020)
     r20[0][11] = 70.0  # the survey falls 15.5 points
+    r20[1][11] = 75.0  # and 15.0 points in the neighbour
     project.write_csv(2019, [HEADER, *r19])
     project.write_csv(2020, [HEADER, *r20])
     data = build_marts(project, monkeypatch, {"990101", "990102"})
@@ -285,8 +287,15 @@ def test_every_problem_leads_to_a_suggestion_that_names_it(project, monkeypatch)
     from pipeline.report.sentences import suggestion
 
     text = suggestion(Phraser(data), survey)
-    assert survey["suggestion"] == "survey" and text.startswith("针对党风廉政建设社会评价满意度（70.0分）")
-    assert "调查样本" in text
+    # the problem named with its figure, and advice for a survey (not for an appraisal)
+    assert survey["suggestion"] == "survey" and "党风廉政建设社会评价满意度（70.0分）" in text
+    assert "调查" in text and "考评" not in text
+    # the neighbour with the same problem reads differently: positions 0 and 1 among the region's places
+    other = suggestion(Phraser(data), the(data, "990102", 2020, "trend", "integrity_satisfaction"))
+    assert "党风廉政建设社会评价满意度（75.0分）" in other
+    assert re.sub(r"（[\d.]+分）", "", text).split("。")[0] != re.sub(r"（[\d.]+分）", "", other).split("。")[0]
+    # 2019 already found it below the city (85.5 against 87.8): the suggestion says it was named last year
+    assert text.endswith("该问题2019年评价已经指出，本年度有所加重，建议列入整改台账重点督办。")
 
 
 def test_an_appraisal_score_is_not_told_to_read_survey_comments(project):
@@ -350,3 +359,50 @@ def test_the_mart_is_one_row_per_statement_with_its_evidence(project, monkeypatc
     assert ev["figures"]["current"]["text"] == "28.2" and ev["figures"]["current"]["source"] == {
         "formula": "new_onset_share"}
     assert [c["basis"] for c in ev["comparisons"]] == ["previous_year", "region"]
+
+
+# ---------------------------------------------------------------- follow-up of last year's problems (整改情况)
+
+
+def test_last_years_problems_are_followed_up_resolved_unchanged_and_worse(project, monkeypatch):
+    """New-onset shares (filed 100 each), worked by hand:
+
+        990101  20 %, 30 %, 20 %   2023 30.0 is 10.0 pp above its 2022 baseline: a problem. 2024 20.0: level with
+                                   the baseline, 10.0 below 2023, 8.3 below the city (85 / 300 = 28.3 %): resolved
+        990102  20 %, 30 %, 30 %   2024 still 10.0 above the baseline; 0.0 on the year: unchanged
+        990103  20 %, 30 %, 35 %   2024 15.0 above the baseline, 5.0 up on the year: worse
+        city    20.0, 30.0, 28.3   2024 8.3 above its baseline (problem), 1.7 down on the year: improved
+    Places rising: 3 in 2023, 1 in 2024 (990103; 990102 is level): improved.
+    """
+    shares = {"990101": (20, 30, 20), "990102": (20, 30, 30), "990103": (20, 30, 35)}
+    for i, year in enumerate((2022, 2023, 2024)):
+        project.write_csv(year, [HEADER, *(row(code, year, 100, s[i]) for code, s in shares.items())])
+    data = build_marts(project, monkeypatch, set(shares), 2022, 2024)
+    expected = {"990101": ("resolved", "本年度已不再列为问题", "30.0%", "20.0%"),
+                "990102": ("unchanged", "与上年相比没有明显变化，仍列为问题", "30.0%", "30.0%"),
+                "990103": ("worse", "比上年加重，仍列为问题", "30.0%", "35.0%"),
+                "990100": ("improved", "有所改善，但仍列为问题", "30.0%", "28.3%")}
+    for place, (status, words, before, after) in expected.items():
+        f = the(data, place, 2024, "follow_up", "trend:new_onset_share")
+        assert (f["verdict"], f["polarity"], f["suggestion"]) == (status, "neutral", "")
+        assert said(data, f) == (f"2023年指出的“新发生案件占比差于基期水平”：{words}（2023年{before}，2024年{after}）。")
+    rising = the(data, "990100", 2024, "follow_up", "units_rising:new_onset_share")
+    assert rising["verdict"] == "improved"
+    assert said(data, rising) == ("2023年指出的“部分县区新发生案件占比上升”：有所改善，但仍列为问题"
+                                  "（2023年3个县区，2024年1个县区）。")
+    # the first year has nothing to follow up; a follow-up is never an achievement or a problem of its own
+    f = data.findings
+    assert not ((f["year"] == 2022) & (f["topic"] == "follow_up")).any()
+    assert set(f.loc[f["topic"] == "follow_up", "polarity"]) == {"neutral"}
+
+
+def test_a_problem_without_data_this_year_is_not_called_resolved(project, monkeypatch):
+    """990102 sends no new-onset cases in 2024: its 2023 problem cannot be checked, and is said so."""
+    shares = {"990101": (20, 30, 20), "990102": (20, 30, None)}
+    for i, year in enumerate((2022, 2023, 2024)):
+        project.write_csv(year, [HEADER, *(row(code, year, 100, "" if s[i] is None else s[i])
+                                           for code, s in shares.items())])
+    data = build_marts(project, monkeypatch, set(shares), 2022, 2024)
+    f = the(data, "990102", 2024, "follow_up", "trend:new_onset_share")
+    assert f["verdict"] == "not_reassessable"
+    assert said(data, f) == "2023年指出的“新发生案件占比差于基期水平”：本年度缺少相关数据，无法复核（2023年30.0%）。"

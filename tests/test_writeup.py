@@ -303,14 +303,18 @@ def check_traceable(report, data, years):
     body = body_text(report)
     assert is_clean(body) == []
     cited = {f.n: f for f in report.figures}
-    assert set(cited) == {int(n) for n in re.findall(r"\[\^(\d+)\]", body)}  # no note without its number
+    # every noted figure is in the text and every note in the text is a noted figure
+    assert {n for n, f in cited.items() if f.marked} == {int(n) for n in re.findall(r"\[\^(\d+)\]", body)}
     for m in re.finditer(r"(\d[\d,]*(?:\.\d+)?%?)\[\^(\d+)\]", body):
         assert cited[int(m.group(2))].text.removeprefix("约") == m.group(1)
     bare = re.sub(r"\d[\d,]*(?:\.\d+)?%?\[\^\d+\]", "", body)
     periods = {"1-9", "1", "9"}  # 2024年1-9月 names a period
+    # counts of places, ranks, thresholds and differences of two figures printed beside them carry no note;
+    # each is still a recorded figure whose value is checked against the marts below
+    unmarked = {f.text.rstrip("%") for f in report.figures if not f.marked}
     for number in re.findall(r"\d[\d,]*(?:\.\d+)?", bare):
         assert (int(float(number.replace(",", ""))) in years or number in report.title or number in periods
-                or number in {"2015", "2017", "2018"}), number
+                or number in {"2015", "2017", "2018"} or number in unmarked), number
     marts = {"county": pd.concat([data.county, data.county_partial]).set_index(
         ["county_code", "year", "period", "measure"]),
         "region": data.region.set_index(["region_code", "year", "period", "measure"])}
@@ -344,13 +348,18 @@ def test_docx_has_the_sections_and_the_appendix(project, monkeypatch):
     path.write_bytes(blob)
     doc = Document(str(path))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
-    assert headings[:4] == ["城关区2020年度政治生态建设评价报告", "一、成效", "二、问题和难点", "三、思考与建议"]
+    # 2019's problems are followed up in their own section, before this year's
+    assert headings[:5] == ["城关区2020年度政治生态建设评价报告", "一、成效", "二、上年问题整改情况", "三、问题和难点",
+                            "四、思考与建议"]
     assert headings[-1] == "附录：数据来源"
     assert doc.paragraphs[1].text == "" and doc.paragraphs[2].text.startswith("【合成演示数据】")  # a blank line under the title
     appendix = doc.tables[-1]
-    assert [c.text for c in appendix.rows[0].cells] == ["注", "数值", "指标", "来源"]
-    assert len(appendix.rows) == len(report.figures) + 1
-    assert any("data/raw/990100/2020.csv 第 3 行 D3" in c.text for row in appendix.rows for c in row.cells)
+    assert [c.text for c in appendix.rows[0].cells] == ["注", "指标", "年度或期间", "数值及单位", "来源"]
+    assert len(appendix.rows) == sum(f.marked for f in report.figures) + 1
+    # the source as the sender knows it: the region's delivery, its row and column; never a path
+    rows = [[c.text for c in row.cells] for row in appendix.rows]
+    assert ["立案数", "2020年", "110件", "东川市2020年报送表第3行D列"] in [r[1:] for r in rows], rows[:4]
+    assert not any("data/raw" in c or "params.yaml" in c for r in rows for c in r)
     superscripts = [r for p in doc.paragraphs for r in p.runs if r.font.superscript]
     assert superscripts and superscripts[0].text == "[1]"
     assert "nan" not in to_markdown(report)
@@ -363,7 +372,7 @@ def test_english_write_up_has_no_chinese_but_names(project, monkeypatch):
         text = to_markdown(report)
         for name in ("城关区", "城西区", "东川市"):
             text = text.replace(name, "")
-        # source cells are quoted as the delivery has them: file paths only, no Chinese here
+        # sources name the region's delivery, its row and column: no Chinese here but names
         assert not re.findall(r"[\u4e00-\u9fff]", text), re.findall(r".{20}[\u4e00-\u9fff].{20}", text)[:3]
 
 

@@ -13,7 +13,7 @@ from pipeline.periods import FULL_YEAR
 
 # the columns of the measures marts a finding reads (the rest is not split into records)
 USED_COLUMNS = {"county_code", "region_code", "year", "period", "measure", "value", "status", "approximate",
-                "change_status", "yoy_change", "flat_band", "trend_baseline", "trend_baseline_from",
+                "change_status", "yoy_change", "judgement", "flat_band", "trend_baseline", "trend_baseline_from",
                 "trend_baseline_to", "trend_change", "trend_status", "region_gap", "rank_in_region",
                 "counties_ranked", "rank_order", "source_file", "source_row", "source_cell", "counties_reporting",
                 "reporting_counties", "coverage_changed", "counties_reporting_previous"}

@@ -117,7 +117,9 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
     counts = [[g, sum(r["grade"] == g for r in graded)] for g in ctx.grade_labels]  # best first: a list keeps order
     out = [Finding(**base, topic="grade_distribution", verdict="graded", polarity="neutral",
                    evidence={"counts": counts, "graded": len(graded), "units": len(now),
-                             "table": [{"place": r["county_code"], **graded_row(r)} for r in graded]}),
+                             "table": [{"place": r["county_code"], **graded_row(r), **table_extras(ctx, r, year)}
+                                       for r in graded],
+                             "not_graded": [not_graded_row(r) for r in now if missing(r["index"])]}),
            *grade_changes(base, ctx, graded, year)]
     unstable = [r for r in now if not missing(r["stable"]) and not bool(r["stable"])]
     if unstable:
@@ -131,6 +133,25 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
                            basis=["threshold"], evidence={"units": [], "count": 0, "place": now[0]["county_code"],
                                                           "threshold": float(now[0]["stable_threshold"])}))
     return out
+
+
+def table_extras(ctx: Context, r: dict, year: int) -> dict:
+    """What the region's table of places shows beside the grade: its probability and rank interval, the last
+    graded year's grade and which way it moved (labels best first: up is to a better grade), and the place's
+    warnings by severity."""
+    before = [b for b in ctx.evaluation_of(r["county_code"], year - 1) if not missing(b["index"])]
+    last = before[-1] if before else None
+    labels = ctx.grade_labels
+    move = None
+    if last is not None and str(last["grade"]) in labels and str(r["grade"]) in labels:
+        step = labels.index(str(last["grade"])) - labels.index(str(r["grade"]))
+        move = "same" if step == 0 else "up" if step > 0 else "down"
+    severities = [str(w["severity"]) for w in ctx.warnings_of(r["county_code"], year)]
+    return {"probability": _num(r.get("grade_probability")), "rank_p05": _num(r.get("rank_p05")),
+            "rank_p95": _num(r.get("rank_p95")),
+            "stable": None if missing(r.get("stable")) else bool(r["stable"]),
+            "last": None if last is None else {"year": int(last["year"]), "grade": str(last["grade"])},
+            "move": move, "warnings": {s: severities.count(s) for s in ("high", "medium", "low")}}
 
 
 def grade_changes(base: dict, ctx: Context, graded: list[dict], year: int) -> list[Finding]:

@@ -71,6 +71,7 @@ def load_rules(root: Path, params: dict, catalog: Catalog) -> Rules:
             if scope not in SCOPES:
                 raise ConfigError(source, f"topics.{topic}.scope", f"范围「{scope}」无效", list(SCOPES))
         lists[topic] = _measures(spec.get("measures", []), sections, catalog, source, topic)
+        _check_follow_up(spec.get("follow_up"), catalog, source, topic)
         for key in _suggestion_keys(spec.get("suggestion"), catalog, source, topic):
             for lang, table in phrases.items():
                 if key not in table["writeup"]["suggestions"]:
@@ -124,3 +125,19 @@ def _suggestion_keys(spec, catalog: Catalog, source: str, topic: str) -> list[st
             raise ConfigError(source, f"topics.{topic}.suggestion.{key}", f"「{key}」既不是指标代码，也不是指标类别",
                               list(MEASURE_CLASSES))
     return list(spec.values())
+
+
+FOLLOW_BY = ("subject", "grade", "count", "severity", "probability")
+
+
+def _check_follow_up(spec: dict | None, catalog: Catalog, source: str, topic: str) -> None:
+    """`follow_up` of a topic: `by` and `show` name a way of following (FOLLOW_BY) or a catalog measure."""
+    if not spec:
+        return
+    for key in ("by", "show"):
+        name = spec.get(key)
+        if name and name not in (*FOLLOW_BY, "warning_measure") and name not in catalog:
+            raise ConfigError(source, f"topics.{topic}.follow_up.{key}", f"「{name}」既不是跟踪方式，也不是指标代码",
+                              [*FOLLOW_BY, "warning_measure"])
+    if spec.get("absent", "resolved") != "resolved":
+        raise ConfigError(source, f"topics.{topic}.follow_up.absent", f"「{spec['absent']}」无效", ["resolved"])

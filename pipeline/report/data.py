@@ -16,8 +16,10 @@ from pipeline import marts
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params
 from pipeline.divisions import read_divisions, units_of
+from pipeline.errors import ConfigError
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import sort_key as period_sort_key
+from pipeline.report.document import CITATION_MODES
 from pipeline.report.fmt import Words, load_words
 
 SYNTHETIC_PREFIX = "99"  # GB/T 2260 assigns no province code 99: the demo regions live there
@@ -45,6 +47,8 @@ class ReportData:
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     # every statement a report may make (the findings stage); renderers phrase these and judge nothing
     findings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # how a write-up cites its figures: notes (a superscript on each) or appendix (the table only)
+    citations: str = "notes"
     _county_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def county_rows_of(self, code: str) -> pd.DataFrame:
@@ -73,6 +77,7 @@ def report_settings(root: Path, catalog: Catalog, lang: str | None = None) -> tu
     sections = {name: list(codes) for name, codes in report["sections"].items()}
     for name, codes in sections.items():
         catalog.check_codes(codes, what="报告栏目指标", key=f"report.sections.{name}")
+    citation_mode(report)
     return words, sections
 
 
@@ -120,7 +125,16 @@ def _load_report_data(root: Path, lang: str | None = None) -> ReportData:
     full = county["period"] == FULL_YEAR
     return ReportData(county[full].reset_index(drop=True), region[region["period"] == FULL_YEAR].reset_index(drop=True),
                       national[national["period"] == FULL_YEAR].reset_index(drop=True), divisions, catalog, words,
-                      sections, county_partial=county[~full].reset_index(drop=True), **optional)
+                      sections, county_partial=county[~full].reset_index(drop=True),
+                      citations=citation_mode(load_params(root)["report"]), **optional)
+
+
+def citation_mode(report: dict) -> str:
+    """params.yaml report.citations (notes by default); anything else stops before a report is written."""
+    mode = str(report.get("citations", "notes"))
+    if mode not in CITATION_MODES:
+        raise ConfigError("params.yaml", "report.citations", f"「{mode}」无效", list(CITATION_MODES))
+    return mode
 
 
 def is_synthetic(region_code: str) -> bool:

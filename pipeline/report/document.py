@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.report.fmt import Words
 
-SECTION_KEYS = ("achievements", "problems", "suggestions", "notes")
+SECTION_KEYS = ("achievements", "follow_up", "problems", "suggestions", "notes")
 NOTE = re.compile(r"\[\^(\d+)\]")
 
 
@@ -37,6 +37,11 @@ class Cited:
     value: float
     source: str
     period: str = "full_year"
+    when: str = ""  # the year or period the figure is of, as printed (2024年, 2015—2017年平均)
+    unit: str = ""  # printed after the value (件, 分); '' when the text carries it (%) or it has none
+    # a figure a reader may want to trace carries a note; a count of places, a rank, a threshold or a
+    # difference of two figures printed beside it is kept (a test traces it) but not noted
+    marked: bool = True
 
     @property
     def key(self) -> tuple:
@@ -53,24 +58,40 @@ class Document:
     headings: dict[str, str] = field(default_factory=dict)
     words: Words | None = None
     finding_ids: list[str] = field(default_factory=list)  # the findings the paragraphs phrase, in order
+    table_title: str = ""  # the table's heading ('' : the figures heading)
+    table_note: str = ""  # a line under the table: what its figures are and where they come from
+
+
+CITATION_MODES = ("notes", "appendix")
 
 
 class Citer:
-    """Keeps the appendix: each cited figure gets a note number, the same figure keeps its number."""
+    """Keeps the appendix: each cited figure gets a number, the same figure keeps its number.
 
-    def __init__(self) -> None:
+    mode `notes` marks each traceable figure with a superscript note; `appendix`
+    prints no marks and lists the same figures in the appendix table
+    (params.yaml report.citations). Unmarked figures are recorded all the same.
+    """
+
+    def __init__(self, mode: str = "notes") -> None:
         self.figures: list[Cited] = []
+        self.mode = mode
 
-    def cite(self, text: str, *, label: str, key: tuple, value: float | None, source: str) -> str:
+    def cite(self, text: str, *, label: str, key: tuple, value: float | None, source: str, when: str = "",
+             unit: str = "", note: bool = True) -> str:
         """`key` is (scope, code, year, period, measure, field): the same key and text keep one note."""
         for f in self.figures:
             if (f.key, f.text) == (key, text):
-                return f"{text}[^{f.n}]"
+                return self._marked(f)
         n = len(self.figures) + 1
         scope, code, year, period, measure, field_name = key
-        self.figures.append(Cited(n, text, label, scope, code, int(year), measure, field_name,
-                                  float("nan") if value is None else float(value), source, period))
-        return f"{text}[^{n}]"
+        cited = Cited(n, text, label, scope, code, int(year), measure, field_name,
+                      float("nan") if value is None else float(value), source, period, when, unit, note)
+        self.figures.append(cited)
+        return self._marked(cited)
+
+    def _marked(self, f: Cited) -> str:
+        return f"{f.text}[^{f.n}]" if f.marked and self.mode == "notes" else f.text
 
 
 def note_ref(n: int) -> str:
@@ -107,7 +128,8 @@ def renumbered(doc: Document) -> Document:
     order: list[int] = []
     for text in texts:
         order += [int(m) for m in dict.fromkeys(NOTE.findall(text)) if int(m) not in order]
-    order += [f.n for f in doc.figures if f.n not in order]
+    order += [f.n for f in doc.figures if f.marked and f.n not in order]
+    order += [f.n for f in doc.figures if f.n not in order]  # unmarked figures last: never shown
     new = {old: i + 1 for i, old in enumerate(order)}
 
     def text_of(t: str) -> str:
@@ -121,9 +143,12 @@ def renumbered(doc: Document) -> Document:
 
 
 def appendix_frame(doc: Document) -> pd.DataFrame:
+    """The sources table: number, measure, year or period, value with its unit, source (noted figures only)."""
     cols = doc.words.raw("writeup.appendix_columns")
-    return pd.DataFrame({cols[0]: [f.n for f in doc.figures], cols[1]: [f.text for f in doc.figures],
-                         cols[2]: [f.label for f in doc.figures], cols[3]: [f.source for f in doc.figures]})
+    shown = [f for f in doc.figures if f.marked]
+    return pd.DataFrame({cols[0]: [f.n for f in shown], cols[1]: [f.label for f in shown],
+                         cols[2]: [f.when for f in shown], cols[3]: [f.text + f.unit for f in shown],
+                         cols[4]: [f.source for f in shown]})
 
 
 def body_text(doc: Document) -> str:

@@ -7,6 +7,8 @@ places. Used by the write-ups, the notebooks, the workbook and the index alike.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from pipeline.report.fmt import number, percent_text
 from pipeline.report.phrasing import Phraser, evidence
 
@@ -22,12 +24,18 @@ EVALUATION_FIELDS = {"index": "index", "eval_rank": "rank", "graded": "counties_
                      "min_indicators": "min_indicators"}
 
 
+# the evaluation's figures a reader may want to trace (noted); ranks, counts and thresholds are not
+NOTED_FIELDS = ("index", "grade_probability")
+
+
 def cite_eval(p: Phraser, f, field: str, text: str, value: float, place: str | None = None) -> str:
     """A figure of the evaluation mart, cited to the row of this place and year."""
     pw = p.places(f)
-    return p.cite(text, label=p.w(f"writeup.cite.{field}", year=f["year"], **pw),
+    name = p.data.name(place) if place and place != f["place_code"] else ""
+    return p.cite(text, label=p.w(f"writeup.cite.{field}", place=name, **pw),
                   key=("evaluation", place or f["place_code"], f["year"], f["period"], "evaluation",
-                       EVALUATION_FIELDS[field]), value=value, source=p.w(f"writeup.source.{field}", **pw))
+                       EVALUATION_FIELDS[field]), value=value, source=p.w(f"writeup.source.{field}", **pw),
+                  when=p.w("year", year=f["year"]), note=field in NOTED_FIELDS)
 
 
 def grade_sentence(p: Phraser, f) -> str:
@@ -147,9 +155,11 @@ def not_graded_sentence(p: Phraser, f) -> str:
 
 
 def distribution_sentence(p: Phraser, f) -> str:
+    """好2个（城西区、城关区）、较好4个（……）: every grade with the places that have it, in rank order."""
     ev = evidence(f)
+    names = {g: p.w.sep.join(p.data.name(r["place"]) for r in ev["table"] if r["grade"] == g) for g, _ in ev["counts"]}
     dist = p.w.sep.join(p.w("finding.grade_count", grade=grade_name(p, g),
-                            count=p.cited_count(f, n, "grade", grade=grade_name(p, g)))
+                            count=p.cited_count(f, n, "grade", grade=grade_name(p, g)), names=names[g])
                         for g, n in ev["counts"] if n)
     return p.w("finding.grade_distribution", n=p.cited_count(f, ev["graded"], "graded"), dist=dist, **p.places(f))
 
@@ -180,9 +190,45 @@ def unstable_sentence(p: Phraser, f) -> str:
     return p.w("finding.units_unstable", threshold=threshold, items=items, **p.places(f))
 
 
+def county_table(p: Phraser, f) -> pd.DataFrame:
+    """The region's table of places (the grade_distribution finding): index, rank and its 90 % interval, grade
+    and its probability, last graded year's grade and the move, warnings by severity; places not graded last."""
+    ev, w = evidence(f), p.w
+    cols = w.raw("writeup.county_table.columns")
+    unit_word = p.places(f)["unit_word"]
+    rows = []
+    for r in ev["table"]:
+        interval = (w("writeup.county_table.interval", low=number(r["rank_p05"], 0), high=number(r["rank_p95"], 0))
+                    if r.get("rank_p05") is not None else w("none_mark"))
+        last = r.get("last")
+        rows.append([p.data.name(r["place"]), number(r["index"], 1), w("writeup.county_table.rank", rank=r["rank"],
+                                                                        n=r["of"]), interval,
+                     grade_name(p, r["grade"]),
+                     percent_text(r["probability"]) if r.get("probability") is not None else w("none_mark"),
+                     w("writeup.county_table.last", year=last["year"], grade=grade_name(p, last["grade"]))
+                     if last else w("none_mark"),
+                     w(f"writeup.county_table.move.{r['move'] or 'first'}"), warnings_cell(p, r["warnings"])])
+    for r in ev.get("not_graded", []):
+        rows.append([p.data.name(r["place"]), *[w("none_mark")] * 3, w("grades.未评定"), *[w("none_mark")] * 4])
+    return pd.DataFrame(rows, columns=[c.format(unit_word=unit_word) for c in cols])
+
+
+def warnings_cell(p: Phraser, counts: dict) -> str:
+    items = [p.w("writeup.county_table.warnings", severity=p.w(f"severity.{s}"), n=n) for s, n in counts.items() if n]
+    return p.w.sep.join(items) if items else p.w("writeup.county_table.no_warning")
+
+
 HANDLERS = {"grade": grade_sentence, "grade_stability": stability_sentence, "grade_history": history_sentence,
             "not_graded": not_graded_sentence, "grade_distribution": distribution_sentence,
             "grade_changes": changes_sentence, "units_unstable": unstable_sentence}
-SUGGESTIONS = {"grade": lambda p, f: {"grade": grade_name(p, evidence(f)["grade"])},
+def weak_text(p: Phraser, f) -> str:
+    """The grade's weakest indicators, named (the evaluation's weaknesses), for its suggestion."""
+    weak = evidence(f).get("weaknesses") or []
+    if not weak:
+        return p.w("writeup.suggestion_weak_none")
+    return p.w("writeup.suggestion_weak", names=p.w.sep.join(p.name(c) for c in weak))
+
+
+SUGGESTIONS = {"grade": lambda p, f: {"grade": grade_name(p, evidence(f)["grade"]), "weak": weak_text(p, f)},
                "units_unstable": lambda p, f: {"units": p.w.sep.join(p.data.name(u["place"])
                                                                      for u in evidence(f)["units"])}}

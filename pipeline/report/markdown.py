@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from pipeline.report.document import Document, heading, shown_sections
+from pipeline.report.document import NOTE, Document, appendix_frame, heading, shown_sections
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -25,10 +25,14 @@ def to_markdown(doc: Document) -> str:
         lines += [f"{j}. {p}" for j, p in enumerate((p for p in doc.sections[key] if p), start=1)]
         lines.append("")
     if doc.table is not None and not doc.table.empty:
-        lines += [f"## {doc.headings['figures']}", "", markdown_table(doc.table), ""]
+        lines += [f"## {doc.table_title or doc.headings['figures']}", "", markdown_table(doc.table), ""]
+        lines += [doc.table_note, ""] if doc.table_note else []
     lines += [f"## {doc.headings['appendix']}", ""]
-    lines += [f"[^{f.n}]: " + doc.words("writeup.appendix_row", label=f.label, text=f.text, source=f.source)
-              for f in doc.figures]
+    if any(NOTE.search(p) for k in shown_sections(doc) for p in doc.sections[k]):  # notes mode: footnotes
+        lines += [f"[^{f.n}]: " + doc.words("writeup.appendix_row", label=f.label, when=f.when,
+                                            text=f.text + f.unit, source=f.source) for f in doc.figures if f.marked]
+    else:  # appendix mode: the sources as a table
+        lines += [markdown_table(appendix_frame(doc))]
     return "\n".join(lines) + "\n"
 
 
@@ -36,7 +40,4 @@ def notebook_markdown(doc: Document) -> str:
     """Markdown for a notebook cell: note markers as superscripts (Jupyter has no footnotes)."""
     body, _, _ = to_markdown(doc).partition(f"## {doc.headings['appendix']}")
     body = re.sub(r"\[\^(\d+)\]", r"<sup>\1</sup>", body)
-    cols = doc.words.raw("writeup.appendix_columns")
-    rows = [f"| {f.n} | {f.text} | {f.label} | {f.source} |" for f in doc.figures]
-    return (body + f"## {doc.headings['appendix']}\n\n| {' | '.join(cols)} |\n|---|---|---|---|\n"
-            + "\n".join(rows) + "\n")
+    return body + f"## {doc.headings['appendix']}\n\n" + markdown_table(appendix_frame(doc)) + "\n"

@@ -304,8 +304,11 @@ def to_official_docx(report: Document, *, appendix: pd.DataFrame) -> bytes:
             _cited_runs(paragraph, text, FANGSONG, BODY_PT)
     width = round((A4[0] - MARGINS["left"] - MARGINS["right"]) / 25.4 * 1440)
     if report.table is not None and not report.table.empty:
-        _cited_runs(doc.add_paragraph(style="Heading 1"), report.headings["figures"], HEITI, BODY_PT)
+        _cited_runs(doc.add_paragraph(style="Heading 1"), report.table_title or report.headings["figures"], HEITI,
+                    BODY_PT)
         _table(doc, report.table, width)
+        if report.table_note:
+            _cited_runs(doc.add_paragraph(style="Normal"), report.table_note, FANGSONG, BODY_PT)
     _cited_runs(doc.add_paragraph(style="Heading 1"), report.headings["appendix"], HEITI, BODY_PT)
     _table(doc, appendix, width)
     buf = io.BytesIO()

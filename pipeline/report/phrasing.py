@@ -16,6 +16,7 @@ and the measure topics; pipeline.report.sentences dispatches by topic.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
@@ -66,10 +67,13 @@ class Phraser:
 
     # ---------------------------------------------------------------- figures and notes
 
-    def cite(self, text: str, *, label: str, key: tuple, value: float | None, source: str) -> str:
+    def cite(self, text: str, *, label: str, key: tuple, value: float | None, source: str, when: str = "",
+             unit: str = "", note: bool = True) -> str:
+        """A figure with its note (`note=False`: recorded for tracing, printed without a note)."""
         if self.citer is None:
             return text
-        return self.citer.cite(text, label=label, key=key, value=value, source=source)
+        return self.citer.cite(text, label=label, key=key, value=value, source=source, when=when, unit=unit,
+                               note=note)
 
     def number_text(self, fig: dict) -> str:
         text = fig["text"] + ("%" if self.cat.measure(fig["measure"]).kind == "share" else "")
@@ -81,17 +85,17 @@ class Phraser:
         name, period = self.name(fig["measure"]), self.period(fig["year"], fig.get("period", FULL_YEAR))
         src = fig["source"]
         region = fig["scope"] == "region"
+        when = period
         if "mean_of" in src:
             first, last = src["mean_of"]
-            label = self.w("writeup.cite.region_mean" if region else "writeup.cite.mean", name=name, first=first,
-                           last=last, **pw)
+            when = self.w("finding.span_mean", first=first, last=last)
+            label = self.w("writeup.cite.region_value" if region else "writeup.cite.value", name=name, **pw)
         elif "common" in src:
-            label = self.w("writeup.cite.common", name=name, period=period, **pw)
+            label = self.w("writeup.cite.common", name=name, **pw)
         else:
-            label = self.w("writeup.cite.region_value" if region else "writeup.cite.value", name=name,
-                           period=period, **pw)
+            label = self.w("writeup.cite.region_value" if region else "writeup.cite.value", name=name, **pw)
         return self.cite(self.number_text(fig), label=label, value=fig["value"], source=self.source(f, fig),
-                         key=self.figure_key(f, fig))
+                         key=self.figure_key(f, fig), when=when, unit=self.unit(fig["measure"]))
 
     @staticmethod
     def figure_key(f, fig: dict) -> tuple:
@@ -113,8 +117,12 @@ class Phraser:
 
     def _source(self, f, fig: dict) -> str:
         src, w, pw = fig["source"], self.w, self.places(f)
-        if "file" in src:
-            return w("writeup.source.cell", file=src["file"], row=src["row"], cell=src["cell"])
+        period = self.period(fig["year"], fig.get("period", FULL_YEAR))
+        if "file" in src:  # the delivery as its sender knows it: region, period, row and column, never a path
+            folder = re.search(r"raw/([0-9A-Za-z_-]+)/", str(src["file"]))
+            region = folder.group(1) if folder else f["region_code"]
+            return w("writeup.source.cell", region=self.data.name(region), period=period, row=src["row"],
+                     column=re.sub(r"\d+$", "", str(src["cell"]).rpartition("!")[2]))
         if "mean_of" in src:
             return w("writeup.source.mean", first=src["mean_of"][0], last=src["mean_of"][1])
         rule = self.cat.region_rule_text(fig["measure"], w.lang)
@@ -122,15 +130,15 @@ class Phraser:
             return w("writeup.source.common", rule=rule, n=src["places"], **pw)
         if "rule" in src:
             return w("writeup.source.region", rule=rule, n=src["places"], **pw)
-        return w("writeup.source.derived", formula=self.cat.formula_text(fig["measure"], w.lang),
-                 place=self.data.name(fig["place"]), period=self.period(fig["year"], fig.get("period", FULL_YEAR)))
+        return w("writeup.source.derived", inputs=self.cat.inputs_text(fig["measure"], w.lang),
+                 place=self.data.name(fig["place"]), period=period)
 
     def cited_count(self, f, n: int, what: str, **values) -> str:
         """A count the finding made (places, warnings), cited as such; `what` keys finding.count_label."""
         label = self.w(f"finding.count_label.{what}", **self.places(f), **values)
         return self.cite(str(int(n)), label=self.w("writeup.cite.count", what=label, year=f["year"]),
                          key=("finding", f["finding_id"], f["year"], f["period"], what, json.dumps(values)), value=n,
-                         source=self.w("writeup.source.count"))
+                         source=self.w("writeup.source.count"), note=False)
 
     def difference(self, f, comp: dict, a: str, b: str, measure: str) -> str:
         """A comparison's difference as printed, cited as derived from the two figures' notes."""
@@ -144,7 +152,7 @@ class Phraser:
         key = ((scope, f["place_code"], f["year"], f["period"], measure, fields[comp["basis"]])
                if not comp.get("common_places") else
                ("finding", f["finding_id"], f["year"], f["period"], measure, "common_change"))
-        return self.cite(text, label=label, key=key, value=abs(comp["difference"]), source=source)
+        return self.cite(text, label=label, key=key, value=abs(comp["difference"]), source=source, note=False)
 
     # ---------------------------------------------------------------- comparisons
 
@@ -226,9 +234,10 @@ def rank_clause(p: Phraser, f, rank: dict, measure: str) -> str:
     pw = p.places(f)
     row = ("county", f["place_code"], f["year"], f["period"], measure)
     n = p.cite(str(rank["rank"]), label=p.w("writeup.cite.rank", name=p.name(measure), year=f["year"], **pw),
-               key=(*row, "rank_in_region"), value=rank["rank"], source=p.w("writeup.source.rank", order=order, **pw))
+               key=(*row, "rank_in_region"), value=rank["rank"], source=p.w("writeup.source.rank", order=order, **pw),
+               note=False)
     of = p.cite(str(rank["of"]), label=p.w("writeup.cite.ranked", name=p.name(measure), year=f["year"], **pw),
-                key=(*row, "counties_ranked"), value=rank["of"], source=p.w("writeup.source.ranked", **pw))
+                key=(*row, "counties_ranked"), value=rank["of"], source=p.w("writeup.source.ranked", **pw), note=False)
     return p.w("finding.rank", rank=n, n=of, order=order, **pw)
 
 

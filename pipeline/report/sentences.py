@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.report import evaluation_words, phrasing, warning_words
+import zlib
+
+from pipeline.report import evaluation_words, follow_up_words, phrasing, warning_words
 from pipeline.report.phrasing import Phraser
 
 HANDLERS = {"work_change": phrasing.work_sentence, "trend": phrasing.trend_sentence,
@@ -10,7 +12,8 @@ HANDLERS = {"work_change": phrasing.work_sentence, "trend": phrasing.trend_sente
             "missing_data": phrasing.missing_sentence, "region_missing": phrasing.region_missing_sentence,
             "no_data": phrasing.no_data_sentence, "partial_period": phrasing.partial_sentence,
             "coverage": phrasing.coverage_sentence, "none_found": phrasing.none_found_sentence,
-            "units_rising": phrasing.units_rising_sentence, **evaluation_words.HANDLERS, **warning_words.HANDLERS}
+            "units_rising": phrasing.units_rising_sentence, **evaluation_words.HANDLERS, **warning_words.HANDLERS,
+            **follow_up_words.HANDLERS}
 SUGGESTION_VALUES = {"trend": phrasing.trend_suggestion_values, "missing_data": phrasing.missing_suggestion_values,
                      "units_rising": phrasing.units_suggestion_values,
                      "no_data": lambda p, f: {"names": p.w("finding.annual_data", year=f["year"])}, **evaluation_words.SUGGESTIONS,
@@ -27,6 +30,37 @@ def sentence(p: Phraser, f) -> str:
 
 
 def suggestion(p: Phraser, f) -> str:
-    """The suggestion a problem leads to, naming the problem (its key is the finding's)."""
+    """The suggestion a problem leads to, naming the problem (its key is the finding's), in one of its
+    phrasings; a problem last year's report already named says so (its follow-up finding)."""
     values = SUGGESTION_VALUES.get(f["topic"], lambda p, f: {})(p, f)
-    return p.w(f"writeup.suggestions.{f['suggestion']}", **values, **p.places(f))
+    options = p.w.raw(f"writeup.suggestions.{f['suggestion']}")
+    options = [options] if isinstance(options, str) else list(options)
+    text = options[phrasing_index(p, f, len(options))].format(**values, **p.places(f))
+    again = follow_up_of(p, f)
+    if again is not None and again["verdict"] in ("improved", "unchanged", "worse"):
+        text += p.w("writeup.suggestion_again", year=int(f["year"]) - 1,
+                    status=p.w(f"writeup.suggestion_again_status.{again['verdict']}"))
+    return text
+
+
+def phrasing_index(p: Phraser, f, n: int) -> int:
+    """Which of n phrasings a place uses for a problem: its position among its region's places plus a
+    number fixed by the problem, so neighbouring places with the same problem read differently and the same
+    report always reads the same (no randomness, no dependence on the order of rendering)."""
+    if n <= 1:
+        return 0
+    div = p.data.divisions
+    places = sorted(div.index[div["parent_code"] == f["region_code"]])
+    position = places.index(f["place_code"]) if f["place_code"] in places else 0
+    problem = zlib.crc32(f"{f['topic']}/{f['subject']}".encode())
+    return (position + problem) % n
+
+
+def follow_up_of(p: Phraser, f):
+    """This year's follow-up of the same problem named last year, or None."""
+    fr = p.data.findings
+    if fr.empty:
+        return None
+    hit = fr[(fr["place_code"] == f["place_code"]) & (fr["year"] == f["year"]) & (fr["period"] == f["period"])
+             & (fr["topic"] == "follow_up") & (fr["subject"] == f"{f['topic']}:{f['subject'] or '-'}")]
+    return None if hit.empty else hit.iloc[0]

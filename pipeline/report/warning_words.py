@@ -22,11 +22,11 @@ def label_of(p: Phraser, ev: dict) -> str:
 
 
 def threshold_text(p: Phraser, f, ev: dict, decimals: int) -> str:
-    """The rule's threshold, cited to the params key that sets it."""
+    """The rule's threshold: part of the rule the sentence names, recorded without a note."""
     text = fixed(abs(ev["threshold"]) if ev["type"] == "change" else ev["threshold"], decimals)
     return p.cite(text, label=p.w("writeup.cite.threshold", label=label_of(p, ev)),
                   key=("finding", f["finding_id"], f["year"], f["period"], ev["measure"], "threshold"),
-                  value=ev["threshold"], source=p.w("writeup.source.threshold", rule=ev["rule"]))
+                  value=ev["threshold"], source=p.w("writeup.source.threshold", rule=ev["rule"]), note=False)
 
 
 def warning_sentence(p: Phraser, f) -> str:

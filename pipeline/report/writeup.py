@@ -14,6 +14,7 @@ Outputs: Markdown and .docx (official-document layout), written by
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -21,14 +22,17 @@ import pandas as pd
 from pipeline.periods import FULL_YEAR
 from pipeline.report.data import ReportData, is_synthetic
 from pipeline.report.document import Citer, Document, appendix_frame, renumbered
-from pipeline.report.evaluation_words import imputed_text, method_text
+from pipeline.report.evaluation_words import county_table, imputed_text, method_text
 from pipeline.report.fmt import value_text
+from pipeline.report.follow_up_words import follow_up_summary
 from pipeline.report.markdown import to_markdown
 from pipeline.report.phrasing import Phraser, findings_of
 from pipeline.report.sentences import phrase, sentence, suggestion
 
 # topics stated in the opening paragraph of 成效 (the work done), never judged
 WORK_TOPICS = ("coverage", "work_change")
+# neutral topics with a section of their own (or stated with the achievements and problems)
+OWN_SECTIONS = ("none_found", "follow_up")
 
 
 def county_report(data: ReportData, region: str, county: str, year: int, first_year: int) -> Document:
@@ -37,14 +41,23 @@ def county_report(data: ReportData, region: str, county: str, year: int, first_y
 
 
 def region_report(data: ReportData, region: str, year: int, first_year: int) -> Document:
+    """The region's report, with the table of its places' grades when they were graded."""
     title = data.words("writeup.title_region", region=data.name(region), year=year)
-    return build(data, region, region, year, first_year, title, None)
+    doc = build(data, region, region, year, first_year, title, None)
+    dist = findings_of(data, region, year, None)
+    dist = dist[(dist["topic"] == "grade_distribution") & (dist["period"] == FULL_YEAR)]
+    if dist.empty:
+        return doc
+    p, f = Phraser(data), dist.iloc[0]
+    w = data.words
+    return replace(doc, table=county_table(p, f), table_title=w("writeup.county_table.heading", **p.places(f)),
+                   table_note=w("writeup.county_table.note"))
 
 
 def build(data: ReportData, place: str, region: str, year: int, first_year: int, title: str,
           table: pd.DataFrame | None) -> Document:
     w = data.words
-    p = Phraser(data, Citer())
+    p = Phraser(data, Citer(data.citations))
     rows = [r for _, r in findings_of(data, place, year, None).iterrows()]
     full = [r for r in rows if r["period"] == FULL_YEAR]
     partial = [r for r in rows if r["period"] != FULL_YEAR]
@@ -53,6 +66,8 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
     achievements += phrased(p, [r for r in full if r["polarity"] == "achievement"], stated)
     achievements += phrased(p, [r for r in full if r["topic"] == "none_found" and r["subject"] == "achievement"],
                             stated)
+    follow_ups = [r for r in full if r["topic"] == "follow_up"]
+    follow_up = ([follow_up_summary(p, follow_ups)] if follow_ups else []) + phrased(p, follow_ups, stated)
     problems = [r for r in full if r["polarity"] == "problem"]
     problem_text = phrased(p, problems, stated)
     problem_text += phrased(p, [r for r in full if r["topic"] == "none_found" and r["subject"] == "problem"], stated)
@@ -60,12 +75,12 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
     if not problems and any(r["topic"] == "none_found" and r["subject"] == "problem" for r in full):
         suggestions = [w("writeup.suggestion_none")]
     notes = phrased(p, [r for r in full if r["polarity"] == "neutral" and r["topic"] not in (*WORK_TOPICS,
-                                                                                              "none_found")], stated)
+                                                                                              *OWN_SECTIONS)], stated)
     notes += method_notes(p, [r for r in full if r["topic"] == "grade"])
     notes += phrased(p, partial, stated)
-    sections = {"achievements": achievements, "problems": problem_text, "suggestions": suggestions, "notes": notes}
+    sections = {"achievements": achievements, "follow_up": follow_up, "problems": problem_text, "suggestions": suggestions, "notes": notes}
     preamble = ([w("writeup.synthetic")] if is_synthetic(region) else []) + [
-        w("writeup.generated", first_year=first_year, year=year)]
+        w("writeup.generated", first_year=first_year, year=year, citations=w(f"writeup.citations.{data.citations}"))]
     return renumbered(Document(title, preamble, sections, p.citer.figures, table, w.raw("writeup.sections"), w,
                                stated))
 

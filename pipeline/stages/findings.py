@@ -25,6 +25,7 @@ from pipeline.config import Paths, load_params, project_root, publish, remove_st
 from pipeline.divisions import read_divisions
 from pipeline.errors import ConfigError
 from pipeline.findings.context import Context
+from pipeline.findings.follow_up import follow_up_findings
 from pipeline.findings.grades import grade_findings
 from pipeline.findings.region import region_findings
 from pipeline.findings.rules import load_rules
@@ -48,14 +49,23 @@ def with_summaries(ctx: Context, found: list[Finding], scope: str, code: str, re
 
 
 def build_findings(ctx: Context, regions: list[str], first: int, last: int) -> pd.DataFrame:
+    """Every place's and region's findings, year by year; each year follows up the year before's problems."""
     found: list[Finding] = []
     for region in regions:
+        last_year: dict[str, list[Finding]] = {}
         for year in range(first, last + 1):
+            this_year: dict[str, list[Finding]] = {}
             for unit in ctx.units(region):
                 mine = unit_findings(ctx, region, unit, year)
                 mine += grade_findings(ctx, base_of(ctx, "unit", unit, region, year), unit, year)
-                found += with_summaries(ctx, mine, "unit", unit, region, year)
-            found += with_summaries(ctx, region_findings(ctx, region, year), "region", region, region, year)
+                this_year[unit] = with_summaries(ctx, mine, "unit", unit, region, year)
+            this_year[region] = with_summaries(ctx, region_findings(ctx, region, year), "region", region, region,
+                                               year)
+            for code, mine in this_year.items():
+                scope = "region" if code == region else "unit"
+                base = base_of(ctx, scope, code, region, year)
+                found += mine + follow_up_findings(ctx, base, last_year.get(code, []), mine)
+            last_year = this_year
     return to_frame(found, ctx.rules.topic_order)
 
 

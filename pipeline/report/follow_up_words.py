@@ -1,0 +1,82 @@
+"""The words of the follow-up of last year's problems (整改情况): one sentence per follow-up finding.
+
+The findings stage has matched each of last year's problems with this year's
+finding and judged it (pipeline.findings.follow_up); this module names the
+problem, states the status and prints both years' figures as the finding
+holds them (a measure's figures cited to their source).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pipeline.report.evaluation_words import grade_name
+from pipeline.report.fmt import percent_text
+from pipeline.report.phrasing import Phraser, evidence
+
+STATUS_ORDER = ("resolved", "improved", "unchanged", "worse", "not_reassessable")
+
+
+def problem_name(p: Phraser, f, previous: dict) -> str:
+    """What last year's report called the problem: by topic, a trend by its verdict."""
+    topic, subject, w = previous["topic"], previous["subject"], p.w
+    pw = p.places(f)
+    if topic == "trend":
+        return w(f"finding.follow_up.problem.trend.{previous['verdict']}", name=p.name(subject), **pw)
+    if topic == "warning":
+        return w("finding.follow_up.problem.warning", label=previous["label"][w.lang], **pw)
+    if topic == "units_rising":
+        return w("finding.follow_up.problem.units_rising", name=p.name(subject), **pw)
+    return w(f"finding.follow_up.problem.{topic}", **pw)
+
+
+def figures_text(p: Phraser, f) -> str:
+    """Both years' figures: a measure's cited, a grade, a count or a probability; '' without figures."""
+    ev = evidence(f)
+    figs, w = ev["figures"], p.w
+    before, after = figs.get("previous"), figs.get("current")
+    if not before:
+        return ""
+    if "measure" in before:
+        def shown(fig: dict) -> str:
+            unit = p.unit(fig["measure"])
+            return (p.figure(f, fig) + unit) if fig.get("text") is not None else w("finding.follow_up.no_value")
+        parts = [w("finding.follow_up.year_value", year=before["year"], value=shown(before))]
+        if after:
+            parts.append(w("finding.follow_up.year_value", year=after["year"], value=shown(after)))
+        return w("finding.follow_up.figures", items=w("finding.clause_sep").join(parts))
+
+    def value(x: dict) -> str:
+        if "grade" in x and "probability" not in x:
+            return w("finding.follow_up.grade_value", grade=grade_name(p, x["grade"]))
+        if "probability" in x:
+            return w("finding.follow_up.probability_value", grade=grade_name(p, x["grade"]),
+                     prob=percent_text(x["probability"]))
+        return w("finding.follow_up.count_value", n=p.cited_count(f, x["count"], "follow_up_places", year=x["year"]),
+                 **p.places(f))
+    parts = [w("finding.follow_up.year_value", year=x["year"], value=value(x)) for x in (before, after) if x]
+    return w("finding.follow_up.figures", items=w("finding.clause_sep").join(parts))
+
+
+def follow_up_sentence(p: Phraser, f) -> str:
+    """2023年指出的“新发生案件占比高于基期水平”：仍列为问题，且比上年加重（2023年32.6%，2024年33.0%）."""
+    ev = evidence(f)
+    previous = ev["previous"]
+    return p.w("finding.follow_up.sentence", year=previous["year"], problem=problem_name(p, f, previous),
+               status=p.w(f"finding.follow_up.status.{f['verdict']}"), figures=figures_text(p, f))
+
+
+def follow_up_summary(p: Phraser, rows: list) -> str:
+    """How many of last year's problems came out each way (a count of the findings, in status order)."""
+    if not rows:
+        return ""
+    counts = Counter(r["verdict"] for r in rows)
+    first = rows[0]  # the counts are of the follow-up findings; recorded (not noted) against the first of them
+    items = p.w("list_sep").join(p.w("finding.follow_up.count_item", status=p.w(f"finding.follow_up.short.{s}"),
+                                     n=p.cited_count(first, counts[s], "follow_up", status=s))
+                                 for s in STATUS_ORDER if counts[s])
+    return p.w("finding.follow_up.summary", year=first["year"] - 1, n=p.cited_count(first, len(rows), "follow_up"),
+               items=items)
+
+
+HANDLERS = {"follow_up": follow_up_sentence}
