@@ -81,7 +81,8 @@ def test_executed_notebooks_are_normalised(two_counties):
 def test_rerun_reuses_every_notebook_and_forced_re_execution_is_byte_identical(two_counties):
     before = _hashes(two_counties)
     # per notebook: ipynb, html, writeup.md, writeup.docx, inputs.sha256; the region's workbook.xlsx; the index
-    assert len(before) == 3 * 5 + 1 + 1
+    # and the report year's own page (index-2020.html)
+    assert len(before) == 3 * 5 + 1 + 1 + 1
     again = _run("pipeline.report.notebooks", two_counties)
     assert "复用 3 个（输入未变），执行 0 个" in again.stdout and "复用 3 个，执行 0 个笔记本" in again.stdout
     assert _hashes(two_counties) == before
@@ -129,12 +130,42 @@ def test_a_kernel_that_dies_is_replaced_and_the_notebook_retried(two_counties, t
                      "if county == '990102' and not marker.exists():\n    marker.touch()\n    os._exit(1)")
     proc = _run("pipeline.report.notebooks", root)
     assert (root / "build/kernel-died-once").is_file()
-    assert "990100/990102 完成（新内核重试）" in proc.stdout
-    assert "在新内核中重试后成功：990100/990102" in proc.stdout
+    assert "990100/990102（2020年） 完成（新内核重试）" in proc.stdout
+    assert "在新内核中重试后成功：990100/990102（2020年）" in proc.stdout
     # the county notebook changed: both counties run again, the region page (its own notebook) is reused
     assert "3 个笔记本：复用 1 个（输入未变），执行 2 个" in proc.stdout
     nb = json.loads((root / "reports/notebooks/990100/2020/990102/county.ipynb").read_text(encoding="utf-8"))
     assert not [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_two_report_years_built_one_after_the_other_are_both_kept_and_linked(two_counties, tmp_path):
+    """report.year 2020 was built; building 2019 adds it, reuses 2020, and the index opens on 2020 linking both."""
+    root = tmp_path / "proj"
+    shutil.copytree(two_counties, root)
+    params = root / "params.yaml"
+    before = _hashes(root)
+    # a year without a full-year delivery stops before any kernel starts, and removes nothing
+    params.write_text(params.read_text(encoding="utf-8").replace("  year: 2020", "  year: 2016"), encoding="utf-8")
+    refused = _run("pipeline.report.notebooks", root, check=False)
+    assert refused.returncode == 1 and "2016 年没有地区 990100 的全年报送数据" in refused.stderr
+    assert "有全年数据的年度：2017、2018、2019、2020" in refused.stderr
+    assert _hashes(root) == before
+    params.write_text(params.read_text(encoding="utf-8").replace("  year: 2016", "  year: 2019"), encoding="utf-8")
+    proc = _run("pipeline.report.notebooks", root)
+    assert "报告年度：2019、2020" in proc.stdout and "复用 3 个，执行 3 个笔记本" in proc.stdout
+    for year in (2019, 2020):
+        assert (root / f"reports/notebooks/990100/{year}/990101/writeup.docx").is_file()
+        assert (root / f"reports/notebooks/990100/{year}/region.html").is_file()
+    # the 2020 reports are the same bytes as before: kept, not rebuilt
+    for rel, digest in before.items():
+        if "/2020/" in rel:
+            assert hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest, rel
+    main = (root / "reports/index.html").read_text(encoding="utf-8")
+    assert "2020 年度" in main and '<a href="notebooks/index-2019.html">2019</a>' in main
+    assert 'href="notebooks/990100/2019/990101/county.html">2019</a>' in main  # the county's other year
+    page_2019 = (root / "reports/notebooks/index-2019.html").read_text(encoding="utf-8")
+    assert "2019 年度" in page_2019 and '<a href="../index.html">2020</a>' in page_2019
+    assert 'href="990100/2019/990101/county.html"' in page_2019 and 'href="../data_docs/index.html"' in page_2019
 
 
 def test_index_lists_counties_with_links(two_counties):
@@ -152,8 +183,8 @@ def test_failing_county_fails_the_stage_after_the_others_and_is_kept(two_countie
     _with_cell(root, "if county == '990102':\n    raise ValueError('测试用的错误')")
     proc = _run("pipeline.report.notebooks", root, check=False)
     assert proc.returncode == 1
-    assert "990100/990101 完成" in proc.stdout and "990100/990102 失败（新内核重试）" in proc.stdout
-    assert "✗ 990100/990102：第 5 个单元格" in proc.stderr and "ValueError: 测试用的错误" in proc.stderr
+    assert "990100/990101（2020年） 完成" in proc.stdout and "990100/990102（2020年） 失败（新内核重试）" in proc.stdout
+    assert "✗ 990100/990102（2020年）：第 5 个单元格" in proc.stderr and "ValueError: 测试用的错误" in proc.stderr
     assert "在新内核中重试后仍失败" in proc.stderr and "上次的报告保持不变" in proc.stderr
     kept = root / "build/failed_notebooks/990100/2020/990102/county.ipynb"
     assert kept.is_file() and "测试用的错误" in kept.read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ hold) is a finding (data/marts/findings.parquet), not a threshold of this page, 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import write_atomic
@@ -40,7 +41,21 @@ def _warn(text: str, flag: bool) -> str:
     return f'<span class="warn">{text}</span>' if flag else text
 
 
-def county_row(data: ReportData, job, year: int, warned: dict) -> str:
+@dataclass(frozen=True)
+class Links:
+    """Where a page sits: `base` leads from it to reports/notebooks/, `up` to reports/."""
+    base: str
+    up: str
+    years: tuple[int, ...] = ()
+
+    def year_page(self, year: int, latest: int) -> str:
+        return f"{self.up}index.html" if year == latest else f"{self.base}{YEAR_PAGE.format(year=year)}"
+
+
+YEAR_PAGE = "index-{year}.html"  # one page per report year kept, in reports/notebooks/
+
+
+def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> str:
     """One place: its headline figures (mart), and what the findings say of them, its grade and its warnings."""
     w, cat = data.words, data.catalog
     code = job.county
@@ -67,14 +82,19 @@ def county_row(data: ReportData, job, year: int, warned: dict) -> str:
         warnings, severity = ((w("index.warnings_cell", n=mine["count"], severity=w("severity." + mine["severity"])),
                                f"sev-{mine['severity']}") if mine else ("0", "sev-none"))
     folder = html.escape(job.relative_dir().as_posix())
-    links = (f'<a href="notebooks/{folder}/{output("county", "page")}">{w("index.notebook")}</a> · '
-             f'<a href="notebooks/{folder}/{output("county", "writeup")}">{w("index.writeup")}</a>')
+    pages = (f'<a href="{links.base}{folder}/{output("county", "page")}">{w("index.notebook")}</a> · '
+             f'<a href="{links.base}{folder}/{output("county", "writeup")}">{w("index.writeup")}</a>')
+    others = [y for y in links.years if y != year]
+    if others:  # the same place's reports of the other years kept, newest first
+        pages += "<br>" + " ".join(
+            f'<a class="muted" href="{links.base}{html.escape(replace(job, year=y).relative_dir().as_posix())}/'
+            f'{output("county", "page")}">{y}</a>' for y in sorted(others, reverse=True))
     return "<tr>" + "".join([
         _cell(html.escape(data.name(code)), "name"), _cell(code),
         _cell(value_text(cat, "new_onset_share", get("new_onset_share"))),
         _cell(_warn(change, trend is not None and trend["polarity"] == "problem")),
         _cell(value_text(cat, "form1_share", get("form1_share"))), _cell(pyr), _cell(grade), _cell(rank),
-        _cell(warnings, severity), _cell(links, "name"),
+        _cell(warnings, severity), _cell(pages, "name"),
     ]) + "</tr>"
 
 
@@ -93,7 +113,7 @@ def warned_places(data: ReportData, region: str, year: int) -> dict | None:
     return {} if f is None else evidence(f)["by_place"]
 
 
-def region_overview(data: ReportData, jobs, regions: list[str], year: int) -> list[str]:
+def region_overview(data: ReportData, jobs, regions: list[str], year: int, links: Links) -> list[str]:
     """One row per region linking to its section: places, grades, warnings, unstable grades (a province has ~16)."""
     w = data.words
     head = w.raw("index.overview_columns")
@@ -120,16 +140,25 @@ def region_overview(data: ReportData, jobs, regions: list[str], year: int) -> li
             _cell(f'<a href="#r{region}">{html.escape(data.name(region))}</a>', "name"), _cell(region),
             _cell(str(in_scope)), _cell(dist_text), _cell(warned, "sev-high" if high else ""),
             _cell(_warn(str(unstable), unstable > 0)),
-            _cell(f'<a href="notebooks/{folder}/{output("region", "page")}">{w("index.notebook")}</a>', "name"),
+            _cell(f'<a href="{links.base}{folder}/{output("region", "page")}">{w("index.notebook")}</a>', "name"),
         ]) + "</tr>")
     rows.append("</tbody></table>")
     return rows
 
 
-def render_index(root: Path, params: dict, jobs) -> str:
+def year_nav(data: ReportData, year: int, links: Links) -> str:
+    """Every report year kept, newest first; the one shown is not a link."""
+    latest = max(links.years)
+    items = [html.escape(str(y)) if y == year else f'<a href="{links.year_page(y, latest)}">{y}</a>'
+             for y in sorted(links.years, reverse=True)]
+    return f'<p class="years">{html.escape(data.words("index.years"))}' + " · ".join(items) + "</p>"
+
+
+def render_index(root: Path, year: int, jobs, links: Links) -> str:
+    """The page of one report year: `jobs` are that year's; `links` places the page and lists every year."""
     data = load_report_data(root)
     w = data.words
-    year = int(params["report"]["year"])
+    jobs = [j for j in jobs if j.year == year]
     regions = list(dict.fromkeys(j.region for j in jobs))
     title = w("index.title", year=year)
     parts = [f"<!DOCTYPE html><html lang=\"{'zh-CN' if w.lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">"
@@ -137,31 +166,42 @@ def render_index(root: Path, params: dict, jobs) -> str:
              f'<h1 id="top">{html.escape(title)}</h1>']
     if any(is_synthetic(r) for r in regions):
         parts.append(f'<div class="banner">⚠ {html.escape(w("index.synthetic", note=w("synthetic_note")))}</div>')
-    parts.append(f'<p class="muted">{w("index.validation")}</p>')
+    if len(links.years) > 1:
+        parts.append(year_nav(data, year, links))
+    parts.append(f'<p class="muted">{w("index.validation", up=links.up)}</p>')
     if len(regions) > 1:  # a province: the overview first, each region's section one click away
-        parts += region_overview(data, jobs, regions, year)
+        parts += region_overview(data, jobs, regions, year, links)
     head = w.raw("index.columns")
     for region in regions:
         region_job = next(j for j in jobs if j.region == region and not j.county)
         folder = region_job.relative_dir().as_posix()
         back = f' <a class="muted" href="#top">{html.escape(w("index.back_to_top"))}</a>' if len(regions) > 1 else ""
         parts.append(f'<h2 id="r{region}">{html.escape(data.label(region))}{back}</h2>')
-        links = [(output("region", role), w(f"index.{label}")) for role, label in
+        region_links = [(output("region", role), w(f"index.{label}")) for role, label in
                  (("page", "region_notebook"), ("writeup", "region_writeup"), ("workbook", "region_workbook"))]
-        parts.append("<p>" + " · ".join(f'<a href="notebooks/{html.escape(folder)}/{name}">{text}</a>'
-                                          for name, text in links) + "</p>")
+        parts.append("<p>" + " · ".join(f'<a href="{links.base}{html.escape(folder)}/{name}">{text}</a>'
+                                          for name, text in region_links) + "</p>")
         parts.append("<table><thead><tr>" + "".join(
             f'<th class="name">{html.escape(h)}</th>' if i in (0, len(head) - 1) else f"<th>{html.escape(h)}</th>"
             for i, h in enumerate(x.format(year=year) for x in head)) + "</tr></thead><tbody>")
         warned = warned_places(data, region, year)
-        parts += [county_row(data, j, year, warned) for j in jobs if j.region == region and j.county]
+        parts += [county_row(data, j, year, warned, links) for j in jobs if j.region == region and j.county]
         parts.append("</tbody></table>")
     parts.append(f'<p class="muted">{html.escape(w("index.footer"))}</p></body></html>')
     return "\n".join(parts) + "\n"
 
 
-def write_index(root: Path, params: dict, jobs) -> Path:
+def write_indexes(root: Path, jobs) -> Path:
+    """reports/index.html on the latest report year, and reports/notebooks/index-<year>.html for every year
+    kept, each linking the others; the path of the main page."""
+    from pipeline.report.notebooks.jobs import OUTPUT_DIR
+
+    years = tuple(sorted({j.year for j in jobs}))
+    latest = years[-1]
+    for year in years:
+        text = render_index(root, year, jobs, Links("", "../", years))
+        write_atomic(root / OUTPUT_DIR / YEAR_PAGE.format(year=year), lambda p, t=text: p.write_text(t, "utf-8"))
     target = root / "reports" / "index.html"
-    text = render_index(root, params, jobs)
+    text = render_index(root, latest, jobs, Links("notebooks/", "", years))
     write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"))
     return target

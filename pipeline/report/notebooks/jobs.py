@@ -1,7 +1,7 @@
 """The jobs of the notebooks stage and the files each writes: one registry the stage, reuse and index read.
 
-A job is one notebook to execute: a county's or a region's, for the report
-year. Its folder is built from division codes only
+A job is one notebook to execute: a county's or a region's, for one report
+year (the configured one and every year already published: see `report_years`). Its folder is built from division codes only
 (reports/notebooks/<region>/<year>[/<county>]); the files in it are named
 here once, so the stage that writes them, the reuse check and the index that
 links them cannot disagree.
@@ -44,7 +44,7 @@ class Job:
 
     @property
     def label(self) -> str:
-        return f"{self.region}/{self.county}" if self.county else f"{self.region}（地区）"
+        return f"{self.region}/{self.county}（{self.year}年）" if self.county else f"{self.region}（地区，{self.year}年）"
 
     def relative_dir(self) -> Path:
         base = Path(safe_code(self.region)) / str(int(self.year))
@@ -59,14 +59,49 @@ class Job:
         return params
 
 
-def plan_jobs(root: Path, params: dict) -> list[Job]:
-    """One job per county of each configured region, and one per region."""
+def published_years(root: Path, params: dict) -> list[int]:
+    """Report years already published for the configured regions and still within the loaded years.
+
+    An annual evaluation is read year against year: building one report year
+    keeps the others, and keeps them current (each is reused when its inputs
+    are unchanged, executed again when they changed). A year outside the
+    loaded years cannot be rebuilt and is left as it was (see `stale_years`).
+    """
+    first, last = int(params["ingest"]["first_year"]), int(params["ingest"]["last_year"])
+    found = set()
+    for region in (safe_code(r) for r in params["ingest"]["regions"]):
+        folder = root / OUTPUT_DIR / region
+        if folder.is_dir():
+            found |= {int(d.name) for d in folder.iterdir() if d.is_dir() and d.name.isdigit()}
+    return sorted(y for y in found if first <= y <= last)
+
+
+def stale_years(root: Path, params: dict) -> list[Path]:
+    """Published year folders the loaded years no longer cover: kept untouched, never deleted."""
+    first, last = int(params["ingest"]["first_year"]), int(params["ingest"]["last_year"])
+    out = []
+    for region in (safe_code(r) for r in params["ingest"]["regions"]):
+        folder = root / OUTPUT_DIR / region
+        if folder.is_dir():
+            out += [d for d in sorted(folder.iterdir()) if d.is_dir() and d.name.isdigit()
+                    and not first <= int(d.name) <= last]
+    return out
+
+
+def report_years(root: Path, params: dict) -> list[int]:
+    """The report year and every year already published, oldest first."""
+    return sorted({int(params["report"]["year"]), *published_years(root, params)})
+
+
+def plan_jobs(root: Path, params: dict, years: list[int] | None = None) -> list[Job]:
+    """One job per county of each configured region, and one per region, for each report year kept."""
     report = params["report"]
-    year, first, lang = int(report["year"]), int(report["first_year"]), str(report.get("language", "zh"))
+    first, lang = int(report["first_year"]), str(report.get("language", "zh"))
     div = read_divisions(Paths(root).divisions)
     jobs: list[Job] = []
-    for region in (safe_code(r) for r in params["ingest"]["regions"]):
-        counties = units_of(div, region)["code"]
-        jobs += [Job("county", region, c, year, first, lang) for c in counties]
-        jobs.append(Job("region", region, None, year, first, lang))
+    for year in years or [int(report["year"])]:
+        for region in (safe_code(r) for r in params["ingest"]["regions"]):
+            counties = units_of(div, region)["code"]
+            jobs += [Job("county", region, c, year, first, lang) for c in counties]
+            jobs.append(Job("region", region, None, year, first, lang))
     return jobs

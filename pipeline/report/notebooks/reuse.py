@@ -17,8 +17,9 @@ from pathlib import Path
 from pipeline.config import Paths
 from pipeline.report.notebooks.jobs import KEY_FILE, NOTEBOOKS_DIR, OUTPUT_DIR, Job, output
 
-# report params that change how a notebook is run, not what it shows
-RUN_ONLY_PARAMS = ("workers",)
+# report params that change how a notebook is run, not what it shows; `year` picks which year is built
+# (a job's own year is among its parameters), so changing it does not re-execute the other years kept
+RUN_ONLY_PARAMS = ("workers", "year")
 
 
 def _digest(*parts: bytes) -> str:

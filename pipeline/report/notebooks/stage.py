@@ -15,7 +15,7 @@ import time
 
 from pipeline.config import Paths, load_params, project_root, replace_dir
 from pipeline.report.notebooks.execute import _on_parent_exit, default_workers, run_all
-from pipeline.report.notebooks.jobs import OUTPUT_DIR, plan_jobs
+from pipeline.report.notebooks.jobs import OUTPUT_DIR, plan_jobs, report_years, stale_years
 from pipeline.report.notebooks.reuse import copy_outputs, input_keys, reusable
 
 
@@ -26,6 +26,25 @@ def _end_with_parent() -> None:
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
     _on_parent_exit(lambda: os._exit(143))
+
+
+def check_report_year(root, params: dict) -> None:
+    """The report year is a loaded year in which every configured region has a full-year delivery."""
+    from pipeline import marts
+    from pipeline.config import safe_code
+    from pipeline.errors import ConfigError
+    from pipeline.periods import FULL_YEAR
+
+    year = int(params["report"]["year"])
+    county = marts.read_mart(root, marts.COUNTY)
+    full = county[(county["period"] == FULL_YEAR) & (county["status"] != "not_delivered")]
+    for region in (safe_code(r) for r in params["ingest"]["regions"]):
+        years = sorted(int(y) for y in full.loc[full["region_code"] == region, "year"].unique())
+        if year not in years:
+            shown = "、".join(map(str, years)) if years else "无"
+            raise ConfigError("params.yaml", "report.year",
+                              f"{year} 年没有地区 {region} 的全年报送数据，无法生成该年度的报告；"
+                              f"有全年数据的年度：{shown}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,13 +61,15 @@ def main(argv: list[str] | None = None) -> None:
     from pipeline.errors import ConfigError
     from pipeline.report.data import report_settings
 
-    try:  # a section measure or a language the project does not define stops here, before any kernel starts
+    try:  # a section measure, a language or a report year the data cannot give stops before any kernel starts
         report_settings(root, load_catalog(Paths(root).catalog))
+        check_report_year(root, params)
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(1)
     started = time.perf_counter()
-    jobs = plan_jobs(root, params)
+    years = report_years(root, params)
+    jobs = plan_jobs(root, params, years)
     keys = input_keys(root, params, jobs)
     reused = [] if args.execute_all else [j for j in jobs if reusable(root, j, keys[j])]
     to_run = [j for j in jobs if j not in set(reused)]
@@ -58,7 +79,10 @@ def main(argv: list[str] | None = None) -> None:
     shutil.rmtree(scratch, ignore_errors=True)
     for job in reused:
         copy_outputs(root, job, scratch)
-    print(f"{len(jobs)} 个笔记本：复用 {len(reused)} 个（输入未变），执行 {len(to_run)} 个"
+    for folder in stale_years(root, params):  # years the loaded data no longer cover: kept as they were
+        shutil.copytree(folder, scratch / folder.relative_to(target))
+    print(f"报告年度：{'、'.join(map(str, years))}（{params['report']['year']} 年为本次设定，其余为已发布的年度）；"
+          f"{len(jobs)} 个笔记本：复用 {len(reused)} 个（输入未变），执行 {len(to_run)} 个"
           + (f"（{workers} 个并行进程）" if to_run else "") + "……", flush=True)
     outcomes = run_all(root, to_run, workers, scratch, keys)
     failures = [o for o in outcomes if o.error]
@@ -75,8 +99,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"在新内核中重试后成功：{'、'.join(sorted(retried))}", flush=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     replace_dir(scratch, target)
-    from pipeline.report.index_page import write_index
+    from pipeline.report.index_page import write_indexes
 
-    index = write_index(root, params, jobs)
+    index = write_indexes(root, jobs)
     print(f"完成：复用 {len(reused)} 个，执行 {len(to_run)} 个笔记本，用时 {time.perf_counter() - started:.1f} 秒 "
           f"-> {OUTPUT_DIR}/，索引 {index.relative_to(root)}")
