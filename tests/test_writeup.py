@@ -13,7 +13,7 @@ import re
 
 import pytest
 import yaml
-from conftest import HEADER, build_marts, good_rows
+from conftest import HEADER, REPO, build_marts, good_rows
 
 from pipeline.config import Paths
 from pipeline.report.data import load_report_data
@@ -500,3 +500,63 @@ def test_an_indicator_nobody_delivered_is_named_as_the_reason_for_no_grade(proje
     notes = county(data, "990101", 2020).sections["notes"]
     assert "2020年全市没有任何县区报送政风行风满意度，该项无法插补，综合评价指数无法计算，未评定等次。" in plain(notes)
     assert not any("少于规定" in n for n in notes)
+
+
+# ---------------------------------------------------------------- an official text: plain Chinese, units on figures
+
+CELL = re.compile(r"第\d+行[A-Z]{1,3}列")  # a quoted source: the column letters of the sender's own sheet
+
+
+def docx_text(report) -> str:
+    from docx import Document
+
+    doc = Document(io.BytesIO(to_docx(report)))
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def test_a_chinese_report_has_no_latin_letters_but_in_quoted_cells(project, monkeypatch):
+    """No file path, parameter name, method name or English word in a zh document, Word or Markdown, body,
+    tables or appendix; the only letters are the column of a delivered cell (第3行D列)."""
+    data = two_counties_two_years(project, monkeypatch)
+    for report in (county(data, "990101", 2020), region_report(data, "990100", 2020, 2019)):
+        for text in (to_markdown(report), docx_text(report)):
+            text = re.sub(r"\[\^\d+\]", "", CELL.sub("", text))
+            assert not re.findall(r"[A-Za-z]", text), re.findall(r".{15}[A-Za-z]+.{15}", text)[:5]
+    assert any(CELL.search(f.source) for f in county(data, "990101", 2020).figures)  # sources do quote cells
+
+
+def test_every_figure_in_a_report_table_has_its_unit(project, monkeypatch):
+    """The key figures: counts with 件/人/人次, shares with %, scores with 分; the appendix's values likewise."""
+    from pipeline.report.document import appendix_frame
+
+    data = two_counties_two_years(project, monkeypatch)
+    report = county(data, "990101", 2020)
+    table = report.table
+    cells = dict(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
+    # good_rows 2020, 城关区: 110 cases filed, 95 sanctioned, 400+150+20+12 = 582 person-times, 31 of 110 new
+    # (28.2 %), 400 of 582 in the first form (68.7 %), survey 85.5
+    assert cells["立案数"] == "110件" and cells["党纪政务处分人数"] == "95人" and cells["四种形态合计人次"] == "582人次"
+    assert cells["新发生案件占比"] == "28.2%" and cells["第一种形态占比"] == "68.7%"
+    assert cells["党风廉政建设社会评价满意度"] == "85.5分"
+    unit = re.compile(r"^(约)?[\d,]+(\.\d+)?(件|人|人次|件次|起|个|万元|分|%)$")
+    for frame in (table.iloc[:, 1:3], appendix_frame(report).iloc[:, [3]]):
+        values = [v for v in frame.to_numpy().ravel() if v != "—"]
+        assert values and all(unit.match(v) for v in values), [v for v in values if not unit.match(v)]
+
+
+def test_national_sources_are_named_in_the_reports_language():
+    """data/reference/ccdi_national.csv names its sources in English with Chinese quotations: a zh report
+    names the publisher in Chinese (the quotation kept), an en report keeps no Chinese."""
+    import pandas as pd
+
+    from pipeline.report.fmt import load_words, published_source
+
+    sources = pd.read_csv(Paths(REPO).reference / "ccdi_national.csv")["source"].unique()
+    zh, en = load_words(REPO, "zh"), load_words(REPO, "en")
+    for source in sources:  # a web address is quoted as it is
+        assert not re.search(r"[A-Za-z]", re.sub(r"（[\w./]+\.cn[\w./]*）", "", published_source(zh, source))), source
+        assert not re.search(r"[\u4e00-\u9fff]", published_source(en, source)), source
+    assert published_source(zh, "CCDI annual bulletin 2020 (第一种形态133万人次,占68.1%); CCDI annual bulletin 2020 "
+                                "(第二种形态48.5万人次,占24.8%)") == (
+        "中央纪委国家监委2020年度监督检查审查调查情况通报（第一种形态133万人次，占68.1%；第二种形态48.5万人次，占24.8%）")

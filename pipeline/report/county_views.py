@@ -21,7 +21,15 @@ from pipeline.report.data import (
     region_series,
 )
 from pipeline.report.evaluation_words import imputed_text, method_text, uncertainty_sentence
-from pipeline.report.fmt import missing, number, percent_text, rate_text, signed_change, value_text
+from pipeline.report.fmt import (
+    missing,
+    number,
+    percent_text,
+    published_source,
+    rate_text,
+    signed_change,
+    value_text,
+)
 from pipeline.report.phrasing import Phraser
 from pipeline.report.view_parts import (
     Section,
@@ -150,7 +158,7 @@ def four_forms_comparison(data: ReportData, county: str, region: str, year: int,
     if not nat.empty:
         rows.append({"who": w("notebook.who.nation", year=int(nat["year"].iloc[0])),
                      **{m: nat.loc[m, "value"] for m in shares}, **{f"{m}_text": nat.loc[m, "text"] for m in shares}})
-        source = w("notebook.national_source", source=nat["source"].iloc[0])
+        source = w("notebook.national_source", source=published_source(w, nat["source"].iloc[0]))
     return pd.DataFrame(rows), source
 
 

@@ -108,3 +108,32 @@ def rate_text(catalog: Catalog, rate: float) -> str:
 def percent_text(probability: float) -> str:
     """A probability as a whole percentage, rounded half up (0.365 -> 37%)."""
     return "—" if missing(probability) else fixed(100 * probability, 0) + "%"
+
+
+def published_source(words: Words, source: str) -> str:
+    """A published figure's source (data/reference/ccdi_national.csv) in the report's language.
+
+    The file names each source in English with the Chinese words it quotes in
+    brackets, one per figure joined by '; '. A Chinese report names the
+    publisher in Chinese once, with its Chinese quotations (English notes left
+    out); an English one keeps the names and leaves the Chinese quotations out.
+    """
+    import re
+
+    parts = [p.strip() for p in source.split(";") if p.strip()]
+    if words.lang == "en":
+        parts = [re.sub(r"\s*\([^)]*[\u4e00-\u9fff][^)]*\)", "", p).strip() for p in parts]
+        return "; ".join(dict.fromkeys(parts))
+    names = words.raw("published_source")
+    quoted: dict[str, list[str]] = {}
+    for part in parts:
+        name, _, quote = part.partition(" (")
+        name = re.sub(r"CCDI annual bulletin (\d{4})", lambda m: names["bulletin"].format(year=m.group(1)), name)
+        name = name.replace("CCDI commentary", names["commentary"]).replace(", as reported by news mirrors",
+                                                                              names["via_news"])
+        name = re.sub(r"^CCDI, (\S+)$", lambda m: names["page"].format(address=m.group(1)), name)  # a web page
+        quote = quote.rstrip(")").replace("first form ", names["first_form"]).replace(",", "，")
+        quoted.setdefault(name, [])
+        if re.search(r"[\u4e00-\u9fff]", quote):  # a Chinese quotation; an English note of the file is left out
+            quoted[name].append(quote)
+    return "；".join(f"{n}（{'；'.join(q)}）" if q else n for n, q in quoted.items())

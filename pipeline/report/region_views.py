@@ -20,7 +20,7 @@ from pipeline.report.data import (
     national_latest,
     region_series,
 )
-from pipeline.report.fmt import missing, number, percent_text
+from pipeline.report.fmt import missing, number, percent_text, published_source
 from pipeline.report.phrasing import Phraser, evidence
 from pipeline.report.sentences import sentence
 from pipeline.report.view_parts import (
@@ -92,7 +92,7 @@ def region_four_forms_section(data: ReportData, region: str, year: int) -> Secti
     if not nat.empty:
         rows.append({"who": w("notebook.who.nation", year=int(nat["year"].iloc[0])),
                      **{m: nat.loc[m, "value"] for m in shares}, **{f"{m}_text": nat.loc[m, "text"] for m in shares}})
-        source = w("notebook.national_source", source=nat["source"].iloc[0])
+        source = w("notebook.national_source", source=published_source(w, nat["source"].iloc[0]))
     chart = charts.four_forms_comparison_chart(pd.DataFrame(rows), shares, labels, words=w,
                                                title=w("notebook.four_forms.region_title", year=year),
                                                notes=[source, synthetic(data, region)])

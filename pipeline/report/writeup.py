@@ -20,14 +20,15 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.periods import FULL_YEAR
-from pipeline.report.data import ReportData, is_synthetic
+from pipeline.report.data import ReportData, county_rows, is_synthetic, region_rows
 from pipeline.report.document import Citer, Document, appendix_frame, renumbered
 from pipeline.report.evaluation_words import county_table, imputed_text, method_text
-from pipeline.report.fmt import value_text
+from pipeline.report.fmt import missing, value_text
 from pipeline.report.follow_up_words import follow_up_summary
 from pipeline.report.markdown import to_markdown
 from pipeline.report.phrasing import Phraser, findings_of
 from pipeline.report.sentences import phrase, sentence, suggestion
+from pipeline.report.view_parts import printed_shares, shown_measure
 
 # topics stated in the opening paragraph of 成效 (the work done), never judged
 WORK_TOPICS = ("coverage", "work_change")
@@ -102,6 +103,8 @@ def work_paragraph(p: Phraser, rows: list, stated: list[str]) -> list[str]:
     intro = phrase(p, coverage[0]) + w("colon") if coverage else w("finding.work_intro")
     if not clauses:
         return [phrase(p, coverage[0]) + w("sentence_end")] if coverage else []
+    if w.lang == "en":  # in running English a measure's name starts small after the first clause
+        clauses = clauses[:1] + [c[:1].lower() + c[1:] if c[1:2].islower() else c for c in clauses[1:]]
     return [intro + w("clause_sep").join(clauses) + w("sentence_end")]
 
 
@@ -116,18 +119,38 @@ def method_notes(p: Phraser, grades: list) -> list[str]:
 
 
 def key_figures(data: ReportData, county: str, year: int) -> pd.DataFrame:
-    """The evaluation scores of the county against the region mean, as the mart has them ('—' when missing)."""
-    ind = data.evaluation_indicators
-    if ind.empty:
+    """The work figures, the headline shares and the evaluation scores of the place beside its region's figure
+    (the sum or mean the catalog's region rule gives), each cell with its unit ('—' when missing)."""
+    w, cat = data.words, data.catalog
+    mine = county_rows(data, county, year)
+    region = data.divisions.loc[county, "parent_code"] if county in data.divisions.index else None
+    theirs = region_rows(data, region, year) if region is not None else pd.DataFrame()
+    scores = [c for c in data.evaluation_indicators["indicator"].unique()] if not data.evaluation_indicators.empty \
+        else []
+    codes = list(dict.fromkeys([*data.sections["work"], *data.sections["headline"], *scores]))
+    codes = [shown_measure(mine, cat, c) for c in codes]
+    if not any(c in mine.index and not missing(mine.loc[c, "value"]) for c in codes):
         return pd.DataFrame()
-    rows = ind[(ind["county_code"] == county) & (ind["year"] == year)]
-    w = data.words
-    cols = w.raw("writeup.figures_columns")
-    return pd.DataFrame({cols[0]: [data.catalog.name(c, w.lang) for c in rows["indicator"]],
-                         cols[1]: [value_text(data.catalog, c, v) for c, v in zip(rows["indicator"], rows["raw"],
-                                                                                  strict=True)],
-                         cols[2]: [value_text(data.catalog, c, v) for c, v in zip(rows["indicator"],
-                                                                                  rows["region_mean"], strict=True)]})
+    units = w.raw("units.measure")
+
+    shares = {county: printed_shares(data, county, year), region: printed_shares(data, region, year)}
+
+    def cell(rows: pd.DataFrame, place: str, code: str) -> str:
+        if code not in rows.index or missing(rows.loc[code, "value"]):
+            return w("none_mark")
+        if code in shares[place]:  # a share of the four forms as every output prints it (adding up to 100)
+            return shares[place][code]
+        text = value_text(cat, code, rows.loc[code, "value"]) + units[cat.measure(code).unit]
+        flag = rows.loc[code, "approximate"] if "approximate" in rows.columns else False
+        return w("finding.approx", text=text) if not missing(flag) and bool(flag) else text
+
+    pw = {"own": w.raw("levels.own").get(data.divisions.loc[county, "level"], w.raw("levels.own")["county"]),
+          "agg": w.raw("levels.aggregate").get(data.divisions.loc[region, "level"] if region in data.divisions.index
+                                               else "prefecture", w.raw("levels.aggregate")["prefecture"])}
+    cols = [c.format(year=year, **pw) for c in w.raw("writeup.figures_columns")]
+    return pd.DataFrame({cols[0]: [cat.name(c, w.lang) for c in codes], cols[1]: [cell(mine, county, c) for c in codes],
+                         cols[2]: [cell(theirs, region, c) for c in codes],
+                         cols[3]: [cat.region_rule_text(c, w.lang) for c in codes]})
 
 
 def to_docx(doc: Document) -> bytes:
