@@ -560,3 +560,36 @@ def test_national_sources_are_named_in_the_reports_language():
     assert published_source(zh, "CCDI annual bulletin 2020 (第一种形态133万人次,占68.1%); CCDI annual bulletin 2020 "
                                 "(第二种形态48.5万人次,占24.8%)") == (
         "中央纪委国家监委2020年度监督检查审查调查情况通报（第一种形态133万人次，占68.1%；第二种形态48.5万人次，占24.8%）")
+
+
+# ---------------------------------------------------------------- the warning notice (预警提示函)
+
+
+def test_a_county_with_a_high_warning_gets_a_one_page_notice_and_one_without_gets_none(project, monkeypatch):
+    """城关区's new-onset share goes from 30 of 100 (30.0 %) to 40 of 110 (36.4 %): up 6.4 points, at least
+    the 2 points of the high-severity rule new_onset_share_rising. 城西区 stays at 50 of 200 (25.0 %)."""
+    from docx import Document
+
+    from pipeline.report.notice import notice_docx, warning_notice
+
+    r19, r20 = rows(2019, "990101", "990102"), rows(2020, "990101", "990102")
+    r20[0][4] = 40
+    project.write_csv(2019, [HEADER, *r19])
+    project.write_csv(2020, [HEADER, *r20])
+    data = build(project, monkeypatch, {"990101", "990102"})
+    assert warning_notice(data, "990100", "990102", 2020, data.notice) is None
+    notice = warning_notice(data, "990100", "990101", 2020, data.notice)
+    assert notice.title == "城关区2020年度监测预警提示函"
+    assert notice.preamble[0] == "城关区纪委监委：" and "有1项指标触发预警（最高为高级别）" in notice.preamble[-1]
+    signal, = plain(notice.sections["problems"])
+    assert signal.startswith("腐败增量尚未得到有效遏制：新发生案件占比2020年为36.4%，比上年（30.0%）上升6.4个百分点")
+    ask, = notice.sections["suggestions"]
+    assert "30日内将核查和整改情况书面报送东川市纪委监委" in ask and "2021年度评价" in ask
+    doc = Document(io.BytesIO(notice_docx(notice, data.notice, {"place": "城关区", "region": "东川市"}, 2020)))
+    texts = [p.text for p in doc.paragraphs]
+    assert "东川市纪委监委" in texts and "2021年　月　日" in texts  # signed, the date left to the issuer
+    assert any(t.startswith("注：[1] 新发生案件占比（2020年）：36.4%，由城关区2020年报送的") for t in texts)
+    # the same rule decides the index's link: the notice's findings are the county's high-severity problems
+    from pipeline.report.notice import warned_findings
+
+    assert [r["finding_id"] for r in warned_findings(data, "990101", 2020, ["high"])] == notice.finding_ids

@@ -49,6 +49,8 @@ class ReportData:
     findings: pd.DataFrame = field(default_factory=pd.DataFrame)
     # how a write-up cites its figures: notes (a superscript on each) or appendix (the table only)
     citations: str = "notes"
+    # warning notices: severities, recipient and issuer templates, days to reply (report.notice)
+    notice: dict = field(default_factory=dict)
     _county_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def county_rows_of(self, code: str) -> pd.DataFrame:
@@ -78,6 +80,7 @@ def report_settings(root: Path, catalog: Catalog, lang: str | None = None) -> tu
     for name, codes in sections.items():
         catalog.check_codes(codes, what="报告栏目指标", key=f"report.sections.{name}")
     citation_mode(report)
+    notice_settings(report)
     return words, sections
 
 
@@ -120,13 +123,37 @@ def _load_report_data(root: Path, lang: str | None = None) -> ReportData:
                              marts.EVALUATION_AUDIT, marts.WARNINGS, marts.FINDINGS)
                 if marts.mart_path(root, name).is_file()}
     county, region, national = (marts.read_mart(root, name) for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))
+    report = load_params(root)["report"]
     # Annual charts, ranks, write-ups and comparisons read full years only; a
     # half-year or 1-9月 figure is shown apart, labelled with its period.
     full = county["period"] == FULL_YEAR
     return ReportData(county[full].reset_index(drop=True), region[region["period"] == FULL_YEAR].reset_index(drop=True),
                       national[national["period"] == FULL_YEAR].reset_index(drop=True), divisions, catalog, words,
                       sections, county_partial=county[~full].reset_index(drop=True),
-                      citations=citation_mode(load_params(root)["report"]), **optional)
+                      citations=citation_mode(report), notice=notice_settings(report), **optional)
+
+
+NOTICE_DEFAULTS = {"severities": ["high"], "recipient": "{place}纪委监委", "issuer": "{region}纪委监委",
+                   "reply_within_days": 30}
+SEVERITIES = ("high", "medium", "low")
+
+
+def notice_settings(report: dict) -> dict:
+    """params.yaml report.notice with its defaults; a severity or a reply time that cannot be stops."""
+    settings = {**NOTICE_DEFAULTS, **(report.get("notice") or {})}
+    unknown = [s for s in settings["severities"] if s not in SEVERITIES]
+    if unknown:
+        raise ConfigError("params.yaml", "report.notice.severities", f"「{'、'.join(unknown)}」无效", list(SEVERITIES))
+    days = settings["reply_within_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ConfigError("params.yaml", "report.notice.reply_within_days", f"「{days}」不是正整数")
+    for key in ("recipient", "issuer"):
+        try:
+            str(settings[key]).format(place="", region="")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError("params.yaml", f"report.notice.{key}", f"「{settings[key]}」只能使用 {{place}} 和 "
+                              "{region} 两个占位符") from None
+    return settings
 
 
 def citation_mode(report: dict) -> str:

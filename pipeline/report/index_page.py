@@ -19,6 +19,7 @@ from pipeline.config import write_atomic
 from pipeline.report.data import ReportData, county_rows, is_synthetic, load_report_data
 from pipeline.report.fmt import number, percent_text, signed_change, value_text
 from pipeline.report.notebooks.jobs import output
+from pipeline.report.notice import warned_findings
 from pipeline.report.phrasing import evidence
 from pipeline.report.view_parts import finding
 
@@ -84,6 +85,8 @@ def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> 
     folder = html.escape(job.relative_dir().as_posix())
     pages = (f'<a href="{links.base}{folder}/{output("county", "page")}">{w("index.notebook")}</a> · '
              f'<a href="{links.base}{folder}/{output("county", "writeup")}">{w("index.writeup")}</a>')
+    if warned_findings(data, code, year, data.notice["severities"]):  # the same rule that wrote the notice
+        pages += f' · <a href="{links.base}{folder}/{output("county", "notice")}">{w("index.notice")}</a>'
     others = [y for y in links.years if y != year]
     if others:  # the same place's reports of the other years kept, newest first
         pages += "<br>" + " ".join(

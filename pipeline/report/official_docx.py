@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 
 A4 = (210, 297)  # mm
 MARGINS = {"top": 37, "bottom": 35, "left": 28, "right": 26}  # mm
-BODY_PT, TITLE_PT, PAGE_NUMBER_PT, TABLE_PT = 16, 22, 14, 12  # 3号, 2号, 4号, 小四
+BODY_PT, TITLE_PT, PAGE_NUMBER_PT, TABLE_PT, NOTE_PT = 16, 22, 14, 12, 10.5  # 3号, 2号, 4号, 小四, 五号
 LINE_TWIPS = 579  # 28.95 pt: 22 lines in the 225 mm type area
+NOTE_LINE_TWIPS = 260  # 13 pt lines for notes in 五号
 LATIN = "Times New Roman"
 # font -> alternative the font table names for machines without it
 FANGSONG, HEITI, KAITI, TITLE_FONT, SONGTI = "仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体"
@@ -267,42 +268,58 @@ def _table(doc, frame: pd.DataFrame, width_twips: int) -> None:
         fill(table.add_row().cells, list(row), False)
 
 
-def to_official_docx(report: Document, *, appendix: pd.DataFrame) -> bytes:
-    """The report as a .docx in the 公文 layout; the same report gives the same bytes."""
+def _official_document(title_text: str):
+    """A Word document in the 公文 layout with its title and one blank line under it; fixed properties, so
+    the same content gives the same bytes."""
     from docx import Document as WordDocument
-
-    from pipeline.report.document import heading, shown_sections
 
     doc = WordDocument()
     _styles(doc)
     _page(doc)
     _font_table(doc)
     doc.core_properties.author = "polieco workbench"
-    doc.core_properties.title = report.title
+    doc.core_properties.title = title_text
     fixed = dt.datetime(2025, 1, 1)
     doc.core_properties.created = fixed
     doc.core_properties.modified = fixed
     doc.core_properties.last_modified_by = "polieco workbench"
     doc.core_properties.revision = 1
-    zh = report.words is None or report.words.lang == "zh"
-
     title = doc.add_paragraph(style="Title")
-    _cited_runs(title, report.title, TITLE_FONT, TITLE_PT)
+    _cited_runs(title, title_text, TITLE_FONT, TITLE_PT)
     doc.add_paragraph()  # one blank line under the title
+    return doc
+
+
+def _numbered(doc, j: int, text: str, zh: bool) -> None:
+    """An item of a section: （一） in 楷体 (zh) or "1. ", then the text in 仿宋."""
+    paragraph = doc.add_paragraph(style="Normal")
+    run = paragraph.add_run(f"（{chinese_ordinal(j)}）" if zh else f"{j}. ")
+    _set_fonts(run._r, KAITI if zh else FANGSONG, BODY_PT)
+    _cited_runs(paragraph, text, FANGSONG, BODY_PT)
+
+
+def _saved(doc) -> bytes:
+    buf = io.BytesIO()
+    doc.save(buf)
+    return fixed_zip_times(buf.getvalue())
+
+
+TYPE_AREA_TWIPS = round((A4[0] - MARGINS["left"] - MARGINS["right"]) / 25.4 * 1440)
+
+
+def to_official_docx(report: Document, *, appendix: pd.DataFrame) -> bytes:
+    """The report as a .docx in the 公文 layout; the same report gives the same bytes."""
+    from pipeline.report.document import heading, shown_sections
+
+    doc = _official_document(report.title)
+    zh = report.words is None or report.words.lang == "zh"
     for text in report.preamble:
         _cited_runs(doc.add_paragraph(style="Normal"), text, FANGSONG, BODY_PT)
     for i, key in enumerate(shown_sections(report)):
         _cited_runs(doc.add_paragraph(style="Heading 1"), heading(report, i, key), HEITI, BODY_PT)
         for j, text in enumerate((p for p in report.sections[key] if p), start=1):
-            paragraph = doc.add_paragraph(style="Normal")
-            if zh:  # （一） in 楷体, the text in 仿宋
-                run = paragraph.add_run(f"（{chinese_ordinal(j)}）")
-                _set_fonts(run._r, KAITI, BODY_PT)
-            else:
-                run = paragraph.add_run(f"{j}. ")
-                _set_fonts(run._r, FANGSONG, BODY_PT)
-            _cited_runs(paragraph, text, FANGSONG, BODY_PT)
-    width = round((A4[0] - MARGINS["left"] - MARGINS["right"]) / 25.4 * 1440)
+            _numbered(doc, j, text, zh)
+    width = TYPE_AREA_TWIPS
     if report.table is not None and not report.table.empty:
         _cited_runs(doc.add_paragraph(style="Heading 1"), report.table_title or report.headings["figures"], HEITI,
                     BODY_PT)
@@ -311,6 +328,35 @@ def to_official_docx(report: Document, *, appendix: pd.DataFrame) -> bytes:
             _cited_runs(doc.add_paragraph(style="Normal"), report.table_note, FANGSONG, BODY_PT)
     _cited_runs(doc.add_paragraph(style="Heading 1"), report.headings["appendix"], HEITI, BODY_PT)
     _table(doc, appendix, width)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return fixed_zip_times(buf.getvalue())
+    return _saved(doc)
+
+
+def to_notice_docx(title: str, recipient: str, body: list[str], items: list[str], closing: list[str],
+                   signature: list[str], sources: list[str], zh: bool = True) -> bytes:
+    """A one-page letter in the same layout (预警提示函): the recipient flush left, the body, the numbered
+    signals, what is asked, the issuer and date right-aligned, and the sources of its figures as notes in
+    五号 (a table would take a second page)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    doc = _official_document(title)
+    head = doc.add_paragraph(style="Normal")
+    head.paragraph_format.first_line_indent = Pt(0)  # 主送机关 starts at the margin
+    _cited_runs(head, recipient, FANGSONG, BODY_PT)
+    for text in body:
+        _cited_runs(doc.add_paragraph(style="Normal"), text, FANGSONG, BODY_PT)
+    for j, text in enumerate(items, start=1):
+        _numbered(doc, j, text, zh)
+    for text in closing:
+        _cited_runs(doc.add_paragraph(style="Normal"), text, FANGSONG, BODY_PT)
+    for text in signature:
+        line = doc.add_paragraph(style="Normal")
+        line.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        line.paragraph_format.first_line_indent = Pt(0)
+        _cited_runs(line, text, FANGSONG, BODY_PT)
+    for text in sources:
+        note = doc.add_paragraph(style="Normal")
+        _paragraph_format(note.paragraph_format, exact_twips=NOTE_LINE_TWIPS)
+        note.paragraph_format.first_line_indent = Pt(0)
+        _cited_runs(note, text, FANGSONG, NOTE_PT)
+    return _saved(doc)

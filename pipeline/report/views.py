@@ -43,5 +43,9 @@ def writeup_section(data: ReportData, region: str, county: str | None, year: int
            else region_report(data, region, year, first))
     if output_dir:
         write_document(doc, Path(output_dir), WRITEUP_STEM)
+        if county:  # the warning notice beside the write-up, when the county has a warning the params name
+            from pipeline.report.notice import write_notice
+
+            write_notice(data, region, county, year, data.notice, Path(output_dir))
     section = Section(finding_ids=list(doc.finding_ids))
     return section.add(heading(data, "writeup"), notebook_markdown(doc).replace("# ", "### ", 1))

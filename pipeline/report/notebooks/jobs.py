@@ -19,10 +19,11 @@ NOTEBOOKS_DIR = "notebooks"
 OUTPUT_DIR = Path("reports") / "notebooks"
 KEY_FILE = "inputs.sha256"
 WRITEUP_STEM = "writeup"
-# role -> file name, by kind of job: what each job leaves in its folder
+# role -> file name, by kind of job: what each job leaves in its folder (a county's notice only when it has
+# a warning of the severities params.yaml report.notice names)
 OUTPUTS = {
     "county": {"notebook": "county.ipynb", "page": "county.html", "writeup": f"{WRITEUP_STEM}.docx",
-               "writeup_md": f"{WRITEUP_STEM}.md", "key": KEY_FILE},
+               "writeup_md": f"{WRITEUP_STEM}.md", "notice": "notice.docx", "key": KEY_FILE},
     "region": {"notebook": "region.ipynb", "page": "region.html", "writeup": f"{WRITEUP_STEM}.docx",
                "writeup_md": f"{WRITEUP_STEM}.md", "workbook": "workbook.xlsx", "key": KEY_FILE},
 }
