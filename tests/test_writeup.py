@@ -593,3 +593,16 @@ def test_a_county_with_a_high_warning_gets_a_one_page_notice_and_one_without_get
     from pipeline.report.notice import warned_findings
 
     assert [r["finding_id"] for r in warned_findings(data, "990101", 2020, ["high"])] == notice.finding_ids
+
+
+def test_the_region_is_set_beside_the_nation_as_published(project, monkeypatch):
+    """Region 2020: forms 1,100 / 400 / 50 / 37 of 1,587 person-times (both counties' good_rows) -> 69.3 %,
+    25.2 %, 3.2 %, 2.3 % (adding up to 100.0); the CCDI 2020 bulletin: 68.1 %, 24.8 %, 3.6 %, 3.5 %;
+    69.3 - 68.1 = 1.2 points. Stated beside, never judged (the years and scopes differ)."""
+    data = two_counties_two_years(project, monkeypatch)
+    f = data.findings
+    nation = f[(f["topic"] == "national") & (f["year"] == 2020)]
+    assert nation["polarity"].tolist() == ["neutral"] and nation["place_code"].tolist() == ["990100"]
+    text = " ".join(plain(region_report(data, "990100", 2020, 2019).sections["notes"]))
+    assert ("与全国比较：全市第一至第四种形态分别占69.3%、25.2%、3.2%、2.3%，全国（2020年）分别占68.1%、24.8%、3.6%、3.5%；"
+            "第一种形态占比高于全国1.2个百分点") in text

@@ -38,6 +38,7 @@ class Context:
     _evaluation: dict = field(default_factory=dict, repr=False)
     _region_evaluation: dict = field(default_factory=dict, repr=False)
     grade_labels: list = field(default_factory=list, repr=False)
+    national: pd.DataFrame = field(default_factory=pd.DataFrame)  # the national benchmark mart (published)
     _delivered: set = field(default_factory=set, repr=False)
     _unit_levels: dict = field(default_factory=dict, repr=False)
     _reported: set = field(default_factory=set, repr=False)
@@ -118,6 +119,19 @@ class Context:
         if missing(value):
             return None
         return fixed(float(value), self.catalog.measure(measure).decimals, thousands=True)
+
+    def national_figure(self, measure: str, year: int) -> dict | None:
+        """The nation's figure of the latest published year up to `year`, with its source; None if none."""
+        nat = self.national
+        if nat.empty:
+            return None
+        rows = nat[(nat["measure"] == measure) & (nat["year"] <= year) & (nat["period"] == FULL_YEAR)]
+        if rows.empty:
+            return None
+        r = rows.sort_values("year").iloc[-1]
+        return {"scope": "nation", "place": "", "measure": measure, "year": int(r["year"]), "period": FULL_YEAR,
+                "value": float(r["value"]), "text": str(r["text"]), "approximate": False,
+                "source": {"published": str(r["source"])}}
 
     def figure(self, scope: str, code: str, measure: str, year: int, period: str = FULL_YEAR,
                value: float | None = None) -> dict:

@@ -11,6 +11,7 @@ from pipeline.findings.compare import comparison, verdict, worst_severity
 from pipeline.findings.context import Context, missing
 from pipeline.findings.forms import four_forms
 from pipeline.findings.grades import region_grade_findings
+from pipeline.findings.national import national_findings
 from pipeline.findings.schema import Finding
 from pipeline.findings.unit import base_of, trend_comparisons, work_change
 from pipeline.judgement import classify, printed_change
@@ -168,6 +169,7 @@ def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
     out += [f for m in ctx.rules.work if (f := region_work_change(ctx, base, region, year, m))]
     out += [f for m in ctx.rules.trend if (f := region_trend(ctx, base, region, year, m))]
     out += four_forms(ctx, base, "region", region, year, FULL_YEAR)
+    out += national_findings(ctx, base, region, year, out)
     out += units_rising(ctx, base, region, year, units)
     out += units_warned(ctx, base, units, year)
     out += region_grade_findings(ctx, base, region, year)

@@ -115,8 +115,8 @@ def published_source(words: Words, source: str) -> str:
 
     The file names each source in English with the Chinese words it quotes in
     brackets, one per figure joined by '; '. A Chinese report names the
-    publisher in Chinese once, with its Chinese quotations (English notes left
-    out); an English one keeps the names and leaves the Chinese quotations out.
+    publisher in Chinese once, with its quotations (Chinese words or bare
+    figures; English notes left out); an English one keeps the names and leaves the Chinese quotations out.
     """
     import re
 
@@ -134,6 +134,6 @@ def published_source(words: Words, source: str) -> str:
         name = re.sub(r"^CCDI, (\S+)$", lambda m: names["page"].format(address=m.group(1)), name)  # a web page
         quote = quote.rstrip(")").replace("first form ", names["first_form"]).replace(",", "，")
         quoted.setdefault(name, [])
-        if re.search(r"[\u4e00-\u9fff]", quote):  # a Chinese quotation; an English note of the file is left out
+        if quote and not re.search(r"[A-Za-z]", quote):  # a Chinese quotation or bare figures; English notes left out
             quoted[name].append(quote)
     return "；".join(f"{n}（{'；'.join(q)}）" if q else n for n, q in quoted.items())

@@ -24,6 +24,7 @@ from pipeline.periods import FULL_YEAR
 from pipeline.periods import label as period_label
 from pipeline.report.data import ReportData
 from pipeline.report.document import Citer, note_number, note_ref
+from pipeline.report.fmt import published_source
 
 COMPARISON_ORDER = ("previous_year", "baseline", "region")
 MOVE_KEY = {"up": "up", "rising": "up", "down": "down", "falling": "down"}
@@ -58,6 +59,11 @@ class Phraser:
     def name(self, measure: str) -> str:
         return self.cat.name(measure, self.w.lang)
 
+    def name_within(self, measure: str) -> str:
+        """A measure's name inside an English sentence starts small ("the first form share"); Chinese as is."""
+        name = self.name(measure)
+        return name[:1].lower() + name[1:] if self.w.lang == "en" and name[1:2].islower() else name
+
     def unit(self, measure: str) -> str:
         """The unit printed after a value (件, 人次, 分); '' for shares, whose text carries %."""
         return self.w.raw("units.measure")[self.cat.measure(measure).unit]
@@ -86,7 +92,9 @@ class Phraser:
         src = fig["source"]
         region = fig["scope"] == "region"
         when = period
-        if "mean_of" in src:
+        if "published" in src:  # the nation's published figure
+            label = self.w("writeup.cite.nation_value", name=name)
+        elif "mean_of" in src:
             first, last = src["mean_of"]
             when = self.w("finding.span_mean", first=first, last=last)
             label = self.w("writeup.cite.region_value" if region else "writeup.cite.value", name=name, **pw)
@@ -103,6 +111,8 @@ class Phraser:
         finding's year), or a figure only the finding holds (recomputed on common places)."""
         period = fig.get("period", FULL_YEAR)
         scope = "county" if fig["scope"] == "unit" else "region"
+        if "published" in fig["source"]:
+            return ("finding", f["finding_id"], fig["year"], period, fig["measure"], "nation_value")
         if "common" in fig["source"]:
             return ("finding", f["finding_id"], fig["year"], period, fig["measure"], "common_value")
         if "mean_of" in fig["source"]:
@@ -118,6 +128,8 @@ class Phraser:
     def _source(self, f, fig: dict) -> str:
         src, w, pw = fig["source"], self.w, self.places(f)
         period = self.period(fig["year"], fig.get("period", FULL_YEAR))
+        if "published" in src:
+            return published_source(w, src["published"])
         if "file" in src:  # the delivery as its sender knows it: region, period, row and column, never a path
             folder = re.search(r"raw/([0-9A-Za-z_-]+)/", str(src["file"]))
             region = folder.group(1) if folder else f["region_code"]

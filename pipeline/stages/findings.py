@@ -81,8 +81,10 @@ def load_context(root, params: dict) -> Context:
     evaluation = optional[marts.EVALUATION]
     if evaluation.empty:
         evaluation = pd.DataFrame(columns=["county_code", "region_code", "year", "index"])
+    national = marts.read_mart(root, marts.NATIONAL) if marts.mart_path(root, marts.NATIONAL).is_file() else None
     return Context(catalog, rules, read_divisions(paths.divisions).set_index("code"),
-                   marts.read_mart(root, marts.COUNTY), marts.read_mart(root, marts.REGION), evaluation, warnings)
+                   marts.read_mart(root, marts.COUNTY), marts.read_mart(root, marts.REGION), evaluation, warnings,
+                   national=national if national is not None else pd.DataFrame())
 
 
 def main() -> None:
