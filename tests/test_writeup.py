@@ -606,3 +606,19 @@ def test_the_region_is_set_beside_the_nation_as_published(project, monkeypatch):
     text = " ".join(plain(region_report(data, "990100", 2020, 2019).sections["notes"]))
     assert ("与全国比较：全市第一至第四种形态分别占69.3%、25.2%、3.2%、2.3%，全国（2020年）分别占68.1%、24.8%、3.6%、3.5%；"
             "第一种形态占比高于全国1.2个百分点") in text
+
+
+def test_citations_in_the_appendix_only_print_no_marks_and_keep_the_table(project, monkeypatch):
+    """report.citations: appendix — the same sentences without note marks; the sources table unchanged."""
+    from pipeline.report.document import appendix_frame
+
+    project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
+    project.write_csv(2020, [HEADER, *rows(2020, "990101", "990102")])
+    noted = county(build(project, monkeypatch, {"990101", "990102"}), "990101", 2020)
+    plain_doc = county(build(project, monkeypatch, None, report__citations="appendix"), "990101", 2020)
+    assert "[^" not in to_markdown(plain_doc).split("## 附录")[0]
+    assert plain_doc.sections == {k: plain(v) for k, v in noted.sections.items()}
+    assert appendix_frame(plain_doc).iloc[:, 1:].equals(appendix_frame(noted).iloc[:, 1:])
+    assert "文中数字的出处见附录" in plain_doc.preamble[-1] and "以上标注明出处" in noted.preamble[-1]
+    with pytest.raises(Exception, match="report.citations"):
+        build(project, monkeypatch, None, report__citations="footnotes")

@@ -68,14 +68,14 @@ CITATION_MODES = ("notes", "appendix")
 class Citer:
     """Keeps the appendix: each cited figure gets a number, the same figure keeps its number.
 
-    mode `notes` marks each traceable figure with a superscript note; `appendix`
-    prints no marks and lists the same figures in the appendix table
-    (params.yaml report.citations). Unmarked figures are recorded all the same.
+    A traceable figure is marked with a note; a figure cited with note=False is
+    recorded all the same and printed without one. (params.yaml
+    report.citations `appendix` removes the marks once the notes are numbered:
+    see `without_marks`.)
     """
 
-    def __init__(self, mode: str = "notes") -> None:
+    def __init__(self) -> None:
         self.figures: list[Cited] = []
-        self.mode = mode
 
     def cite(self, text: str, *, label: str, key: tuple, value: float | None, source: str, when: str = "",
              unit: str = "", note: bool = True) -> str:
@@ -91,7 +91,7 @@ class Citer:
         return self._marked(cited)
 
     def _marked(self, f: Cited) -> str:
-        return f"{f.text}[^{f.n}]" if f.marked and self.mode == "notes" else f.text
+        return f"{f.text}[^{f.n}]" if f.marked else f.text
 
 
 def note_ref(n: int) -> str:
@@ -140,6 +140,17 @@ def renumbered(doc: Document) -> Document:
     table = doc.table.map(lambda v: text_of(v) if isinstance(v, str) else v) if doc.table is not None else None
     return replace(doc, preamble=[text_of(p) for p in doc.preamble], figures=figures, table=table,
                    sections={k: [text_of(p) for p in v] for k, v in doc.sections.items()})
+
+
+def without_marks(doc: Document) -> Document:
+    """The document with no note marks in its text (report.citations: appendix): the appendix table keeps
+    the figures numbered in the order a reader meets them."""
+    def plain(t: str) -> str:
+        return NOTE.sub("", t)
+
+    table = doc.table.map(lambda v: plain(v) if isinstance(v, str) else v) if doc.table is not None else None
+    return replace(doc, preamble=[plain(p) for p in doc.preamble], table=table,
+                   sections={k: [plain(p) for p in v] for k, v in doc.sections.items()})
 
 
 def appendix_frame(doc: Document) -> pd.DataFrame:

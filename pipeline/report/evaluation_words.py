@@ -205,12 +205,13 @@ def county_table(p: Phraser, f) -> pd.DataFrame:
                                                                         n=r["of"]), interval,
                      grade_name(p, r["grade"]),
                      percent_text(r["probability"]) if r.get("probability") is not None else w("none_mark"),
-                     w("writeup.county_table.last", year=last["year"], grade=grade_name(p, last["grade"]))
+                     w("writeup.county_table.last" if last["year"] == f["year"] - 1 else
+                       "writeup.county_table.last_earlier", year=last["year"], grade=grade_name(p, last["grade"]))
                      if last else w("none_mark"),
                      w(f"writeup.county_table.move.{r['move'] or 'first'}"), warnings_cell(p, r["warnings"])])
     for r in ev.get("not_graded", []):
         rows.append([p.data.name(r["place"]), *[w("none_mark")] * 3, w("grades.未评定"), *[w("none_mark")] * 4])
-    return pd.DataFrame(rows, columns=[c.format(unit_word=unit_word) for c in cols])
+    return pd.DataFrame(rows, columns=[c.format(unit_word=unit_word, n=ev["graded"]) for c in cols])
 
 
 def warnings_cell(p: Phraser, counts: dict) -> str:

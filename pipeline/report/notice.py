@@ -35,7 +35,7 @@ def warning_notice(data: ReportData, region: str, place: str, year: int, setting
     if not signals:
         return None
     w = data.words
-    p = Phraser(data, Citer("notes"))
+    p = Phraser(data, Citer())
     names = {"place": data.name(place), "region": data.name(region)}
     worst = next(s for s in SEVERITIES if any(r["severity"] == s for r in signals))
     items = [sentence(p, r) for r in signals]

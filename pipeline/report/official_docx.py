@@ -227,11 +227,12 @@ def _display_width(text: str) -> int:
 
 
 def column_widths_twips(frame: pd.DataFrame, total_twips: int) -> list[int]:
-    """Widths proportional to each column's longest text (capped), summing to the type area's width."""
+    """Widths proportional to each column's longest value (a header may wrap onto two lines), capped, summing
+    to the type area's width: a short value (a county's name, a grade) is never broken."""
     wanted = []
     for name in frame.columns:
-        longest = max([_display_width(name), *(_display_width(v) for v in frame[name])])
-        wanted.append(min(max(longest + 4, 10), 40))  # + cell padding; short columns stay readable
+        longest = max([0, *(_display_width(v) for v in frame[name])])
+        wanted.append(min(max(longest + 4, (_display_width(name) + 1) // 2 + 4, 8), 32))  # + cell padding
     scale = total_twips / sum(wanted)
     widths = [int(w * scale) for w in wanted]
     widths[-1] += total_twips - sum(widths)
@@ -266,6 +267,11 @@ def _table(doc, frame: pd.DataFrame, width_twips: int) -> None:
     fill(table.rows[0].cells, list(frame.columns), True)
     for row in frame.itertuples(index=False):
         fill(table.add_row().cells, list(row), False)
+    for i, row in enumerate(table.rows):  # the header repeats on every page; no row breaks across pages
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(tr_pr.makeelement(qn("w:cantSplit"), {}))
+        if i == 0:
+            tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
 
 
 def _official_document(title_text: str):

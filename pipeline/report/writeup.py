@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipeline.periods import FULL_YEAR
 from pipeline.report.data import ReportData, county_rows, is_synthetic, region_rows
-from pipeline.report.document import Citer, Document, appendix_frame, renumbered
+from pipeline.report.document import Citer, Document, appendix_frame, renumbered, without_marks
 from pipeline.report.evaluation_words import county_table, imputed_text, method_text
 from pipeline.report.fmt import missing, value_text
 from pipeline.report.follow_up_words import follow_up_summary
@@ -58,7 +58,7 @@ def region_report(data: ReportData, region: str, year: int, first_year: int) -> 
 def build(data: ReportData, place: str, region: str, year: int, first_year: int, title: str,
           table: pd.DataFrame | None) -> Document:
     w = data.words
-    p = Phraser(data, Citer(data.citations))
+    p = Phraser(data, Citer())
     rows = [r for _, r in findings_of(data, place, year, None).iterrows()]
     full = [r for r in rows if r["period"] == FULL_YEAR]
     partial = [r for r in rows if r["period"] != FULL_YEAR]
@@ -82,8 +82,9 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
     sections = {"achievements": achievements, "follow_up": follow_up, "problems": problem_text, "suggestions": suggestions, "notes": notes}
     preamble = ([w("writeup.synthetic")] if is_synthetic(region) else []) + [
         w("writeup.generated", first_year=first_year, year=year, citations=w(f"writeup.citations.{data.citations}"))]
-    return renumbered(Document(title, preamble, sections, p.citer.figures, table, w.raw("writeup.sections"), w,
-                               stated))
+    doc = renumbered(Document(title, preamble, sections, p.citer.figures, table, w.raw("writeup.sections"), w,
+                              stated))
+    return without_marks(doc) if data.citations == "appendix" else doc
 
 
 def phrased(p: Phraser, rows: list, stated: list[str]) -> list[str]:
