@@ -232,6 +232,8 @@ def weak_text(p: Phraser, f) -> str:
 
 SUGGESTIONS = {"grade": lambda p, f: {"grade": grade_name(p, evidence(f)["grade"]), "weak": weak_text(p, f)},
                "grade_stability": lambda p, f: {"grade": grade_name(p, evidence(f)["grade"]),
-                                                "prob": percent_text(evidence(f)["probability"])},
+                                                "prob": cite_eval(p, f, "grade_probability",
+                                                                  percent_text(evidence(f)["probability"]),
+                                                                  evidence(f)["probability"])},
                "units_unstable": lambda p, f: {"units": p.w.sep.join(p.data.name(u["place"])
                                                                      for u in evidence(f)["units"])}}

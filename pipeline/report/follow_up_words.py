@@ -49,9 +49,14 @@ def figures_text(p: Phraser, f) -> str:
     def value(x: dict) -> str:
         if "grade" in x and "probability" not in x:
             return w("finding.follow_up.grade_value", grade=grade_name(p, x["grade"]))
-        if "probability" in x:
-            return w("finding.follow_up.probability_value", grade=grade_name(p, x["grade"]),
-                     prob=percent_text(x["probability"]))
+        if "probability" in x:  # the evaluation mart's figure of that year, noted as the grade sentences note it
+            prob = p.cite(percent_text(x["probability"]), label=w("writeup.cite.grade_probability", place="",
+                                                                   **p.places(f)),
+                          key=("evaluation", f["place_code"], x["year"], f["period"], "evaluation",
+                               "grade_probability"), value=x["probability"],
+                          source=w("writeup.source.grade_probability", **p.places(f)),
+                          when=w("year", year=x["year"]))
+            return w("finding.follow_up.probability_value", grade=grade_name(p, x["grade"]), prob=prob)
         return w("finding.follow_up.count_value", n=p.cited_count(f, x["count"], "follow_up_places", year=x["year"]),
                  **p.places(f))
     parts = [w("finding.follow_up.year_value", year=x["year"], value=value(x)) for x in (before, after) if x]
