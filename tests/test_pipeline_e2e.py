@@ -338,9 +338,8 @@ def test_a_sentence_reads_the_same_in_the_notebook_and_the_write_up(repo_copy):
     import re
 
     from pipeline.report.data import load_report_data
-    from pipeline.report.phrasing import Phraser
+    from pipeline.report.phrasing import Phraser, finding
     from pipeline.report.sentences import sentence
-    from pipeline.report.view_parts import finding
 
     data = load_report_data(repo_copy)
     for county in ("990101", "990121", "990124"):

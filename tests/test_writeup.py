@@ -247,8 +247,7 @@ def test_the_grade_sentence_names_the_assumption_that_drives_it(project, monkeyp
     st = mine.set_index("factor")["total_order"]
     assert st["winsorisation"] == 0 and st["weights"] > 0
     from pipeline.report.evaluation_words import uncertainty_sentence
-    from pipeline.report.phrasing import Phraser
-    from pipeline.report.view_parts import finding
+    from pipeline.report.phrasing import Phraser, finding
 
     stability = finding(data, "990103", 2020, "grade_stability")
     assert "在改变权重数值、极端值缩尾与否的 1024 种情形中" in uncertainty_sentence(Phraser(data), stability)
@@ -586,9 +585,10 @@ def test_a_county_with_a_high_warning_gets_a_one_page_notice_and_one_without_get
     assert warning_notice(data, "990100", "990102", 2020, data.notice) is None
     notice = warning_notice(data, "990100", "990101", 2020, data.notice)
     assert notice.title == "城关区2020年度监测预警提示函"
-    assert notice.preamble[0] == "城关区纪委监委：" and "有1项指标触发预警（最高为高级别）" in notice.preamble[-1]
+    assert notice.preamble[0] == "城关区纪委监委：" and "你单位以下指标触发预警" in notice.preamble[-1]
     signal, = plain(notice.sections["problems"])
     assert signal.startswith("腐败增量尚未得到有效遏制：新发生案件占比2020年为36.4%，比上年（30.0%）上升6.4个百分点")
+    assert signal.endswith("（预警级别：高）。")  # the severity the rule gave the finding
     ask, = notice.sections["suggestions"]
     assert "30日内将核查和整改情况书面报送东川市纪委监委" in ask and "2021年度评价" in ask
     doc = Document(io.BytesIO(notice_docx(notice, data.notice, {"place": "城关区", "region": "东川市"}, 2020)))

@@ -17,7 +17,8 @@ and comes out as
 Which figure a topic is followed by, and what its absence means, is
 data/reference/findings.yaml `topics.<topic>.follow_up`. Follow-ups are
 neutral: this year's finding already carries the achievement or the problem,
-so one fact is never counted twice.
+so one fact is never counted twice. A `follow_up_count` finding counts them by
+status (the section's opening line).
 """
 
 from __future__ import annotations
@@ -47,7 +48,16 @@ def follow_up_findings(ctx: Context, base: dict, previous: list[Finding], curren
             evidence["figures"]["current"] = None
         out.append(Finding(**base, topic="follow_up", subject=f"{old.topic}:{old.subject or '-'}", verdict=status,
                            polarity="neutral", basis=["previous_report_year"], evidence=evidence))
-    return out
+    return [follow_up_count(base, out), *out] if out else []
+
+
+def follow_up_count(base: dict, follow_ups: list[Finding]) -> Finding:
+    """How many of last year's problems came out each way, in STATUSES order (the section's first line)."""
+    by_status = [[s, sum(f.verdict == s for f in follow_ups)] for s in STATUSES]
+    return Finding(**base, topic="follow_up_count", verdict="counted", polarity="neutral",
+                   basis=["previous_report_year"],
+                   evidence={"year": base["year"] - 1, "count": len(follow_ups),
+                             "by_status": [[s, n] for s, n in by_status if n]})
 
 
 def judge(ctx: Context, spec: dict, old: Finding, new: Finding | None, delivered: bool, base: dict) -> str:

@@ -135,12 +135,17 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
     return out
 
 
+def last_graded(ctx: Context, code: str, year: int) -> dict | None:
+    """The evaluation row of the last year before `year` in which the place was graded, or None."""
+    before = [b for b in ctx.evaluation_of(code, year - 1) if not missing(b["index"])]
+    return before[-1] if before else None
+
+
 def table_extras(ctx: Context, r: dict, year: int) -> dict:
     """What the region's table of places shows beside the grade: its probability and rank interval, the last
     graded year's grade and which way it moved (labels best first: up is to a better grade), and the place's
     warnings by severity."""
-    before = [b for b in ctx.evaluation_of(r["county_code"], year - 1) if not missing(b["index"])]
-    last = before[-1] if before else None
+    last = last_graded(ctx, r["county_code"], year)
     labels = ctx.grade_labels
     move = None
     if last is not None and str(last["grade"]) in labels and str(r["grade"]) in labels:
@@ -158,10 +163,10 @@ def grade_changes(base: dict, ctx: Context, graded: list[dict], year: int) -> li
     """Each graded place against its own last graded year before this one (named), when it has one."""
     changes = []
     for r in graded:
-        before = [b for b in ctx.evaluation_of(r["county_code"], year - 1) if not missing(b["index"])]
-        if before:
-            changes.append({"place": r["county_code"], "last_year": int(before[-1]["year"]),
-                            "before": str(before[-1]["grade"]), "after": str(r["grade"])})
+        last = last_graded(ctx, r["county_code"], year)
+        if last is not None:
+            changes.append({"place": r["county_code"], "last_year": int(last["year"]),
+                            "before": str(last["grade"]), "after": str(r["grade"])})
     moved = [c for c in changes if c["before"] != c["after"]]
     if not changes:
         return []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pipeline.findings.compare import comparison
 from pipeline.findings.context import Context
 from pipeline.findings.schema import Finding
+from pipeline.numbers import printed_difference
 
 
 def national_findings(ctx: Context, base: dict, region: str, year: int, found: list[Finding]) -> list[Finding]:
@@ -33,7 +34,8 @@ def national_findings(ctx: Context, base: dict, region: str, year: int, found: l
         if nation is None or nation["year"] != lead["year"] or mine.get("text") is None:
             continue
         spec = ctx.catalog.measure(measure)
-        diff = round(float(mine["text"].replace(",", "")) - float(nation["text"].replace(",", "")), spec.decimals)
+        diff = printed_difference(float(mine["text"].replace(",", "")), float(nation["text"].replace(",", "")),
+                                  spec.decimals)
         move = "flat" if diff == 0 else ("up" if diff > 0 else "down")
         figures[measure] = {"current": mine, "nation": nation}
         comps.append(comparison(ctx, "nation", "nation", diff, spec.change_unit, move, spec.direction,

@@ -30,11 +30,10 @@ from pipeline.report.fmt import (
     signed_change,
     value_text,
 )
-from pipeline.report.phrasing import Phraser
+from pipeline.report.phrasing import Phraser, finding
 from pipeline.report.view_parts import (
     Section,
     approx_text,
-    finding,
     findings_where,
     forms,
     gaps_text,

@@ -9,6 +9,7 @@ Chinese report rounds it (四舍五入, pipeline.numbers).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -118,8 +119,6 @@ def published_source(words: Words, source: str) -> str:
     publisher in Chinese once, with its quotations (Chinese words or bare
     figures; English notes left out); an English one keeps the names and leaves the Chinese quotations out.
     """
-    import re
-
     parts = [p.strip() for p in source.split(";") if p.strip()]
     if words.lang == "en":
         parts = [re.sub(r"\s*\([^)]*[\u4e00-\u9fff][^)]*\)", "", p).strip() for p in parts]

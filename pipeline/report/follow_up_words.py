@@ -8,13 +8,9 @@ holds them (a measure's figures cited to their source).
 
 from __future__ import annotations
 
-from collections import Counter
-
 from pipeline.report.evaluation_words import grade_name
 from pipeline.report.fmt import percent_text
 from pipeline.report.phrasing import Phraser, evidence
-
-STATUS_ORDER = ("resolved", "improved", "unchanged", "worse", "not_reassessable")
 
 
 def problem_name(p: Phraser, f, previous: dict) -> str:
@@ -71,17 +67,13 @@ def follow_up_sentence(p: Phraser, f) -> str:
                status=p.w(f"finding.follow_up.status.{f['verdict']}"), figures=figures_text(p, f))
 
 
-def follow_up_summary(p: Phraser, rows: list) -> str:
-    """How many of last year's problems came out each way (a count of the findings, in status order)."""
-    if not rows:
-        return ""
-    counts = Counter(r["verdict"] for r in rows)
-    first = rows[0]  # the counts are of the follow-up findings; recorded (not noted) against the first of them
+def count_sentence(p: Phraser, f) -> str:
+    """2023年评价指出的5项问题，本年度复核情况：已不再列为问题1项、…（the follow_up_count finding）."""
+    ev = evidence(f)
     items = p.w("list_sep").join(p.w("finding.follow_up.count_item", status=p.w(f"finding.follow_up.short.{s}"),
-                                     n=p.cited_count(first, counts[s], "follow_up", status=s))
-                                 for s in STATUS_ORDER if counts[s])
-    return p.w("finding.follow_up.summary", year=first["year"] - 1, n=p.cited_count(first, len(rows), "follow_up"),
+                                     n=p.cited_count(f, n, "follow_up", status=s)) for s, n in ev["by_status"])
+    return p.w("finding.follow_up.summary", year=ev["year"], n=p.cited_count(f, ev["count"], "follow_up"),
                items=items)
 
 
-HANDLERS = {"follow_up": follow_up_sentence}
+HANDLERS = {"follow_up": follow_up_sentence, "follow_up_count": count_sentence}

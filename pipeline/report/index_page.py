@@ -20,8 +20,7 @@ from pipeline.report.data import ReportData, county_rows, is_synthetic, load_rep
 from pipeline.report.fmt import number, percent_text, signed_change, value_text
 from pipeline.report.notebooks.jobs import output
 from pipeline.report.notice import warned_findings
-from pipeline.report.phrasing import evidence
-from pipeline.report.view_parts import finding
+from pipeline.report.phrasing import evidence, finding
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2rem;color:#222;max-width:80rem}

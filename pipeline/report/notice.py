@@ -14,10 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.periods import FULL_YEAR
-from pipeline.report.data import SEVERITIES, ReportData, is_synthetic
+from pipeline.report.data import ReportData, is_synthetic
 from pipeline.report.document import Citer, Document, renumbered
 from pipeline.report.phrasing import Phraser, findings_of
-from pipeline.report.sentences import sentence
+from pipeline.report.sentences import phrase
 
 
 def warned_findings(data: ReportData, place: str, year: int, severities: list[str]) -> list:
@@ -37,10 +37,10 @@ def warning_notice(data: ReportData, region: str, place: str, year: int, setting
     w = data.words
     p = Phraser(data, Citer())
     names = {"place": data.name(place), "region": data.name(region)}
-    worst = next(s for s in SEVERITIES if any(r["severity"] == s for r in signals))
-    items = [sentence(p, r) for r in signals]
+    # each signal with the severity its warning rule gave it (the finding's), nothing counted or ranked here
+    items = [phrase(p, r) + w("notice.severity", severity=w(f"severity.{r['severity']}")) for r in signals]
     body = ([w("notice.synthetic")] if is_synthetic(region) else []) + [
-        w("notice.opening", year=year, n=len(signals), severity=w(f"severity.{worst}"))]
+        w("notice.opening", year=year)]
     closing = [w("notice.ask", days=settings["reply_within_days"], issuer=settings["issuer"].format(**names),
                  next_year=year + 1)]
     doc = Document(w("notice.title", place=names["place"], year=year),

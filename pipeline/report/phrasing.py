@@ -386,3 +386,13 @@ def findings_of(data: ReportData, place: str, year: int, period: str | None = FU
         return fr
     rows = fr[(fr["place_code"] == place) & (fr["year"] == year)]
     return rows if period is None else rows[rows["period"] == period]
+
+
+def finding(data: ReportData, place: str, year: int, topic: str, subject: str = "",
+            period: str = FULL_YEAR) -> pd.Series | None:
+    """The finding of one place, year, period, topic and subject; None when the findings stage made none."""
+    rows = findings_of(data, place, year, period)
+    if rows.empty:
+        return None
+    rows = rows[(rows["topic"] == topic) & (rows["subject"] == subject)]
+    return rows.iloc[0] if len(rows) else None

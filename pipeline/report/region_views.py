@@ -21,11 +21,10 @@ from pipeline.report.data import (
     region_series,
 )
 from pipeline.report.fmt import missing, number, percent_text, published_source
-from pipeline.report.phrasing import Phraser, evidence
+from pipeline.report.phrasing import Phraser, evidence, finding
 from pipeline.report.sentences import sentence
 from pipeline.report.view_parts import (
     Section,
-    finding,
     forms,
     heading,
     measure_finding,

@@ -11,7 +11,7 @@ from pipeline.report import (
     phrasing,
     warning_words,
 )
-from pipeline.report.phrasing import Phraser
+from pipeline.report.phrasing import Phraser, finding
 
 HANDLERS = {"work_change": phrasing.work_sentence, "trend": phrasing.trend_sentence,
             "four_forms_shape": phrasing.forms_sentence, "form4_above_form3": phrasing.form4_sentence,
@@ -42,7 +42,8 @@ def suggestion(p: Phraser, f) -> str:
     options = p.w.raw(f"writeup.suggestions.{f['suggestion']}")
     options = [options] if isinstance(options, str) else list(options)
     text = options[phrasing_index(p, f, len(options))].format(**values, **p.places(f))
-    again = follow_up_of(p, f)
+    again = finding(p.data, f["place_code"], f["year"], "follow_up", f"{f['topic']}:{f['subject'] or '-'}",
+                    f["period"])
     if again is not None and again["verdict"] in ("improved", "unchanged", "worse"):
         text += p.w("writeup.suggestion_again", year=int(f["year"]) - 1,
                     status=p.w(f"writeup.suggestion_again_status.{again['verdict']}"))
@@ -60,13 +61,3 @@ def phrasing_index(p: Phraser, f, n: int) -> int:
     position = places.index(f["place_code"]) if f["place_code"] in places else 0
     problem = zlib.crc32(f"{f['topic']}/{f['subject']}".encode())
     return (position + problem) % n
-
-
-def follow_up_of(p: Phraser, f):
-    """This year's follow-up of the same problem named last year, or None."""
-    fr = p.data.findings
-    if fr.empty:
-        return None
-    hit = fr[(fr["place_code"] == f["place_code"]) & (fr["year"] == f["year"]) & (fr["period"] == f["period"])
-             & (fr["topic"] == "follow_up") & (fr["subject"] == f"{f['topic']}:{f['subject'] or '-'}")]
-    return None if hit.empty else hit.iloc[0]

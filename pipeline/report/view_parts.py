@@ -18,7 +18,7 @@ from pipeline.periods import FULL_YEAR
 from pipeline.report import charts
 from pipeline.report.data import ReportData, is_synthetic, load_report_data
 from pipeline.report.fmt import missing, number, value_text
-from pipeline.report.phrasing import Phraser, evidence, findings_of
+from pipeline.report.phrasing import Phraser, evidence, finding, findings_of
 from pipeline.report.sentences import sentence
 from pipeline.report.warning_words import condition_op
 
@@ -78,16 +78,6 @@ def show(section: Section) -> None:
 
 
 # ---------------------------------------------------------------- findings
-
-
-def finding(data: ReportData, place: str, year: int, topic: str, subject: str = "",
-            period: str = FULL_YEAR) -> pd.Series | None:
-    """The finding of one place, year, period, topic and subject; None when the findings stage made none."""
-    rows = findings_of(data, place, year, period)
-    if rows.empty:
-        return None
-    rows = rows[(rows["topic"] == topic) & (rows["subject"] == subject)]
-    return rows.iloc[0] if len(rows) else None
 
 
 def findings_where(data: ReportData, place: str, year: int, topics: tuple[str, ...],

@@ -24,7 +24,6 @@ from pipeline.report.data import ReportData, county_rows, is_synthetic, region_r
 from pipeline.report.document import Citer, Document, appendix_frame, renumbered, without_marks
 from pipeline.report.evaluation_words import county_table, imputed_text, method_text
 from pipeline.report.fmt import missing, value_text
-from pipeline.report.follow_up_words import follow_up_summary
 from pipeline.report.markdown import to_markdown
 from pipeline.report.phrasing import Phraser, findings_of
 from pipeline.report.sentences import phrase, sentence, suggestion
@@ -33,7 +32,8 @@ from pipeline.report.view_parts import printed_shares, shown_measure
 # topics stated in the opening paragraph of 成效 (the work done), never judged
 WORK_TOPICS = ("coverage", "work_change")
 # neutral topics with a section of their own (or stated with the achievements and problems)
-OWN_SECTIONS = ("none_found", "follow_up")
+FOLLOW_UP_TOPICS = ("follow_up_count", "follow_up")  # the count first, by the findings' order
+OWN_SECTIONS = ("none_found", *FOLLOW_UP_TOPICS)
 
 
 def county_report(data: ReportData, region: str, county: str, year: int, first_year: int) -> Document:
@@ -67,8 +67,7 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
     achievements += phrased(p, [r for r in full if r["polarity"] == "achievement"], stated)
     achievements += phrased(p, [r for r in full if r["topic"] == "none_found" and r["subject"] == "achievement"],
                             stated)
-    follow_ups = [r for r in full if r["topic"] == "follow_up"]
-    follow_up = ([follow_up_summary(p, follow_ups)] if follow_ups else []) + phrased(p, follow_ups, stated)
+    follow_up = phrased(p, [r for r in full if r["topic"] in FOLLOW_UP_TOPICS], stated)
     problems = [r for r in full if r["polarity"] == "problem"]
     problem_text = phrased(p, problems, stated)
     problem_text += phrased(p, [r for r in full if r["topic"] == "none_found" and r["subject"] == "problem"], stated)
