@@ -588,7 +588,7 @@ def test_a_county_with_a_high_warning_gets_a_one_page_notice_and_one_without_get
     assert notice.preamble[0] == "城关区纪委监委：" and "你单位以下指标触发预警" in notice.preamble[-1]
     signal, = plain(notice.sections["problems"])
     assert signal.startswith("腐败增量尚未得到有效遏制：新发生案件占比2020年为36.4%，比上年（30.0%）上升6.4个百分点")
-    assert signal.endswith("（预警级别：高）。")  # the severity the rule gave the finding
+    assert signal.endswith("，预警级别为高。")  # the severity the rule gave the finding
     ask, = notice.sections["suggestions"]
     assert "30日内将核查和整改情况书面报送东川市纪委监委" in ask and "2021年度评价" in ask
     doc = Document(io.BytesIO(notice_docx(notice, data.notice, {"place": "城关区", "region": "东川市"}, 2020)))

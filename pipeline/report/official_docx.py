@@ -222,8 +222,10 @@ def _cited_runs(paragraph, text: str, font: str, size: float) -> None:
 
 
 def _display_width(text: str) -> int:
-    """Width of a text in half-character units: a CJK character counts two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
+    """Width of a text in half-character units: a CJK character counts two, a Latin one (digits, %) about one
+    and a half: a machine without Times New Roman sets them in a wider face (LibreOffice's fallback)."""
+    halves = sum(4 if unicodedata.east_asian_width(ch) in ("W", "F") else 3 for ch in str(text))
+    return -(-halves // 2)
 
 
 def column_widths_twips(frame: pd.DataFrame, total_twips: int) -> list[int]:
@@ -232,7 +234,7 @@ def column_widths_twips(frame: pd.DataFrame, total_twips: int) -> list[int]:
     wanted = []
     for name in frame.columns:
         longest = max([0, *(_display_width(v) for v in frame[name])])
-        wanted.append(min(max(longest + 4, (_display_width(name) + 1) // 2 + 4, 8), 32))  # + cell padding
+        wanted.append(min(max(longest + 6, (_display_width(name) + 1) // 2 + 5, 10), 32))  # + cell padding
     scale = total_twips / sum(wanted)
     widths = [int(w * scale) for w in wanted]
     widths[-1] += total_twips - sum(widths)
