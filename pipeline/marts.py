@@ -23,10 +23,15 @@ EVALUATION_COHERENCE = "evaluation_coherence"
 EVALUATION_SENSITIVITY = "evaluation_sensitivity"
 EVALUATION_TREATMENT = "evaluation_treatment"
 EVALUATION_AUDIT = "evaluation_audit"
+# 失分分析: per county, year and indicator, the points brought into the index and lost against 100
+EVALUATION_CONTRIBUTIONS = "evaluation_contributions"
+# deductions and vetoes applied (or not judged for want of a value), one row per rule and county
+EVALUATION_ADJUSTMENTS = "evaluation_adjustments"
 WARNINGS = "warnings"
 FINDINGS = "findings"
 ALL = (COUNTY, REGION, NATIONAL, EVALUATION, EVALUATION_INDICATORS, EVALUATION_WEIGHTS, EVALUATION_COHERENCE,
-       EVALUATION_SENSITIVITY, EVALUATION_TREATMENT, EVALUATION_AUDIT, WARNINGS, FINDINGS)
+       EVALUATION_SENSITIVITY, EVALUATION_TREATMENT, EVALUATION_AUDIT, EVALUATION_CONTRIBUTIONS,
+       EVALUATION_ADJUSTMENTS, WARNINGS, FINDINGS)
 
 
 def mart_path(root: Path, name: str) -> Path:

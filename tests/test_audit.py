@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 
 from pipeline.audit import cronbach_alpha, indicator_ranks, pc1_share, strengths_and_weaknesses
-from pipeline.stages.evaluate import EvalConfig, normalise, pca_weights, treat, winsorise
+from pipeline.stages.evaluate.normalisation import normalise
+from pipeline.stages.evaluate.settings import EvalConfig
+from pipeline.stages.evaluate.treatment import treat, winsorise
+from pipeline.stages.evaluate.weighting import pca_weights
 
 
 def g1_g2(v):

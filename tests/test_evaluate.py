@@ -10,16 +10,12 @@ from conftest import REPO
 
 from pipeline.catalog import load_catalog
 from pipeline.errors import ConfigError
-from pipeline.stages.evaluate import (
-    EvalConfig,
-    UncertaintyConfig,
-    assign_grades,
-    evaluate_all,
-    evaluate_block,
-    normalise,
-    rank_desc,
-    simulate,
-)
+from pipeline.stages.evaluate.grading import assign_grades, rank_desc
+from pipeline.stages.evaluate.normalisation import normalise
+from pipeline.stages.evaluate.region_year import evaluate_block
+from pipeline.stages.evaluate.settings import EvalConfig, UncertaintyConfig
+from pipeline.stages.evaluate.stage import evaluate_all
+from pipeline.stages.evaluate.uncertainty import simulate
 
 # Three counties, two indicators, weights 2:1 (so 2/3 and 1/3).
 RAW = pd.DataFrame({"a": [60.0, 90.0, 100.0], "b": [90.0, 70.0, 75.0]}, index=["X", "Y", "Z"])
@@ -38,9 +34,9 @@ def geo(values):  # weighted geometric mean of 0-100 values moved into [1, 100]
     return math.exp(sum(w * math.log(1 + 0.99 * v) for w, v in zip(W, values, strict=True)))
 
 
-def t_scores(col):
+def t_scores(col):  # the sample standard deviation (n - 1), as COINr's n_zscore and the JRC/OECD handbook
     mean = sum(col) / 3
-    sd = math.sqrt(sum((c - mean) ** 2 for c in col) / 3)
+    sd = math.sqrt(sum((c - mean) ** 2 for c in col) / 2)
     return [50 + 10 * (c - mean) / sd for c in col]
 
 
@@ -69,12 +65,20 @@ def test_hand_numbers_written_out():
     assert EXPECTED[("minmax", "arithmetic")] == pytest.approx([33.3333, 50.0, 75.0], abs=1e-4)
     assert EXPECTED[("goalposts", "arithmetic")] == pytest.approx([40.0, 66.6667, 83.3333], abs=1e-4)
     assert EXPECTED[("minmax", "geometric")][0] == pytest.approx(100 ** (1 / 3), abs=1e-9)  # 1^(2/3) * 100^(1/3)
-    assert pytest.approx([36.2719, 53.9223, 59.8058], abs=1e-4) == TA
+    assert pytest.approx([38.7910, 53.2026, 58.0064], abs=1e-4) == TA
 
 
 def test_z_scores_are_t_scores_and_flat_columns_sit_at_50():
+    # two values 1 and 3: mean 2, sample standard deviation sqrt(2), so 50 -+ 10 / sqrt(2)
     n = normalise(np.array([[1.0, 5.0], [3.0, 5.0]]), "zscore")
-    assert n.tolist() == [[40.0, 50.0], [60.0, 50.0]]
+    assert n.ravel().tolist() == pytest.approx([50 - 10 / math.sqrt(2), 50.0, 50 + 10 / math.sqrt(2), 50.0])
+    # three units 2, 4, 9: mean 5, squared deviations 9 + 1 + 16 = 26, s = sqrt(26 / 2) = 3.6056;
+    # T = 50 + 10 (x - 5) / 3.6056 = 41.6795, 47.2265, 61.0940 (the population sd, 2.9439, would give
+    # 39.81, 46.60, 63.59: stretched by sqrt(3 / 2) = 1.22)
+    three = normalise(np.array([[2.0], [4.0], [9.0]]), "zscore")
+    assert three.ravel().tolist() == pytest.approx([41.6795, 47.2265, 61.0940], abs=1e-4)
+    # one county alone: no spread to standardise by, it sits at 50
+    assert normalise(np.array([[7.0]]), "zscore").tolist() == [[50.0]]
     assert normalise(np.array([[7.0], [7.0]]), "minmax").tolist() == [[50.0], [50.0]]
     assert normalise(np.array([[40.0], [120.0]]), "goalposts", (50, 100)).tolist() == [[0.0], [100.0]]
 
@@ -164,7 +168,9 @@ def test_a_lower_is_better_indicator_that_agrees_with_the_index_is_not_flagged_n
     # the counties with the lower new-onset share also have the higher satisfaction: both say the same thing
     values = {"990101": (20.0, 90.0), "990102": (30.0, 80.0), "990103": (40.0, 70.0), "990104": (50.0, 65.0)}
     rows = {c: {"new_onset_share": s, "integrity_satisfaction": i} for c, (s, i) in values.items()}
-    coh = evaluate_all(mart(rows), params(new_onset_share=1, integrity_satisfaction=1), CATALOG)["evaluation_coherence"]
+    ev = params(new_onset_share=1, integrity_satisfaction=1)
+    ev["minimum_units"] = {"statistics": 3}  # four counties: allowed here, to check the orientation by hand
+    coh = evaluate_all(mart(rows), ev, CATALOG)["evaluation_coherence"]
     with_index = coh[coh["other"] == "index"].set_index("indicator")
     assert with_index.loc["new_onset_share", "r"] > 0.9 and not with_index["negative_with_index"].any()
 
@@ -215,7 +221,7 @@ def test_an_indicator_no_county_delivered_is_the_reason_given_not_too_few():
 
 
 def test_imputation_by_region_median_or_the_countys_previous_year():
-    from pipeline.stages.evaluate import impute
+    from pipeline.stages.evaluate.imputation import impute
 
     raw = pd.DataFrame({"a": [60.0, 90.0, 70.0, np.nan, np.nan], "b": [90.0, 70.0, 75.0, 80.0, 85.0]},
                        index=["X", "Y", "Z", "V", "W"])

@@ -7,11 +7,11 @@ import pytest
 from test_evaluate import CATALOG, mart, params
 
 from pipeline.errors import ConfigError
-from pipeline.stages.evaluate import (
+from pipeline.stages.evaluate.stage import evaluate_all
+from pipeline.stages.evaluate.weighting import (
     ahp_weights,
     critic_weights,
     entropy_weights,
-    evaluate_all,
     standardised,
 )
 
@@ -88,6 +88,7 @@ SCORES = {"990101": {"integrity_satisfaction": 70.0, "conduct_satisfaction": 80.
 def test_stage_weights_each_region_year_by_the_chosen_method():
     ev = params(integrity_satisfaction=1, conduct_satisfaction=1)
     ev["weighting"] = "entropy"
+    ev["minimum_units"] = {"data_weights": 3}  # three counties: allowed here, to check the method by hand
     weights = evaluate_all(mart(SCORES), ev, CATALOG)["evaluation_weights"].set_index("indicator")
     # standardised: integrity 0, 1/2, 1 (d = (2/3) ln 2 / ln 3, as above); conduct 0, 0, 1 (d = 1)
     d_a = (2 / 3) * math.log(2) / math.log(3)
@@ -112,19 +113,29 @@ def test_bad_weighting_settings_are_refused_before_anything_is_computed():
     ev["weights"] = {"integrity_satisfaction": 0, "conduct_satisfaction": 0}
     with pytest.raises(ConfigError, match="evaluation.weights"):
         evaluate_all(mart(SCORES), ev, CATALOG)
-    # entropy compares counties: a region-year with one gradable county cannot be weighted that way
+
+
+def test_data_weights_fall_back_to_equal_below_the_minimum_of_counties():
+    # entropy compares counties: with three graded counties and a minimum of eight it is not computed;
+    # the region-year is weighted equally and the marts say which weighting was used
     ev = params(integrity_satisfaction=1, conduct_satisfaction=1)
     ev["weighting"] = "entropy"
-    with pytest.raises(ConfigError) as err:
-        evaluate_all(mart({"990101": SCORES["990101"]}), ev, CATALOG)
-    assert "evaluation.weighting" in str(err.value) and "只有 1 个县区" in str(err.value)
+    ev["minimum_units"] = {"data_weights": 8}
+    out = evaluate_all(mart(SCORES), ev, CATALOG)
+    weights = out["evaluation_weights"]
+    assert weights["nominal_weight"].tolist() == pytest.approx([0.5, 0.5])
+    assert set(weights["weighting"]) == {"entropy"} and set(weights["weighting_used"]) == {"equal"}
+    assert set(out["evaluation"]["weighting_used"]) == {"equal"}
+    # one county alone is never an error any more: equal weights, rank 1
+    alone = evaluate_all(mart({"990101": SCORES["990101"]}), ev, CATALOG)["evaluation"]
+    assert alone["rank"].tolist() == [1.0] and set(alone["weighting_used"]) == {"equal"}
 
 
 @pytest.mark.parametrize(("key", "value", "named"), [
     ("weightings", ["manual", "delphi"], "evaluation.uncertainty.weightings"),
     ("imputations", ["region_mean", "knn"], "evaluation.uncertainty.imputations"),
-    ("normalisations", ["minmax", "softmax"], "evaluation.normalisation"),
-    ("aggregations", ["arithmetic", "harmonic"], "evaluation.aggregation"),
+    ("normalisations", ["minmax", "softmax"], "evaluation.uncertainty.normalisations"),
+    ("aggregations", ["arithmetic", "harmonic"], "evaluation.uncertainty.aggregations"),
     ("draws", 1000, "evaluation.uncertainty.draws"),
     ("weight_spread", 1.5, "evaluation.uncertainty.weight_spread"),
     ("winsorisation", ["yes"], "evaluation.uncertainty.winsorisation"),
@@ -148,7 +159,7 @@ def test_ahp_listed_only_among_the_alternatives_still_needs_a_consistent_matrix(
 def test_topsis_closeness_by_hand_and_against_pymcdm():
     from pymcdm.methods import TOPSIS
 
-    from pipeline.stages.evaluate import aggregate
+    from pipeline.stages.evaluate.aggregation import aggregate
 
     # scores (already normalised, higher better) of three counties on two indicators, weights 0.6 / 0.4
     n = np.array([[100.0, 0.0], [0.0, 100.0], [50.0, 50.0]])
@@ -164,7 +175,7 @@ def test_topsis_closeness_by_hand_and_against_pymcdm():
 
 
 def test_rank_and_percentile_rank_normalisations_by_hand():
-    from pipeline.stages.evaluate import normalise
+    from pipeline.stages.evaluate.normalisation import normalise
 
     x = np.array([[10.0, 5.0], [20.0, 5.0], [20.0, 5.0], [40.0, 5.0]])
     # ascending ranks with ties averaged: 1, 2.5, 2.5, 4 -> 100 (r - 1) / 3; a column without spread: 50

@@ -39,6 +39,12 @@ class Context:
     _region_evaluation: dict = field(default_factory=dict, repr=False)
     grade_labels: list = field(default_factory=list, repr=False)
     national: pd.DataFrame = field(default_factory=pd.DataFrame)  # the national benchmark mart (published)
+    contributions: pd.DataFrame = field(default_factory=pd.DataFrame)  # 失分分析 (evaluation_contributions)
+    adjustments: pd.DataFrame = field(default_factory=pd.DataFrame)  # deductions and vetoes (evaluation_adjustments)
+    audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # the evaluation audit, one row per indicator
+    _contributions: dict = field(default_factory=dict, repr=False)
+    _adjustments: dict = field(default_factory=dict, repr=False)
+    _audit: dict = field(default_factory=dict, repr=False)
     _delivered: set = field(default_factory=set, repr=False)
     _unit_levels: dict = field(default_factory=dict, repr=False)
     _reported: set = field(default_factory=set, repr=False)
@@ -61,6 +67,11 @@ class Context:
         for r in self.evaluation.sort_values("year", kind="stable").to_dict("records") if len(self.evaluation) else []:
             self._evaluation.setdefault(r["county_code"], []).append(r)
             self._region_evaluation.setdefault((r["region_code"], int(r["year"])), []).append(r)
+        for frame, keys, store in ((self.contributions, ["county_code", "year"], self._contributions),
+                                   (self.adjustments, ["county_code", "year"], self._adjustments),
+                                   (self.audit, ["region_code", "year"], self._audit)):
+            for key, g in (frame.groupby(keys, sort=False) if len(frame) else ()):
+                store[(key[0], int(key[1]))] = g.to_dict("records")
 
     def warnings_of(self, code: str, year: int) -> list[dict]:
         """The warnings a place tripped in a year, in rule order."""
@@ -73,6 +84,18 @@ class Context:
     def region_evaluation(self, region: str, year: int) -> list[dict]:
         """The evaluation rows of a region's places in one year."""
         return self._region_evaluation.get((region, int(year)), [])
+
+    def contributions_of(self, code: str, year: int) -> list[dict]:
+        """The place's 失分分析 rows of a year (one per indicator, largest loss first); none when not graded."""
+        return sorted(self._contributions.get((code, int(year)), []), key=lambda r: r["loss_rank"])
+
+    def adjustments_of(self, code: str, year: int) -> list[dict]:
+        """The deductions and vetoes that touched the place in a year, in params order."""
+        return self._adjustments.get((code, int(year)), [])
+
+    def audit_of(self, region: str, year: int) -> list[dict]:
+        """The evaluation audit rows of a region-year (one per indicator)."""
+        return self._audit.get((region, int(year)), [])
 
     # -- rows
 

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from pipeline.findings.context import Context, missing
 from pipeline.findings.schema import Finding
+from pipeline.findings.scoring import (
+    adjusted_units_finding,
+    adjustment_findings,
+    caveats_finding,
+    point_losses_finding,
+)
 
-METHOD_FIELDS = ("weighting", "normalisation", "aggregation", "imputation", "winsorise", "ahp_cr")
+METHOD_FIELDS = ("weighting", "normalisation", "aggregation", "imputation", "winsorise", "ahp_cr", "weighting_used")
 
 
 def _num(x: object) -> float | None:
@@ -42,8 +48,8 @@ def grade_findings(ctx: Context, base: dict, code: str, year: int) -> list[Findi
     else:
         out = [grade_finding(ctx, base, ev)]
         stability = stability_finding(ctx, base, ev)
-        if stability:
-            out.append(stability)
+        losses = point_losses_finding(ctx, base, code, year)
+        out += [f for f in (stability, losses) if f] + adjustment_findings(ctx, base, code, year, ev)
     history = history_finding(base, rows, year)
     return out + ([history] if history else [])
 
@@ -59,6 +65,7 @@ def grade_finding(ctx: Context, base: dict, ev: dict) -> Finding:
     return Finding(**base, topic="grade", verdict=grade, polarity=polarity, basis=["region_ranking"],
                    suggestion=ctx.rules.suggestion("grade") if polarity == "problem" else "",
                    evidence={**graded_row(ev), "method": method, "imputed": imputed, "imputed_by": imputed_by,
+                             "provisional": not missing(ev.get("stable")) and not bool(ev["stable"]),
                              "strengths": [c for c in str(ev["strengths"] or "").split(",") if c],
                              "weaknesses": [c for c in str(ev["weaknesses"] or "").split(",") if c]})
 
@@ -121,6 +128,8 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
                                        for r in graded],
                              "not_graded": [not_graded_row(r) for r in now if missing(r["index"])]}),
            *grade_changes(base, ctx, graded, year)]
+    out += [f for f in (caveats_finding(ctx, base, region, year, graded),
+                        adjusted_units_finding(base, ctx, graded, year)) if f]
     unstable = [r for r in now if not missing(r["stable"]) and not bool(r["stable"])]
     if unstable:
         out.append(Finding(**base, topic="units_unstable", verdict="unstable", polarity="problem",
@@ -155,6 +164,10 @@ def table_extras(ctx: Context, r: dict, year: int) -> dict:
     return {"probability": _num(r.get("grade_probability")), "rank_p05": _num(r.get("rank_p05")),
             "rank_p95": _num(r.get("rank_p95")),
             "stable": None if missing(r.get("stable")) else bool(r["stable"]),
+            "provisional": not missing(r.get("stable")) and not bool(r["stable"]),
+            "deducted": _num(r.get("points_deducted")) or None,
+            "grade_before_veto": (str(r["grade_before_veto"]) if not missing(r.get("grade_before_veto"))
+                                  and str(r["grade_before_veto"]) != str(r["grade"]) else None),
             "last": None if last is None else {"year": int(last["year"]), "grade": str(last["grade"])},
             "move": move, "warnings": {s: severities.count(s) for s in ("high", "medium", "low")}}
 

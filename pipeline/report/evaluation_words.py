@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.report.fmt import number, percent_text
-from pipeline.report.phrasing import Phraser, evidence
+from pipeline.report.phrasing import Phraser, evidence, finding
 
 
 def grade_name(p: Phraser, grade: str) -> str:
@@ -18,14 +18,14 @@ def grade_name(p: Phraser, grade: str) -> str:
 
 
 # the evaluation mart's column of each figure cited
-EVALUATION_FIELDS = {"index": "index", "eval_rank": "rank", "graded": "counties_graded",
+EVALUATION_FIELDS = {"index": "index", "index_before": "index_before_adjustment", "eval_rank": "rank", "graded": "counties_graded",
                      "grade_probability": "grade_probability", "stable_threshold": "stable_threshold",
                      "indicators_total": "indicators_total", "indicators_available": "indicators_available",
                      "min_indicators": "min_indicators"}
 
 
 # the evaluation's figures a reader may want to trace (noted); ranks, counts and thresholds are not
-NOTED_FIELDS = ("index", "grade_probability")
+NOTED_FIELDS = ("index", "index_before", "grade_probability")
 
 
 def cite_eval(p: Phraser, f, field: str, text: str, value: float, place: str | None = None) -> str:
@@ -44,6 +44,8 @@ def grade_sentence(p: Phraser, f) -> str:
     text = p.w("finding.grade", index=cite_eval(p, f, "index", number(ev["index"], 1), ev["index"]),
                rank=cite_eval(p, f, "eval_rank", str(ev["rank"]), ev["rank"]),
                n=cite_eval(p, f, "graded", str(ev["of"]), ev["of"]), grade=grade_name(p, ev["grade"]), **p.places(f))
+    if ev.get("provisional"):
+        text += p.w("finding.provisional")
     return p.w(f"finding.grade_lead.{f['polarity']}") + text
 
 
@@ -187,7 +189,8 @@ def unstable_sentence(p: Phraser, f) -> str:
                          for u in ev["units"])
     threshold = cite_eval(p, f, "stable_threshold", percent_text(ev["threshold"]), ev["threshold"],
                           place=ev["units"][0]["place"])
-    return p.w("finding.units_unstable", threshold=threshold, items=items, **p.places(f))
+    return p.w("finding.units_unstable", threshold=threshold, items=items,
+               n=p.cited_count(f, ev["count"], "provisional"), **p.places(f))
 
 
 def county_table(p: Phraser, f) -> pd.DataFrame:
@@ -203,7 +206,7 @@ def county_table(p: Phraser, f) -> pd.DataFrame:
         last = r.get("last")
         rows.append([p.data.name(r["place"]), number(r["index"], 1), w("writeup.county_table.rank", rank=r["rank"],
                                                                         n=r["of"]), interval,
-                     grade_name(p, r["grade"]),
+                     grade_cell(p, r),
                      percent_text(r["probability"]) if r.get("probability") is not None else w("none_mark"),
                      w("writeup.county_table.last" if last["year"] == f["year"] - 1 else
                        "writeup.county_table.last_earlier", year=last["year"], grade=grade_name(p, last["grade"]))
@@ -212,6 +215,16 @@ def county_table(p: Phraser, f) -> pd.DataFrame:
     for r in ev.get("not_graded", []):
         rows.append([p.data.name(r["place"]), *[w("none_mark")] * 3, w("grades.未评定"), *[w("none_mark")] * 4])
     return pd.DataFrame(rows, columns=[c.format(unit_word=unit_word, n=ev["graded"]) for c in cols])
+
+
+def grade_cell(p: Phraser, r: dict) -> str:
+    """The grade as the table prints it: 较好（暂定） when provisional, 较好（封顶，原为好） when a veto lowered it."""
+    text = grade_name(p, r["grade"])
+    if r.get("grade_before_veto"):
+        text += p.w("writeup.county_table.capped", before=grade_name(p, r["grade_before_veto"]))
+    if r.get("provisional"):
+        text += p.w("finding.provisional")
+    return text
 
 
 def warnings_cell(p: Phraser, counts: dict) -> str:
@@ -223,7 +236,12 @@ HANDLERS = {"grade": grade_sentence, "grade_stability": stability_sentence, "gra
             "not_graded": not_graded_sentence, "grade_distribution": distribution_sentence,
             "grade_changes": changes_sentence, "units_unstable": unstable_sentence}
 def weak_text(p: Phraser, f) -> str:
-    """The grade's weakest indicators, named (the evaluation's weaknesses), for its suggestion."""
+    """What the suggestion of a low grade names: the two indicators that lost most points (失分分析), else the
+    grade's weakest indicators by rank."""
+    losses = finding(p.data, f["place_code"], f["year"], "point_losses", "", f["period"])
+    largest = evidence(losses).get("largest") if losses is not None else None
+    if largest:
+        return p.w("writeup.suggestion_losses", names=p.w.sep.join(p.name(c) for c in largest))
     weak = evidence(f).get("weaknesses") or []
     if not weak:
         return p.w("writeup.suggestion_weak_none")

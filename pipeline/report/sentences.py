@@ -9,6 +9,7 @@ from pipeline.report import (
     follow_up_words,
     national_words,
     phrasing,
+    scoring_words,
     warning_words,
 )
 from pipeline.report.phrasing import Phraser, finding
@@ -19,11 +20,11 @@ HANDLERS = {"work_change": phrasing.work_sentence, "trend": phrasing.trend_sente
             "no_data": phrasing.no_data_sentence, "partial_period": phrasing.partial_sentence,
             "coverage": phrasing.coverage_sentence, "none_found": phrasing.none_found_sentence,
             "units_rising": phrasing.units_rising_sentence, **evaluation_words.HANDLERS, **warning_words.HANDLERS,
-            **follow_up_words.HANDLERS, **national_words.HANDLERS}
+            **follow_up_words.HANDLERS, **national_words.HANDLERS, **scoring_words.HANDLERS}
 SUGGESTION_VALUES = {"trend": phrasing.trend_suggestion_values, "missing_data": phrasing.missing_suggestion_values,
                      "units_rising": phrasing.units_suggestion_values,
                      "no_data": lambda p, f: {"names": p.w("finding.annual_data", year=f["year"])}, **evaluation_words.SUGGESTIONS,
-                     **warning_words.SUGGESTIONS}
+                     **warning_words.SUGGESTIONS, **scoring_words.SUGGESTIONS}
 
 
 def phrase(p: Phraser, f) -> str:
