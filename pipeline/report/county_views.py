@@ -31,6 +31,7 @@ from pipeline.report.fmt import (
     value_text,
 )
 from pipeline.report.phrasing import Phraser, finding
+from pipeline.report.scoring_views import scoring_section
 from pipeline.report.view_parts import (
     Section,
     approx_text,
@@ -300,6 +301,7 @@ def county_evaluation_section(data: ReportData, region: str, county: str, year: 
             cols["normalised"]: [number(v, 1) for v in table["normalised"]],
             cols["imputed"]: [w("word_yes") if v else "" for v in table["imputed"]],
         }).set_index(cols["indicator"]))
+    section.extend(scoring_section(data, county, year))
     history = finding(data, county, year, "grade_history")
     section.add(*history_table(data, county, year)).state(p, history)
     for f in findings_where(data, county, year, ("warning",)):

@@ -44,6 +44,7 @@ class ReportData:
     evaluation_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_treatment: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_audit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    evaluation_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)  # 失分分析
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     # every statement a report may make (the findings stage); renderers phrase these and judge nothing
     findings: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -120,7 +121,7 @@ def _load_report_data(root: Path, lang: str | None = None) -> ReportData:
     optional = {name: marts.read_mart(root, name)
                 for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
                              marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_TREATMENT,
-                             marts.EVALUATION_AUDIT, marts.WARNINGS, marts.FINDINGS)
+                             marts.EVALUATION_AUDIT, marts.EVALUATION_CONTRIBUTIONS, marts.WARNINGS, marts.FINDINGS)
                 if marts.mart_path(root, name).is_file()}
     county, region, national = (marts.read_mart(root, name) for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))
     report = load_params(root)["report"]

@@ -22,6 +22,7 @@ from pipeline.report.data import (
 )
 from pipeline.report.fmt import missing, number, percent_text, published_source
 from pipeline.report.phrasing import Phraser, evidence, finding
+from pipeline.report.scoring_views import region_scoring_section
 from pipeline.report.sentences import sentence
 from pipeline.report.view_parts import (
     Section,
@@ -170,6 +171,7 @@ def region_evaluation_section(data: ReportData, region: str, year: int) -> Secti
         section.add(w("notebook.evaluation.coherence_intro") + "\n\n" + "\n".join(f"- {f}" for f in flags))
     section.add(*grade_matrix(data, region, year))
     section.state(p, finding(data, region, year, "grade_changes"))
+    section.extend(region_scoring_section(data, region, year))
     return section.add(*audit_parts(data, region, year))
 
 

@@ -32,6 +32,12 @@ class Section:
         self.parts += [p for p in parts if p is not None and not (isinstance(p, str) and p == "")]
         return self
 
+    def extend(self, other: Section) -> Section:
+        """Append another section's parts and the findings it states."""
+        self.parts += other.parts
+        self.finding_ids += other.finding_ids
+        return self
+
     def state(self, p: Phraser, f, bold: bool = False) -> Section:
         """Add the sentence of a finding and remember its id."""
         if f is None:

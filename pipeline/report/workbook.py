@@ -130,6 +130,29 @@ def evaluation_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataF
     return frame, formats
 
 
+def losses_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataFrame, list[str]]:
+    """失分分析: per graded county, year (up to the report year) and indicator, the points in the index and
+    the points lost against 100, largest loss first within a county-year."""
+    w, cat = data.words, data.catalog
+    cols = w.raw("workbook.columns")
+    c = data.evaluation_contributions
+    if c.empty:
+        return pd.DataFrame({cols["note"]: [w("finding.not_graded.no_evaluation")]}), ["@"]
+    c = c[(c["region_code"] == region) & (c["year"] <= year)].sort_values(["year", "county_code", "loss_rank"])
+    frame = pd.DataFrame({
+        cols["county"]: [data.name(x) for x in c["county_code"]],
+        cols["code"]: c["county_code"].to_numpy(),
+        cols["year"]: c["year"].to_numpy(),
+        cols["measure"]: [cat.name(x, data.lang) for x in c["indicator"]],
+        cols["normalised"]: c["normalised"].to_numpy(),
+        cols["weight"]: c["weight"].to_numpy(),
+        cols["points"]: c["points"].to_numpy(),
+        cols["points_lost"]: c["points_lost"].to_numpy(),
+        cols["loss_rank"]: c["loss_rank"].to_numpy(),
+    })
+    return frame, ["@", "@", "0", "@", "0.0", "0.000", "0.0", "0.0", "0"]
+
+
 def findings_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataFrame, list[str]]:
     """Every statement of the report year about the region and its places, as the write-ups phrase them,
     with its polarity and its finding id (the key every output cites)."""
@@ -228,6 +251,7 @@ def to_xlsx(data: ReportData, region: str, year: int, first: int) -> bytes:
         "measures": measures_sheet(data, region, first, year),
         "four_forms": four_forms_sheet(data, region, first, year),
         "evaluation": evaluation_sheet(data, region, year),
+        "losses": losses_sheet(data, region, year),
         "warnings": warnings_sheet(data, region),
         "sources": sources_sheet(data, region, first, year),
     }

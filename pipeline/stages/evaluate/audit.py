@@ -41,7 +41,8 @@ def audit_rows(raw: pd.DataFrame, n: np.ndarray, treated: list, cfg: EvalConfig)
         "coverage": [float(raw[c].notna().mean()) if len(raw) else np.nan for c in cfg.indicators],
         "skewness": [s if enough else np.nan for s, _ in shapes],
         "kurtosis": [k if enough else np.nan for _, k in shapes],
-        "beyond_limits": [bool(enough and abs(s) > cfg.skew_limit and k > cfg.kurtosis_limit) for s, k in shapes],
+        # COINr's check fails when |skewness| >= its limit and kurtosis >= its limit
+        "beyond_limits": [bool(enough and abs(s) >= cfg.skew_limit and k >= cfg.kurtosis_limit) for s, k in shapes],
         "skew_limit": cfg.skew_limit,
         "kurtosis_limit": cfg.kurtosis_limit,
         "winsorised": [int(changed.get(c, 0)) for c in cfg.indicators],

@@ -1,0 +1,61 @@
+"""How a place's grade was scored, as the notebooks show it: 失分分析 (points and points lost per indicator),
+deductions and grade caps; and, for a region, the caveats its size brings and the places adjusted.
+
+Everything comes from the findings of pipeline.findings.scoring: the table of
+points is the point_losses finding's evidence, in its order (largest loss first).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.report.data import ReportData
+from pipeline.report.fmt import number, percent_text
+from pipeline.report.phrasing import Phraser, evidence, finding
+from pipeline.report.view_parts import Section
+
+
+def losses_table(data: ReportData, f) -> pd.DataFrame:
+    """One row per indicator, largest loss first, and a total row: points and points lost add up to the
+    index and to 100 minus it."""
+    w, cat, ev = data.words, data.catalog, evidence(f)
+    cols = w.raw("notebook.columns")
+    rows = [[cat.name(i["indicator"], data.lang), number(i["normalised"], 1), number(i["weight"], 3),
+             number(i["points"], 1), number(i["lost"], 1),
+             percent_text(i["share_of_loss"]) if i["share_of_loss"] is not None else w("none_mark")]
+            for i in ev["items"]]
+    rows.append([w("notebook.losses_total"), "", number(sum(i["weight"] for i in ev["items"]), 3),
+                 number(ev["points"], 1), number(ev["lost"], 1), "100%" if ev["lost"] > 0 else w("none_mark")])
+    names = [cols[k] for k in ("indicator", "normalised", "weight", "points", "points_lost", "share_of_loss")]
+    return pd.DataFrame(rows, columns=names).set_index(names[0])
+
+
+def scoring_section(data: ReportData, county: str, year: int) -> Section:
+    """The county's 失分分析 (sentence and table), then each deduction and grade cap that touched it."""
+    p = Phraser(data)
+    section = Section()
+    losses = finding(data, county, year, "point_losses")
+    if losses is not None:
+        section.add(data.words("notebook.losses_heading", year=year)).state(p, losses)
+        section.add(losses_table(data, losses), data.words("notebook.losses_note"))
+    for topic in ("deduction", "veto"):
+        for f in findings_about(data, county, year, topic):
+            section.state(p, f, bold=f["polarity"] == "problem")
+    return section
+
+
+def findings_about(data: ReportData, place: str, year: int, topic: str) -> list:
+    found = data.findings
+    if found.empty:
+        return []
+    rows = found[(found["place_code"] == place) & (found["year"] == year) & (found["topic"] == topic)]
+    return [r for _, r in rows.iterrows()]
+
+
+def region_scoring_section(data: ReportData, region: str, year: int) -> Section:
+    """The region's caveats (what its size and the settings changed) and the places adjusted."""
+    p = Phraser(data)
+    section = Section()
+    for topic in ("evaluation_caveats", "units_adjusted"):
+        section.state(p, finding(data, region, year, topic))
+    return section
