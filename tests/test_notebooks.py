@@ -273,7 +273,7 @@ def test_region_workbook_has_its_sheets_formats_and_traces_a_value_to_its_cell(t
     from openpyxl import load_workbook
 
     wb = load_workbook(two_counties / "reports/notebooks/990100/2020/workbook.xlsx")
-    assert wb.sheetnames == ["说明", "评价结论", "指标", "四种形态", "综合评价", "预警", "来源"]
+    assert wb.sheetnames == ["说明", "评价结论", "指标", "四种形态", "综合评价", "失分分析", "预警", "来源"]
     assert "合成演示数据" in " ".join(str(c.value) for c in wb["说明"]["A"] if c.value)
     measures = wb["指标"]
     head = [c.value for c in measures[1]]

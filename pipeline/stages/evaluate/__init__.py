@@ -22,3 +22,7 @@ One module per step, in the order of the JRC/OECD handbook and COINr:
 
 Run: python -m pipeline.stages.evaluate
 """
+
+from pipeline.stages.evaluate.stage import main
+
+__all__ = ["main"]

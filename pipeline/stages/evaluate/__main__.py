@@ -1,5 +1,5 @@
 """`python -m pipeline.stages.evaluate` runs the stage (what dvc.yaml calls)."""
 
-from pipeline.stages.evaluate.stage import main
+from pipeline.stages.evaluate import main
 
 main()
