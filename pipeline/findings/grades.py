@@ -60,6 +60,8 @@ def grade_finding(ctx: Context, base: dict, ev: dict) -> Finding:
                 "problem" if grade in ctx.rules.problem_grades else "neutral")
     method = {k: (None if missing(ev.get(k)) else (bool(ev[k]) if k == "winsorise" else ev[k]))
               for k in METHOD_FIELDS}
+    audit = ctx.audit_of(str(ev["region_code"]), int(ev["year"]))
+    method["winsorisation_skipped"] = bool(audit and audit[0].get("winsorisation_skipped"))
     imputed = [c for c in str(ev["imputed"] or "").split(",") if c]
     imputed_by = [c for c in str(ev.get("imputed_by") or "").split(",") if c] or ["region_mean"] * len(imputed)
     return Finding(**base, topic="grade", verdict=grade, polarity=polarity, basis=["region_ranking"],

@@ -59,10 +59,17 @@ def method_text(p: Phraser, f) -> str:
     # the AHP consistency ratio where numbers need no note (the notebook); the write-up leaves it out
     ahp = (p.w("notebook.evaluation.ahp_cr", cr=number(m["ahp_cr"], 3))
            if p.citer is None and m["weighting"] == "ahp" and m.get("ahp_cr") is not None else "")
-    return p.w("notebook.evaluation.method", weighting=names["weighting"].get(m["weighting"], m["weighting"]), ahp=ahp,
+    # what was done, not only what was set: a data weighting falls back to equal weights, and winsorisation is
+    # skipped, in a region-year with too few graded places (the evaluate stage's minimums)
+    used = m.get("weighting_used") or m["weighting"]
+    if used != m["weighting"]:
+        ahp = p.w("notebook.evaluation.weighting_fallback", method=names["weighting"].get(m["weighting"], m["weighting"]),
+                  used=names["weighting"].get(used, used))
+    winsor = "skipped" if m["winsorise"] and m.get("winsorisation_skipped") else str(bool(m["winsorise"])).lower()
+    return p.w("notebook.evaluation.method", weighting=names["weighting"].get(used, used), ahp=ahp,
                normalisation=names["normalisation"].get(m["normalisation"], m["normalisation"]),
                aggregation=names["aggregation"].get(m["aggregation"], m["aggregation"]), imputation=imputation,
-               winsor=names["winsor"]["true" if m["winsorise"] else "false"])
+               winsor=names["winsor"][winsor])
 
 
 def imputed_text(p: Phraser, f) -> str:

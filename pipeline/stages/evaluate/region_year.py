@@ -96,13 +96,15 @@ def evaluate_block(block: pd.DataFrame, cfg: EvalConfig, previous: pd.DataFrame 
 def result_frame(raw: pd.DataFrame, prep: dict, cfg: EvalConfig, index: np.ndarray, ranks: np.ndarray,
                  grades: np.ndarray) -> pd.DataFrame:
     """The region-year's rows of the evaluation mart: index, rank, grade and what was imputed, and how."""
-    imputed, how = prep["imputed"], prep["how"]
+    flags = prep["imputed"][cfg.indicators].to_numpy(dtype=bool)
+    how = prep["how"][cfg.indicators].to_numpy(dtype=object)
+    names = np.array(cfg.indicators, dtype=object)
     return pd.DataFrame({
         "county_code": raw.index, "index": index, "rank": ranks, "counties_graded": int(prep["gradable"].sum()),
         "grade": grades, "indicators_available": raw.notna().sum(axis=1).to_numpy(),
-        "imputed": [",".join(c for c in cfg.indicators if imputed.loc[code, c]) for code in raw.index],
+        "imputed": [",".join(names[row]) for row in flags],
         # how each of them was filled, in the same order
-        "imputed_by": [",".join(how.loc[code, c] for c in cfg.indicators if imputed.loc[code, c]) for code in raw.index],
+        "imputed_by": [",".join(h[row]) for h, row in zip(how, flags, strict=True)],
     })
 
 
