@@ -142,6 +142,12 @@ def test_demo_evaluation_grades_metrics_and_unstable_counties(repo_copy):
     assert counts.loc["990100", ["好", "较好", "一般", "差"]].tolist() == [1, 5, 3, 1]
     qingshan = latest.set_index("county_code").loc["990121"]
     assert (qingshan["rank"], qingshan["grade_before_veto"], qingshan["grade"]) == (1, "好", "较好")
+    county = (repo_copy / "reports/notebooks/990100/2024/990121/writeup.md").read_text(encoding="utf-8")
+    assert "按规定等次最高为“较好”，由“好”调整为“较好”" in county and "失分分析：与满分相比" in county
+    region = (repo_copy / "reports/notebooks/990100/2024/writeup.md").read_text(encoding="utf-8")
+    provisional = latest[(latest["region_code"] == "990100") & latest["provisional"]]
+    assert f"{len(provisional)}个县区的等次为暂定" in region
+    assert "| 青山县 | 67.8 | 1 | 1—3 | 较好（封顶，原为好） |" in region
     assert counts.loc["990200", ["好", "较好", "一般"]].tolist() == [2, 3, 3]
     probs = latest[["p_好", "p_较好", "p_一般", "p_差"]].sum(axis=1)
     assert probs.round(9).eq(1).all()

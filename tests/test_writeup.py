@@ -628,3 +628,25 @@ def test_citations_in_the_appendix_only_print_no_marks_and_keep_the_table(projec
     assert "文中数字的出处见附录" in plain_doc.preamble[-1] and "以上标注明出处" in noted.preamble[-1]
     with pytest.raises(Exception, match="report.citations"):
         build(project, monkeypatch, None, report__citations="footnotes")
+
+
+def test_a_small_region_says_what_its_size_left_out(project, monkeypatch):
+    """Four graded counties, the defaults' minimums 10 (statistics, winsorisation): the region report says the
+    statistics were not computed and nothing was winsorised, with the count and the minimum; no alpha printed."""
+    names = {"990101": "城关区", "990102": "城西区", "990103": "河口区", "990121": "青山县"}
+    scores = {2019: {"990101": 90.0, "990102": 80.0, "990103": 70.0, "990121": 60.0},
+              2020: {"990101": 85.0, "990102": 75.0, "990103": 65.0, "990121": 95.0}}
+    for year, by in scores.items():
+        base = rows(year, "990101")[0]
+        project.write_csv(year, [SCORE_HEADER, *[[c, names[c], year, *base[3:11], v, base[12], v]
+                                                 for c, v in by.items()]])
+    data = build(project, monkeypatch, set(names), evaluation__weights={"integrity_satisfaction": 1,
+                                                                         "conduct_satisfaction": 1},
+                 evaluation__min_indicators=2, evaluation__uncertainty__draws=256)
+    report = region_report(data, "990100", 2020, 2019)
+    text = " ".join(plain(report.sections["notes"]))
+    assert ("本年参评县区4个，少于10个：偏度、峰度、Cronbach's α、第一主成分和指标间相关系数在这样少的县区上意义不大，"
+            "均未计算") in text
+    assert "参评县区少于10个，未做极端值缩尾处理" in text
+    assert "α =" not in text and "α=" not in text
+    check_traceable(report, data, years=range(2019, 2021))

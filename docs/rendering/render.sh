@@ -15,5 +15,6 @@ render() {  # <docx> <name>
     echo "$2: $(ls "$out/$2"-*.png | wc -l) pages"
 }
 render reports/notebooks/990100/2024/990101/writeup.docx county-990101-2024
+render reports/notebooks/990100/2024/990121/writeup.docx county-990121-2024
 render reports/notebooks/990100/2024/writeup.docx region-990100-2024
 render reports/notebooks/990100/2024/990121/notice.docx notice-990121-2024
