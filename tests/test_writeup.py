@@ -256,13 +256,9 @@ def test_the_grade_sentence_names_the_assumption_that_drives_it(project, monkeyp
     assert "在改变权重数值、极端值缩尾与否的模拟中" in text  # and names what was varied, not more
 
 
-def test_grade_history_and_who_changed_grade(project, monkeypatch):
+def four_counties_graded(project, monkeypatch):
     """Two scores, equal weights, goalposts [50, 100]: the index orders the counties by the mean of their two
-    scores. Four counties and cut-offs .2/.6/.9 give 好, 较好, 较好, 一般 from the top.
-    2019: 990101 90, 990102 80, 990103 70, 990121 60 -> 好, 较好, 较好, 一般.
-    2020: 990121 95, 990101 85, 990102 75, 990103 65 -> 990121 好, 990101 较好, 990102 较好, 990103 一般."""
-    from pipeline.report.region_views import grade_matrix
-
+    scores. 2019: 990101 90, 990102 80, 990103 70, 990121 60; 2020: 990121 95, 990101 85, 990102 75, 990103 65."""
     names = {"990101": "城关区", "990102": "城西区", "990103": "河口区", "990121": "青山县"}
     scores = {2019: {"990101": 90.0, "990102": 80.0, "990103": 70.0, "990121": 60.0},
               2020: {"990101": 85.0, "990102": 75.0, "990103": 65.0, "990121": 95.0}}
@@ -273,6 +269,17 @@ def test_grade_history_and_who_changed_grade(project, monkeypatch):
     data = build(project, monkeypatch, set(names), evaluation__weights={"integrity_satisfaction": 1,
                                                                          "conduct_satisfaction": 1},
                  evaluation__min_indicators=2, evaluation__uncertainty__draws=256)
+    return data
+
+
+def test_grade_history_and_who_changed_grade(project, monkeypatch):
+    """Two scores, equal weights, goalposts [50, 100]: the index orders the counties by the mean of their two
+    scores. Four counties and cut-offs .2/.6/.9 give 好, 较好, 较好, 一般 from the top.
+    2019: 990101 90, 990102 80, 990103 70, 990121 60 -> 好, 较好, 较好, 一般.
+    2020: 990121 95, 990101 85, 990102 75, 990103 65 -> 990121 好, 990101 较好, 990102 较好, 990103 一般."""
+    from pipeline.report.region_views import grade_matrix
+
+    data = four_counties_graded(project, monkeypatch)
     matrix = grade_matrix(data, "990100", 2020)[2]
     assert matrix.loc["青山县（990121）"].tolist() == ["一般", "好"]
     assert matrix.loc["城关区（990101）"].tolist() == ["好", "较好"]
@@ -633,16 +640,7 @@ def test_citations_in_the_appendix_only_print_no_marks_and_keep_the_table(projec
 def test_a_small_region_says_what_its_size_left_out(project, monkeypatch):
     """Four graded counties, the defaults' minimums 10 (statistics, winsorisation): the region report says the
     statistics were not computed and nothing was winsorised, with the count and the minimum; no alpha printed."""
-    names = {"990101": "城关区", "990102": "城西区", "990103": "河口区", "990121": "青山县"}
-    scores = {2019: {"990101": 90.0, "990102": 80.0, "990103": 70.0, "990121": 60.0},
-              2020: {"990101": 85.0, "990102": 75.0, "990103": 65.0, "990121": 95.0}}
-    for year, by in scores.items():
-        base = rows(year, "990101")[0]
-        project.write_csv(year, [SCORE_HEADER, *[[c, names[c], year, *base[3:11], v, base[12], v]
-                                                 for c, v in by.items()]])
-    data = build(project, monkeypatch, set(names), evaluation__weights={"integrity_satisfaction": 1,
-                                                                         "conduct_satisfaction": 1},
-                 evaluation__min_indicators=2, evaluation__uncertainty__draws=256)
+    data = four_counties_graded(project, monkeypatch)
     report = region_report(data, "990100", 2020, 2019)
     text = " ".join(plain(report.sections["notes"]))
     assert ("本年参评县区4个，少于10个：偏度、峰度、Cronbach's α、第一主成分和指标间相关系数在这样少的县区上意义不大，"
