@@ -406,3 +406,17 @@ def test_a_problem_without_data_this_year_is_not_called_resolved(project, monkey
     f = the(data, "990102", 2024, "follow_up", "trend:new_onset_share")
     assert f["verdict"] == "not_reassessable"
     assert said(data, f) == "2023年指出的“新发生案件占比差于基期水平”：本年度缺少相关数据，无法复核（2023年30.0%）。"
+
+
+def test_every_topic_that_can_be_a_problem_has_a_follow_up_name_in_both_languages():
+    """A problem is followed up the next year (整改情况) under the name last year's report gave it: a topic
+    that can be a problem (it has a suggestion) without that name crashed the report a year later (veto)."""
+    import yaml
+
+    topics = yaml.safe_load((REPO / "data/reference/findings.yaml").read_text(encoding="utf-8"))["topics"]
+    phrases = yaml.safe_load((REPO / "data/reference/phrases.yaml").read_text(encoding="utf-8"))
+    for topic, spec in topics.items():
+        if not spec.get("suggestion"):
+            continue
+        for lang in ("zh", "en"):
+            assert topic in phrases[lang]["finding"]["follow_up"]["problem"], (lang, topic)

@@ -21,8 +21,8 @@ def problem_name(p: Phraser, f, previous: dict) -> str:
         return w(f"finding.follow_up.problem.trend.{previous['verdict']}", name=p.name(subject), **pw)
     if topic == "warning":
         return w("finding.follow_up.problem.warning", label=previous["label"][w.lang], **pw)
-    if topic == "units_rising":
-        return w("finding.follow_up.problem.units_rising", name=p.name(subject), **pw)
+    if topic in ("units_rising", "deduction", "veto"):  # about one measure: named
+        return w(f"finding.follow_up.problem.{topic}", name=p.name(subject), **pw)
     return w(f"finding.follow_up.problem.{topic}", **pw)
 
 
