@@ -13,7 +13,7 @@ import re
 import pandas as pd
 import pytest
 import yaml
-from conftest import HEADER, build_marts, csv_bytes, good_rows
+from conftest import HEADER, REPO, build_marts, csv_bytes, good_rows
 
 from pipeline.errors import ConfigError
 from pipeline.numbers import largest_remainder
