@@ -147,7 +147,7 @@ def test_demo_evaluation_grades_metrics_and_unstable_counties(repo_copy):
     region = (repo_copy / "reports/notebooks/990100/2024/writeup.md").read_text(encoding="utf-8")
     provisional = latest[(latest["region_code"] == "990100") & latest["provisional"]]
     assert f"{len(provisional)}个县区的等次为暂定" in region
-    assert "| 青山县 | 67.8 | 1 | 1—3 | 较好（封顶，原为好） |" in region
+    assert "| 青山县 | 67.8 | 1 | 1—3 | 较好（封顶） | 100% | 好 | 下降 |" in region
     assert counts.loc["990200", ["好", "较好", "一般"]].tolist() == [2, 3, 3]
     probs = latest[["p_好", "p_较好", "p_一般", "p_差"]].sum(axis=1)
     assert probs.round(9).eq(1).all()
