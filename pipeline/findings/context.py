@@ -23,6 +23,11 @@ def missing(x: object) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and x != x)
 
 
+def number_or_none(x: object) -> float | None:
+    """A mart value as a float for the evidence, None when missing."""
+    return None if missing(x) else float(x)
+
+
 @dataclass
 class Context:
     catalog: Catalog

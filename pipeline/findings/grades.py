@@ -8,6 +8,7 @@ count as an achievement or a problem is params.yaml `findings.grades`.
 from __future__ import annotations
 
 from pipeline.findings.context import Context, missing
+from pipeline.findings.context import number_or_none as _num
 from pipeline.findings.schema import Finding
 from pipeline.findings.scoring import (
     adjusted_units_finding,
@@ -17,10 +18,6 @@ from pipeline.findings.scoring import (
 )
 
 METHOD_FIELDS = ("weighting", "normalisation", "aggregation", "imputation", "winsorise", "ahp_cr", "weighting_used")
-
-
-def _num(x: object) -> float | None:
-    return None if missing(x) else float(x)
 
 
 def graded_row(ev: dict) -> dict:
@@ -60,8 +57,11 @@ def grade_finding(ctx: Context, base: dict, ev: dict) -> Finding:
                 "problem" if grade in ctx.rules.problem_grades else "neutral")
     method = {k: (None if missing(ev.get(k)) else (bool(ev[k]) if k == "winsorise" else ev[k]))
               for k in METHOD_FIELDS}
+    # what was done, not only what was set: the fallback and the skipped treatment a small region brings
     audit = ctx.audit_of(str(ev["region_code"]), int(ev["year"]))
-    method["winsorisation_skipped"] = bool(audit and audit[0].get("winsorisation_skipped"))
+    skipped = bool(audit and audit[0].get("winsorisation_skipped"))
+    method["winsorisation"] = "skipped" if method["winsorise"] and skipped else str(bool(method["winsorise"])).lower()
+    method["weighting_fell_back"] = bool(method["weighting_used"]) and method["weighting_used"] != method["weighting"]
     imputed = [c for c in str(ev["imputed"] or "").split(",") if c]
     imputed_by = [c for c in str(ev.get("imputed_by") or "").split(",") if c] or ["region_mean"] * len(imputed)
     return Finding(**base, topic="grade", verdict=grade, polarity=polarity, basis=["region_ranking"],
@@ -167,7 +167,6 @@ def table_extras(ctx: Context, r: dict, year: int) -> dict:
             "rank_p95": _num(r.get("rank_p95")),
             "stable": None if missing(r.get("stable")) else bool(r["stable"]),
             "provisional": not missing(r.get("stable")) and not bool(r["stable"]),
-            "deducted": _num(r.get("points_deducted")) or None,
             "grade_before_veto": (str(r["grade_before_veto"]) if not missing(r.get("grade_before_veto"))
                                   and str(r["grade_before_veto"]) != str(r["grade"]) else None),
             "last": None if last is None else {"year": int(last["year"]), "grade": str(last["grade"])},

@@ -10,12 +10,9 @@ anyway; a veto that could not be judged for want of a value says so.
 from __future__ import annotations
 
 from pipeline.findings.context import Context, missing
+from pipeline.findings.context import number_or_none as _num
 from pipeline.findings.schema import Finding
 from pipeline.numbers import fixed, printed_difference
-
-
-def _num(x: object) -> float | None:
-    return None if missing(x) else float(x)
 
 
 def point_losses_finding(ctx: Context, base: dict, code: str, year: int) -> Finding | None:
@@ -29,6 +26,7 @@ def point_losses_finding(ctx: Context, base: dict, code: str, year: int) -> Find
               "share_of_loss": float(r["points_lost"]) / lost if lost > 0 else None} for r in rows]
     return Finding(**base, topic="point_losses", verdict="decomposed", polarity="neutral", basis=["full_marks"],
                    evidence={"items": items, "points": sum(i["points"] for i in items), "lost": lost,
+                             "weight": sum(i["weight"] for i in items),
                              "largest": [i["indicator"] for i in items[:2] if i["lost"] > 0]})
 
 
@@ -73,15 +71,14 @@ def adjustment_findings(ctx: Context, base: dict, code: str, year: int, ev: dict
 def caveats_finding(ctx: Context, base: dict, region: str, year: int, graded: list[dict]) -> Finding | None:
     """What the region-year's size and the settings changed in the evaluation, for the method text:
     statistics and winsorisation skipped below their minimums, data weights that fell back to equal,
-    assumptions added to the uncertainty analysis, how many grades are provisional, how far the counties'
-    rank intervals overlap. Neutral: it qualifies the grades, it does not judge a place."""
+    assumptions added to the uncertainty analysis, how far the counties' rank intervals overlap (how many
+    grades are provisional is units_unstable's). Neutral: it qualifies the grades, it does not judge a place."""
     if not graded:
         return None
     first = graded[0]
     overlap, limit = _num(first.get("rank_overlap")), _num(first.get("rank_overlap_limit"))
     audit = ctx.audit_of(region, year)
     a = audit[0] if audit else {}
-    provisional = [r["county_code"] for r in graded if not missing(r.get("stable")) and not bool(r["stable"])]
     added = [c for c in str(first.get("uncertainty_added") or "").split(",") if c]
     evidence = {
         "graded": len(graded),
@@ -90,15 +87,14 @@ def caveats_finding(ctx: Context, base: dict, region: str, year: int, graded: li
         "winsorisation_skipped": bool(a.get("winsorisation_skipped", False)),
         "winsorisation_minimum": _num(a.get("winsorisation_minimum")),
         "weighting": str(first.get("weighting") or ""), "weighting_used": str(first.get("weighting_used") or ""),
+        "weighting_fell_back": str(first.get("weighting_used") or first.get("weighting")) != str(first.get("weighting")),
         "data_weights_minimum": _num(first.get("data_weights_minimum")),
         "uncertainty_added": added,
-        "provisional": provisional, "count": len(provisional),
-        "threshold": _num(first.get("stable_threshold")),
         "rank_overlap": overlap,
         "overlap_noted": overlap is not None and limit is not None and overlap > limit,
     }
-    said = ("statistics_skipped", "winsorisation_skipped", "uncertainty_added", "overlap_noted")
-    if not any(evidence[k] for k in said) and evidence["weighting_used"] in ("", evidence["weighting"]):
+    said = ("statistics_skipped", "winsorisation_skipped", "weighting_fell_back", "uncertainty_added", "overlap_noted")
+    if not any(evidence[k] for k in said):
         return None
     return Finding(**base, topic="evaluation_caveats", verdict="noted", polarity="neutral", basis=["threshold"],
                    evidence=evidence)
@@ -113,9 +109,10 @@ def adjusted_units_finding(base: dict, ctx: Context, graded: list[dict], year: i
                 items.append({"place": r["county_code"], "kind": "deduction", "measure": str(a["measure"]),
                               "points": float(a["points"])})
             elif a["kind"] == "veto":
+                before = str(r.get("grade_before_veto"))
                 items.append({"place": r["county_code"], "kind": "veto", "measure": str(a["measure"]),
-                              "max_grade": str(a["max_grade"]), "grade_before": str(r.get("grade_before_veto")),
-                              "grade": str(r["grade"])})
+                              "max_grade": str(a["max_grade"]), "grade_before": before, "grade": str(r["grade"]),
+                              "lowered": before != str(r["grade"])})
     if not items:
         return None
     return Finding(**base, topic="units_adjusted", verdict="adjusted", polarity="neutral", basis=["threshold"],

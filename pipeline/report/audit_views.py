@@ -27,7 +27,9 @@ def audit_parts(data: ReportData, region: str, year: int) -> list[object]:
     gaps = [w(a + "coverage_item", name=cat.name(r.indicator, data.lang), k=int(round(r.coverage * n)), n=n)
             for r in audit.itertuples() if r.coverage < 1]
     lines = [w(a + "coverage_gaps", items=w.sep.join(gaps)) if gaps else w(a + "coverage_full", n=n)]
-    if "statistics_skipped" in audit.columns and bool(first["statistics_skipped"]):
+    skipped = {k: bool(first[k]) if k in audit.columns else False
+               for k in ("statistics_skipped", "winsorisation_skipped")}
+    if skipped["statistics_skipped"]:
         lines.append(w(a + "statistics_skipped", n=int(first["counties_graded"]), min=int(first["statistics_minimum"])))
     elif missing(first["cronbach_alpha"]):
         lines.append(w(a + "alpha_none"))
@@ -36,10 +38,10 @@ def audit_parts(data: ReportData, region: str, year: int) -> list[object]:
         lines.append(w(a + key, alpha=number(first["cronbach_alpha"], 2), min=number(first["alpha_min"], 1)))
     if not missing(first["pc1_share"]):
         lines.append(w(a + "pc1", share=percent_text(first["pc1_share"])))
-    if "winsorisation_skipped" in audit.columns and bool(first["winsorisation_skipped"]):
+    if skipped["winsorisation_skipped"]:
         lines.append(w(a + "winsorisation_skipped", min=int(first["winsorisation_minimum"])))
     flagged = audit[audit["beyond_limits"] == True]  # noqa: E712
-    if not ("statistics_skipped" in audit.columns and bool(first["statistics_skipped"])):  # no shape computed
+    if not skipped["statistics_skipped"]:  # no shape computed, none to report
         lines.append(w(a + "outliers", items=w.sep.join(
             w(a + "outlier_item", name=cat.name(r.indicator, data.lang), skew=number(r.skewness, 2),
               kurt=number(r.kurtosis, 2)) for r in flagged.itertuples())) if len(flagged)

@@ -59,13 +59,12 @@ def method_text(p: Phraser, f) -> str:
     # the AHP consistency ratio where numbers need no note (the notebook); the write-up leaves it out
     ahp = (p.w("notebook.evaluation.ahp_cr", cr=number(m["ahp_cr"], 3))
            if p.citer is None and m["weighting"] == "ahp" and m.get("ahp_cr") is not None else "")
-    # what was done, not only what was set: a data weighting falls back to equal weights, and winsorisation is
-    # skipped, in a region-year with too few graded places (the evaluate stage's minimums)
+    # what was done, as the finding says: a data weighting fallen back to equal weights, winsorisation skipped
     used = m.get("weighting_used") or m["weighting"]
-    if used != m["weighting"]:
+    if m.get("weighting_fell_back"):
         ahp = p.w("notebook.evaluation.weighting_fallback", method=names["weighting"].get(m["weighting"], m["weighting"]),
                   used=names["weighting"].get(used, used))
-    winsor = "skipped" if m["winsorise"] and m.get("winsorisation_skipped") else str(bool(m["winsorise"])).lower()
+    winsor = m.get("winsorisation") or str(bool(m["winsorise"])).lower()
     return p.w("notebook.evaluation.method", weighting=names["weighting"].get(used, used), ahp=ahp,
                normalisation=names["normalisation"].get(m["normalisation"], m["normalisation"]),
                aggregation=names["aggregation"].get(m["aggregation"], m["aggregation"]), imputation=imputation,
@@ -225,10 +224,10 @@ def county_table(p: Phraser, f) -> pd.DataFrame:
 
 
 def grade_cell(p: Phraser, r: dict) -> str:
-    """The grade as the table prints it: 较好（暂定） when provisional, 较好（封顶，原为好） when a veto lowered it."""
+    """The grade as the table prints it: 较好（暂定） when provisional, 较好（封顶） when a veto lowered it."""
     text = grade_name(p, r["grade"])
     if r.get("grade_before_veto"):
-        text += p.w("writeup.county_table.capped", before=grade_name(p, r["grade_before_veto"]))
+        text += p.w("writeup.county_table.capped")
     if r.get("provisional"):
         text += p.w("finding.provisional")
     return text

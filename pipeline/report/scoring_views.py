@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline.report.data import ReportData
 from pipeline.report.fmt import number, percent_text
 from pipeline.report.phrasing import Phraser, evidence, finding
-from pipeline.report.view_parts import Section
+from pipeline.report.view_parts import Section, findings_where
 
 
 def losses_table(data: ReportData, f) -> pd.DataFrame:
@@ -24,7 +24,7 @@ def losses_table(data: ReportData, f) -> pd.DataFrame:
              number(i["points"], 1), number(i["lost"], 1),
              percent_text(i["share_of_loss"]) if i["share_of_loss"] is not None else w("none_mark")]
             for i in ev["items"]]
-    rows.append([w("notebook.losses_total"), "", number(sum(i["weight"] for i in ev["items"]), 3),
+    rows.append([w("notebook.losses_total"), "", number(ev["weight"], 3),
                  number(ev["points"], 1), number(ev["lost"], 1), "100%" if ev["lost"] > 0 else w("none_mark")])
     names = [cols[k] for k in ("indicator", "normalised", "weight", "points", "points_lost", "share_of_loss")]
     return pd.DataFrame(rows, columns=names).set_index(names[0])
@@ -39,17 +39,9 @@ def scoring_section(data: ReportData, county: str, year: int) -> Section:
         section.add(data.words("notebook.losses_heading", year=year)).state(p, losses)
         section.add(losses_table(data, losses), data.words("notebook.losses_note"))
     for topic in ("deduction", "veto"):
-        for f in findings_about(data, county, year, topic):
+        for f in findings_where(data, county, year, (topic,)):
             section.state(p, f, bold=f["polarity"] == "problem")
     return section
-
-
-def findings_about(data: ReportData, place: str, year: int, topic: str) -> list:
-    found = data.findings
-    if found.empty:
-        return []
-    rows = found[(found["place_code"] == place) & (found["year"] == year) & (found["topic"] == topic)]
-    return [r for _, r in rows.iterrows()]
 
 
 def region_scoring_section(data: ReportData, region: str, year: int) -> Section:

@@ -35,7 +35,7 @@ def losses_sentence(p: Phraser, f) -> str:
             share=held(p, f, 100 * i["share_of_loss"], percent_text(i["share_of_loss"]), f"share:{i['indicator']}",
                        p.name(i["indicator"])))
         for i in largest)
-    return p.w("finding.point_losses", lost=points(p, f, ev["lost"], "lost", p.w("finding.point_losses_none")),
+    return p.w("finding.point_losses", lost=points(p, f, ev["lost"], "lost", p.w("writeup.cite.points_lost")),
                items=items)
 
 
@@ -86,7 +86,7 @@ def adjusted_sentence(p: Phraser, f) -> str:
         if i["kind"] == "deduction":
             items.append(p.w("finding.units_adjusted_deduction", place=place, name=name,
                              points=points(p, f, i["points"], f"points:{i['place']}:{i['measure']}", name)))
-        elif i["grade_before"] != i["grade"]:
+        elif i["lowered"]:
             items.append(p.w("finding.units_adjusted_veto", place=place, name=name, max=grade_name(p, i["max_grade"]),
                              before=grade_name(p, i["grade_before"]), after=grade_name(p, i["grade"])))
         else:
@@ -105,7 +105,7 @@ def caveat_sentences(p: Phraser, f) -> list[str]:
                      min=count(ev["statistics_minimum"], "caveat_minimum"), **pw))
     if ev["winsorisation_skipped"]:
         out.append(w("finding.caveats.winsorisation", min=count(ev["winsorisation_minimum"], "caveat_minimum"), **pw))
-    if ev["weighting_used"] and ev["weighting_used"] != ev["weighting"]:
+    if ev["weighting_fell_back"]:
         method = w.raw("notebook.evaluation.method_names")["weighting"].get(ev["weighting"], ev["weighting"])
         out.append(w("finding.caveats.weighting", min=count(ev["data_weights_minimum"], "caveat_minimum"),
                      method=method, **pw))
@@ -114,7 +114,8 @@ def caveat_sentences(p: Phraser, f) -> list[str]:
         out.append(w("finding.caveats.added", factors=w.sep.join(short[c] for c in ev["uncertainty_added"])))
     if ev["overlap_noted"]:
         out.append(w("finding.caveats.overlap", share=held(p, f, 100 * ev["rank_overlap"],
-                                                           percent_text(ev["rank_overlap"]), "overlap", ""), **pw))
+                                                           percent_text(ev["rank_overlap"]), "overlap",
+                                                           w("writeup.cite.rank_overlap", **pw)), **pw))
     return out
 
 

@@ -74,7 +74,8 @@ def load_context(root, params: dict) -> Context:
     catalog = load_catalog(paths.catalog)
     rules = load_rules(root, params, catalog)
     optional = {name: marts.read_mart(root, name) if marts.mart_path(root, name).is_file() else pd.DataFrame()
-                for name in (marts.EVALUATION, marts.WARNINGS)}
+                for name in (marts.EVALUATION, marts.WARNINGS, marts.EVALUATION_CONTRIBUTIONS,
+                             marts.EVALUATION_ADJUSTMENTS, marts.EVALUATION_AUDIT)}
     warnings = optional[marts.WARNINGS]
     if warnings.empty:
         warnings = pd.DataFrame(columns=["county_code", "year", "measure"])
@@ -82,13 +83,11 @@ def load_context(root, params: dict) -> Context:
     if evaluation.empty:
         evaluation = pd.DataFrame(columns=["county_code", "region_code", "year", "index"])
     national = marts.read_mart(root, marts.NATIONAL) if marts.mart_path(root, marts.NATIONAL).is_file() else None
-    scoring = {name: marts.read_mart(root, name) if marts.mart_path(root, name).is_file() else pd.DataFrame()
-               for name in (marts.EVALUATION_CONTRIBUTIONS, marts.EVALUATION_ADJUSTMENTS, marts.EVALUATION_AUDIT)}
     return Context(catalog, rules, read_divisions(paths.divisions).set_index("code"),
                    marts.read_mart(root, marts.COUNTY), marts.read_mart(root, marts.REGION), evaluation, warnings,
                    national=national if national is not None else pd.DataFrame(),
-                   contributions=scoring[marts.EVALUATION_CONTRIBUTIONS],
-                   adjustments=scoring[marts.EVALUATION_ADJUSTMENTS], audit=scoring[marts.EVALUATION_AUDIT])
+                   contributions=optional[marts.EVALUATION_CONTRIBUTIONS],
+                   adjustments=optional[marts.EVALUATION_ADJUSTMENTS], audit=optional[marts.EVALUATION_AUDIT])
 
 
 def main() -> None:

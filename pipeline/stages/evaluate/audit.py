@@ -19,7 +19,7 @@ from pipeline.stages.evaluate.aggregation import aggregate
 from pipeline.stages.evaluate.grading import rank_desc
 from pipeline.stages.evaluate.normalisation import normalise
 from pipeline.stages.evaluate.settings import EvalConfig
-from pipeline.stages.evaluate.treatment import moments
+from pipeline.stages.evaluate.treatment import moments, winsorisation_skipped
 from pipeline.stages.evaluate.weighting import fixed_weights
 
 AUDIT_COLUMNS = ["region_code", "year", "indicator", "counties", "coverage", "skewness", "kurtosis", "beyond_limits",
@@ -52,7 +52,7 @@ def audit_rows(raw: pd.DataFrame, n: np.ndarray, treated: list, cfg: EvalConfig)
         "statistics_minimum": cfg.minimum_units.statistics,
         "statistics_skipped": not enough,
         "winsorisation_minimum": cfg.minimum_units.winsorisation,
-        "winsorisation_skipped": bool(cfg.winsorise and len(n) < max(4, cfg.minimum_units.winsorisation)),
+        "winsorisation_skipped": bool(winsorisation_skipped(len(n), cfg)),
     })
 
 

@@ -172,18 +172,22 @@ def uncertainty_config(unc: dict, cfg: EvalConfig) -> UncertaintyConfig:
         raise ConfigError("params.yaml", f"{KEY}.uncertainty.winsorisation", "应为 [true]、[false] 或 [true, false]")
     added: list[str] = []
 
-    def listed(key: str, factor: str, own) -> tuple:
-        given = list(dict.fromkeys(unc.get(key) or [own])) if key != "winsorisation" else list(dict.fromkeys(winsor))
+    def listed(given: list, factor: str, own) -> tuple:
+        given = list(dict.fromkeys(given))
         if own not in given:
             added.append(factor)
             given = [own, *given]
         return tuple(given)
 
-    alternatives = {"weightings": listed("weightings", "weighting", cfg.weighting),
-                    "normalisations": listed("normalisations", "normalisation", cfg.normalisation),
-                    "aggregations": listed("aggregations", "aggregation", cfg.aggregation),
-                    "imputations": listed("imputations", "imputation", cfg.imputation),
-                    "winsorisation": listed("winsorisation", "winsorisation", cfg.winsorise)}
+    def names(key: str, own: str) -> list[str]:
+        return [str(v) for v in unc.get(key) or [own]]
+
+    alternatives = {"weightings": listed(names("weightings", cfg.weighting), "weighting", cfg.weighting),
+                    "normalisations": listed(names("normalisations", cfg.normalisation), "normalisation",
+                                             cfg.normalisation),
+                    "aggregations": listed(names("aggregations", cfg.aggregation), "aggregation", cfg.aggregation),
+                    "imputations": listed(names("imputations", cfg.imputation), "imputation", cfg.imputation),
+                    "winsorisation": listed(winsor, "winsorisation", cfg.winsorise)}
     return UncertaintyConfig(base=base, seed=int(unc.get("seed", 0)), weight_spread=spread,
                              stable_probability=float(unc.get("stable_probability", 0.7)), added=tuple(added),
                              overlap_share=float(overlap),

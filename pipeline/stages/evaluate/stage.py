@@ -16,7 +16,7 @@ from pipeline.config import Paths, load_params, project_root, publish, remove_st
 from pipeline.errors import ConfigError
 from pipeline.marts import mart_path, scoped_county_measures
 from pipeline.numbers import fixed, round_half_up
-from pipeline.stages.evaluate.audit import AUDIT_COLUMNS, audit_mart, coherence
+from pipeline.stages.evaluate.audit import audit_mart, coherence
 from pipeline.stages.evaluate.params import eval_config, uncertainty_config
 from pipeline.stages.evaluate.region_year import evaluate_block
 from pipeline.stages.evaluate.settings import NOT_GRADED, EvalConfig, UncertaintyConfig
@@ -131,8 +131,7 @@ def assemble(parts: list[dict], cfg: EvalConfig, unc: UncertaintyConfig, alpha_m
         "evaluation_sensitivity": (pd.concat(sens, ignore_index=True)[SENSITIVITY_COLUMNS] if sens else
                                    empty(SENSITIVITY_COLUMNS, ("first_order", "total_order"))),
         "evaluation_treatment": pd.DataFrame([r for p in parts for r in p["treatment"]], columns=TREATMENT_COLUMNS),
-        "evaluation_audit": audit_mart(gathered(parts, "audit"), alpha_min)[[*AUDIT_COLUMNS, "alpha_min",
-                                                                             "alpha_adequate"]],
+        "evaluation_audit": audit_mart(gathered(parts, "audit"), alpha_min),
         "evaluation_contributions": contributions[CONTRIBUTION_COLUMNS],
         "evaluation_adjustments": (pd.DataFrame(adjustments)[ADJUSTMENT_MART_COLUMNS] if adjustments else
                                    empty(ADJUSTMENT_MART_COLUMNS, ("year", "value", "previous", "threshold",

@@ -67,6 +67,12 @@ def winsorise(values: np.ndarray, skew_limit: float = 2.0, kurtosis_limit: float
     return v, sorted(i for i in high | low if v[i] != original[i])
 
 
+def winsorisation_skipped(units: int, cfg: EvalConfig) -> bool:
+    """Winsorisation is configured but the region-year has too few graded counties for it (at least four
+    for a kurtosis, and the configured minimum)."""
+    return cfg.winsorise and units < max(4, cfg.minimum_units.winsorisation)
+
+
 def treat(x: np.ndarray, cfg: EvalConfig) -> tuple[np.ndarray, list[tuple[int, int, float, float]]]:
     """Winsorise each indicator of a region-year (gradable counties, imputed) that COINr's check flags.
 
@@ -74,7 +80,7 @@ def treat(x: np.ndarray, cfg: EvalConfig) -> tuple[np.ndarray, list[tuple[int, i
     after) per changed value. Nothing is treated when winsorisation is off or
     the region-year has fewer graded counties than the configured minimum.
     """
-    if not cfg.winsorise or len(x) < max(4, cfg.minimum_units.winsorisation):
+    if not cfg.winsorise or winsorisation_skipped(len(x), cfg):
         return x, []
     out, log = x.copy(), []
     for j in range(x.shape[1]):
