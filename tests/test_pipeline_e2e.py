@@ -296,13 +296,16 @@ def test_index_opens_with_a_region_overview_linking_each_section(repo_copy):
     """Two regions: an overview table first, one row per region, each linking to its section (no scripts)."""
     page = (repo_copy / "reports/index.html").read_text(encoding="utf-8")
     overview = page[page.index("各地区概览"):page.index('<h2 id="r990100">')]
-    # quantile grades, cut-offs 0.2/0.6/0.9 on position (rank - 1) / n: 10 counties give 2/4/3/1 and
-    # 8 counties give 2/3/3/0 (positions 0, .125 | .25, .375, .5 | .625, .75, .875)
+    # quantile grades, cut-offs 0.2/0.6/0.9 on position (rank - 1) / n: 10 counties give 2/4/3/1, less the
+    # 好 of 青山县 capped at 较好 by the demo's veto, and 8 counties give 2/3/3/0 (positions 0, .125 | .25, .375,
+    # .5 | .625, .75, .875)
     assert re.search(r'<a href="#r990100">东川市</a></td><td>990100</td><td>10</td><td>好 1 · 较好 5 · 一般 3 · 差 1</td>',
                      overview)
     assert re.search(r'<a href="#r990200">西岭市</a></td><td>990200</td><td>8</td><td>好 2 · 较好 3 · 一般 3 · 差 0</td>',
                      overview)
     assert page.count('href="#top"') == 2 and '<h2 id="r990200">' in page and "<script" not in page
+    # the capped grade is marked as the region table marks it
+    assert "较好（封顶）（100%）" in page
 
 
 # ---------------------------------------------------------------- findings: one judgement, every output

@@ -21,6 +21,7 @@ from pipeline.report.fmt import number, percent_text, signed_change, value_text
 from pipeline.report.notebooks.jobs import output
 from pipeline.report.notice import warned_findings
 from pipeline.report.phrasing import evidence, finding
+from pipeline.report.view_parts import findings_where
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2rem;color:#222;max-width:80rem}
@@ -73,6 +74,8 @@ def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> 
         ev, st = evidence(g), (evidence(stability) if stability is not None else None)
         unstable = stability is not None and stability["polarity"] == "problem"
         label = w.raw("grades").get(ev["grade"], ev["grade"])
+        if any(v["verdict"] == "lowered" for v in findings_where(data, code, year, ("veto",))):
+            label += w("writeup.county_table.capped")  # the grade a veto lowered, as the region table marks it
         grade = _warn(w("index.grade_cell", grade=label, p=percent_text(st["probability"]) if st else w("none_mark"))
                       + (w("chart.unstable") if unstable else ""), unstable)
         rank = (w("index.rank_cell", rank=ev["rank"], low=number(st["rank_p05"], 0), high=number(st["rank_p95"], 0),
