@@ -15,7 +15,7 @@ export DVC_NO_ANALYTICS := 1
 # DVC stage commands call `python`: make it the project's interpreter
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup report test lab lint demo template clean
+.PHONY: setup report test lab lint demo region template clean
 
 # uv is needed only when the environment must be (re)built: an up-to-date .venv
 # (e.g. another user running `make lab` in a shared checkout) never asks for it
@@ -50,10 +50,14 @@ lab: setup
 	  --ServerApp.port_retries=0 --no-browser $(LAB_AS_ROOT) --notebook-dir=notebooks
 
 lint: setup
-	ruff check pipeline tests
+	ruff check pipeline tests tools
 
 demo: setup
 	python -m pipeline.demo
+
+# make region NAME=乐山市 [ONLY=1]: a region and its places from the national register
+region: setup
+	python -m pipeline.region "$(NAME)" $(if $(ONLY),--only,)
 
 # make template REGION=990100 YEAR=2025
 template: setup

@@ -73,6 +73,10 @@ class Paths:
     def validation_reports(self) -> Path:
         return self.root / "reports" / "validation"
 
+    @property
+    def code_changes(self) -> Path:
+        return self.root / "data" / "register" / "code_changes.csv"
+
     def region_dir(self, region_code: str) -> Path:
         return self.raw / safe_code(region_code)
 

@@ -29,3 +29,14 @@ def reporting_codes(divisions: pd.DataFrame) -> list[str]:
     codes = divisions.index if "code" not in divisions.columns else divisions["code"]
     return sorted(c for c, parent in zip(codes, divisions["parent_code"], strict=True) if isinstance(parent, str)
                   and parent)
+
+
+def read_code_changes(path: Path) -> pd.DataFrame:
+    """Codes given up since 2015 and the code each place has now (data/register/code_changes.csv), by old code."""
+    if not path.exists():
+        return no_code_changes()
+    return pd.read_csv(path, dtype=str, keep_default_na=False).set_index("old_code")
+
+
+def no_code_changes() -> pd.DataFrame:
+    return pd.DataFrame(columns=["old_name", "new_code", "new_name", "year", "kind"], dtype=str).rename_axis("old_code")

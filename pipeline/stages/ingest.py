@@ -30,7 +30,7 @@ import pandas as pd
 
 from pipeline.catalog import UNIT_TOKENS, Catalog, Indicator, load_catalog, normalize_header
 from pipeline.config import Paths, load_params, project_root, remove_stale_temps, safe_code
-from pipeline.divisions import read_divisions, units_of
+from pipeline.divisions import no_code_changes, read_code_changes, read_divisions, units_of
 from pipeline.errors import DataError, Problem, column_letter
 from pipeline.periods import FULL_YEAR, find_year_period, parse_period, parse_year_period
 from pipeline.periods import message_label as period_label
@@ -402,6 +402,7 @@ class Context:
     divisions: pd.DataFrame  # indexed by code
     first_year: int
     last_year: int
+    code_changes: pd.DataFrame = field(default_factory=no_code_changes)
 
 
 def find_header(table: RawTable, catalog: Catalog) -> int | None:
@@ -554,6 +555,11 @@ def resolve_county(cells: list[object], row_no: int, mapping: dict[str, int], he
     if "county_code" not in mapping:
         matches = [c for c, n in counties["name"].items() if n == typed] or \
                   [c for c, n in counties["name"].items() if typed and (n.startswith(typed) or typed.startswith(n))]
+        if not matches and renewed_name(typed, region, ctx):
+            code = renewed_name(typed, region, ctx)
+            delivery.notes.append(f"{display} 第 {row_no} 行：「{typed}」是 {ctx.divisions.at[code, 'name']}（{code}）"
+                                  "区划调整前的名称，按现名读入")
+            return code, None
         if len(matches) == 1:
             return matches[0], None
         if not matches:
@@ -567,6 +573,10 @@ def resolve_county(cells: list[object], row_no: int, mapping: dict[str, int], he
     code = parse_code(cells[j_code])
     if not re.fullmatch(r"\d{6}", code):
         return None, Problem(display, f"区划代码「{code}」应为 6 位数字", row=row_no, column=j_code, header=headers[j_code])
+    if code not in ctx.divisions.index and code in ctx.code_changes.index:
+        old_name = ctx.code_changes.at[code, "old_name"]
+        code = renewed_code(code, row_no, region, ctx, display, delivery)
+        typed = "" if typed == old_name else typed  # the old code with its old name: already noted
     if code not in ctx.divisions.index:
         return None, Problem(display, f"区划代码 {code} 不在区划表 data/reference/divisions.csv 中（新设或调整的县区请先登记）",
                              row=row_no, column=j_code, header=headers[j_code])
@@ -584,6 +594,28 @@ def resolve_county(cells: list[object], row_no: int, mapping: dict[str, int], he
                                           "请核对这一行是哪个县区的数据", row=row_no, column=j_name, header=headers.get(j_name))
         delivery.notes.append(f"{display} 第 {row_no} 行：{code} 在区划表中名为「{registered}」，表中写作「{typed}」（以区划代码为准）")
     return code, None
+
+
+def renewed_code(code: str, row_no: int, region: str, ctx: Context, display: str, delivery: Delivery) -> str:
+    """A code given up since 2015 (撤县设区, 改隶) read as the place's code now, so its series goes on.
+
+    Only when the new code is registered under this file's region; otherwise
+    the old code stays and is refused as unregistered.
+    """
+    change = ctx.code_changes.loc[code]
+    new = change["new_code"]
+    if new not in ctx.divisions.index or ctx.divisions.at[new, "parent_code"] != region:
+        return code
+    delivery.notes.append(f"{display} 第 {row_no} 行：区划代码 {code}（{change['old_name']}）已于 {change['year']} 年"
+                          f"{change['kind']}，按现代码 {new}（{ctx.divisions.at[new, 'name']}）读入，与该县区其他年度的数据连续")
+    return new
+
+
+def renewed_name(typed: str, region: str, ctx: Context) -> str | None:
+    """The code now of a place named by its old name (新津县 for 新津区) in a file without codes."""
+    old = ctx.code_changes[ctx.code_changes["old_name"] == typed]
+    codes = [c for c in old["new_code"] if c in ctx.divisions.index and ctx.divisions.at[c, "parent_code"] == region]
+    return codes[0] if len(set(codes)) == 1 else None
 
 
 def join_header_rows(table: RawTable, header_index: int, catalog: Catalog) -> RawTable:
@@ -980,7 +1012,8 @@ def ingest(root: Path) -> tuple[list[Delivery], Path]:
     params = load_params(root)["ingest"]
     first, last = int(params["first_year"]), int(params["last_year"])
     regions = [safe_code(r) for r in params["regions"]]
-    ctx = Context(load_catalog(paths.catalog), load_divisions(paths), first, last)
+    ctx = Context(load_catalog(paths.catalog), load_divisions(paths), first, last,
+                  read_code_changes(paths.code_changes))
     problems: list[Problem] = []
     deliveries: list[Delivery] = []
     for region in regions:
