@@ -25,6 +25,7 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # Units that may trail a header in brackets, e.g. 立案数（件）, 占比(%).
 UNIT_TOKENS = {"件", "人", "人次", "件次", "起", "个", "万元", "元", "千元", "亿元", "%", "分", "户", "名"}
 _TRAILING_BRACKET = re.compile(r"\(([^()]*)\)$")
+_PART_OF = re.compile(r"^其中[:：]?")
 # Change units by kind: counts change in %, shares in percentage points, scores in points.
 CHANGE_UNITS = {"count": "%", "share": "pp", "score": "points"}
 
@@ -302,9 +303,12 @@ def normalize_header(text: str) -> str:
     s = re.sub(r"\s+", "", s)
     s = s.replace("“", "").replace("”", "").replace('"', "").replace("'", "")
     s = s.rstrip(":：")
+    s = _PART_OF.sub("", s)
     m = _TRAILING_BRACKET.search(s)
     if m and m.group(1) in UNIT_TOKENS:
         s = s[: m.start()]
+    if s.endswith("得分") and len(s) > 2:
+        s = s[:-2]
     return s.lower()
 
 

@@ -34,6 +34,7 @@ from pipeline.divisions import no_code_changes, read_code_changes, read_division
 from pipeline.errors import DataError, Problem, column_letter
 from pipeline.periods import FULL_YEAR, find_year_period, parse_period, parse_year_period
 from pipeline.periods import message_label as period_label
+from pipeline.template import LOCKED_SHEET
 
 ACCEPTED_SUFFIXES = {".csv", ".xlsx"}
 # Formats people export by mistake; named so the message can say what to do.
@@ -212,6 +213,7 @@ def _read_workbook(data: bytes, path: Path, display: str, sha: str, catalog: Cat
             raise DataError("导入", [Problem(display, f"工作簿中没有可见的数据工作表（只有{what}）。请把要报送的数据放在"
                                                       "一个可见的工作表中")])
         sheets = {ws.title: _sheet_cells(ws) for ws in visible}
+        locked = _locked_cells(wb)
     finally:
         wb.close()
     with_header = [t for t, (rows, _) in sheets.items() if catalog is None or find_header_rows(rows, catalog) is not None]
@@ -220,10 +222,43 @@ def _read_workbook(data: bytes, path: Path, display: str, sha: str, catalog: Cat
                                                   "请只保留要报送的一个（其余删除或隐藏）")])
     title = with_header[0] if with_header else next(iter(sheets))
     rows, percent = sheets[title]
-    problems = uncached_formulas(data, title, rows, display)
+    problems = uncached_formulas(data, title, rows, display) + locked_cells_changed(locked, rows, display)
     if problems:
         raise DataError("导入", problems)
     return RawTable(path, display, "xlsx", None, sha, rows, sheet=title, percent_cells=percent)
+
+
+def _locked_cells(wb) -> dict[str, object]:
+    """The cells a workbook made by `make template` locked, as it wrote them (empty for any other workbook)."""
+    if LOCKED_SHEET not in wb.sheetnames:
+        return {}
+    rows = wb[LOCKED_SHEET].iter_rows(min_row=2, values_only=True)
+    return {str(ref): value for ref, value, *_ in rows if ref}
+
+
+def locked_cells_changed(locked: dict[str, object], rows: list[tuple[int, list[object]]], display: str) -> list[Problem]:
+    """A returned template whose locked cells (codes, names, year, headers) were changed is refused by cell.
+
+    Rows inserted, deleted or sorted move the locked cells too, so each shows
+    here; the figures of such a file cannot be trusted to sit on their county.
+    """
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    by_row = dict(rows)
+    problems = []
+    for ref, expected in locked.items():
+        letter, row_no = coordinate_from_string(ref)
+        cells = by_row.get(row_no, [])
+        j = column_index_from_string(letter) - 1
+        found = cells[j] if j < len(cells) else None
+        if cell_text(found) != cell_text(expected):
+            problems.append(Problem(display, f"单元格 {ref} 是模板锁定的单元格，模板中为「{cell_text(expected)}」，交回的文件中为"
+                                             f"「{cell_text(found)}」。请在原模板中填报，不要修改区划代码、名称、年度和表头，"
+                                             "也不要插入、删除或排序行", row=row_no, column=j))
+        if len(problems) >= 5:
+            problems.append(Problem(display, "锁定单元格被改动的情况较多，以上只列出前 5 处"))
+            break
+    return problems
 
 
 def _sheet_cells(ws) -> tuple[list[tuple[int, list[object]]], set[tuple[int, int]]]:
