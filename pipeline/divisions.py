@@ -40,3 +40,11 @@ def read_code_changes(path: Path) -> pd.DataFrame:
 
 def no_code_changes() -> pd.DataFrame:
     return pd.DataFrame(columns=["old_name", "new_code", "new_name", "year", "kind"], dtype=str).rename_axis("old_code")
+
+
+WHOLE_REGION = (("自治区", "全区"), ("地区", "全地区"), ("省", "全省"), ("市", "全市"), ("州", "全州"), ("盟", "全盟"))
+
+
+def whole_region(name: str) -> str:
+    """How a region's own report says "every place of it": 全市 for 乐山市, 全州 for 凉山彝族自治州."""
+    return next((word for suffix, word in WHOLE_REGION if name.endswith(suffix)), "全地区")

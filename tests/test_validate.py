@@ -167,3 +167,30 @@ def test_a_value_far_from_the_countys_previous_year_is_flagged_with_both_cells(p
                         "L3「党风廉政建设社会评价满意度」｜990101 城关区 2020 年｜规则：党风廉政建设社会评价满意度与本县区上一年"
                         "相差悬殊（计数相差 10 倍以上，得分或占比相差 30 以上），请核对是否录错｜实际：2019 年 85.5，2020 年 7")
     assert "990102 城西区 2020 年" in jumps[1] and "2019 年 200，2020 年 2000" in jumps[1]
+
+
+def test_an_indicator_no_county_delivered_is_said_once_for_the_region_up_front(project):
+    project.write_csv(2019)
+    rows = good_rows(2020)
+    for row in rows:
+        row[11] = ""  # the satisfaction survey: delivered in 2019, blank for every county in 2020
+    project.write_csv(2020, [HEADER, *rows])
+    ingest(project.root)
+    ok, findings, summary = validate(project.root)
+    gaps = [f for f in findings if f.suite == "region_gaps"]
+    assert ok and len(gaps) == 1 and gaps[0].severity == "warning" and gaps[0].county_code == "990100"
+    assert gaps[0].found == "2020年全市均未报送党风廉政建设社会评价满意度：2020年不能评定等次（综合评价的指标缺数）"
+    assert summary["region_gaps"] == [{"region": "990100", "year": 2020, "text": gaps[0].found}]
+
+
+def test_a_column_the_region_never_fills_is_not_a_gap(good_run):
+    ok, findings, summary = validate(good_run.root)  # no 8-rules or funds column in either year
+    assert ok and summary["region_gaps"] == []
+
+
+@pytest.mark.parametrize(("name", "word"), [("乐山市", "全市"), ("凉山彝族自治州", "全州"), ("阿里地区", "全地区"),
+                                            ("四川省", "全省"), ("新疆维吾尔自治区", "全区"), ("锡林郭勒盟", "全盟")])
+def test_the_whole_region_is_named_as_its_kind(name, word):
+    from pipeline.divisions import whole_region
+
+    assert whole_region(name) == word

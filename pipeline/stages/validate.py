@@ -37,7 +37,7 @@ from pipeline.config import (
     replace_dir,
     write_atomic,
 )
-from pipeline.divisions import read_divisions, reporting_codes, units_of
+from pipeline.divisions import read_divisions, reporting_codes, units_of, whole_region
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import message_label as period_label
 
@@ -348,6 +348,49 @@ def series_findings(frames: dict[str, pd.DataFrame], divisions: pd.DataFrame, ca
     return findings
 
 
+def gap_consequence(catalog: Catalog, indicator: str, evaluated: list[str], year: int) -> str:
+    """What a region-year without `indicator` cannot have: grades and derived measures ("" for neither)."""
+    said = []
+    if any(indicator in catalog.raw_inputs(m) for m in evaluated if m in catalog):
+        said.append(f"{year}年不能评定等次（综合评价的指标缺数）")
+    derived = [d.name_zh for d in catalog.derived if indicator in catalog.raw_inputs(d.code)]
+    if derived:
+        more = "等" if len(derived) > 3 else ""
+        said.append(f"不能计算{'、'.join(derived[:3])}{more}")
+    return "；".join(said)
+
+
+def region_gaps(frames: dict[str, pd.DataFrame], divisions: pd.DataFrame, catalog: Catalog,
+                evaluated: list[str]) -> list[Finding]:
+    """Indicators no place of a region delivered for a full year, said once for the region, up front.
+
+    Expected are the indicators the region delivers in another year and that
+    something needs (the composite index, a derived measure): a column it never
+    fills is not a gap (a composite index without it is refused by
+    the evaluation, which says so). A gap of the whole region is the commission's to close (the survey
+    was not run, the column left off the form), not each county's.
+    """
+    facts = frames["facts"]
+    full = facts[facts["period"] == FULL_YEAR]
+    names = dict(zip(divisions["code"], divisions["name"], strict=True))
+    findings = []
+    for region, rows in full.groupby("region_code"):
+        ever = set(rows.dropna(subset=["value"])["indicator"])
+        for year, year_rows in rows.groupby("year"):
+            delivered = set(year_rows.dropna(subset=["value"])["indicator"])
+            files = sorted(set(year_rows["source_file"]))
+            for ind in catalog.indicators:
+                lost = gap_consequence(catalog, ind.code, evaluated, int(year))
+                if ind.code not in ever or ind.code in delivered or not lost:
+                    continue
+                word = whole_region(names.get(region, ""))
+                findings.append(Finding(
+                    "region_gaps", "warning", "地区内至少有一个单位报送评价所需的指标", region, names.get(region),
+                    int(year), f"{int(year)}年{word}均未报送{ind.name_zh}：{lost}",
+                    files))
+    return findings
+
+
 def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     paths = Paths(root)
     params = load_params(root)
@@ -363,7 +406,8 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     replace_dir(docs_tmp, reports.parent / "data_docs")
     findings = describe_failures(records, frames, catalog)
     divisions = read_divisions(paths.divisions)
-    cross = series_findings(frames, divisions, catalog, params["validate"])
+    gaps = region_gaps(frames, divisions, catalog, list((params.get("evaluation") or {}).get("weights") or {}))
+    cross = gaps + series_findings(frames, divisions, catalog, params["validate"])
     names = dict(zip(divisions["code"], divisions["name"], strict=True))
     for f in cross:
         f.county_name = f.county_name or names.get(f.county_code)
@@ -379,6 +423,7 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
         + sum(1 for f in cross if f.severity != "critical"),
         "rows": {name: len(f) for name, f in frames.items()},
         "findings": [asdict(f) | {"text": str(f)} for f in findings],
+        "region_gaps": [{"region": f.county_code, "year": f.year, "text": f.found} for f in gaps],
         "data_docs": "reports/data_docs/index.html",
     }
     text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
@@ -406,7 +451,11 @@ def main() -> None:
               "加 --debug 运行可看到详细的出错位置。", file=sys.stderr)
         sys.exit(1)
     criticals = [f for f in findings if f.severity == "critical"]
-    warnings = [f for f in findings if f.severity != "critical"]
+    warnings = [f for f in findings if f.severity != "critical" and f.suite != "region_gaps"]
+    if summary["region_gaps"]:
+        print(f"全地区缺报（不阻断，但影响评价；请先补齐再出报告）：{len(summary['region_gaps'])} 项", file=sys.stderr)
+        for gap in summary["region_gaps"]:
+            print(f"  ! {gap['region']} {gap['text']}", file=sys.stderr)
     if warnings:
         print(f"校验提示（不阻断）：{len(warnings)} 条", file=sys.stderr)
         for f in warnings:
