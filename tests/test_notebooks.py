@@ -299,3 +299,21 @@ def test_region_workbook_has_its_sheets_formats_and_traces_a_value_to_its_cell(t
     ehead = [c.value for c in evaluation[1]]
     assert {"等次", "所评等次的概率", "排名区间下限（P5）", "排名区间上限（P95）"} <= set(ehead)
     assert evaluation.cell(2, ehead.index("所评等次的概率") + 1).number_format == "0%"
+
+
+def test_reports_start_at_each_regions_first_year_with_data_unless_set(tmp_path):
+    import pandas as pd
+
+    from pipeline.report.notebooks.jobs import plan_jobs
+
+    (tmp_path / "data/marts").mkdir(parents=True)
+    shutil.copytree(REPO / "data/reference", tmp_path / "data/reference")
+    pd.DataFrame({"region_code": ["990100", "990100", "990100", "990200"], "year": [2020, 2021, 2022, 2018],
+                  "period": ["full_year"] * 4, "counties_reporting": [0, 4, 5, 3]}).to_parquet(
+        tmp_path / "data/marts/region_year_measures.parquet")
+    params = {"ingest": {"regions": ["990100", "990200"]}, "report": {"year": 2022, "first_year": "auto"}}
+    firsts = {(j.region, j.kind): j.first_year for j in plan_jobs(tmp_path, params)}
+    # 2020 was delivered empty (no county reporting): the city's reports start in 2021
+    assert firsts[("990100", "region")] == 2021 and firsts[("990200", "county")] == 2018
+    params["report"]["first_year"] = 2015
+    assert {j.first_year for j in plan_jobs(tmp_path, params)} == {2015}

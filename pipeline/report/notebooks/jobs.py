@@ -14,6 +14,8 @@ from pathlib import Path
 
 from pipeline.config import Paths, safe_code
 from pipeline.divisions import read_divisions, units_of
+from pipeline.marts import REGION, read_mart
+from pipeline.periods import FULL_YEAR
 
 NOTEBOOKS_DIR = "notebooks"
 OUTPUT_DIR = Path("reports") / "notebooks"
@@ -94,14 +96,29 @@ def report_years(root: Path, params: dict) -> list[int]:
     return sorted({int(params["report"]["year"]), *published_years(root, params)})
 
 
+def first_years(root: Path, report: dict, regions: list[str]) -> dict[str, int]:
+    """The first year each region's reports show: report.first_year when a year is set, else (auto) the
+    region's first full year with data, so a city reporting since 2021 shows no empty years before it."""
+    setting = report.get("first_year", "auto")
+    if str(setting).strip().isdigit():
+        return dict.fromkeys(regions, int(setting))
+    marts = read_mart(root, REGION)
+    with_data = marts[(marts["period"] == FULL_YEAR) & (marts["counties_reporting"].fillna(0) > 0)]
+    years = with_data.groupby("region_code")["year"].min()
+    return {r: int(years.get(r, report["year"])) for r in regions}
+
+
 def plan_jobs(root: Path, params: dict, years: list[int] | None = None) -> list[Job]:
     """One job per county of each configured region, and one per region, for each report year kept."""
     report = params["report"]
-    first, lang = int(report["first_year"]), str(report.get("language", "zh"))
+    lang = str(report.get("language", "zh"))
     div = read_divisions(Paths(root).divisions)
+    regions = [safe_code(r) for r in params["ingest"]["regions"]]
+    firsts = first_years(root, report, regions)
     jobs: list[Job] = []
     for year in years or [int(report["year"])]:
-        for region in (safe_code(r) for r in params["ingest"]["regions"]):
+        for region in regions:
+            first = min(firsts[region], year)
             counties = units_of(div, region)["code"]
             jobs += [Job("county", region, c, year, first, lang) for c in counties]
             jobs.append(Job("region", region, None, year, first, lang))
