@@ -41,13 +41,16 @@ report: setup
 test: setup
 	pytest
 
+# The project folder is Lab's root: notebooks/ (the county and region templates, explore.ipynb to query the
+# warehouse read-only) and reports/ (the executed reports) side by side; it opens on explore.ipynb.
 # localhost only; Jupyter's token stays on (printed in the URL it shows; JUPYTER_TOKEN sets your own).
 # As root (a container) Jupyter wants --allow-root: given only then.
 LAB_PORT ?= 8888
 LAB_AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: setup
-	PYTHONPATH=$(CURDIR) jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
-	  --ServerApp.port_retries=0 --no-browser $(LAB_AS_ROOT) --notebook-dir=notebooks
+	PYTHONPATH=$(CURDIR) POLIECO_ROOT=$(CURDIR) jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+	  --ServerApp.port_retries=0 --no-browser $(LAB_AS_ROOT) --ServerApp.root_dir=$(CURDIR) \
+	  --LabApp.default_url=/lab/tree/notebooks/explore.ipynb
 
 lint: setup
 	ruff check pipeline tests tools

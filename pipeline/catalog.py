@@ -402,6 +402,8 @@ def _derived(spec: dict, groups: dict, kind_decimals: dict, known: set[str]) -> 
 
 def headers_markdown(catalog: Catalog) -> str:
     """The accepted-headers table for the README, generated so it cannot drift."""
+    from pipeline.numbers import plain_number
+
     lines = [
         "| 列 (code) | 中文表头 | English | 单位 | 必填 | 范围（县级） | 也接受的表头 |",
         "|---|---|---|---|---|---|---|",
@@ -414,7 +416,7 @@ def headers_markdown(catalog: Catalog) -> str:
         others = [a for a in ind.aliases if a not in (ind.name_zh, ind.code)]
         lines.append(
             f"| `{ind.code}` | {ind.header} | {ind.name_en} | {ind.unit} | {'是' if ind.required else '否'} "
-            f"| {ind.minimum:g}–{ind.maximum:g} | {'、'.join(others)} |"
+            f"| {plain_number(ind.minimum)}–{plain_number(ind.maximum)} | {'、'.join(others)} |"
         )
     return "\n".join(lines)
 

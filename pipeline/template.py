@@ -33,6 +33,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline.catalog import Catalog, Indicator, Level, load_catalog
 from pipeline.config import Paths, project_root, safe_code
+from pipeline.numbers import plain_number
 
 DATA_SHEET, NOTES_SHEET = "指标表", "填表说明"
 # the hidden sheet ingest reads to check the locked cells of a returned template
@@ -43,14 +44,9 @@ NUMBER_FORMATS = {"count": "0", "share": "0.0", "score": "0.0"}
 LOCKED_FILL, HEADER_FILL = PatternFill("solid", fgColor="EDEDED"), PatternFill("solid", fgColor="DDEBF7")
 
 
-def plain(value: float) -> str:
-    """A limit as people write it: 1000000, not 1e+06; 85.5 stays 85.5."""
-    return f"{value:.12g}" if value != int(value) else str(int(value))
-
-
 def typed_range(ind: Indicator, level: Level) -> str:
     lo, hi = ind.plausible_range(level)
-    return f"{plain(lo)}–{plain(hi)}"
+    return f"{plain_number(lo)}–{plain_number(hi)}"
 
 
 def validation_for(ind: Indicator, level: Level, cells: str) -> DataValidation:
@@ -58,11 +54,11 @@ def validation_for(ind: Indicator, level: Level, cells: str) -> DataValidation:
     lo, hi = ind.hard_limits
     kind = "whole" if ind.integer else "decimal"
     if hi is None:
-        rule = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=plain(lo), allow_blank=True)
-        accepted = f"不小于 {plain(lo)} 的{'整数' if ind.integer else '数'}"
+        rule = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=plain_number(lo), allow_blank=True)
+        accepted = f"不小于 {plain_number(lo)} 的{'整数' if ind.integer else '数'}"
     else:
-        rule = DataValidation(type=kind, operator="between", formula1=plain(lo), formula2=plain(hi), allow_blank=True)
-        accepted = f"{plain(lo)}–{plain(hi)} 之间的数"
+        rule = DataValidation(type=kind, operator="between", formula1=plain_number(lo), formula2=plain_number(hi), allow_blank=True)
+        accepted = f"{plain_number(lo)}–{plain_number(hi)} 之间的数"
     share = "；按百分数填数值，如 32.6 表示 32.6%" if ind.kind == "share" else ""
     rule.promptTitle = ind.name_zh[:32]
     rule.prompt = (f"单位：{ind.unit}；填{accepted}{share}。{level.name_zh}通常在 {typed_range(ind, level)}。"
@@ -117,7 +113,7 @@ def notes_sheet(wb: Workbook, catalog: Catalog, level: Level) -> None:
     notes.append(["列", "指标", "单位", "类型", "可填范围", f"{level.name_zh}通常范围", "必填", "说明", "English"])
     for j, ind in enumerate(catalog.indicators, start=4):
         lo, hi = ind.hard_limits
-        accepted = f"≥{plain(lo)}" if hi is None else f"{plain(lo)}–{plain(hi)}"
+        accepted = f"≥{plain_number(lo)}" if hi is None else f"{plain_number(lo)}–{plain_number(hi)}"
         notes.append([get_column_letter(j), ind.name_zh, ind.unit, KINDS[ind.kind],
                       accepted + ("，整数" if ind.integer else ""), typed_range(ind, level),
                       "是" if ind.required else "否", ind.notes, ind.name_en])

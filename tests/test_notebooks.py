@@ -317,3 +317,36 @@ def test_reports_start_at_each_regions_first_year_with_data_unless_set(tmp_path)
     assert firsts[("990100", "region")] == 2021 and firsts[("990200", "county")] == 2018
     params["report"]["first_year"] = 2015
     assert {j.first_year for j in plan_jobs(tmp_path, params)} == {2015}
+
+
+def _papermill(root: Path, name: str, out: Path, **parameters):
+    import os
+
+    import papermill
+
+    os.environ.setdefault("PYTHONPATH", str(REPO))
+    return papermill.execute_notebook(str(root / "notebooks" / name), str(out), parameters=parameters,
+                                      cwd=str(root / "notebooks"), kernel_name="python3", progress_bar=False)
+
+
+def test_the_exploration_notebook_queries_facts_marts_and_findings_read_only(two_counties, tmp_path):
+    before = (two_counties / "data/warehouse.duckdb").read_bytes()
+    nb = _papermill(two_counties, "explore.ipynb", tmp_path / "explore.ipynb")
+    text = "\n".join("".join(o.get("data", {}).get("text/plain", "")) for c in nb.cells if c.cell_type == "code"
+                     for o in c.outputs)
+    assert "findings" in text and "county_year_measures" in text and "data/raw/990100/2020.csv" in text
+    assert "城关区" in text and "D3" in text  # a value with its source cell
+    assert (two_counties / "data/warehouse.duckdb").read_bytes() == before
+    from pipeline.explore import connect
+
+    with connect(two_counties) as con, pytest.raises(Exception, match="read-only"):
+        con.execute("DELETE FROM facts")
+
+
+def test_a_template_run_on_data_without_its_county_says_which_places_exist(two_counties, tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    with pytest.raises(PapermillExecutionError) as err:
+        _papermill(two_counties, "county.ipynb", tmp_path / "c.ipynb", region="990100", county="990199")
+    assert "数据中没有 990100 / 990199" in str(err.value)
+    assert "东川市（990100）：城关区（990101）、城西区（990102）" in str(err.value)

@@ -43,8 +43,8 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def status(port: int, token: str | None) -> int:
-    url = f"http://127.0.0.1:{port}/api/status" + (f"?token={token}" if token else "")
+def status(port: int, token: str | None, path: str = "/api/status") -> int:
+    url = f"http://127.0.0.1:{port}{path}" + (f"?token={token}" if token else "")
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return response.status
@@ -81,6 +81,10 @@ def check_lab(user: str | None, tmp_path: Path) -> None:
         assert status(port, None) == 403  # no token, no entry
         assert status(port, "wrong") == 403
         assert status(port, token) == 200
+        # Lab's root is the project: the templates, the exploration notebook and the project's folders
+        # (reports/ among them once `make report` has run) are all reachable from it
+        for path in ("notebooks/county.ipynb", "notebooks/explore.ipynb", "data", "params.yaml"):
+            assert status(port, token, f"/api/contents/{path}") == 200, path
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -42,6 +42,7 @@ from pipeline.report.view_parts import (
     measure_finding,
     printed_shares,
     rank_cell,
+    require_place,
     shown_measure,
     synthetic,
     warnings_table,
@@ -56,6 +57,7 @@ def provenance(data: ReportData, region: str, first: int, last: int) -> list[str
 
 
 def county_header(data: ReportData, region: str, county: str, year: int, first: int) -> Section:
+    require_place(data, region, county)
     files = provenance(data, region, first, year)
     text = data.words("notebook.county_header", county=data.name(county), code=county, region=data.name(region),
                       region_code=region, year=year, first=first,

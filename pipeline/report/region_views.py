@@ -30,6 +30,7 @@ from pipeline.report.view_parts import (
     heading,
     measure_finding,
     printed_shares,
+    require_place,
     synthetic,
     warnings_table,
 )
@@ -38,6 +39,7 @@ GRADE_COLORS = ["#2e7d32", "#1f4e79", "#f79646", "#c00000", "#7f7f7f", "#7f7f7f"
 
 
 def region_header(data: ReportData, region: str, year: int, first: int) -> Section:
+    require_place(data, region)
     coverage = finding(data, region, year, "coverage")
     in_scope = evidence(coverage)["in_scope"] if coverage is not None else data.words("none_mark")
     text = data.words("notebook.region_header", region=data.name(region), code=region, year=year, first=first,

@@ -63,6 +63,30 @@ def open_report(root: Path | None = None, language: str | None = None) -> Report
     return load_report_data(root or find_root(), language)
 
 
+class PlaceNotInData(LookupError):
+    """A notebook asked for a place the marts do not hold (a template's default county on one's own data)."""
+
+
+def require_place(data: ReportData, region: str, county: str | None = None) -> None:
+    """Stop a notebook at its first cell, listing the places that exist, when its parameters name none of them.
+
+    Run by hand on one's own data, the templates' defaults (the demo's 990100
+    and 990101) would otherwise render empty pages without saying why.
+    """
+    regions = data.county.groupby("region_code")["county_code"].unique()
+    if region in regions.index and (county is None or county in set(regions[region])):
+        return
+    asked = f"{region}" + (f" / {county}" if county else "")
+    known = "；".join(f"{_named(data, r)}：" + "、".join(_named(data, c) for c in sorted(codes))
+                     for r, codes in regions.items())
+    raise PlaceNotInData(f"数据中没有 {asked}。数据中的地区和县区为——{known or '（无：请先运行 make report）'}。"
+                         "请把第一个单元格的 region、county 改为其中之一再运行。")
+
+
+def _named(data: ReportData, code: str) -> str:
+    return f"{data.name(code)}（{code}）" if code in data.divisions.index else code
+
+
 def figure_png(fig: Figure) -> bytes:
     """PNG bytes of a figure; same figure, same bytes (no timestamp in the metadata)."""
     buf = io.BytesIO()
