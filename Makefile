@@ -15,7 +15,7 @@ export DVC_NO_ANALYTICS := 1
 # DVC stage commands call `python`: make it the project's interpreter
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup report test lab lint demo region template clean
+.PHONY: setup report test lab lint demo region sweep template clean
 
 # uv is needed only when the environment must be (re)built: an up-to-date .venv
 # (e.g. another user running `make lab` in a shared checkout) never asks for it
@@ -61,6 +61,10 @@ demo: setup
 # make region NAME=乐山市 [ONLY=1]: a region and its places from the national register
 region: setup
 	python -m pipeline.region "$(NAME)" $(if $(ONLY),--only,)
+
+# make sweep SET="evaluation.weighting=equal,entropy,ahp [evaluation.KEY=V1,V2 ...]": the evaluation alone, compared
+sweep: setup
+	python -m pipeline.sweep $(foreach s,$(SET),-S $(s))
 
 # make template REGION=990100 YEAR=2025
 template: setup

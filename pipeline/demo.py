@@ -354,7 +354,7 @@ COUNTY_SYLLABLES = "山川河湖石林泉溪岭原桥台城阳平江"
 FORMAT_CYCLE = [("csv", "gbk"), ("xlsx", None), ("csv", "utf-8-sig"), ("csv", "utf-8")]
 # project files a province run needs beside its own divisions, params and deliveries
 PROJECT_FILES = ["data/reference/indicators.yaml", "data/reference/phrases.yaml", "data/reference/findings.yaml",
-                 "data/reference/ccdi_national.csv",
+                 "data/reference/ccdi_national.csv", "data/register/code_changes.csv",
                  "expectations", "notebooks", "dvc.yaml", "bin", "uv.lock", ".dvcignore", ".dvc/config", ".dvc/plots"]
 
 

@@ -24,7 +24,7 @@ def run(args: list[str], cwd: Path):
 
 def small_repo(dest: Path) -> Path:
     """The project with a 3-county region and four years, committed to a fresh Git repo."""
-    for rel in ["pipeline", "bin", "notebooks", "expectations", "data/reference", ".dvc/plots"]:
+    for rel in ["pipeline", "bin", "notebooks", "expectations", "data/reference", "data/register", ".dvc/plots"]:
         shutil.copytree(REPO / rel, dest / rel, ignore=shutil.ignore_patterns("__pycache__"))
     for rel in ["dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore", "uv.lock"]:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -75,3 +75,37 @@ def test_two_experiment_sweep_lists_grade_counts(tmp_path):
         assert sum(grades) == 3 and grades[0] == 1  # three counties: 1 / 1 / 1 by the quantile rule
     # with the economic score weighing 4/8, the county leading on it (990101: 88 -> 85) ranks first
     assert float(rows["econ-heavy"]["evaluation.index.990100.990101"]) > float(rows["econ-heavy"]["evaluation.index.990100.990102"])
+
+
+def readme_sweep_commands() -> list[str]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- sweep-commands:start -->")[1].split("<!-- sweep-commands:end -->")[0]
+    return [line for line in block.splitlines() if line and not line.startswith("```")]
+
+
+def test_the_readme_sweep_commands_run_end_to_end_without_rendering(tmp_path):
+    import shlex
+
+    from openpyxl import load_workbook
+
+    repo = small_repo(tmp_path / "repo")
+    for rel in ("Makefile", "pyproject.toml"):
+        shutil.copy(REPO / rel, repo / rel)
+    (repo / ".venv").symlink_to(REPO / ".venv")
+    rendered = repo / "reports/notebooks/990100/2020/990101/county.html"
+    before = rendered.stat().st_mtime_ns
+    outputs = []
+    for line in readme_sweep_commands():
+        args = shlex.split(line)
+        if args[0] == "make":  # the environment is the repository's own, already set up
+            args = ["make", "-s", "--no-print-directory", "-o", ".venv/.synced", *args[1:]]
+        outputs.append(run(args, repo).stdout)
+    table = outputs[0]
+    assert "现行设定" in table and "weighting=entropy" in table and "城关区（990101）" in table
+    grid = outputs[1]
+    assert "normalisation=zscore，aggregation=geometric" in grid  # 2 x 2 settings and params.yaml's own
+    sheet = load_workbook(repo / "reports/sweeps/weighting/comparison.xlsx")["方法比较"]
+    assert sheet.max_row >= 3 + 3  # two header rows, the index names' row, three counties
+    assert "Running stage 'evaluate'" in outputs[2] and "Running stage 'notebooks'" not in outputs[2]
+    assert "w-entropy" in outputs[4] and "entropy" in outputs[4]
+    assert rendered.stat().st_mtime_ns == before  # no notebook was re-rendered
