@@ -48,3 +48,10 @@ WHOLE_REGION = (("自治区", "全区"), ("地区", "全地区"), ("省", "全�
 def whole_region(name: str) -> str:
     """How a region's own report says "every place of it": 全市 for 乐山市, 全州 for 凉山彝族自治州."""
     return next((word for suffix, word in WHOLE_REGION if name.endswith(suffix)), "全地区")
+
+
+SYNTHETIC_PREFIX = "99"  # GB/T 2260 assigns no province code 99: the demo regions live there
+
+
+def is_synthetic(region_code: str) -> bool:
+    return str(region_code).startswith(SYNTHETIC_PREFIX)

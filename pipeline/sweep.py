@@ -27,11 +27,10 @@ import yaml
 
 from pipeline.catalog import load_catalog
 from pipeline.config import Paths, load_params, project_root, publish
-from pipeline.divisions import read_divisions
+from pipeline.divisions import is_synthetic, read_divisions
 from pipeline.errors import ConfigError
 from pipeline.marts import scoped_county_measures
 from pipeline.numbers import fixed
-from pipeline.report.data import is_synthetic
 from pipeline.stages.evaluate.stage import evaluate_all
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

@@ -75,3 +75,19 @@ def test_chinese_renders_as_glyphs_not_boxes(tmp_path):
         shots.append(Image.open(shot).convert("L"))
     difference = ImageChops.difference(*shots).getbbox()
     assert difference is not None, "the two words render alike: Chinese shows as boxes (install fonts-noto-cjk)"
+
+
+def test_the_validation_page_is_filled_with_the_network_blocked(two_counties):  # noqa: F811
+    """A commission's intranet: every request off the machine fails (a proxy that refuses), the page still shows
+    its rules, results and the index's link to it."""
+    blocked = ["--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]
+    page = two_counties / "reports/validation/index.html"
+    assert 'href="validation/index.html"' in (two_counties / "reports/index.html").read_text(encoding="utf-8")
+    dom = _chromium(*blocked, "--dump-dom", page.as_uri()).stdout
+    assert "数据校验结果" in dom and "校验通过" in dom
+    assert dom.count("<tr>") > 50 and "新发生案件数不得多于立案数" in dom and "通过" in dom
+    shot = REPO / "build" / "screenshots" / "validation.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    shot.unlink(missing_ok=True)
+    _chromium(*blocked, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri())
+    assert shot.is_file() and shot.stat().st_size > 10_000

@@ -194,3 +194,21 @@ def test_the_whole_region_is_named_as_its_kind(name, word):
     from pipeline.divisions import whole_region
 
     assert whole_region(name) == word
+
+
+def test_the_validation_page_is_chinese_self_contained_and_names_each_failed_cell(good_run):
+    import re
+
+    rows = good_rows(2020)
+    rows[0][5] = 500  # 500 sanctioned against 110 cases filed: allowed; 800 first-form: allowed
+    rows[1][4] = 260  # 260 new-onset cases against 200 filed: breaks a critical rule
+    good_run.write_csv(2020, [HEADER, *rows])
+    ingest(good_run.root)
+    ok, _, summary = validate(good_run.root)
+    html = (good_run.root / "reports/validation/index.html").read_text(encoding="utf-8")
+    assert not ok and "校验未通过：1 条必须满足的规则未通过" in html
+    assert "新发生案件数不得多于立案数" in html and "data/raw/990100/2020.csv 第 4 行 E4「新发生案件数」" in html
+    assert f"全部校验规则（{summary['expectations']} 条）" in html and "立案数、新发生案件数" in html
+    # nothing the page needs comes from elsewhere: no script, no stylesheet or image by address
+    assert "<script" not in html and not re.search(r'(src|href)="(https?:)?//', html)
+    assert "expect_column" not in html and ">county_code<" not in html  # rules and columns in Chinese

@@ -15,14 +15,12 @@ import pandas as pd
 from pipeline import marts
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params
-from pipeline.divisions import read_divisions, units_of
+from pipeline.divisions import is_synthetic, read_divisions, units_of  # noqa: F401 - is_synthetic re-exported
 from pipeline.errors import ConfigError
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import sort_key as period_sort_key
 from pipeline.report.document import CITATION_MODES
 from pipeline.report.fmt import Words, load_words
-
-SYNTHETIC_PREFIX = "99"  # GB/T 2260 assigns no province code 99: the demo regions live there
 
 
 @dataclass
@@ -163,10 +161,6 @@ def citation_mode(report: dict) -> str:
     if mode not in CITATION_MODES:
         raise ConfigError("params.yaml", "report.citations", f"「{mode}」无效", list(CITATION_MODES))
     return mode
-
-
-def is_synthetic(region_code: str) -> bool:
-    return str(region_code).startswith(SYNTHETIC_PREFIX)
 
 
 def measure_series(data: ReportData, county_code: str, measure: str, first: int, last: int) -> pd.DataFrame:

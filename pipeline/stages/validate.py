@@ -33,13 +33,14 @@ from pipeline.config import (
     Paths,
     load_params,
     project_root,
+    publish,
     remove_stale_temps,
     replace_dir,
-    write_atomic,
 )
-from pipeline.divisions import read_divisions, reporting_codes, units_of, whole_region
+from pipeline.divisions import is_synthetic, read_divisions, reporting_codes, units_of, whole_region
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import message_label as period_label
+from pipeline.stages import validation_page
 
 RANGE_SUITE = "indicator_ranges.json"
 KEY_COLUMNS = {"county_code", "year", "period", "region_code", "indicator"}
@@ -427,7 +428,10 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
         "data_docs": "reports/data_docs/index.html",
     }
     text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
-    write_atomic(reports / "summary.json", lambda p: p.write_text(text, encoding="utf-8"))
+    html = validation_page.page(records, findings, summary, catalog,
+                                any(is_synthetic(r) for r in params["ingest"]["regions"]))
+    publish({reports / "summary.json": lambda p: p.write_text(text, encoding="utf-8"),
+             reports / "index.html": lambda p: p.write_text(html, encoding="utf-8")})
     if not critical_failed:
         promote(paths.staging_warehouse, paths.warehouse)
     return not critical_failed, findings, summary
