@@ -73,6 +73,23 @@ def set_regions(params_path: Path, code: str, only: bool) -> list[str]:
     return regions
 
 
+def retire_old_codes(divisions: pd.DataFrame, register: Register, region: str) -> tuple[pd.DataFrame, list[str]]:
+    """Rows of the region registered under a code since given up (撤县设区), when the new code is registered too.
+
+    Kept, the old row would take the old code's deliveries as another county and
+    split the series in two; removed, ingest reads the old code as the new one.
+    """
+    retired, keep = [], []
+    for row in divisions.itertuples(index=False):
+        change = register.successor(row.code) if row.parent_code == region else None
+        if change is not None and change["new_code"] in set(divisions["code"]):
+            retired.append(f"{row.code} {row.name} 已于 {change['year']} 年{change['kind']}为 "
+                           f"{change['new_code']} {change['new_name']}，区划表中删去旧代码")
+            continue
+        keep.append(row)
+    return pd.DataFrame(keep, columns=divisions.columns), retired
+
+
 def local_region(divisions: pd.DataFrame, query: str) -> str | None:
     """A region of the project's own register named exactly by code or name, with places under it."""
     named = divisions[(divisions["code"] == query.strip()) | (divisions["name"] == query.strip())]
@@ -83,14 +100,19 @@ def local_region(divisions: pd.DataFrame, query: str) -> str | None:
 def register_region(root: Path, query: str, only: bool = False) -> list[str]:
     """Register the region `query` names; returns the lines to print."""
     paths = Paths(root)
-    local = local_region(read_divisions(paths.divisions), query)
-    if local is not None:  # already registered here (the demo's fictional regions among them)
+    register = load_register(root)
+    try:
+        code = safe_code(find_place(register, query))
+    except RegisterError:
+        local = local_region(read_divisions(paths.divisions), query)
+        if local is None:
+            raise
+        # a place of the project's own register only (the demo's fictional regions among them)
         regions = set_regions(root / "params.yaml", local, only)
         return [f"{local} 已在区划表 data/reference/divisions.csv 中；params.yaml 的 ingest.regions 现为 {regions}"]
-    register = load_register(root)
-    code = safe_code(find_place(register, query))
     rows = region_rows(register, code)
     merged, added, differing = merge_divisions(read_divisions(paths.divisions), rows)
+    merged, retired = retire_old_codes(merged, register, code)
     write_atomic(paths.divisions, lambda tmp: merged.to_csv(tmp, index=False, lineterminator="\n"))
     regions = set_regions(root / "params.yaml", code, only)
     paths.region_dir(code).mkdir(parents=True, exist_ok=True)
@@ -100,6 +122,7 @@ def register_region(root: Path, query: str, only: bool = False) -> list[str]:
              f"区划表 data/reference/divisions.csv 新增 {len(added)} 行；params.yaml 的 ingest.regions 现为 {regions}",
              f"报送文件请放入 data/raw/{code}/<年度>.xlsx；空白模板：make template REGION={code} YEAR=<年度>"]
     lines += [f"注意：{d}（保留区划表中的写法）" for d in differing]
+    lines += [f"区划调整：{r}；旧代码的报送按新代码读入，数据连续" for r in retired]
     return lines
 
 

@@ -133,3 +133,14 @@ def test_make_region_runs_from_the_makefile(checkout):
     assert proc.returncode == 0, proc.stderr
     assert "已登记 511100 四川省乐山市（地级），下属 11 个单位" in proc.stdout
     assert "511100" in (checkout / "params.yaml").read_text(encoding="utf-8")
+
+
+def test_registering_again_after_a_code_change_retires_the_old_code(checkout):
+    div = checkout / "data/reference/divisions.csv"
+    # a commission that typed 成都 in by hand before 2020 still has 新津县 510132
+    div.write_text(div.read_text(encoding="utf-8") + "510100,成都市,prefecture,510000,手工登记\n"
+                   "510132,新津县,county,510100,手工登记\n510104,锦江区,county,510100,手工登记\n", encoding="utf-8")
+    lines = register_region(checkout, "成都市")
+    codes = [line.split(",")[0] for line in div.read_text(encoding="utf-8").splitlines()]
+    assert "510132" not in codes and codes.count("510118") == 1 and codes.count("510104") == 1
+    assert any("510132 新津县 已于 2020 年撤县设区为 510118 新津区，区划表中删去旧代码" in line for line in lines)
