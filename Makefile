@@ -32,11 +32,12 @@ report: setup
 	@echo "Outputs (synthetic demo data unless you replaced data/raw/):"
 	@echo "  warehouse        data/warehouse.duckdb"
 	@echo "  marts            data/marts/*.parquet"
-	@echo "  validation       reports/validation/summary.json, reports/data_docs/index.html"
+	@echo "  validation       reports/validation/index.html (summary.json; GX Data Docs in reports/data_docs/)"
 	@echo "  metrics / plots  dvc metrics show ; dvc plots show"
 	@echo "  notebooks        reports/notebooks/<region>/<year>/<county>/county.{ipynb,html}"
 	@echo "  write-ups        reports/notebooks/<region>/<year>/<county>/writeup.{md,docx}"
 	@echo "  reviewer index   reports/index.html"
+	@echo "Your own region: docs/使用指南.md (make region NAME=… ; make template REGION=… YEAR=…)"
 
 test: setup
 	pytest
