@@ -291,6 +291,11 @@ class Catalog:
         return out[:limit]
 
 
+def plain_number(value: float) -> str:
+    """A range limit as people write it: 1000000, not 1e+06; 85.5 stays 85.5."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.12g}"
+
+
 def normalize_header(text: str) -> str:
     """Canonical form of a header for alias matching.
 
@@ -402,8 +407,6 @@ def _derived(spec: dict, groups: dict, kind_decimals: dict, known: set[str]) -> 
 
 def headers_markdown(catalog: Catalog) -> str:
     """The accepted-headers table for the README, generated so it cannot drift."""
-    from pipeline.numbers import plain_number
-
     lines = [
         "| 列 (code) | 中文表头 | English | 单位 | 必填 | 范围（县级） | 也接受的表头 |",
         "|---|---|---|---|---|---|---|",

@@ -82,8 +82,3 @@ def largest_remainder(parts: list[float], decimals: int) -> list[str] | None:
     for i in order[: 100 * scale - sum(floors)]:
         floors[i] += 1
     return [f"{Decimal(f).scaleb(-decimals):.{decimals}f}" for f in floors]
-
-
-def plain_number(value: float) -> str:
-    """A limit or setting as people write it: 1000000, not 1e+06; 85.5 stays 85.5."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.12g}"

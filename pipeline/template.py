@@ -31,9 +31,8 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from pipeline.catalog import Catalog, Indicator, Level, load_catalog
+from pipeline.catalog import Catalog, Indicator, Level, load_catalog, plain_number
 from pipeline.config import Paths, project_root, safe_code
-from pipeline.numbers import plain_number
 
 DATA_SHEET, NOTES_SHEET = "指标表", "填表说明"
 # the hidden sheet ingest reads to check the locked cells of a returned template
