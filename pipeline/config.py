@@ -18,6 +18,15 @@ import yaml
 DIVISION_CODE = re.compile(r"^\d{6}$")
 
 
+def find_root(start: Path | None = None) -> Path:
+    """The project root as a notebook finds it: the nearest folder upwards holding params.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "params.yaml").is_file():
+            return folder
+    raise FileNotFoundError("params.yaml not found above the current folder")
+
+
 def project_root() -> Path:
     """The repository root; `POLIECO_ROOT` overrides it (tests run on tmp copies)."""
     env = os.environ.get("POLIECO_ROOT")

@@ -11,9 +11,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipeline.config import Paths, load_params
+from pipeline.config import Paths, find_root, load_params
 from pipeline.marts import ALL, mart_path
-from pipeline.report.view_parts import find_root
 
 # what each table holds, for the list `tables()` prints
 ABOUT = {

@@ -32,12 +32,8 @@ def region_rows(register: Register, code: str) -> pd.DataFrame:
     if places.empty:
         raise RegisterError(f"{describe(register, code)} 下没有下属区划，不能作为评价地区；"
                             "请写它所属的市（评价其县区）或省（评价其市）")
-    chain, parent = [], code
-    while parent:
-        chain.append(parent)
-        parent = register.places.at[parent, "parent_code"]
     rows = [{"code": c, "name": register.places.at[c, "name"], "level": register.places.at[c, "level"],
-             "parent_code": register.places.at[c, "parent_code"], "note": SOURCE_NOTE} for c in reversed(chain)]
+             "parent_code": register.places.at[c, "parent_code"], "note": SOURCE_NOTE} for c in register.lineage(code)]
     rows += [{"code": c, "name": p["name"], "level": p["level"], "parent_code": code, "note": SOURCE_NOTE}
              for c, p in places.iterrows()]
     return pd.DataFrame(rows)

@@ -34,13 +34,17 @@ class Register:
     places: pd.DataFrame   # indexed by code: name, level, parent_code
     changes: pd.DataFrame  # indexed by old_code: old_name, new_code, new_name, year, kind
 
-    def full_name(self, code: str) -> str:
-        """The name with its parents above the province level left out: 四川省乐山市市中区."""
-        parts = []
+    def lineage(self, code: str) -> list[str]:
+        """The place and its parents, province first: 510000, 511100, 511102."""
+        chain = []
         while code and code in self.places.index:
-            parts.append(self.places.at[code, "name"])
+            chain.append(code)
             code = self.places.at[code, "parent_code"]
-        return "".join(reversed(parts))
+        return chain[::-1]
+
+    def full_name(self, code: str) -> str:
+        """The name with its parents' names before it: 四川省乐山市市中区."""
+        return "".join(self.places.at[c, "name"] for c in self.lineage(code))
 
     def children(self, code: str) -> pd.DataFrame:
         return self.places[self.places["parent_code"] == code].sort_index()

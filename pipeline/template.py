@@ -33,10 +33,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from pipeline.catalog import Catalog, Indicator, Level, load_catalog, plain_number
 from pipeline.config import Paths, project_root, safe_code
+from pipeline.stages.ingest import LOCKED_SHEET  # the reader checks the locked cells this writes
 
 DATA_SHEET, NOTES_SHEET = "指标表", "填表说明"
-# the hidden sheet ingest reads to check the locked cells of a returned template
-LOCKED_SHEET = "模板锁定单元格"
 HEADER_ROW, FIRST_ROW = 2, 3
 KINDS = {"count": "计数", "share": "占比", "score": "得分"}
 NUMBER_FORMATS = {"count": "0", "share": "0.0", "score": "0.0"}

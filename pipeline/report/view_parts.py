@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from pipeline.config import find_root
 from pipeline.periods import FULL_YEAR
 from pipeline.report import charts
 from pipeline.report.data import ReportData, is_synthetic, load_report_data
@@ -45,15 +46,6 @@ class Section:
         self.finding_ids.append(f["finding_id"])
         text = sentence(p, f)
         return self.add(f"**{text}**" if bold else text)
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The project root: the nearest folder upwards holding params.yaml."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "params.yaml").is_file():
-            return folder
-    raise FileNotFoundError("params.yaml not found above the current folder")
 
 
 def open_report(root: Path | None = None, language: str | None = None) -> ReportData:

@@ -34,9 +34,10 @@ from pipeline.divisions import no_code_changes, read_code_changes, read_division
 from pipeline.errors import DataError, Problem, column_letter
 from pipeline.periods import FULL_YEAR, find_year_period, parse_period, parse_year_period
 from pipeline.periods import message_label as period_label
-from pipeline.template import LOCKED_SHEET
 
 ACCEPTED_SUFFIXES = {".csv", ".xlsx"}
+# the very hidden sheet of a `make template` workbook listing its locked cells as written (pipeline/template.py)
+LOCKED_SHEET = "模板锁定单元格"
 # Formats people export by mistake; named so the message can say what to do.
 REJECTED_SUFFIXES = {".xls": "旧版 Excel（.xls）", ".xlsm": "带宏的 Excel（.xlsm）",
                      ".et": "WPS 表格（.et）", ".txt": "文本文件", ".tsv": "制表符分隔文件"}
@@ -590,8 +591,7 @@ def resolve_county(cells: list[object], row_no: int, mapping: dict[str, int], he
     if "county_code" not in mapping:
         matches = [c for c, n in counties["name"].items() if n == typed] or \
                   [c for c, n in counties["name"].items() if typed and (n.startswith(typed) or typed.startswith(n))]
-        if not matches and renewed_name(typed, region, ctx):
-            code = renewed_name(typed, region, ctx)
+        if not matches and (code := renewed_name(typed, region, ctx)):
             delivery.notes.append(f"{display} 第 {row_no} 行：「{typed}」是 {ctx.divisions.at[code, 'name']}（{code}）"
                                   "区划调整前的名称，按现名读入")
             return code, None

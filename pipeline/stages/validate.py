@@ -41,6 +41,7 @@ from pipeline.divisions import is_synthetic, read_divisions, reporting_codes, un
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import message_label as period_label
 from pipeline.stages import validation_page
+from pipeline.stages.validation_page import expectation_columns
 
 RANGE_SUITE = "indicator_ranges.json"
 KEY_COLUMNS = {"county_code", "year", "period", "region_code", "indicator"}
@@ -228,13 +229,6 @@ def run_suites(
 # ---------------------------------------------------------------- describing failures
 
 
-def _columns(kwargs: dict[str, Any]) -> list[str]:
-    if "column" in kwargs:
-        return [kwargs["column"]]
-    if "column_A" in kwargs:
-        return [kwargs["column_A"], kwargs["column_B"]]
-    return list(kwargs.get("column_list", []))
-
 
 def _fmt(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
@@ -261,7 +255,7 @@ def describe_failures(
         if rec["success"]:
             continue
         frame = frames[rec["target"]]
-        cols = _columns(rec["kwargs"])
+        cols = expectation_columns(rec["kwargs"])
         if rec["exception"]:
             findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], None, None, None,
                                     f"检查无法执行：{rec['exception']}", []))
@@ -367,9 +361,10 @@ def region_gaps(frames: dict[str, pd.DataFrame], divisions: pd.DataFrame, catalo
 
     Expected are the indicators the region delivers in another year and that
     something needs (the composite index, a derived measure): a column it never
-    fills is not a gap (a composite index without it is refused by
-    the evaluation, which says so). A gap of the whole region is the commission's to close (the survey
-    was not run, the column left off the form), not each county's.
+    fills is not a gap (a composite index without it is refused by the
+    evaluation, which says so). A gap of the whole region is the commission's
+    to close (the survey was not run, the column left off the form), not each
+    county's.
     """
     facts = frames["facts"]
     full = facts[facts["period"] == FULL_YEAR]
@@ -381,14 +376,14 @@ def region_gaps(frames: dict[str, pd.DataFrame], divisions: pd.DataFrame, catalo
             delivered = set(year_rows.dropna(subset=["value"])["indicator"])
             files = sorted(set(year_rows["source_file"]))
             for ind in catalog.indicators:
-                lost = gap_consequence(catalog, ind.code, evaluated, int(year))
-                if ind.code not in ever or ind.code in delivered or not lost:
+                if ind.code not in ever or ind.code in delivered:
                     continue
-                word = whole_region(names.get(region, ""))
-                findings.append(Finding(
-                    "region_gaps", "warning", "地区内至少有一个单位报送评价所需的指标", region, names.get(region),
-                    int(year), f"{int(year)}年{word}均未报送{ind.name_zh}：{lost}",
-                    files))
+                lost = gap_consequence(catalog, ind.code, evaluated, int(year))
+                if lost:
+                    findings.append(Finding(
+                        "region_gaps", "warning", "地区内至少有一个单位报送评价所需的指标", region, names.get(region),
+                        int(year), f"{int(year)}年{whole_region(names.get(region, ''))}均未报送{ind.name_zh}：{lost}",
+                        files))
     return findings
 
 

@@ -52,8 +52,17 @@ def _finding_cells(findings: list[Any]) -> list[list[str]]:
     return out
 
 
+def expectation_columns(kwargs: dict[str, Any]) -> list[str]:
+    """The columns an expectation checks, whatever its kind (one column, a pair, a list)."""
+    if "column" in kwargs:
+        return [kwargs["column"]]
+    if "column_A" in kwargs:
+        return [kwargs["column_A"], kwargs["column_B"]]
+    return list(kwargs.get("column_list", []))
+
+
 def _columns_zh(kwargs: dict, catalog: Catalog) -> str:
-    cols = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs] + list(kwargs.get("column_list", []))
+    cols = expectation_columns(kwargs)
     keys = {k.code: k.name_zh for k in catalog.keys.values()}
     return "、".join(catalog.name(c) if c in catalog else keys.get(c) or COLUMNS.get(c, c) for c in cols)
 
