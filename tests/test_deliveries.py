@@ -76,7 +76,7 @@ def test_percent_formatted_share_and_float_noise(project):
 
 
 @pytest.mark.parametrize(("fixture", "says"), [
-    ("broken_xml.xlsx", "不是完整的 .xlsx 文件，可能被截断或已损坏"),
+    ("broken_xml.xlsx", "工作簿的内部结构有错误（由不完全兼容的软件生成，或文件已损坏），无法读取"),
     ("xls_renamed.xlsx", "扩展名是 .xlsx，但文件实际是旧版 Excel 或 WPS 文件（.xls/.et）"),
     ("html_renamed.xlsx", "扩展名是 .xlsx，但文件实际是网页（HTML）文件"),
 ])
@@ -209,7 +209,7 @@ def test_last_years_file_sent_again_is_refused_naming_both(project):
 
 
 def test_an_unexpected_failure_names_the_file(project, monkeypatch):
-    from pipeline.stages import ingest as stage
+    from pipeline.stages.ingest import stage
 
     deliver(project, "semicolons.csv")
 
@@ -217,8 +217,9 @@ def test_an_unexpected_failure_names_the_file(project, monkeypatch):
         raise RuntimeError("解析器内部错误")
 
     monkeypatch.setattr(stage, "parse_delivery", boom)
-    with pytest.raises(DataError, match=r"2019\.csv：读取时出错（RuntimeError: 解析器内部错误）.*加 --debug"):
+    with pytest.raises(DataError, match=r"2019\.csv：读取这个文件时程序出错，文件未能读入.*加 --debug") as err:
         ingest(project.root)
+    assert "RuntimeError" not in err.value.report()  # exception names are for --debug, not for the analyst
 
 
 def test_an_unwritable_warehouse_folder_is_a_message_not_a_traceback(project):
@@ -231,7 +232,8 @@ def test_an_unwritable_warehouse_folder_is_a_message_not_a_traceback(project):
     proc = run_cmd([sys.executable, "-m", "pipeline.stages.ingest"], project.root, check=False,
                    POLIECO_ROOT=str(project.root), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     assert proc.returncode == 1
-    assert "导入失败：无法读写" in proc.stderr and "上次的仓库保持不变" in proc.stderr
+    assert proc.stderr == ("导入失败：data/staging 应是一个文件夹，现在却是一个文件。请把这个文件移走或改名后重新运行；"
+                           "上次的仓库 data/staging/warehouse.duckdb 保持不变。\n")
     assert "Traceback" not in proc.stderr
     debug = run_cmd([sys.executable, "-m", "pipeline.stages.ingest", "--debug"], project.root, check=False,
                     POLIECO_ROOT=str(project.root), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
@@ -268,13 +270,117 @@ def test_a_row_shifted_left_by_a_deleted_cell_is_refused_with_the_row(project):
     assert "可能删除了一个单元格、其后的数值左移了一列" in text
 
 
-def test_a_blank_last_cell_alone_is_an_ordinary_missing_value(project):
-    deliver(project, "last_cell_blank.xlsx")
-    ingest(project.root)
+def test_a_blank_last_cell_where_every_other_row_has_one_is_refused(project):
+    """A deleted cell can leave every value plausible; the blank end of the row is what shows it."""
+    text = refused(project, "last_cell_blank.xlsx")
+    assert ("data/raw/990100/2019.xlsx，第 4 行：这一行的最后一列「党员人数」为空，而其他 3 行都填了。可能删除了一个单元格、"
+            "其后的数值左移了一列（这一行的数值都在合理范围内，从数值上看不出）。请对照原表核对这一行；"
+            "如果这个县区确实没有这项数据，请在该单元格填“—”（表示无数据）") in text
+
+
+def test_a_no_data_mark_is_stored_as_missing_and_said(project):
+    deliver(project, "last_cell_no_data_mark.xlsx")
+    deliveries, _ = ingest(project.root)
     facts = stored(project)
     assert facts[("990103", "party_members")][0] is None and facts[("990103", "cases_filed")][0] == 120
+    assert deliveries[0].notes == ["data/raw/990100/2019.xlsx：1 个单元格填写了“—”（M4），按“无数据”存储，报告中写作缺数，"
+                                   "不按 0 计算（如果要表示 0，请填 0）"]
+    with duckdb.connect(str(project.root / "data/staging/warehouse.duckdb"), read_only=True) as con:
+        note = con.execute("SELECT source_text, source_note FROM facts WHERE county_code = '990103' "
+                           "AND indicator = 'party_members'").fetchone()
+    assert note == ("—", "原文「—」表示无数据，按缺数存储")
+
+
+def test_a_template_row_with_a_blank_last_cell_is_an_ordinary_missing_value(project):
+    """A `make template` sheet is protected: no cell can be deleted, so a blank is just a blank."""
+    deliver(project, "template_last_cell_blank.xlsx")
+    ingest(project.root)
+    assert stored(project)[("990103", "party_members")][0] is None
 
 
 def test_a_big5_file_is_named_for_its_encoding(project):
     text = refused(project, "big5.csv")
     assert "data/raw/990100/2019.csv：文件是繁体中文 Big5 编码" in text and "另存为“CSV UTF-8”" in text
+
+
+# ---------------------------------------------------------------- refusals that name the real problem
+
+
+def test_shifted_scores_that_all_stay_plausible_are_refused_by_the_rows_shape(project):
+    """政风行风满意度 deleted in 河口区's row: 88.6, 85.2, 82.4 each move one score left, all within 0-100."""
+    text = refused(project, "shifted_scores.xlsx")
+    assert ("2019.xlsx，第 4 行：这一行的最后一列「市委委员综合评价」为空，而其他 3 行都填了。可能删除了一个单元格、"
+            "其后的数值左移了一列") in text
+
+
+def test_a_header_over_two_rows_is_said_to_span_them(project):
+    text = refused(project, "two_row_header_unknown.xlsx")
+    assert ("2019.xlsx，第 2 行，第 G 列「运用“四种形态”一」：无法识别的表头「运用“四种形态”一」（表头占第 2—3 行，"
+            "这一列上下合起来读作「运用“四种形态”一」）") in text
+    assert "第 3 行" not in text  # the labels' row is part of the header, not a county's row
+
+
+def test_a_units_row_labelled_in_the_name_column_is_not_data(project):
+    deliver(project, "units_row_labelled.csv")
+    deliveries, _ = ingest(project.root)
+    assert deliveries[0].data_rows == 2 and stored(project)[("990101", "cases_filed")][0] == 100
+
+
+def test_invisible_characters_are_shown_in_the_message(project):
+    text = refused(project, "invisible_characters.csv")
+    assert "区划代码「990101\\u200b」应为 6 位数字（其中 \\u200b 是看不见的字符：零宽空格" in text
+    assert "这一行却写作「城\\x00西区」" in text and "\\x00 是看不见的字符：空字符（NUL）" in text
+    assert "\u200b" not in text and "\x00" not in text
+
+
+def test_a_region_total_row_is_said_to_be_a_total_and_left_out(project):
+    deliver(project, "region_total_row.csv")
+    deliveries, _ = ingest(project.root)
+    assert deliveries[0].notes == ["data/raw/990100/2019.csv 第 4 行：区划代码 990100 是本地区自身的代码，这一行是全地区合计，"
+                                   "不作为县区数据读入"]
+    assert {c for c, _ in stored(project)} == {"990101", "990102"}
+
+
+def test_a_merged_year_column_is_one_message_about_the_merge(project):
+    text = refused(project, "merged_year.xlsx")
+    assert text.count("\n  - ") == 1
+    assert ("2019.xlsx，第 2 行，第 C 列「年度」：单元格 C2:C5 是合并单元格：只有第一格 C2 有内容，第 3—5 行读出来是空的") in text
+
+
+@pytest.mark.parametrize("fixture, says", [
+    ("chart_sheet_only.xlsx", "工作簿中没有可见的数据工作表（只有图表「图表」）"),
+    ("chart_sheet_empty.xlsx", "工作簿中只有图表，没有数据工作表"),
+])
+def test_a_workbook_of_charts_only_says_so(project, fixture, says):
+    text = refused(project, fixture)
+    assert says in text and "Error" not in text
+
+
+def test_a_transposed_table_is_said_once(project):
+    text = refused(project, "transposed.csv")
+    assert text.count("\n  - ") == 1
+    assert "2019.csv，第 1 行：表格是转置的：县区排在第 1 行的各列（990101、990102……），指标排在各行" in text
+
+
+def test_an_oversized_cell_is_named_with_its_size(project):
+    text = refused(project, "oversized_cell.csv")
+    assert ("2019.csv，第 2 行，第 N 列：这个单元格有 140,000 个字符，超过表格单元格最多能容纳的 32,767 个字符") in text
+    assert "field" not in text and "引号" not in text
+
+
+def test_a_hidden_stale_row_is_named_as_hidden(project):
+    text = refused(project, "hidden_stale_row.xlsx")
+    assert "990101（城关区）2019 年出现两次：第 2 行和第 3 行；其中第 2 行是隐藏行（在 Excel 中看不到" in text
+
+
+def test_utf16_without_bom_is_read_and_said(project):
+    deliver(project, "utf16_without_bom.csv")
+    deliveries, _ = ingest(project.root)
+    assert deliveries[0].encoding == "utf-16-le"
+    assert deliveries[0].notes == ["文件为不带字节序标记（BOM）的 UTF-16 编码，已按此读取"]
+    assert stored(project)[("990102", "party_members")][0] == 30000
+
+
+def test_gbk_behind_a_utf8_bom_is_named(project):
+    text = refused(project, "gbk_with_utf8_bom.csv")
+    assert "2019.csv，第 1 行：文件开头有 UTF-8 的字节序标记（BOM），内容从第 1 行起却是 GBK 编码" in text

@@ -195,7 +195,7 @@ def test_truncated_xlsx_is_refused(project):
     write_xlsx(project.raw / "2019.xlsx", [HEADER, *good_rows(2019)])
     data = (project.raw / "2019.xlsx").read_bytes()
     (project.raw / "2019.xlsx").write_bytes(data[: len(data) // 2])
-    with pytest.raises(DataError, match=r"2019\.xlsx：不是完整的 \.xlsx 文件，可能被截断或已损坏"):
+    with pytest.raises(DataError, match=r"2019\.xlsx：文件不完整：\.xlsx 是一个压缩包，这个压缩包已损坏或被截断"):
         ingest(project.root)
     assert not (project.root / "data" / "staging" / "warehouse.duckdb").exists()
 

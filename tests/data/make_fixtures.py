@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 from conftest import HEADER, good_rows  # noqa: E402
 
 from pipeline.report.ooxml import fixed_zip_times  # noqa: E402
+from pipeline.stages.ingest.workbook import LOCKED_SHEET  # noqa: E402
 
 OUT = HERE / "deliveries"
 ROWS = good_rows(2019)
@@ -186,6 +187,81 @@ def main() -> None:
     wb = Workbook()
     sheet(wb, "报送表", [HEADER, four[0], four[1], [*four[2][:-1], None], four[3]], first=True)
     save_xlsx(wb, "last_cell_blank.xlsx")
+
+    # the same blank written as the "no data" mark; and left blank in a `make template` workbook (protected:
+    # its rows cannot shift), which carries its locked cells on a very hidden sheet
+    wb = Workbook()
+    sheet(wb, "报送表", [HEADER, four[0], four[1], [*four[2][:-1], "—"], four[3]], first=True)
+    save_xlsx(wb, "last_cell_no_data_mark.xlsx")
+    wb = Workbook()
+    sheet(wb, "报送表", [HEADER, four[0], four[1], [*four[2][:-1], None], four[3]], first=True)
+    locked = sheet(wb, LOCKED_SHEET, [["单元格", "内容"], ["A1", HEADER[0]], ["A4", "990103"]])
+    locked.sheet_state = "veryHidden"
+    save_xlsx(wb, "template_last_cell_blank.xlsx")
+
+    # six scores at the end of the row; 河口区's 政风行风满意度 cell deleted with "shift cells left": the later
+    # scores move one column left and every one of them is still a plausible score
+    scores = ["区划代码", "县（市、区）", "年度", "立案数", "新发生案件数", "党纪政务处分人数", "第一种形态", "第二种形态",
+              "第三种形态", "第四种形态", "经济社会发展考评", "党风廉政建设社会评价满意度", "政风行风满意度",
+              "选人用人评议", "平安建设群众满意度", "市委委员综合评价"]
+    rows = [[*r[:10], 82.7, 76.3, 83.8, 88.6, 85.2, 82.4] for r in four]
+    rows[2] = [*rows[2][:12], *rows[2][13:], None]
+    wb = Workbook()
+    sheet(wb, "报送表", [scores, *rows], first=True)
+    save_xlsx(wb, "shifted_scores.xlsx")
+
+    # a header over two rows whose lower labels are not indicator names on their own (一…四 under 四种形态)
+    wb = Workbook()
+    ws = sheet(wb, "报送表", [["东川市2019年度统计表（测试）"], [*HEADER[:6], "运用“四种形态”", None, None, None, *HEADER[10:]],
+                           [None] * 6 + ["一", "二", "三", "四"] + [None] * 3, *ROWS], first=True)
+    ws.merge_cells("G2:J2")
+    save_xlsx(wb, "two_row_header_unknown.xlsx")
+
+    # the year typed once into a cell merged down the rows
+    wb = Workbook()
+    ws = sheet(wb, "报送表", [HEADER, *[[r[0], r[1], r[2] if k == 0 else None, *r[3:]] for k, r in enumerate(four)]],
+               first=True)
+    ws.merge_cells("C2:C5")
+    save_xlsx(wb, "merged_year.xlsx")
+
+    # a stale copy of 城关区 left in a hidden row above the current one
+    wb = Workbook()
+    ws = sheet(wb, "报送表", [HEADER, [*ROWS[0][:3], 77, *ROWS[0][4:]], *ROWS], first=True)
+    ws.row_dimensions[2].hidden = True
+    save_xlsx(wb, "hidden_stale_row.xlsx")
+
+    # only a chart: the data sheet was not saved with it
+    wb = Workbook()
+    ws = sheet(wb, "数据", [HEADER, *ROWS], first=True)
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=4, min_row=1, max_row=3), titles_from_data=True)
+    wb.create_chartsheet("图表").add_chart(chart)
+    wb.remove(ws)
+    save_xlsx(wb, "chart_sheet_only.xlsx")
+
+    # a chart sheet with no chart and no worksheet at all (some exporters write this)
+    wb = Workbook()
+    wb.create_chartsheet("图表")
+    wb.remove(wb.active)
+    save_xlsx(wb, "chart_sheet_empty.xlsx")
+
+    # a units row whose name column says 单位; a region total row carrying the region's own code
+    save_csv([HEADER, ["", "单位", "", "件", "件", "人", "人次", "人次", "人次", "人次", "件次", "分", "人"], *ROWS],
+             "units_row_labelled.csv")
+    total = ["990100", "东川市", 2019, *[a + b for a, b in zip(ROWS[0][3:], ROWS[1][3:], strict=True)]]
+    save_csv([HEADER, *ROWS, total], "region_total_row.csv")
+    # invisible characters: a zero-width space after a code, a NUL inside a name
+    save_csv([HEADER, ["990101\u200b", *ROWS[0][1:]], [ROWS[1][0], "城\x00西区", *ROWS[1][2:]]], "invisible_characters.csv")
+    # counties across, indicators down
+    save_csv([["区划代码", "990101", "990102"], *[[h, a, b] for h, a, b in zip(HEADER[1:], ROWS[0][1:], ROWS[1][1:],
+                                                                               strict=True)]], "transposed.csv")
+    # a notes column with a cell longer than any spreadsheet cell (a whole document pasted in)
+    save_csv([[*HEADER, "备注"], [*ROWS[0], "x" * 140_000], [*ROWS[1], ""]], "oversized_cell.csv")
+    # UTF-16 without its byte-order mark; GBK text behind a UTF-8 byte-order mark
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows([HEADER, *ROWS])
+    (OUT / "utf16_without_bom.csv").write_bytes(buf.getvalue().encode("utf-16-le"))
+    (OUT / "gbk_with_utf8_bom.csv").write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("gbk"))
 
     # traditional Chinese headers saved in Big5 (Taiwan/Hong Kong Excel default)
     big5 = ["區劃代碼", "縣（市、區）", "年度", "立案數（件）", "新發生案件數", "黨紀政務處分人數", "第一種形態",

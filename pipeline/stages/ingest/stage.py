@@ -1,0 +1,94 @@
+"""The ingest stage: every region's folder read, checked and written to the staging warehouse."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pipeline.catalog import load_catalog
+from pipeline.config import Paths, load_params, project_root, safe_code
+from pipeline.divisions import read_code_changes
+from pipeline.errors import DataError, Problem, run_stage, visible
+from pipeline.periods import FULL_YEAR
+from pipeline.periods import message_label as period_label
+from pipeline.stages.ingest.delivery import parse_delivery
+from pipeline.stages.ingest.folder import (
+    counties_in_two_files,
+    list_deliveries,
+    periods_in_folder,
+    read_table,
+    resent_files,
+    same_period_twice,
+)
+from pipeline.stages.ingest.places import load_divisions
+from pipeline.stages.ingest.table import DEBUG, Context, Delivery
+from pipeline.stages.ingest.warehouse import write_warehouse
+
+KEPT = "上次的仓库 data/staging/warehouse.duckdb 保持不变"
+
+
+def ingest(root: Path) -> tuple[list[Delivery], Path]:
+    """Read every delivery and write the staging warehouse; raise DataError on bad input."""
+    paths = Paths(root)
+    params = load_params(root)["ingest"]
+    first, last = int(params["first_year"]), int(params["last_year"])
+    regions = [safe_code(r) for r in params["regions"]]
+    ctx = Context(load_catalog(paths.catalog), load_divisions(paths), first, last,
+                  read_code_changes(paths.code_changes))
+    problems: list[Problem] = []
+    deliveries: list[Delivery] = []
+    for region in regions:
+        years, listing_problems = list_deliveries(paths, region, first, last)
+        problems += listing_problems
+        claimed: dict[tuple[int, str], str] = {}  # (year, period) -> the file or folder that holds it
+        for year, period, files in years:
+            parsed, year_problems = read_year(paths, region, year, period, files, ctx, claimed)
+            problems += year_problems
+            deliveries += parsed
+        problems += resent_files([d for d in deliveries if d.region_code == region])
+    if problems:
+        raise DataError("导入", problems)
+    write_warehouse(paths.staging_warehouse, deliveries, ctx)
+    return deliveries, paths.staging_warehouse
+
+
+def read_year(paths: Paths, region: str, year: int, period: str | None, files: list[Path], ctx: Context,
+              claimed: dict[tuple[int, str], str]) -> tuple[list[Delivery], list[Problem]]:
+    """One year's (or period's) file, or the per-county files of its folder, read as one delivery."""
+    parsed, problems = [], []
+    for path in files:
+        display = path.relative_to(paths.root).as_posix()
+        try:
+            parsed.append(parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx, period))
+        except DataError as err:
+            problems += err.problems
+        except Exception:  # noqa: BLE001 - any reader failure names its file
+            if DEBUG.on:
+                raise
+            problems.append(Problem(display, "读取这个文件时程序出错，文件未能读入。请在 Excel 或 WPS 中打开核对后另存一份再放入；"
+                                             "仍然出错时加 --debug 运行，把显示的详细信息发给维护人员"))
+    in_folder = len(files) > 1 or (files and files[0].parent != paths.region_dir(region))
+    listed = (files[0].parent if in_folder else files[0]).relative_to(paths.root).as_posix() if files else ""
+    if in_folder:
+        problems += periods_in_folder(parsed, listed)
+    problems += counties_in_two_files(parsed)
+    problems += same_period_twice(parsed, listed, claimed)
+    return parsed, problems
+
+
+def load_and_report(root: Path) -> None:
+    deliveries, target = ingest(root)
+    facts = sum(len(d.facts) for d in deliveries)
+    print(f"导入完成：{len(deliveries)} 个文件，{sum(d.data_rows for d in deliveries)} 个县区·年度，{facts} 个数值 -> {target.relative_to(root)}")
+    for d in deliveries:
+        when = "" if d.period == FULL_YEAR else f"，{period_label(d.year, d.period)}"
+        print(f"  {d.source_file}: {d.fmt}{'/' + d.encoding if d.encoding else ''}，表头在第 {d.header_row} 行，{d.data_rows} 行数据{when}")
+        for note in d.notes:
+            print(f"    提示：{visible(note)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Load the delivered tables into the staging warehouse.")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks instead of messages")
+    DEBUG.on = parser.parse_args().debug
+    run_stage("导入", lambda: load_and_report(project_root()), KEPT, debug=DEBUG.on)
