@@ -2,7 +2,7 @@ import json
 
 import duckdb
 import pytest
-from conftest import HEADER, good_rows
+from conftest import HEADER, csv_bytes, good_rows
 
 from pipeline.stages.ingest import ingest
 from pipeline.stages.validate import validate
@@ -133,24 +133,112 @@ def test_facts_suite_catches_what_ingest_would_have_refused(project, tmp_path):
     assert any("data/raw/990100/2019.csv 第 6 行 D3" in t and "同一县区" in t for t in text)
 
 
-def test_a_registered_county_missing_from_a_delivered_year_warns_or_stops(project):
-    import yaml
+COUNTIES = [("990101", "城关区"), ("990102", "城西区"), ("990103", "河口区"), ("990121", "青山县"), ("990122", "白水县"),
+            ("990123", "临江县"), ("990124", "松林县"), ("990125", "石门县"), ("990126", "安平县"), ("990181", "永宁市")]
 
-    project.write_csv(2019)
+
+def region_rows(year, codes=None):
+    """Rows for the region's registered counties (all ten unless `codes`), plausible and consistent."""
+    template = good_rows(year)[1]
+    return [[code, name, year, *template[3:]] for code, name in COUNTIES if codes is None or code in codes]
+
+
+def test_missing_counties_within_the_allowance_warn_one_by_one(project):
+    project.set_validate(missing_counties=1)
+    project.write_csv(2019, [HEADER, *region_rows(2019)[:-1]])  # 永宁市 missing
     ingest(project.root)
     ok, findings, _ = validate(project.root)
     missing = [f for f in findings if f.suite == "completeness"]
-    assert ok and len(missing) == 8 and all(f.severity == "warning" for f in missing)  # 10 registered, 2 delivered
-    assert str(missing[0]) == ("data/raw/990100/2019.csv｜990103 河口区 2019 年｜规则：已登记的县区应出现在当期的报送中｜"
-                               "实际：2019 年报送中没有 990103 河口区 的数据行")
-    params = yaml.safe_load((project.root / "params.yaml").read_text(encoding="utf-8"))
-    params["validate"]["missing_counties"] = "stop"
-    (project.root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    assert ok and [(f.severity, f.county_code) for f in missing] == [("warning", "990181")]
+    assert str(missing[0]) == ("data/raw/990100/2019.csv｜990181 永宁市 2019 年｜规则：已登记的县区应出现在当期的报送中｜"
+                               "实际：2019 年报送中没有 990181 永宁市 的数据行")
+
+
+@pytest.mark.parametrize("setting", [1, "10%", "stop"])
+def test_missing_counties_beyond_the_allowance_stop_once_for_the_region_year(project, setting):
+    project.set_validate(missing_counties=setting)
+    project.write_csv(2019)  # two of ten: eight missing
+    ingest(project.root)
     warehouse = project.root / "data/warehouse.duckdb"
     warehouse.write_bytes(b"the last good warehouse")
-    ok, _, summary = validate(project.root)
-    assert not ok and summary["failed_critical"] == 8
+    ok, findings, summary = validate(project.root)
+    missing = [f for f in findings if f.suite == "completeness"]
+    allowed = 0 if setting == "stop" else 1  # 10 % of ten counties is one
+    assert not ok and summary["failed_critical"] == 1 and len(missing) == 1
+    assert str(missing[0]) == (f"data/raw/990100/2019.csv｜990100 东川市 2019 年｜规则：缺报的县区不超过 {allowed} 个"
+                               f"（params.yaml validate.missing_counties: {setting}）｜实际：data/raw/990100/2019.csv 中只有 "
+                               "2 个县区的数据，本地区登记了 10 个，缺 8 个：河口区、青山县、白水县、临江县、松林县、石门县、安平县、"
+                               "永宁市。如果这些县区尚未报送，请报齐后再导入；如果本期确实只有这些县区，请调整 validate.missing_counties")
     assert warehouse.read_bytes() == b"the last good warehouse"  # not replaced
+
+
+def test_a_year_folder_is_a_delivery_of_the_places_in_its_files(project):
+    """One county's file in 2020/ while the region has ten: nine missing, the run stops naming the folder."""
+    project.set_validate(missing_counties=1)
+    project.write_csv(2019, [HEADER, *region_rows(2019)])
+    folder = project.raw / "2020"
+    folder.mkdir()
+    (folder / "城关区.csv").write_bytes(csv_bytes([HEADER, *region_rows(2020, {"990101"})]))
+    ingest(project.root)
+    ok, findings, _ = validate(project.root)
+    stop = [f for f in findings if f.suite == "completeness"]
+    assert not ok and len(stop) == 1 and stop[0].severity == "critical"
+    assert ("文件夹 data/raw/990100/2020/ 中只有 1 个文件，共 1 个县区的数据，本地区登记了 10 个，缺 9 个：城西区、河口区"
+            in stop[0].found)
+
+
+def test_a_bad_missing_counties_setting_is_named(project):
+    from pipeline.errors import ConfigError
+
+    project.set_validate(missing_counties="some")
+    project.write_csv(2019)
+    ingest(project.root)
+    with pytest.raises(ConfigError, match="validate.missing_counties：「some」不是个数（如 1）、比例（如 10%）、warn 或 stop"):
+        validate(project.root)
+
+
+def test_four_forms_parts_over_their_total_stop_with_both_cells(project):
+    rows = good_rows(2019)
+    rows[0].insert(6, 900)  # 四种形态总人次 900; the parts below sum to 400 + 150 + 20 + 12 = 582 ...
+    rows[1].insert(6, 1000)  # ... and 700 + 250 + 30 + 25 = 1005 here: over by 5
+    header = [*HEADER[:6], "四种形态总人次", *HEADER[6:]]
+    project.write_csv(2019, [header, *rows])
+    ingest(project.root)
+    ok, findings, _ = validate(project.root)
+    over = [f for f in findings if f.rule == "四类形态人次之和不得多于四种形态总人次"]
+    assert not ok and len(over) == 1 and over[0].severity == "critical"
+    assert over[0].county_code == "990102" and "四种形态总人次 = 1000，四类形态之和 = 1005" in str(over[0])
+    assert over[0].sources == [f"data/raw/990100/2019.csv 第 4 行 {c}4「{h}」" for c, h in
+                               [("G", "四种形态总人次"), ("H", "第一种形态"), ("I", "第二种形态"), ("J", "第三种形态"),
+                                ("K", "第四种形态")]]
+
+
+def test_a_column_the_previous_year_had_is_said_missing_from_this_years_file(project):
+    project.write_csv(2019)
+    keep = [k for k, h in enumerate(HEADER) if h != "信访举报件次（件次）"]
+    project.write_csv(2020, [[r[k] for k in keep] for r in [HEADER, *good_rows(2020)]])
+    ingest(project.root)
+    ok, findings, _ = validate(project.root)
+    dropped = [f for f in findings if f.suite == "dropped_columns"]
+    assert ok and len(dropped) == 1
+    assert dropped[0].found == ("data/raw/990100/2020.csv 中没有「信访举报件次」列（2019 年报送了）：这些指标 2020 年全部缺数。"
+                                "如果是漏了这一列，请补上后重新报送")
+
+
+def test_a_value_off_the_countys_own_series_is_listed_at_the_finer_threshold(project):
+    """A 9 typed as 8 (90.0 -> 80.0) in a score that never moves: under the coarse 30 points, over the finer 5."""
+    project.set_params(first_year=2016, last_year=2020)
+    for year in range(2016, 2021):
+        rows = good_rows(year)
+        if year == 2018:
+            rows[1][11] = 80.0
+        project.write_csv(year, [HEADER, *rows])
+    ingest(project.root)
+    ok, findings, _ = validate(project.root)
+    review = [f for f in findings if f.suite == "review"]
+    assert ok and [f.county_code for f in review] == ["990102"] and not [f for f in findings if f.suite == "jumps"]
+    assert review[0].found == "2017 年 90，2018 年 80，2019 年 90（该县区其他年度逐年变动的中位数为 0）"
+    assert review[0].sources == [f"data/raw/990100/{y}.csv 第 4 行 L4「党风廉政建设社会评价满意度」" for y in (2017, 2018, 2019)]
 
 
 def test_a_value_far_from_the_countys_previous_year_is_flagged_with_both_cells(project):

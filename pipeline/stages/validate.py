@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +37,11 @@ from pipeline.config import (
     remove_stale_temps,
     replace_dir,
 )
-from pipeline.divisions import is_synthetic, read_divisions, reporting_codes, units_of, whole_region
+from pipeline.divisions import is_synthetic, read_divisions, reporting_codes
+from pipeline.errors import run_stage
 from pipeline.periods import FULL_YEAR
-from pipeline.periods import message_label as period_label
 from pipeline.stages import validation_page
+from pipeline.stages.series_checks import Finding, region_gaps, series_findings, shown_value
 from pipeline.stages.validation_page import expectation_columns
 
 RANGE_SUITE = "indicator_ranges.json"
@@ -140,25 +141,6 @@ def suite_parameters(paths: Paths, params: dict[str, Any], catalog: Catalog) -> 
 # ---------------------------------------------------------------- running GX
 
 
-@dataclass
-class Finding:
-    suite: str
-    severity: str
-    rule: str
-    county_code: str | None
-    county_name: str | None
-    year: int | None
-    found: str
-    sources: list[str]
-    period: str = FULL_YEAR
-
-    def __str__(self) -> str:
-        where = "；".join(self.sources) if self.sources else "（无来源单元格）"
-        when = period_label(self.year, self.period) if self.year is not None else ""
-        who = f"{self.county_code} {self.county_name or ''} {when}".strip() if self.county_code else ""
-        return f"{where}｜{who}｜规则：{self.rule}｜实际：{self.found}"
-
-
 def run_suites(
     suites: list[dict[str, Any]],
     frames: dict[str, pd.DataFrame],
@@ -230,14 +212,6 @@ def run_suites(
 
 
 
-def _fmt(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "空"
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value)}"
-    return f"{value}"
-
-
 def describe_failures(
     records: list[dict[str, Any]], frames: dict[str, pd.DataFrame], catalog: Catalog, limit: int = 20
 ) -> list[Finding]:
@@ -247,7 +221,7 @@ def describe_failures(
         (r.county_code, int(r.year), r.period, r.indicator): f"{r.source_file} 第 {r.source_row} 行 {r.source_cell}「{r.source_column}」"
         for r in facts.itertuples()
     }
-    names = {i.code: i.name_zh for i in catalog.indicators}
+    names = {i.code: i.name_zh for i in catalog.indicators} | validation_page.COLUMNS
     wide = frames["county_year_wide"]
     county_names = dict(zip(wide["county_code"], wide["county_name"], strict=False))
     findings: list[Finding] = []
@@ -268,10 +242,10 @@ def describe_failures(
             if rec["target"] == "facts":
                 sources = [f"{row['source_file']} 第 {row['source_row']} 行 {row['source_cell']}「{row['source_column']}」"]
                 shown = [c for c in cols if c not in {"county_code", "year", "period"}] or cols
-                found = "，".join(f"{names.get(row['indicator'], row['indicator'])} {c} = {_fmt(row[c])}" for c in shown)
+                found = "，".join(f"{names.get(row['indicator'], row['indicator'])} {c} = {shown_value(row[c])}" for c in shown)
             else:
-                found = "，".join(f"{names.get(c, c)} = {_fmt(row[c])}" for c in cols if c not in KEY_COLUMNS)
-                found = found or "，".join(f"{c} = {_fmt(row[c])}" for c in cols)
+                found = "，".join(f"{names.get(c, c)} = {shown_value(row[c])}" for c in cols if c not in KEY_COLUMNS)
+                found = found or "，".join(f"{c} = {shown_value(row[c])}" for c in cols)
                 inputs = [i for c in cols for i in rec["derived"].get(c, [c])]
                 sources = [where[(code, year, period, c)] for c in inputs if (code, year, period, c) in where]
             findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], code,
@@ -295,98 +269,6 @@ def promote(staging: Path, warehouse: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def series_findings(frames: dict[str, pd.DataFrame], divisions: pd.DataFrame, catalog: Catalog,
-                    params: dict[str, Any]) -> list[Finding]:
-    """Checks across rows that a suite of column rules cannot express.
-
-    - completeness: a registered county absent from a region-year that was
-      delivered (stop or warn, params.yaml validate.missing_counties);
-    - jumps: a value far from the county's own previous year (a count
-      multiplied or divided by `count_ratio`, a score or share moving by
-      `points` or more), with both values and both cells (validate.jumps).
-    Two plausible cells swapped within a row stay out of reach: nothing in the
-    data tells them apart.
-    """
-    facts = frames["facts"]
-    findings: list[Finding] = []
-    severity = "critical" if params["missing_counties"] == "stop" else "warning"
-    delivered = facts.groupby(["region_code", "year", "period"])
-    for (region, year, period), rows in delivered:
-        registered = units_of(divisions, region)
-        absent = sorted(set(registered["code"]) - set(rows["county_code"]))
-        files = sorted(set(rows["source_file"]))
-        for code in absent:
-            name = registered.set_index("code").at[code, "name"]
-            findings.append(Finding("completeness", severity, "已登记的县区应出现在当期的报送中", code, name, int(year),
-                                    f"{period_label(int(year), period)}报送中没有 {code} {name} 的数据行", files, period))
-    jumps = params["jumps"]
-    severity = "critical" if jumps["action"] == "stop" else "warning"
-    ratio, points = float(jumps["count_ratio"]), float(jumps["points"])
-    # compared within one period only: nine months against nine months, never against a full year
-    f = facts.dropna(subset=["value"]).sort_values(["county_code", "indicator", "period", "year"])
-    prev = f.groupby(["county_code", "indicator", "period"]).shift(1)
-    for r, p in zip(f.itertuples(), prev.itertuples(), strict=True):
-        if pd.isna(p.year) or int(p.year) != r.year - 1:
-            continue
-        ind = catalog[r.indicator]
-        if ind.kind == "count":
-            far = p.value >= 10 and (r.value >= ratio * p.value or r.value * ratio <= p.value)
-        else:
-            far = abs(r.value - p.value) >= points
-        if far:
-            findings.append(Finding(
-                "jumps", severity, f"{ind.name_zh}与本县区上一年相差悬殊（计数相差 {ratio:g} 倍以上，"
-                f"得分或占比相差 {points:g} 以上），请核对是否录错", r.county_code, None, int(r.year),
-                f"{period_label(int(p.year), r.period)} {_fmt(p.value)}，{period_label(r.year, r.period)} {_fmt(r.value)}",
-                [f"{p.source_file} 第 {int(p.source_row)} 行 {p.source_cell}「{p.source_column}」",
-                 f"{r.source_file} 第 {r.source_row} 行 {r.source_cell}「{r.source_column}」"], r.period))
-    return findings
-
-
-def gap_consequence(catalog: Catalog, indicator: str, evaluated: list[str], year: int) -> str:
-    """What a region-year without `indicator` cannot have: grades and derived measures ("" for neither)."""
-    said = []
-    if any(indicator in catalog.raw_inputs(m) for m in evaluated if m in catalog):
-        said.append(f"{year}年不能评定等次（综合评价的指标缺数）")
-    derived = [d.name_zh for d in catalog.derived if indicator in catalog.raw_inputs(d.code)]
-    if derived:
-        more = "等" if len(derived) > 3 else ""
-        said.append(f"不能计算{'、'.join(derived[:3])}{more}")
-    return "；".join(said)
-
-
-def region_gaps(frames: dict[str, pd.DataFrame], divisions: pd.DataFrame, catalog: Catalog,
-                evaluated: list[str]) -> list[Finding]:
-    """Indicators no place of a region delivered for a full year, said once for the region, up front.
-
-    Expected are the indicators the region delivers in another year and that
-    something needs (the composite index, a derived measure): a column it never
-    fills is not a gap (a composite index without it is refused by the
-    evaluation, which says so). A gap of the whole region is the commission's
-    to close (the survey was not run, the column left off the form), not each
-    county's.
-    """
-    facts = frames["facts"]
-    full = facts[facts["period"] == FULL_YEAR]
-    names = dict(zip(divisions["code"], divisions["name"], strict=True))
-    findings = []
-    for region, rows in full.groupby("region_code"):
-        ever = set(rows.dropna(subset=["value"])["indicator"])
-        for year, year_rows in rows.groupby("year"):
-            delivered = set(year_rows.dropna(subset=["value"])["indicator"])
-            files = sorted(set(year_rows["source_file"]))
-            for ind in catalog.indicators:
-                if ind.code not in ever or ind.code in delivered:
-                    continue
-                lost = gap_consequence(catalog, ind.code, evaluated, int(year))
-                if lost:
-                    findings.append(Finding(
-                        "region_gaps", "warning", "地区内至少有一个单位报送评价所需的指标", region, names.get(region),
-                        int(year), f"{int(year)}年{whole_region(names.get(region, ''))}均未报送{ind.name_zh}：{lost}",
-                        files))
-    return findings
-
-
 def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     paths = Paths(root)
     params = load_params(root)
@@ -402,8 +284,8 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     replace_dir(docs_tmp, reports.parent / "data_docs")
     findings = describe_failures(records, frames, catalog)
     divisions = read_divisions(paths.divisions)
-    gaps = region_gaps(frames, divisions, catalog, list((params.get("evaluation") or {}).get("weights") or {}))
-    cross = gaps + series_findings(frames, divisions, catalog, params["validate"])
+    gaps = region_gaps(frames["facts"], divisions, catalog, list((params.get("evaluation") or {}).get("weights") or {}))
+    cross = gaps + series_findings(frames["facts"], divisions, catalog, params["validate"])
     names = dict(zip(divisions["code"], divisions["name"], strict=True))
     for f in cross:
         f.county_name = f.county_name or names.get(f.county_code)
@@ -432,23 +314,11 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     return not critical_failed, findings, summary
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Validate the staging warehouse with Great Expectations.")
-    parser.add_argument("--write-suites", action="store_true", help="regenerate expectations/indicator_ranges.json from the catalog")
-    parser.add_argument("--debug", action="store_true", help="show Python tracebacks instead of messages")
-    args = parser.parse_args()
-    root = project_root()
-    if args.write_suites:
-        print(write_range_suite(Paths(root)).relative_to(root))
-        return
-    try:
-        ok, findings, summary = validate(root)
-    except Exception as exc:  # noqa: BLE001 - the stage boundary: a message, the last warehouse kept
-        if args.debug:
-            raise
-        print(f"校验未能完成（{type(exc).__name__}: {exc}）。仓库 data/warehouse.duckdb 保持上次通过校验的版本；"
-              "加 --debug 运行可看到详细的出错位置。", file=sys.stderr)
-        sys.exit(1)
+KEPT = "仓库 data/warehouse.duckdb 保持上次通过校验的版本"
+
+
+def validate_and_report(root: Path) -> None:
+    ok, findings, summary = validate(root)
     criticals = [f for f in findings if f.severity == "critical"]
     warnings = [f for f in findings if f.severity != "critical" and f.suite != "region_gaps"]
     if summary["region_gaps"]:
@@ -460,12 +330,24 @@ def main() -> None:
         for f in warnings:
             print(f"  - {f}", file=sys.stderr)
     if not ok:
-        print(f"校验失败：{summary['failed_critical']} 条必须满足的规则未通过，仓库 data/warehouse.duckdb 保持上次通过校验的版本。", file=sys.stderr)
+        print(f"校验失败：{summary['failed_critical']} 条必须满足的规则未通过，{KEPT}。", file=sys.stderr)
         for f in criticals:
             print(f"  ✗ {f}", file=sys.stderr)
-        print("详见 reports/validation/summary.json 与 reports/data_docs/index.html", file=sys.stderr)
+        print("详见 reports/validation/index.html（或 summary.json）", file=sys.stderr)
         sys.exit(1)
     print(f"校验通过：{summary['expectations']} 条规则，{summary['rows']['facts']} 个数值；已更新 data/warehouse.duckdb")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Validate the staging warehouse with Great Expectations.")
+    parser.add_argument("--write-suites", action="store_true", help="regenerate expectations/indicator_ranges.json from the catalog")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks instead of messages")
+    args = parser.parse_args()
+    root = project_root()
+    if args.write_suites:
+        print(write_range_suite(Paths(root)).relative_to(root))
+        return
+    run_stage("校验", lambda: validate_and_report(root), KEPT, debug=args.debug)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from typing import Any
 from pipeline.catalog import Catalog
 
 SUITES = {"facts": "单元格", "county_year": "表内关系", "indicator_ranges": "取值范围",
-          "completeness": "报送完整", "jumps": "与上年相比", "region_gaps": "全地区缺报"}
+          "completeness": "报送完整", "jumps": "与上年相比", "review": "偏离本县区历年数值",
+          "dropped_columns": "往期有、本期缺的列", "region_gaps": "全地区缺报"}
 # columns of the warehouse that are not catalog measures, as a reviewer reads them
 COLUMNS = {"region_code": "地区代码", "indicator": "指标代码", "value": "数值", "source_file": "来源文件",
            "source_row": "来源行号", "source_cell": "来源单元格", "source_column": "来源列",
