@@ -29,6 +29,12 @@ def template_html(bundle: str) -> str:
 
 
 def main() -> None:
+    from pipeline.errors import run_stage
+
+    run_stage("图表模板", run, "上次的模板保持不变")
+
+
+def run() -> None:
     import vl_convert
 
     root = project_root()

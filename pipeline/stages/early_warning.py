@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, run_stage
 from pipeline.marts import WARNINGS, mart_path, scoped_county_measures
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
@@ -100,6 +100,10 @@ def apply_rules(measures: pd.DataFrame, rules: list[dict], catalog: Catalog) -> 
 
 
 def main() -> None:
+    run_stage("预警", run, "上次的预警表保持不变")
+
+
+def run() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)

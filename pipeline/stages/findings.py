@@ -23,7 +23,7 @@ from pipeline import marts
 from pipeline.catalog import load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps, safe_code
 from pipeline.divisions import read_divisions
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, run_stage
 from pipeline.findings.context import Context
 from pipeline.findings.follow_up import follow_up_findings
 from pipeline.findings.grades import grade_findings
@@ -91,6 +91,10 @@ def load_context(root, params: dict) -> Context:
 
 
 def main() -> None:
+    run_stage("结论生成", run, "上次的结论表保持不变")
+
+
+def run() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)

@@ -30,6 +30,7 @@ import pandas as pd
 from pipeline import marts
 from pipeline.catalog import Catalog, DerivedMeasure, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps, safe_code
+from pipeline.errors import run_stage
 from pipeline.judgement import JudgementConfig, against_region, trend_against_baseline, year_on_year
 from pipeline.marts import mart_path
 from pipeline.numbers import fixed, largest_remainder, round_half_up
@@ -302,6 +303,10 @@ def new_onset_plot_rows(county: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
+    run_stage("指标计算", run, "上次的指标表 data/marts/ 保持不变")
+
+
+def run() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)

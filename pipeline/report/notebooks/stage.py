@@ -53,7 +53,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="执行县区和地区笔记本（papermill），写出报告和索引")
     parser.add_argument("--execute-all", action="store_true",
                         help="不复用上次的结果，全部重新执行（输入未变时结果逐字节相同）")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks instead of messages")
     args = parser.parse_args(argv)
+    from pipeline.errors import run_stage
+
+    run_stage("生成报告", lambda: run(args.execute_all), "上次的报告保持不变", debug=args.debug)
+
+
+def run(execute_all: bool) -> None:
     _end_with_parent()
     root = project_root()
     params = load_params(root)
@@ -71,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     years = report_years(root, params)
     jobs = plan_jobs(root, params, years)
     keys = input_keys(root, params, jobs)
-    reused = [] if args.execute_all else [j for j in jobs if reusable(root, j, keys[j])]
+    reused = [] if execute_all else [j for j in jobs if reusable(root, j, keys[j])]
     to_run = [j for j in jobs if j not in set(reused)]
     workers = min(default_workers(params["report"].get("workers")), max(1, len(to_run)))
     target = root / OUTPUT_DIR

@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, run_stage
 from pipeline.marts import mart_path, scoped_county_measures
 from pipeline.numbers import fixed, round_half_up
 from pipeline.stages.evaluate.audit import audit_mart, coherence
@@ -173,6 +173,10 @@ def report(marts: dict[str, pd.DataFrame], m: dict, year: int) -> None:
 
 
 def main() -> None:
+    run_stage("综合评价", run, "上次的评价结果保持不变")
+
+
+def run() -> None:
     root = project_root()
     paths = Paths(root)
     params = load_params(root)
