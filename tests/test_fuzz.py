@@ -1,10 +1,14 @@
-"""Seeded mutations of the demo deliveries: no uncaught exception, and no value silently changed.
+"""Seeded mutations of the demo deliveries: no traceback, no English in a message, no value silently changed.
 
 Each mutant is read by the ingest stage's own reader and parser. It is either
-refused with a DataError (a message for the analyst), or accepted; when
-accepted, every value the mutation did not touch must equal the original's,
-keyed by county, year and indicator. 600 mutants run in the suite; set
-FUZZ_MUTANTS for a longer run (`FUZZ_MUTANTS=5000 pytest -m slow tests/test_fuzz.py`).
+refused with a DataError (a message for the analyst, in Chinese), or accepted;
+when accepted, every value the mutation did not touch must equal the
+original's, keyed by county, year and indicator. The values a mutation did
+change or drop and that were accepted are counted by kind of mutation and
+printed, with how many of the changed ones the validation stage's series
+checks (jumps, review) then list: a table for the closing note. 1,200 mutants
+run in the slow suite; set FUZZ_MUTANTS for a longer run
+(`FUZZ_MUTANTS=5000 pytest -m slow tests/test_fuzz.py -s`).
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ import csv
 import io
 import os
 import random
+import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 from conftest import REPO
 from openpyxl import load_workbook
 
@@ -25,8 +33,11 @@ from pipeline.config import Paths
 from pipeline.errors import DataError
 from pipeline.periods import parse_year_period
 from pipeline.stages.ingest import Context, load_divisions, parse_delivery, read_table
+from pipeline.stages.series_checks import jump_findings, review_findings
 
-MUTANTS = int(os.environ.get("FUZZ_MUTANTS", "600"))
+MUTANTS = int(os.environ.get("FUZZ_MUTANTS", "1200"))
+# an exception's name in a message meant for the analyst (those belong to --debug)
+ENGLISH_NAME = re.compile(r"Traceback|\b[A-Z][a-z]+(?:[A-Z][a-z]+)+\b|\b[A-Za-z]*(?:Error|Exception)\b")
 SEED = 20241122
 
 
@@ -78,7 +89,7 @@ def mutate_csv(data: bytes, rng: random.Random) -> tuple[str, bytes, set[int] | 
     rows = csv_rows(text)
     lines = data_lines(rows)
     kind = rng.choice(["truncate", "flip", "shuffle", "duplicate", "delete_row", "delete_col", "swap_cols",
-                       "text_in_cell", "reencode", "blank_rows", "stray_row"])
+                       "text_in_cell", "reencode", "blank_rows", "stray_row", "digit_typo", "no_data_mark"])
     if kind == "truncate":
         return kind, data[: rng.randrange(1, len(data))], set()  # the cut line is refused or dropped whole
     if kind == "flip":
@@ -119,6 +130,13 @@ def mutate_csv(data: bytes, rng: random.Random) -> tuple[str, bytes, set[int] | 
         j = rng.randrange(3, len(out[i]))
         out[i][j] = rng.choice(["约30", "三十", "12", "n/a", "1,23", "—", "30%", "2万", "=A1", " ", "0.5", "1e9", "¥12"])
         return kind, write_rows(out, enc), {i + 1}
+    if kind in ("digit_typo", "no_data_mark"):
+        i = rng.choice(lines)
+        out = [list(r) for r in rows]
+        numeric = [j for j in range(3, len(out[i])) if re.fullmatch(r"\d+(\.\d+)?", out[i][j].strip())]
+        j = rng.choice(numeric)
+        out[i][j] = retyped_digit(out[i][j], rng) if kind == "digit_typo" else rng.choice(["—", "/", "无", "-"])
+        return kind, write_rows(out, enc), {i + 1}
     if kind == "reencode":
         target = rng.choice(["utf-8", "utf-8-sig", "gb18030", "utf-16"])
         return kind, text.encode(target), None
@@ -129,8 +147,16 @@ def mutate_csv(data: bytes, rng: random.Random) -> tuple[str, bytes, set[int] | 
     return kind, write_rows(rows[:i] + [["注：以上数据为初步统计"]] + rows[i:], enc), None
 
 
+def retyped_digit(text: str, rng: random.Random) -> str:
+    """One digit typed as another (22 -> 32): the typo no reader can refuse."""
+    positions = [k for k, c in enumerate(text) if c.isdigit()]
+    k = rng.choice(positions)
+    return text[:k] + rng.choice([d for d in "0123456789" if d != text[k]]) + text[k + 1:]
+
+
 def mutate_xlsx(data: bytes, rng: random.Random) -> tuple[str, bytes, set[int] | None]:
-    kind = rng.choice(["truncate", "flip", "text_in_cell", "delete_row", "blank_cell"])
+    kind = rng.choice(["truncate", "flip", "text_in_cell", "delete_row", "blank_cell", "shift_left", "hidden_copy",
+                       "digit_typo"])
     if kind == "truncate":
         return kind, data[: rng.randrange(1, len(data))], None
     if kind == "flip":
@@ -145,6 +171,25 @@ def mutate_xlsx(data: bytes, rng: random.Random) -> tuple[str, bytes, set[int] |
     if kind == "delete_row":
         ws.delete_rows(r)
         touched = None
+    elif kind == "shift_left":  # one cell deleted with "shift cells left"
+        c = rng.randrange(4, ws.max_column + 1)
+        for k in range(c, ws.max_column):
+            ws.cell(r, k).value = ws.cell(r, k + 1).value
+        ws.cell(r, ws.max_column).value = None
+        touched = {r}
+    elif kind == "hidden_copy":  # an older copy of a county's row left in a hidden row
+        ws.insert_rows(r)
+        for k in range(1, ws.max_column + 1):
+            v = ws.cell(r + 1, k).value
+            ws.cell(r, k).value = v + 1 if isinstance(v, int) and k > 3 else v
+        ws.row_dimensions[r].hidden = True
+        touched = None
+    elif kind == "digit_typo":
+        numeric = [c for c in range(4, ws.max_column + 1) if isinstance(ws.cell(r, c).value, int | float)]
+        c = rng.choice(numeric)
+        value = ws.cell(r, c).value
+        ws.cell(r, c).value = type(value)(retyped_digit(f"{value:g}", rng))
+        touched = {r}
     else:
         c = rng.randrange(4, ws.max_column + 1)
         ws.cell(r, c).value = None if kind == "blank_cell" else rng.choice(["约30", "12", "abc", "-", 1e12, -5])
@@ -154,33 +199,91 @@ def mutate_xlsx(data: bytes, rng: random.Random) -> tuple[str, bytes, set[int] |
     return kind, buf.getvalue(), touched
 
 
+@dataclass
+class Tally:
+    """What became of one kind of mutation's mutants."""
+
+    refused: int = 0
+    accepted: int = 0
+    changed: int = 0  # values accepted that differ from the original's
+    dropped: int = 0  # values the original had and the accepted mutant stores as missing or not at all
+    changed_seen: int = 0  # changed values the validation stage's series checks list
+
+
+def demo_facts(originals) -> pd.DataFrame:
+    rows = [(region, *key, value, stem, row, "", "") for _, region, stem, got in originals
+            for key, (value, row) in got.items()]
+    return pd.DataFrame(rows, columns=["region_code", "county_code", "year", "period", "indicator", "value",
+                                       "source_file", "source_row", "source_cell", "source_column"])
+
+
+def seen_by_series_checks(facts: pd.DataFrame, key: tuple, value: float, catalog) -> bool:
+    """Whether validation's jump or review check lists the county-year of a changed value."""
+    county, year, period, indicator = key
+    series = facts[(facts["county_code"] == county) & (facts["indicator"] == indicator) & (facts["period"] == period)]
+    series = series.assign(value=[value if y == year else v for y, v in zip(series["year"], series["value"], strict=True)])
+    jumps = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))["validate"]["jumps"]
+    found = jump_findings(series, catalog, jumps) + review_findings(series, catalog, jumps)
+    return any(f.year == year or f.year == year + 1 for f in found)
+
+
+def compare(got: dict, expected: dict, touched: set[int] | None, tally: Tally, changed_keys: list) -> list:
+    """Count changed and dropped values; return the untouched ones that changed (must be none)."""
+    silent = []
+    for key, (value, row) in got.items():
+        if key not in expected or value == expected[key][0] or value is None:
+            continue  # a value stored as missing is counted as dropped below
+        if touched and row in touched:
+            tally.changed += 1
+            changed_keys.append((key, value))
+        else:
+            silent.append((key, value, expected[key][0]))
+    tally.dropped += sum(1 for key, (value, _) in expected.items()
+                        if value is not None and (key not in got or got[key][0] is None))
+    return silent
+
+
+@pytest.mark.slow
 def test_mutated_deliveries_never_crash_and_never_change_an_untouched_value(ctx, tmp_path):
     rng = random.Random(SEED)
     originals = []
     for path in sorted((REPO / "data/raw").glob("*/*.*")):
         if path.suffix in (".csv", ".xlsx"):
             originals.append((path, path.parent.name, path.stem, read(path, ctx, path.parent.name, path.stem)))
-    kinds: dict[str, list[int]] = {}
+    facts = demo_facts(originals)
+    tallies: dict[str, Tally] = {}
+    crashes, english, silent = [], [], []
     for n in range(MUTANTS):
         path, region, stem, expected = originals[n % len(originals)]
         mutate = mutate_csv if path.suffix == ".csv" else mutate_xlsx
         kind, data, touched = mutate(path.read_bytes(), rng)
-        kind = f"{path.suffix[1:]}:{kind}"
+        tally = tallies.setdefault(f"{path.suffix[1:]}:{kind}", Tally())
         target = tmp_path / f"{n}{path.suffix}"
         target.write_bytes(data)
         try:
             got = read(target, ctx, region, stem)
-        except DataError:
-            kinds.setdefault(kind, [0, 0])[1] += 1
+        except DataError as err:
+            tally.refused += 1
+            english += [(n, kind, m) for m in ENGLISH_NAME.findall(err.report())]
+            continue
+        except Exception as exc:  # noqa: BLE001 - a traceback is what this test exists to find
+            crashes.append((n, kind, path.name, repr(exc)))
             continue
         finally:
             target.unlink()
-        kinds.setdefault(kind, [0, 0])[0] += 1
-        for key, (value, row) in got.items():
-            if key not in expected or (touched and row in touched):
-                continue
-            assert value == expected[key][0], (n, kind, path.name, key, value, expected[key][0])
+        tally.accepted += 1
+        changed: list = []
+        silent += [(n, kind, path.name, *s) for s in compare(got, expected, touched, tally, changed)]
+        tally.changed_seen += sum(seen_by_series_checks(facts, key, value, ctx.catalog) for key, value in changed)
     shutil.rmtree(tmp_path, ignore_errors=True)
-    print({k: f"{a} accepted, {r} refused" for k, (a, r) in sorted(kinds.items())})
-    assert sum(a + r for a, r in kinds.values()) == MUTANTS
-    assert len(kinds) == 16  # every mutation was tried: 11 on CSV files, 5 on workbooks
+    print(f"\n{'mutation':<20}{'mutants':>8}{'refused':>8}{'accepted':>9}{'changed':>8}{'listed':>7}{'dropped':>8}")
+    for kind, t in sorted(tallies.items()):
+        print(f"{kind:<20}{t.refused + t.accepted:>8}{t.refused:>8}{t.accepted:>9}{t.changed:>8}{t.changed_seen:>7}"
+              f"{t.dropped:>8}")
+    print(f"tracebacks {len(crashes)}, messages with an English exception name {len(english)}: "
+          f"{sorted({m for *_, m in english})}")
+    assert crashes == [] and english == [] and silent == []
+    assert sum(t.refused + t.accepted for t in tallies.values()) == MUTANTS
+    assert len(tallies) == 21  # every mutation was tried: 13 on CSV files, 8 on workbooks
+    shifted = tallies["xlsx:shift_left"]
+    assert shifted.changed == 0, "a row shifted left by a deleted cell was stored"

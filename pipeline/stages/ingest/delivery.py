@@ -270,7 +270,7 @@ class RowShape:
         for ind, j in layout.indicators:
             values = [v for c in rows if (v := plain_value(c, j, ind)) is not None]
             if len(values) >= 3:
-                self.typical[j] = statistics.median(math.log1p(v) for v in values)
+                self.typical[j] = statistics.median(log_size(v) for v in values)
 
     def row_width(self, row_no: int, cells: list[object], is_last: bool) -> Problem | None:
         table = self.layout.table
@@ -321,13 +321,18 @@ class RowShape:
             v = plain_value(cells, j, ind)
             if v is None or j not in self.typical or k not in self.typical:
                 continue
-            here, there = abs(math.log1p(v) - self.typical[j]), abs(math.log1p(v) - self.typical[k])
+            here, there = abs(log_size(v) - self.typical[j]), abs(log_size(v) - self.typical[k])
             own, moved = own + here, moved + there
             if best is None or here - there > best[0]:
                 best = (here - there, ind.name_zh, nxt.name_zh, v)
         if best is None or own < 1.5 or moved > 0.5 * own:
             return None
         return f"这一行的数值更像右边一列的数值（如「{best[1]}」列的 {best[3]:g} 与「{best[2]}」列其他各行的数值相当）"
+
+
+def log_size(value: float) -> float:
+    """Order of magnitude with its sign: 0 -> 0, 99 -> 4.6, -99 -> -4.6 (a negative typed by mistake included)."""
+    return math.copysign(math.log1p(abs(value)), value)
 
 
 def plain_value(cells: list[object], j: int, ind: Indicator) -> float | None:
