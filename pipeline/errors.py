@@ -141,16 +141,16 @@ def failure_text(exc: BaseException) -> str:
     shown = shown_path(path) if path else "输出文件"
     errno_ = getattr(exc, "errno", None)
     text = str(exc).lower()
+    if isinstance(exc, FileNotFoundError) or "no such file" in text or "does not exist" in text:
+        return f"找不到 {shown}。请先运行前面的阶段（dvc repro 会按顺序运行），或检查文件是否被移走；"
     if isinstance(exc, PermissionError) or errno_ in (errno.EACCES, errno.EPERM, errno.EROFS) \
-            or "permission denied" in text or "read-only" in text:
+            or "permission denied" in text or "read-only file system" in text:
         folder = shown_path(str(Path(path).parent)) if path else "输出文件夹"
         return f"无法写入 {folder}（没有写入权限，或所在磁盘是只读的）。请换到可写的文件夹运行，或请管理员开放写权限；"
     if isinstance(exc, FileExistsError | NotADirectoryError):
         return f"{shown} 应是一个文件夹，现在却是一个文件。请把这个文件移走或改名后重新运行；"
     if errno_ == errno.ENOSPC or "no space" in text:
         return f"磁盘空间不足，无法写入 {shown}。请清理磁盘后重新运行；"
-    if isinstance(exc, FileNotFoundError) or "no such file" in text:
-        return f"找不到 {shown}。请先运行前面的阶段（dvc repro 会按顺序运行），或检查文件是否被移走；"
     if "lock" in text and "conflicting" in text:
         return f"{shown} 正被另一个程序占用（如正在打开它的 DuckDB 或 Jupyter）。请关闭该程序后重新运行；"
     if isinstance(exc, OSError) or type(exc).__name__ == "IOException":

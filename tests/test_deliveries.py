@@ -7,6 +7,7 @@ warehouse behind.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -384,3 +385,63 @@ def test_utf16_without_bom_is_read_and_said(project):
 def test_gbk_behind_a_utf8_bom_is_named(project):
     text = refused(project, "gbk_with_utf8_bom.csv")
     assert "2019.csv，第 1 行：文件开头有 UTF-8 的字节序标记（BOM），内容从第 1 行起却是 GBK 编码" in text
+
+
+# ---------------------------------------------------------------- the stage boundary
+
+
+READ_ONLY_SAYS = ("导入失败：无法写入 data/staging（没有写入权限，或所在磁盘是只读的）。请换到可写的文件夹运行，或请管理员开放写权限；"
+                  "上次的仓库 data/staging/warehouse.duckdb 保持不变。\n")
+
+
+def test_duckdb_refusing_to_write_is_a_message_naming_the_folder(project, monkeypatch, capsys):
+    """DuckDB's IOException is not an OSError; the boundary names the folder it could not write."""
+    import sys
+
+    from pipeline.stages.ingest import stage, warehouse
+
+    deliver(project, "semicolons.csv")
+    staging = project.root / "data/staging"
+
+    def read_only(path, *args, **kwargs):
+        raise duckdb.IOException(f'IO Error: Cannot open file "{path}": Permission denied')
+
+    monkeypatch.setattr(warehouse.duckdb, "connect", read_only)
+    monkeypatch.setenv("POLIECO_ROOT", str(project.root))
+    monkeypatch.chdir(project.root)
+    monkeypatch.setattr(sys, "argv", ["ingest"])
+    with pytest.raises(SystemExit) as exit_:
+        stage.main()
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err == READ_ONLY_SAYS
+    assert not (staging / "warehouse.duckdb").exists() and not list(staging.glob("*.tmp"))
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes through a read-only mode")
+def test_a_read_only_staging_folder_is_a_message_not_a_traceback(project):
+    import sys
+
+    from conftest import run_cmd
+
+    deliver(project, "semicolons.csv")
+    staging = project.root / "data/staging"
+    staging.mkdir(parents=True)
+    staging.chmod(0o555)
+    try:
+        proc = run_cmd([sys.executable, "-m", "pipeline.stages.ingest"], project.root, check=False,
+                       POLIECO_ROOT=str(project.root), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    finally:
+        staging.chmod(0o755)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "导入失败：无法写入 data/staging（没有写入权限" in proc.stderr
+
+
+def test_a_later_stage_without_its_input_says_which_file_and_what_to_do(project):
+    import sys
+
+    from conftest import run_cmd
+
+    proc = run_cmd([sys.executable, "-m", "pipeline.stages.measures"], project.root, check=False,
+                   POLIECO_ROOT=str(project.root), PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and "Error" not in proc.stderr
+    assert proc.stderr.startswith("指标计算失败：找不到 data/warehouse.duckdb。请先运行前面的阶段（dvc repro 会按顺序运行）")

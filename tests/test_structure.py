@@ -87,3 +87,13 @@ def test_stages_and_findings_never_import_rendering_code():
     graph = import_graph()
     judging = [m for m in graph if m.startswith(("pipeline.stages", "pipeline.findings"))]
     assert judging and not [(m, d) for m in judging for d in graph[m] if d.startswith("pipeline.report")]
+
+
+def test_no_function_of_the_ingest_package_is_longer_than_a_screen():
+    """The ingest stage is a package in its steps; each function stays readable at ~60 lines."""
+    long = []
+    for path in sorted((REPO / "pipeline/stages/ingest").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 60:
+                long.append(f"{path.name}:{node.name} {node.end_lineno - node.lineno + 1}")
+    assert long == []
