@@ -204,7 +204,10 @@ def test_four_forms_parts_over_their_total_stop_with_both_cells(project):
     header = [*HEADER[:6], "四种形态总人次", *HEADER[6:]]
     project.write_csv(2019, [header, *rows])
     ingest(project.root)
+    warehouse = project.root / "data/warehouse.duckdb"
+    warehouse.write_bytes(b"the last good warehouse")
     ok, findings, _ = validate(project.root)
+    assert warehouse.read_bytes() == b"the last good warehouse"  # not replaced
     over = [f for f in findings if f.rule == "四类形态人次之和不得多于四种形态总人次"]
     assert not ok and len(over) == 1 and over[0].severity == "critical"
     assert over[0].county_code == "990102" and "四种形态总人次 = 1000，四类形态之和 = 1005" in str(over[0])
@@ -221,7 +224,7 @@ def test_a_column_the_previous_year_had_is_said_missing_from_this_years_file(pro
     ok, findings, _ = validate(project.root)
     dropped = [f for f in findings if f.suite == "dropped_columns"]
     assert ok and len(dropped) == 1
-    assert dropped[0].found == ("data/raw/990100/2020.csv 中没有「信访举报件次」列（2019 年报送了）：这些指标 2020 年全部缺数。"
+    assert dropped[0].found == ("data/raw/990100/2020.csv 中没有「信访举报件次」列（2019 年报送了）：这个文件所报各县区的这些指标在 2020 年均为缺数。"
                                 "如果是漏了这一列，请补上后重新报送")
 
 

@@ -140,8 +140,8 @@ def dropped_column_findings(facts: pd.DataFrame, catalog: Catalog) -> list[Findi
                     shown = "「" + "」「".join(i.name_zh for i in lost) + "」"
                     findings.append(Finding(
                         "dropped_columns", "warning", "上一期报送的指标，本期的文件中也应有这一列", region, None, year,
-                        f"{source} 中没有{shown}列（{period_label(before, period)}报送了）："
-                        f"这些指标 {period_label(year, period)}全部缺数。如果是漏了这一列，请补上后重新报送", [source], period))
+                        f"{source} 中没有{shown}列（{period_label(before, period)}报送了）：这个文件所报各县区的这些指标在 "
+                        f"{period_label(year, period)}均为缺数。如果是漏了这一列，请补上后重新报送", [source], period))
     return findings
 
 

@@ -31,15 +31,16 @@ STYLE = ("body{font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sa
          "th,td{border:1px solid #ccd;padding:4px 8px;vertical-align:top;text-align:left}th{background:#eef3f8}"
          ".ok{color:#1a7f37}.bad{color:#b42318;font-weight:bold}.warn{color:#9a6700}"
          ".banner{padding:.6em 1em;border-radius:4px}.banner.ok{background:#e6f4ea}.banner.bad{background:#fde2e1}"
-         ".muted{color:#667}td:nth-child(1),td:nth-child(4),td:nth-child(5){white-space:nowrap}")
+         ".muted{color:#667}td:nth-child(1),.rules td:nth-child(4),.rules td:nth-child(5){white-space:nowrap}"
+         ".findings td:nth-child(2),.findings td:nth-child(3){white-space:nowrap}")
 
 
 def _rows(cells: list[list[str]]) -> str:
     return "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in cells)
 
 
-def _table(head: list[str], cells: list[list[str]]) -> str:
-    return ("<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
+def _table(head: list[str], cells: list[list[str]], css: str = "") -> str:
+    return (f"<table class='{css}'><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
             + _rows(cells) + "</tbody></table>")
 
 
@@ -102,11 +103,11 @@ def page(records: list[dict], findings: list[Any], summary: dict, catalog: Catal
                      + "".join(f"<li>{escape(f.county_name or f.county_code)}：{escape(f.found)}</li>" for f in gaps)
                      + "</ul>")
     if critical:
-        parts.append(f"<h2>未通过的必须规则（{len(critical)} 处）</h2>" + _table(head, _finding_cells(critical)))
+        parts.append(f"<h2>未通过的必须规则（{len(critical)} 处）</h2>" + _table(head, _finding_cells(critical), "findings"))
     if warnings:
-        parts.append(f"<h2>提示（不阻断，{len(warnings)} 处）</h2>" + _table(head, _finding_cells(warnings)))
+        parts.append(f"<h2>提示（不阻断，{len(warnings)} 处）</h2>" + _table(head, _finding_cells(warnings), "findings"))
     parts.append(f"<h2>全部校验规则（{len(records)} 条）</h2>"
-                 + _table(["类别", "规则", "涉及指标", "要求", "结果"], check_cells(records, catalog)))
+                 + _table(["类别", "规则", "涉及指标", "要求", "结果"], check_cells(records, catalog), "rules"))
     parts.append('<p class="muted">Great Expectations 生成的原始报告（英文，需联网加载样式）：'
                  '<a href="../data_docs/index.html">data_docs/index.html</a>；机器可读的摘要：'
                  '<a href="summary.json">summary.json</a>。</p>')

@@ -1,13 +1,17 @@
 """Reuse keys: a notebook whose inputs are unchanged is copied from the last good reports, not executed.
 
-Each job's key hashes the code it runs with (every module of the project, the
-notebook, the reference files, the package lock), the report settings, its
-region's rows of every mart and the marts without a region. The key is
-written beside the outputs (inputs.sha256).
+Each job's key hashes the code it runs with (the notebook, the rendering
+package pipeline/report and every project module it or the notebook imports,
+found by following their import statements; the reference files; the package lock), the report settings, its
+region's rows of every mart and the marts without a region. A stage's code is
+not among them: what a stage computes reaches the notebooks through the
+marts, which are hashed, so a stage edited without changing a mart leaves
+every notebook reusable. The key is written beside the outputs (inputs.sha256).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import shutil
@@ -42,17 +46,69 @@ def _frame_digest(frame) -> str:
     return _digest(head, values)
 
 
-def code_digest(root: Path, kind: str) -> str:
-    """The notebook, every module of the project, the reference files and the package lock."""
-    package = Path(__file__).resolve().parents[2]
-    files = sorted(package.rglob("*.py")) + sorted(package.rglob("*.sql"))
+def rendering_package(package: Path) -> set[str]:
+    """Every module of pipeline/report: the views, the words, and the runner that executes and exports notebooks."""
+    return {".".join(p.relative_to(package.parent).with_suffix("").parts).removesuffix(".__init__")
+            for p in (package / "report").rglob("*.py")}
+
+
+def code_digest(root: Path, kind: str, package: Path | None = None) -> str:
+    """The notebook, the project modules it runs (with the runner's), the reference files and the package lock."""
+    package = package or Path(__file__).resolve().parents[2]
+    notebook = root / NOTEBOOKS_DIR / f"{kind}.ipynb"
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"] if notebook.is_file() else []
+    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    files = sorted(rendering_modules(package, rendering_package(package) | imported_modules(package, source, "")))
     parts = [f.relative_to(package).as_posix().encode() + b"\0" + f.read_bytes() for f in files]
     paths = Paths(root)
-    for extra in (root / NOTEBOOKS_DIR / f"{kind}.ipynb", paths.catalog, paths.divisions,
-                  root / "data" / "reference" / "phrases.yaml", root / "uv.lock"):
+    for extra in (notebook, paths.catalog, paths.divisions, root / "data" / "reference" / "phrases.yaml",
+                  root / "uv.lock"):
         parts.append(extra.name.encode() + b"\0" + (extra.read_bytes() if extra.is_file() else b""))
     parts.append(sys.version.encode())
     return _digest(*parts)
+
+
+def module_path(package: Path, name: str) -> Path | None:
+    """The file of project module `name` (pipeline.x.y) under the folder holding the package, if any."""
+    base = package.parent.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def imported_modules(package: Path, source: str, importer: str) -> set[str]:
+    """Project modules that `source` (module `importer`) imports, in functions too; relative imports resolved."""
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]  # notebook magics
+    found: set[str] = set()
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = importer.split(".")[: -node.level] if importer else []
+                base = ".".join([*parent, base]) if base else ".".join(parent)
+            found.add(base)
+            found |= {f"{base}.{a.name}" for a in node.names}
+    return {m for m in found if m.split(".")[0] == package.name and module_path(package, m)}
+
+
+def rendering_modules(package: Path, start: set[str]) -> set[Path]:
+    """Every project module reached from `start` by imports, with the packages they live in."""
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+        path = module_path(package, name)
+        importer = f"{name}.__init__" if path.name == "__init__.py" else name  # `from . import` in a package's own file
+        todo += list(imported_modules(package, path.read_text(encoding="utf-8"), importer))
+    return {module_path(package, name) for name in seen}
 
 
 def input_keys(root: Path, params: dict, jobs: list[Job]) -> dict[Job, str]:
