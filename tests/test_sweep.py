@@ -51,14 +51,23 @@ def small_repo(dest: Path) -> Path:
     return dest
 
 
-def test_two_experiment_sweep_lists_grade_counts(tmp_path):
-    repo = small_repo(tmp_path / "repo")
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    """One small project for the file's tests (built and reproduced once); each test leaves params.yaml as found."""
+    root = small_repo(tmp_path_factory.mktemp("sweep") / "repo")
+    for rel in ("Makefile", "pyproject.toml"):
+        shutil.copy(REPO / rel, root / rel)
+    (root / ".venv").symlink_to(REPO / ".venv")
+    return root
+
+
+def test_two_experiment_sweep_lists_grade_counts(repo):
     first = run(["dvc", "exp", "run", "-n", "zscore-geo",
                  "-S", "evaluation.normalisation=zscore", "-S", "evaluation.aggregation=geometric"], repo)
     assert "Running stage 'evaluate'" in first.stdout and "Running stage 'ingest'" not in first.stdout
     run(["git", "checkout", "-q", "params.yaml"], repo)  # a workspace experiment leaves its params applied
-    run(["dvc", "exp", "run", "-n", "econ-heavy", "-S", "evaluation.weights.econ_social_score=4",
-         "-S", "evaluation.normalisation=minmax"], repo)
+    run(["dvc", "exp", "run", "evaluate", "-n", "econ-heavy", "-S", "evaluation.weights.econ_social_score=4",
+         "-S", "evaluation.normalisation=minmax"], repo)  # the evaluation alone: what the table compares
     table = run(["dvc", "exp", "show", "--no-pager", "--csv"], repo).stdout
     parsed = list(csv.DictReader(io.StringIO(table)))
     header = list(parsed[0])
@@ -75,6 +84,7 @@ def test_two_experiment_sweep_lists_grade_counts(tmp_path):
         assert sum(grades) == 3 and grades[0] == 1  # three counties: 1 / 1 / 1 by the quantile rule
     # with the economic score weighing 4/8, the county leading on it (990101: 88 -> 85) ranks first
     assert float(rows["econ-heavy"]["evaluation.index.990100.990101"]) > float(rows["econ-heavy"]["evaluation.index.990100.990102"])
+    run(["git", "checkout", "-q", "params.yaml"], repo)
 
 
 def readme_sweep_commands() -> list[str]:
@@ -83,15 +93,11 @@ def readme_sweep_commands() -> list[str]:
     return [line for line in block.splitlines() if line and not line.startswith("```")]
 
 
-def test_the_readme_sweep_commands_run_end_to_end_without_rendering(tmp_path):
+def test_the_readme_sweep_commands_run_end_to_end_without_rendering(repo):
     import shlex
 
     from openpyxl import load_workbook
 
-    repo = small_repo(tmp_path / "repo")
-    for rel in ("Makefile", "pyproject.toml"):
-        shutil.copy(REPO / rel, repo / rel)
-    (repo / ".venv").symlink_to(REPO / ".venv")
     rendered = repo / "reports/notebooks/990100/2020/990101/county.html"
     before = rendered.stat().st_mtime_ns
     outputs = []
