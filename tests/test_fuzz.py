@@ -223,7 +223,8 @@ def seen_by_series_checks(facts: pd.DataFrame, key: tuple, value: float, catalog
     series = facts[(facts["county_code"] == county) & (facts["indicator"] == indicator) & (facts["period"] == period)]
     series = series.assign(value=[value if y == year else v for y, v in zip(series["year"], series["value"], strict=True)])
     jumps = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))["validate"]["jumps"]
-    found = jump_findings(series, catalog, jumps) + review_findings(series, catalog, jumps)
+    coarse = jump_findings(series, catalog, jumps)
+    found = coarse + review_findings(series, catalog, jumps, coarse)
     return any(f.year == year or f.year == year + 1 for f in found)
 
 

@@ -175,13 +175,17 @@ def jump_findings(facts: pd.DataFrame, catalog: Catalog, jumps: dict[str, Any]) 
 MOVE_FLOOR = {"count": 1.0, "share": 0.5, "score": 0.5}  # a series that never moves still moves by this much
 
 
-def review_findings(facts: pd.DataFrame, catalog: Catalog, jumps: dict[str, Any]) -> list[Finding]:
-    """Values off their county's own series at the finer `jumps.review` thresholds, with the cells compared."""
+def review_findings(facts: pd.DataFrame, catalog: Catalog, jumps: dict[str, Any], coarse: list[Finding]
+                    ) -> list[Finding]:
+    """Values off their county's own series at the finer `jumps.review` thresholds, with the cells compared.
+
+    A value the coarse jump check (`coarse`, its findings) already flagged is not listed again.
+    """
     review = jumps.get("review")
     if not review:
         return []
     ratio, points, moves = float(review["count_ratio"]), float(review["points"]), float(review["typical_moves"])
-    coarse = {(f.county_code, f.year, f.sources[-1]) for f in jump_findings(facts, catalog, jumps)}
+    flagged = {(f.county_code, f.year, f.sources[-1]) for f in coarse}
     findings = []
     f = facts.dropna(subset=["value"]).sort_values(["county_code", "indicator", "period", "year"])
     for (_, code, period), series in f.groupby(["indicator", "county_code", "period"]):
@@ -198,7 +202,7 @@ def review_findings(facts: pd.DataFrame, catalog: Catalog, jumps: dict[str, Any]
             big = (expected >= 10 and (r.value >= ratio * expected or r.value * ratio <= expected)) \
                 if ind.kind == "count" else off >= points
             same_side = all((r.value - n.value) * (r.value - expected) > 0 for n in neighbours)
-            if big and same_side and off > moves * max(usual, MOVE_FLOOR[ind.kind]) and (code, r.year, cell_of(r)) not in coarse:
+            if big and same_side and off > moves * max(usual, MOVE_FLOOR[ind.kind]) and (code, r.year, cell_of(r)) not in flagged:
                 findings.append(Finding(
                     "review", "warning", f"{ind.name_zh}偏离本县区历年数值（与相邻年度相差超过常见年度变动的 {moves:g} 倍），"
                     "请核对是否录错", code, None, int(r.year),
@@ -256,7 +260,7 @@ def region_gaps(facts: pd.DataFrame, divisions: pd.DataFrame, catalog: Catalog, 
 def series_findings(facts: pd.DataFrame, divisions: pd.DataFrame, catalog: Catalog,
                     params: dict[str, Any]) -> list[Finding]:
     """Every check across rows, in the order the analyst reads them."""
+    jumps = jump_findings(facts, catalog, params["jumps"])
     return (completeness_findings(facts, divisions, params["missing_counties"])
             + dropped_column_findings(facts, catalog)
-            + jump_findings(facts, catalog, params["jumps"])
-            + review_findings(facts, catalog, params["jumps"]))
+            + jumps + review_findings(facts, catalog, params["jumps"], jumps))

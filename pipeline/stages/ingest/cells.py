@@ -29,7 +29,6 @@ MAGNITUDES = {"千": 1e3, "万": 1e4, "亿": 1e8}
 FLOAT_NOISE = 1e-6  # a formula's 288.00000000000003 is the integer 288
 
 
-
 @dataclass(frozen=True)
 class Cell:
     """A parsed cell: its value, how it was read when not as written, and whether a % sign or format said share."""
@@ -39,11 +38,9 @@ class Cell:
     explicit_percent: bool = False
 
 
-
 def parse_number(value: object, indicator: Indicator) -> float | None:
     """A numeric cell as people type it; None for a missing value; ValueError with the reason."""
     return parse_cell(value, indicator).value
-
 
 
 def parse_cell(value: object, indicator: Indicator, percent_format: bool = False) -> Cell:
@@ -102,7 +99,6 @@ def parse_cell(value: object, indicator: Indicator, percent_format: bool = False
     return Cell(number, note, explicit)
 
 
-
 def parse_code(value: object) -> str:
     """A division code as typed: 990101, '990101', 990101.0 (Excel numbers)."""
     if isinstance(value, float) and value.is_integer():
@@ -111,7 +107,6 @@ def parse_code(value: object) -> str:
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
     return text
-
 
 
 def parse_year(value: object) -> tuple[int, str | None] | None:

@@ -201,8 +201,8 @@ def read_rows(layout: Layout, region: str, file_year: int, ctx: Context, deliver
     problems: list[Problem] = []
     parsed: list[Parsed] = []
     seen: dict[str, int] = {}
-    shape = RowShape(layout)
     data = [(n, c) for n, c in layout.data if not is_non_data_row(c, layout.key_column)]
+    shape = RowShape(layout, [c for _, c in data])
     for row_no, cells in data:
         if is_region_total(cells, layout.mapping, region):
             delivery.notes.append(f"{display} 第 {row_no} 行：区划代码 {region} 是本地区自身的代码，这一行是全地区合计，"
@@ -258,9 +258,9 @@ def row_values(row_no: int, code: str, cells: list[object], layout: Layout) -> t
 class RowShape:
     """What a row's shape says: too few or too many cells, a cut-off last line, a row shifted one column left."""
 
-    def __init__(self, layout: Layout):
+    def __init__(self, layout: Layout, rows: list[list[object]]):
+        """`rows`: the cells of the data rows (totals and notes left out)."""
         self.layout = layout
-        rows = [c for _, c in layout.data if not is_non_data_row(c, layout.key_column)]
         last = layout.last_column
         self.rows = len(rows)
         self.filled_last = sum(1 for c in rows if last < len(c) and cell_text(c[last]))

@@ -21,12 +21,10 @@ REJECTED_SUFFIXES = {".xls": "旧版 Excel（.xls）", ".xlsm": "带宏的 Excel
                      ".et": "WPS 表格（.et）", ".txt": "文本文件", ".tsv": "制表符分隔文件"}
 
 
-
 def read_table(path: Path, display: str, catalog: Catalog | None = None) -> RawTable:
     if path.suffix.lower() == ".csv":
         return read_csv_rows(path, display)
     return read_xlsx_rows(path, display, catalog)
-
 
 
 def list_deliveries(paths: Paths, region: str, first_year: int, last_year: int
@@ -87,7 +85,6 @@ def list_deliveries(paths: Paths, region: str, first_year: int, last_year: int
     return [(year, period, files) for (year, period), files in listing], problems
 
 
-
 def year_folder_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
     """The delivered files of a year folder (any names: counties name their own files)."""
     files, problems = [], []
@@ -102,7 +99,6 @@ def year_folder_files(folder: Path, root: Path) -> tuple[list[Path], list[Proble
     if not files and not problems:
         problems.append(Problem(folder.relative_to(root).as_posix(), "文件夹中没有 .csv 或 .xlsx 文件"))
     return files, problems
-
 
 
 def resent_files(deliveries: list[Delivery]) -> list[Problem]:
@@ -124,7 +120,6 @@ def resent_files(deliveries: list[Delivery]) -> list[Problem]:
     return problems
 
 
-
 def counties_in_two_files(parsed: list[Delivery]) -> list[Problem]:
     """Files of one year and period: a county delivered in two of them is refused."""
     first: dict[tuple[int, str, str], str] = {}
@@ -139,7 +134,6 @@ def counties_in_two_files(parsed: list[Delivery]) -> list[Problem]:
     return problems
 
 
-
 def periods_in_folder(parsed: list[Delivery], folder: str) -> list[Problem]:
     """The per-county files of one folder are one delivery: they must state one period."""
     periods = {d.period for d in parsed}
@@ -147,7 +141,6 @@ def periods_in_folder(parsed: list[Delivery], folder: str) -> list[Problem]:
         return []
     listed = "；".join(f"{d.source_file}：{period_label(d.year, d.period)}" for d in parsed)
     return [Problem(folder, f"同一文件夹中的文件期间不一致（{listed}）；不同期间请分文件夹报送，如 2024/ 与 2024-H1/")]
-
 
 
 def same_period_twice(parsed: list[Delivery], listed: str, claimed: dict[tuple[int, str], str]) -> list[Problem]:

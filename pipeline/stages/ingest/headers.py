@@ -22,10 +22,8 @@ def title_period(table: RawTable, header_index: int) -> tuple[int, str | None, i
     return None
 
 
-
 def find_header(table: RawTable, catalog: Catalog) -> int | None:
     return find_header_rows(table.rows, catalog)
-
 
 
 def find_header_rows(rows: list[tuple[int, list[object]]], catalog: Catalog) -> int | None:
@@ -52,12 +50,10 @@ LINE_MARKS = set("甲乙丙丁戊己庚辛壬癸")  # a 栏次 row under the hea
 _HEADER_UNIT = re.compile(r"\(([^()]*)\)$")
 
 
-
 def header_unit(header: str) -> str | None:
     """The unit a header states in its trailing brackets (立案数（件） -> 件), if it is a unit."""
     m = _HEADER_UNIT.search(re.sub(r"\s+", "", unicodedata.normalize("NFKC", header)))
     return m.group(1) if m and m.group(1) in UNIT_TOKENS else None
-
 
 
 def unit_factor(unit: str | None, indicator: Indicator) -> tuple[float, str | None, str | None]:
@@ -77,7 +73,6 @@ def unit_factor(unit: str | None, indicator: Indicator) -> tuple[float, str | No
     return 1.0, None, None
 
 
-
 UNITS_ROW_LABELS = {"单位", "计量单位", "单位:", "计量单位:"}  # what the key column of a units row may say
 
 
@@ -88,13 +83,11 @@ def is_units_row(cells: list[object]) -> bool:
                                    for t in texts)
 
 
-
 def is_line_number_row(cells: list[object]) -> bool:
     """A 栏次 row: every filled cell is 甲/乙/丙... or a column number."""
     texts = [cell_text(c) for c in cells if cell_text(c)]
     return len(texts) >= 3 and all(t in LINE_MARKS or re.fullmatch(r"\d{1,2}(\.0)?", t) for t in texts) \
         and any(t in LINE_MARKS for t in texts)
-
 
 
 def map_headers(table: RawTable, header_index: int, ctx: Context) -> tuple[dict[str, int], list[Problem]]:
@@ -135,7 +128,6 @@ def map_headers(table: RawTable, header_index: int, ctx: Context) -> tuple[dict[
     return mapping, problems
 
 
-
 def column_units(table: RawTable, header_index: int, mapping: dict[str, int], ctx: Context
                  ) -> tuple[dict[int, tuple[float, str | None]], list[Problem], int]:
     """Factor and note per indicator column from the header's units, or a units row under it.
@@ -165,7 +157,6 @@ def column_units(table: RawTable, header_index: int, mapping: dict[str, int], ct
             problems.append(Problem(table.display, problem, row=row_no, column=j, header=as_typed(cells[j])))
         factors[j] = (factor, note)
     return factors, problems, skip
-
 
 
 def join_header_rows(table: RawTable, header_index: int, catalog: Catalog) -> RawTable:

@@ -19,7 +19,6 @@ NON_DATA_PREFIXES = ("合计", "总计", "小计", "全市", "注", "说明", "�
 SUBTOTAL_WORDS = ("合计", "小计", "总计")
 
 
-
 def is_non_data_row(cells: list[object], key_column: int) -> bool:
     texts = [cell_text(c) for c in cells]
     if not any(texts):
@@ -29,7 +28,6 @@ def is_non_data_row(cells: list[object], key_column: int) -> bool:
         return False
     # totals anywhere in the table: 合计, 全市合计, 市辖区小计...
     return any(t.startswith(NON_DATA_PREFIXES) or any(k in t for k in SUBTOTAL_WORDS) for t in texts if t)
-
 
 
 def is_region_total(cells: list[object], mapping: dict[str, int], region: str) -> bool:
@@ -92,7 +90,6 @@ def resolve_county(cells: list[object], row_no: int, mapping: dict[str, int], he
     return code, None
 
 
-
 def renewed_code(code: str, row_no: int, region: str, ctx: Context, display: str, delivery: Delivery) -> str:
     """A code given up since 2015 (撤县设区, 改隶) read as the place's code now, so its series goes on.
 
@@ -108,13 +105,11 @@ def renewed_code(code: str, row_no: int, region: str, ctx: Context, display: str
     return new
 
 
-
 def renewed_name(typed: str, region: str, ctx: Context) -> str | None:
     """The code now of a place named by its old name (新津县 for 新津区) in a file without codes."""
     old = ctx.code_changes[ctx.code_changes["old_name"] == typed]
     codes = [c for c in old["new_code"] if c in ctx.divisions.index and ctx.divisions.at[c, "parent_code"] == region]
     return codes[0] if len(set(codes)) == 1 else None
-
 
 
 def load_divisions(paths: Paths) -> pd.DataFrame:

@@ -1,8 +1,8 @@
 """What a delivered file becomes once read: its cells (`RawTable`), and what it delivers (`Delivery`).
 
 Also the two ways a cell is shown: as the reader compares it (`cell_text`,
-NFKC-normalised) and as the person typed it (`as_typed`, for messages), and
-`shown`, which makes invisible characters visible in a message.
+NFKC-normalised) and as the person typed it (`as_typed`, for messages; its
+invisible characters are written out by `pipeline.errors.visible`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from pipeline.catalog import Catalog
 from pipeline.divisions import no_code_changes
 
 HEADER_SEARCH_ROWS = 10
-
-
 MAX_PROBLEMS_PER_FILE = 30
 
 
@@ -29,7 +27,6 @@ class Debug:
 
 
 DEBUG = Debug()
-
 
 
 @dataclass
@@ -54,7 +51,6 @@ class RawTable:
     notes: list[str] = field(default_factory=list)  # how the file was read, when not plainly (an encoding)
 
 
-
 @dataclass
 class Delivery:
     region_code: str
@@ -70,7 +66,6 @@ class Delivery:
     notes: list[str] = field(default_factory=list)
 
 
-
 @dataclass
 class Context:
     catalog: Catalog
@@ -80,12 +75,10 @@ class Context:
     code_changes: pd.DataFrame = field(default_factory=no_code_changes)
 
 
-
 def cell_text(value: object) -> str:
     if value is None:
         return ""
     return unicodedata.normalize("NFKC", str(value)).strip()
-
 
 
 def as_typed(value: object) -> str:

@@ -94,7 +94,6 @@ def mixed_encoding(data: bytes, bad_at: int, display: str) -> Problem | None:
 BIG5_MARKERS = ("區劃", "縣", "數", "黨", "紀", "處分", "訪", "舉報", "評價", "滿意")
 
 
-
 def is_big5(path: Path) -> bool:
     """A CSV whose bytes read as traditional-Chinese headers in Big5 (it also decodes, as nonsense, in GBK)."""
     try:
@@ -102,7 +101,6 @@ def is_big5(path: Path) -> bool:
     except UnicodeDecodeError:
         return False
     return sum(marker in text for marker in BIG5_MARKERS) >= 3
-
 
 
 CELL_CHAR_LIMIT = 32_767  # characters: Excel's own limit for a cell; a longer one is pasted text, not a figure

@@ -28,7 +28,6 @@ CREATE TABLE facts (region_code VARCHAR NOT NULL, county_code VARCHAR NOT NULL, 
 """
 
 
-
 def wide_view_sql(catalog: Catalog) -> str:
     """county_year_wide: one row per reporting place (with its level), year and period, one column per indicator.
 
@@ -45,7 +44,6 @@ SELECT f.region_code, f.county_code, d.name AS county_name, d.level, f.year, f.p
 FROM facts f JOIN divisions d ON d.code = f.county_code
 GROUP BY f.region_code, f.county_code, d.name, d.level, f.year, f.period
 """
-
 
 
 def write_warehouse(target: Path, deliveries: list[Delivery], ctx: Context) -> None:

@@ -18,7 +18,6 @@ from pipeline.stages.ingest.text import oversized_cells
 LOCKED_SHEET = "模板锁定单元格"
 
 
-
 def misnamed_format(data: bytes) -> str | None:
     """What a file named .xlsx really is, when it is not a workbook (people rename files)."""
     if data.startswith(b"PK\x03\x04"):
@@ -40,7 +39,6 @@ def misnamed_format(data: bytes) -> str | None:
 
 
 EMPTY_RUN_LIMIT = 1000  # rows: a sheet formatted down to row 1,048,576 ends where its data end
-
 
 
 def read_xlsx_rows(path: Path, display: str, catalog: Catalog | None = None) -> RawTable:
@@ -85,7 +83,6 @@ def workbook_damage(data: bytes) -> str:
             return "工作簿中只有图表，没有数据工作表：报送的应是数据表本身，请把数据所在的工作表一起保存"
         return "工作簿中没有任何工作表"
     return "工作簿的内部结构有错误（由不完全兼容的软件生成，或文件已损坏）"
-
 
 
 def _read_workbook(data: bytes, path: Path, display: str, sha: str, catalog: Catalog | None) -> RawTable:
@@ -150,14 +147,12 @@ def sheet_layout(data: bytes, part: str | None) -> tuple[set[int], list[tuple[in
     return hidden, merged
 
 
-
 def _locked_cells(wb) -> dict[str, object]:
     """The cells a workbook made by `make template` locked, as it wrote them (empty for any other workbook)."""
     if LOCKED_SHEET not in wb.sheetnames:
         return {}
     rows = wb[LOCKED_SHEET].iter_rows(min_row=2, values_only=True)
     return {str(ref): value for ref, value, *_ in rows if ref}
-
 
 
 def locked_cells_changed(locked: dict[str, object], rows: list[tuple[int, list[object]]], display: str) -> list[Problem]:
@@ -185,7 +180,6 @@ def locked_cells_changed(locked: dict[str, object], rows: list[tuple[int, list[o
     return problems
 
 
-
 def _sheet_cells(ws) -> tuple[list[tuple[int, list[object]]], set[tuple[int, int]]]:
     rows: list[tuple[int, list[object]]] = []
     percent: set[tuple[int, int]] = set()
@@ -205,7 +199,6 @@ def _sheet_cells(ws) -> tuple[list[tuple[int, list[object]]], set[tuple[int, int
     while rows and not any(v is not None and str(v).strip() for v in rows[-1][1]):
         rows.pop()
     return rows, percent
-
 
 
 def uncached_formulas(data: bytes, title: str, rows: list[tuple[int, list[object]]], display: str) -> list[Problem]:
