@@ -229,7 +229,9 @@ def typed_table(
     for i in rng.choice(len(rows), size=min(2, len(rows)), replace=False):
         optional = [j for j, c in enumerate(cols) if not catalog[c].required]
         j = 3 + int(rng.choice(optional))
-        rows[i][j] = blank_tokens[int(rng.integers(0, 3))]
+        token = blank_tokens[int(rng.integers(0, 3))]
+        # an empty last cell reads as a deleted cell (ingest refuses it): a clerk marks it `—`
+        rows[i][j] = "—" if token == "" and j == len(header) - 1 else token
     return header, rows
 
 

@@ -34,6 +34,20 @@ ALL = (COUNTY, REGION, NATIONAL, EVALUATION, EVALUATION_INDICATORS, EVALUATION_W
        EVALUATION_ADJUSTMENTS, WARNINGS, FINDINGS)
 
 
+def write_mart(path: Path, frame: pd.DataFrame) -> None:
+    """A mart as Parquet whose bytes depend only on the frame's values.
+
+    A frame concatenated from per-region parts (the stage cache) holds its
+    strings in several Arrow chunks, and Parquet's dictionary pages follow the
+    chunks: combined first, a mart assembled from parts is byte-identical to
+    one computed in a single piece.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False).combine_chunks(), path)
+
+
 def mart_path(root: Path, name: str) -> Path:
     if name not in ALL:
         raise ValueError(f"unknown mart {name!r}")

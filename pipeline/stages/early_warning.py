@@ -21,7 +21,7 @@ import pandas as pd
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
 from pipeline.errors import ConfigError, run_stage
-from pipeline.marts import WARNINGS, mart_path, scoped_county_measures
+from pipeline.marts import WARNINGS, mart_path, scoped_county_measures, write_mart
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 TYPES = ("change", "level", "run")
@@ -119,7 +119,7 @@ def run() -> None:
     summary = {"year": year, "by_rule": {r: int(n) for r, n in latest["rule"].value_counts().sort_index().items()},
                "counties_warned": int(latest["county_code"].nunique())}
     text = json.dumps({"warnings": summary}, indent=2) + "\n"  # ASCII: DVC reads dense UTF-8 as binary
-    publish({mart_path(root, WARNINGS): lambda p: warnings.to_parquet(p, index=False),
+    publish({mart_path(root, WARNINGS): lambda p: write_mart(p, warnings),
              paths.metrics / "warnings.json": lambda p: p.write_text(text, encoding="utf-8")})
     print(f"预警完成：共 {len(warnings)} 条，{year} 年 {len(latest)} 条")
     for r in latest.itertuples():

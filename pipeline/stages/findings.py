@@ -22,6 +22,7 @@ import pandas as pd
 from pipeline import marts
 from pipeline.catalog import load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps, safe_code
+from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
 from pipeline.divisions import read_divisions
 from pipeline.errors import ConfigError, run_stage
 from pipeline.findings.context import Context
@@ -32,6 +33,7 @@ from pipeline.findings.rules import load_rules
 from pipeline.findings.schema import Finding, to_frame
 from pipeline.findings.unit import base_of, unit_findings
 from pipeline.periods import FULL_YEAR
+from pipeline.stage_cache import StageCache
 
 
 def with_summaries(ctx: Context, found: list[Finding], scope: str, code: str, region: str, year: int) -> list[Finding]:
@@ -69,25 +71,80 @@ def build_findings(ctx: Context, regions: list[str], first: int, last: int) -> p
     return to_frame(found, ctx.rules.topic_order)
 
 
-def load_context(root, params: dict) -> Context:
+MART_INPUTS = (marts.COUNTY, marts.REGION, marts.EVALUATION, marts.WARNINGS, marts.EVALUATION_CONTRIBUTIONS,
+               marts.EVALUATION_ADJUSTMENTS, marts.EVALUATION_AUDIT)
+# the params the stage reads (dvc.yaml lists the same): a change to any of them recomputes every region
+PARAM_KEYS = (("ingest", "first_year"), ("ingest", "last_year"), ("report", "year"), ("report", "sections"),
+              ("evaluation", "grades", "labels"), ("findings",))
+REFERENCE_FILES = ("divisions.csv", "indicators.yaml", "findings.yaml", "phrases.yaml")
+
+
+def read_inputs(root) -> dict[str, pd.DataFrame]:
+    """The marts findings are judged from (an evaluation or warnings mart not built yet reads as empty)."""
+    frames = {name: marts.read_mart(root, name) if marts.mart_path(root, name).is_file() else pd.DataFrame()
+              for name in MART_INPUTS}
+    if frames[marts.WARNINGS].empty:
+        frames[marts.WARNINGS] = pd.DataFrame(columns=["region_code", "county_code", "year", "measure"])
+    if frames[marts.EVALUATION].empty:
+        frames[marts.EVALUATION] = pd.DataFrame(columns=["county_code", "region_code", "year", "index"])
+    return frames
+
+
+def of_region(frames: dict[str, pd.DataFrame], region: str) -> dict[str, pd.DataFrame]:
+    """A region's rows of each mart: a region's findings read nothing of another region."""
+    return {name: frame[frame["region_code"] == region] if "region_code" in frame.columns else frame
+            for name, frame in frames.items()}
+
+
+def load_context(root, params: dict, frames: dict[str, pd.DataFrame] | None = None) -> Context:
     paths = Paths(root)
     catalog = load_catalog(paths.catalog)
     rules = load_rules(root, params, catalog)
-    optional = {name: marts.read_mart(root, name) if marts.mart_path(root, name).is_file() else pd.DataFrame()
-                for name in (marts.EVALUATION, marts.WARNINGS, marts.EVALUATION_CONTRIBUTIONS,
-                             marts.EVALUATION_ADJUSTMENTS, marts.EVALUATION_AUDIT)}
-    warnings = optional[marts.WARNINGS]
-    if warnings.empty:
-        warnings = pd.DataFrame(columns=["county_code", "year", "measure"])
-    evaluation = optional[marts.EVALUATION]
-    if evaluation.empty:
-        evaluation = pd.DataFrame(columns=["county_code", "region_code", "year", "index"])
+    frames = read_inputs(root) if frames is None else frames
     national = marts.read_mart(root, marts.NATIONAL) if marts.mart_path(root, marts.NATIONAL).is_file() else None
     return Context(catalog, rules, read_divisions(paths.divisions).set_index("code"),
-                   marts.read_mart(root, marts.COUNTY), marts.read_mart(root, marts.REGION), evaluation, warnings,
+                   frames[marts.COUNTY], frames[marts.REGION], frames[marts.EVALUATION], frames[marts.WARNINGS],
                    national=national if national is not None else pd.DataFrame(),
-                   contributions=optional[marts.EVALUATION_CONTRIBUTIONS],
-                   adjustments=optional[marts.EVALUATION_ADJUSTMENTS], audit=optional[marts.EVALUATION_AUDIT])
+                   contributions=frames[marts.EVALUATION_CONTRIBUTIONS],
+                   adjustments=frames[marts.EVALUATION_ADJUSTMENTS], audit=frames[marts.EVALUATION_AUDIT])
+
+
+def stage_cache(root, params: dict) -> StageCache:
+    """The findings of a region are keyed by the stage's code, its params, the reference files and the
+    national benchmark (shared by every region); each region adds its own rows of the marts."""
+    paths = Paths(root)
+    settings = {".".join(k): _lookup(params, k) for k in PARAM_KEYS}
+    national = marts.read_mart(root, marts.NATIONAL) if marts.mart_path(root, marts.NATIONAL).is_file() else None
+    salt = digest(code_digest("pipeline.stages.findings").encode(), settings_digest(settings),
+                  files_digest([paths.reference / name for name in REFERENCE_FILES]).encode(),
+                  (frame_digest(national) if national is not None else "").encode())
+    return StageCache(root, "findings", salt)
+
+
+def _lookup(params: dict, keys: tuple[str, ...]) -> object:
+    value: object = params
+    for k in keys:
+        value = value.get(k) if isinstance(value, dict) else None
+    return value
+
+
+def region_findings_frames(root, params: dict, regions: list[str], cache: StageCache) -> pd.DataFrame:
+    """Every region's findings, each computed from its own rows only or read back when those are unchanged."""
+    first, last = int(params["ingest"]["first_year"]), int(params["ingest"]["last_year"])
+    frames = read_inputs(root)
+    slices = {region: of_region(frames, region) for region in regions}
+
+    def compute(missing: list[str]) -> dict[str, pd.DataFrame]:
+        return {region: build_findings(load_context(root, params, slices[region]), [region], first, last)
+                for region in missing}
+
+    keys = {region: cache.key(region, digest(*(f"{name}:{frame_digest(frame)}".encode()
+                                               for name, frame in sorted(slices[region].items()))))
+            for region in regions}
+    found = cache.parts(keys, compute)
+    ordered = [found[region] for region in sorted(regions)]  # the mart's order: by region code first
+    return pd.concat(ordered, ignore_index=True) if ordered else build_findings(load_context(root, params), [],
+                                                                                 first, last)
 
 
 def main() -> None:
@@ -99,22 +156,22 @@ def run() -> None:
     paths = Paths(root)
     params = load_params(root)
     remove_stale_temps(paths.marts, paths.metrics)
+    regions = [safe_code(r) for r in params["ingest"]["regions"]]
+    cache = stage_cache(root, params)
     try:
-        ctx = load_context(root, params)
+        findings = region_findings_frames(root, params, regions, cache)
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(1)
-    regions = [safe_code(r) for r in params["ingest"]["regions"]]
-    first, last = int(params["ingest"]["first_year"]), int(params["ingest"]["last_year"])
-    findings = build_findings(ctx, regions, first, last)
     year = int(params["report"]["year"])
     latest = findings[(findings["year"] == year) & (findings["period"] == FULL_YEAR)]
     summary = {r: {p: int(n) for p, n in g["polarity"].value_counts().sort_index().items()}
                for r, g in latest.groupby("region_code")}
     text = json.dumps({"findings": {"year": year, "by_region": summary}}, indent=2) + "\n"
-    publish({marts.mart_path(root, marts.FINDINGS): lambda p: findings.to_parquet(p, index=False),
+    publish({marts.mart_path(root, marts.FINDINGS): lambda p: marts.write_mart(p, findings),
              paths.metrics / "findings.json": lambda p: p.write_text(text, encoding="utf-8")})
     print(f"结论生成完成：共 {len(findings)} 条，{year} 年 {len(latest)} 条 -> data/marts/findings.parquet")
+    print(cache.summary("地区"))
 
 
 if __name__ == "__main__":

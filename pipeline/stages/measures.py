@@ -32,7 +32,7 @@ from pipeline.catalog import Catalog, DerivedMeasure, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps, safe_code
 from pipeline.errors import run_stage
 from pipeline.judgement import JudgementConfig, against_region, trend_against_baseline, year_on_year
-from pipeline.marts import mart_path
+from pipeline.marts import mart_path, write_mart
 from pipeline.numbers import fixed, largest_remainder, round_half_up
 from pipeline.periods import FULL_YEAR, parse_period
 from pipeline.periods import label as period_label
@@ -321,9 +321,9 @@ def run() -> None:
     metrics = json.dumps({"new_onset_share": new_onset_metrics(region)}, ensure_ascii=False, indent=2) + "\n"
     plot = new_onset_plot_rows(county)
     publish({
-        mart_path(root, marts.COUNTY): lambda p: county.to_parquet(p, index=False),
-        mart_path(root, marts.REGION): lambda p: region.to_parquet(p, index=False),
-        mart_path(root, marts.NATIONAL): lambda p: national.to_parquet(p, index=False),
+        mart_path(root, marts.COUNTY): lambda p: write_mart(p, county),
+        mart_path(root, marts.REGION): lambda p: write_mart(p, region),
+        mart_path(root, marts.NATIONAL): lambda p: write_mart(p, national),
         paths.metrics / "new_onset_share.json": lambda p: p.write_text(metrics, encoding="utf-8"),
         paths.plots / "new_onset_share.csv": lambda p: plot.to_csv(p, index=False, encoding="utf-8"),
     })

@@ -11,39 +11,20 @@ every notebook reusable. The key is written beside the outputs (inputs.sha256).
 
 from __future__ import annotations
 
-import ast
-import hashlib
 import json
 import shutil
 import sys
 from pathlib import Path
 
 from pipeline.config import Paths
+from pipeline.digests import digest as _digest
+from pipeline.digests import frame_digest as _frame_digest
+from pipeline.digests import imported_modules, module_closure
 from pipeline.report.notebooks.jobs import KEY_FILE, NOTEBOOKS_DIR, OUTPUT_DIR, Job, output
 
 # report params that change how a notebook is run, not what it shows; `year` picks which year is built
 # (a job's own year is among its parameters), so changing it does not re-execute the other years kept
 RUN_ONLY_PARAMS = ("workers", "year")
-
-
-def _digest(*parts: bytes) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(len(part).to_bytes(8, "little"))
-        h.update(part)
-    return h.hexdigest()
-
-
-def _frame_digest(frame) -> str:
-    """Content of a frame (columns, dtypes, values in row order); equal frames, equal digests."""
-    import pandas as pd
-
-    head = json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode()
-    try:
-        values = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
-    except TypeError:  # a column holding unhashable objects
-        values = frame.to_csv(index=False).encode("utf-8")
-    return _digest(head, values)
 
 
 def rendering_package(package: Path) -> set[str]:
@@ -58,7 +39,7 @@ def code_digest(root: Path, kind: str, package: Path | None = None) -> str:
     notebook = root / NOTEBOOKS_DIR / f"{kind}.ipynb"
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"] if notebook.is_file() else []
     source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    files = sorted(rendering_modules(package, rendering_package(package) | imported_modules(package, source, "")))
+    files = sorted(module_closure(package, rendering_package(package) | imported_modules(package, source, "")))
     parts = [f.relative_to(package).as_posix().encode() + b"\0" + f.read_bytes() for f in files]
     paths = Paths(root)
     for extra in (notebook, paths.catalog, paths.divisions, root / "data" / "reference" / "phrases.yaml",
@@ -66,49 +47,6 @@ def code_digest(root: Path, kind: str, package: Path | None = None) -> str:
         parts.append(extra.name.encode() + b"\0" + (extra.read_bytes() if extra.is_file() else b""))
     parts.append(sys.version.encode())
     return _digest(*parts)
-
-
-def module_path(package: Path, name: str) -> Path | None:
-    """The file of project module `name` (pipeline.x.y) under the folder holding the package, if any."""
-    base = package.parent.joinpath(*name.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def imported_modules(package: Path, source: str, importer: str) -> set[str]:
-    """Project modules that `source` (module `importer`) imports, in functions too; relative imports resolved."""
-    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]  # notebook magics
-    found: set[str] = set()
-    for node in ast.walk(ast.parse("\n".join(lines))):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = importer.split(".")[: -node.level] if importer else []
-                base = ".".join([*parent, base]) if base else ".".join(parent)
-            found.add(base)
-            found |= {f"{base}.{a.name}" for a in node.names}
-    return {m for m in found if m.split(".")[0] == package.name and module_path(package, m)}
-
-
-def rendering_modules(package: Path, start: set[str]) -> set[Path]:
-    """Every project module reached from `start` by imports, with the packages they live in."""
-    seen: set[str] = set()
-    todo = list(start)
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        parts = name.split(".")
-        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
-        path = module_path(package, name)
-        importer = f"{name}.__init__" if path.name == "__init__.py" else name  # `from . import` in a package's own file
-        todo += list(imported_modules(package, path.read_text(encoding="utf-8"), importer))
-    return {module_path(package, name) for name in seen}
 
 
 def input_keys(root: Path, params: dict, jobs: list[Job]) -> dict[Job, str]:

@@ -13,9 +13,11 @@ import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
+from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
 from pipeline.errors import ConfigError, run_stage
-from pipeline.marts import mart_path, scoped_county_measures
+from pipeline.marts import mart_path, scoped_county_measures, write_mart
 from pipeline.numbers import fixed, round_half_up
+from pipeline.stage_cache import StageCache
 from pipeline.stages.evaluate.audit import audit_mart, coherence
 from pipeline.stages.evaluate.params import eval_config, uncertainty_config
 from pipeline.stages.evaluate.region_year import evaluate_block
@@ -92,11 +94,32 @@ def judged(result: pd.DataFrame, cfg: EvalConfig, unc: UncertaintyConfig) -> pd.
     return ordered.sort_values(["region_code", "year", "rank", "county_code"]).reset_index(drop=True)
 
 
-def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, pd.DataFrame]:
-    """Every region-year of the mart; regions without any score get rows that say why they are not graded."""
+def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog,
+                 cache: StageCache | None = None) -> dict[str, pd.DataFrame]:
+    """Every region-year of the mart; regions without any score get rows that say why they are not graded.
+
+    A region's years are computed together (each year reads the year before) and only from the region's
+    own rows, so with a cache a region whose rows are unchanged is read back, not computed again.
+    """
     cfg = eval_config(ev, catalog)
     unc = uncertainty_config(ev.get("uncertainty") or {}, cfg)
     scores = score_table(county, [*cfg.indicators, *cfg.adjustment_measures])
+    regions = {region: block for region, block in scores.groupby(level="region_code", sort=True)}
+
+    def compute(missing: list[str]) -> dict[str, list[dict]]:
+        return {region: region_parts(regions[region], cfg, unc, ev) for region in missing}
+
+    if cache is None:
+        by_region = compute(list(regions))
+    else:
+        keys = {region: cache.key(region, frame_digest(block.reset_index())) for region, block in regions.items()}
+        by_region = cache.parts(keys, compute)
+    parts = [part for region in regions for part in by_region[region]]
+    return assemble(parts, cfg, unc, float(ev["coherence"].get("alpha_min", 0.7)))
+
+
+def region_parts(scores: pd.DataFrame, cfg: EvalConfig, unc: UncertaintyConfig, ev: dict) -> list[dict]:
+    """One region's years, oldest first, each with the year before as its previous block."""
     blocks = {key: block.droplevel(["region_code", "county_name", "year"])
               for key, block in scores.groupby(level=["region_code", "year"], sort=True)}
     parts = []
@@ -105,7 +128,7 @@ def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog) -> dict[str, 
                            float(ev["coherence"]["collinearity_r"]))
         part["result"]["county_name"] = list(block.index.get_level_values("county_name"))
         parts.append(part)
-    return assemble(parts, cfg, unc, float(ev["coherence"].get("alpha_min", 0.7)))
+    return parts
 
 
 def gathered(parts: list[dict], key: str) -> list:
@@ -181,8 +204,11 @@ def run() -> None:
     paths = Paths(root)
     params = load_params(root)
     remove_stale_temps(paths.marts, paths.metrics, paths.plots)
+    cache = StageCache(root, "evaluate", digest(code_digest("pipeline.stages.evaluate").encode(),
+                                                settings_digest(params["evaluation"]), files_digest([paths.catalog]).encode()))
     try:
-        marts = evaluate_all(scoped_county_measures(root, params), params["evaluation"], load_catalog(paths.catalog))
+        marts = evaluate_all(scoped_county_measures(root, params), params["evaluation"], load_catalog(paths.catalog),
+                             cache)
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(1)
@@ -194,8 +220,9 @@ def run() -> None:
                          "region": latest["region_code"], "index": [round_half_up(v, 2) for v in latest["index"]],
                          "rank_p05": latest.get("rank_p05"), "rank_p95": latest.get("rank_p95")})
     publish({
-        **{mart_path(root, name): (lambda p, f=frame: f.to_parquet(p, index=False)) for name, frame in marts.items()},
+        **{mart_path(root, name): (lambda p, f=frame: write_mart(p, f)) for name, frame in marts.items()},
         paths.metrics / "evaluation.json": lambda p: p.write_text(text, encoding="utf-8"),
         paths.plots / "evaluation_index.csv": lambda p: plot.to_csv(p, index=False, encoding="utf-8"),
     })
     report(marts, m, year)
+    print(cache.summary("地区"))
