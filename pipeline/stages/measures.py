@@ -30,6 +30,7 @@ import pandas as pd
 from pipeline import marts
 from pipeline.catalog import Catalog, DerivedMeasure, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps, safe_code
+from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
 from pipeline.errors import run_stage
 from pipeline.judgement import JudgementConfig, against_region, trend_against_baseline, year_on_year
 from pipeline.marts import mart_path, write_mart
@@ -37,6 +38,7 @@ from pipeline.numbers import fixed, largest_remainder, round_half_up
 from pipeline.periods import FULL_YEAR, parse_period
 from pipeline.periods import label as period_label
 from pipeline.periods import sort_key as period_sort_key
+from pipeline.stage_cache import StageCache
 
 SQL_FILE = Path(__file__).with_name("sql") / "measures.sql"
 COUNTY_COLUMNS = ["region_code", "county_code", "county_name", "year", "period", "measure", "kind", "direction", "value",
@@ -178,6 +180,40 @@ def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], firs
     return county, region.assign(approximate=region_approximate(region, county))
 
 
+def region_digests(warehouse: Path, regions: list[str]) -> tuple[str, dict[str, str]]:
+    """The digest of the warehouse tables every region reads (divisions, indicators) and of each region's
+    own rows (its facts, and its deliveries, which say which partial periods it reported)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        shared = digest(*(frame_digest(con.sql(f"SELECT * FROM {table} ORDER BY ALL").df()).encode()
+                          for table in ("divisions", "indicators")))
+        facts = con.sql("SELECT * FROM facts ORDER BY region_code, county_code, year, period, indicator").df()
+        deliveries = con.sql("SELECT * FROM deliveries ORDER BY ALL").df()
+    own = {region: digest(frame_digest(facts[facts["region_code"] == region]).encode(),
+                          frame_digest(deliveries[deliveries["region_code"] == region]).encode())
+           for region in regions}
+    return shared, own
+
+
+def measures_by_region(warehouse: Path, catalog: Catalog, regions: list[str], first: int, last: int, rate_per: int,
+                       judgement: JudgementConfig, cache: StageCache) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """compute_measures for the regions whose rows changed; the others read back from the stage cache.
+
+    Every figure of a region (ranks, region rules, changes, gaps to the region) is computed from the
+    region's own counties, so a region's rows do not depend on which other regions are computed with it.
+    """
+    shared, own = region_digests(warehouse, regions)
+
+    def compute(missing: list[str]) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+        county, region = compute_measures(warehouse, catalog, missing, first, last, rate_per, judgement)
+        return {r: (county[county["region_code"] == r].reset_index(drop=True),
+                    region[region["region_code"] == r].reset_index(drop=True)) for r in missing}
+
+    found = cache.parts({r: cache.key(r, digest(shared.encode(), own[r].encode())) for r in regions}, compute)
+    order = sorted(found)  # the marts' order: by region code first
+    return (pd.concat([found[r][0] for r in order], ignore_index=True),
+            pd.concat([found[r][1] for r in order], ignore_index=True))
+
+
 def shape_county(county: pd.DataFrame, region: pd.DataFrame, catalog: Catalog,
                  judgement: JudgementConfig) -> pd.DataFrame:
     keys = ["region_code", "county_code", "period"]  # a period is compared with the same period only
@@ -312,11 +348,15 @@ def run() -> None:
     params = load_params(root)
     remove_stale_temps(paths.marts, paths.metrics, paths.plots)
     ingest, measures = params["ingest"], params["measures"]
-    county, region = compute_measures(
+    judgement = JudgementConfig.from_params(params)
+    settings = {"measures": measures, "judgement": params.get("judgement"),
+                "years": [ingest["first_year"], ingest["last_year"]]}
+    cache = StageCache(root, "measures", digest(code_digest("pipeline.stages.measures").encode(),
+                                                settings_digest(settings),
+                                                files_digest([paths.catalog, SQL_FILE]).encode()))
+    county, region = measures_by_region(
         paths.warehouse, load_catalog(paths.catalog), [safe_code(r) for r in ingest["regions"]],
-        int(ingest["first_year"]), int(ingest["last_year"]), int(measures["rate_per"]),
-        JudgementConfig.from_params(params),
-    )
+        int(ingest["first_year"]), int(ingest["last_year"]), int(measures["rate_per"]), judgement, cache)
     national = national_benchmark(pd.read_csv(paths.reference / "ccdi_national.csv"), load_catalog(paths.catalog))
     metrics = json.dumps({"new_onset_share": new_onset_metrics(region)}, ensure_ascii=False, indent=2) + "\n"
     plot = new_onset_plot_rows(county)
@@ -331,6 +371,7 @@ def run() -> None:
     print(f"指标计算完成：{county['county_code'].nunique()} 个县区，{len(county)} 行 -> data/marts/")
     for r in missing.itertuples():
         print(f"  提示：{r.county_code} {period_label(r.year, r.period)}没有报送数据（图表中显示为空缺）")
+    print(cache.summary("地区"))
 
 
 if __name__ == "__main__":
