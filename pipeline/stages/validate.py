@@ -37,12 +37,15 @@ from pipeline.config import (
     remove_stale_temps,
     replace_dir,
 )
+from pipeline.digests import code_digest, digest, files_digest, settings_digest
 from pipeline.divisions import is_synthetic, read_divisions, reporting_codes
 from pipeline.errors import run_stage
 from pipeline.periods import FULL_YEAR
+from pipeline.stage_cache import StageCache
 from pipeline.stages import validation_page
 from pipeline.stages.series_checks import Finding, region_gaps, series_findings, shown_value
 from pipeline.stages.validation_page import expectation_columns
+from pipeline.stages.validation_parts import checked_regions, merge_records
 
 RANGE_SUITE = "indicator_ranges.json"
 KEY_COLUMNS = {"county_code", "year", "period", "region_code", "indicator"}
@@ -279,16 +282,15 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     remove_stale_temps(reports.parent, reports, paths.warehouse.parent)
     docs_tmp = reports.parent / ".data_docs.tmp"
     shutil.rmtree(docs_tmp, ignore_errors=True)
-    records = run_suites(load_suites(paths.expectations), frames, suite_parameters(paths, params, catalog),
-                         root / "build" / "gx", docs_tmp)
-    replace_dir(docs_tmp, reports.parent / "data_docs")
+    records, cross = checked(root, params, catalog, frames, docs_tmp)
+    if docs_tmp.is_dir():  # a Great Expectations run happened: its Data Docs replace the last ones
+        replace_dir(docs_tmp, reports.parent / "data_docs")
     findings = describe_failures(records, frames, catalog)
     divisions = read_divisions(paths.divisions)
-    gaps = region_gaps(frames["facts"], divisions, catalog, list((params.get("evaluation") or {}).get("weights") or {}))
-    cross = gaps + series_findings(frames["facts"], divisions, catalog, params["validate"])
     names = dict(zip(divisions["code"], divisions["name"], strict=True))
     for f in cross:
         f.county_name = f.county_name or names.get(f.county_code)
+    gaps = [f for f in cross if f.suite == "region_gaps"]
     findings += cross
     critical_failed = [r for r in records if not r["success"] and r["severity"] == "critical"]
     critical_failed += [f for f in cross if f.severity == "critical"]
@@ -312,6 +314,40 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     if not critical_failed:
         promote(paths.staging_warehouse, paths.warehouse)
     return not critical_failed, findings, summary
+
+
+def checked(root: Path, params: dict[str, Any], catalog: Catalog, frames: dict[str, pd.DataFrame], docs: Path
+            ) -> tuple[list[dict[str, Any]], list[Finding]]:
+    """Every expectation's result and every series finding, region by region (pipeline/stages/validation_parts):
+    computed for the regions whose rows changed, read back from the stage cache for the others."""
+    paths = Paths(root)
+    suites = load_suites(paths.expectations)
+    parameters = suite_parameters(paths, params, catalog)
+    divisions = read_divisions(paths.divisions)
+    evaluated = list((params.get("evaluation") or {}).get("weights") or {})
+    settings = {"validate": params["validate"], "years": [params["ingest"]["first_year"], params["ingest"]["last_year"]],
+                "evaluated": evaluated, "suites": suites, "parameters": parameters}
+    cache = StageCache(root, "validate", digest(code_digest("pipeline.stages.validate").encode(),
+                                                settings_digest(settings),
+                                                files_digest([paths.catalog, paths.divisions]).encode()))
+
+    def run(together: dict[str, pd.DataFrame], docs_dir: Path | None) -> list[dict[str, Any]]:
+        return run_suites(suites, together, parameters, root / "build" / "gx", docs_dir)
+
+    def series(facts: pd.DataFrame) -> tuple[list[Finding], list[Finding]]:
+        return (region_gaps(facts, divisions, catalog, evaluated),
+                series_findings(facts, divisions, catalog, params["validate"]))
+
+    if frames["facts"].empty and frames["county_year_wide"].empty:
+        records = run(frames, docs)
+        print(cache.summary("地区"))
+        return records, []
+    found = checked_regions(frames, cache, run, series, docs,
+                            force=not (paths.validation_reports.parent / "data_docs" / "index.html").is_file())
+    print(cache.summary("地区"))
+    records = merge_records({r: v["records"] for r, v in found.items()}, frames)
+    cross = [f for r in sorted(found) for f in found[r]["gaps"]] + [f for r in sorted(found) for f in found[r]["series"]]
+    return records, cross
 
 
 KEPT = "仓库 data/warehouse.duckdb 保持上次通过校验的版本"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 from pathlib import Path
 
 from pipeline.catalog import load_catalog
 from pipeline.config import Paths, load_params, project_root, safe_code
+from pipeline.digests import code_digest, digest, files_digest, settings_digest
 from pipeline.divisions import read_code_changes
 from pipeline.errors import DataError, Problem, run_stage, visible
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import message_label as period_label
+from pipeline.stage_cache import StageCache
 from pipeline.stages.ingest.delivery import parse_delivery
 from pipeline.stages.ingest.folder import (
     counties_in_two_files,
@@ -35,6 +38,7 @@ def ingest(root: Path) -> tuple[list[Delivery], Path]:
     regions = [safe_code(r) for r in params["regions"]]
     ctx = Context(load_catalog(paths.catalog), load_divisions(paths), first, last,
                   read_code_changes(paths.code_changes))
+    cache = delivery_cache(root, params)
     problems: list[Problem] = []
     deliveries: list[Delivery] = []
     for region in regions:
@@ -42,24 +46,56 @@ def ingest(root: Path) -> tuple[list[Delivery], Path]:
         problems += listing_problems
         claimed: dict[tuple[int, str], str] = {}  # (year, period) -> the file or folder that holds it
         for year, period, files in years:
-            parsed, year_problems = read_year(paths, region, year, period, files, ctx, claimed)
+            parsed, year_problems = read_year(paths, region, year, period, files, ctx, claimed, cache)
             problems += year_problems
             deliveries += parsed
         problems += resent_files([d for d in deliveries if d.region_code == region])
     if problems:
         raise DataError("导入", problems)
     write_warehouse(paths.staging_warehouse, deliveries, ctx)
+    cache.prune(len(cache.reused) + len(cache.computed))
+    print(cache.summary("报送文件"))
     return deliveries, paths.staging_warehouse
 
 
+def delivery_cache(root: Path, params: dict) -> StageCache:
+    """Parsed deliveries keyed by the reader's code, the ingest params and the reference files it checks
+    against; each file adds its own bytes and where it lies (its path is cited in every fact)."""
+    paths = Paths(root)
+    salt = digest(code_digest("pipeline.stages.ingest").encode(), settings_digest({k: v for k, v in params.items() if k != "regions"}),
+                  files_digest([paths.catalog, paths.divisions, paths.code_changes]).encode())
+    return StageCache(root, "ingest", salt)
+
+
+def parse_file(path: Path, display: str, region: str, year: int, period: str | None, ctx: Context,
+               cache: StageCache | None) -> Delivery:
+    """One file read and parsed, or read back from the cache when its bytes were parsed before.
+
+    Only a delivery that parsed cleanly is kept: a file with problems is read again on every run, so its
+    messages are always said."""
+    if cache is None:
+        return parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx, period)
+    key = cache.key(display, digest(hashlib.sha256(path.read_bytes()).hexdigest().encode(),
+                                    settings_digest([region, year, period])))
+    hit, delivery = cache.get(key, display)
+    if hit:
+        cache.reused.append(display)
+        return delivery  # type: ignore[return-value]
+    delivery = parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx, period)
+    cache.put(key, delivery)
+    cache.computed.append(display)
+    return delivery
+
+
 def read_year(paths: Paths, region: str, year: int, period: str | None, files: list[Path], ctx: Context,
-              claimed: dict[tuple[int, str], str]) -> tuple[list[Delivery], list[Problem]]:
+              claimed: dict[tuple[int, str], str], cache: StageCache | None = None,
+              ) -> tuple[list[Delivery], list[Problem]]:
     """One year's (or period's) file, or the per-county files of its folder, read as one delivery."""
     parsed, problems = [], []
     for path in files:
         display = path.relative_to(paths.root).as_posix()
         try:
-            parsed.append(parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx, period))
+            parsed.append(parse_file(path, display, region, year, period, ctx, cache))
         except DataError as err:
             problems += err.problems
         except Exception:  # noqa: BLE001 - any reader failure names its file
