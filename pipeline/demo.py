@@ -324,10 +324,11 @@ def write_deliveries(paths: Paths, formats: dict, partials: dict, seed: int) -> 
     rng = np.random.default_rng(seed)
     counties = load_counties(paths, formats)
     truth = pd.concat([simulate_county(c, rng) for c in counties], ignore_index=True)
+    members = {region: {c.code for c in counties if c.region == region} for region in formats}
     div = pd.read_csv(paths.divisions, dtype=str).set_index("code")["name"]
     written = []
     for region, by_year in formats.items():
-        region_truth = truth[truth["county_code"].str.startswith(region[:4])]
+        region_truth = truth[truth["county_code"].isin(members[region])]
         for year in YEARS:
             fmt, encoding = by_year[year]
             header, rows = typed_table(region_truth, region, year, catalog, rng, formats)
@@ -339,7 +340,7 @@ def write_deliveries(paths: Paths, formats: dict, partials: dict, seed: int) -> 
     # drawn after the yearly files, from their own generator: the yearly files stay as they were
     partial_rng = np.random.default_rng(seed + 1)
     for region, periods in partials.items():
-        region_truth = truth[truth["county_code"].str.startswith(region[:4])]
+        region_truth = truth[truth["county_code"].isin(members[region])]
         for year, period in periods:
             header, rows = partial_table(region_truth, year, period, catalog, partial_rng)
             path = paths.region_dir(region) / f"{year}年{period}.csv"
@@ -360,21 +361,46 @@ PROJECT_FILES = ["data/reference/indicators.yaml", "data/reference/phrases.yaml"
                  "expectations", "notebooks", "dvc.yaml", "bin", "uv.lock", ".dvcignore", ".dvc/config", ".dvc/plots"]
 
 
-def province_divisions(n_regions: int, rng: np.random.Generator) -> pd.DataFrame:
-    """A synthetic province 990000 with `n_regions` cities of 8-14 counties each (codes 99RRCC, all invented)."""
-    rows = [("990000", "示例省", "province", "", "虚构（省级规模基准）")]
+REGION_SECOND = "州江岭原川山河湖台峰谷海田林泉阳平口门城关溪沙塘"
+# a folder the generator made carries this file; it never writes into a folder without it
+LAYOUT_MARK = ".polieco-layout"
+
+
+def province_divisions(n_regions: int, rng: np.random.Generator, scale: str = "province") -> pd.DataFrame:
+    """Synthetic divisions under 990000, every code invented (GB/T 2260 has no province 99).
+
+    province: `n_regions` cities of 8-14 counties each, codes 99RRCC (at most 99 regions);
+    national: `n_regions` cities of 5-9 counties each, codes 99RRR0 and 99RRRC (at most 999 regions),
+    about 2,800 county-level units in 400 regions, the size of the country's ~2,850 in ~330.
+    """
+    limit, sizes = (99, (8, 15)) if scale == "province" else (999, (5, 10))
+    if not 1 <= n_regions <= limit:
+        raise SystemExit(f"--regions 应在 1–{limit} 之间（{scale} 布局的区划代码只容得下这么多个地区）")
+    rows = [("990000", "示例省", "province", "", "虚构（省级规模基准）") if scale == "province" else
+            ("990000", "示例全国", "province", "", "虚构（全国规模基准）")]
     for r in range(1, n_regions + 1):
-        region = f"99{r:02d}00"
-        rows.append((region, f"{REGION_SYLLABLES[(r - 1) % 16]}{'州江岭'[(r - 1) // 16]}市", "prefecture", "990000", "虚构"))
-        n = int(rng.integers(8, 15))
-        for c in range(1, n + 1):
+        region = f"99{r:02d}00" if scale == "province" else f"99{r:03d}0"
+        name = f"{REGION_SYLLABLES[(r - 1) % 16]}{REGION_SECOND[((r - 1) // 16) % len(REGION_SECOND)]}市"
+        rows.append((region, name, "prefecture", "990000", "虚构"))
+        for c in range(1, int(rng.integers(*sizes)) + 1):
             suffix = "区" if c <= 2 else "县"
-            name = f"{COUNTY_SYLLABLES[(c - 1) % 16]}{REGION_SYLLABLES[(r - 1) % 16]}{suffix}"
-            rows.append((f"99{r:02d}{c:02d}", name, "county", region, "虚构"))
+            county = f"99{r:02d}{c:02d}" if scale == "province" else f"99{r:03d}{c}"
+            rows.append((county, f"{COUNTY_SYLLABLES[(c - 1) % 16]}{REGION_SYLLABLES[(r - 1) % 16]}{suffix}", "county",
+                         region, "虚构"))
     return pd.DataFrame(rows, columns=["code", "name", "level", "parent_code", "note"])
 
 
-def generate_province(out: Path, repo: Path, seed: int = SEED, n_regions: int = 16) -> list[Path]:
+def claim_folder(out: Path, scale: str) -> None:
+    """Refuse a folder the generator did not make (a user's project, say); mark a new one as made by it."""
+    if out.exists() and any(out.iterdir()) and not (out / LAYOUT_MARK).is_file():
+        raise SystemExit(f"文件夹 {out} 已存在且不是由 pipeline.demo 生成的，为免覆盖其中的文件，未写入任何内容。"
+                         "请用 --out 指定一个新的（或空的）文件夹")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / LAYOUT_MARK).write_text(f"python -m pipeline.demo --scale {scale}\n", encoding="utf-8")
+
+
+def generate_province(out: Path, repo: Path, seed: int = SEED, n_regions: int = 16,
+                      scale: str = "province") -> list[Path]:
     """A whole project folder at province scale (~180 counties in `n_regions` regions), outside the demo.
 
     The same delivery mix as the demo (GBK, UTF-8 with and without BOM, .xlsx;
@@ -387,6 +413,7 @@ def generate_province(out: Path, repo: Path, seed: int = SEED, n_regions: int = 
 
     import yaml
 
+    claim_folder(out, scale)
     rng = np.random.default_rng(seed)
     for rel in PROJECT_FILES:
         src, dst = repo / rel, out / rel
@@ -395,7 +422,7 @@ def generate_province(out: Path, repo: Path, seed: int = SEED, n_regions: int = 
             shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
         elif src.exists():
             shutil.copy2(src, dst)
-    divisions = province_divisions(n_regions, rng)
+    divisions = province_divisions(n_regions, rng, scale)
     divisions.to_csv(out / "data/reference/divisions.csv", index=False, encoding="utf-8")
     regions = [c for c in divisions.loc[divisions["level"] == "prefecture", "code"]]
     formats = {region: {year: FORMAT_CYCLE[(i + year) % len(FORMAT_CYCLE)] for year in YEARS}
@@ -413,16 +440,19 @@ def generate_province(out: Path, repo: Path, seed: int = SEED, n_regions: int = 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Write the synthetic demo deliveries.")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--scale", choices=["demo", "province"], default="demo",
-                        help="demo: rewrite data/raw (2 regions); province: a whole project of ~180 counties in --out")
-    parser.add_argument("--out", type=Path, default=Path("build/province"),
-                        help="folder for --scale province (outside the committed demo)")
-    parser.add_argument("--regions", type=int, default=16, help="regions of the province layout")
+    parser.add_argument("--scale", choices=["demo", "province", "national"], default="demo",
+                        help="demo: rewrite data/raw (2 regions); province: a whole project of ~180 counties in "
+                             "--out; national: one of ~2,800 counties in 400 regions")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for --scale province or national (default build/<scale>); never a folder "
+                             "the generator did not make")
+    parser.add_argument("--regions", type=int, default=None, help="regions of the layout (province 16, national 400)")
     args = parser.parse_args()
     root = project_root()
-    if args.scale == "province":
-        out = (root / args.out).resolve()
-        written = generate_province(out, root, args.seed, args.regions)
+    if args.scale in ("province", "national"):
+        out = (root / (args.out or Path("build") / args.scale)).resolve()
+        regions = args.regions or (16 if args.scale == "province" else 400)
+        written = generate_province(out, root, args.seed, regions, args.scale)
         print(f"{len(written)} 个报送文件 -> {out}（运行：POLIECO_ROOT={out} python -m pipeline.stages.ingest …）")
         return
     for path in generate(root, args.seed):

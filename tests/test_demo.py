@@ -96,3 +96,31 @@ def test_province_layout_is_a_seeded_project_of_its_own(tmp_path):
     with duckdb.connect(str(tmp_path / "a/data/staging/warehouse.duckdb"), read_only=True) as con:
         delivered = con.execute("SELECT count(DISTINCT county_code) FROM facts").fetchone()[0]
     assert delivered == len(counties)
+
+
+def test_national_layout_codes_and_the_folder_it_will_not_overwrite(tmp_path):
+    """`--scale national`: codes 99RRR0 / 99RRRC (room for 999 regions of up to 9 counties); a folder the
+    generator did not make is refused before anything is written, one it made is written again."""
+    import pandas as pd
+
+    from pipeline.demo import generate_province
+
+    written = generate_province(tmp_path / "n", REPO, n_regions=3, scale="national")
+    div = pd.read_csv(tmp_path / "n/data/reference/divisions.csv", dtype=str, keep_default_na=False)
+    regions = div[div["level"] == "prefecture"]
+    assert list(regions["code"]) == ["990010", "990020", "990030"]
+    counties = div[div["level"] == "county"]
+    assert counties["code"].is_unique and counties.groupby("parent_code").size().between(5, 9).all()
+    assert all(c[:5] == p[:5] for c, p in zip(counties["code"], counties["parent_code"], strict=True))
+    ingest(tmp_path / "n")
+    with duckdb.connect(str(tmp_path / "n/data/staging/warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT county_code) FROM facts").fetchone()[0] == len(counties)
+    assert len(generate_province(tmp_path / "n", REPO, n_regions=3, scale="national")) == len(written)
+
+    mine = tmp_path / "analyst"
+    (mine / "data").mkdir(parents=True)
+    (mine / "params.yaml").write_text("ingest: {regions: ['511100']}\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="不是由 pipeline.demo 生成的"):
+        generate_province(mine, REPO, n_regions=3, scale="national")
+    assert sorted(p.name for p in mine.iterdir()) == ["data", "params.yaml"]
+    assert (mine / "params.yaml").read_text(encoding="utf-8") == "ingest: {regions: ['511100']}\n"
