@@ -70,6 +70,7 @@ def measure(factor: int, sample: int) -> dict:
 def chart(points: list[dict], target: Path) -> None:
     """Seconds of the data stages against counties, with the linear line through the 1x point."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -87,6 +88,8 @@ def chart(points: list[dict], target: Path) -> None:
             label="linear from 1x")
     ax.set(xscale="log", yscale="log", xlabel="counties (synthetic layouts)", ylabel="seconds, from nothing (2 cores)",
            title="Data stages vs layout size")
+    ax.set_xticks(list(total["counties"]), [str(c) for c in total["counties"]])
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.legend(fontsize=7)
     fig.tight_layout()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -97,12 +100,13 @@ def chart(points: list[dict], target: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", default="1,4,16")
+    parser.add_argument("--chart-only", action="store_true", help="redraw the chart from growth.json")
     parser.add_argument("--sample", type=int, default=6, help="county notebooks timed in one warm kernel per point")
     args = parser.parse_args()
     factors = [int(f) for f in args.factors.split(",")]
     out = ROOT / "build" / "benchmarks" / "growth.json"
     points = {p["factor"]: p for p in json.loads(out.read_text(encoding="utf-8"))["points"]} if out.is_file() else {}
-    for factor in factors:
+    for factor in [] if args.chart_only else factors:
         points[factor] = measure(factor, args.sample)
         ordered = [points[f] for f in sorted(points)]
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Incremental data stages: a corrected county recomputes its region only, and writes what a run from nothing writes.
 
 The stages run for real (DuckDB warehouse, Great Expectations suites,
-Parquet marts) on the demo's two regions, 2021-2024. The expected outputs are
+Parquet marts) on the demo's two regions, 2023-2024. The expected outputs are
 not restated from the code: they are whatever the same stages write with the
 cache switched off (POLIECO_STAGE_CACHE=off), compared byte for byte.
 """
@@ -31,12 +31,12 @@ def demo(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("incremental") / "proj"
     for rel in ("data/reference", "data/register", "expectations"):
         shutil.copytree(REPO / rel, root / rel)
-    for delivery in (REPO / "data/raw").glob("*/202[1-4]*"):
+    for delivery in (REPO / "data/raw").glob("*/202[3-4]*"):
         target = root / delivery.relative_to(REPO)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(delivery, target)
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
-    params["ingest"].update(first_year=2021, last_year=2024)
+    params["ingest"].update(first_year=2023, last_year=2024)
     (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     return root
 
@@ -97,7 +97,9 @@ def test_corrected_county_recomputes_its_region_and_matches_a_run_from_nothing(d
 
 
 def test_damaged_cache_entries_are_detected_by_their_digest_and_rebuilt(demo, monkeypatch, capsys):
-    run_all(demo, monkeypatch, capsys)
+    if not (demo / "data/warehouse.duckdb").is_file():  # run alone: the marts evaluate reads
+        run_all(demo, monkeypatch, capsys)
+    run_all(demo, monkeypatch, capsys, only=("evaluate",))
     before = outputs(demo)
     entries = sorted((demo / "build/cache/evaluate").glob("*.entry"))
     assert len(entries) == 2
