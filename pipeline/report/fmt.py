@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from pipeline.catalog import Catalog
+from pipeline.catalog import SAFE_LOADER, Catalog
 from pipeline.numbers import fixed
 
 LANGUAGES = ("zh", "en")
@@ -54,7 +54,7 @@ class Words:
 @cache
 def _load(path: str) -> dict:
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=SAFE_LOADER)
 
 
 def load_words(root: Path, lang: str) -> Words:

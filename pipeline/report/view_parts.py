@@ -7,7 +7,6 @@ findings, phrased by pipeline.report.phrasing, never decided here.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,13 +78,6 @@ def _named(data: ReportData, code: str) -> str:
     return f"{data.name(code)}（{code}）" if code in data.divisions.index else code
 
 
-def figure_png(fig: Figure) -> bytes:
-    """PNG bytes of a figure; same figure, same bytes (no timestamp in the metadata)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
-    return buf.getvalue()
-
-
 def show(section: Section) -> None:
     """Display a section: Markdown for text, PNG for figures, HTML tables for frames."""
     from IPython.display import Image, Markdown, display
@@ -94,7 +86,7 @@ def show(section: Section) -> None:
         if isinstance(part, str):
             display(Markdown(part))
         elif isinstance(part, Figure):
-            display(Image(data=figure_png(part), format="png"))
+            display(Image(data=charts.chart_png(part), format="png"))
         else:
             display(part)
 
