@@ -86,10 +86,24 @@ class StageCache:
         finally:
             tmp.unlink(missing_ok=True)
 
-    def parts(self, keys: dict[str, str], compute: Callable[[list[str]], dict[str, T]]) -> dict[str, T]:
-        """Every part's result: read where an entry exists, computed (in one call, for all missing) otherwise."""
+    def one(self, part: str, key: str, compute: Callable[[], T]) -> T:
+        """One part's result: read back when its entry is sound, else computed and kept (an exception
+        from `compute` keeps nothing, so a part that failed is computed, and reported, again next run)."""
+        hit, value = self.get(key, part)
+        if hit:
+            self.reused.append(part)
+            return value  # type: ignore[return-value]
+        value = compute()
+        self.put(key, value)
+        self.computed.append(part)
+        return value
+
+    def parts(self, keys: dict[str, str], compute: Callable[[list[str]], dict[str, T]],
+              force: bool = False) -> dict[str, T]:
+        """Every part's result: read where an entry exists, computed (in one call, for all missing) otherwise;
+        `force` computes them all (and keeps them)."""
         found: dict[str, T] = {}
-        for part, key in keys.items():
+        for part, key in ([] if force else keys.items()):
             hit, value = self.get(key, part)
             if hit:
                 found[part] = value  # type: ignore[assignment]

@@ -94,10 +94,5 @@ def checked_regions(frames: dict[str, pd.DataFrame], cache: StageCache, run_suit
         return out
 
     keys = {r: cache.key(r, digest(*(frame_digest(s[t]).encode() for t in TARGETS))) for r, s in slices.items()}
-    if force:  # no Data Docs to keep: every region through one Great Expectations run
-        found = compute(list(keys))
-        for r, key in keys.items():
-            cache.put(key, found[r])
-        cache.computed += list(keys)
-        return found
-    return cache.parts(keys, compute)
+    # force: no Data Docs to keep, so every region goes through one Great Expectations run
+    return cache.parts(keys, compute, force=force)

@@ -77,14 +77,8 @@ def parse_file(path: Path, display: str, region: str, year: int, period: str | N
         return parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx, period)
     key = cache.key(display, digest(hashlib.sha256(path.read_bytes()).hexdigest().encode(),
                                     settings_digest([region, year, period])))
-    hit, delivery = cache.get(key, display)
-    if hit:
-        cache.reused.append(display)
-        return delivery  # type: ignore[return-value]
-    delivery = parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx, period)
-    cache.put(key, delivery)
-    cache.computed.append(display)
-    return delivery
+    return cache.one(display, key, lambda: parse_delivery(read_table(path, display, ctx.catalog), region, year,
+                                                           ctx, period))
 
 
 def read_year(paths: Paths, region: str, year: int, period: str | None, files: list[Path], ctx: Context,
