@@ -59,12 +59,16 @@ def measure(factor: int, sample: int) -> dict:
              "data_stages": stages, "data_stages_s": round(sum(s["seconds"] for s in stages.values()), 1),
              "peak_rss_mb": max(s["peak_rss_mb"] for s in stages.values())}
     if sample:
-        jobs, picked = notebook_sample(folder, sample)
-        _, floor = naive_and_floor(folder, picked)
-        point["notebooks"] = len(jobs)
-        point["floor_per_notebook_s"] = round(floor, 2)
-        point["notebooks_projected_s"] = {str(n): round(floor * len(jobs) / n, 1) for n in CORES}
+        point.update(notebook_floor(folder, sample))
     return point
+
+
+def notebook_floor(folder: Path, sample: int) -> dict:
+    """Seconds per county notebook in one warm kernel (a sample), and the whole layout's notebooks on N cores."""
+    jobs, picked = notebook_sample(folder, sample)
+    _, floor = naive_and_floor(folder, picked)
+    return {"notebooks": len(jobs), "floor_per_notebook_s": round(floor, 2),
+            "notebooks_projected_s": {str(n): round(floor * len(jobs) / n, 1) for n in CORES}}
 
 
 def chart(points: list[dict], target: Path) -> None:
@@ -101,13 +105,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", default="1,4,16")
     parser.add_argument("--chart-only", action="store_true", help="redraw the chart from growth.json")
+    parser.add_argument("--floor-only", action="store_true",
+                        help="time the notebook sample again at each factor (its data stages already run), "
+                             "keeping the data stages' figures: after a change to the rendering code")
     parser.add_argument("--sample", type=int, default=6, help="county notebooks timed in one warm kernel per point")
     args = parser.parse_args()
     factors = [int(f) for f in args.factors.split(",")]
     out = ROOT / "build" / "benchmarks" / "growth.json"
     points = {p["factor"]: p for p in json.loads(out.read_text(encoding="utf-8"))["points"]} if out.is_file() else {}
     for factor in [] if args.chart_only else factors:
-        points[factor] = measure(factor, args.sample)
+        if args.floor_only:
+            points[factor].update(notebook_floor(layout(factor), args.sample))
+            print(f"  x{factor} floor {points[factor]['floor_per_notebook_s']} s per notebook", flush=True)
+        else:
+            points[factor] = measure(factor, args.sample)
         ordered = [points[f] for f in sorted(points)]
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"machine_cores": os.cpu_count(), "targets": TARGETS, "points": ordered},

@@ -14,7 +14,7 @@ measures on this machine, in one run:
             notebook, sampled on --sample notebooks and scaled to all) and the
             floor (one warm kernel executing the same notebooks, nothing else:
             no pool, HTML or write-up; per notebook, over the sample);
-  noop      `dvc repro` with nothing changed;
+  noop      `dvc repro` with nothing changed: median of three, after a first that rehashes the reports;
   corrected one county's figure corrected in its delivery, then `dvc repro`:
             wall seconds and the stage's own "复用 N 个，执行 M 个";
             the delivery is restored afterwards (and the reports rebuilt);
@@ -272,8 +272,13 @@ def main() -> None:
             "floor_per_notebook_s": round(floor, 2), "floor_ideal_s": round(ideal, 1), "sample": len(sample),
             "stage_vs_floor": round(seconds / ideal, 2), "naive_vs_stage": round(naive * len(jobs) / seconds, 2)}
     if "noop" not in skip:
-        seconds, _, out = dvc(project, "repro")
-        report["noop"] = {"seconds": round(seconds, 2), "up_to_date": "up to date" in out}
+        # the first after `--execute-all` rewrote the reports outside DVC pays DVC's rehash of them; the
+        # next ones are what an analyst meets
+        runs = [dvc(project, "repro") for _ in range(4)]
+        steady = [r[0] for r in runs[1:]]
+        report["noop"] = {"seconds": round(statistics.median(steady), 2), "min_s": round(min(steady), 2),
+                          "max_s": round(max(steady), 2), "first_after_outside_write_s": round(runs[0][0], 2),
+                          "up_to_date": all("up to date" in r[2] for r in runs[1:])}
     if "corrected" not in skip:
         target, original = correct_one_county(project)
         try:
@@ -315,7 +320,8 @@ def print_table(report: dict) -> None:
         print(f"naive serial papermill   {n['naive_all_s_estimated']:8.1f} s  (estimated, {n['naive_per_notebook_s']} s per"
               f" notebook); naive/stage {n['naive_vs_stage']} (target >= {t['naive_vs_stage']})")
     if "noop" in report:
-        print(f"no-op dvc repro          {report['noop']['seconds']:8.2f} s  (target {t['noop_s']} s)")
+        n = report['noop']
+        print(f"no-op dvc repro          {n['seconds']:8.2f} s  (target {t['noop_s']} s; first after --execute-all {n.get('first_after_outside_write_s')} s)")
     if "corrected" in report:
         c = report["corrected"]
         print(f"one county corrected     {c['seconds']:8.1f} s  (target {t['corrected_s']} s: ratio"
