@@ -108,3 +108,25 @@ def test_chart_png_keeps_a_label_that_runs_past_the_canvas():
     assert pixels.shape[1] > 4 * 100 + 100  # wider than the 400-px canvas by most of the label
     ink = (pixels < 250).any(axis=2)
     assert not ink[:, -10:].any() and ink[:, -11].any()  # and still framed by the white band
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_comparison_chart_keeps_its_source_notes_under_the_axis_however_many_rows(rows):
+    """The notes (the national figure's source, the synthetic-data mark) sit just under the axis label:
+    with margins as fractions of a figure that grows with the rows, a city's twelve rows left about two
+    inches of blank between them."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    charts.use_report_style()
+    shares = ["form1_share", "form2_share", "form3_share", "form4_share"]
+    table = pd.DataFrame({"who": [f"县{i}" for i in range(rows)], "form1_share": 60.0, "form2_share": 30.0,
+                          "form3_share": 6.0, "form4_share": 4.0})
+    fig = charts.four_forms_comparison_chart(table, shares, ["一", "二", "三", "四"], title="对比", words=WORDS,
+                                             notes=["全国数据来源：中央纪委国家监委通报", "⚠ 合成演示数据"])
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # the axis label is placed under the tick labels when drawn
+    renderer = canvas.get_renderer()
+    axis_label = fig.axes[0].xaxis.label.get_window_extent(renderer)
+    note = fig.texts[-1].get_window_extent(renderer)
+    blank_inches = (axis_label.y0 - note.y1) / fig.dpi
+    assert 0 < blank_inches < 0.5

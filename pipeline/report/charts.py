@@ -167,8 +167,15 @@ def four_forms_chart(ff: pd.DataFrame, forms: list[str], shares: list[str], labe
 
 def four_forms_comparison_chart(table: pd.DataFrame, shares: list[str], labels: list[str], *, title: str,
                                 words: Words, notes: list[str] | None = None) -> Figure:
-    """Horizontal 100% bars: the county, its region and the nation side by side."""
-    fig = Figure(figsize=(9, 1.2 + 0.7 * len(table)))
+    """Horizontal 100% bars: the county, its region and the nation side by side.
+
+    Margins are set in inches: as fractions of a figure whose height grows
+    with the rows, a city's twelve rows left two inches of blank between the
+    axis and the source notes.
+    """
+    notes = [n for n in (notes or []) if n]
+    height = 1.2 + 0.7 * len(table) + 0.25 * len(notes)
+    fig = Figure(figsize=(9, height))
     ax = fig.add_subplot()
     rows = table.iloc[::-1].reset_index(drop=True)
     left = np.zeros(len(rows))
@@ -187,8 +194,7 @@ def four_forms_comparison_chart(table: pd.DataFrame, shares: list[str], labels: 
     ax.set_xlabel(words("chart.share_pct"))
     ax.set_title(title, pad=28)
     ax.legend(ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
-    notes = [n for n in (notes or []) if n]
-    fig.subplots_adjust(left=0.22, top=0.72, bottom=0.22 + 0.08 * len(notes))
+    fig.subplots_adjust(left=0.22, top=1 - 0.95 / height, bottom=(0.65 + 0.25 * len(notes)) / height)
     _note(fig, notes)
     return fig
 
