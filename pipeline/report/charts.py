@@ -67,7 +67,6 @@ def chart_png(fig: Figure) -> bytes:
     canvas edge may run past it (a long name on user data): it is saved the
     tight way, which grows the picture to take everything in.
     """
-    import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 

@@ -69,13 +69,15 @@ class ReportData:
         ~10 ms each."""
         key = (place, int(year), period)
         if key not in self._findings_rows:
-            if not self._finding_at and not self.findings.empty:
-                self._index_findings()
+            self._index_findings()
             at = self._findings_at.get(key)
             self._findings_rows[key] = self.findings.iloc[at] if at is not None else self.findings.iloc[0:0]
         return self._findings_rows[key]
 
     def _index_findings(self) -> None:
+        """Row positions by (place, year, period, topic, subject) and by place-year (and period); once."""
+        if self._finding_at or self.findings.empty:
+            return
         f = self.findings
         keys = zip(f["place_code"], f["year"], f["period"], f["topic"], f["subject"], strict=True)
         groups: dict[tuple, list[int]] = {}
@@ -88,8 +90,7 @@ class ReportData:
 
     def finding_row(self, place: str, year: int, period: str, topic: str, subject: str) -> pd.Series | None:
         """The one finding of a place, year, period, topic and subject (the first, should the mart repeat one)."""
-        if not self._finding_at and not self.findings.empty:
-            self._index_findings()
+        self._index_findings()
         i = self._finding_at.get((place, int(year), period, topic, subject))
         return None if i is None else self.findings.iloc[i]
 

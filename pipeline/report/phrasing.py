@@ -381,14 +381,10 @@ def units_suggestion_values(p: Phraser, f) -> dict:
 
 def findings_of(data: ReportData, place: str, year: int, period: str | None = FULL_YEAR) -> pd.DataFrame:
     """The findings of one place (or region) and year, in report order; every period when `period` is None."""
-    if data.findings.empty:
-        return data.findings
     return data.findings_rows_of(place, year, period)
 
 
 def finding(data: ReportData, place: str, year: int, topic: str, subject: str = "",
             period: str = FULL_YEAR) -> pd.Series | None:
     """The finding of one place, year, period, topic and subject; None when the findings stage made none."""
-    if data.findings.empty:
-        return None
     return data.finding_row(place, year, period, topic, subject)
