@@ -26,24 +26,58 @@ import numpy as np
 import pandas as pd
 
 from pipeline.catalog import Catalog
+from pipeline.errors import ConfigError
 from pipeline.numbers import printed_difference, printed_percent_change
+
+KINDS_WITH_BAND = ("count", "share", "score")
 
 
 @dataclass(frozen=True)
 class JudgementConfig:
     first_year: int
-    # largest printed change still called flat, in the change's unit: % (count), pp (share), points (score)
+    # largest printed change still called level (基本持平), in the change's unit: % (count), pp (share), points
+    # (score); keyed by kind, and by a catalog measure code where one measure needs its own band
     flat_band: dict[str, float]
     # the trend: the latest value against the mean of the first `baseline_years` years with a value
     baseline_years: int = 3
     trend_flat_band: float = 1.0
 
     @classmethod
-    def from_params(cls, params: dict) -> JudgementConfig:
+    def from_params(cls, params: dict, catalog: Catalog | None = None) -> JudgementConfig:
         j = params["judgement"]
-        band = j["flat_band"]
-        return cls(int(params["ingest"]["first_year"]), {k: float(band[k]) for k in ("count", "share", "score")},
-                   int(j["trend"]["baseline_years"]), float(j["trend"]["flat_band"]))
+        band = check_bands(j.get("flat_band"), "judgement.flat_band", catalog)
+        trend = j["trend"]
+        trend_band = check_bands({"score": trend.get("flat_band")}, "judgement.trend", None, required=("score",))
+        return cls(int(params["ingest"]["first_year"]), band, int(trend["baseline_years"]), trend_band["score"])
+
+    def band(self, measure) -> float:
+        """The band of one catalog measure: its own when set, else its kind's (0 for kinds without one)."""
+        return float(self.flat_band.get(measure.code, self.flat_band.get(measure.kind, 0.0)))
+
+
+def check_bands(spec: object, key: str, catalog: Catalog | None,
+                required: tuple[str, ...] = KINDS_WITH_BAND) -> dict[str, float]:
+    """A map of bands by kind (count, share, score) or measure code: every kind present, none negative.
+
+    A band is what a commission reads as no move at all; a missing or negative one, or one naming a measure the
+    catalog does not have, stops the stage naming the key (params.yaml), before anything is written.
+    """
+    if not isinstance(spec, dict):
+        raise ConfigError("params.yaml", key, "缺少设置：应按指标类型（count、share、score）给出区间", list(KINDS_WITH_BAND))
+    for kind in required:
+        if spec.get(kind) is None:
+            raise ConfigError("params.yaml", f"{key}.{kind}" if required != ("score",) else f"{key}.flat_band",
+                              "缺少设置", list(KINDS_WITH_BAND))
+    out = {}
+    for name, value in spec.items():
+        if name not in KINDS_WITH_BAND and catalog is not None and name not in catalog:
+            raise ConfigError("params.yaml", f"{key}.{name}", f"「{name}」既不是指标类型，也不是指标目录中的指标代码",
+                              list(KINDS_WITH_BAND))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            where = f"{key}.{name}" if required != ("score",) else f"{key}.flat_band"
+            raise ConfigError("params.yaml", where, f"「{value}」无效：应为不小于 0 的数")
+        out[str(name)] = float(value)
+    return out
 
 
 def printed_change(kind: str, current: float, previous: float, decimals: int, change_decimals: int) -> float | None:
@@ -90,7 +124,7 @@ def year_on_year(frame: pd.DataFrame, catalog: Catalog, cfg: JudgementConfig, ke
             status = "no_previous"
         else:
             change = printed_change(m.kind, value, previous, m.decimals, catalog.change_decimals)
-            status = classify(m.kind, value, previous, change, cfg.flat_band[m.kind])
+            status = classify(m.kind, value, previous, change, cfg.band(m))
         changes.append(np.nan if change is None else change)
         statuses.append(status)
         judged.append("flat" if status == "flat" else
@@ -101,7 +135,7 @@ def year_on_year(frame: pd.DataFrame, catalog: Catalog, cfg: JudgementConfig, ke
     out["yoy_unit"] = [catalog.measure(c).change_unit for c in out["measure"]]
     out["change_status"] = statuses
     out["judgement"] = judged
-    out["flat_band"] = [cfg.flat_band.get(catalog.measure(c).kind, np.nan) for c in out["measure"]]
+    out["flat_band"] = [cfg.band(catalog.measure(c)) for c in out["measure"]]
     out["rise_streak"] = _streak(out, keys, "up")
     out["fall_streak"] = _streak(out, keys, "down")
     return out

@@ -1,6 +1,15 @@
-"""Comparisons and the verdict they add up to: the one rule for every share or score with a direction."""
+"""Comparisons and the verdict they add up to: the one rule for every share or score with a direction.
+
+A signer reads a figure as an experienced analyst does: how large the move is (level within the
+measure's band, slight, or marked beyond params.yaml `findings.marked`), which comparison decides
+for this kind of measure (data/reference/findings.yaml `decides`: the place's own baseline, or its
+standing among the places of its level in the region), and where the place stands. The other
+comparisons are context in the same sentence.
+"""
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 from pipeline.findings.context import Context, missing
 from pipeline.numbers import fixed
@@ -10,6 +19,8 @@ SEVERITY_ORDER = ("high", "medium", "low")
 BETTER_WHEN = {("higher", "higher_is_better"): "better", ("lower", "higher_is_better"): "worse",
                ("higher", "higher_is_worse"): "worse", ("lower", "higher_is_worse"): "better"}
 MOVES = {"up": "higher", "down": "lower", "rising": "higher", "falling": "lower", "flat": "level"}
+# comparisons over the years (a place against itself), as against the region
+OVER_YEARS = ("previous_year", "baseline")
 
 
 def side(move: str, direction: str) -> str:
@@ -20,34 +31,85 @@ def side(move: str, direction: str) -> str:
     return BETTER_WHEN.get((m, direction), "neutral")
 
 
+def size(move: str, difference: float | None, marked: float) -> str:
+    """level (within the band: the move is `flat`), slight (up to `marked`) or marked (beyond it)."""
+    if MOVES.get(move, "level") == "level":
+        return "level"
+    if difference is None:
+        return "slight"
+    return "marked" if abs(float(difference)) > marked + 1e-9 else "slight"
+
+
 def comparison(ctx: Context, basis: str, against: str, difference: float | None, unit: str | None, move: str,
-               direction: str, *, decisive: bool = False, approximate: bool = False, **extra) -> dict:
-    """One comparison: the difference as printed (no sign; `move` says which way) and its side."""
+               direction: str, *, decisive: bool = False, approximate: bool = False, measure: str = "",
+               **extra) -> dict:
+    """One comparison: the difference as printed (no sign; `move` says which way), its side and its size."""
     text = None if missing(difference) else fixed(abs(float(difference)), ctx.catalog.change_decimals)
-    return {"basis": basis, "against": against, "difference": None if missing(difference) else float(difference),
-            "text": text, "unit": unit, "move": move, "side": side(move, direction), "decisive": decisive,
-            "approximate": approximate, **extra}
+    diff = None if missing(difference) else float(difference)
+    marked = ctx.rules.marked_for(ctx.catalog.measure(measure)) if measure else float("inf")
+    return {"basis": basis, "against": against, "difference": diff, "text": text, "unit": unit, "move": move,
+            "side": side(move, direction), "size": size(move, diff, marked),
+            "marked": None if marked == float("inf") else marked, "decisive": decisive,
+            "approximate": approximate, **({"measure": measure} if measure else {}), **extra}
 
 
-def verdict(comparisons: list[dict], disagreement: str) -> tuple[str, str]:
-    """(verdict, polarity) of a measure's comparisons.
+def tier(rank: int | None, of: int | None, shares: dict[str, Fraction]) -> str:
+    """top / middle / bottom: the place's standing among the `of` places ranked (rank 1 = best); '' unranked.
 
-    A decisive comparison (the baseline) that comes out worse decides alone:
-    "not yet contained" whatever last year's move. Otherwise every comparison
-    better is an achievement, every one worse (or level) a problem, and a mix
-    takes the polarity params.yaml assigns; one verdict per measure and report.
+    The top tier is the best floor(of x top) places, at least one; the bottom tier the worst floor(of x
+    bottom), at least one; with a single place ranked there is no standing to speak of.
     """
-    if not comparisons:
+    if rank is None or of is None or of < 2:
+        return ""
+    top = max(1, int(of * shares["top"]))
+    bottom = max(1, int(of * shares["bottom"]))
+    if rank <= top:
+        return "top"
+    if rank > of - bottom:
+        return "bottom"
+    return "middle"
+
+
+def decisive_side(comparisons: list[dict], decides: str, standing: str) -> tuple[str, str]:
+    """(the comparison that decides, its side): the standing (tier and gap to the region beyond the band) or
+    the comparison flagged decisive (the baseline, or last year when last year is the baseline)."""
+    if decides == "standing" and standing:
+        region = next((c for c in comparisons if c["basis"] == "region"), None)
+        if region is not None:
+            if standing == "bottom" and region["side"] == "worse":
+                return "standing", "worse"
+            if standing == "top" and region["side"] == "better":
+                return "standing", "better"
+            return "standing", "level"
+    found = next((c for c in comparisons if c["decisive"]), None)
+    return ("baseline", found["side"]) if found else ("baseline", "level")
+
+
+def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[str, str]:
+    """(verdict, polarity) of a measure's comparisons, one per measure and report.
+
+    - The decisive comparison worse beyond the band is a problem: "not yet contained" while a
+      new-onset share stays above its baseline (29.9 -> 32.6 -> 32.4 %), whatever last year's move;
+      a score in the bottom tier of its region and below the region.
+    - Otherwise a marked adverse move over the years (beyond `findings.marked`) is a problem (a
+      material adverse trend), a slight one an item to watch (attention).
+    - A place in the top tier is never given a problem on the measure: the worst it gets is attention.
+    - The decisive comparison better, with no adverse move over the years, is an achievement.
+    - Anything else is stated, not judged (neutral); so is a measure whose kind `decides: none`.
+    """
+    if not comparisons or decides == "none":
         return "stated", "neutral"
-    if any(c["decisive"] and c["side"] == "worse" for c in comparisons):
-        return "worse_than_baseline", "problem"
-    sides = {c["side"] for c in comparisons}
-    if {"better", "worse"} <= sides:
-        return "mixed", disagreement
-    if "worse" in sides:
-        return "worse", "problem"
-    if "better" in sides:
-        return "better", "achievement"
+    basis, decided = decisive_side(comparisons, decides, standing)
+    adverse = [c for c in comparisons if c["side"] == "worse" and c["basis"] in OVER_YEARS]
+    cap = "attention" if standing == "top" else "problem"
+    if decided == "worse":
+        return ("worse_than_baseline" if basis == "baseline" else "bottom_tier"), cap
+    if any(c["size"] == "marked" for c in adverse):
+        return "worse_marked", cap
+    if adverse:
+        return "worse_slight", "attention"
+    if decided == "better":
+        return ("better" if basis == "baseline" else "top_tier"), "achievement"
     return "flat", "neutral"
 
 

@@ -1,11 +1,14 @@
-"""Follow-up of last year's problems (整改情况): each problem of the previous report year, judged again.
+"""Follow-up of last year's problems (整改情况): each main problem of the previous report year, judged again.
 
 An evaluation exists to drive rectification (以评促改): a problem stated for
 year Y-1 is matched with the finding on the same topic and subject for year Y
 and comes out as
-  resolved          this year's finding is no longer a problem, or (a topic whose
+  resolved          this year's finding is no longer a problem and its figure did not move the wrong
+                    way beyond its band, or (a topic whose
                     finding exists only when something is wrong: a warning, places
                     rising, a gap in delivery) it is gone while the data are there;
+  watch             no longer a problem, but still an item to watch or still moving the wrong way
+                    beyond its band: never called resolved while it keeps falling;
   improved / unchanged / worse
                     still a problem, and its key figure moved the better way, not
                     beyond the flat band, or the worse way: for a measure the
@@ -28,7 +31,7 @@ from pipeline.findings.schema import Finding
 from pipeline.numbers import round_half_up
 from pipeline.periods import FULL_YEAR
 
-STATUSES = ("resolved", "improved", "unchanged", "worse", "not_reassessable")
+STATUSES = ("resolved", "watch", "improved", "unchanged", "worse", "not_reassessable")
 # a measure's own year-on-year judgement (measures mart) as a follow-up status
 BY_JUDGEMENT = {"better": "improved", "worse": "worse", "flat": "unchanged"}
 
@@ -38,7 +41,7 @@ def follow_up_findings(ctx: Context, base: dict, previous: list[Finding], curren
     now = {(f.topic, f.subject): f for f in current if f.period == FULL_YEAR}
     delivered = not any(f.topic == "no_data" for f in current)
     out = []
-    for old in (f for f in previous if f.period == FULL_YEAR and f.polarity == "problem"):
+    for old in (f for f in previous if f.period == FULL_YEAR and f.polarity == "problem" and f.main):
         spec = ctx.rules.topics[old.topic].get("follow_up") or {}
         new = now.get((old.topic, old.subject))
         status = judge(ctx, spec, old, new, delivered, base)
@@ -68,17 +71,25 @@ def judge(ctx: Context, spec: dict, old: Finding, new: Finding | None, delivered
         there = delivered and (not measure or ctx.value(base["scope"], base["place_code"], measure,
                                                         base["year"]) is not None)
         return "resolved" if there and spec.get("absent") == "resolved" else "not_reassessable"
-    if new.polarity != "problem":
-        return "resolved"
     measure = _measure_of(by, old)
+    if new.polarity != "problem":
+        # never 已整改 while the figure keeps moving the wrong way beyond its band, or still has to be watched
+        if new.polarity == "attention" or (measure and _judged(ctx, base, measure) == "worse"):
+            return "watch"
+        return "resolved"
     if measure:
-        r = ctx.row(base["scope"], base["place_code"], measure, base["year"])
-        judged = None if r is None or missing(r.get("judgement")) else str(r["judgement"])
+        judged = _judged(ctx, base, measure)
         return BY_JUDGEMENT.get(judged, "unchanged" if judged == "neutral" else "not_reassessable")
     before, after = _position(ctx, by, old), _position(ctx, by, new)
     if before is None or after is None:
         return "unchanged"
     return "unchanged" if after == before else "improved" if after < before else "worse"
+
+
+def _judged(ctx: Context, base: dict, measure: str) -> str | None:
+    """The measures mart's year-on-year judgement of a measure (better / worse / flat / neutral), with its band."""
+    r = ctx.row(base["scope"], base["place_code"], measure, base["year"])
+    return None if r is None or missing(r.get("judgement")) else str(r["judgement"])
 
 
 def _measure_of(name: str, f: Finding) -> str:

@@ -53,7 +53,11 @@ def grade_findings(ctx: Context, base: dict, code: str, year: int) -> list[Findi
 
 def grade_finding(ctx: Context, base: dict, ev: dict) -> Finding:
     grade = str(ev["grade"])
-    polarity = ("achievement" if grade in ctx.rules.achievement_grades else
+    provisional = not missing(ev.get("stable")) and not bool(ev["stable"])
+    capped = not missing(ev.get("grade_before_veto")) and str(ev["grade_before_veto"]) != grade
+    # a grade held down by a veto, or one the method choices do not settle, is stated and never praised: the
+    # report would otherwise call 较好 a success in the paragraph before the cap that made it 较好
+    polarity = ("achievement" if grade in ctx.rules.achievement_grades and not (provisional or capped) else
                 "problem" if grade in ctx.rules.problem_grades else "neutral")
     method = {k: (None if missing(ev.get(k)) else (bool(ev[k]) if k == "winsorise" else ev[k]))
               for k in METHOD_FIELDS}
@@ -67,20 +71,21 @@ def grade_finding(ctx: Context, base: dict, ev: dict) -> Finding:
     return Finding(**base, topic="grade", verdict=grade, polarity=polarity, basis=["region_ranking"],
                    suggestion=ctx.rules.suggestion("grade") if polarity == "problem" else "",
                    evidence={**graded_row(ev), "method": method, "imputed": imputed, "imputed_by": imputed_by,
-                             "provisional": not missing(ev.get("stable")) and not bool(ev["stable"]),
+                             "provisional": provisional, "capped": capped,
                              "strengths": [c for c in str(ev["strengths"] or "").split(",") if c],
                              "weaknesses": [c for c in str(ev["weaknesses"] or "").split(",") if c]})
 
 
 def stability_finding(ctx: Context, base: dict, ev: dict) -> Finding | None:
-    """How often the grade holds when the assumptions vary; unstable below the threshold is a problem."""
+    """How often the grade holds when the assumptions vary. Stated, never a problem of the place: a grade
+    the method choices do not settle is a fact about the evaluation (the grade is marked 暂定), not about
+    the place's political ecology, and what to do about it is the commission's, not the county's."""
     if missing(ev.get("scenarios")) or missing(ev.get("stable")):
         return None
     labels = ctx.grade_labels
     stable = bool(ev["stable"])
     return Finding(**base, topic="grade_stability", verdict="stable" if stable else "unstable",
-                   polarity="neutral" if stable else "problem", basis=["threshold"],
-                   suggestion="" if stable else ctx.rules.suggestion("grade_stability"),
+                   polarity="neutral", basis=["threshold"],
                    evidence={"grade": str(ev["grade"]), "probability": float(ev["grade_probability"]),
                              "threshold": float(ev["stable_threshold"]), "scenarios": int(ev["scenarios"]),
                              "median_rank": _num(ev["median_rank"]), "rank_p05": _num(ev["rank_p05"]),
@@ -134,8 +139,8 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
                         adjusted_units_finding(base, ctx, graded, year)) if f]
     unstable = [r for r in now if not missing(r["stable"]) and not bool(r["stable"])]
     if unstable:
-        out.append(Finding(**base, topic="units_unstable", verdict="unstable", polarity="problem",
-                           basis=["threshold"], suggestion=ctx.rules.suggestion("units_unstable"),
+        out.append(Finding(**base, topic="units_unstable", verdict="unstable", polarity="neutral",
+                           basis=["threshold"],
                            evidence={"units": [{"place": r["county_code"], "grade": str(r["grade"]),
                                                 "probability": float(r["grade_probability"])} for r in unstable],
                                      "count": len(unstable), "threshold": float(unstable[0]["stable_threshold"])}))

@@ -86,35 +86,49 @@ def _common_figure(ctx: Context, region: str, measure: str, year: int, value: fl
 
 
 def region_trend(ctx: Context, base: dict, region: str, year: int, measure: str) -> Finding | None:
-    """A region share or score against its baseline and last year, on the same places throughout."""
+    """A region share or score against its baseline and last year, each on the same places.
+
+    Each comparison is made on the places that reported in every year it spans: last year's on the
+    places of both years, the baseline's on the places of the baseline years and this one. Where those
+    differ from this year's places, the figure is computed again on the common places (and said so), or
+    the comparison is not made when there are none.
+    """
     r = ctx.row("region", region, measure, year)
     if r is None or missing(r["value"]):
         return None
     spec = ctx.catalog.measure(measure)
     figures, comps = trend_comparisons(ctx, "region", region, region, year, measure)
-    years = sorted({year, *(f["year"] for f in figures.values() if "year" in f),
-                    *(y for f in figures.values() for y in f.get("years", []))})
-    sets = [reporting(ctx, region, measure, y) for y in years]
+    now = reporting(ctx, region, measure, year)
     coverage = None
-    if any(s != sets[-1] for s in sets):
-        common, values = common_places_figures(ctx, region, measure, years)
-        coverage = {"years": years, "places": [len(s) for s in sets], "common_places": len(common)}
-        figures = {"current": ctx.figure("region", region, measure, year)}
-        comps = []
-        if common and None not in values.values() and year - 1 in values:
+    if year - 1 in {f.get("year") for f in figures.values()} and reporting(ctx, region, measure, year - 1) != now:
+        common, values = common_places_figures(ctx, region, measure, [year - 1, year])
+        coverage = {"years": [year - 1, year], "places": [len(reporting(ctx, region, measure, y))
+                                                          for y in (year - 1, year)], "common_places": len(common)}
+        comps = [c for c in comps if c["basis"] != "previous_year"]
+        figures.pop("previous", None)
+        if common and None not in values.values():
             figures["common_current"] = _common_figure(ctx, region, measure, year, values[year], common)
             figures["common_previous"] = _common_figure(ctx, region, measure, year - 1, values[year - 1], common)
             diff = printed_difference(values[year], values[year - 1], spec.decimals)
             move = "flat" if abs(diff) <= float(r["flat_band"]) + 1e-9 else ("up" if diff > 0 else "down")
             comps.append(comparison(ctx, "previous_year", "common_previous", diff, spec.change_unit, move,
-                                    spec.direction, decisive=True, common_places=len(common)))
-    outcome, polarity = verdict(comps, ctx.rules.disagreement)
+                                    spec.direction, decisive=not any(c["decisive"] for c in comps),
+                                    common_places=len(common), measure=measure))
+    if "baseline" in figures:
+        years = figures["baseline"].get("years") or [figures["baseline"]["year"]] * 2
+        spans = [reporting(ctx, region, measure, y) for y in range(int(years[0]), int(years[1]) + 1)]
+        if any(s != now for s in spans):  # the baseline's places are not this year's: not compared
+            comps = [c for c in comps if c["basis"] != "baseline"]
+            figures.pop("baseline")
+            coverage = {**(coverage or {}), "baseline_places_differ": True}
+    outcome, polarity = verdict(comps, ctx.rules.decider("region", spec))
     if coverage is not None and not comps:
         outcome = "not_comparable"
     return Finding(**base, topic="trend", subject=measure, verdict=outcome, polarity=polarity,
                    basis=[c["basis"] for c in comps] + (["common_places"] if coverage and comps else []),
                    suggestion=ctx.rules.suggestion("trend", spec) if polarity == "problem" else "",
-                   evidence={"figures": figures, "comparisons": comps, "coverage": coverage, "warnings": []})
+                   evidence={"figures": figures, "comparisons": comps, "coverage": coverage, "warnings": [],
+                             "decides": ctx.rules.decider("region", spec), "standing": ""})
 
 
 def units_rising(ctx: Context, base: dict, region: str, year: int, units: list[str]) -> list[Finding]:

@@ -4,14 +4,15 @@ anything is computed, so a bad key stops the stage naming the key and the file."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import yaml
 
 from pipeline.catalog import Catalog
 from pipeline.errors import ConfigError
-from pipeline.findings.schema import POLARITIES
+from pipeline.judgement import check_bands
 
 RULES_FILE = Path("data") / "reference" / "findings.yaml"
 PHRASES_FILE = Path("data") / "reference" / "phrases.yaml"
@@ -20,13 +21,37 @@ SCOPES = ("unit", "region")
 MEASURE_CLASSES = ("survey", "appraisal", "share", "score", "count", "flag")
 
 
+DECIDERS = ("baseline", "standing", "none")
+KINDS = ("share", "score", "count")
+PROBLEM_CLASSES = ("warning_high", "warning_medium", "warning_low", "grade_capped", "grade_low", "trend_marked",
+                   "trend", "other")
+
+
 @dataclass(frozen=True)
 class Rules:
     topics: dict[str, dict]
     measures: dict[str, list[str]]  # topic -> the measures it is about, resolved to catalog codes
-    disagreement: str
     achievement_grades: tuple[str, ...]
     problem_grades: tuple[str, ...]
+    # scope -> measure code, score basis or kind -> baseline / standing / none (findings.yaml `decides`)
+    decides: dict[str, dict[str, str]] = field(default_factory=dict)
+    marked: dict[str, float] = field(default_factory=dict)  # kind or measure code -> a marked move's size
+    tiers: dict[str, Fraction] = field(default_factory=dict)  # top / bottom: shares of the places ranked
+    priority: tuple[str, ...] = PROBLEM_CLASSES
+    main_problems: int = 5
+    supervised: tuple[str, ...] = ()
+
+    def decider(self, scope: str, measure) -> str:
+        """Which comparison decides a measure (a catalog Measure) in a report of `scope`."""
+        table = self.decides.get(scope, {})
+        for key in (measure.code, measure.basis, measure.kind):
+            if key and key in table:
+                return table[key]
+        return "baseline"
+
+    def marked_for(self, measure) -> float:
+        """The size beyond which a move of this measure is marked (明显), in its change's unit."""
+        return float(self.marked.get(measure.code, self.marked.get(measure.kind, float("inf"))))
 
     @property
     def work(self) -> list[str]:
@@ -82,16 +107,78 @@ def load_rules(root: Path, params: dict, catalog: Catalog) -> Rules:
         if needed not in topics:
             raise ConfigError(source, f"topics.{needed}", "缺少必需的主题")
     f = params["findings"]
-    if f["disagreement"] not in POLARITIES:
-        raise ConfigError("params.yaml", "findings.disagreement", f"「{f['disagreement']}」无效", list(POLARITIES))
+    decides = _decides(_load_top(path, "decides"), catalog, source)
     grades = params["evaluation"]["grades"]["labels"]
     for side in ("achievement", "problem"):
         unknown = [g for g in f["grades"][side] if g not in grades]
         if unknown:
             raise ConfigError("params.yaml", f"findings.grades.{side}", f"等次「{'、'.join(unknown)}」不在"
                               "evaluation.grades.labels 中", list(grades))
-    return Rules(topics, lists, f["disagreement"],
-                 tuple(f["grades"]["achievement"]), tuple(f["grades"]["problem"]))
+    priority = _priority(f.get("priority"))
+    return Rules(topics, lists, tuple(f["grades"]["achievement"]), tuple(f["grades"]["problem"]), decides,
+                 check_bands(f.get("marked"), "findings.marked", catalog), _tiers(f.get("tiers")),
+                 tuple(priority["order"]), int(priority["main_problems"]), tuple(priority["supervised"]))
+
+
+def _load_top(path: Path, key: str) -> object:
+    with open(path, encoding="utf-8") as fh:
+        return (yaml.safe_load(fh) or {}).get(key)
+
+
+def _decides(spec: object, catalog: Catalog, source: str) -> dict[str, dict[str, str]]:
+    """`decides` of findings.yaml: per scope, a measure code, score basis or kind -> a decider."""
+    if not isinstance(spec, dict):
+        raise ConfigError(source, "decides", "缺少设置：应按范围（unit、region）给出各类指标由哪种比较决定结论", list(SCOPES))
+    out: dict[str, dict[str, str]] = {}
+    for scope, table in spec.items():
+        if scope not in SCOPES or not isinstance(table, dict):
+            raise ConfigError(source, f"decides.{scope}", f"范围「{scope}」无效", list(SCOPES))
+        for key, decider in table.items():
+            if key not in catalog and key not in MEASURE_CLASSES:
+                raise ConfigError(source, f"decides.{scope}.{key}", f"「{key}」既不是指标代码，也不是指标类别",
+                                  list(MEASURE_CLASSES))
+            if decider not in DECIDERS:
+                raise ConfigError(source, f"decides.{scope}.{key}", f"「{decider}」无效", list(DECIDERS))
+        out[scope] = {str(k): str(v) for k, v in table.items()}
+    return out
+
+
+def _tiers(spec: object) -> dict[str, Fraction]:
+    """findings.tiers: the top and bottom shares of a region's places, each in (0, 1/2]."""
+    if not isinstance(spec, dict):
+        raise ConfigError("params.yaml", "findings.tiers", "缺少设置", ["top", "bottom"])
+    out = {}
+    for side in ("top", "bottom"):
+        try:
+            value = Fraction(str(spec[side]))
+        except (KeyError, ValueError, ZeroDivisionError):
+            raise ConfigError("params.yaml", f"findings.tiers.{side}", f"「{spec.get(side)}」无效：应为 0 到 1/2 之间的"
+                              "比例，如 1/3") from None
+        if not 0 < value <= Fraction(1, 2):
+            raise ConfigError("params.yaml", f"findings.tiers.{side}", f"「{spec[side]}」无效：应为 0 到 1/2 之间的比例，如 1/3")
+        out[side] = value
+    return out
+
+
+def _priority(spec: object) -> dict:
+    """findings.priority: the problem classes in order (each known, all of them), how many are main problems,
+    and the classes followed personally (重点督办)."""
+    if not isinstance(spec, dict):
+        raise ConfigError("params.yaml", "findings.priority", "缺少设置", ["main_problems", "order", "supervised"])
+    order = list(spec.get("order") or [])
+    for key in ("order", "supervised"):
+        unknown = [c for c in spec.get(key) or [] if c not in PROBLEM_CLASSES]
+        if unknown:
+            raise ConfigError("params.yaml", f"findings.priority.{key}", f"「{'、'.join(map(str, unknown))}」不是问题类别",
+                              list(PROBLEM_CLASSES))
+    absent = [c for c in PROBLEM_CLASSES if c not in order]
+    if absent:
+        raise ConfigError("params.yaml", "findings.priority.order", f"缺少问题类别「{'、'.join(absent)}」",
+                          list(PROBLEM_CLASSES))
+    n = spec.get("main_problems")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ConfigError("params.yaml", "findings.priority.main_problems", f"「{n}」无效：应为不小于 1 的整数")
+    return {"order": order, "main_problems": n, "supervised": list(spec.get("supervised") or [])}
 
 
 def _measures(items: list[str], sections: dict, catalog: Catalog, source: str, topic: str) -> list[str]:

@@ -9,7 +9,8 @@ Columns of data/marts/findings.parquet:
   topic          what kind of statement (data/reference/findings.yaml)
   subject        the measure, warning rule or '' the topic is about
   verdict        the outcome of the comparisons (better, worse_than_baseline, holds, unstable, ...)
-  polarity       achievement, problem or neutral (stated, not judged)
+  polarity       achievement, problem, attention (a material move to watch where the place stands well:
+                 listed under 其他需关注的情况, never told it "有待提升") or neutral (stated, not judged)
   basis          the comparisons made, comma-separated (previous_year, baseline, region, threshold,
                  same_period, last_graded_year, region_ranking, common_places)
   severity       high / medium / low for problems a warning rule rates, else ''
@@ -18,6 +19,10 @@ Columns of data/marts/findings.parquet:
   evidence       JSON: figures (value, as printed, source), comparisons (difference as printed,
                  unit, side), and what the topic adds (shares that add up to 100, lists of places...)
   position       order of statements within a report
+  priority       a problem's rank in its report (1 = first; params.yaml findings.priority), 0 for any other
+  main           one of the main problems a report states in full (the first findings.priority.main_problems)
+  supervised     a main problem the commission follows personally (重点督办): a class in
+                 findings.priority.supervised, or a problem the last report already named
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ import pandas as pd
 
 COLUMNS = ["finding_id", "scope", "place_code", "region_code", "level", "unit_level", "year", "period", "topic",
            "subject", "verdict", "polarity", "basis", "severity", "suggestion", "approximate", "evidence",
-           "position"]
-POLARITIES = ("achievement", "problem", "neutral")
+           "position", "priority", "main", "supervised"]
+POLARITIES = ("achievement", "problem", "attention", "neutral")
 
 
 @dataclass
@@ -50,6 +55,9 @@ class Finding:
     severity: str = ""
     suggestion: str = ""
     evidence: dict = field(default_factory=dict)
+    priority: int = 0
+    supervised: bool = False
+    main: bool = False
 
     @property
     def finding_id(self) -> str:
@@ -71,7 +79,8 @@ def to_frame(findings: list[Finding], topic_order: list[str]) -> pd.DataFrame:
              "severity": f.severity, "suggestion": f.suggestion if f.polarity == "problem" else "",
              "approximate": f.approximate,
              "evidence": json.dumps(f.evidence, ensure_ascii=False, sort_keys=True, default=_plain),
-             "position": order[f.topic]} for f in findings]
+             "position": order[f.topic], "priority": int(f.priority), "main": bool(f.main),
+             "supervised": bool(f.supervised)} for f in findings]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.sort_values(["region_code", "scope", "place_code", "year", "period", "position"], kind="stable")
     frame["position"] = frame.groupby(["place_code", "year", "period"]).cumcount()

@@ -7,7 +7,7 @@ region compares places of the place's level.
 
 from __future__ import annotations
 
-from pipeline.findings.compare import comparison, verdict, worst_severity
+from pipeline.findings.compare import comparison, tier, verdict, worst_severity
 from pipeline.findings.context import Context, missing
 from pipeline.findings.forms import four_forms
 from pipeline.findings.schema import Finding
@@ -73,45 +73,60 @@ def trend_comparisons(ctx: Context, scope: str, code: str, region: str, year: in
                 fig.update(years=[first, last], source={"mean_of": [first, last]})
             figures["baseline"] = fig
             comps.append(comparison(ctx, "baseline", "baseline", r["trend_change"], spec.change_unit,
-                                    r["trend_status"], spec.direction, decisive=True, approximate=approx))
+                                    r["trend_status"], spec.direction, decisive=True, approximate=approx,
+                                    measure=measure))
     if r["change_status"] in CHANGE_MOVES:
         figures["previous"] = ctx.figure(scope, code, measure, year - 1)
         comps.append(comparison(ctx, "previous_year", "previous", r["yoy_change"], spec.change_unit,
                                 r["change_status"], spec.direction, decisive=baseline_is_last_year,
-                                approximate=approx or figures["previous"]["approximate"]))
+                                approximate=approx or figures["previous"]["approximate"], measure=measure))
     if scope == "unit" and not missing(r["region_gap"]) and region_comparable(ctx, code, region, measure, year):
         figures["region"] = ctx.figure("region", region, measure, year)
         # a gap within the measure's flat band is level, as a change is (survey scores move a point by sampling)
         band = 0.0 if missing(r["flat_band"]) else float(r["flat_band"])
         move = "flat" if abs(r["region_gap"]) <= band + 1e-9 else ("up" if r["region_gap"] > 0 else "down")
         comps.append(comparison(ctx, "region", "region", r["region_gap"], spec.change_unit, move, spec.direction,
-                                approximate=approx or figures["region"]["approximate"]))
+                                approximate=approx or figures["region"]["approximate"], measure=measure))
         if not missing(r["rank_in_region"]):
             figures["rank"] = {"rank": int(r["rank_in_region"]), "of": int(r["counties_ranked"]),
                                "order": r["rank_order"]}
     return figures, comps
 
 
+def standing_of(ctx: Context, figures: dict) -> str:
+    """The place's tier among the places of its level in its region on this measure ('' when not ranked)."""
+    rank = figures.get("rank")
+    return tier(rank["rank"], rank["of"], ctx.rules.tiers) if rank and rank.get("order") == "best_first" else ""
+
+
 def trend(ctx: Context, base: dict, scope: str, code: str, region: str, year: int, measure: str,
           warnings: list[dict]) -> Finding | None:
-    """One verdict per share or score: baseline, last year and region weighed together (compare.verdict).
+    """One verdict per share or score (compare.verdict): the comparison findings.yaml `decides` for its kind,
+    weighed with the size of the moves and the place's standing; the others are context.
 
-    A warning on the measure is part of the finding's evidence and makes it a
-    problem, rated with the warning's severity.
+    Comparisons are kept in the order the sentence states them: the standing first where it decides
+    ("居全市第1位，但比上年下降…"), else the years first. A warning on the measure is part of the
+    finding's evidence and makes it a problem, rated with the warning's severity.
     """
     r = ctx.row(scope, code, measure, year)
     if r is None or missing(r["value"]):
         return None
     figures, comps = trend_comparisons(ctx, scope, code, region, year, measure)
-    outcome, polarity = verdict(comps, ctx.rules.disagreement)
+    spec = ctx.catalog.measure(measure)
+    decides = ctx.rules.decider(scope, spec)
+    standing = standing_of(ctx, figures) if scope == "unit" else ""
+    if decides == "standing" and standing:
+        comps = sorted(comps, key=lambda c: c["basis"] != "region")
+    outcome, polarity = verdict(comps, decides, standing)
     mine = [w for w in warnings if w["measure"] == measure]
     if mine:
         polarity = "problem"
-    spec = ctx.catalog.measure(measure)
+        outcome = outcome if outcome in ("worse_than_baseline", "bottom_tier") else "warned"
     return Finding(**base, topic="trend", subject=measure, verdict=outcome, polarity=polarity,
                    basis=[c["basis"] for c in comps], severity=worst_severity([w["severity"] for w in mine]),
                    suggestion=ctx.rules.suggestion("trend", spec) if polarity == "problem" else "",
-                   evidence={"figures": figures, "comparisons": comps, "warnings": [w["rule"] for w in mine]})
+                   evidence={"figures": figures, "comparisons": comps, "warnings": [w["rule"] for w in mine],
+                             "decides": decides, "standing": standing})
 
 
 def missing_findings(ctx: Context, base: dict, code: str, region: str, year: int) -> list[Finding]:
@@ -174,9 +189,12 @@ def unit_findings(ctx: Context, region: str, code: str, year: int) -> list[Findi
     out += four_forms(ctx, base, "unit", code, year, FULL_YEAR)
     shape = [f for f in out if f.topic == "four_forms_shape"]
     judged = {*ctx.rules.trend, *(["pyramid_holds"] if shape and shape[0].verdict != "total_only" else [])}
+    form1 = [f for f in out if f.topic == "trend" and f.subject == "form1_share"]
     for f in shape:
         mine = [w for w in warnings if w["measure"] == "pyramid_holds"]
         f.severity = worst_severity([w["severity"] for w in mine])
+        if f.polarity == "achievement" and form1 and form1[0].polarity in ("problem", "attention"):
+            f.polarity = "neutral"  # the shape holds, but the first form is weakening: not told as a success
     out += missing_findings(ctx, base, code, region, year)
     out += warning_findings(ctx, base, warnings, judged)
     for period in ctx.partial_periods(code, year):

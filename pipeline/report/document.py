@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline.report.fmt import Words
 
-SECTION_KEYS = ("achievements", "follow_up", "problems", "suggestions", "notes")
+SECTION_KEYS = ("achievements", "follow_up", "problems", "watch", "suggestions", "notes")
 NOTE = re.compile(r"\[\^(\d+)\]")
 
 

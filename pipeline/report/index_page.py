@@ -72,7 +72,7 @@ def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> 
     grade, rank, warnings, severity = w("none_mark"), w("none_mark"), w("none_mark"), ""
     if g is not None:
         ev, st = evidence(g), (evidence(stability) if stability is not None else None)
-        unstable = stability is not None and stability["polarity"] == "problem"
+        unstable = stability is not None and stability["verdict"] == "unstable"
         label = w.raw("grades").get(ev["grade"], ev["grade"])
         if any(v["verdict"] == "lowered" for v in findings_where(data, code, year, ("veto",))):
             label += w("writeup.county_table.capped")  # the grade a veto lowered, as the region table marks it

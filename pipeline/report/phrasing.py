@@ -202,17 +202,16 @@ class Phraser:
 
 
 def trend_lead(p: Phraser, f) -> str:
-    """The verdict's words (腐败增量得到一定遏制...); a claim about the years only when a comparison over the
-    years is on the finding's side, else the words of the comparison with the region."""
+    """The verdict's words (腐败增量得到一定遏制, 群众评价居全市前列, …需关注): by the finding's verdict, or
+    `attention` for an item to watch; none for a figure stated and not judged."""
+    if f["polarity"] == "neutral":
+        return ""
     leads = p.w.raw("finding.trend_lead")
     m = p.cat.measure(f["subject"])
-    side = {"achievement": "better", "problem": "worse"}.get(f["polarity"])
-    comps = evidence(f)["comparisons"]
-    over_years = any(c["side"] == side for c in comps if c["basis"] in ("previous_year", "baseline"))
-    key = f["polarity"] if over_years else f"{f['polarity']}_region"
+    key = "attention" if f["polarity"] == "attention" else f["verdict"]
     for measure_key in (m.code, m.basis, m.kind):
         if measure_key in leads and key in leads[measure_key]:
-            return p.w(f"finding.trend_lead.{measure_key}.{key}", **p.places(f))
+            return p.w(f"finding.trend_lead.{measure_key}.{key}", name=p.name(m.code), **p.places(f))
     return ""
 
 
@@ -222,7 +221,7 @@ def trend_sentence(p: Phraser, f) -> str:
     figures = ev["figures"]
     parts = [p.w("finding.value_year", name=p.name(m), year=f["year"], cur=p.figure(f, figures["current"]),
                  unit=p.unit(m))]
-    comps = sorted(ev["comparisons"], key=lambda c: COMPARISON_ORDER.index(c["basis"]))
+    comps = ev["comparisons"]  # in the order the finding states them (its deciding comparison first)
     first_side, turned = None, False
     for comp in comps:
         clause = p.comparison(f, comp, figures, m)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
-
 from pipeline.report import (
     evaluation_words,
     follow_up_words,
@@ -12,7 +10,7 @@ from pipeline.report import (
     scoring_words,
     warning_words,
 )
-from pipeline.report.phrasing import Phraser, finding
+from pipeline.report.phrasing import Phraser, evidence, finding
 
 HANDLERS = {"work_change": phrasing.work_sentence, "trend": phrasing.trend_sentence,
             "four_forms_shape": phrasing.forms_sentence, "form4_above_form3": phrasing.form4_sentence,
@@ -37,28 +35,16 @@ def sentence(p: Phraser, f) -> str:
 
 
 def suggestion(p: Phraser, f) -> str:
-    """The suggestion a problem leads to, naming the problem (its key is the finding's), in one of its
-    phrasings; a problem last year's report already named says so (its follow-up finding)."""
+    """The suggestion a main problem leads to, naming the problem (its key is the finding's); a problem the
+    last report already named says so (its follow-up finding), and one the commission follows personally
+    says 重点督办 (the finding's `supervised`, set by the findings stage's priority rule)."""
     values = SUGGESTION_VALUES.get(f["topic"], lambda p, f: {})(p, f)
-    options = p.w.raw(f"writeup.suggestions.{f['suggestion']}")
-    options = [options] if isinstance(options, str) else list(options)
-    text = options[phrasing_index(p, f, len(options))].format(**values, **p.places(f))
+    text = p.w(f"writeup.suggestions.{f['suggestion']}", **values, **p.places(f))
     again = finding(p.data, f["place_code"], f["year"], "follow_up", f"{f['topic']}:{f['subject'] or '-'}",
                     f["period"])
     if again is not None and again["verdict"] in ("improved", "unchanged", "worse"):
-        text += p.w("writeup.suggestion_again", year=int(f["year"]) - 1,
+        text += p.w("writeup.suggestion_again", year=evidence(again)["previous"]["year"],
                     status=p.w(f"writeup.suggestion_again_status.{again['verdict']}"))
+    if bool(f.get("supervised", False)):
+        text += p.w("writeup.supervised")
     return text
-
-
-def phrasing_index(p: Phraser, f, n: int) -> int:
-    """Which of n phrasings a place uses for a problem: its position among its region's places plus a
-    number fixed by the problem, so neighbouring places with the same problem read differently and the same
-    report always reads the same (no randomness, no dependence on the order of rendering)."""
-    if n <= 1:
-        return 0
-    div = p.data.divisions
-    places = sorted(div.index[div["parent_code"] == f["region_code"]])
-    position = places.index(f["place_code"]) if f["place_code"] in places else 0
-    problem = zlib.crc32(f"{f['topic']}/{f['subject']}".encode())
-    return (position + problem) % n

@@ -41,7 +41,9 @@ def warning_sentence(p: Phraser, f) -> str:
                 "basis": "previous_year", "against": "previous", "difference": ev["change"]}
         op = condition_op(p.w, ev["op"], ev["threshold"])
         return p.w("finding.warning.change", label=label, name=name, v0=v0, v1=v1, unit=unit,
-                   verb=p.w(f"verbs.{move}"), size=p.difference(f, comp, v1, v0, m),
+                   verb=p.w(f"verbs.{move}"),  # a change in % carries its % already (no "39.0%%")
+                   size=p.difference(f, comp, v1, v0, m) + ("" if ev["change_unit"] == "%"
+                                                            else p.change_unit(ev["change_unit"])),
                    change_unit=p.change_unit(ev["change_unit"]), op=op,
                    threshold=threshold_text(p, f, ev, p.cat.change_decimals))
     if ev["type"] == "run":

@@ -2,8 +2,9 @@
 
 The findings stage has judged everything; this module selects the findings of
 one place and year and places them: 成效 (the work done, then achievements),
-问题和难点 (problems), 思考与建议 (the suggestion each problem leads to, in
-the same order), 数据说明 (what is stated but not judged: neutral findings,
+问题和难点 (the main problems, in the findings' priority), 其他需关注的情况
+(the other problems and the items to watch), 思考与建议 (the suggestion each
+main problem leads to, in the same order), 数据说明 (what is stated but not judged: neutral findings,
 the method, partial periods). Every sentence comes from pipeline.report.
 phrasing, every number is cited. The same findings are what the notebook,
 the workbook and the index phrase: a document keeps the ids it states.
@@ -68,9 +69,12 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
     achievements += phrased(p, [r for r in full if r["topic"] == "none_found" and r["subject"] == "achievement"],
                             stated)
     follow_up = phrased(p, [r for r in full if r["topic"] in FOLLOW_UP_TOPICS], stated)
-    problems = [r for r in full if r["polarity"] == "problem"]
+    # the main problems in full, by the findings' priority; the other problems and the items to watch in brief
+    problems = sorted((r for r in full if r["polarity"] == "problem" and r["main"]), key=lambda r: r["priority"])
     problem_text = phrased(p, problems, stated)
     problem_text += phrased(p, [r for r in full if r["topic"] == "none_found" and r["subject"] == "problem"], stated)
+    others = sorted((r for r in full if r["polarity"] == "problem" and not r["main"]), key=lambda r: r["priority"])
+    watch = phrased(p, others + [r for r in full if r["polarity"] == "attention"], stated)
     suggestions = list(dict.fromkeys(suggestion(p, r) for r in problems if r["suggestion"]))
     if not problems and any(r["topic"] == "none_found" and r["subject"] == "problem" for r in full):
         suggestions = [w("writeup.suggestion_none")]
@@ -78,7 +82,8 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
                                                                                               *OWN_SECTIONS)], stated)
     notes += method_notes(p, [r for r in full if r["topic"] == "grade"])
     notes += phrased(p, partial, stated)
-    sections = {"achievements": achievements, "follow_up": follow_up, "problems": problem_text, "suggestions": suggestions, "notes": notes}
+    sections = {"achievements": achievements, "follow_up": follow_up, "problems": problem_text, "watch": watch,
+                "suggestions": suggestions, "notes": notes}
     preamble = ([w("writeup.synthetic")] if is_synthetic(region) else []) + [
         w("writeup.generated", first_year=first_year, year=year, citations=w(f"writeup.citations.{data.citations}"))]
     doc = renumbered(Document(title, preamble, sections, p.citer.figures, table, w.raw("writeup.sections"), w,

@@ -28,6 +28,7 @@ from pipeline.errors import ConfigError, run_stage
 from pipeline.findings.context import Context
 from pipeline.findings.follow_up import follow_up_findings
 from pipeline.findings.grades import grade_findings
+from pipeline.findings.priority import rank_problems
 from pipeline.findings.region import region_findings
 from pipeline.findings.rules import load_rules
 from pipeline.findings.schema import Finding, to_frame
@@ -66,7 +67,9 @@ def build_findings(ctx: Context, regions: list[str], first: int, last: int) -> p
             for code, mine in this_year.items():
                 scope = "region" if code == region else "unit"
                 base = base_of(ctx, scope, code, region, year)
-                found += mine + follow_up_findings(ctx, base, last_year.get(code, []), mine)
+                stated = mine + follow_up_findings(ctx, base, last_year.get(code, []), mine)
+                rank_problems(stated, ctx.rules)
+                found += stated
             last_year = this_year
     return to_frame(found, ctx.rules.topic_order)
 

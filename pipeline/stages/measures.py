@@ -348,7 +348,7 @@ def run() -> None:
     params = load_params(root)
     remove_stale_temps(paths.marts, paths.metrics, paths.plots)
     ingest, measures = params["ingest"], params["measures"]
-    judgement = JudgementConfig.from_params(params)
+    judgement = JudgementConfig.from_params(params, load_catalog(paths.catalog))
     settings = {"measures": measures, "judgement": params.get("judgement"),
                 "years": [ingest["first_year"], ingest["last_year"]]}
     cache = StageCache(root, "measures", digest(code_digest("pipeline.stages.measures").encode(),

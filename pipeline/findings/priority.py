@@ -1,0 +1,62 @@
+"""Which problems a report states first: a few main problems, ranked as a signer would, the rest in brief.
+
+A report that lists eight problems where five matter hides the five. Each problem falls in a class
+(params.yaml `findings.priority.order`: warnings by severity, a grade a veto or deduction lowered, a low
+grade, a material adverse trend, any other adverse trend, the rest); problems are ranked by class, then
+by how far the adverse move went beyond what counts as marked for its measure, then by the report's
+order. The first `main_problems` are the report's main problems; of those, the classes in
+`findings.priority.supervised` and any problem the last report already named are followed personally by
+the commission (重点督办).
+"""
+
+from __future__ import annotations
+
+from pipeline.findings.rules import Rules
+from pipeline.findings.schema import Finding
+
+STILL_OPEN = ("improved", "unchanged", "worse")  # follow-up statuses of a problem named again
+
+
+def problem_class(f: Finding) -> str:
+    """The class of one problem (pipeline.findings.rules.PROBLEM_CLASSES)."""
+    severity = f.severity or _worst_unit_warning(f)
+    if severity:
+        return f"warning_{severity}"
+    if f.topic in ("veto", "deduction"):
+        return "grade_capped"
+    if f.topic == "grade":
+        return "grade_low"
+    if f.topic in ("trend", "units_rising"):
+        marked = any(c.get("size") == "marked" and c["side"] == "worse" for c in f.evidence.get("comparisons", []))
+        return "trend_marked" if marked or f.verdict == "worse_marked" else "trend"
+    return "other"
+
+
+def _worst_unit_warning(f: Finding) -> str:
+    """A region's summary of its warned places takes the worst severity among them."""
+    if f.topic != "units_warned":
+        return ""
+    severities = {w.get("severity") for w in f.evidence.get("warnings", [])}
+    return next((s for s in ("high", "medium", "low") if s in severities), "")
+
+
+def excess(f: Finding) -> float:
+    """How large the largest adverse move is, as a multiple of a marked move of its measure (0 when none):
+    a fall of 5.4 points (marked at 3) weighs 1.8, a rise of 3.2 pp (marked at 2) 1.6."""
+    sizes = [abs(c["difference"]) / c["marked"] for c in f.evidence.get("comparisons", [])
+             if c.get("side") == "worse" and c.get("difference") is not None and c.get("marked")]
+    return max(sizes, default=0.0)
+
+
+def rank_problems(found: list[Finding], rules: Rules) -> None:
+    """Set priority, main and supervised on the full-year problems of one place-year (in place)."""
+    follow = {f.subject: f.verdict for f in found if f.topic == "follow_up"}
+    problems = [f for f in found if f.polarity == "problem" and f.period == "full_year"]
+    order = {c: i for i, c in enumerate(rules.priority)}
+    ranked = sorted(enumerate(problems), key=lambda item: (order[problem_class(item[1])], -excess(item[1]),
+                                                           item[0]))
+    for rank, (_, f) in enumerate(ranked, start=1):
+        f.priority = rank
+        f.main = rank <= rules.main_problems
+        named_again = follow.get(f"{f.topic}:{f.subject or '-'}") in STILL_OPEN
+        f.supervised = f.main and (problem_class(f) in rules.supervised or named_again)
