@@ -53,6 +53,8 @@ class Context:
     _delivered: set = field(default_factory=set, repr=False)
     _unit_levels: dict = field(default_factory=dict, repr=False)
     _reported: set = field(default_factory=set, repr=False)
+    # the region's issued reports: year -> place -> the main problems each stated (pipeline/findings/issued.py)
+    issued: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # plain dicts of records: a province run looks rows up ~10^5 times, and a pandas

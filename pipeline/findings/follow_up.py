@@ -1,95 +1,134 @@
-"""Follow-up of last year's problems (整改情况): each main problem of the previous report year, judged again.
+"""Follow-up of the last issued report's problems (整改情况): each main problem it stated, judged again.
 
-An evaluation exists to drive rectification (以评促改): a problem stated for
-year Y-1 is matched with the finding on the same topic and subject for year Y
-and comes out as
+An evaluation exists to drive rectification (以评促改). What is followed up is what the last report
+issued for the place said (pipeline/findings/issued.py: a record made when the report was sent), in that
+report's words; a place with no issued report before this year has nothing to follow up, and a year
+without a report is skipped, never invented. Each problem is matched with this year's finding on the same
+topic and subject and comes out as
   resolved          this year's finding is no longer a problem and its figure did not move the wrong
-                    way beyond its band, or (a topic whose
-                    finding exists only when something is wrong: a warning, places
-                    rising, a gap in delivery) it is gone while the data are there;
-  watch             no longer a problem, but still an item to watch or still moving the wrong way
-                    beyond its band: never called resolved while it keeps falling;
+                    way beyond its band since the report; or (a topic whose finding exists only while
+                    something is wrong: a warning, places rising, a gap in delivery) it is gone while the
+                    data are there; or none of the places (or gaps) the report named is still among them;
+  watch             no longer a problem, but an item to watch, or its figure moved the wrong way beyond
+                    its band since the report: never called resolved while it keeps falling;
   improved / unchanged / worse
-                    still a problem, and its key figure moved the better way, not
-                    beyond the flat band, or the worse way: for a measure the
-                    measures mart's own year-on-year judgement (the flat band of
-                    params.yaml `judgement`), for a grade its place in the labels,
-                    for a count of places or gaps the count;
-  not_reassessable  no finding this year and no data to make one (said so, never
-                    called resolved).
-Which figure a topic is followed by, and what its absence means, is
-data/reference/findings.yaml `topics.<topic>.follow_up`. Follow-ups are
-neutral: this year's finding already carries the achievement or the problem,
-so one fact is never counted twice. A `follow_up_count` finding counts them by
-status (the section's opening line).
+                    still a problem, and like compared with like: a measure's figure now against its
+                    figure in the report's year, with the measure's band (params.yaml judgement); a grade
+                    with a grade; a warning by its severity; a count of places by the same places named
+                    (fewer of them still there: improved; all of them: unchanged);
+  not_reassessable  no finding this year and no data to make one (said so, never called resolved).
+Which figure a topic is followed by, and what its absence means, is data/reference/findings.yaml
+`topics.<topic>.follow_up`. Follow-ups are neutral: this year's finding already carries the achievement
+or the problem, so one fact is never counted twice. A `follow_up_count` finding counts them by status.
 """
 
 from __future__ import annotations
 
+from pipeline.findings.compare import side
 from pipeline.findings.context import Context, missing
 from pipeline.findings.schema import Finding
-from pipeline.numbers import round_half_up
+from pipeline.judgement import classify, printed_change
 from pipeline.periods import FULL_YEAR
 
 STATUSES = ("resolved", "watch", "improved", "unchanged", "worse", "not_reassessable")
-# a measure's own year-on-year judgement (measures mart) as a follow-up status
-BY_JUDGEMENT = {"better": "improved", "worse": "worse", "flat": "unchanged"}
+BY_SIDE = {"better": "improved", "worse": "worse", "level": "unchanged", "neutral": "unchanged"}
 
 
-def follow_up_findings(ctx: Context, base: dict, previous: list[Finding], current: list[Finding]) -> list[Finding]:
-    """One neutral finding per full-year problem of `previous` (last year's), judged against `current`."""
+def as_finding(item: dict, base: dict, year: int) -> Finding:
+    """A problem of an issued record as the finding it was."""
+    return Finding(**{**base, "year": int(year)}, topic=item["topic"], subject=item.get("subject", ""),
+                   verdict=item["verdict"], polarity="problem", severity=item.get("severity", ""),
+                   evidence=item.get("evidence", {}))
+
+
+def follow_up_findings(ctx: Context, base: dict, issued: tuple[int, list[dict]] | None,
+                       current: list[Finding]) -> list[Finding]:
+    """One neutral finding per main problem of the last issued report (`issued`: its year and problems)."""
+    if issued is None:
+        return []
+    year, items = issued
     now = {(f.topic, f.subject): f for f in current if f.period == FULL_YEAR}
     delivered = not any(f.topic == "no_data" for f in current)
     out = []
-    for old in (f for f in previous if f.period == FULL_YEAR and f.polarity == "problem" and f.main):
-        spec = ctx.rules.topics[old.topic].get("follow_up") or {}
+    for item in items:
+        old = as_finding(item, base, year)
+        spec = ctx.rules.topics.get(old.topic, {}).get("follow_up") or {}
         new = now.get((old.topic, old.subject))
         status = judge(ctx, spec, old, new, delivered, base)
-        evidence = {"previous": _summary(old), "current": _summary(new) if new else None, "by": spec.get("by", ""),
-                    "figures": _figures(ctx, spec.get("show", spec.get("by", "")), old, new, base)}
+        evidence = {"previous": {**_summary(old), "heading": item.get("heading", ""),
+                                 "sentence": item.get("sentence", "")},
+                    "current": _summary(new) if new else None, "by": spec.get("by", ""),
+                    "figures": _figures(ctx, spec, old, new, base)}
         if status == "not_reassessable" and evidence["figures"]:
             evidence["figures"]["current"] = None
         out.append(Finding(**base, topic="follow_up", subject=f"{old.topic}:{old.subject or '-'}", verdict=status,
-                           polarity="neutral", basis=["previous_report_year"], evidence=evidence))
-    return [follow_up_count(base, out), *out] if out else []
+                           polarity="neutral", basis=["issued_report"], evidence=evidence))
+    return [follow_up_count(base, year, out), *out] if out else []
 
 
-def follow_up_count(base: dict, follow_ups: list[Finding]) -> Finding:
-    """How many of last year's problems came out each way, in STATUSES order (the section's first line)."""
+def follow_up_count(base: dict, year: int, follow_ups: list[Finding]) -> Finding:
+    """How many of the issued report's problems came out each way, in STATUSES order (the section's first line)."""
     by_status = [[s, sum(f.verdict == s for f in follow_ups)] for s in STATUSES]
-    return Finding(**base, topic="follow_up_count", verdict="counted", polarity="neutral",
-                   basis=["previous_report_year"],
-                   evidence={"year": base["year"] - 1, "count": len(follow_ups),
+    return Finding(**base, topic="follow_up_count", verdict="counted", polarity="neutral", basis=["issued_report"],
+                   evidence={"year": int(year), "count": len(follow_ups),
                              "by_status": [[s, n] for s, n in by_status if n]})
 
 
 def judge(ctx: Context, spec: dict, old: Finding, new: Finding | None, delivered: bool, base: dict) -> str:
-    """The status of one earlier problem (STATUSES)."""
+    """The status of one issued problem (STATUSES)."""
     by = spec.get("by", "")
+    measure = _measure_of(spec.get("show", by), old)
+    moved = _moved(ctx, base, measure, old.year) if measure else None
+    if by == "count":
+        return _by_members(old, new, delivered and spec.get("absent") == "resolved")
     if new is None:
-        measure = _measure_of(spec.get("show", by), old)
         there = delivered and (not measure or ctx.value(base["scope"], base["place_code"], measure,
                                                         base["year"]) is not None)
-        return "resolved" if there and spec.get("absent") == "resolved" else "not_reassessable"
-    measure = _measure_of(by, old)
+        if not (there and spec.get("absent") == "resolved"):
+            return "not_reassessable"
+        return "watch" if moved == "worse" else "resolved"
     if new.polarity != "problem":
-        # never 已整改 while the figure keeps moving the wrong way beyond its band, or still has to be watched
-        if new.polarity == "attention" or (measure and _judged(ctx, base, measure) == "worse"):
-            return "watch"
-        return "resolved"
-    if measure:
-        judged = _judged(ctx, base, measure)
-        return BY_JUDGEMENT.get(judged, "unchanged" if judged == "neutral" else "not_reassessable")
-    before, after = _position(ctx, by, old), _position(ctx, by, new)
-    if before is None or after is None:
-        return "unchanged"
-    return "unchanged" if after == before else "improved" if after < before else "worse"
+        return "watch" if new.polarity == "attention" or moved == "worse" else "resolved"
+    if by in ("grade", "severity"):
+        before, after = POSITIONS[by](ctx, old), POSITIONS[by](ctx, new)
+        if before is None or after is None or after == before:
+            return "unchanged"
+        return "improved" if after < before else "worse"
+    judged_by = _measure_of(by, old) if by else ""  # a shape is followed as a shape: only its figures shown
+    return BY_SIDE.get(_moved(ctx, base, judged_by, old.year), "not_reassessable") if judged_by else "unchanged"
 
 
-def _judged(ctx: Context, base: dict, measure: str) -> str | None:
-    """The measures mart's year-on-year judgement of a measure (better / worse / flat / neutral), with its band."""
-    r = ctx.row(base["scope"], base["place_code"], measure, base["year"])
-    return None if r is None or missing(r.get("judgement")) else str(r["judgement"])
+def _moved(ctx: Context, base: dict, measure: str, then: int) -> str | None:
+    """better / worse / level / neutral: the measure now against its figure in the report's year, by the
+    measure's band and direction (None when either figure is missing)."""
+    scope, place = base["scope"], base["place_code"]
+    before, after = ctx.value(scope, place, measure, then), ctx.value(scope, place, measure, base["year"])
+    r = ctx.row(scope, place, measure, base["year"])
+    if before is None or after is None or r is None:
+        return None
+    spec = ctx.catalog.measure(measure)
+    change = printed_change(spec.kind, after, before, spec.decimals, ctx.catalog.change_decimals)
+    band = 0.0 if missing(r.get("flat_band")) else float(r["flat_band"])
+    return side(classify(spec.kind, after, before, change, band), spec.direction)
+
+
+def members(f: Finding) -> list[str]:
+    """The places (a region's summary) or the measures (a place's gaps) a count-type finding names."""
+    ev = f.evidence
+    if "units" in ev:
+        return sorted({u["place"] for u in ev["units"]})
+    if "warnings" in ev:
+        return sorted({w["place"] for w in ev["warnings"]})
+    return [i["measure"] for i in ev.get("items", [])]
+
+
+def _by_members(old: Finding, new: Finding | None, absent_resolves: bool) -> str:
+    """The same places (or gaps) named: none still there is resolved, fewer improved, all unchanged."""
+    before = set(members(old))
+    if new is None or new.polarity != "problem":
+        return "resolved" if absent_resolves or new is not None else "not_reassessable"
+    still = before & set(members(new))
+    return "resolved" if not still else "improved" if still < before else "unchanged"
 
 
 def _measure_of(name: str, f: Finding) -> str:
@@ -98,53 +137,41 @@ def _measure_of(name: str, f: Finding) -> str:
         return f.subject
     if name == "warning_measure":
         return str(f.evidence.get("measure", ""))
-    return name if name and name not in POSITIONS else ""
-
-
-def _count(f: Finding) -> int:
-    ev = f.evidence
-    return int(ev["count"]) if "count" in ev else len(ev.get("items", ev.get("units", [])))
+    return name if name and name not in POSITIONS and name != "count" else ""
 
 
 # what a topic without a measure is followed by; a lower position is better: a grade's place among the
-# labels (0 = best), a count of places or gaps, a warning's severity, a grade's probability (as printed, in %)
+# labels (0 = best), a warning's severity
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 POSITIONS = {
     "grade": lambda ctx, f: ctx.grade_labels.index(f.verdict) if f.verdict in ctx.grade_labels else None,
-    "count": lambda ctx, f: _count(f),
     "severity": lambda ctx, f: SEVERITY_RANK.get(f.severity),
-    "probability": lambda ctx, f: -round_half_up(100 * float(f.evidence["probability"]), 0),
 }
-SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
-def _position(ctx: Context, by: str, f: Finding) -> float | None:
-    rule = POSITIONS.get(by)
-    return None if rule is None else rule(ctx, f)
-
-
-def _figures(ctx: Context, show: str, old: Finding, new: Finding | None, base: dict) -> dict:
-    """Both years' figures as printed: a measure's (with its source), a grade, a count or a probability."""
+def _figures(ctx: Context, spec: dict, old: Finding, new: Finding | None, base: dict) -> dict:
+    """What both years' figures print: a measure's (with its source), a grade, or the places (gaps) named."""
+    by, show = spec.get("by", ""), spec.get("show", spec.get("by", ""))
     measure = _measure_of(show, old)
     if measure:
         scope, place = base["scope"], base["place_code"]
         return {"previous": ctx.figure(scope, place, measure, old.year),
                 "current": ctx.figure(scope, place, measure, base["year"])}
-    if show not in POSITIONS or show == "severity":
-        return {}
-    def shown(f: Finding | None) -> dict | None:
-        if f is None:
-            return {"count": 0, "year": base["year"]} if show == "count" else None
-        if show == "count":
-            return {"count": _count(f) if f.polarity == "problem" else 0, "year": f.year}
-        if show == "probability":
-            return {"probability": float(f.evidence["probability"]), "grade": f.evidence["grade"], "year": f.year}
-        return {"grade": f.verdict, "year": f.year}
-    return {"previous": shown(old), "current": shown(new)}
+    if by == "count":
+        named = members(old)
+        still = [m for m in named if new is not None and new.polarity == "problem" and m in members(new)]
+        kind = "places" if "units" in old.evidence or "warnings" in old.evidence else "measures"
+        return {"previous": {"members": named, "year": old.year, "kind": kind},
+                "current": {"members": still, "year": base["year"], "kind": kind}}
+    if by == "grade":
+        return {"previous": {"grade": old.verdict, "year": old.year},
+                "current": {"grade": new.verdict, "year": new.year} if new is not None else None}
+    return {}
 
 
 def _summary(f: Finding) -> dict:
     out = {"finding_id": f.finding_id, "topic": f.topic, "subject": f.subject, "verdict": f.verdict,
            "polarity": f.polarity, "year": f.year}
-    if "label" in f.evidence:  # a warning rule's name, as last year's report printed it
+    if "label" in f.evidence:  # a warning rule's name, as the report printed it
         out["label"] = f.evidence["label"]
     return out

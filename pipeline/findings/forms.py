@@ -53,3 +53,14 @@ def four_forms(ctx: Context, base: dict, scope: str, code: str, year: int, perio
                                parts[2]: ctx.figure(scope, code, parts[2], year, period),
                                parts[3]: ctx.figure(scope, code, parts[3], year, period)}}))
     return out
+
+
+def shape_beside_first_form(found: list[Finding]) -> None:
+    """A pyramid that holds is stated, not praised, in a report that finds the first form weakening (a problem
+    or an item to watch): the two would otherwise read as a success and a failure of the same thing."""
+    form1 = [f for f in found if f.topic == "trend" and f.subject == "form1_share" and f.period == FULL_YEAR]
+    if not form1 or form1[0].polarity not in ("problem", "attention"):
+        return
+    for f in found:
+        if f.topic == "four_forms_shape" and f.period == FULL_YEAR and f.polarity == "achievement":
+            f.polarity = "neutral"

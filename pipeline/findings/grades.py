@@ -16,6 +16,34 @@ from pipeline.findings.scoring import (
     caveats_finding,
     point_losses_finding,
 )
+from pipeline.numbers import fixed
+
+
+def printed_probability(probability: float, threshold: float) -> str:
+    """A probability as a percentage that keeps its comparison with the threshold true when printed.
+
+    Whole percent, rounded half up, as reports print it; one more decimal (up to three) while the
+    rounded figure would read on the other side of the threshold: 69.9 % against 70 % is "69.9%", never
+    "70%, 低于70%".
+    """
+    below = probability < threshold
+    for decimals in range(4):
+        text = fixed(100 * probability, decimals)
+        shown = float(text) / 100
+        if (shown < threshold) == below:
+            return text + "%"
+    return fixed(100 * probability, 3) + "%"
+
+
+def likelier_grade(ev: dict, labels: list[str]) -> list | None:
+    """[grade, probability] of the grade the simulations give most often, when the assigned grade comes out in
+    fewer than half of them and another grade comes out more often (else None)."""
+    own = float(ev["grade_probability"])
+    best = max(((g, float(ev[f"p_{g}"])) for g in labels if f"p_{g}" in ev), key=lambda t: t[1], default=None)
+    if own >= 0.5 or best is None or best[0] == str(ev["grade"]) or best[1] <= own:
+        return None
+    return [best[0], best[1]]
+
 
 METHOD_FIELDS = ("weighting", "normalisation", "aggregation", "imputation", "winsorise", "ahp_cr", "weighting_used")
 
@@ -84,9 +112,14 @@ def stability_finding(ctx: Context, base: dict, ev: dict) -> Finding | None:
         return None
     labels = ctx.grade_labels
     stable = bool(ev["stable"])
+    prob, threshold = float(ev["grade_probability"]), float(ev["stable_threshold"])
+    likelier = likelier_grade(ev, labels)
     return Finding(**base, topic="grade_stability", verdict="stable" if stable else "unstable",
                    polarity="neutral", basis=["threshold"],
-                   evidence={"grade": str(ev["grade"]), "probability": float(ev["grade_probability"]),
+                   evidence={"grade": str(ev["grade"]), "probability": prob,
+                             "probability_text": printed_probability(prob, threshold),
+                             "likelier": likelier and [likelier[0], likelier[1],
+                                                       printed_probability(likelier[1], threshold)],
                              "threshold": float(ev["stable_threshold"]), "scenarios": int(ev["scenarios"]),
                              "median_rank": _num(ev["median_rank"]), "rank_p05": _num(ev["rank_p05"]),
                              "rank_p95": _num(ev["rank_p95"]),
@@ -142,7 +175,10 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
         out.append(Finding(**base, topic="units_unstable", verdict="unstable", polarity="neutral",
                            basis=["threshold"],
                            evidence={"units": [{"place": r["county_code"], "grade": str(r["grade"]),
-                                                "probability": float(r["grade_probability"])} for r in unstable],
+                                                "probability": float(r["grade_probability"]),
+                                                "probability_text": printed_probability(
+                                                    float(r["grade_probability"]), float(r["stable_threshold"]))}
+                                               for r in unstable],
                                      "count": len(unstable), "threshold": float(unstable[0]["stable_threshold"])}))
     elif any(not missing(r["stable"]) for r in now):
         out.append(Finding(**base, topic="units_unstable", verdict="all_stable", polarity="neutral",
@@ -168,7 +204,9 @@ def table_extras(ctx: Context, r: dict, year: int) -> dict:
         step = labels.index(str(last["grade"])) - labels.index(str(r["grade"]))
         move = "same" if step == 0 else "up" if step > 0 else "down"
     severities = [str(w["severity"]) for w in ctx.warnings_of(r["county_code"], year)]
-    return {"probability": _num(r.get("grade_probability")), "rank_p05": _num(r.get("rank_p05")),
+    prob, threshold = _num(r.get("grade_probability")), _num(r.get("stable_threshold"))
+    return {"probability": prob, "probability_text": None if prob is None or threshold is None
+            else printed_probability(prob, threshold), "rank_p05": _num(r.get("rank_p05")),
             "rank_p95": _num(r.get("rank_p95")),
             "stable": None if missing(r.get("stable")) else bool(r["stable"]),
             "provisional": not missing(r.get("stable")) and not bool(r["stable"]),

@@ -5,8 +5,8 @@ A report that lists eight problems where five matter hides the five. Each proble
 grade, a material adverse trend, any other adverse trend, the rest); problems are ranked by class, then
 by how far the adverse move went beyond what counts as marked for its measure, then by the report's
 order. The first `main_problems` are the report's main problems; of those, the classes in
-`findings.priority.supervised` and any problem the last report already named are followed personally by
-the commission (重点督办).
+`findings.priority.supervised` and any problem the last issued report already named that has not eased
+(unchanged or worse) are followed personally by the commission (重点督办).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from __future__ import annotations
 from pipeline.findings.rules import Rules
 from pipeline.findings.schema import Finding
 
-STILL_OPEN = ("improved", "unchanged", "worse")  # follow-up statuses of a problem named again
+# follow-up statuses of a problem the last issued report named that has not eased: two years running
+STILL_OPEN = ("unchanged", "worse")
 
 
 def problem_class(f: Finding) -> str:

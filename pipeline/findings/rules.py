@@ -214,7 +214,7 @@ def _suggestion_keys(spec, catalog: Catalog, source: str, topic: str) -> list[st
     return list(spec.values())
 
 
-FOLLOW_BY = ("subject", "grade", "count", "severity", "probability")
+FOLLOW_BY = ("subject", "grade", "count", "severity")
 
 
 def _check_follow_up(spec: dict | None, catalog: Catalog, source: str, topic: str) -> None:

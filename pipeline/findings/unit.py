@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pipeline.findings.compare import comparison, tier, verdict, worst_severity
 from pipeline.findings.context import Context, missing
-from pipeline.findings.forms import four_forms
+from pipeline.findings.forms import four_forms, shape_beside_first_form
 from pipeline.findings.schema import Finding
 from pipeline.periods import FULL_YEAR
 
@@ -70,7 +70,12 @@ def trend_comparisons(ctx: Context, scope: str, code: str, region: str, year: in
         if not baseline_is_last_year:
             fig = ctx.figure(scope, code, measure, first, value=float(r["trend_baseline"]))
             if first != last:
-                fig.update(years=[first, last], source={"mean_of": [first, last]})
+                # the years the mean is of, and the years in its span without a figure: "2015—2018年平均" of
+                # three years would hide the gap
+                used = [y for y in range(first, last + 1) if ctx.value(scope, code, measure, y) is not None]
+                gaps = [y for y in range(first, last + 1) if y not in used]
+                fig.update(years=[first, last], source={"mean_of": [first, last], **({"years": used, "missing": gaps}
+                                                                                       if gaps else {})})
             figures["baseline"] = fig
             comps.append(comparison(ctx, "baseline", "baseline", r["trend_change"], spec.change_unit,
                                     r["trend_status"], spec.direction, decisive=True, approximate=approx,
@@ -189,12 +194,10 @@ def unit_findings(ctx: Context, region: str, code: str, year: int) -> list[Findi
     out += four_forms(ctx, base, "unit", code, year, FULL_YEAR)
     shape = [f for f in out if f.topic == "four_forms_shape"]
     judged = {*ctx.rules.trend, *(["pyramid_holds"] if shape and shape[0].verdict != "total_only" else [])}
-    form1 = [f for f in out if f.topic == "trend" and f.subject == "form1_share"]
     for f in shape:
         mine = [w for w in warnings if w["measure"] == "pyramid_holds"]
         f.severity = worst_severity([w["severity"] for w in mine])
-        if f.polarity == "achievement" and form1 and form1[0].polarity in ("problem", "attention"):
-            f.polarity = "neutral"  # the shape holds, but the first form is weakening: not told as a success
+    shape_beside_first_form(out)
     out += missing_findings(ctx, base, code, region, year)
     out += warning_findings(ctx, base, warnings, judged)
     for period in ctx.partial_periods(code, year):

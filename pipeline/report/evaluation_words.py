@@ -103,11 +103,15 @@ def stability_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     if not ev["varied"]:
         return p.w("notebook.evaluation.uncertainty_fixed").rstrip("。.")
-    prob = cite_eval(p, f, "grade_probability", percent_text(ev["probability"]), ev["probability"])
+    prob = cite_eval(p, f, "grade_probability", ev.get("probability_text") or percent_text(ev["probability"]),
+                     ev["probability"])
     threshold = cite_eval(p, f, "stable_threshold", percent_text(ev["threshold"]), ev["threshold"])
     key = "finding.grade_unstable" if f["verdict"] == "unstable" else "finding.grade_stable"
-    return (p.w(key, grade=grade_name(p, ev["grade"]), prob=prob, threshold=threshold, factors=varied_text(p, ev))
-            + p.w("sentence_end") + drivers_text(p, ev)).rstrip("。.")
+    text = p.w(key, grade=grade_name(p, ev["grade"]), prob=prob, threshold=threshold, factors=varied_text(p, ev))
+    if ev.get("likelier"):  # under one chance in two: the grade the simulations give more often is named
+        grade, _, shown = ev["likelier"]
+        text += p.w("finding.grade_likelier", grade=grade_name(p, grade), prob=shown)
+    return (text + p.w("sentence_end") + drivers_text(p, ev)).rstrip("。.")
 
 
 def uncertainty_sentence(p: Phraser, f) -> str:
@@ -190,7 +194,8 @@ def unstable_sentence(p: Phraser, f) -> str:
         return p.w("finding.units_unstable_none", threshold=threshold, **p.places(f))
     items = p.w.sep.join(p.w("finding.units_unstable_item", place=p.data.name(u["place"]),
                              grade=grade_name(p, u["grade"]),
-                             prob=cite_eval(p, f, "grade_probability", percent_text(u["probability"]),
+                             prob=cite_eval(p, f, "grade_probability",
+                                            u.get("probability_text") or percent_text(u["probability"]),
                                             u["probability"], place=u["place"]))
                          for u in ev["units"])
     threshold = cite_eval(p, f, "stable_threshold", percent_text(ev["threshold"]), ev["threshold"],
@@ -213,7 +218,8 @@ def county_table(p: Phraser, f) -> pd.DataFrame:
         rows.append([p.data.name(r["place"]), number(r["index"], 1), w("writeup.county_table.rank", rank=r["rank"],
                                                                         n=r["of"]), interval,
                      grade_cell(p, r),
-                     percent_text(r["probability"]) if r.get("probability") is not None else w("none_mark"),
+                     (r.get("probability_text") or percent_text(r["probability"])) if r.get("probability") is not None
+                     else w("none_mark"),
                      w("writeup.county_table.last" if last["year"] == f["year"] - 1 else
                        "writeup.county_table.last_earlier", year=last["year"], grade=grade_name(p, last["grade"]))
                      if last else w("none_mark"),

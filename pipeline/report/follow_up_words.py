@@ -14,8 +14,11 @@ from pipeline.report.phrasing import Phraser, evidence
 
 
 def problem_name(p: Phraser, f, previous: dict) -> str:
-    """What last year's report called the problem: by topic, a trend by its verdict."""
+    """What the issued report called the problem: its own heading when the record keeps it, else by topic
+    (a trend by its verdict)."""
     topic, subject, w = previous["topic"], previous["subject"], p.w
+    if previous.get("heading"):
+        return previous["heading"].get(w.lang) or next(iter(previous["heading"].values()))
     pw = p.places(f)
     if topic == "trend":
         return w(f"finding.follow_up.problem.trend.{previous['verdict']}", name=p.name(subject), **pw)
@@ -42,6 +45,9 @@ def figures_text(p: Phraser, f) -> str:
             parts.append(w("finding.follow_up.year_value", year=after["year"], value=shown(after)))
         return w("finding.follow_up.figures", items=w("finding.clause_sep").join(parts))
 
+    if "members" in before:  # the places (or gaps) the report named, and which of them are still there
+        return members_text(p, f, before, after)
+
     def value(x: dict) -> str:
         if "grade" in x and "probability" not in x:
             return w("finding.follow_up.grade_value", grade=grade_name(p, x["grade"]))
@@ -57,6 +63,19 @@ def figures_text(p: Phraser, f) -> str:
                  **p.places(f))
     parts = [w("finding.follow_up.year_value", year=x["year"], value=value(x)) for x in (before, after) if x]
     return w("finding.follow_up.figures", items=w("finding.clause_sep").join(parts))
+
+
+def members_text(p: Phraser, f, before: dict, after: dict | None) -> str:
+    """（2023年：城关区、青山县；2024年仍在其中：青山县）— the same places (or gaps) named in both years."""
+    w = p.w
+
+    def names(x: dict) -> str:
+        return w.sep.join(p.data.name(m) if x["kind"] == "places" else p.name(m) for m in x["members"])
+    parts = [w("finding.follow_up.year_value", year=before["year"], value=names(before))]
+    if after is not None:
+        key = "finding.follow_up.members_still" if after["members"] else "finding.follow_up.members_none"
+        parts.append(w(key, year=after["year"], value=names(after)))
+    return w("finding.follow_up.figures", items=w("finding.follow_up.members_sep").join(parts))
 
 
 def follow_up_sentence(p: Phraser, f) -> str:

@@ -76,7 +76,8 @@ def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> 
         label = w.raw("grades").get(ev["grade"], ev["grade"])
         if any(v["verdict"] == "lowered" for v in findings_where(data, code, year, ("veto",))):
             label += w("writeup.county_table.capped")  # the grade a veto lowered, as the region table marks it
-        grade = _warn(w("index.grade_cell", grade=label, p=percent_text(st["probability"]) if st else w("none_mark"))
+        grade = _warn(w("index.grade_cell", grade=label, p=(st.get("probability_text") or percent_text(st["probability"])) if st
+                                                      else w("none_mark"))
                       + (w("chart.unstable") if unstable else ""), unstable)
         rank = (w("index.rank_cell", rank=ev["rank"], low=number(st["rank_p05"], 0), high=number(st["rank_p95"], 0),
                   n=ev["of"]) if st else f"{ev['rank']}/{ev['of']}")

@@ -95,8 +95,7 @@ class Phraser:
         if "published" in src:  # the nation's published figure
             label = self.w("writeup.cite.nation_value", name=name)
         elif "mean_of" in src:
-            first, last = src["mean_of"]
-            when = self.w("finding.span_mean", first=first, last=last)
+            when = self.span_mean(src)
             label = self.w("writeup.cite.region_value" if region else "writeup.cite.value", name=name, **pw)
         elif "common" in src:
             label = self.w("writeup.cite.common", name=name, **pw)
@@ -136,6 +135,9 @@ class Phraser:
             return w("writeup.source.cell", region=self.data.name(region), period=period, row=src["row"],
                      column=re.sub(r"\d+$", "", str(src["cell"]).rpartition("!")[2]))
         if "mean_of" in src:
+            if src.get("missing"):
+                return w("writeup.source.mean_gaps", years=self.year_list(src["years"]),
+                         missing=self.year_list(src["missing"]))
             return w("writeup.source.mean", first=src["mean_of"][0], last=src["mean_of"][1])
         rule = self.cat.region_rule_text(fig["measure"], w.lang)
         if "common" in src:
@@ -144,6 +146,16 @@ class Phraser:
             return w("writeup.source.region", rule=rule, n=src["places"], **pw)
         return w("writeup.source.derived", inputs=self.cat.inputs_text(fig["measure"], w.lang),
                  place=self.data.name(fig["place"]), period=period)
+
+    def span_mean(self, src: dict) -> str:
+        """The years a baseline mean is of: "2015—2017年平均", or the years and the gap when one is missing."""
+        if src.get("missing"):
+            return self.w("finding.span_mean_gaps", years=self.year_list(src["years"]),
+                          missing=self.year_list(src["missing"]))
+        return self.w("finding.span_mean", first=src["mean_of"][0], last=src["mean_of"][1])
+
+    def year_list(self, years: list[int]) -> str:
+        return self.w.sep.join(str(y) for y in years)
 
     def cited_count(self, f, n: int, what: str, **values) -> str:
         """A count the finding made (places, warnings), cited as such; `what` keys finding.count_label."""
@@ -181,8 +193,7 @@ class Phraser:
                                                                           measure)
         span = ""
         if comp["basis"] == "baseline":
-            years = against_fig.get("years")
-            span = (self.w("finding.span_mean", first=years[0], last=years[1]) if years
+            span = (self.span_mean(against_fig["source"]) if against_fig.get("years")
                     else self.w("finding.span_year", year=against_fig["year"]))
         basis = "region" if comp["basis"] == "region" else comp["basis"]
         text = self.w(f"finding.compare.{basis}.{move}", against=against, unit=self.unit(measure), diff=diff,
@@ -353,6 +364,8 @@ def partial_sentence(p: Phraser, f) -> str:
 def coverage_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     pw = p.places(f)
+    if f["verdict"] == "full":  # every place delivered: the count is said once ("10个县区均报送")
+        return p.w("finding.coverage_all", n=p.cited_count(f, ev["count"], "coverage"), year=f["year"], **pw)
     text = p.w("finding.coverage", n=p.cited_count(f, ev["count"], "coverage"),
                m=p.cited_count(f, ev["in_scope"], "in_scope"), year=f["year"], **pw)
     if ev["not_delivered"]:

@@ -1,6 +1,7 @@
 """Findings stage: every statement a report may make, judged once from the marts (pipeline/findings).
 
 Reads the measures, evaluation and warnings marts, the divisions, the catalog,
+the records of issued reports (data/issued/<region>/<year>.json, pipeline/findings/issued.py),
 data/reference/findings.yaml and params.yaml (`findings`, `judgement`,
 `report.sections`, `evaluation.grades`), and writes
   data/marts/findings.parquet  one row per statement, for every place and region,
@@ -28,6 +29,7 @@ from pipeline.errors import ConfigError, run_stage
 from pipeline.findings.context import Context
 from pipeline.findings.follow_up import follow_up_findings
 from pipeline.findings.grades import grade_findings
+from pipeline.findings.issued import last_issued, read_issued
 from pipeline.findings.priority import rank_problems
 from pipeline.findings.region import region_findings
 from pipeline.findings.rules import load_rules
@@ -52,10 +54,10 @@ def with_summaries(ctx: Context, found: list[Finding], scope: str, code: str, re
 
 
 def build_findings(ctx: Context, regions: list[str], first: int, last: int) -> pd.DataFrame:
-    """Every place's and region's findings, year by year; each year follows up the year before's problems."""
+    """Every place's and region's findings, year by year; each year follows up the main problems of the last
+    report issued before it (data/issued/), if any."""
     found: list[Finding] = []
     for region in regions:
-        last_year: dict[str, list[Finding]] = {}
         for year in range(first, last + 1):
             this_year: dict[str, list[Finding]] = {}
             for unit in ctx.units(region):
@@ -67,10 +69,9 @@ def build_findings(ctx: Context, regions: list[str], first: int, last: int) -> p
             for code, mine in this_year.items():
                 scope = "region" if code == region else "unit"
                 base = base_of(ctx, scope, code, region, year)
-                stated = mine + follow_up_findings(ctx, base, last_year.get(code, []), mine)
+                stated = mine + follow_up_findings(ctx, base, last_issued(ctx.issued, code, year), mine)
                 rank_problems(stated, ctx.rules)
                 found += stated
-            last_year = this_year
     return to_frame(found, ctx.rules.topic_order)
 
 
@@ -99,7 +100,8 @@ def of_region(frames: dict[str, pd.DataFrame], region: str) -> dict[str, pd.Data
             for name, frame in frames.items()}
 
 
-def load_context(root, params: dict, frames: dict[str, pd.DataFrame] | None = None) -> Context:
+def load_context(root, params: dict, frames: dict[str, pd.DataFrame] | None = None,
+                 issued: dict | None = None) -> Context:
     paths = Paths(root)
     catalog = load_catalog(paths.catalog)
     rules = load_rules(root, params, catalog)
@@ -109,7 +111,8 @@ def load_context(root, params: dict, frames: dict[str, pd.DataFrame] | None = No
                    frames[marts.COUNTY], frames[marts.REGION], frames[marts.EVALUATION], frames[marts.WARNINGS],
                    national=national if national is not None else pd.DataFrame(),
                    contributions=frames[marts.EVALUATION_CONTRIBUTIONS],
-                   adjustments=frames[marts.EVALUATION_ADJUSTMENTS], audit=frames[marts.EVALUATION_AUDIT])
+                   adjustments=frames[marts.EVALUATION_ADJUSTMENTS], audit=frames[marts.EVALUATION_AUDIT],
+                   issued=issued or {})
 
 
 def stage_cache(root, params: dict) -> StageCache:
@@ -137,12 +140,15 @@ def region_findings_frames(root, params: dict, regions: list[str], cache: StageC
     frames = read_inputs(root)
     slices = {region: of_region(frames, region) for region in regions}
 
+    issued = {region: read_issued(root, region) for region in regions}
+
     def compute(missing: list[str]) -> dict[str, pd.DataFrame]:
-        return {region: build_findings(load_context(root, params, slices[region]), [region], first, last)
-                for region in missing}
+        return {region: build_findings(load_context(root, params, slices[region], issued[region]), [region], first,
+                                       last) for region in missing}
 
     keys = {region: cache.key(region, digest(*(f"{name}:{frame_digest(frame)}".encode()
-                                               for name, frame in sorted(slices[region].items()))))
+                                               for name, frame in sorted(slices[region].items())),
+                                             json.dumps(issued[region], sort_keys=True, ensure_ascii=False).encode()))
             for region in regions}
     found = cache.parts(keys, compute)
     ordered = [found[region] for region in sorted(regions)]  # the mart's order: by region code first
