@@ -15,7 +15,7 @@ export DVC_NO_ANALYTICS := 1
 # DVC stage commands call `python`: make it the project's interpreter
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup report test lab lint demo region sweep template clean
+.PHONY: setup report test test-fast lab lint demo region sweep template issue clean
 
 # uv is needed only when the environment must be (re)built: an up-to-date .venv
 # (e.g. another user running `make lab` in a shared checkout) never asks for it
@@ -41,6 +41,12 @@ report: setup
 
 test: setup
 	pytest
+
+# the edit-test loop (under a minute): unit tests on in-memory data, the golden set of judgements, the text gate
+FAST_TESTS := tests/test_judgement.py tests/test_judgement_golden.py tests/test_text_gate.py tests/test_catalog.py \
+	tests/test_early_warning.py tests/test_weighting.py tests/test_structure.py
+test-fast: setup
+	pytest $(FAST_TESTS)
 
 # The project folder is Lab's root: notebooks/ (the county and region templates, explore.ipynb to query the
 # warehouse read-only) and reports/ (the executed reports) side by side; it opens on explore.ipynb.
@@ -70,6 +76,11 @@ sweep: setup
 # make template REGION=990100 YEAR=2025
 template: setup
 	python -m pipeline.template --region $(REGION) --year $(YEAR)
+
+# make issue REGION=990100 YEAR=2023 [REMOVE=1]: record that year's reports as issued (data/issued/), so the
+# next year's reports follow up what they said
+issue: setup
+	python -m pipeline.issue --region $(REGION) --year $(YEAR) $(if $(REMOVE),--remove,)
 
 clean:
 	rm -rf data/staging data/warehouse.duckdb data/marts reports build

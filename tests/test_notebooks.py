@@ -147,7 +147,8 @@ def test_two_report_years_built_one_after_the_other_are_both_kept_and_linked(two
     # a year without a full-year delivery stops before any kernel starts, and removes nothing
     params.write_text(params.read_text(encoding="utf-8").replace("  year: 2020", "  year: 2016"), encoding="utf-8")
     refused = _run("pipeline.report.notebooks", root, check=False)
-    assert refused.returncode == 1 and "2016 年没有地区 990100 的全年报送数据" in refused.stderr
+    assert refused.returncode == 1 and "2016 年没有任何地区的全年报送数据" in refused.stderr
+    assert "地区 990100：2016 年没有全年报送数据" in refused.stderr
     assert "有全年数据的年度：2017、2018、2019、2020" in refused.stderr
     assert _hashes(root) == before
     params.write_text(params.read_text(encoding="utf-8").replace("  year: 2016", "  year: 2019"), encoding="utf-8")
@@ -350,3 +351,32 @@ def test_a_template_run_on_data_without_its_county_says_which_places_exist(two_c
         _papermill(two_counties, "county.ipynb", tmp_path / "c.ipynb", region="990100", county="990199")
     assert "数据中没有 990100 / 990199" in str(err.value)
     assert "东川市（990100）：城关区（990101）、城西区（990102）" in str(err.value)
+
+
+def test_a_report_year_builds_the_regions_that_have_it_and_says_which_it_skips(tmp_path):
+    """Two regions, 2024 delivered in full by 990100 only (990200 sent a first quarter): 2024 builds 990100's
+    reports and says why 990200 has none; 2023, delivered by both, builds both; no year builds a region's
+    reports from another region's data."""
+    import pandas as pd
+    import yaml
+
+    from pipeline import marts
+    from pipeline.report.notebooks.jobs import plan_jobs
+    from pipeline.report.notebooks.stage import check_report_year
+
+    shutil.copytree(REPO / "data/reference", tmp_path / "data/reference")
+    rows = [("990100", "990101", 2023, "full_year", "ok"), ("990100", "990101", 2024, "full_year", "ok"),
+            ("990200", "990201", 2023, "full_year", "ok"), ("990200", "990201", 2024, "Q1", "ok"),
+            ("990200", "990201", 2024, "full_year", "not_delivered")]
+    county = pd.DataFrame(rows, columns=["region_code", "county_code", "year", "period", "status"])
+    path = marts.mart_path(tmp_path, marts.COUNTY)
+    path.parent.mkdir(parents=True)
+    county.to_parquet(path)
+    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params["ingest"]["regions"] = ["990100", "990200"]
+    params["report"].update(year=2024, first_year=2023)
+    skipped = check_report_year(tmp_path, params)
+    assert skipped == ["地区 990200：2024 年没有全年报送数据（只有部分期间或未报送），本次不生成该地区 2024 年的报告；"
+                       "有全年数据的年度：2023"]
+    built = {(j.region, j.year) for j in plan_jobs(tmp_path, params, [2023, 2024])}
+    assert built == {("990100", 2023), ("990100", 2024), ("990200", 2023)}

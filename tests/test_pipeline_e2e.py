@@ -414,3 +414,20 @@ def test_no_output_prints_a_missing_value_marker(repo_copy):
             found.update({str(path.relative_to(repo_copy)): m.group(0) for m in marker.finditer(text)})
     assert found == {}
     assert len(list((repo_copy / "reports/notebooks").rglob("*.ipynb"))) == 20
+
+
+def test_every_output_of_the_demo_passes_the_text_gate_and_a_planted_flaw_fails_it(repo_copy, tmp_path):
+    """The text gate (pipeline/report/text_gate.py) over every notebook, page, write-up, workbook and notice
+    of both demo regions, and the index; then the same folder with one "%%" planted in a write-up fails."""
+    from pipeline.report.text_gate import check_region_year, document_flaws, text_of
+
+    for region in ("990100", "990200"):
+        assert [str(f) for f in check_region_year(repo_copy, region, 2024)] == [], region
+    assert document_flaws("index.html", text_of(repo_copy / "reports/index.html")) == []
+    planted = tmp_path / "reports/notebooks/990100/2024"
+    shutil.copytree(repo_copy / "reports/notebooks/990100/2024", planted)
+    shutil.copytree(repo_copy / "data/reference", tmp_path / "data/reference")
+    md = planted / "990103/writeup.md"
+    md.write_text(md.read_text(encoding="utf-8").replace("%", "%%", 1), encoding="utf-8")
+    flaws = check_region_year(tmp_path, "990100", 2024)
+    assert [(f.path, f.rule) for f in flaws] == [("990103/writeup.md", "%% 重复")]

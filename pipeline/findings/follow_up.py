@@ -6,11 +6,11 @@ report's words; a place with no issued report before this year has nothing to fo
 without a report is skipped, never invented. Each problem is matched with this year's finding on the same
 topic and subject and comes out as
   resolved          this year's finding is no longer a problem and its figure did not move the wrong
-                    way beyond its band since the report; or (a topic whose finding exists only while
+                    way since the report; or (a topic whose finding exists only while
                     something is wrong: a warning, places rising, a gap in delivery) it is gone while the
                     data are there; or none of the places (or gaps) the report named is still among them;
-  watch             no longer a problem, but an item to watch, or its figure moved the wrong way beyond
-                    its band since the report: never called resolved while it keeps falling;
+  watch             no longer a problem, but an item to watch, or its figure moved the wrong way since
+                    the report (by any printed amount): never called resolved while it keeps falling;
   improved / unchanged / worse
                     still a problem, and like compared with like: a measure's figure now against its
                     figure in the report's year, with the measure's band (params.yaml judgement); a grade
@@ -78,7 +78,9 @@ def judge(ctx: Context, spec: dict, old: Finding, new: Finding | None, delivered
     """The status of one issued problem (STATUSES)."""
     by = spec.get("by", "")
     measure = _measure_of(spec.get("show", by), old)
-    moved = _moved(ctx, base, measure, old.year) if measure else None
+    # resolved only if the figure did not move the wrong way at all since the report (no band: a problem is
+    # never closed while its figure keeps falling, however little)
+    moved = _moved(ctx, base, measure, old.year, band=0.0) if measure else None
     if by == "count":
         return _by_members(old, new, delivered and spec.get("absent") == "resolved")
     if new is None:
@@ -98,9 +100,9 @@ def judge(ctx: Context, spec: dict, old: Finding, new: Finding | None, delivered
     return BY_SIDE.get(_moved(ctx, base, judged_by, old.year), "not_reassessable") if judged_by else "unchanged"
 
 
-def _moved(ctx: Context, base: dict, measure: str, then: int) -> str | None:
+def _moved(ctx: Context, base: dict, measure: str, then: int, band: float | None = None) -> str | None:
     """better / worse / level / neutral: the measure now against its figure in the report's year, by the
-    measure's band and direction (None when either figure is missing)."""
+    measure's band (or `band`) and direction (None when either figure is missing)."""
     scope, place = base["scope"], base["place_code"]
     before, after = ctx.value(scope, place, measure, then), ctx.value(scope, place, measure, base["year"])
     r = ctx.row(scope, place, measure, base["year"])
@@ -108,7 +110,8 @@ def _moved(ctx: Context, base: dict, measure: str, then: int) -> str | None:
         return None
     spec = ctx.catalog.measure(measure)
     change = printed_change(spec.kind, after, before, spec.decimals, ctx.catalog.change_decimals)
-    band = 0.0 if missing(r.get("flat_band")) else float(r["flat_band"])
+    if band is None:
+        band = 0.0 if missing(r.get("flat_band")) else float(r["flat_band"])
     return side(classify(spec.kind, after, before, change, band), spec.direction)
 
 

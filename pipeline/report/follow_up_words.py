@@ -82,7 +82,10 @@ def follow_up_sentence(p: Phraser, f) -> str:
     """2023年指出的“新发生案件占比高于基期水平”：仍列为问题，且比上年加重（2023年32.6%，2024年33.0%）."""
     ev = evidence(f)
     previous = ev["previous"]
-    return p.w("finding.follow_up.sentence", year=previous["year"], problem=problem_name(p, f, previous),
+    quoted = problem_name(p, f, previous)
+    if p.w.lang == "zh":  # a quotation inside the quotation marks takes the single marks: “‘四种形态’未呈…”
+        quoted = quoted.replace("“", "‘").replace("”", "’")
+    return p.w("finding.follow_up.sentence", year=previous["year"], problem=quoted,
                status=p.w(f"finding.follow_up.status.{f['verdict']}"), figures=figures_text(p, f))
 
 

@@ -26,7 +26,6 @@ from pipeline.report.data import ReportData
 from pipeline.report.document import Citer, note_number, note_ref
 from pipeline.report.fmt import published_source
 
-COMPARISON_ORDER = ("previous_year", "baseline", "region")
 MOVE_KEY = {"up": "up", "rising": "up", "down": "down", "falling": "down"}
 
 
@@ -266,9 +265,9 @@ def rank_clause(p: Phraser, f, rank: dict, measure: str) -> str:
 def trend_suggestion_values(p: Phraser, f) -> dict:
     ev = evidence(f)
     m = f["subject"]
-    states = [p.w(f"finding.state.{c['basis']}.{MOVE_KEY[c['move']]}", **p.places(f))
-              for c in sorted(ev["comparisons"], key=lambda c: COMPARISON_ORDER.index(c["basis"]))
-              if c["side"] == "worse" and c["move"] in MOVE_KEY]
+    states = [p.w(f"finding.state.{c['basis']}.{MOVE_KEY[c['move']]}", diff=c["text"],
+                  change_unit=p.change_unit(c["unit"]), **p.places(f))
+              for c in ev["comparisons"] if c["side"] == "worse" and c["move"] in MOVE_KEY and c["text"]]
     return {"name": p.name(m), "cur": p.figure(f, ev["figures"]["current"]), "state": p.w.sep.join(states)}
 
 

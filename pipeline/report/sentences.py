@@ -42,9 +42,14 @@ def suggestion(p: Phraser, f) -> str:
     text = p.w(f"writeup.suggestions.{f['suggestion']}", **values, **p.places(f))
     again = finding(p.data, f["place_code"], f["year"], "follow_up", f"{f['topic']}:{f['subject'] or '-'}",
                     f["period"])
+    tails = []
     if again is not None and again["verdict"] in ("improved", "unchanged", "worse"):
-        text += p.w("writeup.suggestion_again", year=evidence(again)["previous"]["year"],
-                    status=p.w(f"writeup.suggestion_again_status.{again['verdict']}"))
+        tails.append(p.w("writeup.suggestion_again", year=evidence(again)["previous"]["year"],
+                         status=p.w(f"writeup.suggestion_again_status.{again['verdict']}")))
     if bool(f.get("supervised", False)):
-        text += p.w("writeup.supervised")
-    return text
+        tails.append(p.w("writeup.supervised"))
+    if not tails:
+        return text
+    # one sentence with the problem's own figures, never a stock sentence repeated in every report
+    end = p.w("sentence_end")
+    return text.rstrip(end) + p.w("writeup.tail_sep") + p.w("writeup.tail_join").join(tails) + end

@@ -6,6 +6,7 @@ the warnings mart); the condition is said in words (不低于 20%), never as cod
 
 from __future__ import annotations
 
+from pipeline.catalog import plain_number
 from pipeline.numbers import fixed
 from pipeline.report.phrasing import Phraser, evidence
 
@@ -22,8 +23,10 @@ def label_of(p: Phraser, ev: dict) -> str:
 
 
 def threshold_text(p: Phraser, f, ev: dict, decimals: int) -> str:
-    """The rule's threshold: part of the rule the sentence names, recorded without a note."""
-    text = fixed(abs(ev["threshold"]) if ev["type"] == "change" else ev["threshold"], decimals)
+    """The rule's threshold as the rule sets it (20, not 20.0: a setting, not a measured figure), part of the
+    rule the sentence names, recorded without a note."""
+    value = abs(ev["threshold"]) if ev["type"] == "change" else ev["threshold"]
+    text = plain_number(value) if float(value).is_integer() else fixed(value, decimals)
     return p.cite(text, label=p.w("writeup.cite.threshold", label=label_of(p, ev)),
                   key=("finding", f["finding_id"], f["year"], f["period"], ev["measure"], "threshold"),
                   value=ev["threshold"], source=p.w("writeup.source.threshold", rule=ev["rule"]), note=False)

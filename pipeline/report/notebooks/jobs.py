@@ -108,16 +108,28 @@ def first_years(root: Path, report: dict, regions: list[str]) -> dict[str, int]:
     return {r: int(years.get(r, report["year"])) for r in regions}
 
 
+def full_years(root: Path, regions: list[str]) -> dict[str, set[int]]:
+    """The years in which each region has a full-year delivery of some place (the years it can be reported)."""
+    from pipeline.marts import COUNTY
+
+    county = read_mart(root, COUNTY)
+    full = county[(county["period"] == FULL_YEAR) & (county["status"] != "not_delivered")]
+    return {r: {int(y) for y in full.loc[full["region_code"] == r, "year"].unique()} for r in regions}
+
+
 def plan_jobs(root: Path, params: dict, years: list[int] | None = None) -> list[Job]:
-    """One job per county of each configured region, and one per region, for each report year kept."""
+    """One job per county of each configured region, and one per region, for each report year kept in which
+    the region has a full-year delivery: a region is never reported for a year it has no full-year data for,
+    whatever another region has."""
     report = params["report"]
     lang = str(report.get("language", "zh"))
     div = read_divisions(Paths(root).divisions)
     regions = [safe_code(r) for r in params["ingest"]["regions"]]
     firsts = first_years(root, report, regions)
+    delivered = full_years(root, regions)
     jobs: list[Job] = []
     for year in years or [int(report["year"])]:
-        for region in regions:
+        for region in (r for r in regions if year in delivered[r]):
             first = min(firsts[region], year)
             counties = units_of(div, region)["code"]
             jobs += [Job("county", region, c, year, first, lang) for c in counties]

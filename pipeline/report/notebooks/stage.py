@@ -28,23 +28,26 @@ def _end_with_parent() -> None:
     _on_parent_exit(lambda: os._exit(143))
 
 
-def check_report_year(root, params: dict) -> None:
-    """The report year is a loaded year in which every configured region has a full-year delivery."""
-    from pipeline import marts
+def check_report_year(root, params: dict) -> list[str]:
+    """The regions the report year skips, each with why (said, not stopped); stops only when no configured
+    region has a full-year delivery in that year, so nothing at all could be reported."""
     from pipeline.config import safe_code
     from pipeline.errors import ConfigError
-    from pipeline.periods import FULL_YEAR
+    from pipeline.report.notebooks.jobs import full_years
 
     year = int(params["report"]["year"])
-    county = marts.read_mart(root, marts.COUNTY)
-    full = county[(county["period"] == FULL_YEAR) & (county["status"] != "not_delivered")]
-    for region in (safe_code(r) for r in params["ingest"]["regions"]):
-        years = sorted(int(y) for y in full.loc[full["region_code"] == region, "year"].unique())
-        if year not in years:
-            shown = "、".join(map(str, years)) if years else "无"
-            raise ConfigError("params.yaml", "report.year",
-                              f"{year} 年没有地区 {region} 的全年报送数据，无法生成该年度的报告；"
-                              f"有全年数据的年度：{shown}")
+    regions = [safe_code(r) for r in params["ingest"]["regions"]]
+    delivered = full_years(root, regions)
+    skipped = []
+    for region in regions:
+        if year not in delivered[region]:
+            shown = "、".join(map(str, sorted(delivered[region]))) or "无"
+            skipped.append(f"地区 {region}：{year} 年没有全年报送数据（只有部分期间或未报送），本次不生成该地区 {year} 年的报告；"
+                           f"有全年数据的年度：{shown}")
+    if len(skipped) == len(regions):
+        raise ConfigError("params.yaml", "report.year", f"{year} 年没有任何地区的全年报送数据，无法生成该年度的报告；"
+                          + "；".join(skipped))
+    return skipped
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -70,10 +73,12 @@ def run(execute_all: bool) -> None:
 
     try:  # a section measure, a language or a report year the data cannot give stops before any kernel starts
         report_settings(root, load_catalog(Paths(root).catalog))
-        check_report_year(root, params)
+        skipped = check_report_year(root, params)
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(1)
+    for line in skipped:
+        print(f"提示：{line}", flush=True)
     started = time.perf_counter()
     years = report_years(root, params)
     jobs = plan_jobs(root, params, years)

@@ -1,0 +1,258 @@
+"""The golden set: figures in, the finding a commission would sign and its exact Chinese sentence out.
+
+Each case was worked by hand from its figures, with the rules a signer applies (params.yaml as
+shipped): a share moving 0.4 pp or less, or a score 1.0 point or less, is level (基本持平); a move up
+to 2 pp (3 points) is slight, beyond it marked; a place's standing is its rank among the ten places of
+the region (top tier: ranks 1-3, bottom tier: ranks 8-10); the new-onset share and the first-form share
+are decided by their baseline (the first year when there are three years), scores and appraisals by
+standing. The cases mirror what a careful reader found in the demo's 2024 reports (issue 32), each
+with its corrected reading; the first is the published 乐山 series (29.9 -> 32.6 -> 32.4 %).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from judging import PLACES, REGION, Judging
+
+from pipeline.findings.follow_up import follow_up_findings
+from pipeline.findings.grades import likelier_grade, printed_probability
+from pipeline.findings.priority import rank_problems
+from pipeline.findings.schema import Finding
+from pipeline.findings.unit import base_of, trend, warning_findings
+
+J = Judging()
+RANKED = "（共10个县区，按由好到差排序）"
+
+
+def judge(measure: str, series: dict[int, float], others: list[float], region: dict[int, float], place="990101"):
+    """The trend finding of `place` in the last year of `series`; the nine other places hold `others`
+    every year, the region's figure is `region`."""
+    values = {place: series, **{c: dict.fromkeys(series, v) for c, v in zip([c for c in PLACES if c != place],
+                                                                         others, strict=True)}}
+    county, reg = J.marts(measure, values, region)
+    ctx = J.context(county, reg)
+    year = max(series)
+    f = trend(ctx, base_of(ctx, "unit", place, REGION, year), "unit", place, REGION, year, measure, [])
+    return f, J.said([f], county, reg)[0]
+
+
+LOW_SHARES = [20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0]  # the subject's 32.4 % is the worst of ten
+MIDDLE_SHARES = [20.0, 21.0, 22.0, 23.0, 28.0, 29.0, 30.0, 31.0, 32.0]  # a subject at 26-28 % ranks 5th
+CITY = {2015: 28.0, 2016: 28.0, 2017: 27.9}
+
+CASES = [
+    # 乐山 published: 2.5 pp above 2015 outweighs the 0.2 pp dip (within the band: level) -> not contained
+    ("leshan_not_contained", "new_onset_share", {2015: 29.9, 2016: 32.6, 2017: 32.4}, LOW_SHARES,
+     {2015: 30.0, 2016: 30.0, 2017: 30.0}, ("worse_than_baseline", "problem"),
+     "腐败增量尚未得到有效遏制：新发生案件占比2017年为32.4%，比2015年（29.9%）高2.5个百分点，与上年（32.6%）基本持平"
+     "（变化0.2个百分点，在持平区间内），高于全市（30.0%）2.4个百分点，居全市第10位" + RANKED + "。"),
+    # 永宁市: +0.1 pp on the year is level; 2.8 pp below its baseline decides; 0.3 pp off the city is level
+    ("plus_0_1_pp_is_level", "new_onset_share", {2015: 30.4, 2016: 27.5, 2017: 27.6}, MIDDLE_SHARES, CITY,
+     ("better", "achievement"),
+     "腐败增量得到一定遏制：新发生案件占比2017年为27.6%，比2015年（30.4%）低2.8个百分点，与上年（27.5%）基本持平（变化"
+     "0.1个百分点，在持平区间内），与全市（27.9%）基本持平（相差0.3个百分点），居全市第5位" + RANKED + "。"),
+    # below its baseline (3.9 pp) but up 1.5 pp on the year (beyond 0.4, not beyond 2): to watch, not "not contained"
+    ("below_baseline_up_slightly", "new_onset_share", {2015: 30.4, 2016: 25.0, 2017: 26.5}, MIDDLE_SHARES, CITY,
+     ("worse_slight", "attention"),
+     "新发生案件占比需关注：新发生案件占比2017年为26.5%，比2015年（30.4%）低3.9个百分点，但比上年（25.0%）上升1.5个"
+     "百分点，低于全市（27.9%）1.4个百分点，居全市第5位" + RANKED + "。"),
+    # below its baseline but up 3.0 pp on the year (beyond 2): a material adverse trend, a problem
+    ("below_baseline_up_markedly", "new_onset_share", {2015: 30.4, 2016: 24.0, 2017: 27.0}, MIDDLE_SHARES, CITY,
+     ("worse_marked", "problem"),
+     "新发生案件占比比上年明显上升：新发生案件占比2017年为27.0%，比2015年（30.4%）低3.4个百分点，但比上年（24.0%）上升"
+     "3.0个百分点，低于全市（27.9%）0.9个百分点，居全市第5位" + RANKED + "。"),
+    # 临江县: above its baseline by 4.2 pp, but 2nd best in the city: never "not contained", an item to watch
+    ("second_in_city_above_baseline", "new_onset_share", {2015: 20.0, 2016: 23.2, 2017: 24.2},
+     [22.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 32.0, 33.0], CITY, ("worse_than_baseline", "attention"),
+     "新发生案件占比需关注：新发生案件占比2017年为24.2%，比2015年（20.0%）高4.2个百分点，比上年（23.2%）上升1.0个百分点，"
+     "但低于全市（27.9%）3.7个百分点，居全市第2位" + RANKED + "。"),
+    # 青山县 经济社会发展考评: 1st in the city, fell 1.9 points (beyond the 1-point band): to watch, with the standing
+    # first ("居全市第1位…，但比上年下降"), never "考评结果有待提升"
+    ("first_in_city_falls", "econ_social_score", {2015: 90.4, 2016: 93.9, 2017: 92.0},
+     [75.0, 76.0, 77.0, 78.0, 79.0, 80.0, 82.0, 84.0, 86.0], {2015: 80.0, 2016: 81.3, 2017: 81.6},
+     ("worse_slight", "attention"),
+     "考评评议结果需关注：经济社会发展考评2017年为92.0分，高于全市（81.6分）10.4分，居全市第1位" + RANKED +
+     "，比2015年（90.4分）高1.6分，但比上年（93.9分）下降1.9分。"),
+    # 青山县 政风行风满意度 89.4 -> 88.4: a 1.0-point fall is within the band (level); 1st in the city: an achievement
+    # said as standing, not as "有所改善"
+    ("first_in_city_level", "conduct_satisfaction", {2015: 86.6, 2016: 89.4, 2017: 88.4},
+     [70.0, 72.0, 74.0, 76.0, 78.0, 80.0, 82.0, 84.0, 86.0], {2015: 79.0, 2016: 79.0, 2017: 79.3},
+     ("top_tier", "achievement"),
+     "群众评价居全市前列：政风行风满意度2017年为88.4分，高于全市（79.3分）9.1分，居全市第1位" + RANKED +
+     "，比2015年（86.6分）高1.8分，与上年（89.4分）基本持平（变化1.0分，在持平区间内）。"),
+    # a survey 9th of 10 and 4.1 points below the city: a problem by standing, its own trend level
+    ("survey_bottom_tier", "integrity_satisfaction", {2015: 75.2, 2016: 75.3, 2017: 75.2},
+     [74.0, 76.0, 77.0, 78.0, 79.0, 80.0, 81.0, 82.0, 83.0], {2015: 79.0, 2016: 79.0, 2017: 79.3},
+     ("bottom_tier", "problem"),
+     "群众评价居全市后列，有待提高：党风廉政建设社会评价满意度2017年为75.2分，低于全市（79.3分）4.1分，居全市第9位" + RANKED
+     + "，与2015年（75.2分）持平，与上年（75.3分）基本持平（变化0.1分，在持平区间内）。"),
+    # 选人用人评议 is an appraisal by officials: 考评评议, never 群众评价; last of ten, a 2.7-point rise does not lift it
+    ("appraisal_words", "personnel_appraisal", {2015: 72.6, 2016: 69.3, 2017: 72.0},
+     [74.0, 76.0, 77.0, 78.0, 79.0, 80.0, 81.0, 82.0, 83.0], {2015: 81.0, 2016: 81.0, 2017: 81.3},
+     ("bottom_tier", "problem"),
+     "考评评议结果居全市后列，有待提升：选人用人评议2017年为72.0分，低于全市（81.3分）9.3分，居全市第10位" + RANKED +
+     "，与2015年（72.6分）基本持平（相差0.6分），但比上年（69.3分）上升2.7分。"),
+    # middle of the city (five places above it), every move within its band: stated, no lead, no verdict
+    ("middle_and_level_is_stated", "safety_satisfaction", {2015: 81.4, 2016: 81.0, 2017: 81.5},
+     [78.0, 79.0, 80.0, 81.0, 82.0, 83.0, 84.0, 85.0, 86.0], {2015: 81.0, 2016: 81.0, 2017: 81.5},
+     ("flat", "neutral"),
+     "平安建设群众满意度2017年为81.5分，与全市（81.5分）持平，居全市第6位" + RANKED +
+     "，与2015年（81.4分）基本持平（相差0.1分），与上年（81.0分）基本持平（变化0.5分，在持平区间内）。"),
+]
+
+
+@pytest.mark.parametrize("name,measure,series,others,region,expected,text", CASES, ids=[c[0] for c in CASES])
+def test_a_measure_is_judged_and_said_as_a_signer_would(name, measure, series, others, region, expected, text):
+    f, said = judge(measure, series, others, region)
+    assert (f.verdict, f.polarity) == expected
+    assert said == text
+
+
+def test_the_top_tier_is_never_told_a_measure_is_a_problem():
+    """Whatever its moves, a place ranked 1st-3rd of ten gets at most an item to watch on that measure."""
+    for rank_values in ([70.0] * 9, [71.0, 72.0, 73.0, 74.0, 75.0, 76.0, 77.0, 95.0, 96.0]):
+        f, said = judge("integrity_satisfaction", {2015: 95.0, 2016: 94.0, 2017: 88.0}, rank_values,
+                        {2015: 80.0, 2016: 80.0, 2017: 80.0})
+        assert f.polarity == "attention" and f.evidence["standing"] == "top", said
+        assert "有待" not in said
+
+
+# ---------------------------------------------------------------- probabilities printed true to the threshold
+
+
+@pytest.mark.parametrize("probability,text", [(0.699, "69.9%"), (0.6996, "69.96%"), (0.695, "69.5%"), (0.7, "70%"),
+                                              (0.704, "70%"), (0.72, "72%"), (0.49, "49%")])
+def test_a_probability_is_printed_so_its_comparison_with_70_percent_stays_true(probability, text):
+    """河口区 69.9 % read "概率为70%，低于70%": rounded to a whole percent it crossed the threshold."""
+    assert printed_probability(probability, 0.7) == text
+
+
+def test_a_grade_under_one_chance_in_two_names_the_likelier_grade():
+    """石门县 一般 at 49 %: the simulations give 较好 more often (51 %), and the report says so."""
+    ev = {"grade": "一般", "grade_probability": 0.49, "p_好": 0.0, "p_较好": 0.51, "p_一般": 0.49, "p_差": 0.0}
+    assert likelier_grade(ev, ["好", "较好", "一般", "差"]) == ["较好", 0.51]
+    assert likelier_grade({**ev, "grade_probability": 0.57, "p_一般": 0.57, "p_较好": 0.43},
+                          ["好", "较好", "一般", "差"]) is None
+
+
+# ---------------------------------------------------------------- follow-up of what was issued
+
+
+def follow_ctx(measure: str, series: dict[int, float], others: list[float], region: dict[int, float]):
+    values = {"990101": series, **{c: dict.fromkeys(series, v) for c, v in zip(PLACES[1:], others, strict=True)}}
+    county, reg = J.marts(measure, values, region)
+    return J.context(county, reg), county, reg
+
+
+def issued_item(topic: str, subject: str, verdict: str, evidence: dict, heading: str = "") -> dict:
+    return {"topic": topic, "subject": subject, "verdict": verdict, "severity": "", "evidence": evidence,
+            "heading": {"zh": heading} if heading else {}, "sentence": {}}
+
+
+def test_no_issued_report_means_nothing_to_follow_up():
+    """A fresh clone builds 2024 only: no 2023 report was issued, so no report says "2023年评价指出"."""
+    ctx, _, _ = follow_ctx("integrity_satisfaction", {2023: 75.3, 2024: 75.2}, [80.0] * 9, {2023: 79.0, 2024: 79.3})
+    base = base_of(ctx, "unit", "990101", REGION, 2024)
+    current = [trend(ctx, base, "unit", "990101", REGION, 2024, "integrity_satisfaction", [])]
+    assert follow_up_findings(ctx, base, None, current) == []
+    rank_problems(current, J.rules)
+    assert current[0].polarity == "problem" and current[0].main and not current[0].supervised
+
+
+def test_a_figure_that_fell_again_is_never_called_resolved():
+    """石门县 政风行风 78.9 -> 78.5: no longer a problem by the rules (middle of the city), but it fell again since
+    the issued report: 仍需关注, not 已不再列为问题, and the report's own words are quoted."""
+    ctx, county, reg = follow_ctx("conduct_satisfaction", {2023: 78.9, 2024: 78.5},
+                                  [74.0, 75.0, 76.0, 77.0, 80.0, 81.0, 82.0, 83.0, 84.0], {2023: 79.0, 2024: 79.0})
+    base = base_of(ctx, "unit", "990101", REGION, 2024)
+    now = trend(ctx, base, "unit", "990101", REGION, 2024, "conduct_satisfaction", [])
+    assert now.polarity == "neutral"  # 5th of ten, 0.5 below the city: stated
+    quoted = "群众评价居全市后列，有待提高：政风行风满意度2023年为78.9分"
+    out = follow_up_findings(ctx, base, (2023, [issued_item("trend", "conduct_satisfaction", "bottom_tier", {},
+                                                             quoted)]), [now])
+    assert [f.verdict for f in out] == ["counted", "watch"]
+    assert J.said(out[1:], county, reg) == [
+        f"2023年度报告指出的“{quoted}”：本年度不再列为问题，但仍需关注（2023年78.9分，2024年78.5分）。"]
+
+
+def test_a_region_follow_up_names_the_same_places_not_a_count():
+    """The region's "3个→3个，没有明显变化" counted different counties: the places the issued report named are
+    followed, and none of them is still warned -> resolved, saying so."""
+    ctx, county, reg = follow_ctx("new_onset_share", {2023: 25.0, 2024: 25.0}, [25.0] * 9, {2023: 25.0, 2024: 25.0})
+    base = base_of(ctx, "region", REGION, REGION, 2024)
+    warned = [{"place": p, "rule": "r", "label": {"zh": "信访举报激增", "en": "x"}, "severity": "medium"}
+              for p in ("990101", "990122")]
+    now = Finding(**base, topic="units_warned", verdict="warned", polarity="problem",
+                  evidence={"warnings": [{**w, "place": p} for w, p in zip(warned, ("990103", "990121"),
+                                                                         strict=True)],
+                            "count": 2, "places": 2})
+    out = follow_up_findings(ctx, base, (2023, [issued_item("units_warned", "", "warned",
+                                                            {"warnings": warned, "count": 2, "places": 2},
+                                                            "部分县区触发预警")]), [now])
+    assert out[1].verdict == "resolved"
+    assert J.said(out[1:], county, reg) == [
+        "2023年度报告指出的“部分县区触发预警”：本年度已不再列为问题（2023年城关区、白水县；2024年均已不在其中）。"]
+
+
+def test_an_inverted_pyramid_is_followed_as_a_shape():
+    """松林县's pyramid, still inverted, was "improved" because the first-form share moved 32.0 -> 32.5: a shape
+    is compared with a shape; the first-form share is only shown."""
+    ctx, _, _ = follow_ctx("form1_share", {2023: 32.0, 2024: 32.5}, [60.0] * 9, {2023: 60.0, 2024: 60.0})
+    base = base_of(ctx, "unit", "990101", REGION, 2024)
+    now = Finding(**base, topic="four_forms_shape", verdict="not_holds", polarity="problem")
+    out = follow_up_findings(ctx, base, (2023, [issued_item("four_forms_shape", "", "not_holds", {})]), [now])
+    assert out[1].verdict == "unchanged"
+    assert [out[1].evidence["figures"][k]["text"] for k in ("previous", "current")] == ["32.0", "32.5"]
+
+
+# ---------------------------------------------------------------- priority and the text of a warning
+
+
+def problem(base: dict, topic: str, subject: str = "", severity: str = "", verdict: str = "worse",
+            comparisons: list | None = None) -> Finding:
+    return Finding(**base, topic=topic, subject=subject, verdict=verdict, polarity="problem", severity=severity,
+                   evidence={"comparisons": comparisons or []})
+
+
+def test_a_report_states_five_main_problems_ranked_as_params_say():
+    """Seven problems: a high warning, a cap, a low grade, a medium warning, a marked fall (5.4 points, 1.8 times
+    a marked move), a slight fall (1.4 pp) and a gap in delivery -> the first five are main, in that order;
+    only the high warning and the cap are followed personally (重点督办: nothing was issued last year)."""
+    base = base_of(J.context(*J.marts("new_onset_share", {"990101": {2024: 30.0}})), "unit", "990101", REGION, 2024)
+    slight = [{"side": "worse", "difference": -1.4, "marked": 2.0}]
+    marked = [{"side": "worse", "difference": -5.4, "marked": 3.0, "size": "marked"}]
+    found = [problem(base, "missing_data"), problem(base, "trend", "form1_share", comparisons=slight),
+             problem(base, "trend", "committee_appraisal", verdict="worse_marked", comparisons=marked),
+             problem(base, "warning", "petitions_jump", severity="medium"), problem(base, "grade", verdict="差"),
+             problem(base, "veto", "new_onset_share", verdict="lowered"),
+             problem(base, "trend", "new_onset_share", severity="high", verdict="worse_than_baseline")]
+    rank_problems(found, J.rules)
+    order = sorted(found, key=lambda f: f.priority)
+    assert [(f.topic, f.subject) for f in order] == [
+        ("trend", "new_onset_share"), ("veto", "new_onset_share"), ("grade", ""), ("warning", "petitions_jump"),
+        ("trend", "committee_appraisal"), ("trend", "form1_share"), ("missing_data", "")]
+    assert [f.main for f in order] == [True] * 5 + [False] * 2
+    assert [f.supervised for f in order] == [True, True, False, False, False, False, False]
+
+
+def test_a_warning_on_a_count_prints_its_percent_once():
+    """河口区's petitions 500 -> 695: "上升39.0%", never "上升39.0%%"."""
+    county, reg = J.marts("petitions", {p: {2023: 500.0, 2024: 695.0} for p in PLACES})
+    ctx = J.context(county, reg)
+    base = base_of(ctx, "unit", "990103", REGION, 2024)
+    w = {"rule": "petitions_jump", "measure": "petitions", "evidence_years": [2023, 2024], "rule_type": "change",
+         "label_zh": "信访举报激增", "label_en": "Petitions jumping", "op": ">=", "threshold": 20.0, "change": 39.0,
+         "change_unit": "%", "severity": "medium"}
+    (f,) = warning_findings(ctx, base, [w], set())
+    assert J.said([f], county, reg) == [
+        "信访举报激增：信访举报件次由500件次上升到695件次，上升39.0%（预警条件：同比变化不低于20%）。"]
+
+
+def test_the_demo_frames_are_what_the_cases_say():
+    """The harness ranks as the measures SQL does: the best value is rank 1, ties share a rank."""
+    county, _ = J.marts("integrity_satisfaction", {"990101": {2024: 80.0}, "990102": {2024: 90.0},
+                                                   "990103": {2024: 80.0}})
+    got = county.set_index("county_code")["rank_in_region"].to_dict()
+    assert got == {"990101": 2, "990102": 1, "990103": 2}
+    assert isinstance(county, pd.DataFrame)
