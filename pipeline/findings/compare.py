@@ -94,6 +94,8 @@ def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[
     - Otherwise a marked adverse move over the years (beyond `findings.marked`) is a problem (a
       material adverse trend), a slight one an item to watch (attention).
     - A place in the top tier is never given a problem on the measure: the worst it gets is attention.
+    - A place in the bottom tier and worse than its region beyond the band is at least an item to watch,
+      whatever its own trend: never praised for improving, never silent for holding level.
     - The decisive comparison better, with no adverse move over the years, is an achievement.
     - Anything else is stated, not judged (neutral); so is a measure whose kind `decides: none`.
     """
@@ -108,6 +110,9 @@ def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[
         return "worse_marked", cap
     if adverse:
         return "worse_slight", "attention"
+    region = next((c for c in comparisons if c["basis"] == "region"), None)
+    if standing == "bottom" and region is not None and region["side"] == "worse":
+        return "bottom_of_region", "attention"  # whatever its own trend, at the bottom of its region and below it
     if decided == "better":
         return ("better" if basis == "baseline" else "top_tier"), "achievement"
     return "flat", "neutral"
