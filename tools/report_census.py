@@ -43,7 +43,8 @@ def main(folder: str, mart: str, region: str = "", year: str = "") -> None:
         problems = next((v for k, v in s.items() if "问题和难点" in k), [])
         advice = next((v for k, v in s.items() if "建议" in k), [])
         follow = next((v for k, v in s.items() if "整改" in k), [])
-        suggestions += advice
+        if place != "region":
+            suggestions += advice
         code = md.parent.name if place != "region" else region
         mine = findings[(findings["place_code"] == code) & (findings["polarity"] == "problem")]
         top = 0
@@ -54,8 +55,9 @@ def main(folder: str, mart: str, region: str = "", year: str = "") -> None:
                 top += 1
         print(f"{place}\tproblems={len(problems)}\ton_top_tier={top}\tsuggestions={len(advice)}"
               f"\t重点督办={sum('重点督办' in a for a in advice)}\tfollow_up={max(0, len(follow) - 1)}")
-    stems = {re.sub(r"[\d.,%]+|（[^）]*）", "", a).split("建议", 1)[-1] for a in suggestions}
-    print(f"suggestion items={len(suggestions)} distinct 建议 sentences={len(stems)}"
+    # the advice itself: the words after the first 建议 up to the end of its clause, figures and names left out
+    advice = {re.split(r"[；。]", re.sub(r"[\d.,%]+|（[^）]*）", "", a).split("建议", 1)[-1])[0] for a in suggestions}
+    print(f"county suggestion items={len(suggestions)} distinct advice sentences={len(advice)}"
           f" 重点督办={sum('重点督办' in a for a in suggestions)}")
 
 
