@@ -84,12 +84,13 @@ def test_which_comparison_decides_is_the_rules_data(project, monkeypatch):
     rules = yaml.safe_load(path.read_text(encoding="utf-8"))
     rules["decides"]["unit"]["new_onset_share"] = "none"
     path.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    # 30.0 % -> 31.5 % (63 / 200): up 1.5, under the 2-point warning rule, which would make it a problem anyway
     project.write_csv(2019, [HEADER, row("990101", 2019, 100, 30), row("990102", 2019, 200, 20)])
-    project.write_csv(2020, [HEADER, row("990101", 2020, 100, 39), row("990102", 2020, 200, 20)])
+    project.write_csv(2020, [HEADER, row("990101", 2020, 200, 63), row("990102", 2020, 200, 20)])
     data = build_marts(project, monkeypatch, {"990101", "990102"})
     f = the(data, "990101", 2020, "trend", "new_onset_share")
     assert (f["verdict"], f["polarity"], f["suggestion"]) == ("stated", "neutral", "")
-    assert said(data, f).startswith("新发生案件占比2020年为39.0%，比上年（30.0%）上升9.0个百分点")
+    assert said(data, f).startswith("新发生案件占比2020年为31.5%，比上年（30.0%）上升1.5个百分点")
 
 
 # ---------------------------------------------------------------- comparisons that should not be made
@@ -210,7 +211,7 @@ def test_a_province_compares_its_cities_as_市州_with_全省(project, monkeypat
     (folder / "2019.csv").write_bytes(fixture.read_bytes())
     data = build_marts(project, monkeypatch, None, 2019, 2019, region="990000")
     coverage = the(data, "990000", 2019, "coverage")
-    assert said(data, coverage) == "全省2个市州（共2个）报送了2019年度数据。"
+    assert said(data, coverage) == "全省2个市州均报送了2019年度数据。"
     share = the(data, "990100", 2019, "trend", "new_onset_share")
     # 7050 / 23500 = 30.0 %; the province (7050 + 5600) / (23500 + 18700) = 29.98 % -> 30.0 %
     assert said(data, share) == "新发生案件占比2019年为30.0%，与全省（30.0%）持平，居全省第2位（共2个市州，按由好到差排序）。"
@@ -301,9 +302,11 @@ def test_every_problem_leads_to_a_suggestion_that_names_it(project, monkeypatch)
     assert "调查" in text and "考评" not in text
     # no report was issued for 2019: nothing is "already named", and nothing is followed personally
     assert "已经指出" not in text and "重点督办" not in text
-    # the neighbour fell as far but is first of the two and above the city: an item to watch, with no suggestion
+    # the neighbour is first of the two and above the city, but fell 15.0 points: the commission's warning rule
+    # (a fall of 3 points or more) makes it a problem, headed by the warning, never "有待提高"
     other = the(data, "990102", 2020, "trend", "integrity_satisfaction")
-    assert (other["verdict"], other["polarity"], other["suggestion"]) == ("worse_marked", "attention", "")
+    assert (other["verdict"], other["polarity"], other["suggestion"]) == ("warned", "problem", "survey")
+    assert said(data, other).startswith("群众评价下降触发预警：党风廉政建设社会评价满意度2020年为75.0分，高于全市")
 
 
 def test_a_problem_the_issued_report_named_is_followed_up_in_its_words(project, monkeypatch, capsys):
@@ -374,7 +377,10 @@ def test_the_mart_is_one_row_per_statement_with_its_evidence(project, monkeypatc
     data = build_marts(project, monkeypatch, {"990101", "990102"})
     f = data.findings
     assert f["finding_id"].is_unique
-    assert set(f["polarity"]) <= {"achievement", "problem", "neutral"}
+    assert set(f["polarity"]) <= {"achievement", "problem", "attention", "neutral"}
+    # every full-year problem has its rank in its report; nothing else has one
+    ranked = f["priority"] > 0
+    assert (ranked == ((f["polarity"] == "problem") & (f["period"] == "full_year"))).all()
     share = the(data, "990101", 2020, "trend", "new_onset_share")
     ev = json.loads(share["evidence"])
     # 990101 2020: 31 / 110 = 28.18 % -> 28.2 %, with the cell it was computed from
@@ -386,35 +392,51 @@ def test_the_mart_is_one_row_per_statement_with_its_evidence(project, monkeypatc
 # ---------------------------------------------------------------- follow-up of last year's problems (整改情况)
 
 
-def test_last_years_problems_are_followed_up_resolved_unchanged_and_worse(project, monkeypatch):
+def issue_and_judge_again(project, year: int):
+    """Record `year`'s reports as issued (make issue) and run the findings stage again."""
+    from pipeline import issue
+    from pipeline.report.data import load_report_data
+    from pipeline.stages import findings
+
+    issue.main(["--region", "990100", "--year", str(year)])
+    findings.main()
+    return load_report_data(project.root)
+
+
+def test_the_issued_reports_problems_are_followed_up_resolved_unchanged_and_worse(project, monkeypatch):
     """New-onset shares (filed 100 each), worked by hand:
 
-        990101  20 %, 30 %, 20 %   2023 30.0 is 10.0 pp above its 2022 baseline: a problem. 2024 20.0: level with
-                                   the baseline, 10.0 below 2023, 8.3 below the city (85 / 300 = 28.3 %): resolved
-        990102  20 %, 30 %, 30 %   2024 still 10.0 above the baseline; 0.0 on the year: unchanged
-        990103  20 %, 30 %, 35 %   2024 15.0 above the baseline, 5.0 up on the year: worse
-        city    20.0, 30.0, 28.3   2024 8.3 above its baseline (problem), 1.7 down on the year: improved
-    Places rising: 3 in 2023, 1 in 2024 (990103; 990102 is level): improved.
+        990101  20 %, 30 %, 20 %   2023 30.0, up 10.0 on 2022 (the baseline, two years): a problem (tied with
+                                   the others at the city's 30.0: no standing). 2024 20.0: level with the
+                                   baseline, back below 2023: resolved
+        990102  20 %, 30 %, 30 %   2024 10.0 above the baseline, 30.0 as in 2023 (level): unchanged
+        990103  20 %, 30 %, 35 %   2024 15.0 above the baseline, up 5.0 on 2023: worse
+        city    20.0, 30.0, 28.3   2024 8.3 above its baseline (85 / 300 = 28.3 %), down 1.7 on 2023: improved
+    Places rising: all three in 2023; in 2024 only 990103 of them (990101 fell, 990102 level): improved.
+    Nothing is followed up until 2023's reports are issued.
     """
     shares = {"990101": (20, 30, 20), "990102": (20, 30, 30), "990103": (20, 30, 35)}
     for i, year in enumerate((2022, 2023, 2024)):
         project.write_csv(year, [HEADER, *(row(code, year, 100, s[i]) for code, s in shares.items())])
     data = build_marts(project, monkeypatch, set(shares), 2022, 2024)
+    assert not (data.findings["topic"] == "follow_up").any()
+    data = issue_and_judge_again(project, 2023)
     expected = {"990101": ("resolved", "本年度已不再列为问题", "30.0%", "20.0%"),
-                "990102": ("unchanged", "与上年相比没有明显变化，仍列为问题", "30.0%", "30.0%"),
-                "990103": ("worse", "比上年加重，仍列为问题", "30.0%", "35.0%"),
+                "990102": ("unchanged", "没有明显变化，仍列为问题", "30.0%", "30.0%"),
+                "990103": ("worse", "有所加重，仍列为问题", "30.0%", "35.0%"),
                 "990100": ("improved", "有所改善，但仍列为问题", "30.0%", "28.3%")}
     for place, (status, words, before, after) in expected.items():
         f = the(data, place, 2024, "follow_up", "trend:new_onset_share")
         assert (f["verdict"], f["polarity"], f["suggestion"]) == (status, "neutral", "")
-        assert said(data, f) == (f"2023年指出的“新发生案件占比差于基期水平”：{words}（2023年{before}，2024年{after}）。")
+        assert said(data, f) == (f"2023年度报告指出的“腐败增量尚未得到有效遏制：新发生案件占比2023年为{before}”：{words}"
+                                 f"（2023年{before}，2024年{after}）。")
     rising = the(data, "990100", 2024, "follow_up", "units_rising:new_onset_share")
     assert rising["verdict"] == "improved"
-    assert said(data, rising) == ("2023年指出的“部分县区新发生案件占比上升”：有所改善，但仍列为问题"
-                                  "（2023年3个县区，2024年1个县区）。")
-    # the first year has nothing to follow up; a follow-up is never an achievement or a problem of its own
+    assert said(data, rising) == ("2023年度报告指出的“部分县区新发生案件占比上升”：有所改善，但仍列为问题"
+                                  "（2023年城关区、城西区、河口区；2024年仍在其中：河口区）。")
+    # only a year after an issued report is followed up; a follow-up is never an achievement or a problem
     f = data.findings
-    assert not ((f["year"] == 2022) & (f["topic"] == "follow_up")).any()
+    assert set(f.loc[f["topic"] == "follow_up", "year"]) == {2024}
     assert set(f.loc[f["topic"] == "follow_up", "polarity"]) == {"neutral"}
 
 
@@ -424,10 +446,12 @@ def test_a_problem_without_data_this_year_is_not_called_resolved(project, monkey
     for i, year in enumerate((2022, 2023, 2024)):
         project.write_csv(year, [HEADER, *(row(code, year, 100, "" if s[i] is None else s[i])
                                            for code, s in shares.items())])
-    data = build_marts(project, monkeypatch, set(shares), 2022, 2024)
+    build_marts(project, monkeypatch, set(shares), 2022, 2024)
+    data = issue_and_judge_again(project, 2023)
     f = the(data, "990102", 2024, "follow_up", "trend:new_onset_share")
     assert f["verdict"] == "not_reassessable"
-    assert said(data, f) == "2023年指出的“新发生案件占比差于基期水平”：本年度缺少相关数据，无法复核（2023年30.0%）。"
+    assert said(data, f) == ("2023年度报告指出的“腐败增量尚未得到有效遏制：新发生案件占比2023年为30.0%”：本年度缺少相关数据，"
+                             "无法复核（2023年30.0%）。")
 
 
 def test_every_topic_that_can_be_a_problem_has_a_follow_up_name_in_both_languages():

@@ -25,7 +25,8 @@ J = Judging()
 RANKED = "（共10个县区，按由好到差排序）"
 
 
-def judge(measure: str, series: dict[int, float], others: list[float], region: dict[int, float], place="990101"):
+def judge(measure: str, series: dict[int, float | None], others: list[float], region: dict[int, float] | None,
+          place="990101"):
     """The trend finding of `place` in the last year of `series`; the nine other places hold `others`
     every year, the region's figure is `region`."""
     values = {place: series, **{c: dict.fromkeys(series, v) for c, v in zip([c for c in PLACES if c != place],
@@ -93,6 +94,19 @@ CASES = [
      ("bottom_tier", "problem"),
      "考评评议结果居全市后列，有待提升：选人用人评议2017年为72.0分，低于全市（81.3分）9.3分，居全市第10位" + RANKED +
      "，与2015年（72.6分）基本持平（相差0.6分），但比上年（69.3分）上升2.7分。"),
+    # the baseline is the mean of the first three years with a figure (2015, 2016, 2018: 85.1), and says which
+    # year in its span had none; 3rd of ten and 4.1 above the city (79.68 -> 79.7), but slightly below its
+    # baseline and down 1.5 on the year: to watch
+    ("baseline_with_a_gap_year", "conduct_satisfaction", {2015: 84.0, 2016: 86.0, 2017: None, 2018: 85.3, 2019: 83.8},
+     [70.0, 72.0, 74.0, 76.0, 78.0, 80.0, 82.0, 90.0, 91.0], None, ("worse_slight", "attention"),
+     "群众评价需关注：政风行风满意度2019年为83.8分，高于全市（79.7分）4.1分，居全市第3位" + RANKED +
+     "，但比2015、2016、2018年平均（85.1分）低1.3分（基期中2017年无数据，未计入），比上年（85.3分）下降1.5分。"),
+    # 永宁市 第一种形态: 1st in the city and above its baseline, down 1.9 pp on the year: to watch, never 有待加强
+    ("first_form_first_in_city_falls", "form1_share", {2015: 67.5, 2016: 71.6, 2017: 69.7},
+     [60.0, 61.0, 62.0, 63.0, 64.0, 65.0, 66.0, 67.0, 68.0], {2015: 64.0, 2016: 63.8, 2017: 64.4},
+     ("worse_slight", "attention"),
+     "第一种形态占比需关注：第一种形态占比2017年为69.7%，比2015年（67.5%）高2.2个百分点，但比上年（71.6%）下降1.9个百分点，"
+     "高于全市（64.4%）5.3个百分点，居全市第1位" + RANKED + "。"),
     # middle of the city (five places above it), every move within its band: stated, no lead, no verdict
     ("middle_and_level_is_stated", "safety_satisfaction", {2015: 81.4, 2016: 81.0, 2017: 81.5},
      [78.0, 79.0, 80.0, 81.0, 82.0, 83.0, 84.0, 85.0, 86.0], {2015: 81.0, 2016: 81.0, 2017: 81.5},
@@ -107,6 +121,33 @@ def test_a_measure_is_judged_and_said_as_a_signer_would(name, measure, series, o
     f, said = judge(measure, series, others, region)
     assert (f.verdict, f.polarity) == expected
     assert said == text
+
+
+def region_judged(measure: str, values: dict[str, dict[int, float | None]], year: int):
+    from pipeline.findings.region import region_trend
+
+    county, reg = J.marts(measure, values)
+    ctx = J.context(county, reg)
+    f = region_trend(ctx, base_of(ctx, "region", REGION, REGION, year), REGION, year, measure)
+    return f, J.said([f], county, reg)[0]
+
+
+def test_a_region_below_its_baseline_is_contained_whatever_a_level_year():
+    """The region 2.5 pp below its baseline, +0.3 pp on the year (within the band): contained to some extent."""
+    f, said = region_judged("new_onset_share", {c: {2015: 30.4, 2016: 27.6, 2017: 27.9} for c in PLACES}, 2017)
+    assert (f.verdict, f.polarity) == ("better", "achievement")
+    assert said == ("腐败增量得到一定遏制：新发生案件占比2017年为27.9%，比2015年（30.4%）低2.5个百分点，与上年（27.6%）"
+                    "基本持平（变化0.3个百分点，在持平区间内）。")
+
+
+def test_a_region_change_is_on_the_places_of_both_years_only_when_they_differ():
+    """All ten places reported 2023 and 2024 (one missed 2022, the baseline year): the change is the region's
+    own 80.2 -> 79.3, never "按2023、2024年都报送的9个县区计算"; the baseline of other places is not compared."""
+    values = {c: {2022: 80.0, 2023: 80.2, 2024: 79.3} for c in PLACES}
+    values["990101"][2022] = None
+    f, said = region_judged("conduct_satisfaction", values, 2024)
+    assert (f.verdict, f.polarity, f.basis) == ("flat", "neutral", ["previous_year"])
+    assert said == "政风行风满意度2024年为79.3分，与上年（80.2分）基本持平（变化0.9分，在持平区间内）。"
 
 
 def test_the_top_tier_is_never_told_a_measure_is_a_problem():
@@ -256,3 +297,47 @@ def test_the_demo_frames_are_what_the_cases_say():
     got = county.set_index("county_code")["rank_in_region"].to_dict()
     assert got == {"990101": 2, "990102": 1, "990103": 2}
     assert isinstance(county, pd.DataFrame)
+
+
+def test_a_pyramid_is_not_praised_beside_a_weakening_first_form():
+    """The pyramid an achievement and "第一种形态运用有待加强" a problem read as a success and a failure of the
+    same thing: the shape is then stated, not praised."""
+    from pipeline.findings.forms import shape_beside_first_form
+
+    base = base_of(J.context(*J.marts("form1_share", {"990101": {2024: 64.4}})), "unit", "990101", REGION, 2024)
+    for form1, shape in (("problem", "neutral"), ("attention", "neutral"), ("achievement", "achievement")):
+        found = [Finding(**base, topic="trend", subject="form1_share", verdict="x", polarity=form1),
+                 Finding(**base, topic="four_forms_shape", verdict="holds", polarity="achievement")]
+        shape_beside_first_form(found)
+        assert found[1].polarity == shape, form1
+
+
+@pytest.mark.parametrize("row,polarity", [
+    ({"grade": "较好", "grade_before_veto": "好", "stable": True}, "neutral"),  # capped: stated, the cap a problem
+    ({"grade": "较好", "grade_before_veto": None, "stable": False}, "neutral"),  # provisional (暂定): stated
+    ({"grade": "较好", "grade_before_veto": None, "stable": True}, "achievement"),
+    ({"grade": "差", "grade_before_veto": None, "stable": True}, "problem"),
+])
+def test_a_capped_or_provisional_grade_is_never_an_achievement(row, polarity):
+    from pipeline.findings.grades import grade_finding
+
+    ctx = J.context(*J.marts("new_onset_share", {"990101": {2024: 30.0}}))
+    ev = {"county_code": "990101", "region_code": REGION, "year": 2024, "index": 61.5, "rank": 6,
+          "counties_graded": 10, "imputed": "", "strengths": "", "weaknesses": "", **row,
+          **dict.fromkeys(("weighting", "normalisation", "aggregation", "imputation", "winsorise", "ahp_cr",
+                           "weighting_used"))}
+    f = grade_finding(ctx, base_of(ctx, "unit", "990101", REGION, 2024), ev)
+    assert f.polarity == polarity
+
+
+def test_a_place_follow_up_of_its_own_gaps_names_the_measures_not_places():
+    """石门县's follow-up of its own missing indicator said "（2023年1个县区，2024年0个县区）": a place's gaps
+    are named as indicators."""
+    ctx, county, reg = follow_ctx("conduct_satisfaction", {2023: 78.9, 2024: 78.5}, [80.0] * 9,
+                                  {2023: 79.0, 2024: 79.0})
+    base = base_of(ctx, "unit", "990101", REGION, 2024)
+    gap = {"items": [{"measure": "integrity_satisfaction", "status": "blank"}]}
+    out = follow_up_findings(ctx, base, (2023, [issued_item("missing_data", "", "missing", gap, "数据缺报")]), [])
+    assert out[1].verdict == "resolved"
+    assert J.said(out[1:], county, reg) == [
+        "2023年度报告指出的“数据缺报”：本年度已不再列为问题（2023年党风廉政建设社会评价满意度；2024年均已不在其中）。"]

@@ -365,13 +365,12 @@ def test_a_report_year_builds_the_regions_that_have_it_and_says_which_it_skips(t
     from pipeline.report.notebooks.stage import check_report_year
 
     shutil.copytree(REPO / "data/reference", tmp_path / "data/reference")
-    rows = [("990100", "990101", 2023, "full_year", "ok"), ("990100", "990101", 2024, "full_year", "ok"),
-            ("990200", "990201", 2023, "full_year", "ok"), ("990200", "990201", 2024, "Q1", "ok"),
-            ("990200", "990201", 2024, "full_year", "not_delivered")]
-    county = pd.DataFrame(rows, columns=["region_code", "county_code", "year", "period", "status"])
-    path = marts.mart_path(tmp_path, marts.COUNTY)
+    rows = [("990100", 2023, "full_year", 2), ("990100", 2024, "full_year", 2), ("990200", 2023, "full_year", 3),
+            ("990200", 2024, "Q1", 3), ("990200", 2024, "full_year", 0)]
+    region = pd.DataFrame(rows, columns=["region_code", "year", "period", "counties_reporting"])
+    path = marts.mart_path(tmp_path, marts.REGION)
     path.parent.mkdir(parents=True)
-    county.to_parquet(path)
+    region.to_parquet(path)
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
     params["ingest"]["regions"] = ["990100", "990200"]
     params["report"].update(year=2024, first_year=2023)

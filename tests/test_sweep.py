@@ -24,7 +24,8 @@ def run(args: list[str], cwd: Path):
 
 def small_repo(dest: Path) -> Path:
     """The project with a 3-county region and four years, committed to a fresh Git repo."""
-    for rel in ["pipeline", "bin", "notebooks", "expectations", "data/reference", "data/register", ".dvc/plots"]:
+    for rel in ["pipeline", "bin", "notebooks", "expectations", "data/reference", "data/register", "data/issued",
+                ".dvc/plots"]:
         shutil.copytree(REPO / rel, dest / rel, ignore=shutil.ignore_patterns("__pycache__"))
     for rel in ["dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore", "uv.lock"]:
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -53,19 +53,21 @@ def comparison(ctx: Context, basis: str, against: str, difference: float | None,
             "approximate": approximate, **({"measure": measure} if measure else {}), **extra}
 
 
-def tier(rank: int | None, of: int | None, shares: dict[str, Fraction]) -> str:
+def tier(rank: int | None, of: int | None, shares: dict[str, Fraction], region_side: str = "") -> str:
     """top / middle / bottom: the place's standing among the `of` places ranked (rank 1 = best); '' unranked.
 
-    The top tier is the best floor(of x top) places, at least one; the bottom tier the worst floor(of x
-    bottom), at least one; with a single place ranked there is no standing to speak of.
+    The top tier is the best floor(of x top) places, at least one, that are also better than their region
+    beyond the band; the bottom tier the worst floor(of x bottom), at least one, that are also worse than it:
+    places tied with each other at the region's level stand out from nobody. With a single place ranked
+    there is no standing to speak of.
     """
     if rank is None or of is None or of < 2:
         return ""
     top = max(1, int(of * shares["top"]))
     bottom = max(1, int(of * shares["bottom"]))
-    if rank <= top:
+    if rank <= top and region_side == "better":
         return "top"
-    if rank > of - bottom:
+    if rank > of - bottom and region_side == "worse":
         return "bottom"
     return "middle"
 

@@ -125,7 +125,8 @@ def region_trend(ctx: Context, base: dict, region: str, year: int, measure: str)
     if coverage is not None and not comps:
         outcome = "not_comparable"
     return Finding(**base, topic="trend", subject=measure, verdict=outcome, polarity=polarity,
-                   basis=[c["basis"] for c in comps] + (["common_places"] if coverage and comps else []),
+                   basis=[c["basis"] for c in comps] + (["common_places"] if any(c.get("common_places")
+                                                                                  for c in comps) else []),
                    suggestion=ctx.rules.suggestion("trend", spec) if polarity == "problem" else "",
                    evidence={"figures": figures, "comparisons": comps, "coverage": coverage, "warnings": [],
                              "decides": ctx.rules.decider("region", spec), "standing": ""})

@@ -98,10 +98,12 @@ def trend_comparisons(ctx: Context, scope: str, code: str, region: str, year: in
     return figures, comps
 
 
-def standing_of(ctx: Context, figures: dict) -> str:
+def standing_of(ctx: Context, figures: dict, comps: list[dict]) -> str:
     """The place's tier among the places of its level in its region on this measure ('' when not ranked)."""
     rank = figures.get("rank")
-    return tier(rank["rank"], rank["of"], ctx.rules.tiers) if rank and rank.get("order") == "best_first" else ""
+    region = next((c["side"] for c in comps if c["basis"] == "region"), "")
+    return (tier(rank["rank"], rank["of"], ctx.rules.tiers, region) if rank and rank.get("order") == "best_first"
+            else "")
 
 
 def trend(ctx: Context, base: dict, scope: str, code: str, region: str, year: int, measure: str,
@@ -119,7 +121,7 @@ def trend(ctx: Context, base: dict, scope: str, code: str, region: str, year: in
     figures, comps = trend_comparisons(ctx, scope, code, region, year, measure)
     spec = ctx.catalog.measure(measure)
     decides = ctx.rules.decider(scope, spec)
-    standing = standing_of(ctx, figures) if scope == "unit" else ""
+    standing = standing_of(ctx, figures, comps) if scope == "unit" else ""
     if decides == "standing" and standing:
         comps = sorted(comps, key=lambda c: c["basis"] != "region")
     outcome, polarity = verdict(comps, decides, standing)

@@ -147,10 +147,10 @@ class Phraser:
                  place=self.data.name(fig["place"]), period=period)
 
     def span_mean(self, src: dict) -> str:
-        """The years a baseline mean is of: "2015—2017年平均", or the years and the gap when one is missing."""
+        """The years a baseline mean is of: "2015—2017年平均", or the years themselves when one in the span has
+        no figure ("2015、2016、2018年平均"; the comparison then says which is missing)."""
         if src.get("missing"):
-            return self.w("finding.span_mean_gaps", years=self.year_list(src["years"]),
-                          missing=self.year_list(src["missing"]))
+            return self.w("finding.span_mean_gaps", years=self.year_list(src["years"]))
         return self.w("finding.span_mean", first=src["mean_of"][0], last=src["mean_of"][1])
 
     def year_list(self, years: list[int]) -> str:
@@ -197,6 +197,8 @@ class Phraser:
         basis = "region" if comp["basis"] == "region" else comp["basis"]
         text = self.w(f"finding.compare.{basis}.{move}", against=against, unit=self.unit(measure), diff=diff,
                       change_unit=self.change_unit(comp["unit"]), span=span, **self.places(f))
+        if comp["basis"] == "baseline" and against_fig["source"].get("missing"):
+            text += self.w("finding.baseline_gaps", missing=self.year_list(against_fig["source"]["missing"]))
         if comp.get("common_places"):
             years = [figures["common_previous"]["year"], figures["common_current"]["year"]]
             text = self.w("finding.compare.common", first=years[0], last=years[1],

@@ -109,11 +109,10 @@ def first_years(root: Path, report: dict, regions: list[str]) -> dict[str, int]:
 
 
 def full_years(root: Path, regions: list[str]) -> dict[str, set[int]]:
-    """The years in which each region has a full-year delivery of some place (the years it can be reported)."""
-    from pipeline.marts import COUNTY
-
-    county = read_mart(root, COUNTY)
-    full = county[(county["period"] == FULL_YEAR) & (county["status"] != "not_delivered")]
+    """The years in which each region has a full-year delivery of some place (the years it can be reported):
+    a full-year region figure that some place reported, as `first_years` reads it."""
+    marts = read_mart(root, REGION)
+    full = marts[(marts["period"] == FULL_YEAR) & (marts["counties_reporting"].fillna(0) > 0)]
     return {r: {int(y) for y in full.loc[full["region_code"] == r, "year"].unique()} for r in regions}
 
 
