@@ -309,8 +309,9 @@ def test_reports_start_at_each_regions_first_year_with_data_unless_set(tmp_path)
 
     (tmp_path / "data/marts").mkdir(parents=True)
     shutil.copytree(REPO / "data/reference", tmp_path / "data/reference")
-    pd.DataFrame({"region_code": ["990100", "990100", "990100", "990200"], "year": [2020, 2021, 2022, 2018],
-                  "period": ["full_year"] * 4, "counties_reporting": [0, 4, 5, 3]}).to_parquet(
+    pd.DataFrame({"region_code": ["990100", "990100", "990100", "990200", "990200"],
+                  "year": [2020, 2021, 2022, 2018, 2022], "period": ["full_year"] * 5,
+                  "counties_reporting": [0, 4, 5, 3, 3]}).to_parquet(
         tmp_path / "data/marts/region_year_measures.parquet")
     params = {"ingest": {"regions": ["990100", "990200"]}, "report": {"year": 2022, "first_year": "auto"}}
     firsts = {(j.region, j.kind): j.first_year for j in plan_jobs(tmp_path, params)}
