@@ -56,7 +56,7 @@ CASES = [
     # below its baseline (3.9 pp) but up 1.5 pp on the year (beyond 0.4, not beyond 2): to watch, not "not contained"
     ("below_baseline_up_slightly", "new_onset_share", {2015: 30.4, 2016: 25.0, 2017: 26.5}, MIDDLE_SHARES, CITY,
      ("worse_slight", "attention"),
-     "新发生案件占比需关注：新发生案件占比2017年为26.5%，比2015年（30.4%）低3.9个百分点，但比上年（25.0%）上升1.5个"
+     "新发生案件占比略有上升，需关注：新发生案件占比2017年为26.5%，比2015年（30.4%）低3.9个百分点，但比上年（25.0%）上升1.5个"
      "百分点，低于全市（27.9%）1.4个百分点，居全市第5位" + RANKED + "。"),
     # below its baseline but up 3.0 pp on the year (beyond 2): a material adverse trend, a problem
     ("below_baseline_up_markedly", "new_onset_share", {2015: 30.4, 2016: 24.0, 2017: 27.0}, MIDDLE_SHARES, CITY,
@@ -73,7 +73,7 @@ CASES = [
     ("first_in_city_falls", "econ_social_score", {2015: 90.4, 2016: 93.9, 2017: 92.0},
      [75.0, 76.0, 77.0, 78.0, 79.0, 80.0, 82.0, 84.0, 86.0], {2015: 80.0, 2016: 81.3, 2017: 81.6},
      ("worse_slight", "attention"),
-     "考评评议结果需关注：经济社会发展考评2017年为92.0分，高于全市（81.6分）10.4分，居全市第1位" + RANKED +
+     "考评评议结果略有下降，需关注：经济社会发展考评2017年为92.0分，高于全市（81.6分）10.4分，居全市第1位" + RANKED +
      "，比2015年（90.4分）高1.6分，但比上年（93.9分）下降1.9分。"),
     # 青山县 政风行风满意度 89.4 -> 88.4: a 1.0-point fall is within the band (level); 1st in the city: an achievement
     # said as standing, not as "有所改善"
@@ -99,13 +99,13 @@ CASES = [
     # baseline and down 1.5 on the year: to watch
     ("baseline_with_a_gap_year", "conduct_satisfaction", {2015: 84.0, 2016: 86.0, 2017: None, 2018: 85.3, 2019: 83.8},
      [70.0, 72.0, 74.0, 76.0, 78.0, 80.0, 82.0, 90.0, 91.0], None, ("worse_slight", "attention"),
-     "群众评价需关注：政风行风满意度2019年为83.8分，高于全市（79.7分）4.1分，居全市第3位" + RANKED +
+     "群众评价略有下降，需关注：政风行风满意度2019年为83.8分，高于全市（79.7分）4.1分，居全市第3位" + RANKED +
      "，但比2015、2016、2018年平均（85.1分）低1.3分（基期中2017年无数据，未计入），比上年（85.3分）下降1.5分。"),
     # 永宁市 第一种形态: 1st in the city and above its baseline, down 1.9 pp on the year: to watch, never 有待加强
     ("first_form_first_in_city_falls", "form1_share", {2015: 67.5, 2016: 71.6, 2017: 69.7},
      [60.0, 61.0, 62.0, 63.0, 64.0, 65.0, 66.0, 67.0, 68.0], {2015: 64.0, 2016: 63.8, 2017: 64.4},
      ("worse_slight", "attention"),
-     "第一种形态占比需关注：第一种形态占比2017年为69.7%，比2015年（67.5%）高2.2个百分点，但比上年（71.6%）下降1.9个百分点，"
+     "第一种形态占比略有下降，需关注：第一种形态占比2017年为69.7%，比2015年（67.5%）高2.2个百分点，但比上年（71.6%）下降1.9个百分点，"
      "高于全市（64.4%）5.3个百分点，居全市第1位" + RANKED + "。"),
     # middle of the city (five places above it), every move within its band: stated, no lead, no verdict
     ("middle_and_level_is_stated", "safety_satisfaction", {2015: 81.4, 2016: 81.0, 2017: 81.5},

@@ -11,5 +11,7 @@ Modules: `schema` (a finding, its figures and comparisons, the columns),
 `context` (the marts of one run, indexed once), `unit` (a place reporting
 under a region), `forms` (the shape of the four forms, any period),
 `grades` (grades, their stability and history), `region` (the region itself
-and its summaries).
+and its summaries), `compare` (a comparison's side and size, a place's
+standing, the verdict), `priority` (the few main problems, 重点督办),
+`follow_up` and `issued` (what the last issued report said, judged again).
 """

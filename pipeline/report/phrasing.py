@@ -220,10 +220,13 @@ def trend_lead(p: Phraser, f) -> str:
         return ""
     leads = p.w.raw("finding.trend_lead")
     m = p.cat.measure(f["subject"])
-    key = "attention" if f["polarity"] == "attention" else f["verdict"]
-    for measure_key in (m.code, m.basis, m.kind):
-        if measure_key in leads and key in leads[measure_key]:
-            return p.w(f"finding.trend_lead.{measure_key}.{key}", name=p.name(m.code), **p.places(f))
+    # an item to watch is led by the size of its move when that is what makes it one (略有下降，需关注)
+    keys = ([f["verdict"]] if f["verdict"] == "worse_slight" else []) + (
+        ["attention"] if f["polarity"] == "attention" else [f["verdict"]])
+    for key in keys:
+        for measure_key in (m.code, m.basis, m.kind):
+            if measure_key in leads and key in leads[measure_key]:
+                return p.w(f"finding.trend_lead.{measure_key}.{key}", name=p.name(m.code), **p.places(f))
     return ""
 
 
