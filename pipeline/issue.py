@@ -26,14 +26,14 @@ from pipeline.report.sentences import phrase
 
 
 def heading(p: Phraser, row) -> str:
-    """The words a problem opened with in the report, quoted verbatim: a trend's lead and its first clause
-    (群众评价居全市后列，有待提高：党风廉政建设社会评价满意度2023年为75.3分), so two problems under the same
-    lead stay apart; else the problem's name (数据缺报, 综合评价等次靠后...)."""
+    """The words a problem opened with in the report, quoted verbatim: a trend's lead and the measure it names
+    (群众评价居全市后列，有待提高：党风廉政建设社会评价满意度), so two problems under the same lead stay apart;
+    else the problem's name (数据缺报, 综合评价等次靠后...). No figure is quoted: the follow-up prints both
+    years' figures, each cited to its cell."""
     if row["topic"] == "trend":
-        lead = trend_lead(p, row)
-        text = phrase(p, row)
-        if lead and text.startswith(lead):
-            return lead + text[len(lead):].split(p.w("finding.clause_sep"))[0]
+        lead, name = trend_lead(p, row), p.name(row["subject"])
+        if lead and phrase(p, row).startswith(lead + name):
+            return lead + name
     ev = evidence(row)
     summary = {"topic": row["topic"], "subject": row["subject"], "verdict": row["verdict"]}
     if "label" in ev:

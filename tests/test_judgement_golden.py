@@ -209,7 +209,7 @@ def test_a_figure_that_fell_again_is_never_called_resolved():
     base = base_of(ctx, "unit", "990101", REGION, 2024)
     now = trend(ctx, base, "unit", "990101", REGION, 2024, "conduct_satisfaction", [])
     assert now.polarity == "neutral"  # 5th of ten, 0.5 below the city: stated
-    quoted = "群众评价居全市后列，有待提高：政风行风满意度2023年为78.9分"
+    quoted = "群众评价居全市后列，有待提高：政风行风满意度"
     out = follow_up_findings(ctx, base, (2023, [issued_item("trend", "conduct_satisfaction", "bottom_tier", {},
                                                              quoted)]), [now])
     assert [f.verdict for f in out] == ["counted", "watch"]
