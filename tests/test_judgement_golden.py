@@ -341,3 +341,27 @@ def test_a_place_follow_up_of_its_own_gaps_names_the_measures_not_places():
     assert out[1].verdict == "resolved"
     assert J.said(out[1:], county, reg) == [
         "2023年度报告指出的“数据缺报”：本年度已不再列为问题（2023年党风廉政建设社会评价满意度；2024年均已不在其中）。"]
+
+
+def test_a_region_of_places_of_several_levels_counts_each_by_its_level():
+    """A region of a district, two cities and two provinces never says "全市2个市州": each level is counted."""
+    from pipeline.findings.region import levels_count
+
+    divisions = pd.DataFrame({"code": ["990100", "990101", "990102", "990103", "990104", "990105"],
+                              "name": ["东川市", "城关区", "甲市", "乙市", "丙省", "丁省"],
+                              "level": ["prefecture", "county", "prefecture", "prefecture", "province", "province"],
+                              "parent_code": ["", *["990100"] * 5]}).set_index("code")
+    county, reg = J.marts("new_onset_share", {"990101": {2024: 30.0}})
+    ctx = J.context(county, reg)
+    ctx.divisions = divisions
+    units = ctx.units(REGION)
+    counts = levels_count(ctx, REGION, units, [u for u in units if u != "990105"])
+    assert counts == [["prefecture", 2, 2], ["county", 1, 1], ["province", 1, 2]]
+    base = base_of(ctx, "region", REGION, REGION, 2024)
+    f = Finding(**base, topic="coverage", verdict="partial",
+                evidence={"delivered": [], "in_scope": 5, "count": 4, "not_delivered": ["990105"], "levels": counts})
+    J.divisions, saved = divisions, J.divisions
+    try:
+        assert J.said([f]) == ["全市2个市州、1个县区、1个省区市（共2个市州、1个县区、2个省区市）报送了2024年度数据，未报送的有：丁省。"]
+    finally:
+        J.divisions = saved

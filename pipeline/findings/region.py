@@ -171,6 +171,18 @@ def by_place(warned: list[dict]) -> dict[str, dict]:
     return {p: {"count": v["count"], "severity": worst_severity(v["severities"])} for p, v in out.items()}
 
 
+def levels_count(ctx: Context, region: str, units: list[str], delivered: list[str]) -> list[list]:
+    """[level, delivered, registered] for each level of a region's places, the region's own unit level first,
+    when they are of several levels (a province's cities and a district): never counted all as one level."""
+    levels = sorted({ctx.level(u) for u in units})
+    if len(levels) < 2:
+        return []
+    main = ctx.unit_level(region)
+    levels.sort(key=lambda lv: lv != main)
+    return [[lv, sum(ctx.level(u) == lv for u in delivered), sum(ctx.level(u) == lv for u in units)]
+            for lv in levels]
+
+
 def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
     base = base_of(ctx, "region", region, region, year)
     units = ctx.units(region)
@@ -180,7 +192,8 @@ def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
                         evidence={"in_scope": len(units)})]
     out = [Finding(**base, topic="coverage", verdict="full" if len(delivered) == len(units) else "partial",
                    polarity="neutral", evidence={"delivered": delivered, "in_scope": len(units), "count": len(delivered),
-                                                 "not_delivered": [u for u in units if u not in delivered]})]
+                                                 "not_delivered": [u for u in units if u not in delivered],
+                                                 "levels": levels_count(ctx, region, units, delivered)})]
     out += [f for m in ctx.rules.work if (f := region_work_change(ctx, base, region, year, m))]
     out += [f for m in ctx.rules.trend if (f := region_trend(ctx, base, region, year, m))]
     out += four_forms(ctx, base, "region", region, year, FULL_YEAR)

@@ -368,6 +368,15 @@ def partial_sentence(p: Phraser, f) -> str:
 def coverage_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     pw = p.places(f)
+    if ev.get("levels"):  # places of several levels: each level counted by its own word
+        units = p.w.raw("levels.unit")
+        def counts(i: int) -> str:
+            return p.w.sep.join(p.w("finding.count_of_level", n=c[i], unit_word=units.get(c[0], c[0]))
+                                for c in ev["levels"] if c[i])
+        key = "finding.coverage_levels_all" if f["verdict"] == "full" else "finding.coverage_levels"
+        text = p.w(key, counts=counts(1), totals=counts(2), year=f["year"], **pw)
+        return text + (p.w("finding.coverage_missing", names=p.w.sep.join(p.data.name(c) for c in ev["not_delivered"]))
+                       if ev["not_delivered"] else "")
     if f["verdict"] == "full":  # every place delivered: the count is said once ("10个县区均报送")
         return p.w("finding.coverage_all", n=p.cited_count(f, ev["count"], "coverage"), year=f["year"], **pw)
     text = p.w("finding.coverage", n=p.cited_count(f, ev["count"], "coverage"),
