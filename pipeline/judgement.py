@@ -45,18 +45,25 @@ class JudgementConfig:
     @classmethod
     def from_params(cls, params: dict, catalog: Catalog | None = None) -> JudgementConfig:
         j = params["judgement"]
-        band = check_bands(j.get("flat_band"), "judgement.flat_band", catalog)
         trend = j["trend"]
-        trend_band = check_bands({"score": trend.get("flat_band")}, "judgement.trend", None, required=("score",))
-        return cls(int(params["ingest"]["first_year"]), band, int(trend["baseline_years"]), trend_band["score"])
+        return cls(int(params["ingest"]["first_year"]), check_bands(j.get("flat_band"), "judgement.flat_band", catalog),
+                   int(trend["baseline_years"]), band_value(trend.get("flat_band"), "judgement.trend.flat_band"))
 
     def band(self, measure) -> float:
         """The band of one catalog measure: its own when set, else its kind's (0 for kinds without one)."""
         return float(self.flat_band.get(measure.code, self.flat_band.get(measure.kind, 0.0)))
 
 
-def check_bands(spec: object, key: str, catalog: Catalog | None,
-                required: tuple[str, ...] = KINDS_WITH_BAND) -> dict[str, float]:
+def band_value(value: object, key: str) -> float:
+    """One band or size setting: a number not below 0, else a ConfigError naming the key (params.yaml)."""
+    if value is None:
+        raise ConfigError("params.yaml", key, "缺少设置", list(KINDS_WITH_BAND))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError("params.yaml", key, f"「{value}」无效：应为不小于 0 的数")
+    return float(value)
+
+
+def check_bands(spec: object, key: str, catalog: Catalog | None) -> dict[str, float]:
     """A map of bands by kind (count, share, score) or measure code: every kind present, none negative.
 
     A band is what a commission reads as no move at all; a missing or negative one, or one naming a measure the
@@ -64,20 +71,12 @@ def check_bands(spec: object, key: str, catalog: Catalog | None,
     """
     if not isinstance(spec, dict):
         raise ConfigError("params.yaml", key, "缺少设置：应按指标类型（count、share、score）给出区间", list(KINDS_WITH_BAND))
-    for kind in required:
-        if spec.get(kind) is None:
-            raise ConfigError("params.yaml", f"{key}.{kind}" if required != ("score",) else f"{key}.flat_band",
-                              "缺少设置", list(KINDS_WITH_BAND))
-    out = {}
-    for name, value in spec.items():
+    for name in spec:
         if name not in KINDS_WITH_BAND and catalog is not None and name not in catalog:
             raise ConfigError("params.yaml", f"{key}.{name}", f"「{name}」既不是指标类型，也不是指标目录中的指标代码",
                               list(KINDS_WITH_BAND))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            where = f"{key}.{name}" if required != ("score",) else f"{key}.flat_band"
-            raise ConfigError("params.yaml", where, f"「{value}」无效：应为不小于 0 的数")
-        out[str(name)] = float(value)
-    return out
+    names = [*KINDS_WITH_BAND, *(n for n in spec if n not in KINDS_WITH_BAND)]  # every kind must be set
+    return {str(name): band_value(spec.get(name), f"{key}.{name}") for name in names}
 
 
 def printed_change(kind: str, current: float, previous: float, decimals: int, change_decimals: int) -> float | None:

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import pytest
+from conftest import REPO
 
-from pipeline.report.text_gate import document_flaws, findings_sentences, repeated_sentences
+from pipeline.report.text_gate import (
+    document_flaws,
+    findings_sentences,
+    level_words,
+    repeated_sentences,
+)
+
+WORDS = level_words(REPO)  # the level words of data/reference/phrases.yaml
 
 CLEAN = "信访举报件次由500件次上升到695件次，上升39.0%（预警条件：同比变化不低于20%）。全市10个县区均报送了2024年度数据。"
 
 
 def test_a_clean_text_passes():
-    assert document_flaws("writeup.md", CLEAN, "county", "prefecture") == []
+    assert document_flaws("writeup.md", CLEAN, "county", "prefecture", WORDS) == []
 
 
 @pytest.mark.parametrize("planted,rule", [
@@ -23,7 +31,7 @@ def test_a_clean_text_passes():
     ("本市州的新发生案件占比", "层级用语「本市州」与本报告的层级不符"),
 ])
 def test_a_planted_flaw_fails_the_gate(planted, rule):
-    flaws = document_flaws("990101/writeup.md", CLEAN + planted, "county", "prefecture")
+    flaws = document_flaws("990101/writeup.md", CLEAN + planted, "county", "prefecture", WORDS)
     assert [f.rule for f in flaws] == [rule], flaws
 
 

@@ -73,16 +73,11 @@ def tier(rank: int | None, of: int | None, shares: dict[str, Fraction], region_s
 
 
 def decisive_side(comparisons: list[dict], decides: str, standing: str) -> tuple[str, str]:
-    """(the comparison that decides, its side): the standing (tier and gap to the region beyond the band) or
-    the comparison flagged decisive (the baseline, or last year when last year is the baseline)."""
+    """(the comparison that decides, its side): the standing (a tier already carries the gap to the region
+    beyond the band) or the comparison flagged decisive (the baseline, or last year when last year is the
+    baseline)."""
     if decides == "standing" and standing:
-        region = next((c for c in comparisons if c["basis"] == "region"), None)
-        if region is not None:
-            if standing == "bottom" and region["side"] == "worse":
-                return "standing", "worse"
-            if standing == "top" and region["side"] == "better":
-                return "standing", "better"
-            return "standing", "level"
+        return "standing", {"top": "better", "bottom": "worse"}.get(standing, "level")
     found = next((c for c in comparisons if c["decisive"]), None)
     return ("baseline", found["side"]) if found else ("baseline", "level")
 
@@ -112,8 +107,7 @@ def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[
         return "worse_marked", cap
     if adverse:
         return "worse_slight", "attention"
-    region = next((c for c in comparisons if c["basis"] == "region"), None)
-    if standing == "bottom" and region is not None and region["side"] == "worse":
+    if standing == "bottom":
         return "bottom_of_region", "attention"  # whatever its own trend, at the bottom of its region and below it
     if decided == "better":
         return ("better" if basis == "baseline" else "top_tier"), "achievement"

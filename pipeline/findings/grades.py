@@ -35,14 +35,13 @@ def printed_probability(probability: float, threshold: float) -> str:
     return fixed(100 * probability, 3) + "%"
 
 
-def likelier_grade(ev: dict, labels: list[str]) -> list | None:
-    """[grade, probability] of the grade the simulations give most often, when the assigned grade comes out in
-    fewer than half of them and another grade comes out more often (else None)."""
-    own = float(ev["grade_probability"])
-    best = max(((g, float(ev[f"p_{g}"])) for g in labels if f"p_{g}" in ev), key=lambda t: t[1], default=None)
-    if own >= 0.5 or best is None or best[0] == str(ev["grade"]) or best[1] <= own:
+def likelier_grade(ev: dict) -> list | None:
+    """[grade, probability] of the grade the simulations give most often (the evaluation mart's modal grade),
+    when the assigned grade comes out in fewer than half of them and is not that grade (else None)."""
+    if missing(ev.get("modal_grade")) or float(ev["grade_probability"]) >= 0.5 or \
+            str(ev["modal_grade"]) == str(ev["grade"]):
         return None
-    return [best[0], best[1]]
+    return [str(ev["modal_grade"]), float(ev["modal_probability"])]
 
 
 METHOD_FIELDS = ("weighting", "normalisation", "aggregation", "imputation", "winsorise", "ahp_cr", "weighting_used")
@@ -113,7 +112,7 @@ def stability_finding(ctx: Context, base: dict, ev: dict) -> Finding | None:
     labels = ctx.grade_labels
     stable = bool(ev["stable"])
     prob, threshold = float(ev["grade_probability"]), float(ev["stable_threshold"])
-    likelier = likelier_grade(ev, labels)
+    likelier = likelier_grade(ev)
     return Finding(**base, topic="grade_stability", verdict="stable" if stable else "unstable",
                    polarity="neutral", basis=["threshold"],
                    evidence={"grade": str(ev["grade"]), "probability": prob,

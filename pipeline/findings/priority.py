@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pipeline.findings.rules import Rules
 from pipeline.findings.schema import Finding
+from pipeline.periods import FULL_YEAR
 
 # follow-up statuses of a problem the last issued report named that has not eased: two years running
 STILL_OPEN = ("unchanged", "worse")
@@ -52,7 +53,7 @@ def excess(f: Finding) -> float:
 def rank_problems(found: list[Finding], rules: Rules) -> None:
     """Set priority, main and supervised on the full-year problems of one place-year (in place)."""
     follow = {f.subject: f.verdict for f in found if f.topic == "follow_up"}
-    problems = [f for f in found if f.polarity == "problem" and f.period == "full_year"]
+    problems = [f for f in found if f.polarity == "problem" and f.period == FULL_YEAR]
     order = {c: i for i, c in enumerate(rules.priority)}
     ranked = sorted(enumerate(problems), key=lambda item: (order[problem_class(item[1])], -excess(item[1]),
                                                            item[0]))

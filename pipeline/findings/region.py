@@ -100,7 +100,7 @@ def region_trend(ctx: Context, base: dict, region: str, year: int, measure: str)
     figures, comps = trend_comparisons(ctx, "region", region, region, year, measure)
     now = reporting(ctx, region, measure, year)
     coverage = None
-    if year - 1 in {f.get("year") for f in figures.values()} and reporting(ctx, region, measure, year - 1) != now:
+    if "previous" in figures and reporting(ctx, region, measure, year - 1) != now:
         common, values = common_places_figures(ctx, region, measure, [year - 1, year])
         coverage = {"years": [year - 1, year], "places": [len(reporting(ctx, region, measure, y))
                                                           for y in (year - 1, year)], "common_places": len(common)}
@@ -121,7 +121,8 @@ def region_trend(ctx: Context, base: dict, region: str, year: int, measure: str)
             comps = [c for c in comps if c["basis"] != "baseline"]
             figures.pop("baseline")
             coverage = {**(coverage or {}), "baseline_places_differ": True}
-    outcome, polarity = verdict(comps, ctx.rules.decider("region", spec))
+    decides = ctx.rules.decider("region", spec)
+    outcome, polarity = verdict(comps, decides)
     if coverage is not None and not comps:
         outcome = "not_comparable"
     return Finding(**base, topic="trend", subject=measure, verdict=outcome, polarity=polarity,
@@ -129,7 +130,7 @@ def region_trend(ctx: Context, base: dict, region: str, year: int, measure: str)
                                                                                   for c in comps) else []),
                    suggestion=ctx.rules.suggestion("trend", spec) if polarity == "problem" else "",
                    evidence={"figures": figures, "comparisons": comps, "coverage": coverage, "warnings": [],
-                             "decides": ctx.rules.decider("region", spec), "standing": ""})
+                             "decides": decides, "standing": ""})
 
 
 def units_rising(ctx: Context, base: dict, region: str, year: int, units: list[str]) -> list[Finding]:

@@ -22,7 +22,6 @@ MEASURE_CLASSES = ("survey", "appraisal", "share", "score", "count", "flag")
 
 
 DECIDERS = ("baseline", "standing", "none")
-KINDS = ("share", "score", "count")
 PROBLEM_CLASSES = ("warning_high", "warning_medium", "warning_low", "grade_capped", "grade_low", "trend_marked",
                    "trend", "other")
 
@@ -83,7 +82,8 @@ def load_rules(root: Path, params: dict, catalog: Catalog) -> Rules:
     path = root / RULES_FILE
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the phrase tables are large
     with open(path, encoding="utf-8") as fh:
-        topics = yaml.load(fh, Loader=loader)["topics"]
+        document = yaml.load(fh, Loader=loader)
+    topics = document["topics"]
     with open(root / PHRASES_FILE, encoding="utf-8") as fh:
         phrases = yaml.load(fh, Loader=loader)
     source = str(RULES_FILE)
@@ -107,7 +107,7 @@ def load_rules(root: Path, params: dict, catalog: Catalog) -> Rules:
         if needed not in topics:
             raise ConfigError(source, f"topics.{needed}", "缺少必需的主题")
     f = params["findings"]
-    decides = _decides(_load_top(path, "decides"), catalog, source)
+    decides = _decides(document.get("decides"), catalog, source)
     grades = params["evaluation"]["grades"]["labels"]
     for side in ("achievement", "problem"):
         unknown = [g for g in f["grades"][side] if g not in grades]
@@ -118,11 +118,6 @@ def load_rules(root: Path, params: dict, catalog: Catalog) -> Rules:
     return Rules(topics, lists, tuple(f["grades"]["achievement"]), tuple(f["grades"]["problem"]), decides,
                  check_bands(f.get("marked"), "findings.marked", catalog), _tiers(f.get("tiers")),
                  tuple(priority["order"]), int(priority["main_problems"]), tuple(priority["supervised"]))
-
-
-def _load_top(path: Path, key: str) -> object:
-    with open(path, encoding="utf-8") as fh:
-        return (yaml.safe_load(fh) or {}).get(key)
 
 
 def _decides(spec: object, catalog: Catalog, source: str) -> dict[str, dict[str, str]]:

@@ -220,9 +220,9 @@ def trend_lead(p: Phraser, f) -> str:
         return ""
     leads = p.w.raw("finding.trend_lead")
     m = p.cat.measure(f["subject"])
-    # an item to watch is led by the size of its move when that is what makes it one (略有下降，需关注)
-    keys = ([f["verdict"]] if f["verdict"] == "worse_slight" else []) + (
-        ["attention"] if f["polarity"] == "attention" else [f["verdict"]])
+    keys = [f["verdict"]]
+    if f["polarity"] == "attention":  # led by the size of its move when that is what makes it one (略有下降，需关注)
+        keys = [k for k in ("worse_slight",) if f["verdict"] == k] + ["attention"]
     for key in keys:
         for measure_key in (m.code, m.basis, m.kind):
             if measure_key in leads and key in leads[measure_key]:
@@ -365,22 +365,26 @@ def partial_sentence(p: Phraser, f) -> str:
                names=names, **p.places(f))
 
 
+def level_counts(p: Phraser, f, levels: list[list], i: int, what: str) -> str:
+    """"2个市州、1个县区": the finding's count of places of each level (column `i`: delivered or registered),
+    each cited as the count it is."""
+    units = p.w.raw("levels.unit")
+    return p.w.sep.join(p.w("finding.count_of_level", n=p.cited_count(f, c[i], what, level_word=units.get(c[0], c[0])),
+                            unit_word=units.get(c[0], c[0])) for c in levels if c[i])
+
+
 def coverage_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     pw = p.places(f)
     if ev.get("levels"):  # places of several levels: each level counted by its own word
-        units = p.w.raw("levels.unit")
-        def counts(i: int) -> str:
-            return p.w.sep.join(p.w("finding.count_of_level", n=c[i], unit_word=units.get(c[0], c[0]))
-                                for c in ev["levels"] if c[i])
         key = "finding.coverage_levels_all" if f["verdict"] == "full" else "finding.coverage_levels"
-        text = p.w(key, counts=counts(1), totals=counts(2), year=f["year"], **pw)
-        return text + (p.w("finding.coverage_missing", names=p.w.sep.join(p.data.name(c) for c in ev["not_delivered"]))
-                       if ev["not_delivered"] else "")
-    if f["verdict"] == "full":  # every place delivered: the count is said once ("10个县区均报送")
+        text = p.w(key, counts=level_counts(p, f, ev["levels"], 1, "coverage_level"),
+                   totals=level_counts(p, f, ev["levels"], 2, "in_scope_level"), year=f["year"], **pw)
+    elif f["verdict"] == "full":  # every place delivered: the count is said once ("10个县区均报送")
         return p.w("finding.coverage_all", n=p.cited_count(f, ev["count"], "coverage"), year=f["year"], **pw)
-    text = p.w("finding.coverage", n=p.cited_count(f, ev["count"], "coverage"),
-               m=p.cited_count(f, ev["in_scope"], "in_scope"), year=f["year"], **pw)
+    else:
+        text = p.w("finding.coverage", n=p.cited_count(f, ev["count"], "coverage"),
+                   m=p.cited_count(f, ev["in_scope"], "in_scope"), year=f["year"], **pw)
     if ev["not_delivered"]:
         text += p.w("finding.coverage_missing", names=p.w.sep.join(p.data.name(c) for c in ev["not_delivered"]))
     return text

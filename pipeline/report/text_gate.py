@@ -31,9 +31,7 @@ EMPTY_CLAUSE = re.compile(r"[：，、；][ \t]*[。；]|（[ \t]*）|“[ \t]*�
 SENTENCE_END = "。"
 # sections of a write-up whose sentences are method and data notes, said the same way in every report
 NOTE_SECTIONS = ("数据说明", "主要数据", "附录", "Notes on the data", "Key figures", "Appendix")
-# level words by level (data/reference/phrases.yaml levels): a place's own, and a region's aggregate
-OWN = {"county": "本县区", "prefecture": "本市州", "province": "本省区市"}
-AGGREGATE = {"county": "全县", "prefecture": "全市", "province": "全省"}
+PHRASES = Path("data") / "reference" / "phrases.yaml"
 
 
 @dataclass(frozen=True)
@@ -107,15 +105,26 @@ def text_of(path: Path) -> str:
     raise ValueError(f"not an output the gate reads: {path}")
 
 
-def document_flaws(name: str, text: str, level: str = "", region_level: str = "") -> list[Flaw]:
-    """The flaws of one document's text; `level` and `region_level` (county, prefecture...) when known."""
+def level_words(root: Path) -> dict[str, dict[str, str]]:
+    """The words the reports use for levels (phrases.yaml zh `levels`): a place's own (本县区...) and a
+    region's aggregate (全市...), by level."""
+    import yaml
+
+    levels = yaml.safe_load((root / PHRASES).read_text(encoding="utf-8"))["zh"]["levels"]
+    return {"own": levels["own"], "aggregate": {k: v for k, v in levels["aggregate"].items() if k != "country"}}
+
+
+def document_flaws(name: str, text: str, level: str = "", region_level: str = "",
+                   words: dict[str, dict[str, str]] | None = None) -> list[Flaw]:
+    """The flaws of one document's text; `level` and `region_level` (county, prefecture...) and the level
+    `words` (level_words) when the levels are to be checked."""
     flaws = []
     for rule, pattern in (("%% 重复", re.compile(r"%%")), ("引号重复", DOUBLE_QUOTES),
                           ("同一个数说了两遍", COUNT_TWICE), ("空的分句", EMPTY_CLAUSE)):
         flaws += [Flaw(name, rule, text[max(0, m.start() - 12): m.end() + 12]) for m in pattern.finditer(text)]
-    if level:
-        wrong = [w for lv, w in OWN.items() if lv != level]
-        wrong += [w for lv, w in AGGREGATE.items() if lv != region_level]
+    if level and words:
+        wrong = [w for lv, w in words["own"].items() if lv != level]
+        wrong += [w for lv, w in words["aggregate"].items() if lv != region_level]
         for word in wrong:
             i = text.find(word)
             if i >= 0:
@@ -149,8 +158,11 @@ def repeated_sentences(writeups: dict[str, str], share: float = 1 / 3) -> list[F
             for s, n in sorted(counts.items()) if n > limit]
 
 
-def check_folder(folder: Path, levels: dict[str, str] | None = None, region_level: str = "") -> list[Flaw]:
-    """Every output under a region-year folder (reports/notebooks/<region>/<year>); `levels`: code -> level."""
+def check_folder(folder: Path, root: Path) -> list[Flaw]:
+    """Every output under a region-year folder (reports/notebooks/<region>/<year>), each document's level
+    words checked against its place's level in the project's register (`root`)."""
+    levels, words = levels_of(root / "data" / "reference" / "divisions.csv"), level_words(root)
+    region_level = levels.get(folder.parent.name, "")
     flaws: list[Flaw] = []
     writeups: dict[str, str] = {}
     for path in sorted(folder.rglob("*")):
@@ -159,8 +171,8 @@ def check_folder(folder: Path, levels: dict[str, str] | None = None, region_leve
         place = path.parent.name if path.parent != folder else folder.parent.name
         text = text_of(path)
         # the region's workbook states every place's findings: no one level applies to its words
-        level = "" if path.suffix.lower() == ".xlsx" else (levels or {}).get(place, "")
-        flaws += document_flaws(str(path.relative_to(folder)), text, level, region_level)
+        level = "" if path.suffix.lower() == ".xlsx" else levels.get(place, "")
+        flaws += document_flaws(str(path.relative_to(folder)), text, level, region_level, words)
         if path.name == "writeup.md" and path.parent != folder:
             writeups[place] = text
     return flaws + repeated_sentences(writeups)
@@ -175,18 +187,15 @@ def levels_of(divisions_csv: Path) -> dict[str, str]:
 
 
 def check_region_year(root: Path, region: str, year: int) -> list[Flaw]:
-    """The gate on one region-year's outputs under reports/notebooks/, with the register's levels."""
-    levels = levels_of(root / "data" / "reference" / "divisions.csv")
-    return check_folder(root / "reports" / "notebooks" / region / str(year), levels, levels.get(region, ""))
+    """The gate on one region-year's outputs under reports/notebooks/."""
+    return check_folder(root / "reports" / "notebooks" / region / str(year), root)
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = argv if argv is not None else sys.argv[1:]
     from pipeline.config import project_root
 
     root = project_root()
-    levels = levels_of(root / "data" / "reference" / "divisions.csv")
-    flaws = [f for a in args for f in check_folder(Path(a), levels, levels.get(Path(a).parent.name, ""))]
+    flaws = [f for a in (argv if argv is not None else sys.argv[1:]) for f in check_folder(Path(a), root)]
     for f in flaws:
         print(f)
     print(f"文字检查：{len(flaws)} 处问题")
