@@ -208,6 +208,49 @@ def _report_hashes(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
 
 
+def test_the_demo_notice_states_the_rule_what_it_did_to_the_grade_and_last_years_report(repo_copy):
+    """青山县 2024 (data/raw/990100): 131 new-onset cases of 391 filed = 33.5 %, 96 of 317 in 2023 = 30.3 %,
+    up 3.2 points: the rule of 2 points trips (high), the veto of 3 points caps 好 at 较好, and the issued 2023
+    report (data/issued/990100/2023.json) had already named the share."""
+    from docx import Document
+
+    doc = Document(str(repo_copy / "reports/notebooks/990100/2024/990121/notice.docx"))
+    texts = [re.sub(r"\[\d+\]", "", p.text) for p in doc.paragraphs]
+    item = next(t for t in texts if t.startswith("新发生案件占比上升（高级别预警）"))
+    assert "你单位2024年立案391件，其中新发生案件131件，新发生案件占比为33.5%，较上年（30.3%）上升3.2个百分点。" in item
+    assert "比上年上升超过3个百分点的，等次最高为“较好”，你单位2024年度综合评价等次由“好”调整为“较好”。" in item
+    assert item.endswith("该问题在2023年度评价报告中已经指出，本年度有所加重。")
+    assert "【合成演示数据】" in doc.sections[0].header.paragraphs[0].text  # on every page, outside the text
+
+
+def test_the_demo_workbook_prints_each_figure_as_the_reports_do(repo_copy):
+    """永宁市 2024 (data/raw/990100): forms 1,059 / 340 / 67 / 54 of 1,520 person-times = 69.671 / 22.368 /
+    4.408 / 3.553 %. Rounded each on its own they add to 100.1; by largest remainder (tenths 696.71, 223.68,
+    44.08, 35.53: floors add to 998, the two largest remainders .71 and .68 get one each) 69.7 / 22.4 / 4.4 /
+    3.5, as the write-up prints them; the workbook stores 0.035 (shown 3.5 %), not 0.03553 (shown 3.6 %)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(repo_copy / "reports/notebooks/990100/2024/workbook.xlsx")
+    forms = wb["四种形态"]
+    head = [c.value for c in forms[1]]
+    row = next(dict(zip(head, r, strict=True)) for r in forms.iter_rows(min_row=2, values_only=True)
+               if r[1] == "990181" and r[2] == 2024)
+    shares = [row[f"第{n}种形态占比（%）"] for n in "一二三四"]
+    assert shares == pytest.approx([0.697, 0.224, 0.044, 0.035]) and sum(shares) == pytest.approx(1.0)
+    writeup = (repo_copy / "reports/notebooks/990100/2024/990181/writeup.md").read_text(encoding="utf-8")
+    assert re.search(r"分别占69\.7%(\[\^\d+\])?、22\.4%(\[\^\d+\])?、4\.4%(\[\^\d+\])?、3\.5%", writeup)
+    evaluation = wb["综合评价"]
+    ehead = [c.value for c in evaluation[1]]
+    grades = {(r[1], r[2]): r[ehead.index("等次")] for r in evaluation.iter_rows(min_row=2, values_only=True)}
+    assert grades[("990121", 2024)] == "较好（封顶）"  # 好 capped by the veto (a rise of 3.2 > 3 points)
+    warnings = wb["预警"]
+    whead = [c.value for c in warnings[1]]
+    found = [dict(zip(whead, r, strict=True)) for r in warnings.iter_rows(min_row=2, values_only=True)]
+    high = next(w for w in found if w["区划代码"] == "990121" and w["年度"] == 2024)
+    assert high["预警条件"] == "新发生案件占比较上年上升2个百分点及以上"
+    assert high["依据"] == "2023年30.3%、2024年33.5%"  # 96/317 and 131/391
+
+
 @pytest.mark.parametrize(("edited", "stages"), [
     ("data/reference/phrases.yaml", {"findings", "notebooks"}),
     ("pipeline/report/writeup.py", {"notebooks"}),

@@ -586,6 +586,7 @@ def test_a_county_with_a_high_warning_gets_a_one_page_notice_and_one_without_get
     """城关区's new-onset share goes from 30 of 100 (30.0 %) to 40 of 110 (36.4 %): up 6.4 points, at least
     the 2 points of the high-severity rule new_onset_share_rising. 城西区 stays at 50 of 200 (25.0 %)."""
     from docx import Document
+    from docx.shared import RGBColor
 
     from pipeline.report.notice import notice_docx, warning_notice
 
@@ -597,20 +598,53 @@ def test_a_county_with_a_high_warning_gets_a_one_page_notice_and_one_without_get
     assert warning_notice(data, "990100", "990102", 2020, data.notice) is None
     notice = warning_notice(data, "990100", "990101", 2020, data.notice)
     assert notice.title == "城关区2020年度监测预警提示函"
-    assert notice.preamble[0] == "城关区纪委监委：" and "你单位以下指标触发预警" in notice.preamble[-1]
+    assert notice.preamble[0] == "城关区纪委监委："
+    assert "你单位2020年度“新发生案件占比上升”触发预警" in notice.preamble[1]
     signal, = plain(notice.sections["problems"])
-    assert signal.startswith("腐败增量尚未得到有效遏制：新发生案件占比2020年为36.4%，比上年（30.0%）上升6.4个百分点")
-    assert signal.endswith("，预警级别为高。")  # the severity the rule gave the finding
+    # headed by the rule and its severity, then its condition, then what tripped it with the counts of the share
+    assert signal == ("新发生案件占比上升（高级别预警）。预警条件为新发生案件占比较上年上升2个百分点及以上。"
+                      "你单位2020年立案110件，其中新发生案件40件，新发生案件占比为36.4%，较上年（30.0%）上升6.4个百分点。")
     ask, = notice.sections["suggestions"]
-    assert "30日内将核查和整改情况书面报送东川市纪委监委" in ask and "2021年度评价" in ask
+    assert ask == ("请于收到本函之日起30日内将核查和整改情况书面报送东川市纪委监委，内容包括：一是数据核实情况；二是原因分析；"
+                   "三是整改措施、责任人和完成时限。整改情况将在2021年度评价中复核。")  # one signal: not 逐项
     doc = Document(io.BytesIO(notice_docx(notice, data.notice, {"place": "城关区", "region": "东川市"}, 2020)))
     texts = [p.text for p in doc.paragraphs]
-    assert "东川市纪委监委" in texts and "2021年　月　日" in texts  # signed, the date left to the issuer
-    assert any(t.startswith("注：[1] 新发生案件占比（2020年）：36.4%，由城关区2020年报送的") for t in texts)
+    assert texts[:3] == ["中共东川市纪律检查委员会", "东川市纪函〔2021〕　号", "城关区2020年度监测预警提示函"]
+    assert doc.paragraphs[0].runs[0].font.color.rgb == RGBColor(0xC0, 0x00, 0x00)  # the letterhead in red
+    assert "（联系人：　　　　，联系电话：　　　　）" in texts  # left for the office to fill in
+    assert texts.index("东川市纪委监委（印章）") + 1 == texts.index("2021年　月　日")  # signed, the date left open
+    assert texts[-2:] == ["抄送：中共城关区委员会。", "东川市纪委监委办公室　　　　　　　　2021年　月　日印发"]
+    assert not any(t.startswith("（一）") for t in texts)  # a lone signal is not numbered
+    assert "注：[1] 立案数（2020年）：110件，东川市2020年报送表第3行D列。" in texts
     # the same rule decides the index's link: the notice's findings are the county's high-severity problems
     from pipeline.report.notice import warned_findings
 
     assert [r["finding_id"] for r in warned_findings(data, "990101", 2020, ["high"])] == notice.finding_ids
+
+
+def test_a_notice_takes_its_frame_from_the_settings_and_refuses_a_key_it_does_not_know(project, monkeypatch):
+    """report.notice sets the number, the contact and the copies; an unknown key or placeholder stops the build
+    naming the key."""
+    from docx import Document
+
+    from pipeline.report.notice import notice_docx, warning_notice
+
+    r19, r20 = rows(2019, "990101", "990102"), rows(2020, "990101", "990102")
+    r20[0][4] = 40
+    project.write_csv(2019, [HEADER, *r19])
+    project.write_csv(2020, [HEADER, *r20])
+    settings = {"number": "东纪函〔{issue_year}〕7号", "contact": {"person": "李明", "phone": "0833-1234567"},
+                "copy_to": ["中共{place}委员会", "{place}人民政府"], "severities": ["high"]}
+    data = build(project, monkeypatch, {"990101", "990102"}, report__notice=settings)
+    notice = warning_notice(data, "990100", "990101", 2020, data.notice)
+    texts = [p.text for p in Document(io.BytesIO(notice_docx(notice, data.notice, {"place": "城关区",
+                                                                                  "region": "东川市"}, 2020))).paragraphs]
+    assert "东纪函〔2021〕7号" in texts and "（联系人：李明，联系电话：0833-1234567）" in texts
+    assert "抄送：中共城关区委员会、城关区人民政府。" in texts
+    with pytest.raises(Exception, match=r"report\.notice\.signature.*不是预警提示函的设置项"):
+        build(project, monkeypatch, None, report__notice={**settings, "signature": "x"})
+    with pytest.raises(Exception, match=r"report\.notice\.number.*占位符"):
+        build(project, monkeypatch, None, report__notice={**settings, "number": "{office}〔{issue_year}〕号"})
 
 
 def test_the_region_is_set_beside_the_nation_as_published(project, monkeypatch):

@@ -133,6 +133,7 @@ def trend(ctx: Context, base: dict, scope: str, code: str, region: str, year: in
                    basis=[c["basis"] for c in comps], severity=worst_severity([w["severity"] for w in mine]),
                    suggestion=ctx.rules.suggestion("trend", spec) if polarity == "problem" else "",
                    evidence={"figures": figures, "comparisons": comps, "warnings": [w["rule"] for w in mine],
+                             "rules": [rule_evidence(ctx, code, w) for w in mine] if scope == "unit" else [],
                              "decides": decides, "standing": standing})
 
 
@@ -163,6 +164,25 @@ def missing_findings(ctx: Context, base: dict, code: str, region: str, year: int
     return out
 
 
+def rule_evidence(ctx: Context, code: str, w: dict) -> dict:
+    """A tripped warning rule as evidence: the rule (label, type, condition, severity), its figures and, for a
+    ratio share, the counts it is made of this year (the notice states 立案391件，其中新发生案件131件)."""
+    years = [int(y) for y in w["evidence_years"]]
+    series = [ctx.figure("unit", code, w["measure"], y) for y in years]
+    spec = ctx.catalog.measure(w["measure"])
+    parts = {}
+    if getattr(spec, "formula_type", None) == "ratio":
+        parts = {side: ctx.figure("unit", code, measure, years[-1])
+                 for side, measure in zip(("numerator", "denominator"), spec.operands, strict=True)}
+        parts = parts if all(f["value"] is not None for f in parts.values()) else {}
+    return {"rule": w["rule"], "label": {"zh": w["label_zh"], "en": w["label_en"]}, "measure": w["measure"],
+            "type": w["rule_type"], "op": w["op"], "severity": w["severity"],
+            "threshold": None if missing(w["threshold"]) else float(w["threshold"]),
+            "change": None if missing(w["change"]) else float(w["change"]),
+            "change_unit": w["change_unit"], "rises": len(years) - 1, "series": {"values": series}, "parts": parts,
+            "run_years": None if missing(w.get("run_years")) else int(w["run_years"])}
+
+
 def warning_findings(ctx: Context, base: dict, warnings: list[dict], judged: set[str]) -> list[Finding]:
     """Warnings on measures no other finding judges: a problem each, with the rule's evidence."""
     out = []
@@ -170,17 +190,10 @@ def warning_findings(ctx: Context, base: dict, warnings: list[dict], judged: set
         if w["measure"] in judged:
             continue
         spec = ctx.catalog.measure(w["measure"])
-        years = [int(y) for y in w["evidence_years"]]
-        series = [ctx.figure("unit", base["place_code"], w["measure"], y) for y in years]
         out.append(Finding(**base, topic="warning", subject=w["rule"], verdict=w["rule_type"], polarity="problem",
                            basis=["threshold"], severity=w["severity"],
                            suggestion=ctx.rules.suggestion("warning", spec),
-                           evidence={"rule": w["rule"], "label": {"zh": w["label_zh"], "en": w["label_en"]},
-                                     "measure": w["measure"], "type": w["rule_type"], "op": w["op"],
-                                     "threshold": None if missing(w["threshold"]) else float(w["threshold"]),
-                                     "change": None if missing(w["change"]) else float(w["change"]),
-                                     "change_unit": w["change_unit"], "rises": len(years) - 1,
-                                     "series": {"values": series}}))
+                           evidence=rule_evidence(ctx, base["place_code"], w)))
     return out
 
 
@@ -199,6 +212,7 @@ def unit_findings(ctx: Context, region: str, code: str, year: int) -> list[Findi
     for f in shape:
         mine = [w for w in warnings if w["measure"] == "pyramid_holds"]
         f.severity = worst_severity([w["severity"] for w in mine])
+        f.evidence["rules"] = [rule_evidence(ctx, code, w) for w in mine]
     shape_beside_first_form(out)
     out += missing_findings(ctx, base, code, region, year)
     out += warning_findings(ctx, base, warnings, judged)

@@ -105,7 +105,7 @@ def _paragraph_format(paragraph_format, *, exact_twips: int | None = LINE_TWIPS,
         paragraph_format.alignment = align
 
 
-def _styles(doc) -> None:
+def _styles(doc, line_twips: int = LINE_TWIPS) -> None:
     """Normal is the body; Title and Heading 1/2 are re-dressed so the outline still works in Word and WPS."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -132,7 +132,7 @@ def _styles(doc) -> None:
         _set_fonts(style.element, font, size, bold)
         style.font.italic = False
         _paragraph_format(style.paragraph_format, first_line_pt=indent, align=align,
-                          exact_twips=LINE_TWIPS if name != "Title" else 700)  # title lines 35 pt
+                          exact_twips=line_twips if name != "Title" else 700)  # title lines 35 pt
         ppr = style.element.get_or_add_pPr()
         border = ppr.find(qn("w:pBdr"))  # the default Title has a rule under it: not in 公文
         if border is not None:
@@ -276,13 +276,13 @@ def _table(doc, frame: pd.DataFrame, width_twips: int) -> None:
             tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
 
 
-def _official_document(title_text: str):
-    """A Word document in the 公文 layout with its title and one blank line under it; fixed properties, so
-    the same content gives the same bytes."""
+def _official_document(title_text: str, head=None, line_twips: int = LINE_TWIPS):
+    """A Word document in the 公文 layout with its title and one blank line under it (after what `head` adds
+    above the title: a letter's letterhead); fixed properties, so the same content gives the same bytes."""
     from docx import Document as WordDocument
 
     doc = WordDocument()
-    _styles(doc)
+    _styles(doc, line_twips)
     _page(doc)
     _font_table(doc)
     doc.core_properties.author = "polieco workbench"
@@ -292,6 +292,8 @@ def _official_document(title_text: str):
     doc.core_properties.modified = fixed
     doc.core_properties.last_modified_by = "polieco workbench"
     doc.core_properties.revision = 1
+    if head is not None:
+        head(doc)
     title = doc.add_paragraph(style="Title")
     _cited_runs(title, title_text, TITLE_FONT, TITLE_PT)
     doc.add_paragraph()  # one blank line under the title
@@ -339,32 +341,113 @@ def to_official_docx(report: Document, *, appendix: pd.DataFrame) -> bytes:
     return _saved(doc)
 
 
+def _border(paragraph, side: str, val: str, size_eighths: int, color: str = "000000") -> None:
+    """A rule above or below a paragraph (w:pBdr): the letterhead's red double line, the 版记's lines."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        ppr.append(borders)  # pBdr is the last child python-docx's own calls leave here (spacing/ind/jc follow)
+        spacing = ppr.find(qn("w:spacing"))
+        if spacing is not None:  # the schema wants pBdr before spacing, ind and jc
+            spacing.addprevious(borders)
+    line = OxmlElement(f"w:{side}")
+    for key, value in (("val", val), ("sz", str(size_eighths)), ("space", "1"), ("color", color)):
+        line.set(qn(f"w:{key}"), value)
+    borders.append(line)
+
+
+def _line(doc, text: str, *, align=None, font: str = FANGSONG, size: float = BODY_PT, indent_pt: float = 0,
+          right_pt: float = 0, color: str | None = None):
+    """One paragraph of the letter's frame (no first-line indent unless given), fonts named."""
+    from docx.shared import Pt, RGBColor
+
+    paragraph = doc.add_paragraph(style="Normal")
+    paragraph.paragraph_format.first_line_indent = Pt(indent_pt) if indent_pt else Pt(0)
+    if right_pt:
+        paragraph.paragraph_format.right_indent = Pt(right_pt)
+    if align is not None:
+        paragraph.alignment = align
+    _cited_runs(paragraph, text, font, size)
+    if color:
+        for run in paragraph.runs:
+            run.font.color.rgb = RGBColor.from_string(color)
+    return paragraph
+
+
+RED = "C00000"
+LETTERHEAD_PT, RECORD_PT = 26, 14  # 一号 for the 信函 letterhead; 4号 for the 版记
+RECORD_LINE_TWIPS = 400  # 20 pt lines in the 版记
+# a letter's lines close up to 23 pt so that the issuer and the date stay on the page of the text, as GB/T 9704
+# 7.3.5.4 asks (调整行距、字距) rather than leaving them alone on a page of their own
+LETTER_LINE_TWIPS = 460
+
+
+def _banner(doc, text: str) -> None:
+    """A line in the page header of every page (the synthetic-data mark of a letter: on each page, without
+    taking a line of the body)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    section = doc.sections[0]
+    for header in (section.header, section.even_page_header):
+        paragraph = header.paragraphs[0]
+        _paragraph_format(paragraph.paragraph_format, exact_twips=None, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _cited_runs(paragraph, text, FANGSONG, NOTE_PT)
+
+
 def to_notice_docx(title: str, recipient: str, body: list[str], items: list[str], closing: list[str],
-                   signature: list[str], sources: list[str], zh: bool = True) -> bytes:
-    """A one-page letter in the same layout (预警提示函): the recipient flush left, the body, the numbered
-    signals, what is asked, the issuer and date right-aligned, and the sources of its figures as notes in
-    五号 (a table would take a second page)."""
+                   letter, sources: list[str], zh: bool = True, banner: str = "") -> bytes:
+    """A letter in the 信函 layout of GB/T 9704 (预警提示函): the issuer's name in red over a red double
+    rule, the number (文号) at the right, the title, the recipient flush left, the body, the signals
+    (numbered only when there are several), what the reply must contain, room for the seal over the
+    issuer and the date, the contact (附注), the sources of its figures in 五号, and the 版记 (抄送, the
+    office that prints it) between rules."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    doc = _official_document(title)
-    head = doc.add_paragraph(style="Normal")
-    head.paragraph_format.first_line_indent = Pt(0)  # 主送机关 starts at the margin
-    _cited_runs(head, recipient, FANGSONG, BODY_PT)
+    def head(doc) -> None:
+        mark = _line(doc, letter.letterhead, align=WD_ALIGN_PARAGRAPH.CENTER, font=TITLE_FONT, size=LETTERHEAD_PT,
+                     color=RED)
+        _paragraph_format(mark.paragraph_format, exact_twips=LETTERHEAD_PT * 20 * 3 // 2, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _border(mark, "bottom", "thickThinSmallGap", 24, RED)
+        _line(doc, letter.number, align=WD_ALIGN_PARAGRAPH.RIGHT)
+
+    doc = _official_document(title, head=head, line_twips=LETTER_LINE_TWIPS)
+    if banner:
+        _banner(doc, banner)
+    _line(doc, recipient)  # 主送机关 starts at the margin
     for text in body:
         _cited_runs(doc.add_paragraph(style="Normal"), text, FANGSONG, BODY_PT)
     for j, text in enumerate(items, start=1):
-        _numbered(doc, j, text, zh)
+        if len(items) > 1:
+            _numbered(doc, j, text, zh)
+        else:  # a lone signal is not numbered: "（一）" with no "（二）" reads as a list cut short
+            _cited_runs(doc.add_paragraph(style="Normal"), text, FANGSONG, BODY_PT)
     for text in closing:
         _cited_runs(doc.add_paragraph(style="Normal"), text, FANGSONG, BODY_PT)
-    for text in signature:
-        line = doc.add_paragraph(style="Normal")
-        line.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        line.paragraph_format.first_line_indent = Pt(0)
-        _cited_runs(line, text, FANGSONG, BODY_PT)
+    _line(doc, letter.contact, indent_pt=2 * BODY_PT)  # 附注: two characters in, in brackets
+    right = WD_ALIGN_PARAGRAPH.RIGHT
+    signed = _line(doc, letter.issuer, align=right, right_pt=2 * BODY_PT)
+    seal = signed.add_run(letter.seal)  # where the seal goes: over the issuer and the date, as 公文 stamp it
+    _set_fonts(seal._r, FANGSONG, NOTE_PT)
+    from docx.shared import RGBColor
+
+    seal.font.color.rgb = RGBColor.from_string("808080")
+    _line(doc, letter.date, align=right, right_pt=2 * BODY_PT)
     for text in sources:
         note = doc.add_paragraph(style="Normal")
         _paragraph_format(note.paragraph_format, exact_twips=NOTE_LINE_TWIPS)
         note.paragraph_format.first_line_indent = Pt(0)
         _cited_runs(note, text, FANGSONG, NOTE_PT)
+    if letter.copy_to:
+        copies = _line(doc, letter.copy_to, size=RECORD_PT, indent_pt=RECORD_PT)
+        _paragraph_format(copies.paragraph_format, exact_twips=RECORD_LINE_TWIPS)
+        _border(copies, "top", "single", 8)
+    printed = _line(doc, letter.printed, size=RECORD_PT, indent_pt=RECORD_PT)
+    _paragraph_format(printed.paragraph_format, exact_twips=RECORD_LINE_TWIPS)
+    _border(printed, "top", "single", 4 if letter.copy_to else 8)
+    _border(printed, "bottom", "single", 8)
     return _saved(doc)

@@ -8,6 +8,7 @@ threshold of params) are recorded for tracing without a note.
 
 from __future__ import annotations
 
+from pipeline.catalog import plain_number
 from pipeline.report.evaluation_words import cite_eval, grade_name
 from pipeline.report.fmt import number, percent_text
 from pipeline.report.phrasing import Phraser, evidence
@@ -55,14 +56,33 @@ def deduction_sentence(p: Phraser, f) -> str:
                after=cite_eval(p, f, "index", number(ev["index"], 1), ev["index"]))
 
 
-def veto_sentence(p: Phraser, f) -> str:
+def veto_values(p: Phraser, f) -> dict:
+    """The cap's rule as params.yaml sets it: the measure, the threshold (held, not noted), the grade cap."""
     ev = evidence(f)
     measure, cond = f["subject"], ev["condition"]
     unit = p.cat.measure(measure).change_unit
     values = {"name": p.name(measure), "max": grade_name(p, ev["max_grade"]), "change_unit": p.change_unit(unit),
-              "threshold": held(p, f, ev["threshold"], number(ev["threshold"], 1), "threshold", p.name(measure))}
+              "threshold": held(p, f, ev["threshold"], plain_number(ev["threshold"])
+                                if float(ev["threshold"]).is_integer() else number(ev["threshold"], 1),
+                                "threshold", p.name(measure))}  # a setting, printed as params.yaml sets it
     if cond == "above" and p.cat.measure(measure).kind == "share":
         values["threshold"] += "%"
+    return values
+
+
+def veto_consequence(p: Phraser, f) -> str:
+    """按照评价办法，新发生案件占比比上年上升超过3.0个百分点的，等次最高为“较好”，你单位…由“好”调整为“较好”。"""
+    ev = evidence(f)
+    rule = p.w(f"finding.veto_rule.{ev['condition']}", **veto_values(p, f))
+    key = "notice.consequence" if f["verdict"] == "lowered" else "notice.consequence_same"
+    return p.w(key, rule=rule, year=f["year"], before=grade_name(p, ev["grade_before"] or ""),
+               after=grade_name(p, ev["grade"] or ""), grade=grade_name(p, ev["grade"] or ""))
+
+
+def veto_sentence(p: Phraser, f) -> str:
+    ev = evidence(f)
+    cond = ev["condition"]
+    values = veto_values(p, f)
     if f["verdict"] == "not_judged":
         return p.w("finding.veto.not_judged", name=values["name"], missing=p.w(f"finding.veto_missing.{cond}"),
                    rule=p.w(f"finding.veto_rule.{cond}", **values))

@@ -25,9 +25,12 @@ SUGGESTION_VALUES = {"trend": phrasing.trend_suggestion_values, "missing_data": 
                      **warning_words.SUGGESTIONS, **scoring_words.SUGGESTIONS}
 
 
-def phrase(p: Phraser, f) -> str:
-    """The sentence of one finding, without its full stop."""
-    return HANDLERS[f["topic"]](p, f)
+def phrase(p: Phraser, f, warned: bool = True) -> str:
+    """The sentence of one finding, without its full stop; a trend or the four forms that tripped a warning
+    rule say so, and that a notice went out where one did (`warned=False`: the notice itself, which states
+    its rules apart)."""
+    text = HANDLERS[f["topic"]](p, f)
+    return text + warning_words.warned_clause(p, f) if warned and f["topic"] != "warning" else text
 
 
 def sentence(p: Phraser, f) -> str:

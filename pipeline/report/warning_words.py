@@ -6,8 +6,11 @@ the warnings mart); the condition is said in words (不低于 20%), never as cod
 
 from __future__ import annotations
 
+import pandas as pd
+
 from pipeline.catalog import plain_number
 from pipeline.numbers import fixed
+from pipeline.periods import FULL_YEAR
 from pipeline.report.phrasing import Phraser, evidence
 
 
@@ -16,6 +19,40 @@ def condition_op(w, op: str, threshold: float) -> str:
     if threshold < 0 and op in ("<=", "<"):
         return w("verbs.down") + w(f"finding.op.{'>=' if op == '<=' else '>'}")
     return w(f"finding.op.{op}")
+
+
+def rule_condition(p: Phraser, rule: dict, threshold: str) -> str:
+    """预警条件为新发生案件占比较上年上升2个百分点及以上: a rule as params.yaml sets it, in words (the
+    threshold as the caller prints it: cited in a notice, plain in the workbook)."""
+    w, m = p.w, rule["measure"]
+    if p.cat.measure(m).kind == "flag":
+        return w("notice.condition.flag", label=label_of(p, rule))
+    if rule["type"] == "run":
+        return w("notice.condition.run", name=p.name_within(m), years=rule.get("run_years") or rule["rises"])
+    if rule["type"] == "change":
+        verb = w("verbs.up" if rule["threshold"] >= 0 else "verbs.down")
+        return w("notice.condition.change", name=p.name_within(m), verb=verb, threshold=threshold,
+                 change_unit=p.change_unit(rule["change_unit"]), tail=w.raw("notice.op_tail")[rule["op"]])
+    share = "%" if p.cat.measure(m).kind == "share" else ""  # a level of a share is in %, its change in points
+    return w("notice.condition.level", name=p.name_within(m), op=w(f"finding.op.{rule['op']}"),
+             threshold=threshold + share, unit=p.unit(m))
+
+
+def mart_rule(row) -> dict:
+    """A row of the warnings mart as the rule evidence the findings hold (pipeline.findings.unit.rule_evidence)."""
+    return {"rule": row["rule"], "label": {"zh": row["label_zh"], "en": row["label_en"]}, "measure": row["measure"],
+            "type": row["rule_type"], "op": row["op"], "severity": row["severity"],
+            "threshold": None if pd.isna(row["threshold"]) else float(row["threshold"]),
+            "change_unit": row["change_unit"], "rises": len(row["evidence_years"]) - 1,
+            "run_years": None if pd.isna(row["run_years"]) else int(row["run_years"])}
+
+
+def plain_threshold(rule: dict) -> str:
+    """A rule's threshold as params.yaml sets it (2, not 2.0; the size of a fall, not its sign)."""
+    if rule["threshold"] is None:  # a run rule has none: its condition is its years
+        return ""
+    value = abs(rule["threshold"]) if rule["type"] == "change" else rule["threshold"]
+    return plain_number(value)
 
 
 def label_of(p: Phraser, ev: dict) -> str:
@@ -70,6 +107,18 @@ def units_warned_sentence(p: Phraser, f) -> str:
                          for x in ev["warnings"])
     return p.w("finding.units_warned", n=p.cited_count(f, ev["places"], "units_warned"),
                k=p.cited_count(f, ev["count"], "warnings"), items=items, **p.places(f))
+
+
+def warned_clause(p: Phraser, f) -> str:
+    """，触发“新发生案件占比上升”高级别预警，已另发预警提示函: the rules a finding's measure tripped, and the
+    notice when its severity is one report.notice sends a notice for (the same rule as the notice's own)."""
+    rules = (evidence(f).get("rules") or []) if f["topic"] in ("trend", "four_forms_shape") else []
+    if not rules:
+        return ""
+    text = p.w.sep.join(p.w("finding.warned_rule", label=label_of(p, r), severity=p.w(f"severity.{r['severity']}"))
+                        for r in rules)
+    noticed = f["period"] == FULL_YEAR and any(r["severity"] in p.data.notice.get("severities", []) for r in rules)
+    return p.w("finding.warned", rules=text) + (p.w("finding.noticed") if noticed else "")
 
 
 HANDLERS = {"warning": warning_sentence, "units_warned": units_warned_sentence}

@@ -20,11 +20,15 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.catalog import Catalog
+from pipeline.numbers import fixed
+from pipeline.periods import FULL_YEAR
 from pipeline.periods import label as period_label
 from pipeline.report.data import ReportData, counties_of, is_synthetic
+from pipeline.report.evaluation_words import grade_cell
 from pipeline.report.ooxml import fixed_zip_times
-from pipeline.report.phrasing import Phraser, findings_of
+from pipeline.report.phrasing import Phraser, evidence, findings_of
 from pipeline.report.sentences import sentence
+from pipeline.report.warning_words import mart_rule, plain_threshold, rule_condition
 
 FORMATS = {"share": "0.0%", "score": "0.0"}  # counts: by their catalog decimals, below
 HEADER_FILL = "DDE6F0"
@@ -71,10 +75,29 @@ def measures_sheet(data: ReportData, region: str, first: int, last: int) -> tupl
         cols["code"]: [c for c, _ in wide.index],
         cols["year"]: [y for _, y in wide.index],
     })
+    printed = printed_shares(data, region)
     for code in codes:
-        frame[header(cat, code, data.lang, units, w("workbook.as_reported"))] = [cell_value(cat, code, v)
-                                                                                for v in wide[code]]
+        frame[header(cat, code, data.lang, units, w("workbook.as_reported"))] = [
+            printed.get((c, int(y), code), cell_value(cat, code, v)) for (c, y), v in zip(wide.index, wide[code],
+                                                                                         strict=True)]
     return frame, ["@", "@", "0"] + [measure_format(cat, c) for c in codes]
+
+
+def printed_shares(data: ReportData, region: str) -> dict[tuple, float]:
+    """(county, year, share) -> the four forms' shares as the findings printed them (largest remainder, adding
+    up to 100.0): a cell shows 4.4 % where every report prints 4.4 %, not the 4.3 % of the unrounded 4.347 %."""
+    f = data.findings
+    if f.empty:
+        return {}
+    rows = f[(f["region_code"] == region) & (f["topic"] == "four_forms_shape") & (f["period"] == FULL_YEAR)
+             & (f["scope"] == "unit")]
+    out = {}
+    for r in rows.itertuples():
+        figures = evidence({"evidence": r.evidence}).get("figures", {})
+        for code, fig in figures.items():
+            if fig.get("rounding") == "largest_remainder" and fig.get("text") is not None:
+                out[(str(r.place_code), int(r.year), code)] = float(fig["text"]) / 100
+    return out
 
 
 def four_forms_sheet(data: ReportData, region: str, first: int, last: int) -> tuple[pd.DataFrame, list[str]]:
@@ -118,7 +141,10 @@ def evaluation_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataF
         cols["index"]: ev["index"].to_numpy(),
         cols["rank"]: ev["rank"].to_numpy(),
         cols["graded"]: ev["counties_graded"].to_numpy(),
-        cols["grade"]: [labels.get(g, g) if isinstance(g, str) else None for g in ev["grade"]],
+        cols["grade"]: [None if not isinstance(g, str) else grade_cell(p, {
+            "grade": g, "grade_before_veto": before if isinstance(before, str) and before != g else None,
+            "provisional": provisional is True}) for g, before, provisional in
+            zip(ev["grade"], ev["grade_before_veto"], ev["provisional"].astype(object), strict=True)],
         cols["grade_probability"]: ev["grade_probability"].to_numpy(),
         cols["stable"]: [None if pd.isna(s) else w("word_yes") if s else w("word_no") for s in ev["stable"]],
         cols["rank_p05"]: ev["rank_p05"].to_numpy(),
@@ -173,17 +199,25 @@ def findings_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataFra
 
 
 def warnings_sheet(data: ReportData, region: str) -> tuple[pd.DataFrame, list[str]]:
+    """Every warning of the region: the rule, its severity and condition in words, and the figures that
+    tripped it printed as the reports print them (2023年30.3%；2024年33.5%)."""
     w, cat = data.words, data.catalog
     cols = w.raw("workbook.columns")
     wr = data.warnings
     if wr.empty or not (wr["region_code"] == region).any():
         return pd.DataFrame({cols["note"]: [w("workbook.no_warnings")]}), ["@"]
     wr = wr[wr["region_code"] == region].sort_values(["year", "county_code", "rule"])
-    evidence = []
-    for r in wr.itertuples():
-        pairs = [f"{int(y)}: {'—' if pd.isna(v) else round(float(v), 2)}"
-                 for y, v in zip(r.evidence_years, r.evidence_values, strict=True)]
-        evidence.append("; ".join(pairs))
+    p = Phraser(data)
+    conditions, evidence = [], []
+    for _, r in wr.iterrows():
+        rule = mart_rule(r)
+        conditions.append(None if rule["threshold"] is None and rule["type"] != "run"
+                          else rule_condition(p, rule, plain_threshold(rule)))
+        m = cat.measure(r["measure"])
+        evidence.append(w.sep.join(
+            w("finding.warning.run_item", year=int(y), unit=p.unit(m.code),
+              value=w("none_mark") if pd.isna(v) else printed_value(w, m, float(v)))
+            for y, v in zip(r["evidence_years"], r["evidence_values"], strict=True)))
     frame = pd.DataFrame({
         cols["county"]: [data.name(c) for c in wr["county_code"]],
         cols["code"]: wr["county_code"].to_numpy(),
@@ -191,13 +225,19 @@ def warnings_sheet(data: ReportData, region: str) -> tuple[pd.DataFrame, list[st
         cols["rule"]: wr["label_en" if data.lang == "en" else "label_zh"].to_numpy(),
         cols["severity"]: [w(f"severity.{s}") for s in wr["severity"]],
         cols["measure"]: [cat.name(m, data.lang) for m in wr["measure"]],
-        cols["condition"]: [f"{op} {t:g}" if isinstance(op, str) and pd.notna(t) else None
-                            for op, t in zip(wr["op"], wr["threshold"], strict=True)],
+        cols["condition"]: conditions,
         cols["evidence"]: evidence,
         cols["source"]: [f"{f} {c}" if isinstance(f, str) else None
                          for f, c in zip(wr["source_file"], wr["source_cell"], strict=True)],
     })
     return frame, ["@", "@", "0", "@", "@", "@", "@", "@", "@"]
+
+
+def printed_value(w, m, value: float) -> str:
+    """A value as the reports print it: the catalog's decimals, thousands grouped, % on a share, a flag in words."""
+    if m.kind == "flag":
+        return w("word_yes" if value == 1 else "word_no")
+    return fixed(value, m.decimals, thousands=True) + ("%" if m.kind == "share" else "")
 
 
 def sources_sheet(data: ReportData, region: str, first: int, last: int) -> tuple[pd.DataFrame, list[str]]:
