@@ -52,16 +52,26 @@ def indicator_ranks(scores: pd.DataFrame) -> pd.DataFrame:
 def strengths_and_weaknesses(ranks: pd.DataFrame, delivered: pd.DataFrame) -> tuple[list[str], list[str]]:
     """Per county (rows of `ranks`): its best- and worst-ranked indicators among those it delivered.
 
-    A county gets them only when its delivered ranks differ (a county ranked the
-    same on everything has no relative strength); ties are all listed.
+    A county ranked the same on everything has no *relative* strength, except
+    when that rank is the region's best (first on every indicator: all are its
+    strengths, never "—") or its worst (all are its weaknesses); ties are all
+    listed.
     """
     r = ranks.to_numpy(dtype=float)
     r = np.where(delivered.to_numpy(dtype=bool), r, np.nan)
     names = np.asarray(ranks.columns, dtype=object)
+    with np.errstate(all="ignore"):
+        best, worst = np.nanmin(r, axis=0), np.nanmax(r, axis=0)
     strong, weak = [], []
     for row in r:
         ok = ~np.isnan(row)
-        if ok.sum() < 2 or row[ok].min() == row[ok].max():
+        if ok.sum() >= 1 and row[ok].min() == row[ok].max():
+            everywhere_best = bool((row[ok] == best[ok]).all()) and not bool((best[ok] == worst[ok]).all())
+            everywhere_worst = bool((row[ok] == worst[ok]).all()) and not everywhere_best
+            strong.append(",".join(names[ok]) if everywhere_best and ok.sum() >= 2 else "")
+            weak.append(",".join(names[ok]) if everywhere_worst and ok.sum() >= 2 else "")
+            continue
+        if ok.sum() < 2:
             strong.append("")
             weak.append("")
             continue

@@ -105,3 +105,13 @@ def test_strengths_and_weaknesses_by_rank_in_the_region():
     # X: best on a (1), worst on b and c (3); Y: delivered b and c only, both 2nd: no relative strength;
     # Z: best on b and c (1), worst on a (2)
     assert strong == ["a", "", "b,c"] and weak == ["b,c", "", "a"]
+
+
+def test_a_county_first_on_every_indicator_has_them_all_as_strengths():
+    """Scores a: 90 / 50 / 70, b: 80 / 60 / 70: X ranks 1st on both (its strengths are a and b, not "—"),
+    Y 3rd on both (its weaknesses are a and b), Z 2nd on both (no relative strength or weakness)."""
+    scores = pd.DataFrame({"a": [90.0, 50.0, 70.0], "b": [80.0, 60.0, 70.0]}, index=["X", "Y", "Z"])
+    ranks = indicator_ranks(scores)
+    delivered = pd.DataFrame(True, index=scores.index, columns=scores.columns)
+    strong, weak = strengths_and_weaknesses(ranks, delivered)
+    assert strong == ["a,b", "", ""] and weak == ["", "a,b", ""]

@@ -1,3 +1,4 @@
+import re
 import warnings
 
 import numpy as np
@@ -130,3 +131,30 @@ def test_comparison_chart_keeps_its_source_notes_under_the_axis_however_many_row
     note = fig.texts[-1].get_window_extent(renderer)
     blank_inches = (axis_label.y0 - note.y1) / fig.dpi
     assert 0 < blank_inches < 0.5
+
+
+def test_small_multiples_label_whole_years_only():
+    """Three years 2022-2024 on a shared axis: matplotlib alone labels 2022.0, 2022.5, ...; every tick here is
+    a whole year and printed without a decimal."""
+    charts.use_report_style()
+    years = list(range(2022, 2025))
+    matrix = pd.DataFrame([[30.0, 31.0, 29.5], [25.0, 26.0, 27.0]], index=["城关区", "青山县"], columns=years)
+    region = pd.DataFrame({"year": years, "value": [28.0, 28.5, 28.0]})
+    fig = charts.small_multiples_chart(matrix, region, title="新发生案件占比", region_label="全市", words=WORDS)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = [t for t in ax.get_xticks() if years[0] <= t <= years[-1]]
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert labels and all(re.fullmatch(r"20\d\d", label) for label in labels), labels
+
+
+def test_the_panels_rate_axis_starts_at_zero():
+    """A rate that moves from 10.0 to 10.3 per 1,000 members is drawn on an axis from 0, not 10.0 to 10.3."""
+    charts.use_report_style()
+    table = pd.DataFrame({"measure": ["cases_filed"] * 3, "year": [2022, 2023, 2024], "value": [100.0, 101.0, 103.0],
+                          "rate_per_members": [10.0, 10.1, 10.3]})
+    fig = charts.indicator_panels(table, {"cases_filed": "立案数"}, title="执纪执法", words=WORDS)
+    bars, rates = fig.axes[0], next(a for a in fig.axes[1:] if a.get_visible() and a.lines)
+    assert rates.get_ylim()[0] == 0 and rates.get_ylim()[1] == pytest.approx(10.3 * 1.1)
+    assert bars.get_ylim() == pytest.approx((0, 103.0 * 1.1))

@@ -87,6 +87,15 @@ def chart_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def year_axis(ax, max_ticks: int = 6) -> None:
+    """Ticks on whole years only, at most `max_ticks` of them (matplotlib's own choice on a span of six years
+    is 2019.0, 2019.5, ...: a half year no table delivers)."""
+    from matplotlib.ticker import FormatStrFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=max_ticks, integer=True))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
+
+
 def _note(fig: Figure, lines: list[str]) -> None:
     text = "\n".join(line for line in lines if line)
     if text:
@@ -211,7 +220,12 @@ def indicator_panels(table: pd.DataFrame, names: dict[str, str], *, title: str, 
         ax.set_xticks(list(s["year"]))
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
         twin = ax.twinx()
-        twin.plot(s["year"], s["rate_per_members"].astype(float), color=PALETTE[1], marker=".", lw=1.2)
+        rates = s["rate_per_members"].astype(float)
+        twin.plot(s["year"], rates, color=PALETTE[1], marker=".", lw=1.2)
+        # both axes start at zero and end at their largest value plus a tenth, so the line moves as much as
+        # the bars do: a right axis fitted to the rates made a change of 0.3 per 1,000 fill the panel
+        ax.set_ylim(0, max(float(np.nanmax(s["value"].astype(float))) if s["value"].notna().any() else 1, 1e-9) * 1.1)
+        twin.set_ylim(0, max(float(np.nanmax(rates)) if rates.notna().any() else 1, 1e-9) * 1.1)
         twin.grid(False)
         twin.tick_params(axis="y", labelsize=8, colors=PALETTE[1])
         for r in s.itertuples():
@@ -242,6 +256,7 @@ def small_multiples_chart(matrix: pd.DataFrame, region_series: pd.DataFrame, *, 
         ax.plot(years, values.astype(float).to_numpy(), color=PALETTE[0], marker="o", ms=3, lw=1.6)
         ax.set_title(county, fontsize=9)
         ax.tick_params(labelsize=7)
+    year_axis(axes[0])  # shared: one call sets every panel's ticks
     for ax in axes[n:]:
         ax.set_visible(False)
     fig.suptitle(title)
@@ -288,8 +303,9 @@ def scores_chart(table: pd.DataFrame, *, title: str, county_label: str, region_l
     low = float(np.nanmin(table[["county", "region_mean"]].to_numpy(dtype=float)))
     ax.set_xlim(max(0.0, low - 10), 100)
     ax.set_xlabel(words("chart.score"))
-    ax.set_title(title)
-    ax.legend(loc="lower right", frameon=False)
+    ax.set_title(title, pad=24)
+    # above the bars, never over them: in the lower right it covered the value of a short bottom bar
+    ax.legend(ncol=2, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize=9)
     notes = [n for n in (notes or []) if n]
     fig.subplots_adjust(left=0.3, bottom=0.15 + 0.05 * len(notes))
     _note(fig, notes)

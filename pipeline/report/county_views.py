@@ -153,7 +153,7 @@ def four_forms_comparison(data: ReportData, county: str, region: str, year: int,
     mine, theirs = county_rows(data, county, year), region_rows(data, region, year)
     rows = [{"who": w("notebook.who.county", name=data.name(county)), **{m: mine["value"].get(m) for m in shares},
              **{f"{m}_text": t for m, t in printed_shares(data, county, year).items()}},
-            {"who": w("notebook.who.region", name=data.name(region)), **{m: theirs["value"].get(m) for m in shares},
+            {"who": w("notebook.who.region", name=data.name(region), **data.level_words(region, region)), **{m: theirs["value"].get(m) for m in shares},
              **{f"{m}_text": t for m, t in printed_shares(data, region, year).items()}}]
     nat = national_latest(data, year, shares)
     source = None

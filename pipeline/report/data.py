@@ -101,6 +101,18 @@ class ReportData:
         """A place as tables show it: name and code (names repeat, codes do not)."""
         return self.words("place_label", name=self.name(code), code=code)
 
+    def level_words(self, place: str, region: str) -> dict[str, str]:
+        """own (本县区 / 本市州), agg (全市 / 全省) and unit_word (县区 / 市州) by the divisions' levels: a chart
+        or table says 全市 for a city and 全省 for a province, never one word for both."""
+        levels = self.words.raw("levels")
+
+        def level(code: str, default: str) -> str:
+            return str(self.divisions.loc[code, "level"]) if code in self.divisions.index else default
+        unit_level = level(place, "county")
+        return {"own": levels["own"].get(unit_level, levels["own"]["county"]),
+                "agg": levels["aggregate"].get(level(region, "prefecture"), levels["aggregate"]["prefecture"]),
+                "unit_word": levels["unit"].get(unit_level, levels["unit"]["county"])}
+
     @property
     def lang(self) -> str:
         return self.words.lang

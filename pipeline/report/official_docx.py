@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import unicodedata
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -221,36 +220,69 @@ def _cited_runs(paragraph, text: str, font: str, size: float) -> None:
         _set_fonts(run._r, font, size)
 
 
-def _display_width(text: str) -> int:
-    """Width of a text in half-character units: a CJK character counts two, a Latin one (digits, %) about one
-    and a half: a machine without Times New Roman sets them in a wider face (LibreOffice's fallback)."""
-    halves = sum(4 if unicodedata.east_asian_width(ch) in ("W", "F") else 3 for ch in str(text))
-    return -(-halves // 2)
+TABLE_SIZES = (TABLE_PT, NOTE_PT, 9)  # 小四, 五号, 小五: a table too wide for 小四 is set smaller, not broken
 
 
-def column_widths_twips(frame: pd.DataFrame, total_twips: int) -> list[int]:
-    """Widths proportional to each column's longest value (a header may wrap onto two lines), capped, summing
-    to the type area's width: a short value (a county's name, a grade) is never broken."""
-    wanted = []
-    for name in frame.columns:
-        longest = max([0, *(_display_width(v) for v in frame[name])])
-        wanted.append(min(max(longest + 6, (_display_width(name) + 1) // 2 + 5, 10), 32))  # + cell padding
-    scale = total_twips / sum(wanted)
-    widths = [int(w * scale) for w in wanted]
+def table_size(frame: pd.DataFrame, total_twips: int) -> float:
+    """The largest of TABLE_SIZES at which every column's unbreakable text (a name, a figure with its unit, a
+    bracket) fits the type area side by side; the smallest when none does."""
+    from pipeline.report.table_fit import needed_pt
+
+    for size in TABLE_SIZES:
+        least = sum(needed_pt([str(v) for v in frame[c]], str(c), size)[0] for c in frame.columns)
+        if least <= total_twips / 20:
+            return size
+    return TABLE_SIZES[-1]
+
+
+def column_widths_twips(frame: pd.DataFrame, total_twips: int, size_pt: float = TABLE_PT) -> list[int]:
+    """Widths from each column's cells measured at the table's type size (pipeline.report.table_fit), summing
+    to the type area's width: a county's name, a figure with its unit and a header up to its bracket are
+    never broken; prose columns take the rest and wrap."""
+    from pipeline.report.table_fit import fit_widths, needed_pt
+
+    needs = [needed_pt([str(v) for v in frame[name]], str(name), size_pt) for name in frame.columns]
+    widths = [int(w * 20) for w in fit_widths(needs, total_twips / 20)]
     widths[-1] += total_twips - sum(widths)
     return widths
 
 
-def _table(doc, frame: pd.DataFrame, width_twips: int) -> None:
+def _cell_margins(table) -> None:
+    """Left and right cell margins of CELL_MARGIN_TWIPS (w:tblCellMar, after w:tblLayout as the schema orders)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    from pipeline.report.table_fit import CELL_MARGIN_TWIPS
+
+    tbl_pr = table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    look = tbl_pr.find(qn("w:tblLook"))
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        tbl_pr.append(margins)
+
+
+def _table(doc, frame: pd.DataFrame, width_twips: int) -> float:
+    """The frame as a Word table at the largest size that fits (table_size); returns that size."""
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml.ns import qn
     from docx.shared import Pt, Twips
 
-    widths = column_widths_twips(frame, width_twips)
+    from pipeline.report.table_fit import header_lines
+
+    size = table_size(frame, width_twips)
+    widths = column_widths_twips(frame, width_twips, size)
     table = doc.add_table(rows=1, cols=len(frame.columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False  # python-docx writes <w:tblLayout w:type="fixed"/> in its schema place
+    _cell_margins(table)
     tbl_w = table._tbl.tblPr.find(qn("w:tblW"))  # present in every python-docx table
     tbl_w.set(qn("w:w"), str(sum(widths)))
     tbl_w.set(qn("w:type"), "dxa")
@@ -264,7 +296,13 @@ def _table(doc, frame: pd.DataFrame, width_twips: int) -> None:
             _paragraph_format(paragraph.paragraph_format, exact_twips=None)
             paragraph.paragraph_format.first_line_indent = Pt(0)  # the body's two-character indent is for prose
             paragraph.paragraph_format.line_spacing = 1.0
-            _cited_runs(paragraph, str(value), HEITI if bold else FANGSONG, TABLE_PT)
+            if bold:  # a header breaks where table_fit allows (位次 / （共10个）), not where the renderer would
+                for k, line in enumerate(header_lines(str(value), w / 20, size)):
+                    if k:
+                        paragraph.runs[-1].add_break()
+                    _cited_runs(paragraph, line, HEITI, size)
+            else:
+                _cited_runs(paragraph, str(value), FANGSONG, size)
 
     fill(table.rows[0].cells, list(frame.columns), True)
     for row in frame.itertuples(index=False):
@@ -274,6 +312,7 @@ def _table(doc, frame: pd.DataFrame, width_twips: int) -> None:
         tr_pr.append(tr_pr.makeelement(qn("w:cantSplit"), {}))
         if i == 0:
             tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))
+    return size
 
 
 def _official_document(title_text: str, head=None, line_twips: int = LINE_TWIPS):
@@ -330,15 +369,39 @@ def to_official_docx(report: Document, *, appendix: pd.DataFrame) -> bytes:
         for j, text in enumerate((p for p in report.sections[key] if p), start=1):
             _numbered(doc, j, text, zh)
     width = TYPE_AREA_TWIPS
+    number = 0
     if report.table is not None and not report.table.empty:
-        _cited_runs(doc.add_paragraph(style="Heading 1"), report.table_title or report.headings["figures"], HEITI,
-                    BODY_PT)
-        _table(doc, report.table, width)
+        number += 1
+        _table_title(doc, report, number, report.table_title or report.headings["figures"])
+        size = _table(doc, report.table, width)
         if report.table_note:
-            _cited_runs(doc.add_paragraph(style="Normal"), report.table_note, FANGSONG, BODY_PT)
+            _table_note(doc, report.table_note, size)
     _cited_runs(doc.add_paragraph(style="Heading 1"), report.headings["appendix"], HEITI, BODY_PT)
     _table(doc, appendix, width)
     return _saved(doc)
+
+
+def _table_title(doc, report: Document, number: int, text: str) -> None:
+    """表1　各县区综合评价结果: numbered and centred over its table, in 黑体 at the body's size."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    zh = report.words is None or report.words.lang == "zh"
+    label = f"表{number}\u3000" if zh else f"Table {number}. "
+    title = doc.add_paragraph(style="Normal")
+    _paragraph_format(title.paragraph_format, align=WD_ALIGN_PARAGRAPH.CENTER)
+    title.paragraph_format.first_line_indent = None
+    title.paragraph_format.keep_with_next = True
+    _cited_runs(title, label + text, HEITI, BODY_PT)
+
+
+def _table_note(doc, text: str, size: float = TABLE_PT) -> None:
+    """The note under a table, in the table's type size (never larger than the table it explains)."""
+    from docx.shared import Pt
+
+    note = doc.add_paragraph(style="Normal")
+    _paragraph_format(note.paragraph_format, exact_twips=int(size * 20 * 1.5))
+    note.paragraph_format.first_line_indent = Pt(0)
+    _cited_runs(note, text, FANGSONG, size)
 
 
 def _border(paragraph, side: str, val: str, size_eighths: int, color: str = "000000") -> None:

@@ -87,7 +87,7 @@ def region_four_forms_section(data: ReportData, region: str, year: int) -> Secti
     rows = [{"who": data.label(c), **{m: county_rows(data, c, year)["value"].get(m) for m in shares},
              **{f"{m}_text": t for m, t in printed_shares(data, c, year).items()}} for c in counties_of(data, region)]
     theirs = region_values(data, region, year)
-    rows.append({"who": w("notebook.who.region", name=data.name(region)), **{m: theirs.get(m) for m in shares},
+    rows.append({"who": w("notebook.who.region", name=data.name(region), **data.level_words(region, region)), **{m: theirs.get(m) for m in shares},
                  **{f"{m}_text": t for m, t in printed_shares(data, region, year).items()}})
     nat = national_latest(data, year, shares)
     source = None

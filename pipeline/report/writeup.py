@@ -149,9 +149,7 @@ def key_figures(data: ReportData, county: str, year: int) -> pd.DataFrame:
         flag = rows.loc[code, "approximate"] if "approximate" in rows.columns else False
         return w("finding.approx", text=text) if not missing(flag) and bool(flag) else text
 
-    pw = {"own": w.raw("levels.own").get(data.divisions.loc[county, "level"], w.raw("levels.own")["county"]),
-          "agg": w.raw("levels.aggregate").get(data.divisions.loc[region, "level"] if region in data.divisions.index
-                                               else "prefecture", w.raw("levels.aggregate")["prefecture"])}
+    pw = data.level_words(county, region)
     cols = [c.format(year=year, **pw) for c in w.raw("writeup.figures_columns")]
     return pd.DataFrame({cols[0]: [cat.name(c, w.lang) for c in codes], cols[1]: [cell(mine, county, c) for c in codes],
                          cols[2]: [cell(theirs, region, c) for c in codes],
