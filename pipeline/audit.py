@@ -10,6 +10,8 @@ region say where its grade comes from (a unit profile).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -60,7 +62,8 @@ def strengths_and_weaknesses(ranks: pd.DataFrame, delivered: pd.DataFrame) -> tu
     r = ranks.to_numpy(dtype=float)
     r = np.where(delivered.to_numpy(dtype=bool), r, np.nan)
     names = np.asarray(ranks.columns, dtype=object)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # an indicator nobody delivered: its column is all NaN, its best NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
         best, worst = np.nanmin(r, axis=0), np.nanmax(r, axis=0)
     strong, weak = [], []
     for row in r:

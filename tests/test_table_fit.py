@@ -78,11 +78,13 @@ def test_widths_always_fill_the_type_area(n):
 def test_a_header_breaks_before_its_bracket_and_nowhere_inside_it():
     """In a column just wide enough for （共10个） the header is 位次 / （共10个）; a renderer left to itself
     fills the first line and prints 位次（共10 / 个）."""
-    from pipeline.report.table_fit import header_lines
+    from pipeline.report.table_fit import cell_lines
 
     width = text_width_pt("（共10个）", 10.5) * 1.1 + CELL_PADDING_PT
-    assert header_lines("位次（共10个）", width, 10.5) == ["位次", "（共10个）"]
-    assert header_lines("位次（共10个）", 200, 10.5) == ["位次（共10个）"]  # room for one line: one line
+    assert cell_lines("位次（共10个）", width, 10.5, header=True) == ["位次", "（共10个）"]
+    assert cell_lines("位次（共10个）", 200, 10.5, header=True) == ["位次（共10个）"]  # room for one line: one
+    narrow = text_width_pt("（封顶）", 10.5) * 1.1 + CELL_PADDING_PT  # 4 characters, not the 6 of 较好（封顶）
+    assert cell_lines("较好（封顶）", narrow, 10.5) == ["较好", "（封顶）"]  # a grade and its mark
 
 
 def test_chinese_beside_a_digit_counts_the_space_renderers_put_between():

@@ -368,15 +368,22 @@ def test_docx_has_the_sections_and_the_appendix(project, monkeypatch):
     # no 2019 report was issued: no follow-up section; the main problems, then the items to watch
     assert headings[:5] == ["城关区2020年度政治生态建设评价报告", "一、成效", "二、问题和难点", "三、其他需关注的情况",
                             "四、思考与建议"]
-    assert headings[-1] == "附录：数据来源"
+    # the attachment after the signature: its title, then the delivered figures and the computed ones
+    assert headings[-3:] == ["文中数字的来源", "一、报送的数字（文中以上标注明）", "二、计算得出的数字"]
+    texts = [p.text for p in doc.paragraphs]
+    assert texts.index("附件：文中数字的来源") < texts.index("东川市纪委监委") < texts.index("附件")
     assert doc.paragraphs[1].text == "" and doc.paragraphs[2].text.startswith("【合成演示数据】")  # a blank line under the title
-    appendix = doc.tables[-1]
-    assert [c.text for c in appendix.rows[0].cells] == ["注", "指标", "年度或期间", "数值及单位", "来源"]
-    assert len(appendix.rows) == sum(f.marked for f in report.figures) + 1
+    delivered, computed = doc.tables[-2], doc.tables[-1]
+    header = [c.text.replace("\n", "") for c in delivered.rows[0].cells]  # a header may take two lines
+    assert header == ["注", "指标", "年度或期间", "数值及单位", "报送表", "行列"]
+    assert len(delivered.rows) == sum(f.marked for f in report.figures) + 1
     # the source as the sender knows it: the region's delivery, its row and column; never a path
-    rows = [[c.text for c in row.cells] for row in appendix.rows]
-    assert ["立案数", "2020年", "110件", "东川市2020年报送表第3行D列"] in [r[1:] for r in rows], rows[:4]
-    assert not any("data/raw" in c or "params.yaml" in c for r in rows for c in r)
+    rows = [[c.text.replace("\n", "") for c in row.cells] for row in delivered.rows]
+    assert ["立案数", "2020年", "110件", "东川市2020年报送表", "第3行D列"] in [r[1:] for r in rows], rows[:4]
+    # a share is listed with the cells it is computed from: 31 new-onset cases (E) of 110 filed (D) = 28.2 %
+    crow = [[c.text.replace("\n", "") for c in row.cells] for row in computed.rows]
+    assert ["新发生案件占比", "2020年", "28.2%", "由新发生案件数、立案数计算（东川市2020年报送表第3行D、E列）"] in crow, crow
+    assert not any("data/raw" in c or "params.yaml" in c for r in rows + crow for c in r)
     superscripts = [r for p in doc.paragraphs for r in p.runs if r.font.superscript]
     assert superscripts and superscripts[0].text == "[1]"
     assert "nan" not in to_markdown(report)
@@ -521,7 +528,8 @@ def test_an_indicator_nobody_delivered_is_named_as_the_reason_for_no_grade(proje
 
 # ---------------------------------------------------------------- an official text: plain Chinese, units on figures
 
-CELL = re.compile(r"第\d+行[A-Z]{1,3}列")  # a quoted source: the column letters of the sender's own sheet
+# a quoted source: the column letters of the sender's own sheet (第3行D列, or the cells of a share: 第3行D、E列)
+CELL = re.compile(r"第\d+行[A-Z]{1,3}(、[A-Z]{1,3})*列")
 
 
 def docx_text(report) -> str:
@@ -671,7 +679,7 @@ def test_citations_in_the_appendix_only_print_no_marks_and_keep_the_table(projec
     assert "[^" not in to_markdown(plain_doc).split("## 附录")[0]
     assert plain_doc.sections == {k: plain(v) for k, v in noted.sections.items()}
     assert appendix_frame(plain_doc).iloc[:, 1:].equals(appendix_frame(noted).iloc[:, 1:])
-    assert "文中数字的出处见附录" in plain_doc.preamble[-1] and "以上标注明出处" in noted.preamble[-1]
+    assert "文中数字的出处和计算方法见附件" in plain_doc.preamble[-1] and "在首次出现处以上标注明" in noted.preamble[-1]
     with pytest.raises(Exception, match="report.citations"):
         build(project, monkeypatch, None, report__citations="footnotes")
 

@@ -39,9 +39,11 @@ class Cited:
     period: str = "full_year"
     when: str = ""  # the year or period the figure is of, as printed (2024年, 2015—2017年平均)
     unit: str = ""  # printed after the value (件, 分); '' when the text carries it (%) or it has none
-    # a figure a reader may want to trace carries a note; a count of places, a rank, a threshold or a
-    # difference of two figures printed beside it is kept (a test traces it) but not noted
+    # a delivered figure (a cell of a county's table) or a published one carries a note; a figure computed
+    # from them is listed in the attachment with how it was computed (`listed`); a count of places, a rank, a
+    # threshold or a difference printed beside its figures is kept (a test traces it), neither noted nor listed
     marked: bool = True
+    listed: bool = False
 
     @property
     def key(self) -> tuple:
@@ -60,6 +62,7 @@ class Document:
     finding_ids: list[str] = field(default_factory=list)  # the findings the paragraphs phrase, in order
     table_title: str = ""  # the table's heading ('' : the figures heading)
     table_note: str = ""  # a line under the table: what its figures are and where they come from
+    signature: list[str] = field(default_factory=list)  # the issuer and the date line, above the attachment
 
 
 CITATION_MODES = ("notes", "appendix")
@@ -78,7 +81,7 @@ class Citer:
         self.figures: list[Cited] = []
 
     def cite(self, text: str, *, label: str, key: tuple, value: float | None, source: str, when: str = "",
-             unit: str = "", note: bool = True) -> str:
+             unit: str = "", note: bool = True, listed: bool = False) -> str:
         """`key` is (scope, code, year, period, measure, field): the same key and text keep one note."""
         for f in self.figures:
             if (f.key, f.text) == (key, text):
@@ -86,7 +89,8 @@ class Citer:
         n = len(self.figures) + 1
         scope, code, year, period, measure, field_name = key
         cited = Cited(n, text, label, scope, code, int(year), measure, field_name,
-                      float("nan") if value is None else float(value), source, period, when, unit, note)
+                      float("nan") if value is None else float(value), source, period, when, unit, note,
+                      listed and not note)
         self.figures.append(cited)
         return self._marked(cited)
 
@@ -132,14 +136,28 @@ def renumbered(doc: Document) -> Document:
     order += [f.n for f in doc.figures if f.n not in order]  # unmarked figures last: never shown
     new = {old: i + 1 for i, old in enumerate(order)}
 
+    seen: set[int] = set()
+
     def text_of(t: str) -> str:
         return NOTE.sub(lambda m: f"[^{new[int(m[1])]}]", t)
 
+    def first_mark(t: str) -> str:
+        """A figure's note mark where a reader first meets it; later mentions print the figure alone."""
+        def keep(m: re.Match) -> str:
+            n = int(m[1])
+            if n in seen:
+                return ""
+            seen.add(n)
+            return m[0]
+        return NOTE.sub(keep, text_of(t))
+
     figures = sorted((replace(f, n=new[f.n], source=re.sub(r"⟦(\d+)⟧", lambda m: str(new[int(m[1])]), f.source))
                       for f in doc.figures), key=lambda f: f.n)
-    table = doc.table.map(lambda v: text_of(v) if isinstance(v, str) else v) if doc.table is not None else None
-    return replace(doc, preamble=[text_of(p) for p in doc.preamble], figures=figures, table=table,
-                   sections={k: [text_of(p) for p in v] for k, v in doc.sections.items()})
+    preamble = [first_mark(p) for p in doc.preamble]
+    sections = {k: [first_mark(p) for p in doc.sections[k]] for k in shown_sections(doc)}
+    sections.update({k: [text_of(p) for p in v] for k, v in doc.sections.items() if k not in sections})
+    table = doc.table.map(lambda v: first_mark(v) if isinstance(v, str) else v) if doc.table is not None else None
+    return replace(doc, preamble=preamble, figures=figures, table=table, sections=sections)
 
 
 def without_marks(doc: Document) -> Document:
@@ -154,12 +172,42 @@ def without_marks(doc: Document) -> Document:
 
 
 def appendix_frame(doc: Document) -> pd.DataFrame:
-    """The sources table: number, measure, year or period, value with its unit, source (noted figures only)."""
+    """The delivered figures: note, measure, year or period, value with its unit, source (noted figures only);
+    a source that repeats the row above is printed 同上 (the same delivery, once)."""
     cols = doc.words.raw("writeup.appendix_columns")
     shown = [f for f in doc.figures if f.marked]
     return pd.DataFrame({cols[0]: [f.n for f in shown], cols[1]: [f.label for f in shown],
                          cols[2]: [f.when for f in shown], cols[3]: [f.text + f.unit for f in shown],
-                         cols[4]: [f.source for f in shown]})
+                         cols[4]: once(doc, [delivery_of(f.source) for f in shown]),
+                         cols[5]: [cell_of(f.source) for f in shown]})
+
+
+def computed_frame(doc: Document) -> pd.DataFrame:
+    """The figures computed from the delivered ones (a share, a region's figure, a baseline mean, an index):
+    measure, year or period, value with its unit, how it was computed (同上 when the row above says it)."""
+    cols = doc.words.raw("writeup.computed_columns")
+    shown = [f for f in doc.figures if f.listed]
+    return pd.DataFrame({cols[0]: [f.label for f in shown], cols[1]: [f.when for f in shown],
+                         cols[2]: [f.text + f.unit for f in shown], cols[3]: once(doc, [f.source for f in shown])})
+
+
+CELL_OF = re.compile(r"第\d+行[A-Z]+列$|row \d+, column [A-Z]+$")
+
+
+def delivery_of(source: str) -> str:
+    """东川市2024年报送表 of "东川市2024年报送表第6行D列" (the table a figure was delivered in)."""
+    return CELL_OF.sub("", source).rstrip(", ")
+
+
+def cell_of(source: str) -> str:
+    m = CELL_OF.search(source)
+    return m.group(0) if m else ""
+
+
+def once(doc: Document, texts: list[str]) -> list[str]:
+    """Each text where it changes; 同上 (ditto) where it repeats the row above."""
+    same = doc.words("writeup.same_as_above")
+    return [t if i == 0 or t != texts[i - 1] else same for i, t in enumerate(texts)]
 
 
 def body_text(doc: Document) -> str:

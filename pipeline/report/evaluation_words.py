@@ -35,7 +35,7 @@ def cite_eval(p: Phraser, f, field: str, text: str, value: float, place: str | N
     return p.cite(text, label=p.w(f"writeup.cite.{field}", place=name, **pw),
                   key=("evaluation", place or f["place_code"], f["year"], f["period"], "evaluation",
                        EVALUATION_FIELDS[field]), value=value, source=p.w(f"writeup.source.{field}", **pw),
-                  when=p.w("year", year=f["year"]), note=field in NOTED_FIELDS)
+                  when=p.w("year", year=f["year"]), note=False, listed=field in NOTED_FIELDS)
 
 
 def grade_sentence(p: Phraser, f) -> str:

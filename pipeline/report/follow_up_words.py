@@ -57,7 +57,7 @@ def figures_text(p: Phraser, f) -> str:
                           key=("evaluation", f["place_code"], x["year"], f["period"], "evaluation",
                                "grade_probability"), value=x["probability"],
                           source=w("writeup.source.grade_probability", **p.places(f)),
-                          when=w("year", year=x["year"]))
+                          when=w("year", year=x["year"]), note=False, listed=True)
             return w("finding.follow_up.probability_value", grade=grade_name(p, x["grade"]), prob=prob)
         return w("finding.follow_up.count_value", n=p.cited_count(f, x["count"], "follow_up_places", year=x["year"]),
                  **p.places(f))

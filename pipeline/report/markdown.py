@@ -6,7 +6,14 @@ import re
 
 import pandas as pd
 
-from pipeline.report.document import NOTE, Document, appendix_frame, heading, shown_sections
+from pipeline.report.document import (
+    NOTE,
+    Document,
+    appendix_frame,
+    computed_frame,
+    heading,
+    shown_sections,
+)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -28,16 +35,28 @@ def to_markdown(doc: Document) -> str:
         lines += [f"## {doc.table_title or doc.headings['figures']}", "", markdown_table(doc.table), ""]
         lines += [doc.table_note, ""] if doc.table_note else []
     lines += [f"## {doc.headings['appendix']}", ""]
-    if any(NOTE.search(p) for k in shown_sections(doc) for p in doc.sections[k]):  # notes mode: footnotes
+    if doc.signature:
+        lines = lines[:-2] + [*doc.signature, "", *lines[-2:]]
+    return "\n".join(lines + attachment_lines(doc, footnotes=True)) + "\n"
+
+
+def attachment_lines(doc: Document, footnotes: bool) -> list[str]:
+    """The delivered figures (as footnotes in notes mode, else a table) and the computed ones (a table)."""
+    parts = doc.words.raw("writeup.attachment")
+    lines = [f"**{parts['delivered']}**", ""]
+    if footnotes and any(NOTE.search(p) for k in shown_sections(doc) for p in doc.sections[k]):
         lines += [f"[^{f.n}]: " + doc.words("writeup.appendix_row", label=f.label, when=f.when,
                                             text=f.text + f.unit, source=f.source) for f in doc.figures if f.marked]
-    else:  # appendix mode: the sources as a table
+    else:
         lines += [markdown_table(appendix_frame(doc))]
-    return "\n".join(lines) + "\n"
+    computed = computed_frame(doc)
+    if not computed.empty:
+        lines += ["", f"**{parts['computed']}**", "", markdown_table(computed)]
+    return lines
 
 
 def notebook_markdown(doc: Document) -> str:
     """Markdown for a notebook cell: note markers as superscripts (Jupyter has no footnotes)."""
     body, _, _ = to_markdown(doc).partition(f"## {doc.headings['appendix']}")
     body = re.sub(r"\[\^(\d+)\]", r"<sup>\1</sup>", body)
-    return body + f"## {doc.headings['appendix']}\n\n" + markdown_table(appendix_frame(doc)) + "\n"
+    return body + f"## {doc.headings['appendix']}\n\n" + "\n".join(attachment_lines(doc, footnotes=False)) + "\n"

@@ -274,7 +274,7 @@ def _table(doc, frame: pd.DataFrame, width_twips: int) -> float:
     from docx.oxml.ns import qn
     from docx.shared import Pt, Twips
 
-    from pipeline.report.table_fit import header_lines
+    from pipeline.report.table_fit import cell_lines
 
     size = table_size(frame, width_twips)
     widths = column_widths_twips(frame, width_twips, size)
@@ -296,13 +296,11 @@ def _table(doc, frame: pd.DataFrame, width_twips: int) -> float:
             _paragraph_format(paragraph.paragraph_format, exact_twips=None)
             paragraph.paragraph_format.first_line_indent = Pt(0)  # the body's two-character indent is for prose
             paragraph.paragraph_format.line_spacing = 1.0
-            if bold:  # a header breaks where table_fit allows (位次 / （共10个）), not where the renderer would
-                for k, line in enumerate(header_lines(str(value), w / 20, size)):
-                    if k:
-                        paragraph.runs[-1].add_break()
-                    _cited_runs(paragraph, line, HEITI, size)
-            else:
-                _cited_runs(paragraph, str(value), FANGSONG, size)
+            # a header or a short cell breaks where table_fit allows (位次 / （共10个）), not where a renderer would
+            for k, line in enumerate(cell_lines(str(value), w / 20, size, header=bold)):
+                if k:
+                    paragraph.runs[-1].add_break()
+                _cited_runs(paragraph, line, HEITI if bold else FANGSONG, size)
 
     fill(table.rows[0].cells, list(frame.columns), True)
     for row in frame.itertuples(index=False):
@@ -356,7 +354,7 @@ def _saved(doc) -> bytes:
 TYPE_AREA_TWIPS = round((A4[0] - MARGINS["left"] - MARGINS["right"]) / 25.4 * 1440)
 
 
-def to_official_docx(report: Document, *, appendix: pd.DataFrame) -> bytes:
+def to_official_docx(report: Document, *, appendix: pd.DataFrame, computed: pd.DataFrame | None = None) -> bytes:
     """The report as a .docx in the 公文 layout; the same report gives the same bytes."""
     from pipeline.report.document import heading, shown_sections
 
@@ -376,9 +374,39 @@ def to_official_docx(report: Document, *, appendix: pd.DataFrame) -> bytes:
         size = _table(doc, report.table, width)
         if report.table_note:
             _table_note(doc, report.table_note, size)
-    _cited_runs(doc.add_paragraph(style="Heading 1"), report.headings["appendix"], HEITI, BODY_PT)
-    _table(doc, appendix, width)
+    _attachment(doc, report, appendix, computed, width)
     return _saved(doc)
+
+
+def _attachment(doc, report: Document, appendix: pd.DataFrame, computed: pd.DataFrame | None, width: int) -> None:
+    """附件说明 under the text, the issuer and the date, then the attachment on a page of its own: 附件 at
+    the margin in 黑体, its title centred, the delivered figures (noted in the text) and the computed ones."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+
+    w = report.words
+    parts = w.raw("writeup.attachment") if w is not None else {}
+    if parts:
+        _line(doc, "")
+        _line(doc, parts["mention"], indent_pt=2 * BODY_PT)
+    if report.signature:
+        _line(doc, "")
+        for text in report.signature:
+            _line(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT, right_pt=2 * BODY_PT)
+    if not parts:  # a document without words (a test's): the sources under a heading, as before
+        _cited_runs(doc.add_paragraph(style="Heading 1"), report.headings["appendix"], HEITI, BODY_PT)
+        _table(doc, appendix, width)
+        return
+    brk = doc.add_paragraph(style="Normal")
+    brk.add_run().add_break(WD_BREAK.PAGE)
+    _line(doc, parts["label"], font=HEITI)
+    title = doc.add_paragraph(style="Title")
+    _cited_runs(title, parts["title"], TITLE_FONT, TITLE_PT)
+    if not appendix.empty:
+        _cited_runs(doc.add_paragraph(style="Heading 1"), parts["delivered"], HEITI, BODY_PT)
+        _table(doc, appendix, width)
+    if computed is not None and not computed.empty:
+        _cited_runs(doc.add_paragraph(style="Heading 1"), parts["computed"], HEITI, BODY_PT)
+        _table(doc, computed, width)
 
 
 def _table_title(doc, report: Document, number: int, text: str) -> None:

@@ -73,12 +73,13 @@ class Phraser:
     # ---------------------------------------------------------------- figures and notes
 
     def cite(self, text: str, *, label: str, key: tuple, value: float | None, source: str, when: str = "",
-             unit: str = "", note: bool = True) -> str:
-        """A figure with its note (`note=False`: recorded for tracing, printed without a note)."""
+             unit: str = "", note: bool = True, listed: bool = False) -> str:
+        """A figure with its note (`note=False`: recorded for tracing, printed without a note; `listed`: and
+        listed in the attachment with how it was computed)."""
         if self.citer is None:
             return text
         return self.citer.cite(text, label=label, key=key, value=value, source=source, when=when, unit=unit,
-                               note=note)
+                               note=note, listed=listed)
 
     def number_text(self, fig: dict) -> str:
         text = fig["text"] + ("%" if self.cat.measure(fig["measure"]).kind == "share" else "")
@@ -100,8 +101,10 @@ class Phraser:
             label = self.w("writeup.cite.common", name=name, **pw)
         else:
             label = self.w("writeup.cite.region_value" if region else "writeup.cite.value", name=name, **pw)
+        delivered = "file" in src or "published" in src  # noted; a computed figure is listed in the attachment
         return self.cite(self.number_text(fig), label=label, value=fig["value"], source=self.source(f, fig),
-                         key=self.figure_key(f, fig), when=when, unit=self.unit(fig["measure"]))
+                         key=self.figure_key(f, fig), when=when, unit=self.unit(fig["measure"]), note=delivered,
+                         listed=not delivered)
 
     @staticmethod
     def figure_key(f, fig: dict) -> tuple:
@@ -143,8 +146,32 @@ class Phraser:
             return w("writeup.source.common", rule=rule, n=src["places"], **pw)
         if "rule" in src:
             return w("writeup.source.region", rule=rule, n=src["places"], **pw)
-        return w("writeup.source.derived", inputs=self.cat.inputs_text(fig["measure"], w.lang),
-                 place=self.data.name(fig["place"]), period=period)
+        inputs = self.cat.inputs_text(fig["measure"], w.lang)
+        cells = self.input_cells(fig)
+        if cells:
+            return w("writeup.source.derived_cells", inputs=inputs, **cells)
+        return w("writeup.source.derived", inputs=inputs, place=self.data.name(fig["place"]), period=period)
+
+    def input_cells(self, fig: dict) -> dict | None:
+        """The cells a derived figure of a place is computed from, when they are one row of one delivery
+        (第6行E、D列 of 东川市2024年报送表): the reader finds 131 and 391 behind 33.5%."""
+        if fig["scope"] != "unit":
+            return None
+        period = fig.get("period", FULL_YEAR)
+        rows = (self.data.county_rows_of(fig["place"]) if period == FULL_YEAR else
+                self.data.county_partial[self.data.county_partial["county_code"] == fig["place"]])
+        rows = rows[(rows["year"] == fig["year"]) & (rows["period"] == period)
+                    & rows["measure"].isin(self.cat.raw_inputs(fig["measure"]))]
+        files, lines = set(rows["source_file"].dropna()), set(rows["source_row"].dropna())
+        if rows.empty or len(files) != 1 or len(lines) != 1 or rows["source_cell"].isna().any():
+            return None
+        letters = {re.sub(r"\d+$", "", str(c).rpartition("!")[2]) for c in rows["source_cell"]}
+        cells = sorted(letters, key=lambda c: (len(c), c))  # D、E; ... Z、AA: in the sheet's order
+        folder = re.search(r"raw/([0-9A-Za-z_-]+)/", str(next(iter(files))))
+        region = folder.group(1) if folder else fig["place"]
+        return {"region": self.data.name(region) if region in self.data.divisions.index else region,
+                "period": self.period(fig["year"], period), "row": int(next(iter(lines))),
+                "columns": self.w.sep.join(cells)}
 
     def span_mean(self, src: dict) -> str:
         """The years a baseline mean is of: "2015—2017年平均", or the years themselves when one in the span has

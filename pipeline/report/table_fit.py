@@ -63,12 +63,17 @@ def text_width_pt(text: str, size_pt: float) -> float:
     return (sum(char_em(ch) for ch in text) + AUTOSPACE_EM * seams) * size_pt
 
 
-def header_lines(text: str, width_pt: float, size_pt: float) -> list[str]:
-    """A header packed into the column's width at its break points (header_pieces): 位次 / （共10个）, never
-    位次（共10 / 个）, which a renderer left to itself prints."""
+def cell_lines(text: str, width_pt: float, size_pt: float, header: bool = False) -> list[str]:
+    """A header, or a short cell, packed into the column's width at its break points: 位次 / （共10个） and
+    较好 / （封顶）, never 位次（共10 / 个） or 较好（封 / 顶）, which a renderer left to itself prints (it
+    breaks between any two Chinese characters). Prose is one piece: the renderer wraps it."""
+    text = str(text)
+    if not header and len(text) > SHORT:
+        return [text]
+    pieces = header_pieces(text) if header else body_pieces(text)
     usable = width_pt - CELL_PADDING_PT
     lines: list[str] = []
-    for piece in header_pieces(text):
+    for piece in pieces:
         if lines and text_width_pt(lines[-1] + piece, size_pt) * SLACK <= usable:
             lines[-1] += piece
         else:

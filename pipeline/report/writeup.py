@@ -22,7 +22,14 @@ import pandas as pd
 
 from pipeline.periods import FULL_YEAR
 from pipeline.report.data import ReportData, county_rows, is_synthetic, region_rows
-from pipeline.report.document import Citer, Document, appendix_frame, renumbered, without_marks
+from pipeline.report.document import (
+    Citer,
+    Document,
+    appendix_frame,
+    computed_frame,
+    renumbered,
+    without_marks,
+)
 from pipeline.report.evaluation_words import county_table, imputed_text, method_text
 from pipeline.report.fmt import missing, value_text
 from pipeline.report.markdown import to_markdown
@@ -86,8 +93,11 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
                 "suggestions": suggestions, "notes": notes}
     preamble = ([w("writeup.synthetic")] if is_synthetic(region) else []) + [
         w("writeup.generated", first_year=first_year, year=year, citations=w(f"writeup.citations.{data.citations}"))]
+    names = {"place": data.name(place), "region": data.name(region), "year": year, "issue_year": year + 1}
+    issuer = data.notice["issuer"].format(**names) if data.notice else ""
+    signature = [w("writeup.issuer", issuer=issuer, **names), w("notice.date", year=year + 1)] if issuer else []
     doc = renumbered(Document(title, preamble, sections, p.citer.figures, table, w.raw("writeup.sections"), w,
-                              stated))
+                              stated, signature=signature))
     return without_marks(doc) if data.citations == "appendix" else doc
 
 
@@ -160,7 +170,7 @@ def to_docx(doc: Document) -> bytes:
     """The document as .docx in the official-document layout (GB/T 9704): see pipeline/report/official_docx.py."""
     from pipeline.report.official_docx import to_official_docx
 
-    return to_official_docx(doc, appendix=appendix_frame(doc))
+    return to_official_docx(doc, appendix=appendix_frame(doc), computed=computed_frame(doc))
 
 
 def write_document(doc: Document, folder: Path, stem: str = "writeup") -> list[Path]:
