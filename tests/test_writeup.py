@@ -373,17 +373,20 @@ def test_docx_has_the_sections_and_the_appendix(project, monkeypatch):
     texts = [p.text for p in doc.paragraphs]
     assert texts.index("附件：文中数字的来源") < texts.index("东川市纪委监委") < texts.index("附件")
     assert doc.paragraphs[1].text == "" and doc.paragraphs[2].text.startswith("【合成演示数据】")  # a blank line under the title
-    delivered, computed = doc.tables[-2], doc.tables[-1]
+    delivered = doc.tables[-1]
     header = [c.text.replace("\n", "") for c in delivered.rows[0].cells]  # a header may take two lines
-    assert header == ["注", "指标", "年度或期间", "数值及单位", "报送表", "行列"]
+    assert header == ["注", "指标", "数值及单位", "报送表", "行列"]
     assert len(delivered.rows) == sum(f.marked for f in report.figures) + 1
     # the source as the sender knows it: the region's delivery, its row and column; never a path
     rows = [[c.text.replace("\n", "") for c in row.cells] for row in delivered.rows]
-    assert ["立案数", "2020年", "110件", "东川市2020年报送表", "第3行D列"] in [r[1:] for r in rows], rows[:4]
-    # a share is listed with the cells it is computed from: 31 new-onset cases (E) of 110 filed (D) = 28.2 %
-    crow = [[c.text.replace("\n", "") for c in row.cells] for row in computed.rows]
-    assert ["新发生案件占比", "2020年", "28.2%", "由新发生案件数、立案数计算（东川市2020年报送表第3行D、E列）"] in crow, crow
-    assert not any("data/raw" in c or "params.yaml" in c for r in rows + crow for c in r)
+    assert ["立案数", "110件", "东川市2020年报送表", "第3行D列"] in [r[1:] for r in rows], rows[:4]
+    # a computed figure is listed under its method with the cells it comes from: 31 new-onset cases (E) of 110
+    # filed (D) = 28.2 %
+    computed = texts[texts.index("二、计算得出的数字") + 1:]
+    ratio = next(t for t in computed if t.startswith("新发生案件数 ÷ 立案数 × 100："))
+    assert "新发生案件占比（2020年）28.2%（东川市2020年报送表第3行D、E列）" in ratio
+    assert not any("data/raw" in c or "params.yaml" in c for r in rows for c in r)
+    assert not any("data/raw" in t or "params.yaml" in t for t in computed)
     superscripts = [r for p in doc.paragraphs for r in p.runs if r.font.superscript]
     assert superscripts and superscripts[0].text == "[1]"
     assert "nan" not in to_markdown(report)
@@ -528,8 +531,8 @@ def test_an_indicator_nobody_delivered_is_named_as_the_reason_for_no_grade(proje
 
 # ---------------------------------------------------------------- an official text: plain Chinese, units on figures
 
-# a quoted source: the column letters of the sender's own sheet (第3行D列, or the cells of a share: 第3行D、E列)
-CELL = re.compile(r"第\d+行[A-Z]{1,3}(、[A-Z]{1,3})*列")
+# a quoted source: the column letters of the sender's own sheet (第3行D列, or the cells of a share: 第3行D、E列, G—J列)
+CELL = re.compile(r"第\d+行[A-Z]{1,3}([、—][A-Z]{1,3})*列")
 
 
 def docx_text(report) -> str:
@@ -565,7 +568,7 @@ def test_every_figure_in_a_report_table_has_its_unit(project, monkeypatch):
     assert cells["新发生案件占比"] == "28.2%" and cells["第一种形态占比"] == "68.7%"
     assert cells["党风廉政建设社会评价满意度"] == "85.5分"
     unit = re.compile(r"^(约)?[\d,]+(\.\d+)?(件|人|人次|件次|起|个|万元|分|%)$")
-    for frame in (table.iloc[:, 1:3], appendix_frame(report).iloc[:, [3]]):
+    for frame in (table.iloc[:, 1:3], appendix_frame(report).iloc[:, [2]]):
         values = [v for v in frame.to_numpy().ravel() if v != "—"]
         assert values and all(unit.match(v) for v in values), [v for v in values if not unit.match(v)]
 

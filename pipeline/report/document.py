@@ -176,19 +176,46 @@ def appendix_frame(doc: Document) -> pd.DataFrame:
     a source that repeats the row above is printed 同上 (the same delivery, once)."""
     cols = doc.words.raw("writeup.appendix_columns")
     shown = [f for f in doc.figures if f.marked]
+    # the delivery names its year or period (东川市2024年1-9月报送表): no column of its own
     return pd.DataFrame({cols[0]: [f.n for f in shown], cols[1]: [f.label for f in shown],
-                         cols[2]: [f.when for f in shown], cols[3]: [f.text + f.unit for f in shown],
-                         cols[4]: once(doc, [delivery_of(f.source) for f in shown]),
-                         cols[5]: [cell_of(f.source) for f in shown]})
+                         cols[2]: [f.text + f.unit for f in shown],
+                         cols[3]: once(doc, [delivery_of(f.source) for f in shown]),
+                         cols[4]: [cell_of(f.source) for f in shown]})
 
 
-def computed_frame(doc: Document) -> pd.DataFrame:
-    """The figures computed from the delivered ones (a share, a region's figure, a baseline mean, an index):
-    measure, year or period, value with its unit, how it was computed (同上 when the row above says it)."""
-    cols = doc.words.raw("writeup.computed_columns")
-    shown = [f for f in doc.figures if f.listed]
-    return pd.DataFrame({cols[0]: [f.label for f in shown], cols[1]: [f.when for f in shown],
-                         cols[2]: [f.text + f.unit for f in shown], cols[3]: once(doc, [f.source for f in shown])})
+def computed_paragraphs(doc: Document) -> list[str]:
+    """The figures computed from the delivered ones, one paragraph per method, its figures in reading order:
+    "各县区平均（10个县区）：全市政风行风满意度（2024年）79.3分、…"; a share names the cells it is computed
+    from. A method said once, not once per figure, keeps the attachment short; the largest-remainder
+    rounding of the four forms' shares is said once, in computed_note."""
+    w = doc.words
+    suffix = w("writeup.source.largest_remainder")
+    groups: dict[str, list[str]] = {}
+    method_of: dict[str, str] = {}
+    for f in sorted((f for f in doc.figures if f.listed), key=lambda f: f.n):
+        source = f.source.removesuffix(suffix)
+        cells = CELLS_IN.search(source)
+        key = method_key(source)
+        method_of.setdefault(key, CELLS_IN.sub("", source))
+        item = w("writeup.computed_item", label=f.label, when=f.when, value=f.text + f.unit)
+        where = (cells.group(1) or cells.group(2)) if cells else ""
+        groups.setdefault(key, []).append(item + (w("writeup.computed_cells", cells=where) if where else ""))
+    return [w("writeup.computed_group", method=method_of[k], items=w.sep.join(items)) for k, items in groups.items()]
+
+
+def method_key(source: str) -> str:
+    """A method with its years, periods and cells taken out: the figures of one method go together."""
+    return re.sub(r"\d{4}年(\d+-\d+月)?|（[^（）]*报送表第\d+行[A-Z—、]+列）|\d{4}", "", CELLS_IN.sub("", source))
+
+
+def computed_note(doc: Document) -> str:
+    """The note under the computed figures: the largest-remainder rounding, when a listed share had it."""
+    suffix = doc.words("writeup.source.largest_remainder")
+    return doc.words("writeup.computed_note") if any(f.listed and f.source.endswith(suffix) for f in doc.figures) \
+        else ""
+
+
+CELLS_IN = re.compile(r"（([^（）]+报送表第\d+行[A-Z—、]+列)）|\s\(([^()]+, row \d+, columns? [A-Z—, ]+)\)")
 
 
 CELL_OF = re.compile(r"第\d+行[A-Z]+列$|row \d+, column [A-Z]+$")

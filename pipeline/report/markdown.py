@@ -10,7 +10,8 @@ from pipeline.report.document import (
     NOTE,
     Document,
     appendix_frame,
-    computed_frame,
+    computed_note,
+    computed_paragraphs,
     heading,
     shown_sections,
 )
@@ -49,9 +50,10 @@ def attachment_lines(doc: Document, footnotes: bool) -> list[str]:
                                             text=f.text + f.unit, source=f.source) for f in doc.figures if f.marked]
     else:
         lines += [markdown_table(appendix_frame(doc))]
-    computed = computed_frame(doc)
-    if not computed.empty:
-        lines += ["", f"**{parts['computed']}**", "", markdown_table(computed)]
+    methods = computed_paragraphs(doc)
+    if methods:
+        lines += ["", f"**{parts['computed']}**", "", *(f"- {m}" for m in methods)]
+        lines += ["", computed_note(doc)] if computed_note(doc) else []
     return lines
 
 

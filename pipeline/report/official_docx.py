@@ -354,7 +354,7 @@ def _saved(doc) -> bytes:
 TYPE_AREA_TWIPS = round((A4[0] - MARGINS["left"] - MARGINS["right"]) / 25.4 * 1440)
 
 
-def to_official_docx(report: Document, *, appendix: pd.DataFrame, computed: pd.DataFrame | None = None) -> bytes:
+def to_official_docx(report: Document, *, appendix: pd.DataFrame) -> bytes:
     """The report as a .docx in the 公文 layout; the same report gives the same bytes."""
     from pipeline.report.document import heading, shown_sections
 
@@ -374,11 +374,11 @@ def to_official_docx(report: Document, *, appendix: pd.DataFrame, computed: pd.D
         size = _table(doc, report.table, width)
         if report.table_note:
             _table_note(doc, report.table_note, size)
-    _attachment(doc, report, appendix, computed, width)
+    _attachment(doc, report, appendix, width)
     return _saved(doc)
 
 
-def _attachment(doc, report: Document, appendix: pd.DataFrame, computed: pd.DataFrame | None, width: int) -> None:
+def _attachment(doc, report: Document, appendix: pd.DataFrame, width: int) -> None:
     """附件说明 under the text, the issuer and the date, then the attachment on a page of its own: 附件 at
     the margin in 黑体, its title centred, the delivered figures (noted in the text) and the computed ones."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -404,9 +404,17 @@ def _attachment(doc, report: Document, appendix: pd.DataFrame, computed: pd.Data
     if not appendix.empty:
         _cited_runs(doc.add_paragraph(style="Heading 1"), parts["delivered"], HEITI, BODY_PT)
         _table(doc, appendix, width)
-    if computed is not None and not computed.empty:
+    from pipeline.report.document import computed_note, computed_paragraphs
+
+    methods = computed_paragraphs(report)
+    if methods:  # one paragraph per method: a method said once, its figures after it
         _cited_runs(doc.add_paragraph(style="Heading 1"), parts["computed"], HEITI, BODY_PT)
-        _table(doc, computed, width)
+        for text in [*methods, computed_note(report)]:
+            if text:
+                paragraph = doc.add_paragraph(style="Normal")
+                _paragraph_format(paragraph.paragraph_format, exact_twips=int(TABLE_PT * 20 * 1.5),
+                                  first_line_pt=2 * TABLE_PT)
+                _cited_runs(paragraph, text, FANGSONG, TABLE_PT)
 
 
 def _table_title(doc, report: Document, number: int, text: str) -> None:

@@ -149,7 +149,7 @@ class Phraser:
         inputs = self.cat.inputs_text(fig["measure"], w.lang)
         cells = self.input_cells(fig)
         if cells:
-            return w("writeup.source.derived_cells", inputs=inputs, **cells)
+            return w("writeup.source.derived_cells", formula=self.cat.formula_text(fig["measure"], w.lang), **cells)
         return w("writeup.source.derived", inputs=inputs, place=self.data.name(fig["place"]), period=period)
 
     def input_cells(self, fig: dict) -> dict | None:
@@ -166,12 +166,12 @@ class Phraser:
         if rows.empty or len(files) != 1 or len(lines) != 1 or rows["source_cell"].isna().any():
             return None
         letters = {re.sub(r"\d+$", "", str(c).rpartition("!")[2]) for c in rows["source_cell"]}
-        cells = sorted(letters, key=lambda c: (len(c), c))  # D、E; ... Z、AA: in the sheet's order
+        cells = column_span(sorted(letters, key=lambda c: (len(c), c)), self.w.sep)  # D、E; H—K
         folder = re.search(r"raw/([0-9A-Za-z_-]+)/", str(next(iter(files))))
         region = folder.group(1) if folder else fig["place"]
         return {"region": self.data.name(region) if region in self.data.divisions.index else region,
                 "period": self.period(fig["year"], period), "row": int(next(iter(lines))),
-                "columns": self.w.sep.join(cells)}
+                "columns": cells}
 
     def span_mean(self, src: dict) -> str:
         """The years a baseline mean is of: "2015—2017年平均", or the years themselves when one in the span has
@@ -235,6 +235,24 @@ class Phraser:
 
     def _current(self, f, figures: dict) -> str:
         return self.figure(f, figures.get("common_current", figures["current"]))
+
+
+def column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def column_span(columns: list[str], sep: str) -> str:
+    """Sheet columns as a reader writes them: D、E for two, H—K for a run of three or more."""
+    runs: list[list[str]] = []
+    for c in columns:
+        if runs and column_number(c) == column_number(runs[-1][-1]) + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return sep.join(f"{r[0]}—{r[-1]}" if len(r) >= 3 else sep.join(r) for r in runs)
 
 
 # ---------------------------------------------------------------- measure topics

@@ -107,31 +107,50 @@ def body_pieces(text: str) -> list[str]:
     return re.findall(r"[0-9A-Za-z.,%\-—]+[件人次分个年月日%]{0,2}|.", text) + ["一" * PROSE_MIN_EM]
 
 
-def needed_pt(values: list[str], header: str, size_pt: float) -> tuple[float, float]:
-    """(the width the column's unbreakable pieces need, the width its longest cell needs on one line)."""
+def needed_pt(values: list[str], header: str, size_pt: float) -> tuple[float, float, bool]:
+    """(the width the column's unbreakable pieces need, the width its longest cell needs on one line, whether
+    it holds prose: a cell longer than SHORT characters)."""
     pieces = [p for v in values for p in body_pieces(v)] + header_pieces(header)
     least = max(text_width_pt(p, size_pt) for p in pieces) if pieces else 0.0
     whole = max([text_width_pt(v, size_pt) for v in values] + [text_width_pt(header, size_pt) / 2], default=0.0)
-    return (least * SLACK + CELL_PADDING_PT, max(least, whole) * SLACK + CELL_PADDING_PT)
+    return (least * SLACK + CELL_PADDING_PT, max(least, whole) * SLACK + CELL_PADDING_PT,
+            any(len(str(v)) > SHORT for v in values))
 
 
-def fit_widths(needs: list[tuple[float, float]], total_pt: float) -> list[float]:
+def fit_widths(needs: list[tuple[float, float, bool]], total_pt: float) -> list[float]:
     """Widths summing to `total_pt`: each column its one-line width when all fit (the room left shared in
-    proportion); else every column at least its unbreakable width and the widest capped at one level."""
+    proportion). Else the short columns (names, figures, grades) keep one line and the prose columns share
+    the rest in proportion to their one-line widths, none below its unbreakable width (a long method gets
+    more room than a name that just wraps); failing that every column may wrap at its break points, and
+    when even its unbreakable pieces do not fit, everything shrinks alike."""
     least = [n[0] for n in needs]
     whole = [n[1] for n in needs]
     if sum(whole) <= total_pt:
         extra = total_pt - sum(whole)
         return [w + extra * w / sum(whole) for w in whole]
-    if sum(least) >= total_pt:  # even the unbreakable pieces do not fit: shrink them all alike
+    if sum(least) >= total_pt:
         return [w * total_pt / sum(least) for w in least]
-    low, high = 0.0, max(whole)
-    for _ in range(60):  # the cap c with sum(max(least, min(whole, c))) = total
-        cap = (low + high) / 2
-        if sum(max(a, min(b, cap)) for a, b in zip(least, whole, strict=True)) > total_pt:
-            high = cap
-        else:
-            low = cap
-    widths = [max(a, min(b, low)) for a, b in zip(least, whole, strict=True)]
+    prose = [i for i, n in enumerate(needs) if n[2]]
+    start = [least[i] if i in prose else whole[i] for i in range(len(needs))]
+    if prose and sum(start) <= total_pt:
+        return _share(start, whole, prose, total_pt)
+    return _share(list(least), whole, [i for i in range(len(needs)) if whole[i] > least[i]], total_pt)
+
+
+def _share(widths: list[float], whole: list[float], free: list[int], total_pt: float) -> list[float]:
+    """The room the fixed columns leave, shared among `free` in proportion to their one-line widths, none
+    below the width it starts with."""
+    floor = list(widths)
+    while free:
+        room = total_pt - sum(widths[i] for i in range(len(widths)) if i not in free)
+        share = {i: room * whole[i] / sum(whole[j] for j in free) for i in free}
+        pinned = [i for i in free if share[i] <= floor[i]]
+        if not pinned:
+            for i in free:
+                widths[i] = share[i]
+            break
+        for i in pinned:
+            widths[i] = floor[i]
+        free = [i for i in free if i not in pinned]
     widths[widths.index(max(widths))] += total_pt - sum(widths)
     return widths

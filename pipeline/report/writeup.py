@@ -26,7 +26,6 @@ from pipeline.report.document import (
     Citer,
     Document,
     appendix_frame,
-    computed_frame,
     renumbered,
     without_marks,
 )
@@ -170,7 +169,7 @@ def to_docx(doc: Document) -> bytes:
     """The document as .docx in the official-document layout (GB/T 9704): see pipeline/report/official_docx.py."""
     from pipeline.report.official_docx import to_official_docx
 
-    return to_official_docx(doc, appendix=appendix_frame(doc), computed=computed_frame(doc))
+    return to_official_docx(doc, appendix=appendix_frame(doc))
 
 
 def write_document(doc: Document, folder: Path, stem: str = "writeup") -> list[Path]:
