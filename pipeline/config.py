@@ -98,6 +98,21 @@ def safe_code(code: str) -> str:
     return text
 
 
+EARLIEST_YEAR = 2000  # with ingest.first_year: auto, a delivery dated before this is a typo, not a year
+
+
+def first_year_setting(params: dict[str, Any]) -> int | None:
+    """params.yaml ingest.first_year: a year, or None for `auto` (each region from its first delivery)."""
+    from pipeline.errors import ConfigError
+
+    value = params["ingest"].get("first_year", "auto")
+    if value == "auto":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not EARLIEST_YEAR <= value <= 2100:
+        raise ConfigError("params.yaml", "ingest.first_year", f"「{value}」应为 auto 或 {EARLIEST_YEAR} 年以后的年份")
+    return value
+
+
 def load_params(root: Path | None = None) -> dict[str, Any]:
     root = root or project_root()
     with open(root / "params.yaml", encoding="utf-8") as fh:

@@ -55,11 +55,12 @@ class Problem:
     row: int | None = None  # 1-based, as Excel and text editors number lines
     column: int | None = None  # 0-based index
     header: str | None = None
+    place: str | None = None  # the county the row is of, when the row says which (青山县)
 
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"第 {self.row} 行")
+            where.append(f"第 {self.row} 行" + (f"（{visible(self.place)}）" if self.place else ""))
         if self.column is not None:
             label = f"第 {column_letter(self.column)} 列"
             if self.header:

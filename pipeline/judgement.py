@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.catalog import Catalog
+from pipeline.config import first_year_setting
 from pipeline.errors import ConfigError
 from pipeline.numbers import printed_difference, printed_percent_change
 
@@ -34,7 +35,9 @@ KINDS_WITH_BAND = ("count", "share", "score")
 
 @dataclass(frozen=True)
 class JudgementConfig:
-    first_year: int
+    # the first year of the series (no year before it to compare with); None (ingest.first_year: auto): each
+    # region's own first year, the frame's `first_year` column
+    first_year: int | None
     # largest printed change still called level (基本持平), in the change's unit: % (count), pp (share), points
     # (score); keyed by kind, and by a catalog measure code where one measure needs its own band
     flat_band: dict[str, float]
@@ -46,7 +49,7 @@ class JudgementConfig:
     def from_params(cls, params: dict, catalog: Catalog | None = None) -> JudgementConfig:
         j = params["judgement"]
         trend = j["trend"]
-        return cls(int(params["ingest"]["first_year"]), check_bands(j.get("flat_band"), "judgement.flat_band", catalog),
+        return cls(first_year_setting(params), check_bands(j.get("flat_band"), "judgement.flat_band", catalog),
                    int(trend["baseline_years"]), band_value(trend.get("flat_band"), "judgement.trend.flat_band"))
 
     def band(self, measure) -> float:
@@ -110,14 +113,16 @@ def year_on_year(frame: pd.DataFrame, catalog: Catalog, cfg: JudgementConfig, ke
     prev_year = group["year"].shift(1)
     prev = group["value"].shift(1).where(prev_year == out["year"] - 1)
     changes, statuses, judged = [], [], []
-    for value, previous, year, code in zip(out["value"], prev, out["year"], out["measure"], strict=True):
+    firsts = out["first_year"] if "first_year" in out.columns else pd.Series(cfg.first_year, index=out.index)
+    for value, previous, year, code, first in zip(out["value"], prev, out["year"], out["measure"], firsts,
+                                                  strict=True):
         m = catalog.measure(code)
         change = None
         if pd.isna(value):
             status = "missing"
         elif m.kind == "flag":
             status = "not_applicable"
-        elif year <= cfg.first_year:
+        elif first is not None and not pd.isna(first) and year <= first:
             status = "first_year"
         elif pd.isna(previous):
             status = "no_previous"

@@ -274,7 +274,7 @@ def test_a_row_shifted_left_by_a_deleted_cell_is_refused_with_the_row(project):
 def test_a_blank_last_cell_where_every_other_row_has_one_is_refused(project):
     """A deleted cell can leave every value plausible; the blank end of the row is what shows it."""
     text = refused(project, "last_cell_blank.xlsx")
-    assert ("data/raw/990100/2019.xlsx，第 4 行：这一行的最后一列「党员人数」为空，而其他 3 行都填了。可能删除了一个单元格、"
+    assert ("data/raw/990100/2019.xlsx，第 4 行（河口区）：这一行的最后一列「党员人数」为空，而其他 3 行都填了。可能删除了一个单元格、"
             "其后的数值左移了一列（这一行的数值都在合理范围内，从数值上看不出）。请对照原表核对这一行；"
             "如果这个县区确实没有这项数据，请在该单元格填“—”（表示无数据）") in text
 
@@ -310,7 +310,7 @@ def test_a_big5_file_is_named_for_its_encoding(project):
 def test_shifted_scores_that_all_stay_plausible_are_refused_by_the_rows_shape(project):
     """政风行风满意度 deleted in 河口区's row: 88.6, 85.2, 82.4 each move one score left, all within 0-100."""
     text = refused(project, "shifted_scores.xlsx")
-    assert ("2019.xlsx，第 4 行：这一行的最后一列「市委委员综合评价」为空，而其他 3 行都填了。可能删除了一个单元格、"
+    assert ("2019.xlsx，第 4 行（河口区）：这一行的最后一列「市委委员综合评价」为空，而其他 3 行都填了。可能删除了一个单元格、"
             "其后的数值左移了一列") in text
 
 

@@ -137,7 +137,8 @@ BAD_CSV = {
         ["data/raw/990100/2020.csv", "第 4 行", "这一行的年度是 2019，文件名表明是 2020 年的数据"]),
     "text in numeric cell": (
         lambda: _bad(_replace(good_rows(2020), 0, 3, "约30")),
-        ["data/raw/990100/2020.csv", "第 3 行", "第 D 列「立案数（件）」", "「约30」不是数字"]),
+        # the county the row is of, beside its row: the sender finds the line by the name they typed
+        ["data/raw/990100/2020.csv", "第 3 行（城关区）", "第 D 列「立案数（件）」", "「约30」不是数字"]),
     "bad division code": (
         lambda: _bad(_replace(good_rows(2020), 0, 0, "99010")),
         ["第 3 行", "第 A 列「区划代码」", "区划代码「99010」应为 6 位数字"]),

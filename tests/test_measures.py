@@ -115,3 +115,26 @@ def test_region_ratio_takes_numerator_and_denominator_from_the_same_counties(pro
     assert region.set_index(["year", "measure"]).loc[(2019, "cases_filed"), "value"] == 300
     missing = county.set_index(["county_code", "year", "measure"]).loc[("990102", 2019, "new_onset_share")]
     assert (missing["status"], missing["missing_inputs"]) == ("not_computable", "new_onset_cases")
+
+
+def test_first_year_auto_starts_each_region_at_its_first_delivery(project):
+    """ingest.first_year: auto. The city delivers 2019 and 2020 and nothing before: its rows are 2019 and 2020
+    only (no empty 2015-2018), and 2019 is its first year (no change stated), with last_year 2020."""
+    project.write_csv(2019)
+    project.write_csv(2020)
+    ingest(project.root)
+    paths = Paths(project.root)
+    promote(paths.staging_warehouse, paths.warehouse)
+    county, region = compute_measures(paths.warehouse, load_catalog(paths.catalog), ["990100"], None, 2020, 1000)
+    assert sorted(county["year"].unique()) == [2019, 2020] and sorted(region["year"].unique()) == [2019, 2020]
+    first = county.set_index(["county_code", "year", "measure"]).loc[("990101", 2019, "new_onset_share")]
+    assert first["change_status"] == "first_year"
+
+
+def test_first_year_must_be_auto_or_a_year(project):
+    from pipeline.config import first_year_setting
+
+    assert first_year_setting({"ingest": {"first_year": "auto"}}) is None
+    assert first_year_setting({"ingest": {"first_year": 2015}}) == 2015
+    with pytest.raises(Exception, match=r"ingest\.first_year.*auto"):
+        first_year_setting({"ingest": {"first_year": "2015年"}})

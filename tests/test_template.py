@@ -96,7 +96,9 @@ def test_a_returned_template_with_a_letter_and_188_is_refused_by_cell(project):
     wb.save(out)
     with pytest.raises(DataError) as err:
         ingest(project.root)
-    assert "data/raw/990100/2020.xlsx，第 4 行，第 D 列「立案数（件）」：「l2」不是数字" in str(err.value)
+    assert "data/raw/990100/2020.xlsx，第 4 行（城西区），第 D 列「立案数（件）」：「l2」不是数字" in str(err.value)
+    # the message says what the template's 填表说明 says about no data: leave it blank (its cells refuse “—”)
+    assert "无数据请留空）" in str(err.value) and "“—”" not in str(err.value)
     ws.cell(row=4, column=headers.index("立案数（件）") + 1, value=12)
     wb.save(out)
     ingest(project.root)

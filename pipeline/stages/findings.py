@@ -22,7 +22,15 @@ import pandas as pd
 
 from pipeline import marts
 from pipeline.catalog import load_catalog
-from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps, safe_code
+from pipeline.config import (
+    Paths,
+    first_year_setting,
+    load_params,
+    project_root,
+    publish,
+    remove_stale_temps,
+    safe_code,
+)
 from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
 from pipeline.divisions import read_divisions
 from pipeline.errors import ConfigError, run_stage
@@ -136,15 +144,20 @@ def _lookup(params: dict, keys: tuple[str, ...]) -> object:
 
 def region_findings_frames(root, params: dict, regions: list[str], cache: StageCache) -> pd.DataFrame:
     """Every region's findings, each computed from its own rows only or read back when those are unchanged."""
-    first, last = int(params["ingest"]["first_year"]), int(params["ingest"]["last_year"])
+    first, last = first_year_setting(params), int(params["ingest"]["last_year"])
     frames = read_inputs(root)
     slices = {region: of_region(frames, region) for region in regions}
+
+    def first_of(region: str) -> int:
+        """The region's first year in the measures mart (auto), or the one params.yaml sets."""
+        years = slices[region][marts.REGION]["year"]
+        return first if first is not None else (int(min(years)) if len(years) else last + 1)
 
     issued = {region: read_issued(root, region) for region in regions}
 
     def compute(missing: list[str]) -> dict[str, pd.DataFrame]:
-        return {region: build_findings(load_context(root, params, slices[region], issued[region]), [region], first,
-                                       last) for region in missing}
+        return {region: build_findings(load_context(root, params, slices[region], issued[region]), [region],
+                                       first_of(region), last) for region in missing}
 
     keys = {region: cache.key(region, digest(*(f"{name}:{frame_digest(frame)}".encode()
                                                for name, frame in sorted(slices[region].items())),

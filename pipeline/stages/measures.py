@@ -29,7 +29,15 @@ import pandas as pd
 
 from pipeline import marts
 from pipeline.catalog import Catalog, DerivedMeasure, load_catalog
-from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps, safe_code
+from pipeline.config import (
+    Paths,
+    first_year_setting,
+    load_params,
+    project_root,
+    publish,
+    remove_stale_temps,
+    safe_code,
+)
 from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
 from pipeline.errors import run_stage
 from pipeline.judgement import JudgementConfig, against_region, trend_against_baseline, year_on_year
@@ -63,8 +71,19 @@ def measure_catalog(catalog: Catalog) -> pd.DataFrame:
     return frame
 
 
-def scope_frame(con: duckdb.DuckDBPyConnection, regions: list[str], first: int, last: int) -> pd.DataFrame:
-    """Every county of the regions for every full year, and for every partial period its region delivered.
+def region_first_years(con: duckdb.DuckDBPyConnection, regions: list[str], first: int | None) -> dict[str, int]:
+    """Each region's first year: params.yaml ingest.first_year, or (auto) the year of its first delivery, of
+    any period: a city that starts delivering in 2022 has no empty 2015-2021 in its tables."""
+    if first is not None:
+        return dict.fromkeys(regions, first)
+    rows = con.execute("SELECT region_code, min(year) FROM deliveries WHERE list_contains(?, region_code) "
+                       "GROUP BY region_code", [regions]).fetchall()
+    return {str(r): int(y) for r, y in rows}
+
+
+def scope_frame(con: duckdb.DuckDBPyConnection, regions: list[str], firsts: dict[str, int], last: int) -> pd.DataFrame:
+    """Every county of the regions for every full year from its region's first year, and for every partial
+    period its region delivered.
 
     A full year not delivered is still in scope (the reports show the gap); a
     half-year or 1-9月 is in scope only where the region reported one.
@@ -74,11 +93,12 @@ def scope_frame(con: duckdb.DuckDBPyConnection, regions: list[str], first: int, 
         "WHERE list_contains(?, parent_code) ORDER BY code",  # the places under each region, any level
         [regions],
     ).df()
-    years = pd.DataFrame({"year": range(first, last + 1), "period": FULL_YEAR})
-    full = counties.merge(years, how="cross")
+    years = pd.DataFrame([(r, y, FULL_YEAR) for r, f in firsts.items() for y in range(f, last + 1)],
+                         columns=["region_code", "year", "period"])
+    full = counties.merge(years, on="region_code")
     partial = con.execute(
         "SELECT DISTINCT region_code, year, period FROM deliveries WHERE period <> ? AND year BETWEEN ? AND ?",
-        [FULL_YEAR, first, last]).df()
+        [FULL_YEAR, min(firsts.values(), default=last), last]).df()
     return pd.concat([full, counties.merge(partial, on="region_code")], ignore_index=True)
 
 
@@ -161,12 +181,14 @@ def region_sql(catalog: Catalog) -> str:
     return "\nUNION ALL\n".join(selects)
 
 
-def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], first: int, last: int,
+def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], first: int | None, last: int,
                      rate_per: int, judgement: JudgementConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`first`: the first year of every region, or None for each region's own (ingest.first_year: auto)."""
     judgement = judgement or JudgementConfig(first, {"count": 0.0, "share": 0.0, "score": 0.0})
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.register("measure_catalog", measure_catalog(catalog))
-        con.register("scope", scope_frame(con, regions, first, last))
+        firsts = region_first_years(con, regions, first)
+        con.register("scope", scope_frame(con, regions, firsts, last))
         con.execute(f"CREATE TEMP TABLE derived_long AS {derived_sql(catalog)}")
         for statement in sql_statements(SQL_FILE.read_text(encoding="utf-8")):
             if "$rate_per" in statement:
@@ -175,6 +197,8 @@ def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], firs
                 con.execute(statement)
         county = con.sql("SELECT * FROM county_ranked").df()
         region = con.sql(f"SELECT * FROM ({region_sql(catalog)})").df()
+    # the year with nothing before it to compare with: the region's own first year
+    county["first_year"], region["first_year"] = (f["region_code"].map(firsts) for f in (county, region))
     region = shape_region(region, catalog, judgement)
     county = shape_county(county, region, catalog, judgement)
     return county, region.assign(approximate=region_approximate(region, county))
@@ -194,7 +218,8 @@ def region_digests(warehouse: Path, regions: list[str]) -> tuple[str, dict[str, 
     return shared, own
 
 
-def measures_by_region(warehouse: Path, catalog: Catalog, regions: list[str], first: int, last: int, rate_per: int,
+def measures_by_region(warehouse: Path, catalog: Catalog, regions: list[str], first: int | None, last: int,
+                       rate_per: int,
                        judgement: JudgementConfig, cache: StageCache) -> tuple[pd.DataFrame, pd.DataFrame]:
     """compute_measures for the regions whose rows changed; the others read back from the stage cache.
 
@@ -356,7 +381,7 @@ def run() -> None:
                                                 files_digest([paths.catalog, SQL_FILE]).encode()))
     county, region = measures_by_region(
         paths.warehouse, load_catalog(paths.catalog), [safe_code(r) for r in ingest["regions"]],
-        int(ingest["first_year"]), int(ingest["last_year"]), int(measures["rate_per"]), judgement, cache)
+        first_year_setting(params), int(ingest["last_year"]), int(measures["rate_per"]), judgement, cache)
     national = national_benchmark(pd.read_csv(paths.reference / "ccdi_national.csv"), load_catalog(paths.catalog))
     metrics = json.dumps({"new_onset_share": new_onset_metrics(region)}, ensure_ascii=False, indent=2) + "\n"
     plot = new_onset_plot_rows(county)

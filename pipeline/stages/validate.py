@@ -30,7 +30,9 @@ import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import (
+    EARLIEST_YEAR,
     Paths,
+    first_year_setting,
     load_params,
     project_root,
     publish,
@@ -135,7 +137,7 @@ def suite_parameters(paths: Paths, params: dict[str, Any], catalog: Catalog) -> 
     return {
         "known_county_codes": reporting_codes(read_divisions(paths.divisions)),
         "indicator_codes": catalog.codes,
-        "first_year": int(params["ingest"]["first_year"]),
+        "first_year": first_year_setting(params) or EARLIEST_YEAR,
         "last_year": int(params["ingest"]["last_year"]),
         "reported_share_tolerance_pp": float(params["validate"]["reported_share_tolerance_pp"]),
     }

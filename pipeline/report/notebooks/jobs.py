@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import Paths, safe_code
+from pipeline.config import EARLIEST_YEAR, Paths, first_year_setting, safe_code
 from pipeline.divisions import read_divisions, units_of
 from pipeline.marts import REGION, read_mart
 from pipeline.periods import FULL_YEAR
@@ -70,7 +70,7 @@ def published_years(root: Path, params: dict) -> list[int]:
     are unchanged, executed again when they changed). A year outside the
     loaded years cannot be rebuilt and is left as it was (see `stale_years`).
     """
-    first, last = int(params["ingest"]["first_year"]), int(params["ingest"]["last_year"])
+    first, last = first_year_setting(params) or EARLIEST_YEAR, int(params["ingest"]["last_year"])
     found = set()
     for region in (safe_code(r) for r in params["ingest"]["regions"]):
         folder = root / OUTPUT_DIR / region
@@ -81,7 +81,7 @@ def published_years(root: Path, params: dict) -> list[int]:
 
 def stale_years(root: Path, params: dict) -> list[Path]:
     """Published year folders the loaded years no longer cover: kept untouched, never deleted."""
-    first, last = int(params["ingest"]["first_year"]), int(params["ingest"]["last_year"])
+    first, last = first_year_setting(params) or EARLIEST_YEAR, int(params["ingest"]["last_year"])
     out = []
     for region in (safe_code(r) for r in params["ingest"]["regions"]):
         folder = root / OUTPUT_DIR / region

@@ -43,7 +43,12 @@ def parse_number(value: object, indicator: Indicator) -> float | None:
     return parse_cell(value, indicator).value
 
 
-def parse_cell(value: object, indicator: Indicator, percent_format: bool = False) -> Cell:
+# how to say "no data": the template's cells accept numbers only (its 填表说明 says leave them blank); a table
+# of the sender's own may also mark one with “—”
+NO_DATA = {True: "无数据请留空", False: "无数据请留空或填“—”"}
+
+
+def parse_cell(value: object, indicator: Indicator, percent_format: bool = False, template: bool = False) -> Cell:
     """A numeric cell as people type it; ValueError with the reason when it is not one.
 
     Accepts `1,234`, full-width `１２３`, `32.6%` (share indicators only),
@@ -90,7 +95,7 @@ def parse_cell(value: object, indicator: Indicator, percent_format: bool = False
             if THOUSANDS.match(text):
                 text = text.replace(",", "")
             if not PLAIN_NUMBER.match(text):
-                raise ValueError(f"「{raw.strip()}」不是数字（{indicator.name_zh}应填{indicator.unit}数；无数据请留空或填“—”）")
+                raise ValueError(f"「{raw.strip()}」不是数字（{indicator.name_zh}应填{indicator.unit}数；{NO_DATA[template]}）")
             number = float(text)
     if indicator.integer and abs(number - round(number)) < FLOAT_NOISE:
         number = float(round(number))

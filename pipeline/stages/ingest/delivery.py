@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.catalog import Catalog, Indicator
 from pipeline.errors import DataError, Problem, column_letter
@@ -218,11 +218,12 @@ def read_rows(layout: Layout, region: str, file_year: int, ctx: Context, deliver
         if not problem:
             seen[code] = row_no
             problem = shape.shifted(row_no, cells)
+        named = str(ctx.divisions.at[code, "name"]) if code is not None and code in ctx.divisions.index else None
         if problem:
-            problems.append(problem)
+            problems.append(replace(problem, place=named) if named and problem.row == row_no else problem)
         else:
             row_problems, values = row_values(row_no, code, cells, layout)
-            problems += row_problems
+            problems += [replace(p, place=named) if named else p for p in row_problems]
             parsed += values
             delivery.data_rows += 1
         if len(problems) >= MAX_PROBLEMS_PER_FILE:
@@ -244,7 +245,7 @@ def row_values(row_no: int, code: str, cells: list[object], layout: Layout) -> t
     for ind, j in layout.indicators:
         raw = cells[j] if j < len(cells) else None
         try:
-            cell = parse_cell(raw, ind, (row_no, j) in layout.table.percent_cells)
+            cell = parse_cell(raw, ind, (row_no, j) in layout.table.percent_cells, template=layout.table.template)
         except ValueError as exc:
             problems.append(Problem(layout.table.display, str(exc), row=row_no, column=j, header=layout.headers[j]))
             continue
@@ -347,7 +348,7 @@ def out_of_range(cells: list[object], layout: Layout, row_no: int) -> str | None
     for ind, j in layout.indicators:
         raw = cells[j] if j < len(cells) else None
         try:
-            cell = parse_cell(raw, ind, (row_no, j) in layout.table.percent_cells)
+            cell = parse_cell(raw, ind, (row_no, j) in layout.table.percent_cells, template=layout.table.template)
         except ValueError:
             return f"「{ind.name_zh}」列的「{cell_text(raw)}」不像{ind.unit}数"
         hard_lo, hard_hi = ind.hard_limits

@@ -7,7 +7,14 @@ import hashlib
 from pathlib import Path
 
 from pipeline.catalog import load_catalog
-from pipeline.config import Paths, load_params, project_root, safe_code
+from pipeline.config import (
+    EARLIEST_YEAR,
+    Paths,
+    first_year_setting,
+    load_params,
+    project_root,
+    safe_code,
+)
 from pipeline.digests import code_digest, digest, files_digest, settings_digest
 from pipeline.divisions import read_code_changes
 from pipeline.errors import DataError, Problem, run_stage, visible
@@ -33,8 +40,9 @@ KEPT = "上次的仓库 data/staging/warehouse.duckdb 保持不变"
 def ingest(root: Path) -> tuple[list[Delivery], Path]:
     """Read every delivery and write the staging warehouse; raise DataError on bad input."""
     paths = Paths(root)
-    params = load_params(root)["ingest"]
-    first, last = int(params["first_year"]), int(params["last_year"])
+    every = load_params(root)
+    params = every["ingest"]
+    first, last = first_year_setting(every) or EARLIEST_YEAR, int(params["last_year"])
     regions = [safe_code(r) for r in params["regions"]]
     ctx = Context(load_catalog(paths.catalog), load_divisions(paths), first, last,
                   read_code_changes(paths.code_changes))
