@@ -59,8 +59,29 @@ def parse_settings(settings: list[str]) -> list[Scenario]:
             raise SweepError(f"-S {text}：这里只比较 evaluation 下的设置；其他设置（数据、期间、预警）请用 dvc exp run")
         axes.append([(key, yaml.safe_load(v.strip())) for v in values.split(",")])
     combos = [dict(c) for c in itertools.product(*axes)]
-    label = lambda c: "，".join(f"{k.removeprefix('evaluation.')}={v}" for k, v in c.items())  # noqa: E731
-    return [Scenario(CURRENT, {}), *(Scenario(label(c), c) for c in combos)]
+    return [Scenario(CURRENT, {}), *(Scenario(scenario_label(c), c) for c in combos)]
+
+
+SETTING_NAMES = {"weighting": "赋权", "normalisation": "标准化", "aggregation": "汇总", "imputation": "缺项插补",
+                 "grades.method": "分等方法", "treatment.winsorise": "缩尾"}
+VALUE_NAMES = {"imputation": {"region_mean": "全市均值", "region_median": "全市中位数", "previous_year": "上年数值"},
+               "grades.method": {"quantile": "按名次比例", "absolute": "按分数线"},
+               "treatment.winsorise": {True: "做", False: "不做"}}
+
+
+def scenario_label(overrides: dict[str, object]) -> str:
+    """赋权：熵权法，标准化：目标值 — a scenario in the reader's words (the method names the reports use); a
+    setting without a Chinese name keeps its key, explained in the 方案设定 sheet."""
+    from pipeline.report.fmt import load_words
+
+    methods = load_words(project_root(), "zh").raw("notebook.evaluation.method_names")
+    parts = []
+    for key, value in overrides.items():
+        short = key.removeprefix("evaluation.")
+        name = SETTING_NAMES.get(short, short)
+        words = {**methods.get(short, {}), **VALUE_NAMES.get(short, {})}
+        parts.append(f"{name}：{words.get(value, words.get(str(value), value))}")
+    return "，".join(parts)
 
 
 def with_overrides(evaluation: dict, overrides: dict[str, object]) -> dict:
@@ -94,7 +115,7 @@ def run_scenarios(root: Path, scenarios: list[Scenario], year: int) -> pd.DataFr
         ev = ev[ev["year"] == year]
         rows.append(ev.assign(scenario=scenario.label)[
             ["scenario", "region_code", "county_code", "county_name", "index", "rank", "grade", "grade_probability",
-             "provisional"]])
+             "provisional", "grade_before_veto"]])
     return pd.concat(rows, ignore_index=True)
 
 
@@ -106,10 +127,10 @@ def comparison(results: pd.DataFrame, scenarios: list[Scenario], names: dict[str
         县区=[f"{n}（{c}）" for n, c in zip(results["county_name"], results["county_code"], strict=True)],
         指数=[None if pd.isna(v) else fixed(v, 1) for v in results["index"]],
         位次=[None if pd.isna(v) else int(v) for v in results["rank"]],
-        等次=[f"{g}（暂定）" if pd.notna(p) and bool(p) else g
-            for g, p in zip(results["grade"], results["provisional"], strict=True)])
-    wide = table.pivot(index=["地区", "region_code", "县区", "county_code"], columns="scenario",
-                       values=["指数", "位次", "等次"])
+        等次=[grade_marks(g, before, p) for g, before, p in
+            zip(results["grade"], results["grade_before_veto"], results["provisional"], strict=True)])
+    wide = table.rename(columns={"scenario": "方案"}).pivot(index=["地区", "region_code", "县区", "county_code"],
+                                                            columns="方案", values=["指数", "位次", "等次"])
     wide = wide.reorder_levels([1, 0], axis=1)[[(s, m) for s in order for m in ("指数", "位次", "等次")]]
     grades = results.pivot(index="county_code", columns="scenario", values="grade")
     ranks = results.pivot(index="county_code", columns="scenario", values="rank")
@@ -121,6 +142,14 @@ def comparison(results: pd.DataFrame, scenarios: list[Scenario], names: dict[str
     wide = wide.sort_index(level="region_code", sort_remaining=False).sort_values(
         ["region_code", ("比较", "等次是否变化"), ("比较", "_rank")], ascending=[True, False, True], kind="stable")
     return wide.drop(columns=[("比较", "_rank")]).droplevel(["region_code", "county_code"])
+
+
+def grade_marks(grade: object, before: object, provisional: object) -> object:
+    """较好（封顶） when a veto lowered the grade, （暂定） when it is not robust: marked as the reports mark them."""
+    if not isinstance(grade, str):
+        return grade
+    text = grade + ("（封顶）" if isinstance(before, str) and before != grade else "")
+    return text + ("（暂定）" if pd.notna(provisional) and bool(provisional) else "")
 
 
 def changed_names(table: pd.DataFrame) -> list[str]:

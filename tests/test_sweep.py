@@ -108,11 +108,22 @@ def test_the_readme_sweep_commands_run_end_to_end_without_rendering(repo):
             args = ["make", "-s", "--no-print-directory", "-o", ".venv/.synced", *args[1:]]
         outputs.append(run(args, repo).stdout)
     table = outputs[0]
-    assert "现行设定" in table and "weighting=entropy" in table and "城关区（990101）" in table
+    # scenarios in the reports' words: 赋权：熵权法, not weighting=entropy
+    assert "现行设定" in table and "赋权：熵权法" in table and "城关区（990101）" in table and "scenario" not in table
     grid = outputs[1]
-    assert "normalisation=zscore，aggregation=geometric" in grid  # 2 x 2 settings and params.yaml's own
+    assert "标准化：标准分，汇总：加权几何平均汇总" in grid  # 2 x 2 settings and params.yaml's own
     sheet = load_workbook(repo / "reports/sweeps/weighting/comparison.xlsx")["方法比较"]
     assert sheet.max_row >= 3 + 3  # two header rows, the index names' row, three counties
     assert "Running stage 'evaluate'" in outputs[2] and "Running stage 'notebooks'" not in outputs[2]
     assert "w-entropy" in outputs[4] and "entropy" in outputs[4]
     assert rendered.stat().st_mtime_ns == before  # no notebook was re-rendered
+
+
+def test_a_scenario_is_named_in_the_reports_words_and_a_capped_grade_is_marked():
+    from pipeline.sweep import grade_marks, scenario_label
+
+    assert scenario_label({"evaluation.weighting": "entropy", "evaluation.normalisation": "goalposts"}) == \
+        "赋权：熵权法，标准化：目标值"
+    assert scenario_label({"evaluation.imputation": "previous_year"}) == "缺项插补：上年数值"
+    assert grade_marks("较好", "好", False) == "较好（封顶）"  # a veto lowered 好 to 较好
+    assert grade_marks("一般", "一般", True) == "一般（暂定）"

@@ -88,8 +88,10 @@ def range_suite(catalog: Catalog) -> dict[str, Any]:
                                              "parameter": level.code}},
                 "severity": "critical",
                 "meta": {"rule_zh": f"{ind.name_zh}应在{level.name_zh}单位的合理范围 {lo}–{hi}{ind.unit} 之内（上限用于发现多打一位"
-                                    f"或单位错误）；核实数据无误时，可在 data/reference/indicators.yaml 中为该指标设 "
-                                    f"ranges.{level.code}，或调整 levels.{level.code}.scale"},
+                                    "或单位错误）",
+                         # where the range is set: said in the page's 设置 note, not in the rule a reader reads
+                         "setting_zh": f"data/reference/indicators.yaml 中该指标的 ranges.{level.code}，或 "
+                                       f"levels.{level.code}.scale"},
             })
     return {
         "name": "indicator_ranges",
@@ -131,6 +133,14 @@ def validation_frames(db: Path, catalog: Catalog) -> dict[str, pd.DataFrame]:
     computed = 100 * wide[share.numerator] / wide[share.denominator].where(wide[share.denominator] > 0)
     wide["reported_share_gap_pp"] = (wide["reported_new_onset_share"] - computed).abs().round(6)
     return {"facts": facts.reset_index(drop=True), "county_year_wide": wide.reset_index(drop=True)}
+
+
+def condition_level(condition: object) -> str:
+    """The level a row condition selects (level == "county"), whether GX hands it back as a dict or an object;
+    '' for a rule on every row."""
+    if isinstance(condition, dict):
+        return str(condition.get("parameter") or "")
+    return str(getattr(condition, "parameter", "") or "")
 
 
 def suite_parameters(paths: Paths, params: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
@@ -201,6 +211,9 @@ def run_suites(
                     "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
                     "severity": str(getattr(cfg.severity, "value", cfg.severity)),
                     "rule": (cfg.meta or {}).get("rule_zh", cfg.type),
+                    "setting": (cfg.meta or {}).get("setting_zh", ""),
+                    # the level a plausible range is for (a row condition on the wide view's `level`); '' for all
+                    "level": condition_level(cfg.kwargs.get("row_condition")),
                     # derived columns name their input indicators in the suite, for citing cells
                     "derived": (cfg.meta or {}).get("derived", {}),
                     "success": bool(r.success),
@@ -309,8 +322,10 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
         "data_docs": "reports/data_docs/index.html",
     }
     text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
+    levels = set(frames["county_year_wide"]["level"].dropna().astype(str)) if "level" in frames["county_year_wide"] \
+        else set()
     html = validation_page.page(records, findings, summary, catalog,
-                                any(is_synthetic(r) for r in params["ingest"]["regions"]))
+                                any(is_synthetic(r) for r in params["ingest"]["regions"]), levels)
     publish({reports / "summary.json": lambda p: p.write_text(text, encoding="utf-8"),
              reports / "index.html": lambda p: p.write_text(html, encoding="utf-8")})
     if not critical_failed:

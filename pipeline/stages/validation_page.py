@@ -84,7 +84,17 @@ def check_cells(records: list[dict], catalog: Catalog) -> list[list[str]]:
     return cells
 
 
-def page(records: list[dict], findings: list[Any], summary: dict, catalog: Catalog, synthetic: bool) -> str:
+def applicable(records: list[dict], levels: set[str] | None) -> tuple[list[dict], list[dict]]:
+    """(the rules that apply to the places checked, the ranges of levels none of them is): a city of counties
+    is not shown the plausible ranges of prefectures and provinces, which checked nothing."""
+    if levels is None:
+        return records, []
+    keep = [r for r in records if not r.get("level") or r["level"] in levels]
+    return keep, [r for r in records if r.get("level") and r["level"] not in levels]
+
+
+def page(records: list[dict], findings: list[Any], summary: dict, catalog: Catalog, synthetic: bool,
+         levels: set[str] | None = None) -> str:
     """The whole page as one string (same inputs, same bytes)."""
     gaps = [f for f in findings if f.suite == "region_gaps"]
     critical = [f for f in findings if f.severity == "critical"]
@@ -106,8 +116,18 @@ def page(records: list[dict], findings: list[Any], summary: dict, catalog: Catal
         parts.append(f"<h2>未通过的必须规则（{len(critical)} 处）</h2>" + _table(head, _finding_cells(critical), "findings"))
     if warnings:
         parts.append(f"<h2>提示（不阻断，{len(warnings)} 处）</h2>" + _table(head, _finding_cells(warnings), "findings"))
-    parts.append(f"<h2>全部校验规则（{len(records)} 条）</h2>"
-                 + _table(["类别", "规则", "涉及指标", "要求", "结果"], check_cells(records, catalog), "rules"))
+    shown, other_levels = applicable(records, levels)
+    parts.append(f"<h2>适用的校验规则（{len(shown)} 条）</h2>"
+                 + _table(["类别", "规则", "涉及指标", "要求", "结果"], check_cells(shown, catalog), "rules"))
+    if other_levels:
+        names = "、".join(dict.fromkeys(catalog.levels[r["level"]].name_zh for r in other_levels
+                                        if r["level"] in catalog.levels))
+        parts.append(f'<p class="muted">另有 {len(other_levels)} 条合理范围规则只适用于{names}单位，本次报送中没有这样的'
+                     "单位，未列出。</p>")
+    settings = list(dict.fromkeys(r["setting"] for r in shown if r.get("setting")))
+    if settings:
+        parts.append('<p class="muted">设置：合理范围来自 data/reference/indicators.yaml（各指标的 ranges）和 levels.'
+                     "&lt;级别&gt;.scale；核实无误的数值超出合理范围时，在那里调整后重新运行。</p>")
     parts.append('<p class="muted">Great Expectations 生成的原始报告（英文，需联网加载样式）：'
                  '<a href="../data_docs/index.html">data_docs/index.html</a>；机器可读的摘要：'
                  '<a href="summary.json">summary.json</a>。</p>')
