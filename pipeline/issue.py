@@ -20,25 +20,8 @@ from pipeline.findings.issued import FORMAT, record_path
 from pipeline.periods import FULL_YEAR
 from pipeline.report.data import is_synthetic, load_report_data
 from pipeline.report.fmt import LANGUAGES
-from pipeline.report.follow_up_words import problem_name
-from pipeline.report.phrasing import Phraser, evidence, trend_lead
-from pipeline.report.sentences import phrase
-
-
-def heading(p: Phraser, row) -> str:
-    """The words a problem opened with in the report, quoted verbatim: a trend's lead and the measure it names
-    (群众评价居全市后列，有待提高：党风廉政建设社会评价满意度), so two problems under the same lead stay apart;
-    else the problem's name (数据缺报, 综合评价等次靠后...). No figure is quoted: the follow-up prints both
-    years' figures, each cited to its cell."""
-    if row["topic"] == "trend":
-        lead, name = trend_lead(p, row), p.name(row["subject"])
-        if lead and phrase(p, row).startswith(lead + name):
-            return lead + name
-    ev = evidence(row)
-    summary = {"topic": row["topic"], "subject": row["subject"], "verdict": row["verdict"]}
-    if "label" in ev:
-        summary["label"] = ev["label"]
-    return problem_name(p, row, summary)
+from pipeline.report.phrasing import Phraser, evidence
+from pipeline.report.sentences import phrase, problem_heading
 
 
 def record(root, region: str, year: int) -> dict:
@@ -56,7 +39,7 @@ def record(root, region: str, year: int) -> dict:
             "finding_id": r["finding_id"], "topic": r["topic"], "subject": r["subject"], "verdict": r["verdict"],
             "severity": r["severity"], "priority": int(r["priority"]), "supervised": bool(r["supervised"]),
             "evidence": evidence(r),
-            "heading": {lang: heading(p, r) for lang, p in phrasers.items()},
+            "heading": {lang: problem_heading(p, r) for lang, p in phrasers.items()},
             "sentence": {lang: phrase(p, r) for lang, p in phrasers.items()}} for _, r in main.iterrows()]
     return {"format": FORMAT, "region": region, "year": int(year), "synthetic": is_synthetic(region),
             "places": places}

@@ -27,7 +27,7 @@ STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2rem;color:#222;max-width:80rem}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:2px solid #1f4e79}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;padding:.35rem .6rem;text-align:right}
-th{background:#ddebf7}td.name,th.name{text-align:left}.warn{color:#c00000;font-weight:600}
+th{background:#ddebf7}td.name,th.name{text-align:left}td.place,td.nowrap{white-space:nowrap}.warn{color:#c00000;font-weight:600}
 .sev-high{background:#f8d0d0;color:#9c0006;font-weight:600}.sev-medium{background:#fff0c2;color:#7a5300}
 .sev-low,.sev-none{background:#daf0da;color:#1e5e1e}
 .banner{background:#fff3cd;border:1px solid #e0c060;padding:.6rem 1rem;margin:1rem 0}.muted{color:#666;font-size:.9rem}
@@ -96,12 +96,38 @@ def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> 
             f'<a class="muted" href="{links.base}{html.escape(replace(job, year=y).relative_dir().as_posix())}/'
             f'{output("county", "page")}">{y}</a>' for y in sorted(others, reverse=True))
     return "<tr>" + "".join([
-        _cell(html.escape(data.name(code)), "name"), _cell(code),
+        _cell(html.escape(data.name(code)), "name place"), _cell(code),
         _cell(value_text(cat, "new_onset_share", get("new_onset_share"))),
-        _cell(_warn(change, trend is not None and trend["polarity"] == "problem")),
+        _cell(_warn(change, worse_on_the_year(trend)), "nowrap"),
         _cell(value_text(cat, "form1_share", get("form1_share"))), _cell(pyr), _cell(grade), _cell(rank),
-        _cell(warnings, severity), _cell(pages, "name"),
+        _cell(warnings, severity), _cell(html.escape(main_problems(data, code, year)), "name"), _cell(pages, "name"),
     ]) + "</tr>"
+
+
+def worse_on_the_year(trend) -> bool:
+    """Red for the change on the year when the finding's comparison with last year is worse beyond the flat
+    band (略有上升 or 明显上升): the colour says what the cell shows, not the verdict of the whole trend (a
+    share that fell 1.8 points but stays above its baseline is a problem, and its fall is not red)."""
+    if trend is None:
+        return False
+    comps = evidence(trend).get("comparisons", [])
+    return any(c["basis"] == "previous_year" and c["side"] == "worse" and c.get("size", "marked") != "level"
+               for c in comps)
+
+
+def main_problems(data: ReportData, code: str, year: int) -> str:
+    """The place's main problems, as its write-up heads them, by the findings' priority: what matters most."""
+    from pipeline.report.phrasing import Phraser, findings_of
+    from pipeline.report.sentences import problem_heading
+
+    rows = findings_of(data, code, year)
+    if rows.empty:
+        return data.words("none_mark")
+    main = rows[(rows["polarity"] == "problem") & rows["main"].astype(bool)].sort_values("priority")
+    p = Phraser(data)
+    names = [problem_heading(p, r).rpartition(data.words("colon").strip())[2] or problem_heading(p, r)
+             for _, r in main.iterrows()]
+    return data.words.sep.join(dict.fromkeys(names)) or data.words("index.no_problem")
 
 
 def row_findings(data: ReportData, code: str, year: int) -> list:

@@ -56,3 +56,19 @@ def suggestion(p: Phraser, f) -> str:
     # one sentence with the problem's own figures, never a stock sentence repeated in every report
     end = p.w("sentence_end")
     return text.rstrip(end) + p.w("writeup.tail_sep") + p.w("writeup.tail_join").join(tails) + end
+
+
+def problem_heading(p: Phraser, row) -> str:
+    """The words a problem opened with in the report, quoted verbatim: a trend's lead and the measure it names
+    (群众评价居全市后列，有待提高：党风廉政建设社会评价满意度), so two problems under the same lead stay apart;
+    else the problem's name (数据缺报, 综合评价等次靠后...). No figure is quoted: the follow-up prints both
+    years' figures, each cited to its cell."""
+    if row["topic"] == "trend":
+        lead, name = phrasing.trend_lead(p, row), p.name(row["subject"])
+        if lead and phrase(p, row).startswith(lead + name):
+            return lead + name
+    ev = evidence(row)
+    summary = {"topic": row["topic"], "subject": row["subject"], "verdict": row["verdict"]}
+    if "label" in ev:
+        summary["label"] = ev["label"]
+    return follow_up_words.problem_name(p, row, summary)
