@@ -12,6 +12,8 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export GX_ANALYTICS_ENABLED := false
 export DVC_NO_ANALYTICS := 1
+# V=1 (make report V=1): every detail the stages have (each file read, each note and warning), and uv's output
+export POLIECO_VERBOSE := $(V)
 # DVC stage commands call `python`: make it the project's interpreter
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
@@ -21,7 +23,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # (e.g. another user running `make lab` in a shared checkout) never asks for it
 $(VENV)/.synced: uv.lock pyproject.toml
 	test -x "$(UV)" || { $(PYTHON) -m venv .tools && .tools/bin/pip install --quiet "uv==$(UV_VERSION)"; }
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --python $(PYTHON) $(if $(V),,--quiet)
 	touch $@
 
 setup: $(VENV)/.synced
@@ -44,7 +46,7 @@ test: setup
 
 # the edit-test loop (under a minute): unit tests on in-memory data, the golden set of judgements, the text gate
 FAST_TESTS := tests/test_judgement.py tests/test_judgement_golden.py tests/test_text_gate.py tests/test_findings_rules.py tests/test_catalog.py \
-	tests/test_early_warning.py tests/test_weighting.py tests/test_structure.py tests/test_table_fit.py tests/test_charts.py tests/test_index_colours.py
+	tests/test_early_warning.py tests/test_weighting.py tests/test_structure.py tests/test_table_fit.py tests/test_charts.py tests/test_index_colours.py tests/test_progress.py
 test-fast: setup
 	pytest $(FAST_TESTS)
 

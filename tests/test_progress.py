@@ -41,3 +41,33 @@ def test_a_terminal_gets_a_bar():
     progress.step(Outcome(Job("region", "990100", None, 2024, 2015, "zh"), 1.0))
     progress.close()
     assert progress.bar is not None and "1/2" in screen.getvalue() and "笔记本" in screen.getvalue()
+
+
+def test_a_log_of_many_quick_notebooks_prints_the_first_the_last_and_one_line_every_ten_seconds(monkeypatch):
+    """Twenty notebooks two seconds apart (40 s): lines for the 1st, then the first one 10 s or more after the
+    last line printed (6th, 11th, 16th), and the 20th: five lines, not twenty."""
+    clock = Clock()
+    monkeypatch.setattr(notebooks.time, "perf_counter", clock)
+    monkeypatch.delenv("POLIECO_VERBOSE", raising=False)
+    log = io.StringIO()
+    progress = Progress(20, stream=log)
+    for i in range(20):
+        clock.now += 2
+        progress.step(Outcome(Job("county", "990100", f"9901{i:02d}", 2024, 2015, "zh"), 2.0))
+    progress.close()
+    counts = [line.split("]")[0].strip("[") for line in log.getvalue().splitlines()]
+    assert counts == ["1/20", "6/20", "11/20", "16/20", "20/20"]
+
+
+def test_a_listing_prints_the_count_the_first_three_and_where_the_rest_are(monkeypatch):
+    from pipeline.console import listing
+
+    monkeypatch.delenv("POLIECO_VERBOSE", raising=False)
+    out = io.StringIO()
+    listing("校验提示（不阻断）", [f"提示{i}" for i in range(20)], "reports/validation/index.html", stream=out)
+    assert out.getvalue().splitlines() == ["校验提示（不阻断）：20 条", "  - 提示0", "  - 提示1", "  - 提示2",
+                                           "  ……另有 17 条，逐条见 reports/validation/index.html；全部显示：make report V=1"]
+    monkeypatch.setenv("POLIECO_VERBOSE", "1")
+    every = io.StringIO()
+    listing("校验提示（不阻断）", [f"提示{i}" for i in range(20)], "reports/validation/index.html", stream=every)
+    assert len(every.getvalue().splitlines()) == 21  # the count and all twenty

@@ -20,6 +20,7 @@ import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
+from pipeline.console import listing
 from pipeline.errors import ConfigError, run_stage
 from pipeline.marts import WARNINGS, mart_path, scoped_county_measures, write_mart
 
@@ -122,8 +123,10 @@ def run() -> None:
     publish({mart_path(root, WARNINGS): lambda p: write_mart(p, warnings),
              paths.metrics / "warnings.json": lambda p: p.write_text(text, encoding="utf-8")})
     print(f"预警完成：共 {len(warnings)} 条，{year} 年 {len(latest)} 条")
-    for r in latest.itertuples():
-        print(f"  [{r.severity}] {r.county_code} {r.county_name} {r.rule}（{r.measure}，{r.evidence_years}）")
+    severity = {"high": "高", "medium": "中", "low": "低"}
+    listing(f"  {year} 年预警（按级别）", [f"[{severity.get(r.severity, r.severity)}] {r.county_code} {r.county_name} "
+                                      f"{r.label_zh}" for r in latest.sort_values("severity", key=lambda s: s.map(
+                                          {"high": 0, "medium": 1, "low": 2})).itertuples()], "reports/index.html")
 
 
 if __name__ == "__main__":

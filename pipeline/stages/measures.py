@@ -38,6 +38,7 @@ from pipeline.config import (
     remove_stale_temps,
     safe_code,
 )
+from pipeline.console import listing
 from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
 from pipeline.errors import run_stage
 from pipeline.judgement import JudgementConfig, against_region, trend_against_baseline, year_on_year
@@ -394,8 +395,8 @@ def run() -> None:
     })
     missing = county[(county["status"] == "not_delivered")][["county_code", "year", "period"]].drop_duplicates()
     print(f"指标计算完成：{county['county_code'].nunique()} 个县区，{len(county)} 行 -> data/marts/")
-    for r in missing.itertuples():
-        print(f"  提示：{r.county_code} {period_label(r.year, r.period)}没有报送数据（图表中显示为空缺）")
+    listing("  未报送（图表和报告中写作空缺）", [f"{r.county_code} {period_label(r.year, r.period)}"
+                                          for r in missing.itertuples()], "各县区报告的“数据说明”")
     print(cache.summary("地区"))
 
 

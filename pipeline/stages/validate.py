@@ -39,6 +39,7 @@ from pipeline.config import (
     remove_stale_temps,
     replace_dir,
 )
+from pipeline.console import listing
 from pipeline.digests import code_digest, digest, files_digest, settings_digest
 from pipeline.divisions import is_synthetic, read_divisions, reporting_codes
 from pipeline.errors import run_stage
@@ -266,7 +267,9 @@ def describe_failures(
                 found = found or "，".join(f"{c} = {shown_value(row[c])}" for c in cols)
                 inputs = [i for c in cols for i in rec["derived"].get(c, [c])]
                 sources = [where[(code, year, period, c)] for c in inputs if (code, year, period, c) in where]
-            findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], code,
+            # a breached range says where it is set, as the page's 设置 note does
+            rule = rec["rule"] + (f"（设置：{rec['setting']}）" if rec.get("setting") else "")
+            findings.append(Finding(rec["suite"], rec["severity"], rule, code,
                                     county_names.get(code), year, found, sources, period))
         if len(rec["unexpected_index_list"]) > limit:
             findings.append(Finding(rec["suite"], rec["severity"], rec["rule"], None, None, None,
@@ -378,10 +381,7 @@ def validate_and_report(root: Path) -> None:
         print(f"全地区缺报（不阻断，但影响评价；请先补齐再出报告）：{len(summary['region_gaps'])} 项", file=sys.stderr)
         for gap in summary["region_gaps"]:
             print(f"  ! {gap['region']} {gap['text']}", file=sys.stderr)
-    if warnings:
-        print(f"校验提示（不阻断）：{len(warnings)} 条", file=sys.stderr)
-        for f in warnings:
-            print(f"  - {f}", file=sys.stderr)
+    listing("校验提示（不阻断）", [str(f) for f in warnings], "reports/validation/index.html", stream=sys.stderr)
     if not ok:
         print(f"校验失败：{summary['failed_critical']} 条必须满足的规则未通过，{KEPT}。", file=sys.stderr)
         for f in criticals:

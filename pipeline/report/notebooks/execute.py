@@ -21,7 +21,10 @@ from pathlib import Path
 
 import nbformat
 
+from pipeline.console import verbose
 from pipeline.report.notebooks.jobs import NOTEBOOKS_DIR, Job, output
+
+PRINT_EVERY = 10.0  # seconds between two progress lines in a log
 
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S | re.I)
 # what every notebook imports, paid once per worker kernel
@@ -242,6 +245,13 @@ class Progress:
             self.bar.set_postfix_str(f"{outcome.job.label} {state}", refresh=False)
             self.bar.update(1)
             return
+        # a log gets the first and the last notebook, each failure and a line every PRINT_EVERY seconds (every
+        # notebook with V=1): a province's 300 notebooks print a few dozen lines with the time left, not 300
+        now = time.perf_counter()
+        if not (verbose() or self.done in (1, self.total) or outcome.error is not None
+                or now - getattr(self, "printed_at", self.started) >= PRINT_EVERY):
+            return
+        self.printed_at = now
         print(f"[{self.done}/{self.total}] {outcome.job.label} {state}（{outcome.seconds:.1f} 秒；"
               f"预计还需 {self.remaining():.0f} 秒）", file=self.stream, flush=True)
 

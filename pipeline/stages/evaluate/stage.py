@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
+from pipeline.console import listing
 from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
 from pipeline.errors import ConfigError, run_stage
 from pipeline.marts import mart_path, scoped_county_measures, write_mart
@@ -178,14 +179,14 @@ def metrics(result: pd.DataFrame, year: int, labels: list[str]) -> dict:
 
 def report(marts: dict[str, pd.DataFrame], m: dict, year: int) -> None:
     """What the stage did, on the console: values winsorised, grades, provisional grades, deductions, vetoes."""
-    for r in marts["evaluation_treatment"].itertuples():
-        print(f"  极端值缩尾：{r.region_code} {r.year} 年 {r.county_code} {r.indicator} {r.before:g} → {r.after:g}")
     ev = marts["evaluation"]
     latest = ev[ev["year"] == year]
     print(f"综合评价完成：{len(ev)} 个县区·年度；{year} 年等次：{m['grade_counts']}")
-    for r in latest[latest["provisional"]].itertuples():
-        print(f"  等次暂定：{r.county_code} {r.county_name} {r.grade}（该等次在模拟中出现的概率 "
-              f"{fixed(100 * r.grade_probability, 0)}%）")
+    listing("  极端值缩尾", [f"{r.region_code} {r.year} 年 {r.county_code} {r.indicator} {r.before:g} → {r.after:g}"
+                          for r in marts["evaluation_treatment"].itertuples()], "各地区分析报告的“评价方法”部分")
+    listing(f"  {year} 年等次暂定", [f"{r.county_code} {r.county_name} {r.grade}（该等次在模拟中出现的概率 "
+                                  f"{fixed(100 * r.grade_probability, 0)}%）"
+                                  for r in latest[latest["provisional"]].itertuples()], "reports/index.html")
     adj = marts["evaluation_adjustments"]
     for r in adj[(adj["year"] == year) & adj["kind"].isin(["deduction", "veto"])].itertuples():
         what = f"扣 {fixed(r.points, 1)} 分" if r.kind == "deduction" else f"等次最高为{r.max_grade}"

@@ -15,6 +15,7 @@ from pipeline.config import (
     project_root,
     safe_code,
 )
+from pipeline.console import listing, verbose
 from pipeline.digests import code_digest, digest, files_digest, settings_digest
 from pipeline.divisions import read_code_changes
 from pipeline.errors import DataError, Problem, run_stage, visible
@@ -118,11 +119,12 @@ def load_and_report(root: Path) -> None:
     deliveries, target = ingest(root)
     facts = sum(len(d.facts) for d in deliveries)
     print(f"导入完成：{len(deliveries)} 个文件，{sum(d.data_rows for d in deliveries)} 个县区·年度，{facts} 个数值 -> {target.relative_to(root)}")
-    for d in deliveries:
-        when = "" if d.period == FULL_YEAR else f"，{period_label(d.year, d.period)}"
-        print(f"  {d.source_file}: {d.fmt}{'/' + d.encoding if d.encoding else ''}，表头在第 {d.header_row} 行，{d.data_rows} 行数据{when}")
-        for note in d.notes:
-            print(f"    提示：{visible(note)}")
+    if verbose():  # how each file was read: encoding, header row, rows
+        for d in deliveries:
+            when = "" if d.period == FULL_YEAR else f"，{period_label(d.year, d.period)}"
+            print(f"  {d.source_file}: {d.fmt}{'/' + d.encoding if d.encoding else ''}，表头在第 {d.header_row} 行，"
+                  f"{d.data_rows} 行数据{when}")
+    listing("  导入提示（已按说明处理，不阻断）", [visible(note) for d in deliveries for note in d.notes], mark="    ")
 
 
 def main() -> None:
