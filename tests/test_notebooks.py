@@ -376,7 +376,8 @@ def test_a_report_year_builds_the_regions_that_have_it_and_says_which_it_skips(t
     params["ingest"]["regions"] = ["990100", "990200"]
     params["report"].update(year=2024, first_year=2023)
     skipped = check_report_year(tmp_path, params)
-    assert skipped == ["地区 990200：2024 年没有全年报送数据（只有部分期间或未报送），本次不生成该地区 2024 年的报告；"
-                       "有全年数据的年度：2023"]
+    # its first quarter gets a period report instead (pipeline/report/period_reports.py)
+    assert skipped == ["地区 990200：2024 年只有部分期间的报送，生成2024年第一季度的期间报告（与上年同期比较）"
+                       "reports/notebooks/990200/2024-Q1/，不生成年度报告；有全年数据的年度：2023"]
     built = {(j.region, j.year) for j in plan_jobs(tmp_path, params, [2023, 2024])}
     assert built == {("990100", 2023), ("990100", 2024), ("990200", 2023)}

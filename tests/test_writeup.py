@@ -13,7 +13,7 @@ import re
 
 import pytest
 import yaml
-from conftest import HEADER, REPO, build_marts, good_rows
+from conftest import HEADER, REPO, build_marts, csv_bytes, good_rows
 
 from pipeline.config import Paths
 from pipeline.report.data import load_report_data
@@ -328,6 +328,8 @@ def check_traceable(report, data, years, root=None):
     # counts of places, ranks, thresholds and differences of two figures printed beside them carry no note;
     # each is still a recorded figure whose value is checked against the marts below
     unmarked = {f.text.rstrip("%") for f in report.figures if not f.marked}
+    # a noted figure carries its mark where a reader first meets it; met again, it is printed alone
+    unmarked |= {f.text.removeprefix("约").rstrip("%") for f in report.figures if f.marked}
     for number in re.findall(r"\d[\d,]*(?:\.\d+)?", bare):
         assert (int(float(number.replace(",", ""))) in years or number in report.title or number in periods
                 or number in {"2015", "2017", "2018"} or number in unmarked), number
@@ -698,3 +700,34 @@ def test_a_small_region_says_what_its_size_left_out(project, monkeypatch):
     assert "参评县区少于10个，未做极端值缩尾处理" in text
     assert "α =" not in text and "α=" not in text
     check_traceable(report, data, years=range(2019, 2021))
+
+
+# ---------------------------------------------------------------- period reports (一季度、上半年、1-N月)
+
+
+def test_a_year_delivered_for_its_first_quarter_only_gets_a_quarter_report(project, monkeypatch):
+    """Only first quarters delivered. 城关区: 5 new-onset cases of 20 filed in 2019 Q1 (25.0 %), 9 of 25 in
+    2020 Q1 (36.0 %): up 11.0 points on the same period of last year, beyond the 2-point marked size: a problem
+    of the quarter, led by 比上年同期. Its forms 40 / 15 / 2 / 3 of 60: 66.7 / 25.0 / 3.3 / 5.0 %, adding up to
+    100.0 (tenths 666.67, 250, 33.33, 50: floors 999, the largest remainder .67 gets the last tenth); the fourth
+    form above the third, as the quarter reported it."""
+    from pipeline.report.period_reports import period_plan, period_report
+
+    header = [*HEADER[:2], "统计期间", *HEADER[3:]]
+    for year, (filed, new) in ((2019, (20, 5)), (2020, (25, 9))):
+        q1 = [["990101", "城关区", "第一季度", filed, new, 10, 40, 15, 2, 3, 60, 85.0, 20000],
+              ["990102", "城西区", "第一季度", 50, 12, 45, 170, 60, 8, 6, 200, 90.0, 30000]]
+        project.write(f"{year}年第一季度.csv", csv_bytes([header, *q1], "utf-8"))
+    data = build(project, monkeypatch, {"990101", "990102"})
+    assert period_plan(project.root, ["990100"], [2020]) == [("990100", 2020, "Q1")]
+    report = period_report(data, "990100", "990101", 2020, "Q1")
+    assert report.title == "城关区2020年第一季度政治生态监测分析报告"
+    problem, = plain(report.sections["problems"])
+    assert problem.startswith("新发生案件占比比上年同期明显上升：新发生案件占比2020年第一季度为36.0%，比上年同期（25.0%）"
+                              "上升11.0个百分点")
+    notes = " ".join(plain(report.sections["notes"]))
+    assert "2020年第一季度四种形态分别为40、15、2、3人次，占66.7%、25.0%、3.3%、5.0%" in notes
+    assert not report.sections["achievements"]  # a quarter is not praised on one comparison
+    suggestion, = plain(report.sections["suggestions"])
+    assert "比上年同期上升11.0个百分点" in suggestion
+    check_traceable(report, data, years=range(2019, 2021), root=project.root)  # partial figures: the mart

@@ -13,7 +13,7 @@ from pipeline.findings.forms import four_forms, shape_beside_first_form
 from pipeline.findings.grades import region_grade_findings
 from pipeline.findings.national import national_findings
 from pipeline.findings.schema import Finding
-from pipeline.findings.unit import base_of, trend_comparisons, work_change
+from pipeline.findings.unit import base_of, trend, trend_comparisons, work_change
 from pipeline.judgement import classify, printed_change
 from pipeline.numbers import printed_difference
 from pipeline.periods import FULL_YEAR, sort_key
@@ -188,9 +188,9 @@ def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
     base = base_of(ctx, "region", region, region, year)
     units = ctx.units(region)
     delivered = [u for u in units if ctx.delivered(u, year)]
-    if not delivered:
+    if not delivered:  # no full year; its partial periods, if any, judged within
         return [Finding(**base, topic="no_data", verdict="not_delivered", polarity="neutral",
-                        evidence={"in_scope": len(units)})]
+                        evidence={"in_scope": len(units)}), *region_partial_findings(ctx, region, year, units)]
     out = [Finding(**base, topic="coverage", verdict="full" if len(delivered) == len(units) else "partial",
                    polarity="neutral", evidence={"delivered": delivered, "in_scope": len(units), "count": len(delivered),
                                                  "not_delivered": [u for u in units if u not in delivered],
@@ -203,12 +203,22 @@ def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
     out += units_rising(ctx, base, region, year, units)
     out += units_warned(ctx, base, units, year)
     out += region_grade_findings(ctx, base, region, year)
+    return out + region_partial_findings(ctx, region, year, units)
+
+
+def region_partial_findings(ctx: Context, region: str, year: int, units: list[str]) -> list[Finding]:
+    """Each partial period its places delivered: who delivered it, the region's counts and shares against the
+    same period of last year, its four forms."""
+    out: list[Finding] = []
     periods = sorted({p for u in units for p in ctx.partial_periods(u, year)}, key=sort_key)
     for period in periods:
         pbase = base_of(ctx, "region", region, region, year, period)
         places = [u for u in units if ctx.delivered(u, year, period)]
         out.append(Finding(**pbase, topic="partial_period", verdict="delivered", polarity="neutral",
                            evidence={"period": period, "places": places, "count": len(places)}))
+        # the region's period against its same period of last year, as its places' are (pipeline.findings.unit)
+        out += [f for m in ctx.rules.work if (f := work_change(ctx, pbase, "region", region, year, m, period))]
+        out += [f for m in ctx.rules.trend if (f := trend(ctx, pbase, "region", region, region, year, m, [], period))]
         out += four_forms(ctx, pbase, "region", region, year, period)
     return out
 

@@ -23,23 +23,25 @@ def base_of(ctx: Context, scope: str, code: str, region: str, year: int, period:
                 unit_level=level if scope == "unit" else ctx.unit_level(code), year=int(year), period=period)
 
 
-def shown_measure(ctx: Context, scope: str, code: str, measure: str, year: int) -> str:
+def shown_measure(ctx: Context, scope: str, code: str, measure: str, year: int, period: str = FULL_YEAR) -> str:
     """A derived total that cannot be computed gives way to the delivered one (the catalog's reported_as)."""
-    return ctx.catalog.shown_as(measure, lambda m: ctx.value(scope, code, m, year) is not None)
+    return ctx.catalog.shown_as(measure, lambda m: ctx.value(scope, code, m, year, period) is not None)
 
 
-def work_change(ctx: Context, base: dict, scope: str, code: str, year: int, measure: str) -> Finding | None:
-    """The work done: a neutral count and its change on last year (stated, never judged)."""
-    shown = shown_measure(ctx, scope, code, measure, year)
-    r = ctx.row(scope, code, shown, year)
+def work_change(ctx: Context, base: dict, scope: str, code: str, year: int, measure: str,
+                period: str = FULL_YEAR) -> Finding | None:
+    """The work done: a neutral count and its change on last year, or on the same period of last year for a
+    partial period (stated, never judged)."""
+    shown = shown_measure(ctx, scope, code, measure, year, period)
+    r = ctx.row(scope, code, shown, year, period)
     if r is None or missing(r["value"]):
         return None
     spec = ctx.catalog.measure(shown)
-    figures = {"current": ctx.figure(scope, code, shown, year)}
+    figures = {"current": ctx.figure(scope, code, shown, year, period)}
     comps = []
     status = str(r["change_status"])
     if status in CHANGE_MOVES:
-        figures["previous"] = ctx.figure(scope, code, shown, year - 1)
+        figures["previous"] = ctx.figure(scope, code, shown, year - 1, period)
         approx = figures["current"]["approximate"] or figures["previous"]["approximate"]
         comps.append(comparison(ctx, "previous_year", "previous", r["yoy_change"], spec.change_unit, status,
                                 "neutral", approximate=approx))
@@ -48,23 +50,26 @@ def work_change(ctx: Context, base: dict, scope: str, code: str, year: int, meas
                    evidence={"figures": figures, "comparisons": comps, "shown": shown})
 
 
-def region_comparable(ctx: Context, code: str, region: str, measure: str, year: int) -> bool:
+def region_comparable(ctx: Context, code: str, region: str, measure: str, year: int,
+                      period: str = FULL_YEAR) -> bool:
     """A place may be compared with its region: same level, and the region figure not the place's own."""
     if ctx.level(code) != ctx.unit_level(region):
         return False
-    rr = ctx.row("region", region, measure, year)
+    rr = ctx.row("region", region, measure, year, period)
     return rr is not None and not missing(rr["value"]) and int(rr["counties_reporting"]) > 1
 
 
-def trend_comparisons(ctx: Context, scope: str, code: str, region: str, year: int, measure: str
-                      ) -> tuple[dict, list[dict]]:
-    """Figures and comparisons of a share or score: baseline, previous year and (a place) the region."""
-    r = ctx.row(scope, code, measure, year)
+def trend_comparisons(ctx: Context, scope: str, code: str, region: str, year: int, measure: str,
+                      period: str = FULL_YEAR) -> tuple[dict, list[dict]]:
+    """Figures and comparisons of a share or score: baseline, previous year and (a place) the region. A partial
+    period is compared with the same period of last year and its region's same period, never a baseline: a
+    move beyond the band is a problem or an item to watch, and no quarter is praised on one comparison."""
+    r = ctx.row(scope, code, measure, year, period)
     spec = ctx.catalog.measure(measure)
-    figures, comps = {"current": ctx.figure(scope, code, measure, year)}, []
+    figures, comps = {"current": ctx.figure(scope, code, measure, year, period)}, []
     approx = figures["current"]["approximate"]
     baseline_is_last_year = False
-    if r["trend_status"] in TREND_MOVES:
+    if period == FULL_YEAR and r["trend_status"] in TREND_MOVES:
         first, last = int(r["trend_baseline_from"]), int(r["trend_baseline_to"])
         baseline_is_last_year = (first, last) == (year - 1, year - 1)
         if not baseline_is_last_year:
@@ -81,12 +86,13 @@ def trend_comparisons(ctx: Context, scope: str, code: str, region: str, year: in
                                     r["trend_status"], spec.direction, decisive=True, approximate=approx,
                                     measure=measure))
     if r["change_status"] in CHANGE_MOVES:
-        figures["previous"] = ctx.figure(scope, code, measure, year - 1)
+        figures["previous"] = ctx.figure(scope, code, measure, year - 1, period)
         comps.append(comparison(ctx, "previous_year", "previous", r["yoy_change"], spec.change_unit,
                                 r["change_status"], spec.direction, decisive=baseline_is_last_year,
                                 approximate=approx or figures["previous"]["approximate"], measure=measure))
-    if scope == "unit" and not missing(r["region_gap"]) and region_comparable(ctx, code, region, measure, year):
-        figures["region"] = ctx.figure("region", region, measure, year)
+    if scope == "unit" and not missing(r["region_gap"]) and region_comparable(ctx, code, region, measure, year,
+                                                                                period):
+        figures["region"] = ctx.figure("region", region, measure, year, period)
         # a gap within the measure's flat band is level, as a change is (survey scores move a point by sampling)
         band = 0.0 if missing(r["flat_band"]) else float(r["flat_band"])
         move = "flat" if abs(r["region_gap"]) <= band + 1e-9 else ("up" if r["region_gap"] > 0 else "down")
@@ -107,7 +113,7 @@ def standing_of(ctx: Context, figures: dict, comps: list[dict]) -> str:
 
 
 def trend(ctx: Context, base: dict, scope: str, code: str, region: str, year: int, measure: str,
-          warnings: list[dict]) -> Finding | None:
+          warnings: list[dict], period: str = FULL_YEAR) -> Finding | None:
     """One verdict per share or score (compare.verdict): the comparison findings.yaml `decides` for its kind,
     weighed with the size of the moves and the place's standing; the others are context.
 
@@ -115,13 +121,15 @@ def trend(ctx: Context, base: dict, scope: str, code: str, region: str, year: in
     ("居全市第1位，但比上年下降…"), else the years first. A warning on the measure is part of the
     finding's evidence and makes it a problem, rated with the warning's severity.
     """
-    r = ctx.row(scope, code, measure, year)
+    r = ctx.row(scope, code, measure, year, period)
     if r is None or missing(r["value"]):
         return None
-    figures, comps = trend_comparisons(ctx, scope, code, region, year, measure)
+    figures, comps = trend_comparisons(ctx, scope, code, region, year, measure, period)
     spec = ctx.catalog.measure(measure)
     decides = ctx.rules.decider(scope, spec)
-    standing = standing_of(ctx, figures, comps) if scope == "unit" else ""
+    # a partial period has no standing (its ranks are of a part of the year) and no baseline: last year's same
+    # period decides
+    standing = standing_of(ctx, figures, comps) if scope == "unit" and period == FULL_YEAR else ""
     if decides == "standing" and standing:
         comps = sorted(comps, key=lambda c: c["basis"] != "region")
     outcome, polarity = verdict(comps, decides, standing)
@@ -200,9 +208,10 @@ def warning_findings(ctx: Context, base: dict, warnings: list[dict], judged: set
 def unit_findings(ctx: Context, region: str, code: str, year: int) -> list[Finding]:
     """Every full-year statement about one place, then its partial periods (each judged within itself)."""
     base = base_of(ctx, "unit", code, region, year)
-    if not ctx.delivered(code, year):
+    if not ctx.delivered(code, year):  # the year not delivered; its partial periods, if any, judged within
         return [Finding(**base, topic="no_data", verdict="not_delivered", polarity="problem",
-                        suggestion=ctx.rules.suggestion("no_data"), evidence={})]
+                        suggestion=ctx.rules.suggestion("no_data"), evidence={}),
+                *partial_findings(ctx, code, region, year)]
     warnings = ctx.warnings_of(code, year)
     out = [f for m in ctx.rules.work if (f := work_change(ctx, base, "unit", code, year, m))]
     out += [f for m in ctx.rules.trend if (f := trend(ctx, base, "unit", code, region, year, m, warnings))]
@@ -216,9 +225,18 @@ def unit_findings(ctx: Context, region: str, code: str, year: int) -> list[Findi
     shape_beside_first_form(out)
     out += missing_findings(ctx, base, code, region, year)
     out += warning_findings(ctx, base, warnings, judged)
+    return out + partial_findings(ctx, code, region, year)
+
+
+def partial_findings(ctx: Context, code: str, region: str, year: int) -> list[Finding]:
+    """Each partial period of the place's year (一季度, 1-9月...), judged within itself: its counts and shares
+    against the same period of last year, and its four forms."""
+    out: list[Finding] = []
     for period in ctx.partial_periods(code, year):
         pbase = base_of(ctx, "unit", code, region, year, period)
         out.append(Finding(**pbase, topic="partial_period", verdict="delivered", polarity="neutral",
                            evidence={"period": period}))
+        out += [f for m in ctx.rules.work if (f := work_change(ctx, pbase, "unit", code, year, m, period))]
+        out += [f for m in ctx.rules.trend if (f := trend(ctx, pbase, "unit", code, region, year, m, [], period))]
         out += four_forms(ctx, pbase, "unit", code, year, period)
     return out

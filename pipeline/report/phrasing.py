@@ -222,6 +222,8 @@ class Phraser:
             span = (self.span_mean(against_fig["source"]) if against_fig.get("years")
                     else self.w("finding.span_year", year=against_fig["year"]))
         basis = "region" if comp["basis"] == "region" else comp["basis"]
+        if basis == "previous_year" and f["period"] != FULL_YEAR:
+            basis = "previous_period"  # 比上年同期: a partial period against the same period of last year
         text = self.w(f"finding.compare.{basis}.{move}", against=against, unit=self.unit(measure), diff=diff,
                       change_unit=self.change_unit(comp["unit"]), span=span, **self.places(f))
         if comp["basis"] == "baseline" and against_fig["source"].get("missing"):
@@ -268,6 +270,8 @@ def trend_lead(p: Phraser, f) -> str:
     keys = [f["verdict"]]
     if f["polarity"] == "attention":  # led by the size of its move when that is what makes it one (略有下降，需关注)
         keys = [k for k in ("worse_slight",) if f["verdict"] == k] + ["attention"]
+    if f["period"] != FULL_YEAR:  # 比上年同期明显上升: a partial period's lead names what it was compared with
+        keys = [f"{k}_period" for k in keys] + keys
     for key in keys:
         for measure_key in (m.code, m.basis, m.kind):
             if measure_key in leads and key in leads[measure_key]:
@@ -280,7 +284,9 @@ def trend_sentence(p: Phraser, f) -> str:
     ev, m = evidence(f), f["subject"]
     figures = ev["figures"]
     parts = [p.w("finding.value_year", name=p.name(m), year=f["year"], cur=p.figure(f, figures["current"]),
-                 unit=p.unit(m))]
+                 unit=p.unit(m)) if f["period"] == FULL_YEAR else
+             p.w("finding.value_period", name=p.name(m), period=p.period(f["year"], f["period"]),
+                 cur=p.figure(f, figures["current"]), unit=p.unit(m))]
     comps = ev["comparisons"]  # in the order the finding states them (its deciding comparison first)
     first_side, turned = None, False
     for comp in comps:
@@ -315,7 +321,11 @@ def rank_clause(p: Phraser, f, rank: dict, measure: str) -> str:
 def trend_suggestion_values(p: Phraser, f) -> dict:
     ev = evidence(f)
     m = f["subject"]
-    states = [p.w(f"finding.state.{c['basis']}.{MOVE_KEY[c['move']]}", diff=c["text"],
+    period = f["period"] != FULL_YEAR  # 比上年同期: a partial period's last year is its same period
+
+    def basis(c: dict) -> str:
+        return "previous_period" if period and c["basis"] == "previous_year" else c["basis"]
+    states = [p.w(f"finding.state.{basis(c)}.{MOVE_KEY[c['move']]}", diff=c["text"],
                   change_unit=p.change_unit(c["unit"]), **p.places(f))
               for c in ev["comparisons"] if c["side"] == "worse" and c["move"] in MOVE_KEY and c["text"]]
     return {"name": p.name(m), "cur": p.figure(f, ev["figures"]["current"]), "state": p.w.sep.join(states)}
@@ -349,7 +359,7 @@ def work_sentence(p: Phraser, f) -> str:
         return p.w("finding.work.flat", prev=prev, cur=cur, **values)
     text = p.w(f"finding.work.{comp['move']}", prev=prev, cur=cur, pct=p.difference(f, comp, cur, prev, shown),
                **values)
-    return text + (p.w("finding.approx_change") if comp.get("approximate") else "")
+    return period_prefix(p, f) + text + (p.w("finding.approx_change") if comp.get("approximate") else "")
 
 
 def period_prefix(p: Phraser, f) -> str:

@@ -13,7 +13,7 @@ import shutil
 import sys
 import time
 
-from pipeline.config import Paths, load_params, project_root, replace_dir
+from pipeline.config import Paths, load_params, project_root, replace_dir, safe_code
 from pipeline.report.notebooks.execute import _on_parent_exit, default_workers, run_all
 from pipeline.report.notebooks.jobs import OUTPUT_DIR, plan_jobs, report_years, stale_years
 from pipeline.report.notebooks.reuse import copy_outputs, input_keys, reusable
@@ -39,12 +39,20 @@ def check_report_year(root, params: dict) -> list[str]:
     regions = [safe_code(r) for r in params["ingest"]["regions"]]
     delivered = full_years(root, regions)
     skipped = []
+    from pipeline.periods import label
+    from pipeline.report.period_reports import period_plan
+
+    partial = {r: p for r, _, p in period_plan(root, regions, [year])}
     for region in regions:
         if year not in delivered[region]:
             shown = "、".join(map(str, sorted(delivered[region]))) or "无"
-            skipped.append(f"地区 {region}：{year} 年没有全年报送数据（只有部分期间或未报送），本次不生成该地区 {year} 年的报告；"
-                           f"有全年数据的年度：{shown}")
-    if len(skipped) == len(regions):
+            if region in partial:
+                when = label(year, partial[region])
+                skipped.append(f"地区 {region}：{year} 年只有部分期间的报送，生成{when}的期间报告（与上年同期比较）"
+                               f"reports/notebooks/{region}/{year}-{partial[region]}/，不生成年度报告；有全年数据的年度：{shown}")
+                continue
+            skipped.append(f"地区 {region}：{year} 年没有报送数据，本次不生成该地区 {year} 年的报告；有全年数据的年度：{shown}")
+    if len(skipped) == len(regions) and not partial:
         raise ConfigError("params.yaml", "report.year", f"{year} 年没有任何地区的全年报送数据，无法生成该年度的报告；"
                           + "；".join(skipped))
     return skipped
@@ -110,6 +118,12 @@ def run(execute_all: bool) -> None:
     retried = [o.job.label for o in outcomes if o.retried]
     if retried:
         print(f"在新内核中重试后成功：{'、'.join(sorted(retried))}", flush=True)
+    from pipeline.report.data import load_report_data
+    from pipeline.report.period_reports import period_plan, write_period_reports
+
+    plan = period_plan(root, [safe_code(r) for r in params["ingest"]["regions"]], years)
+    if plan:  # a year delivered only in part: its latest period's reports, beside the annual ones
+        write_period_reports(load_report_data(root), plan, scratch)
     target.parent.mkdir(parents=True, exist_ok=True)
     replace_dir(scratch, target)
     from pipeline.report.index_page import write_indexes
