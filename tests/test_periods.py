@@ -71,11 +71,11 @@ def test_the_period_is_read_from_where_the_delivery_states_it(project, fixture, 
 
 @pytest.mark.parametrize(("fixture", "name", "message"), [
     ("period_conflicts_name.csv", "2019-H1.csv",
-     "data/raw/990100/2019-H1.csv，第 3 行，第 C 列「年度」：这一行的期间是 2019年1-9月，文件名表明是 2019年上半年；一个文件只能有一个统计期间"),
+     "data/raw/990100/2019-H1.csv，第 3 行（城关区），第 C 列「年度」：这一行的期间是 2019年1-9月，文件名表明是 2019年上半年；一个文件只能有一个统计期间"),
     ("two_periods_in_one_file.csv", "2019.csv",
-     "data/raw/990100/2019.csv，第 4 行，第 C 列「年度」：这一行的期间是 2019 年，第 3 行C列表明是 2019年1-9月"),
+     "data/raw/990100/2019.csv，第 4 行（城西区），第 C 列「年度」：这一行的期间是 2019 年，第 3 行C列表明是 2019年1-9月"),
     ("unknown_period.csv", "2019.csv",
-     "data/raw/990100/2019.csv，第 3 行，第 D 列「统计期间」：统计期间「三季度末」无法识别"),
+     "data/raw/990100/2019.csv，第 3 行（城关区），第 D 列「统计期间」：统计期间「三季度末」无法识别"),
 ])
 def test_a_period_that_disagrees_or_cannot_be_read_stops_naming_the_cell(project, fixture, name, message):
     shutil.copyfile(FIXTURES / fixture, project.raw / name)

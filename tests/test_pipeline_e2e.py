@@ -191,7 +191,9 @@ def test_demo_writeups_are_complete_and_traceable(repo_copy):
         assert titles == [t for t in order if t in titles] and {"成效", "问题和难点", "数据说明"} <= set(titles)
         assert [n for n, _ in numbered] == ["一", "二", "三", "四", "五", "六"][:len(titles)]
         assert ("上年问题整改情况" in titles) == (region == "990100"), county
-        assert headings[-1] == "附录：数据来源"
+        # the sources: an attachment after the signature, with its own title
+        titles_all = [p.text for p in doc.paragraphs if p.style.name == "Title"]
+        assert titles_all[-1] == "文中数字的来源" and headings[-1].endswith("、数据说明")
         check_traceable(county_report(data, region, county, 2024, 2015), data, years=range(2015, 2025), root=repo_copy)
     for region in ["990100", "990200"]:
         assert (base / region / "2024" / "writeup.docx").is_file()

@@ -371,7 +371,7 @@ def test_docx_has_the_sections_and_the_appendix(project, monkeypatch):
     assert headings[:5] == ["城关区2020年度政治生态建设评价报告", "一、成效", "二、问题和难点", "三、其他需关注的情况",
                             "四、思考与建议"]
     # the attachment after the signature: its title, then the delivered figures and the computed ones
-    assert headings[-3:] == ["文中数字的来源", "一、报送的数字（文中以上标注明）", "二、计算得出的数字"]
+    assert headings[-3:] == ["文中数字的来源", "（一）报送的数字（文中以上标注明）", "（二）计算得出的数字"]
     texts = [p.text for p in doc.paragraphs]
     assert texts.index("附件：文中数字的来源") < texts.index("东川市纪委监委") < texts.index("附件")
     assert doc.paragraphs[1].text == "" and doc.paragraphs[2].text.startswith("【合成演示数据】")  # a blank line under the title
@@ -384,7 +384,7 @@ def test_docx_has_the_sections_and_the_appendix(project, monkeypatch):
     assert ["立案数", "110件", "东川市2020年报送表", "第3行D列"] in [r[1:] for r in rows], rows[:4]
     # a computed figure is listed under its method with the cells it comes from: 31 new-onset cases (E) of 110
     # filed (D) = 28.2 %
-    computed = texts[texts.index("二、计算得出的数字") + 1:]
+    computed = texts[texts.index("（二）计算得出的数字") + 1:]
     ratio = next(t for t in computed if t.startswith("新发生案件数 ÷ 立案数 × 100："))
     assert "新发生案件占比（2020年）28.2%（东川市2020年报送表第3行D、E列）" in ratio
     assert not any("data/raw" in c or "params.yaml" in c for r in rows for c in r)

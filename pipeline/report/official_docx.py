@@ -402,13 +402,13 @@ def _attachment(doc, report: Document, appendix: pd.DataFrame, width: int) -> No
     title = doc.add_paragraph(style="Title")
     _cited_runs(title, parts["title"], TITLE_FONT, TITLE_PT)
     if not appendix.empty:
-        _cited_runs(doc.add_paragraph(style="Heading 1"), parts["delivered"], HEITI, BODY_PT)
+        _cited_runs(doc.add_paragraph(style="Heading 2"), parts["delivered"], KAITI, BODY_PT)
         _table(doc, appendix, width)
     from pipeline.report.document import computed_note, computed_paragraphs
 
     methods = computed_paragraphs(report)
     if methods:  # one paragraph per method: a method said once, its figures after it
-        _cited_runs(doc.add_paragraph(style="Heading 1"), parts["computed"], HEITI, BODY_PT)
+        _cited_runs(doc.add_paragraph(style="Heading 2"), parts["computed"], KAITI, BODY_PT)
         for text in [*methods, computed_note(report)]:
             if text:
                 paragraph = doc.add_paragraph(style="Normal")

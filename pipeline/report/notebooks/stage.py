@@ -51,7 +51,8 @@ def check_report_year(root, params: dict) -> list[str]:
                 skipped.append(f"地区 {region}：{year} 年只有部分期间的报送，生成{when}的期间报告（与上年同期比较）"
                                f"reports/notebooks/{region}/{year}-{partial[region]}/，不生成年度报告；有全年数据的年度：{shown}")
                 continue
-            skipped.append(f"地区 {region}：{year} 年没有报送数据，本次不生成该地区 {year} 年的报告；有全年数据的年度：{shown}")
+            skipped.append(f"地区 {region}：{year} 年没有全年报送数据（也没有部分期间的报送），本次不生成该地区 {year} 年的报告；"
+                           f"有全年数据的年度：{shown}")
     if len(skipped) == len(regions) and not partial:
         raise ConfigError("params.yaml", "report.year", f"{year} 年没有任何地区的全年报送数据，无法生成该年度的报告；"
                           + "；".join(skipped))
