@@ -46,7 +46,7 @@ test: setup
 
 # the edit-test loop (under a minute): unit tests on in-memory data, the golden set of judgements, the text gate
 FAST_TESTS := tests/test_judgement.py tests/test_judgement_golden.py tests/test_text_gate.py tests/test_findings_rules.py tests/test_catalog.py \
-	tests/test_early_warning.py tests/test_weighting.py tests/test_structure.py tests/test_table_fit.py tests/test_charts.py tests/test_index_colours.py tests/test_progress.py
+	tests/test_early_warning.py tests/test_weighting.py tests/test_structure.py tests/test_table_fit.py tests/test_charts.py tests/test_index_colours.py tests/test_progress.py tests/test_romanise.py
 test-fast: setup
 	pytest $(FAST_TESTS)
 

@@ -95,7 +95,22 @@ class ReportData:
         return None if i is None else self.findings.iloc[i]
 
     def name(self, code: str) -> str:
-        return str(self.divisions.loc[code, "name"])
+        """The place's name in the report's language: as registered in Chinese; in English, the register's
+        `name_en` where it has one, else pinyin with the administrative word (pipeline.romanise)."""
+        chinese = str(self.divisions.loc[code, "name"])
+        if self.words.lang != "en":
+            return chinese
+        own = self.divisions.loc[code, "name_en"] if "name_en" in self.divisions.columns else None
+        if isinstance(own, str) and own.strip():
+            return own.strip()
+        from pipeline.romanise import romanised
+
+        return romanised(chinese)
+
+    def title_name(self, code: str) -> str:
+        """The name a title gives: in English with the Chinese once, in brackets (Qingshan County (青山县))."""
+        chinese = str(self.divisions.loc[code, "name"])
+        return chinese if self.words.lang != "en" else f"{self.name(code)} ({chinese})"
 
     def label(self, code: str) -> str:
         """A place as tables show it: name and code (names repeat, codes do not)."""

@@ -155,7 +155,7 @@ def warning_notice(data: ReportData, region: str, place: str, year: int, setting
     items = [item_text(p, f, rule) for f, rule in rules]
     body = [w("notice.opening", year=year, labels=labels)]
     closing = [ask_text(w, settings, names, len(items), year)]
-    doc = Document(w("notice.title", place=names["place"], year=year),
+    doc = Document(w("notice.title", place=data.title_name(place), year=year),
                    [settings["recipient"].format(**names) + w("colon").strip(), *body,
                     *([w("notice.synthetic")] if is_synthetic(region) else [])],
                    {"problems": items, "suggestions": closing}, p.citer.figures, None, w.raw("writeup.sections"), w,

@@ -60,7 +60,7 @@ def period_report(data: ReportData, region: str, place: str, year: int, period: 
         "suggestions": list(dict.fromkeys(suggestion(p, r) for r in problems if r["suggestion"])),
         "notes": [sentence(p, r) for r in rows if r["polarity"] == "neutral"] or [w("writeup.period.nothing", when=when)],
     }
-    title = w("writeup.period.title", place=data.name(place), when=when)
+    title = w("writeup.period.title", place=data.title_name(place), when=when)
     preamble = ([w("writeup.synthetic")] if is_synthetic(region) else []) + [
         w("writeup.period.generated", when=when, citations=w(f"writeup.citations.{data.citations}"))]
     names = {"place": data.name(place), "region": data.name(region), "year": year, "issue_year": year}

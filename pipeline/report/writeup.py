@@ -44,13 +44,13 @@ OWN_SECTIONS = ("none_found", *FOLLOW_UP_TOPICS)
 
 
 def county_report(data: ReportData, region: str, county: str, year: int, first_year: int) -> Document:
-    title = data.words("writeup.title_county", county=data.name(county), year=year)
+    title = data.words("writeup.title_county", county=data.title_name(county), year=year)
     return build(data, county, region, year, first_year, title, key_figures(data, county, year))
 
 
 def region_report(data: ReportData, region: str, year: int, first_year: int) -> Document:
     """The region's report, with the table of its places' grades when they were graded."""
-    title = data.words("writeup.title_region", region=data.name(region), year=year)
+    title = data.words("writeup.title_region", region=data.title_name(region), year=year)
     doc = build(data, region, region, year, first_year, title, None)
     dist = findings_of(data, region, year, None)
     dist = dist[(dist["topic"] == "grade_distribution") & (dist["period"] == FULL_YEAR)]
