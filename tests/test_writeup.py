@@ -731,3 +731,10 @@ def test_a_year_delivered_for_its_first_quarter_only_gets_a_quarter_report(proje
     suggestion, = plain(report.sections["suggestions"])
     assert "比上年同期上升11.0个百分点" in suggestion
     check_traceable(report, data, years=range(2019, 2021), root=project.root)  # partial figures: the mart
+    from pipeline.report.period_reports import write_period_reports
+
+    written = write_period_reports(data, [("990100", 2020, "Q1")], project.root / "out")
+    assert {p.relative_to(project.root / "out").as_posix() for p in written} == {
+        "990100/2020-Q1/990101/writeup.md", "990100/2020-Q1/990101/writeup.docx",
+        "990100/2020-Q1/990102/writeup.md", "990100/2020-Q1/990102/writeup.docx",
+        "990100/2020-Q1/writeup.md", "990100/2020-Q1/writeup.docx"}

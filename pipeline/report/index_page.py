@@ -219,8 +219,31 @@ def render_index(root: Path, year: int, jobs, links: Links) -> str:
         warned = warned_places(data, region, year)
         parts += [county_row(data, j, year, warned, links) for j in jobs if j.region == region and j.county]
         parts.append("</tbody></table>")
+    parts += period_section(root, data, year, links)
     parts.append(f'<p class="muted">{html.escape(w("index.footer"))}</p></body></html>')
     return "\n".join(parts) + "\n"
+
+
+def period_section(root: Path, data: ReportData, year: int, links: Links) -> list[str]:
+    """The period reports of the year (a region that delivered only part of it): the region's and its places'."""
+    from pipeline.config import load_params, safe_code
+    from pipeline.periods import label
+    from pipeline.report.period_reports import period_plan
+
+    w = data.words
+    regions = [safe_code(r) for r in load_params(root)["ingest"]["regions"]]
+    plan = period_plan(root, regions, [year])
+    if not plan:
+        return []
+    out = [f"<h2>{html.escape(w('index.period_heading', year=year))}</h2><ul>"]
+    for region, _, period in plan:
+        folder = f"{links.base}{region}/{year}-{period}"
+        places = [c for c in data.divisions.index[data.divisions["parent_code"] == region]
+                  if (root / "reports" / "notebooks" / region / f"{year}-{period}" / c).is_dir()]
+        items = [f'<a href="{folder}/{output("region", "writeup")}">{html.escape(data.name(region))}</a>']
+        items += [f'<a href="{folder}/{c}/{output("county", "writeup")}">{html.escape(data.name(c))}</a>' for c in places]
+        out.append(f"<li>{html.escape(label(year, period, w.lang))}：" + " · ".join(items) + "</li>")
+    return [*out, "</ul>"]
 
 
 def write_indexes(root: Path, jobs) -> Path:
@@ -229,6 +252,10 @@ def write_indexes(root: Path, jobs) -> Path:
     from pipeline.report.notebooks.jobs import OUTPUT_DIR
 
     years = tuple(sorted({j.year for j in jobs}))
+    if not years:  # a report year delivered only in part by every region: its period reports, listed
+        from pipeline.config import load_params
+
+        years = (int(load_params(root)["report"]["year"]),)
     latest = years[-1]
     for year in years:
         text = render_index(root, year, jobs, Links("", "../", years))
