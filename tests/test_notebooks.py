@@ -178,10 +178,11 @@ def test_index_lists_counties_with_links(two_counties):
     assert "<script" not in index and "http" not in index.replace("http-equiv", "")
 
 
-def test_failing_county_fails_the_stage_after_the_others_and_is_kept(two_counties, tmp_path):
+def test_failing_county_fails_the_stage_after_the_others_and_is_kept(two_counties, tmp_path, monkeypatch):
     root = tmp_path / "proj"
     shutil.copytree(two_counties, root, ignore=shutil.ignore_patterns("reports"))
     _with_cell(root, "if county == '990102':\n    raise ValueError('测试用的错误')")
+    monkeypatch.setenv("POLIECO_VERBOSE", "1")  # every notebook's line (a log otherwise gets one every 10 s)
     proc = _run("pipeline.report.notebooks", root, check=False)
     assert proc.returncode == 1
     assert "990100/990101（2020年） 完成" in proc.stdout and "990100/990102（2020年） 失败（新内核重试）" in proc.stdout
