@@ -50,6 +50,12 @@ class Words:
         """Separator between items of a list in running text."""
         return self.raw("list_sep")
 
+    def listed(self, items: list[str]) -> str:
+        """Items of a list as the language writes them: 甲、乙、丙; a, b and c."""
+        if len(items) < 2:
+            return "".join(items)
+        return self.sep.join(items[:-1]) + self.raw("list_last") + items[-1]
+
 
 @cache
 def _load(path: str) -> dict:

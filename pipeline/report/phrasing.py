@@ -328,7 +328,7 @@ def trend_suggestion_values(p: Phraser, f) -> dict:
     states = [p.w(f"finding.state.{basis(c)}.{MOVE_KEY[c['move']]}", diff=c["text"],
                   change_unit=p.change_unit(c["unit"]), **p.places(f))
               for c in ev["comparisons"] if c["side"] == "worse" and c["move"] in MOVE_KEY and c["text"]]
-    return {"name": p.name(m), "cur": p.figure(f, ev["figures"]["current"]), "state": p.w.sep.join(states)}
+    return {"name": p.name(m), "cur": p.figure(f, ev["figures"]["current"]), "state": p.w.listed(states)}
 
 
 def work_sentence(p: Phraser, f) -> str:
