@@ -385,13 +385,14 @@ def _attachment(doc, report: Document, appendix: pd.DataFrame, width: int) -> No
 
     w = report.words
     parts = w.raw("writeup.attachment") if w is not None else {}
+    block = []  # 附件说明, the issuer and the date stay on one page: a date alone on a page is not signed
     if parts:
-        _line(doc, "")
-        _line(doc, parts["mention"], indent_pt=2 * BODY_PT)
+        block += [_line(doc, ""), _line(doc, parts["mention"], indent_pt=2 * BODY_PT)]
     if report.signature:
-        _line(doc, "")
-        for text in report.signature:
-            _line(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT, right_pt=2 * BODY_PT)
+        block.append(_line(doc, ""))
+        block += [_line(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT, right_pt=2 * BODY_PT) for text in report.signature]
+    for paragraph in block[:-1]:
+        paragraph.paragraph_format.keep_with_next = True
     if not parts:  # a document without words (a test's): the sources under a heading, as before
         _cited_runs(doc.add_paragraph(style="Heading 1"), report.headings["appendix"], HEITI, BODY_PT)
         _table(doc, appendix, width)
