@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 SHOWN = 3  # notes printed before "……另有 N 条"
 
@@ -32,21 +31,3 @@ def listing(title: str, lines: list[str], where: str = "", *, stream=None, mark:
     if len(shown) < len(lines):
         rest = f"……另有 {len(lines) - len(shown)} 条"
         print(f"  {rest}，{'逐条见 ' + where + '；' if where else ''}全部显示：make report V=1", file=stream)
-
-
-class Progress:
-    """`[n/N] … （预计还需 T 秒）` for a stage of many items, printed at most every `every` seconds and for
-    the last item (every item with V=1): a province's 300 notebooks print a dozen lines, not 300."""
-
-    def __init__(self, total: int, every: float = 10.0) -> None:
-        self.total, self.every = total, every
-        self.started = self.last = time.perf_counter()
-        self.done = 0
-
-    def step(self, line: str) -> None:
-        self.done += 1
-        now = time.perf_counter()
-        if verbose() or self.done in (1, self.total) or now - self.last >= self.every:
-            left = (now - self.started) / self.done * (self.total - self.done)
-            print(f"[{self.done}/{self.total}] {line}（预计还需 {left:.0f} 秒）", flush=True)
-            self.last = now

@@ -20,7 +20,7 @@ from pipeline.report.data import ReportData, county_rows, is_synthetic, load_rep
 from pipeline.report.fmt import number, percent_text, signed_change, value_text
 from pipeline.report.notebooks.jobs import output
 from pipeline.report.notice import warned_findings
-from pipeline.report.phrasing import evidence, finding
+from pipeline.report.phrasing import evidence, finding, findings_of
 from pipeline.report.view_parts import findings_where
 
 STYLE = """
@@ -117,7 +117,7 @@ def worse_on_the_year(trend) -> bool:
 
 def main_problems(data: ReportData, code: str, year: int) -> str:
     """The place's main problems, as its write-up heads them, by the findings' priority: what matters most."""
-    from pipeline.report.phrasing import Phraser, findings_of
+    from pipeline.report.phrasing import Phraser
     from pipeline.report.sentences import problem_heading
 
     rows = findings_of(data, code, year)
@@ -186,7 +186,7 @@ def year_nav(data: ReportData, year: int, links: Links) -> str:
     return f'<p class="years">{html.escape(data.words("index.years"))}' + " · ".join(items) + "</p>"
 
 
-def render_index(root: Path, year: int, jobs, links: Links) -> str:
+def render_index(root: Path, year: int, jobs, links: Links, periods: list[tuple] = ()) -> str:
     """The page of one report year: `jobs` are that year's; `links` places the page and lists every year."""
     data = load_report_data(root)
     w = data.words
@@ -219,48 +219,43 @@ def render_index(root: Path, year: int, jobs, links: Links) -> str:
         warned = warned_places(data, region, year)
         parts += [county_row(data, j, year, warned, links) for j in jobs if j.region == region and j.county]
         parts.append("</tbody></table>")
-    parts += period_section(root, data, year, links)
+    parts += period_section(root, data, year, links, periods)
     parts.append(f'<p class="muted">{html.escape(w("index.footer"))}</p></body></html>')
     return "\n".join(parts) + "\n"
 
 
-def period_section(root: Path, data: ReportData, year: int, links: Links) -> list[str]:
-    """The period reports of the year (a region that delivered only part of it): the region's and its places'."""
-    from pipeline.config import load_params, safe_code
+def period_section(root: Path, data: ReportData, year: int, links: Links, periods: list[tuple]) -> list[str]:
+    """The period reports of the year (a region that delivered only part of it): the region's and its places'
+    (`periods`: the stage's plan, pipeline.report.period_reports.period_plan)."""
     from pipeline.periods import label
-    from pipeline.report.period_reports import period_plan
 
     w = data.words
-    regions = [safe_code(r) for r in load_params(root)["ingest"]["regions"]]
-    plan = period_plan(root, regions, [year])
+    plan = [(r, y, p) for r, y, p in periods if y == year]
     if not plan:
         return []
     out = [f"<h2>{html.escape(w('index.period_heading', year=year))}</h2><ul>"]
     for region, _, period in plan:
         folder = f"{links.base}{region}/{year}-{period}"
         places = [c for c in data.divisions.index[data.divisions["parent_code"] == region]
-                  if (root / "reports" / "notebooks" / region / f"{year}-{period}" / c).is_dir()]
+                  if not findings_of(data, c, year, period).empty]  # the places write_period_reports wrote
         items = [f'<a href="{folder}/{output("region", "writeup")}">{html.escape(data.name(region))}</a>']
         items += [f'<a href="{folder}/{c}/{output("county", "writeup")}">{html.escape(data.name(c))}</a>' for c in places]
         out.append(f"<li>{html.escape(label(year, period, w.lang))}：" + " · ".join(items) + "</li>")
     return [*out, "</ul>"]
 
 
-def write_indexes(root: Path, jobs) -> Path:
+def write_indexes(root: Path, jobs, periods: list[tuple] = ()) -> Path:
     """reports/index.html on the latest report year, and reports/notebooks/index-<year>.html for every year
-    kept, each linking the others; the path of the main page."""
+    kept, each linking the others and listing the year's period reports (`periods`); the main page's path."""
     from pipeline.report.notebooks.jobs import OUTPUT_DIR
 
-    years = tuple(sorted({j.year for j in jobs}))
-    if not years:  # a report year delivered only in part by every region: its period reports, listed
-        from pipeline.config import load_params
-
-        years = (int(load_params(root)["report"]["year"]),)
+    # a year delivered only in part by every region has no job: its page lists its period reports
+    years = tuple(sorted({j.year for j in jobs} | {y for _, y, _ in periods}))
     latest = years[-1]
     for year in years:
-        text = render_index(root, year, jobs, Links("", "../", years))
+        text = render_index(root, year, jobs, Links("", "../", years), periods)
         write_atomic(root / OUTPUT_DIR / YEAR_PAGE.format(year=year), lambda p, t=text: p.write_text(t, "utf-8"))
     target = root / "reports" / "index.html"
-    text = render_index(root, latest, jobs, Links("notebooks/", "", years))
+    text = render_index(root, latest, jobs, Links("notebooks/", "", years), periods)
     write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"))
     return target

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.catalog import plain_number
-from pipeline.numbers import fixed
 from pipeline.periods import FULL_YEAR
 from pipeline.report.data import ReportData, is_synthetic
 from pipeline.report.document import Citer, Document, renumbered
 from pipeline.report.phrasing import Phraser, evidence, finding, findings_of
 from pipeline.report.scoring_words import veto_consequence
 from pipeline.report.sentences import phrase
-from pipeline.report.warning_words import label_of, rule_condition, threshold_text
+from pipeline.report.warning_words import change_size, label_of, rule_condition, threshold_text
 
 
 @dataclass(frozen=True)
@@ -88,12 +87,8 @@ def trigger_text(p: Phraser, f, rule: dict) -> str:
         return w("notice.trigger.run", name=p.name_within(m), n=rule["rises"], series=series)
     if rule["type"] == "change":
         v0, v1 = p.figure(f, values[0]), p.figure(f, values[-1])
-        comp = {"text": fixed(abs(rule["change"]), p.cat.change_decimals), "unit": rule["change_unit"],
-                "basis": "previous_year", "against": "previous", "difference": rule["change"]}
-        size = p.difference(f, comp, v1, v0, m) + ("" if rule["change_unit"] == "%"
-                                                   else p.change_unit(rule["change_unit"]))
         return w("notice.trigger.change", year=values[-1]["year"], parts=parts_text(p, f, rule),
-                 name=p.name_within(m), v0=v0, v1=v1, unit=p.unit(m), size=size,
+                 name=p.name_within(m), v0=v0, v1=v1, unit=p.unit(m), size=change_size(p, f, rule, v1, v0),
                  verb=w("verbs.up" if rule["change"] > 0 else "verbs.down"))
     return w("notice.trigger.level", year=values[-1]["year"], name=p.name_within(m), cur=p.figure(f, values[-1]),
              unit=p.unit(m))

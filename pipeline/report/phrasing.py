@@ -86,7 +86,10 @@ class Phraser:
         return self.w("finding.approx", text=text) if fig.get("approximate") else text
 
     def figure(self, f, fig: dict) -> str:
-        """A figure of the evidence as printed, with its note."""
+        """A figure of the evidence as printed, with its note (without a Citer, the text alone: its label and
+        source, which look cells up in the marts, are made only for a document that cites them)."""
+        if self.citer is None:
+            return self.number_text(fig)
         pw = self.places(f)
         name, period = self.name(fig["measure"]), self.period(fig["year"], fig.get("period", FULL_YEAR))
         src = fig["source"]

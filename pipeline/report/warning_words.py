@@ -69,6 +69,15 @@ def threshold_text(p: Phraser, f, ev: dict, decimals: int) -> str:
                   value=ev["threshold"], source=p.w("writeup.source.threshold", rule=ev["rule"]), note=False)
 
 
+def change_size(p: Phraser, f, rule: dict, v1: str, v0: str) -> str:
+    """The change a change rule saw, as printed and cited as derived from its two figures (3.2个百分点; a change
+    in % carries its % already: no "39.0%%")."""
+    comp = {"text": fixed(abs(rule["change"]), p.cat.change_decimals), "unit": rule["change_unit"],
+            "basis": "previous_year", "against": "previous", "difference": rule["change"]}
+    return p.difference(f, comp, v1, v0, rule["measure"]) + (
+        "" if rule["change_unit"] == "%" else p.change_unit(rule["change_unit"]))
+
+
 def warning_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     m, values = ev["measure"], ev["series"]["values"]
@@ -77,13 +86,9 @@ def warning_sentence(p: Phraser, f) -> str:
     if ev["type"] == "change":
         v0, v1 = p.figure(f, values[0]), p.figure(f, values[-1])
         move = "up" if ev["change"] > 0 else "down"
-        comp = {"text": fixed(abs(ev["change"]), p.cat.change_decimals), "unit": ev["change_unit"],
-                "basis": "previous_year", "against": "previous", "difference": ev["change"]}
         op = condition_op(p.w, ev["op"], ev["threshold"])
         return p.w("finding.warning.change", label=label, name=name, v0=v0, v1=v1, unit=unit,
-                   verb=p.w(f"verbs.{move}"),  # a change in % carries its % already (no "39.0%%")
-                   size=p.difference(f, comp, v1, v0, m) + ("" if ev["change_unit"] == "%"
-                                                            else p.change_unit(ev["change_unit"])),
+                   verb=p.w(f"verbs.{move}"), size=change_size(p, f, ev, v1, v0),
                    change_unit=p.change_unit(ev["change_unit"]), op=op,
                    threshold=threshold_text(p, f, ev, p.cat.change_decimals))
     if ev["type"] == "run":

@@ -225,6 +225,7 @@ class Progress:
 
     def __init__(self, total: int, stream=None):
         self.total, self.done, self.started = total, 0, time.perf_counter()
+        self.printed_at = self.started  # the last progress line printed to a log
         self.stream = stream or sys.stdout
         self.bar = None
         if self.stream.isatty():
@@ -249,7 +250,7 @@ class Progress:
         # notebook with V=1): a province's 300 notebooks print a few dozen lines with the time left, not 300
         now = time.perf_counter()
         if not (verbose() or self.done in (1, self.total) or outcome.error is not None
-                or now - getattr(self, "printed_at", self.started) >= PRINT_EVERY):
+                or now - self.printed_at >= PRINT_EVERY):
             return
         self.printed_at = now
         print(f"[{self.done}/{self.total}] {outcome.job.label} {state}（{outcome.seconds:.1f} 秒；"

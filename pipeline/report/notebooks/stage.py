@@ -129,6 +129,6 @@ def run(execute_all: bool) -> None:
     replace_dir(scratch, target)
     from pipeline.report.index_page import write_indexes
 
-    index = write_indexes(root, jobs)
+    index = write_indexes(root, jobs, plan)
     print(f"完成：复用 {len(reused)} 个，执行 {len(to_run)} 个笔记本，用时 {time.perf_counter() - started:.1f} 秒 "
           f"-> {OUTPUT_DIR}/，索引 {index.relative_to(root)}")
