@@ -60,12 +60,12 @@ def test_ahp_consistent_matrix_gives_its_ratios_and_cr_zero():
 
 def test_ahp_contradictory_matrix_is_refused_with_its_cr():
     # a > b (9), b > c (9), c > a (9): a circulant matrix whose rows each sum to 1 + 9 + 1/9, so
-    # lambda_max = 91/9, CI = (91/9 - 3) / 2 = 32/9 and CR = CI / RI(3) = (32/9) / 0.5799 = 6.131
+    # lambda_max = 91/9, CI = (91/9 - 3) / 2 = 32/9 and CR = CI / RI(3) = (32/9) / 0.58 = 6.130 (Saaty's table)
     matrix = [[1, 9, "1/9"], ["1/9", 1, 9], [9, "1/9", 1]]
     with pytest.raises(ConfigError) as err:
         ahp_weights(matrix, ["a", "b", "c"])
     text = str(err.value)
-    assert "evaluation.ahp.matrix" in text and f"CR = {(32 / 9) / 0.5799:.3f}" in text and "应小于 0.1" in text
+    assert "evaluation.ahp.matrix" in text and f"CR = {(32 / 9) / 0.58:.3f}" in text and "应小于 0.1" in text
 
 
 @pytest.mark.parametrize(("matrix", "says"), [
@@ -78,6 +78,52 @@ def test_ahp_matrix_that_is_not_square_reciprocal_or_positive_is_refused(matrix,
     with pytest.raises(ConfigError) as err:
         ahp_weights(matrix, ["a", "b", "c"])
     assert "evaluation.ahp.matrix" in str(err.value) and says in str(err.value)
+
+
+# a 4x4 matrix on Saaty's scale whose lambda_max = 4.26992: CI = 0.089972, so CR = CI / 0.90 = 0.09997 with
+# Saaty's random index (accepted, under 0.1) and CI / 0.8921 = 0.10085 with Tummala and Ling's (refused)
+NEAR_LIMIT = [[1, 8, 8, 6], ["1/8", 1, 4, 3], ["1/8", "1/4", 1, "1/2"], ["1/6", "1/3", 2, 1]]
+
+
+def test_ahp_near_the_limit_is_accepted_with_saatys_random_index_by_default():
+    _, cr = ahp_weights(NEAR_LIMIT, ["a", "b", "c", "d"])
+    assert round(cr, 5) == 0.09997
+
+
+def test_ahp_near_the_limit_is_refused_with_the_tummala_ling_table():
+    with pytest.raises(ConfigError) as err:
+        ahp_weights(NEAR_LIMIT, ["a", "b", "c", "d"], "tummala_ling")
+    text = str(err.value)
+    assert "CR = 0.101" in text and "RI = 0.8921" in text and "evaluation.ahp.matrix" in text
+
+
+def test_params_choose_the_random_index_table():
+    # three indicators, a > b (3), a > c (3), b < c (1/2): lambda_max = 3.05362, CI = 0.02681, so CR = 0.0462
+    # against Saaty's RI(3) = 0.58 and 0.0462 against pymcdm's 0.5799: both accept; the stage's ahp_cr says which
+    ev = params(integrity_satisfaction=1, conduct_satisfaction=1, safety_satisfaction=1)
+    ev["weighting"] = "ahp"
+    ev["ahp"] = {"matrix": [[1, 3, 3], ["1/3", 1, "1/2"], ["1/3", 2, 1]]}
+    scores = {c: {**v, "safety_satisfaction": v["conduct_satisfaction"]} for c, v in SCORES.items()}
+    cr = evaluate_all(mart(scores), ev, CATALOG)["evaluation"]["ahp_cr"].iloc[0]
+    lam = float(np.linalg.eigvals(np.array([[1, 3, 3], [1 / 3, 1, 1 / 2], [1 / 3, 2, 1]])).real.max())
+    assert cr == pytest.approx((lam - 3) / 2 / 0.58)
+    ev["ahp"]["random_index"] = "tummala_ling"
+    cr = evaluate_all(mart(scores), ev, CATALOG)["evaluation"]["ahp_cr"].iloc[0]
+    assert cr == pytest.approx((lam - 3) / 2 / 0.5799)
+    ev["ahp"]["random_index"] = "delphi"
+    with pytest.raises(ConfigError, match="evaluation.ahp.random_index"):
+        evaluate_all(mart(scores), ev, CATALOG)
+
+
+@pytest.mark.parametrize(("cell", "shown"), [("3/2", "3/2"), (2.5, "2.5"), (10, "10")])
+def test_ahp_judgement_off_the_1_to_9_scale_is_a_configuration_error(cell, shown):
+    # 3/2 and 2.5 lie between two grades of the scale, 10 beyond it; each is reciprocal, so only the scale refuses it
+    inverse = {"3/2": "2/3", 2.5: 0.4, 10: "1/10"}[cell]
+    matrix = [[1, cell, 1], [inverse, 1, 1], [1, 1, 1]]
+    with pytest.raises(ConfigError) as err:
+        ahp_weights(matrix, ["a", "b", "c"])
+    text = str(err.value)
+    assert "evaluation.ahp.matrix" in text and f"第 1 行第 2 列是 {shown}，不在 1-9 标度上" in text
 
 
 SCORES = {"990101": {"integrity_satisfaction": 70.0, "conduct_satisfaction": 80.0},

@@ -130,7 +130,8 @@ def eval_config(ev: dict, catalog: Catalog) -> EvalConfig:
     weights = read_weights(ev)
     ahp_vector = ahp_cr = None
     if "ahp" in {weighting, *map(str, unc.get("weightings") or [])}:
-        vector, ahp_cr = ahp_weights((ev.get("ahp") or {}).get("matrix"), list(weights))
+        ahp = ev.get("ahp") or {}
+        vector, ahp_cr = ahp_weights(ahp.get("matrix"), list(weights), str(ahp.get("random_index", "saaty")))
         ahp_vector = tuple(float(v) for v in vector)
     treatment = ev.get("treatment") or {}
     winsorise = treatment.get("winsorise", False)

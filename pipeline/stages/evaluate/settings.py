@@ -19,6 +19,11 @@ AGGREGATIONS = ("arithmetic", "geometric", "topsis")
 WEIGHTINGS = ("manual", "equal", "entropy", "critic", "pca", "ahp")
 DATA_WEIGHTINGS = ("entropy", "critic", "pca")  # computed per region-year from how its counties differ
 AHP_MAX_CR = 0.1
+# AHP's random consistency index by order n (n = 1, 2, ...): Saaty's table (Saaty 1980, The Analytic Hierarchy
+# Process, table 1.7; 0.90 for n = 4, 1.12 for 5, 1.24 for 6), the one Chinese practice and its textbooks use,
+# is the default; `tummala_ling` takes pymcdm's table (Tummala and Ling 1998, from larger simulations)
+RANDOM_INDEX = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
+RANDOM_INDEX_NAMES = {"saaty": "Saaty 表", "tummala_ling": "Tummala-Ling 表"}
 IMPUTATIONS = ("region_mean", "region_median", "previous_year")
 # the assumptions the uncertainty analysis can vary, in the order they are reported
 FACTORS = ("weights", "weighting", "normalisation", "aggregation", "imputation", "winsorisation")

@@ -15,43 +15,87 @@ import numpy as np
 from pipeline.errors import ConfigError
 from pipeline.numbers import fixed
 from pipeline.stages.evaluate.normalisation import normalise
-from pipeline.stages.evaluate.settings import AHP_MAX_CR, DATA_WEIGHTINGS, EvalConfig
+from pipeline.stages.evaluate.settings import (
+    AHP_MAX_CR,
+    DATA_WEIGHTINGS,
+    RANDOM_INDEX,
+    RANDOM_INDEX_NAMES,
+    EvalConfig,
+)
 
 
-def ahp_weights(matrix, indicators: list[str]) -> tuple[np.ndarray, float]:
+def ahp_weights(matrix, indicators: list[str], random_index: str = "saaty") -> tuple[np.ndarray, float]:
     """Weights and consistency ratio of a pairwise-comparison matrix (AHP, pymcdm).
 
     Row i, column j says how much more indicator i matters than j on Saaty's
-    1-9 scale, rows and columns in the order of `evaluation.weights`; the
-    matrix must be square, positive and reciprocal (a_ji = 1 / a_ij). Weights
-    are the principal eigenvector; CR = (lambda_max - n) / (n - 1) / RI, with
-    pymcdm's random indices (Tummala and Ling). A CR of 0.1 or more is refused:
-    the comparisons contradict each other too much to weigh anything.
+    1-9 scale (1 to 9 or their reciprocals, nothing between: 3/2 or 2.5 is a
+    judgement the scale does not offer), rows and columns in the order of
+    `evaluation.weights`; the matrix must be square and reciprocal
+    (a_ji = 1 / a_ij). Weights are the principal eigenvector (pymcdm);
+    CR = (lambda_max - n) / (n - 1) / RI with the random index table chosen by
+    `evaluation.ahp.random_index` (`RANDOM_INDEX`: Saaty's, as Chinese practice
+    and its textbooks use, by default). A CR of 0.1 or more is refused: the
+    comparisons contradict each other too much to weigh anything.
     """
     from pymcdm.weights.subjective import AHP
 
     key, n = "evaluation.ahp.matrix", len(indicators)
+    table = random_index_table(random_index)
+    a = _read_matrix(matrix, n, indicators, key)
+    if n > len(table):
+        raise ConfigError("params.yaml", "evaluation.ahp.random_index",
+                          f"{RANDOM_INDEX_NAMES[random_index]}的随机一致性指标只列到 {len(table)} 阶，"
+                          f"这里有 {n} 个指标；请减少指标，或改用 tummala_ling（列到 {len(AHP.RI_M)} 阶）")
+    model = AHP(matrix=a)
+    lambda_max = float(np.linalg.eigvals(a).real.max())
+    cr = 0.0 if n < 3 else (lambda_max - n) / (n - 1) / table[n - 1]
+    if cr >= AHP_MAX_CR:
+        raise ConfigError("params.yaml", key, f"两两比较矩阵的一致性比率 CR = {fixed(cr, 3)}"
+                                              f"（随机一致性指标取{RANDOM_INDEX_NAMES[random_index]}，"
+                                              f"{n} 阶 RI = {table[n - 1]}），应小于 {AHP_MAX_CR}；"
+                                              "请调整相互矛盾的比较后再运行")
+    return np.asarray(model(), dtype=float), cr
+
+
+def random_index_table(name: str) -> tuple[float, ...]:
+    """RI by order n (index n - 1) for a table named in `evaluation.ahp.random_index`."""
+    from pymcdm.weights.subjective import AHP
+
+    if name not in RANDOM_INDEX_NAMES:
+        raise ConfigError("params.yaml", "evaluation.ahp.random_index",
+                          f"应为 {' 或 '.join(RANDOM_INDEX_NAMES)}，收到 {name!r}")
+    return RANDOM_INDEX if name == "saaty" else tuple(float(v) for v in AHP.RI_M)
+
+
+# Saaty's 1-9 scale: the whole numbers 1 to 9 and their reciprocals
+SAATY_SCALE = tuple(Fraction(1, k) for k in range(9, 1, -1)) + tuple(Fraction(k) for k in range(1, 10))
+
+
+def _read_matrix(matrix, n: int, indicators: list[str], key: str) -> np.ndarray:
+    """The matrix as floats, refused (naming the cell) when not n x n, off the scale or not reciprocal."""
     order = "、".join(indicators)
     try:  # YAML reads 1/3 as text
-        a = np.array([[float(Fraction(str(v))) for v in row] for row in matrix], dtype=float)
+        cells = [[Fraction(str(v)) for v in row] for row in matrix]
+        a = np.array([[float(v) for v in row] for row in cells], dtype=float)
     except (TypeError, ValueError, ZeroDivisionError):
-        a = np.empty((0, 0))
+        cells, a = [], np.empty((0, 0))
     if a.shape != (n, n):
         raise ConfigError("params.yaml", key, f"层次分析法需要 {n}×{n} 的两两比较矩阵（行列顺序同 evaluation.weights："
                                               f"{order}），收到的形状是 {'×'.join(map(str, a.shape)) or '空'}")
     if not np.isfinite(a).all() or (a <= 0).any():
         raise ConfigError("params.yaml", key, "两两比较矩阵的元素应为正数（1-9 标度及其倒数）")
+    off = [(i, j) for i in range(n) for j in range(n) if cells[i][j] not in SAATY_SCALE]
+    if off:
+        i, j = off[0]
+        raise ConfigError("params.yaml", key, f"第 {i + 1} 行第 {j + 1} 列是 {matrix[i][j]}，不在 1-9 标度上："
+                                              "比较只能取 1 到 9 的整数或其倒数（1/2 到 1/9）；"
+                                              "介于两级之间的判断请取较近的一级")
     bad = [(i, j) for i in range(n) for j in range(n) if abs(a[i, j] * a[j, i] - 1) > 1e-6]
     if bad:
         i, j = bad[0]
         raise ConfigError("params.yaml", key, f"两两比较矩阵不互反：第 {i + 1} 行第 {j + 1} 列是 {_plain(a[i, j])}，"
                                               f"第 {j + 1} 行第 {i + 1} 列应为其倒数，实为 {_plain(a[j, i])}")
-    model = AHP(matrix=a)
-    cr = float(model.get_cr())
-    if cr >= AHP_MAX_CR:
-        raise ConfigError("params.yaml", key, f"两两比较矩阵的一致性比率 CR = {fixed(cr, 3)}，"
-                                              f"应小于 {AHP_MAX_CR}；请调整相互矛盾的比较后再运行")
-    return np.asarray(model(), dtype=float), cr
+    return a
 
 
 def _plain(x: float) -> str:
