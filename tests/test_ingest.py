@@ -175,6 +175,11 @@ BAD_FILES = {
                                      "可能被截断"),
     "truncated mid-row": (csv_bytes([HEADER, *good_rows(2020)], "utf-8").rsplit(b",", 6)[0],
                           "第 4 行：这一行只有 7 列，表头有 13 列，文件可能被截断"),
+    # the title (line 1) and header (line 2) in UTF-8, 城西区 (line 4, column B) typed in from a GBK table
+    "one GBK cell in a UTF-8 file": (csv_bytes([HEADER, *good_rows(2020)], "utf-8").replace("城西区".encode(),
+                                                                                         "城西区".encode("gbk")),
+                                     "2020.csv，第 4 行，第 B 列「县（市、区）」：这一格不是 UTF-8 编码（文件其余部分都是 UTF-8），"
+                                     "它的字节按 GBK 读是「城西区」"),
     "undecodable": (b"\xff\xfe\xfd" * 0 + "区划代码,年度\r\n".encode() + b"\x81\x20\xff\xff\r\n",
                     "无法识别文件编码"),
 }
@@ -189,6 +194,25 @@ def test_broken_files_are_refused_and_staging_is_untouched(good_2019, case):
         ingest(project.root)
     assert "data/raw/990100/2020.csv" in err.value.report()
     assert expected in err.value.report(), err.value.report()
+    assert facts(project) == before
+
+
+def test_parts_under_a_group_heading_are_suggested_by_their_own_label(good_2019):
+    """审查调查情况 over 立案（件）, 其中：新发生（件） and 处分（人）: 立案 is known; the other two are
+    suggested from their own labels (the group heading alone would suggest 立案数 for both), and the
+    required columns they stand for are said at them, not again as missing."""
+    project, before = good_2019
+    top = [*HEADER[:3], "审查调查情况", "", "", *HEADER[6:]]
+    sub = ["", "", "", "立案（件）", "其中：新发生（件）", "处分（人）", *[""] * (len(HEADER) - 6)]
+    project.write("2020.csv", csv_bytes([top, sub, *good_rows(2020)], "utf-8"))
+    with pytest.raises(DataError) as err:
+        ingest(project.root)
+    text = err.value.report()
+    assert ("2020.csv，第 2 行，第 E 列「审查调查情况新发生(件)」：无法识别的表头「审查调查情况新发生(件)」（表头占第 2—3 行，"
+            "这一列上下合起来读作「审查调查情况新发生(件)」），不在指标目录 data/reference/indicators.yaml 的别名中；"
+            "是否指「新发生案件数」「新发生案件占比」？本表缺少必需的「新发生案件数（件）」列，多半就是这一列") in text
+    assert "第 F 列「审查调查情况处分(人)」" in text and "是否指「党纪政务处分人数」？本表缺少必需的「党纪政务处分人数（人）」列" in text
+    assert "立案数" not in text and "缺少必需的列" not in text and "发现 2 处问题" in text
     assert facts(project) == before
 
 
@@ -221,3 +245,16 @@ def test_raw_inputs_are_never_modified(project):
     before = path.read_bytes()
     ingest(project.root)
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("exc", [
+    PermissionError(13, "Permission denied", "/p/data/staging/.warehouse.duckdb.4242.tmp"),
+    OSError(30, "Read-only file system", "/p/data/staging/.warehouse.duckdb.4242.tmp"),
+])
+def test_a_folder_that_cannot_be_written_is_named_not_the_temporary_file(exc):
+    """Run as root the read-only folder test is skipped (root writes anyway): the wording is checked here."""
+    from pipeline.errors import failure_text
+
+    text = failure_text(exc)
+    assert text.startswith("无法写入 /p/data/staging（没有写入权限，或所在磁盘是只读的）"), text
+    assert "4242" not in text and ".tmp" not in text

@@ -35,6 +35,39 @@ def test_good_data_pass_and_are_promoted_with_data_docs(good_run):
     assert "county_year" in index and "indicator_ranges" in index and "facts" in index
 
 
+def test_a_run_that_fails_while_writing_the_warehouse_leaves_report_and_warehouse_as_they_were(good_run, monkeypatch):
+    """The report is published with the warehouse it describes: a failure while the new warehouse is
+    copied (a full disk, a kill) must not leave a report of 2020 figures the warehouse does not hold."""
+    import shutil
+
+    from pipeline.stages import validate as stage
+
+    root = good_run.root
+    before = {p: (root / p).read_bytes() for p in ("reports/validation/summary.json", "reports/validation/index.html",
+                                                   "data/warehouse.duckdb")}
+    rows = good_rows(2020)
+    rows[1][3] = 2000  # 200 -> 2000 cases: passes with a warning, so a new report (and warehouse) would be published
+    good_run.write_csv(2020, [HEADER, *rows])
+    ingest(root)
+
+    copy = shutil.copyfile
+
+    def disk_full(src, dst):
+        if str(src).endswith("warehouse.duckdb"):
+            raise OSError(28, "No space left on device", str(dst))
+        return copy(src, dst)
+
+    monkeypatch.setattr(stage.shutil, "copyfile", disk_full)
+    with pytest.raises(OSError):
+        validate(root)
+    assert {p: (root / p).read_bytes() for p in before} == before
+    assert not [p.name for p in (root / "reports/validation").iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.undo()
+    validate(root)
+    assert warehouse_value(good_run, "990102", 2020, "cases_filed") == 2000.0
+    assert "2019 年 200，2020 年 2000" in (root / "reports/validation/summary.json").read_text(encoding="utf-8")
+
+
 BAD = {
     # case: (row index, column index, value, message parts)
     "new-onset above filed": (1, 4, 999, ["data/raw/990100/2020.csv 第 4 行 D4「立案数（件）」",

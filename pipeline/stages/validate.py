@@ -281,13 +281,8 @@ def describe_failures(
 
 
 def promote(staging: Path, warehouse: Path) -> None:
-    """Copy the checked staging database over the warehouse in one rename."""
-    tmp = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
-    try:
-        shutil.copyfile(staging, tmp)
-        os.replace(tmp, warehouse)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Copy a checked staging database over the warehouse in one rename (tests build warehouses with it)."""
+    publish({warehouse: lambda p: shutil.copyfile(staging, p)})
 
 
 def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
@@ -301,8 +296,6 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
     docs_tmp = reports.parent / ".data_docs.tmp"
     shutil.rmtree(docs_tmp, ignore_errors=True)
     records, cross = checked(root, params, catalog, frames, docs_tmp)
-    if docs_tmp.is_dir():  # a Great Expectations run happened: its Data Docs replace the last ones
-        replace_dir(docs_tmp, reports.parent / "data_docs")
     findings = describe_failures(records, frames, catalog)
     divisions = read_divisions(paths.divisions)
     names = dict(zip(divisions["code"], divisions["name"], strict=True))
@@ -329,10 +322,15 @@ def validate(root: Path) -> tuple[bool, list[Finding], dict[str, Any]]:
         else set()
     html = validation_page.page(records, findings, summary, catalog,
                                 any(is_synthetic(r) for r in params["ingest"]["regions"]), levels)
-    publish({reports / "summary.json": lambda p: p.write_text(text, encoding="utf-8"),
-             reports / "index.html": lambda p: p.write_text(html, encoding="utf-8")})
+    # the report and the warehouse it describes are written beside their targets first, then renamed together:
+    # a run killed before the renames leaves both as they were, never a report of data the warehouse lacks
+    outputs = {reports / "summary.json": lambda p: p.write_text(text, encoding="utf-8"),
+               reports / "index.html": lambda p: p.write_text(html, encoding="utf-8")}
     if not critical_failed:
-        promote(paths.staging_warehouse, paths.warehouse)
+        outputs[paths.warehouse] = lambda p: shutil.copyfile(paths.staging_warehouse, p)  # as promote() does
+    publish(outputs)
+    if docs_tmp.is_dir():  # a Great Expectations run happened: its Data Docs replace the last ones
+        replace_dir(docs_tmp, reports.parent / "data_docs")
     return not critical_failed, findings, summary
 
 

@@ -91,10 +91,15 @@ def is_line_number_row(cells: list[object]) -> bool:
 
 
 def map_headers(table: RawTable, header_index: int, ctx: Context) -> tuple[dict[str, int], list[Problem]]:
-    """Catalog code -> column index, or the problems with the header row."""
+    """Catalog code -> column index, or the problems with the header row.
+
+    A required column missing because its header is not recognised is said once, at that header
+    (是否指「新发生案件数」？本表缺少这一必需列), not again as a missing column.
+    """
     row_no, cells = table.rows[header_index]
     problems: list[Problem] = []
     mapping: dict[str, int] = {}
+    guessed: dict[str, int] = {}  # code -> index in problems of the unknown header that most likely holds it
     data_rows = table.rows[header_index + 1:]
     for j, cell in enumerate(cells):
         header = as_typed(cell)
@@ -106,12 +111,12 @@ def map_headers(table: RawTable, header_index: int, ctx: Context) -> tuple[dict[
             continue  # 序号, 备注...: carried by official tables, not data
         code = ctx.catalog.match_header(header)
         if code is None:
-            hint = ctx.catalog.suggest(header)
-            tip = f"；是否指「{'」「'.join(hint)}」？" if hint else ""
-            spans = f"（表头占第 {table.header_span[0]}—{table.header_span[1]} 行，这一列上下合起来读作「{header}」）" \
-                if table.header_span else ""
-            problems.append(Problem(table.display, f"无法识别的表头「{header}」{spans}，不在指标目录 data/reference/indicators.yaml "
-                                                   f"的别名中{tip}", row=row_no, column=j, header=header))
+            # under a group heading the sub-label says what the column is (审查调查情况 would pull every
+            # suggestion towards 立案数)
+            hint = ctx.catalog.suggest(table.sub_labels.get(j, header))
+            if hint:
+                guessed.setdefault(ctx.catalog.match_header(hint[0]) or "", len(problems))
+            problems.append(unknown_header(table, row_no, j, header, hint))
             continue
         if code in mapping:
             first = mapping[code]
@@ -121,11 +126,23 @@ def map_headers(table: RawTable, header_index: int, ctx: Context) -> tuple[dict[
     required = ["county_code"] + [i.code for i in ctx.catalog.indicators if i.required]
     if "county_code" not in mapping and "county_name" in mapping:
         required.remove("county_code")  # counties matched by name within the region
-    for code in required:
-        if code not in mapping:
-            name = ctx.catalog.keys[code].name_zh if code in ctx.catalog.keys else ctx.catalog[code].header
-            problems.append(Problem(table.display, f"缺少必需的列「{name}」", row=row_no))
+    for code in (c for c in required if c not in mapping):
+        name = ctx.catalog.keys[code].name_zh if code in ctx.catalog.keys else ctx.catalog[code].header
+        if code in guessed:
+            at = problems[guessed[code]]
+            problems[guessed[code]] = dataclasses.replace(at, message=f"{at.message}本表缺少必需的「{name}」列，"
+                                                                        "多半就是这一列：请把表头改为这个名称")
+            continue
+        problems.append(Problem(table.display, f"缺少必需的列「{name}」", row=row_no))
     return mapping, problems
+
+
+def unknown_header(table: RawTable, row_no: int, column: int, header: str, hint: list[str]) -> Problem:
+    tip = f"；是否指「{'」「'.join(hint)}」？" if hint else ""
+    spans = f"（表头占第 {table.header_span[0]}—{table.header_span[1]} 行，这一列上下合起来读作「{header}」）" \
+        if table.header_span else ""
+    return Problem(table.display, f"无法识别的表头「{header}」{spans}，不在指标目录 data/reference/indicators.yaml "
+                                  f"的别名中{tip}", row=row_no, column=column, header=header)
 
 
 def column_units(table: RawTable, header_index: int, mapping: dict[str, int], ctx: Context
@@ -174,6 +191,7 @@ def join_header_rows(table: RawTable, header_index: int, catalog: Catalog) -> Ra
     rows = list(table.rows)
     top_no = rows[header_index][0]
     last_no = top_no
+    sub_labels: dict[int, str] = {}
     for _ in range(2):
         if header_index + 1 >= len(rows):
             break
@@ -182,10 +200,18 @@ def join_header_rows(table: RawTable, header_index: int, catalog: Catalog) -> Ra
         if not is_sub_header(top, below, catalog):
             break
         rows[header_index] = (top_no, joined_labels(top, below, catalog))
+        sub_labels |= {j: without_part_mark(cell_text(c)) for j, c in enumerate(below) if cell_text(c)}
         del rows[header_index + 1]
         last_no = below_no
     span = (top_no, last_no) if last_no != top_no else None
-    return dataclasses.replace(table, rows=rows, header_span=span)
+    return dataclasses.replace(table, rows=rows, header_span=span, sub_labels=sub_labels)
+
+
+PART_MARK = re.compile(r"^\s*(其中|内)\s*[:：]\s*")  # 其中：新发生 — a part of the column before, named by itself
+
+
+def without_part_mark(label: str) -> str:
+    return PART_MARK.sub("", label)
 
 
 def is_sub_header(top: list[object], below: list[object], catalog: Catalog) -> bool:
@@ -207,7 +233,7 @@ def joined_labels(top: list[object], below: list[object], catalog: Catalog) -> l
     group = ""
     for j in range(max(len(top), len(below))):
         above = cell_text(top[j]) if j < len(top) else ""
-        label = sub.get(j, "")
+        label = without_part_mark(sub.get(j, ""))
         group = above or (group if label else "")
         if not label:
             joined.append(top[j] if j < len(top) else None)

@@ -48,6 +48,8 @@ class RawTable:
     # merged ranges of a workbook: (first row, first column, last row, last column), 1-based rows, 0-based columns
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     header_span: tuple[int, int] | None = None  # first and last row of a header over several rows
+    # the lowest label of each joined column (处分（人） under 审查调查情况), for suggestions made without the group
+    sub_labels: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # how the file was read, when not plainly (an encoding)
 
 

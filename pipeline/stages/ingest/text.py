@@ -35,6 +35,8 @@ def decode_text(data: bytes, display: str) -> tuple[str, str]:
             line = data[: exc.start].count(b"\n") + 1
             raise DataError("导入", [Problem(display, "文件在一个汉字中间结束，可能被截断（传输或复制未完成），请重新获取完整文件", row=line)]) from None
         utf8_error = exc
+        if stray := gbk_cells_in_utf8(data, display):
+            raise DataError("导入", stray) from None
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
@@ -53,6 +55,48 @@ def decode_text(data: bytes, display: str) -> tuple[str, str]:
     if mixed:
         raise DataError("导入", [mixed])
     return text, "gb18030"
+
+
+STRAY_CELL_LIMIT = 5  # cells: more than this many in another encoding is a file in two encodings, said as such
+
+
+def gbk_cells_in_utf8(data: bytes, display: str) -> list[Problem]:
+    """The cells of a UTF-8 file that are in GBK (pasted from another table), each named by row and column.
+
+    Whole lines decode as UTF-8 except a few cells, whose bytes read as GB18030: the file is sound and
+    those cells are to be typed again. Anything else (many cells, a cell neither encoding reads) is [].
+    """
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    lines = body.split(b"\n")
+    head = [line.decode("utf-8", errors="replace").rstrip("\r") for line in lines[:10]]
+    delimiter = b"\t" if sum(h.count("\t") for h in head) > sum(h.count(",") for h in head) else b","
+    names = max((h.split(delimiter.decode()) for h in head), key=len)  # the header: the first line with every column
+    found: list[Problem] = []
+    chinese = False  # some other line holds Chinese in UTF-8: the file is UTF-8, not GBK with one Chinese cell
+    for number, raw in enumerate(lines, start=1):
+        try:
+            text = raw.decode("utf-8")
+            chinese = chinese or bool(re.search("[\u4e00-\u9fff]", text))
+            continue
+        except UnicodeDecodeError:
+            pass
+        for column, cell in enumerate(raw.rstrip(b"\r").split(delimiter)):
+            try:
+                cell.decode("utf-8")
+                continue
+            except UnicodeDecodeError:
+                pass
+            try:
+                reading = cell.decode("gb18030").strip('"')
+            except UnicodeDecodeError:
+                return []
+            found.append(Problem(display, f"这一格不是 UTF-8 编码（文件其余部分都是 UTF-8），它的字节按 GBK 读是「{reading}」，"
+                                          "多半是从 GBK 编码的表格中复制来的。请在 Excel 或 WPS 中重新输入这一格，"
+                                          "另存为“CSV UTF-8”后重新报送",
+                                 row=number, column=column, header=names[column] if column < len(names) else None))
+        if len(found) > STRAY_CELL_LIMIT:
+            return []
+    return found if chinese else []
 
 
 def utf16_without_bom(data: bytes) -> str | None:
