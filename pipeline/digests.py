@@ -12,6 +12,7 @@ import ast
 import hashlib
 import json
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -57,8 +58,12 @@ def module_path(package: Path, name: str) -> Path | None:
     return None
 
 
-def imported_modules(package: Path, source: str, importer: str) -> set[str]:
-    """Project modules that `source` (module `importer`) imports, in functions too; relative imports resolved."""
+@lru_cache(maxsize=1024)
+def imported_modules(package: Path, source: str, importer: str) -> frozenset[str]:
+    """Project modules that `source` (module `importer`) imports, in functions too; relative imports resolved.
+
+    Kept per process by source text: every stage's cache key follows the same modules, and the tests run
+    the stages many times in one process."""
     lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]  # notebook magics
     found: set[str] = set()
     for node in ast.walk(ast.parse("\n".join(lines))):
@@ -71,7 +76,7 @@ def imported_modules(package: Path, source: str, importer: str) -> set[str]:
                 base = ".".join([*parent, base]) if base else ".".join(parent)
             found.add(base)
             found |= {f"{base}.{a.name}" for a in node.names}
-    return {m for m in found if m.split(".")[0] == package.name and module_path(package, m)}
+    return frozenset(m for m in found if m.split(".")[0] == package.name and module_path(package, m))
 
 
 def module_closure(package: Path, start: set[str]) -> set[Path]:

@@ -13,6 +13,24 @@ from openpyxl import Workbook
 
 REPO = Path(__file__).resolve().parents[1]
 
+# The fast tier (`make test-fast`, marker `fast`): the catalog, ingest parsing, every evaluation step, every
+# findings rule (on the stages run in-process on a two-county fixture), the golden judgements, phrasing on
+# in-memory findings, the structure checks. Everything else (write-ups built from the marts, notebooks, DVC
+# end to end, interruptions, sweeps, fuzzing) is in `make test` only. Tests marked `slow` never run here.
+FAST_MODULES = {
+    "test_catalog", "test_ingest", "test_deliveries", "test_periods", "test_template", "test_measures",
+    "test_evaluate", "test_evaluate_reference", "test_weighting", "test_sensitivity", "test_early_warning",
+    "test_judgement", "test_judgement_golden", "test_findings_rules", "test_findings", "test_text_gate",
+    "test_table_fit", "test_charts", "test_index_colours", "test_progress", "test_romanise", "test_reuse_key",
+    "test_structure", "test_specs",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__ in FAST_MODULES and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.fast)
+
 HEADER = ["区划代码", "县（市、区）", "年度", "立案数（件）", "新发生案件数", "党纪政务处分人数",
           "第一种形态", "第二种形态", "第三种形态", "第四种形态", "信访举报件次（件次）",
           "党风廉政建设社会评价满意度", "党员人数"]

@@ -148,17 +148,17 @@ def report_settings(root: Path, catalog: Catalog, lang: str | None = None) -> tu
 _LOADED: dict[tuple, ReportData] = {}  # the last load, keyed by the content of every file it read
 
 
-def _inputs_key(root: Path, lang: str | None) -> tuple:
+def _inputs_key(root: Path, lang: str | None, region: str | None) -> tuple:
     import hashlib
 
     paths = Paths(root)
     files = [paths.catalog, paths.divisions, root / "params.yaml", root / "data" / "reference" / "phrases.yaml",
              *(marts.mart_path(root, name) for name in marts.ALL)]
-    return (str(Path(root).resolve()), lang,
+    return (str(Path(root).resolve()), lang, region,
             tuple(hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else "" for f in files))
 
 
-def load_report_data(root: Path, lang: str | None = None) -> ReportData:
+def load_report_data(root: Path, lang: str | None = None, region: str | None = None) -> ReportData:
     """The marts and reference files for rendering; loaded once per process while their bytes are unchanged.
 
     A warm kernel (and the stage's worker) renders many counties from the same
@@ -166,29 +166,31 @@ def load_report_data(root: Path, lang: str | None = None) -> ReportData:
     scale. The key is the content of every file read, so a changed mart is
     always read again. Renderers select from the frames and never modify them.
     """
-    key = _inputs_key(root, lang)
+    key = _inputs_key(root, lang, region)
     if key not in _LOADED:
         _LOADED.clear()
-        _LOADED[key] = _load_report_data(root, lang)
+        _LOADED[key] = _load_report_data(root, lang, region)
     return _LOADED[key]
 
 
-def _load_report_data(root: Path, lang: str | None = None) -> ReportData:
+def _load_report_data(root: Path, lang: str | None = None, region: str | None = None) -> ReportData:
     paths = Paths(root)
     catalog = load_catalog(paths.catalog)
     words, sections = report_settings(root, catalog, lang)
     divisions = read_divisions(paths.divisions).set_index("code")
-    optional = {name: marts.read_mart(root, name)
+    optional = {name: marts.read_mart(root, name, region)
                 for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
                              marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_TREATMENT,
                              marts.EVALUATION_AUDIT, marts.EVALUATION_CONTRIBUTIONS, marts.WARNINGS, marts.FINDINGS)
                 if marts.mart_path(root, name).is_file()}
-    county, region, national = (marts.read_mart(root, name) for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))
+    county, regional, national = (marts.read_mart(root, name, region)
+                                  for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))
     report = load_params(root)["report"]
     # Annual charts, ranks, write-ups and comparisons read full years only; a
     # half-year or 1-9月 figure is shown apart, labelled with its period.
     full = county["period"] == FULL_YEAR
-    return ReportData(county[full].reset_index(drop=True), region[region["period"] == FULL_YEAR].reset_index(drop=True),
+    return ReportData(county[full].reset_index(drop=True),
+                      regional[regional["period"] == FULL_YEAR].reset_index(drop=True),
                       national[national["period"] == FULL_YEAR].reset_index(drop=True), divisions, catalog, words,
                       sections, county_partial=county[~full].reset_index(drop=True),
                       citations=citation_mode(report), notice=notice_settings(report), **optional)

@@ -15,7 +15,6 @@ import html
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.config import write_atomic
 from pipeline.report.data import ReportData, county_rows, is_synthetic, load_report_data
 from pipeline.report.fmt import number, percent_text, signed_change, value_text
 from pipeline.report.notebooks.jobs import output
@@ -244,18 +243,11 @@ def period_section(root: Path, data: ReportData, year: int, links: Links, period
     return [*out, "</ul>"]
 
 
-def write_indexes(root: Path, jobs, periods: list[tuple] = ()) -> Path:
-    """reports/index.html on the latest report year, and reports/notebooks/index-<year>.html for every year
-    kept, each linking the others and listing the year's period reports (`periods`); the main page's path."""
-    from pipeline.report.notebooks.jobs import OUTPUT_DIR
-
+def index_pages(root: Path, jobs, periods: list[tuple] = ()) -> tuple[dict[str, str], str]:
+    """The page of every year kept (file name in reports/notebooks -> HTML), each linking the others and
+    listing the year's period reports (`periods`), and reports/index.html: the latest year's page."""
     # a year delivered only in part by every region has no job: its page lists its period reports
     years = tuple(sorted({j.year for j in jobs} | {y for _, y, _ in periods}))
-    latest = years[-1]
-    for year in years:
-        text = render_index(root, year, jobs, Links("", "../", years), periods)
-        write_atomic(root / OUTPUT_DIR / YEAR_PAGE.format(year=year), lambda p, t=text: p.write_text(t, "utf-8"))
-    target = root / "reports" / "index.html"
-    text = render_index(root, latest, jobs, Links("notebooks/", "", years), periods)
-    write_atomic(target, lambda p: p.write_text(text, encoding="utf-8"))
-    return target
+    pages = {YEAR_PAGE.format(year=year): render_index(root, year, jobs, Links("", "../", years), periods)
+             for year in years}
+    return pages, render_index(root, years[-1], jobs, Links("notebooks/", "", years), periods)

@@ -15,7 +15,6 @@ letter is not dated by the machine that drafted it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from pipeline.catalog import plain_number
 from pipeline.periods import FULL_YEAR
@@ -171,18 +170,3 @@ def notice_docx(doc: Document, settings: dict, names: dict, year: int) -> bytes:
     return to_notice_docx(doc.title, recipient, body, doc.sections["problems"], doc.sections["suggestions"],
                           letter_of(w, settings, {**names, "year": year, "issue_year": year + 1}, year), sources,
                           zh=w.lang == "zh", banner=banner)
-
-
-def write_notice(data: ReportData, region: str, place: str, year: int, settings: dict, folder: Path) -> Path | None:
-    """notice.docx in `folder` when the place has a warning of the severities named; None otherwise."""
-    from pipeline.config import write_atomic
-
-    doc = warning_notice(data, region, place, year, settings)
-    if doc is None:
-        return None
-    blob = notice_docx(doc, settings, {"place": data.name(place), "region": data.name(region)}, year)
-    from pipeline.report.notebooks.jobs import output
-
-    target = folder / output("county", "notice")
-    write_atomic(target, lambda path: path.write_bytes(blob))
-    return target

@@ -73,7 +73,7 @@ def period_report(data: ReportData, region: str, place: str, year: int, period: 
 
 def write_period_reports(data: ReportData, plan: list[tuple[str, int, str]], target: Path) -> list[Path]:
     """Every place's and the region's period report under `target` (the stage's scratch folder)."""
-    from pipeline.report.writeup import write_document
+    from pipeline.report.formats import write_document
 
     written: list[Path] = []
     for region, year, period in plan:

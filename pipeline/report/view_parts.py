@@ -47,11 +47,12 @@ class Section:
         return self.add(f"**{text}**" if bold else text)
 
 
-def open_report(root: Path | None = None, language: str | None = None) -> ReportData:
-    """Load the marts and set the chart and table style: the first call of every notebook."""
+def open_report(root: Path | None = None, language: str | None = None, region: str | None = None) -> ReportData:
+    """Load the marts (only `region`'s rows when given: a kernel's memory stays flat as the country grows)
+    and set the chart and table style: the first call of every notebook."""
     charts.use_report_style()
     pd.set_option("display.max_colwidth", None)  # source cells must be read in full
-    return load_report_data(root or find_root(), language)
+    return load_report_data(root or find_root(), language, region=region)
 
 
 class PlaceNotInData(LookupError):

@@ -4,12 +4,10 @@ The notebooks call one function per section and pass the result to `show`,
 so a notebook cell holds no logic and every section can be tested here. The
 sections live in county_views and region_views and phrase findings (the
 findings stage judged); this module gathers them for the notebooks and adds
-the write-up, built once per place and written beside the notebook.
+the write-up as the notebook shows it.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from pipeline.report.county_views import (  # noqa: F401 - the county notebook's sections
     county_evaluation_section,
@@ -31,21 +29,13 @@ from pipeline.report.region_views import (  # noqa: F401 - the region notebook's
 from pipeline.report.view_parts import Section, heading, open_report, show  # noqa: F401
 
 
-def writeup_section(data: ReportData, region: str, county: str | None, year: int, first: int,
-                    output_dir: str | None = None) -> Section:
-    """The annual write-up (成效 / 问题和难点 / 思考与建议) with its source notes; built once, and when the
-    notebooks stage gives `output_dir`, written there as writeup.md and writeup.docx."""
+def writeup_section(data: ReportData, region: str, county: str | None, year: int, first: int) -> Section:
+    """The annual write-up (成效 / 问题和难点 / 思考与建议) with its source notes, as the notebook shows it;
+    its Word and Markdown files are the formats' (pipeline/report/formats), written by the stage's worker."""
     from pipeline.report.markdown import notebook_markdown
-    from pipeline.report.notebooks.jobs import WRITEUP_STEM
-    from pipeline.report.writeup import county_report, region_report, write_document
+    from pipeline.report.writeup import county_report, region_report
 
     doc = (county_report(data, region, county, year, first) if county
            else region_report(data, region, year, first))
-    if output_dir:
-        write_document(doc, Path(output_dir), WRITEUP_STEM)
-        if county:  # the warning notice beside the write-up, when the county has a warning the params name
-            from pipeline.report.notice import write_notice
-
-            write_notice(data, region, county, year, data.notice, Path(output_dir))
     section = Section(finding_ids=list(doc.finding_ids))
     return section.add(heading(data, "writeup"), notebook_markdown(doc).replace("# ", "### ", 1))

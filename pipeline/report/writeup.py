@@ -10,13 +10,12 @@ phrasing, every number is cited. The same findings are what the notebook,
 the workbook and the index phrase: a document keeps the ids it states.
 
 Outputs: Markdown and .docx (official-document layout), written by
-`write_document` next to the notebook.
+the formats (pipeline/report/formats) next to the notebook.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 
@@ -31,7 +30,6 @@ from pipeline.report.document import (
 )
 from pipeline.report.evaluation_words import county_table, imputed_text, method_text
 from pipeline.report.fmt import missing, value_text
-from pipeline.report.markdown import to_markdown
 from pipeline.report.phrasing import Phraser, findings_of
 from pipeline.report.sentences import phrase, sentence, suggestion
 from pipeline.report.view_parts import printed_shares, shown_measure
@@ -170,14 +168,3 @@ def to_docx(doc: Document) -> bytes:
     from pipeline.report.official_docx import to_official_docx
 
     return to_official_docx(doc, appendix=appendix_frame(doc))
-
-
-def write_document(doc: Document, folder: Path, stem: str = "writeup") -> list[Path]:
-    """Markdown and .docx side by side; byte-stable for the same document."""
-    from pipeline.config import write_atomic
-
-    md, docx_bytes = to_markdown(doc), to_docx(doc)
-    targets = [folder / f"{stem}.md", folder / f"{stem}.docx"]
-    write_atomic(targets[0], lambda path: path.write_text(md, encoding="utf-8"))
-    write_atomic(targets[1], lambda path: path.write_bytes(docx_bytes))
-    return targets

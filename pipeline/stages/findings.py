@@ -44,6 +44,8 @@ from pipeline.findings.rules import load_rules
 from pipeline.findings.schema import Finding, to_frame
 from pipeline.findings.unit import base_of, unit_findings
 from pipeline.periods import FULL_YEAR
+from pipeline.specs import reference_files
+from pipeline.specs import settings as spec_settings
 from pipeline.stage_cache import StageCache
 
 
@@ -86,11 +88,6 @@ def build_findings(ctx: Context, regions: list[str], first: int, last: int) -> p
 MART_INPUTS = (marts.COUNTY, marts.REGION, marts.EVALUATION, marts.WARNINGS, marts.EVALUATION_CONTRIBUTIONS,
                marts.EVALUATION_ADJUSTMENTS, marts.EVALUATION_AUDIT)
 # the params the stage reads (dvc.yaml lists the same): a change to any of them recomputes every region
-PARAM_KEYS = (("ingest", "first_year"), ("ingest", "last_year"), ("report", "year"), ("report", "sections"),
-              ("evaluation", "grades", "labels"), ("findings",))
-REFERENCE_FILES = ("divisions.csv", "indicators.yaml", "findings.yaml", "phrases.yaml")
-
-
 def read_inputs(root) -> dict[str, pd.DataFrame]:
     """The marts findings are judged from (an evaluation or warnings mart not built yet reads as empty)."""
     frames = {name: marts.read_mart(root, name) if marts.mart_path(root, name).is_file() else pd.DataFrame()
@@ -126,20 +123,12 @@ def load_context(root, params: dict, frames: dict[str, pd.DataFrame] | None = No
 def stage_cache(root, params: dict) -> StageCache:
     """The findings of a region are keyed by the stage's code, its params, the reference files and the
     national benchmark (shared by every region); each region adds its own rows of the marts."""
-    paths = Paths(root)
-    settings = {".".join(k): _lookup(params, k) for k in PARAM_KEYS}
+    settings = spec_settings("findings", params)
     national = marts.read_mart(root, marts.NATIONAL) if marts.mart_path(root, marts.NATIONAL).is_file() else None
     salt = digest(code_digest("pipeline.stages.findings").encode(), settings_digest(settings),
-                  files_digest([paths.reference / name for name in REFERENCE_FILES]).encode(),
+                  files_digest(reference_files("findings", root)).encode(),
                   (frame_digest(national) if national is not None else "").encode())
     return StageCache(root, "findings", salt)
-
-
-def _lookup(params: dict, keys: tuple[str, ...]) -> object:
-    value: object = params
-    for k in keys:
-        value = value.get(k) if isinstance(value, dict) else None
-    return value
 
 
 def region_findings_frames(root, params: dict, regions: list[str], cache: StageCache) -> pd.DataFrame:

@@ -47,6 +47,7 @@ from pipeline.numbers import fixed, largest_remainder, round_half_up
 from pipeline.periods import FULL_YEAR, parse_period
 from pipeline.periods import label as period_label
 from pipeline.periods import sort_key as period_sort_key
+from pipeline.specs import reference_files
 from pipeline.stage_cache import StageCache
 
 SQL_FILE = Path(__file__).with_name("sql") / "measures.sql"
@@ -379,7 +380,7 @@ def run() -> None:
                 "years": [ingest["first_year"], ingest["last_year"]]}
     cache = StageCache(root, "measures", digest(code_digest("pipeline.stages.measures").encode(),
                                                 settings_digest(settings),
-                                                files_digest([paths.catalog, SQL_FILE]).encode()))
+                                                files_digest([*reference_files("measures", root), SQL_FILE]).encode()))
     county, region = measures_by_region(
         paths.warehouse, load_catalog(paths.catalog), [safe_code(r) for r in ingest["regions"]],
         first_year_setting(params), int(ingest["last_year"]), int(measures["rate_per"]), judgement, cache)

@@ -44,6 +44,7 @@ from pipeline.digests import code_digest, digest, files_digest, settings_digest
 from pipeline.divisions import is_synthetic, read_divisions, reporting_codes
 from pipeline.errors import run_stage
 from pipeline.periods import FULL_YEAR
+from pipeline.specs import reference_files
 from pipeline.stage_cache import StageCache
 from pipeline.stages import validation_page
 from pipeline.stages.series_checks import Finding, region_gaps, series_findings, shown_value
@@ -347,7 +348,7 @@ def checked(root: Path, params: dict[str, Any], catalog: Catalog, frames: dict[s
                 "evaluated": evaluated, "suites": suites, "parameters": parameters}
     cache = StageCache(root, "validate", digest(code_digest("pipeline.stages.validate").encode(),
                                                 settings_digest(settings),
-                                                files_digest([paths.catalog, paths.divisions]).encode()))
+                                                files_digest(reference_files("validate", root)).encode()))
 
     def run(together: dict[str, pd.DataFrame], docs_dir: Path | None) -> list[dict[str, Any]]:
         return run_suites(suites, together, parameters, root / "build" / "gx", docs_dir)

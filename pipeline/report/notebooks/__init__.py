@@ -34,7 +34,7 @@ import time  # noqa: F401 - the progress line's clock (tests set it)
 # names other code takes from the package, loaded on first use: a notebook kernel imports the registry
 # (jobs) through pipeline.report.views and should not pay for the pool, papermill or nbconvert
 _WHERE = {"WARM_UP": "execute", "Outcome": "execute", "Progress": "execute", "run_all": "execute",
-          "run_job": "execute", "OUTPUT_DIR": "jobs", "OUTPUTS": "jobs", "Job": "jobs", "output": "jobs",
+          "run_job": "execute", "OUTPUT_DIR": "jobs", "Job": "jobs", "output": "jobs",
           "plan_jobs": "jobs", "input_keys": "reuse", "reusable": "reuse", "main": "stage"}
 
 

@@ -2,15 +2,15 @@
 
 A notebook that fails in a warm kernel is retried once in a fresh one; a
 kernel that dies is replaced. Executed notebooks are made deterministic (no
-papermill metadata or timings, cell ids numbered); the HTML copy shows
-outputs only. The notebook itself writes its write-up (built once, in the
-kernel) into the job's folder; the worker adds the region's workbook.
+papermill metadata or timings, cell ids numbered); the kernel only
+executes; the worker then calls every registered format on the executed
+notebook (pipeline/report/formats: the page, the write-up, the notice, the
+workbook).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import threading
@@ -22,11 +22,11 @@ from pathlib import Path
 import nbformat
 
 from pipeline.console import verbose
+from pipeline.report.formats import JobOutput, produce_all
 from pipeline.report.notebooks.jobs import NOTEBOOKS_DIR, Job, output
 
 PRINT_EVERY = 10.0  # seconds between two progress lines in a log
 
-SCRIPT_TAG = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S | re.I)
 # what every notebook imports, paid once per worker kernel
 WARM_UP = "import pandas, duckdb, seaborn, matplotlib\nfrom pipeline.report import views\n"
 
@@ -41,39 +41,17 @@ class Outcome:
 
 
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Strip what changes from run to run: papermill metadata, timings, random cell ids, and the folder the
-    kernel wrote the write-up to (a scratch folder of this run, not something the reader needs)."""
+    """Strip what changes from run to run: papermill metadata, timings, random cell ids."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i}"
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("output_dir ="))
     return nb
 
 
-_WORKER: dict[str, object] = {}  # per worker process: its warm kernel and its HTML exporter
-
-
-def _exporter():
-    exporter = _WORKER.get("exporter")
-    if exporter is None:
-        from nbconvert import HTMLExporter
-
-        exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                                exclude_output_prompt=True)
-        _WORKER["exporter"] = exporter
-    return exporter
-
-
-def to_html(nb: nbformat.NotebookNode) -> str:
-    """Reviewer copy: outputs only, no code, no prompts."""
-    body, _ = _exporter().from_notebook_node(nb)
-    # outputs are images, Markdown and tables: the template's scripts only fetch
-    # MathJax, require.js and mermaid from a CDN, which offline readers lack
-    return SCRIPT_TAG.sub("", body)
+_WORKER: dict[str, object] = {}  # per worker process: its warm kernel
 
 
 def _kernel(root: Path):
@@ -118,8 +96,7 @@ def run_job(job: Job, root: str, scratch: str, key: str, cold: bool = False) -> 
     executed = target_dir / output(job.kind, "notebook")
     retried = False
     try:
-        # the notebook writes its write-up (built once, in the kernel) beside itself
-        parameters = {**job.parameters, "output_dir": Path(os.path.relpath(target_dir, root)).as_posix()}
+        parameters = job.parameters
         if cold:
             execute_cold(source, executed, parameters, Path(root))
         else:
@@ -140,21 +117,9 @@ def run_job(job: Job, root: str, scratch: str, key: str, cold: bool = False) -> 
         return Outcome(job, time.perf_counter() - start, _failure_message(exc), where, retried)
     nb = normalise(nbformat.read(executed, as_version=4))
     nbformat.write(nb, executed)
-    (target_dir / output(job.kind, "page")).write_text(to_html(nb), encoding="utf-8")
-    write_workbook_of(job, Path(root), target_dir)
+    produce_all(JobOutput(job, Path(root), target_dir, nb))  # every other file of the job: one format each
     (target_dir / output(job.kind, "key")).write_text(key + "\n", encoding="ascii")
     return Outcome(job, time.perf_counter() - start, retried=retried)
-
-
-def write_workbook_of(job: Job, root: Path, target_dir: Path) -> None:
-    """A region's Excel workbook beside its notebook (the write-ups are written by the notebooks themselves)."""
-    if job.county:
-        return
-    from pipeline.report.data import load_report_data
-    from pipeline.report.workbook import write_workbook
-
-    data = load_report_data(root, job.language)
-    write_workbook(data, job.region, job.year, job.first_year, target_dir / output(job.kind, "workbook"))
 
 
 def _on_parent_exit(action) -> None:

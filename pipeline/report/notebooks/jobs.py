@@ -20,20 +20,19 @@ from pipeline.periods import FULL_YEAR
 NOTEBOOKS_DIR = "notebooks"
 OUTPUT_DIR = Path("reports") / "notebooks"
 KEY_FILE = "inputs.sha256"
-WRITEUP_STEM = "writeup"
-# role -> file name, by kind of job: what each job leaves in its folder (a county's notice only when it has
-# a warning of the severities params.yaml report.notice names)
-OUTPUTS = {
-    "county": {"notebook": "county.ipynb", "page": "county.html", "writeup": f"{WRITEUP_STEM}.docx",
-               "writeup_md": f"{WRITEUP_STEM}.md", "notice": "notice.docx", "key": KEY_FILE},
-    "region": {"notebook": "region.ipynb", "page": "region.html", "writeup": f"{WRITEUP_STEM}.docx",
-               "writeup_md": f"{WRITEUP_STEM}.md", "workbook": "workbook.xlsx", "key": KEY_FILE},
-}
 
 
 def output(kind: str, role: str) -> str:
-    """The file a job of `kind` writes for `role` (notebook, page, writeup, workbook...)."""
-    return OUTPUTS[kind][role]
+    """The file a job of `kind` (county, region) leaves for `role`: the executed notebook and its reuse key
+    are the stage's own; every other role is a registered format's (pipeline/report/formats), so the stage
+    that writes them, the reuse check and the index that links them cannot disagree."""
+    if role == "notebook":
+        return f"{kind}.ipynb"
+    if role == "key":
+        return KEY_FILE
+    from pipeline.report.formats import files_of
+
+    return files_of(kind)[role]
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from pipeline.config import Paths
 from pipeline.digests import digest as _digest
 from pipeline.digests import frame_digest as _frame_digest
 from pipeline.digests import imported_modules, module_closure
 from pipeline.report.notebooks.jobs import KEY_FILE, NOTEBOOKS_DIR, OUTPUT_DIR, Job, output
+from pipeline.specs import reference_files
 
 # report params that change how a notebook is run, not what it shows; `year` picks which year is built
 # (a job's own year is among its parameters), so changing it does not re-execute the other years kept
@@ -42,9 +42,7 @@ def code_digest(root: Path, kind: str, package: Path | None = None) -> str:
     source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     files = sorted(module_closure(package, rendering_package(package) | imported_modules(package, source, "")))
     parts = [f.relative_to(package).as_posix().encode() + b"\0" + f.read_bytes() for f in files]
-    paths = Paths(root)
-    for extra in (notebook, paths.catalog, paths.divisions, root / "data" / "reference" / "phrases.yaml",
-                  root / "uv.lock"):
+    for extra in (notebook, *reference_files("notebooks", root)):  # the stage's spec names them, as DVC reads them
         parts.append(extra.name.encode() + b"\0" + (extra.read_bytes() if extra.is_file() else b""))
     parts.append(sys.version.encode())
     return _digest(*parts)

@@ -80,7 +80,11 @@ def run(execute_all: bool) -> None:
     from pipeline.errors import ConfigError
     from pipeline.report.data import report_settings
 
-    try:  # a section measure, a language or a report year the data cannot give stops before any kernel starts
+    try:  # a section measure, a language, a report year the data cannot give or a format registered wrong
+        # stops before any kernel starts
+        from pipeline.report.formats import registry
+
+        registry()
         report_settings(root, load_catalog(Paths(root).catalog))
         skipped = check_report_year(root, params)
     except ConfigError as err:
@@ -125,10 +129,19 @@ def run(execute_all: bool) -> None:
     plan = period_plan(root, [safe_code(r) for r in params["ingest"]["regions"]], years)
     if plan:  # a year delivered only in part: its latest period's reports, beside the annual ones
         write_period_reports(load_report_data(root), plan, scratch)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    replace_dir(scratch, target)
-    from pipeline.report.index_page import write_indexes
+    from pipeline.report.index_page import index_pages
 
-    index = write_indexes(root, jobs, plan)
+    pages, main_page = index_pages(root, jobs, plan)
+    for name, text in pages.items():  # each year's index, inside the tree that is moved into place
+        (scratch / name).write_text(text, encoding="utf-8")
+    index = root / "reports" / "index.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = index.with_name(f".{index.name}.{os.getpid()}.tmp")
+    staged.write_text(main_page, encoding="utf-8")
+    try:  # the reports and the index over them published together: two renames, nothing built in between
+        replace_dir(scratch, target)
+        os.replace(staged, index)
+    finally:
+        staged.unlink(missing_ok=True)
     print(f"完成：复用 {len(reused)} 个，执行 {len(to_run)} 个笔记本，用时 {time.perf_counter() - started:.1f} 秒 "
           f"-> {OUTPUT_DIR}/，索引 {index.relative_to(root)}")

@@ -18,6 +18,7 @@ from pipeline.digests import code_digest, digest, files_digest, frame_digest, se
 from pipeline.errors import ConfigError, run_stage
 from pipeline.marts import mart_path, scoped_county_measures, write_mart
 from pipeline.numbers import fixed, round_half_up
+from pipeline.specs import reference_files
 from pipeline.stage_cache import StageCache
 from pipeline.stages.evaluate.audit import audit_mart, coherence
 from pipeline.stages.evaluate.params import eval_config, uncertainty_config
@@ -206,7 +207,7 @@ def run() -> None:
     params = load_params(root)
     remove_stale_temps(paths.marts, paths.metrics, paths.plots)
     cache = StageCache(root, "evaluate", digest(code_digest("pipeline.stages.evaluate").encode(),
-                                                settings_digest(params["evaluation"]), files_digest([paths.catalog]).encode()))
+                                                settings_digest(params["evaluation"]), files_digest(reference_files("evaluate", root)).encode()))
     try:
         marts = evaluate_all(scoped_county_measures(root, params), params["evaluation"], load_catalog(paths.catalog),
                              cache)

@@ -21,6 +21,7 @@ from pipeline.divisions import read_code_changes
 from pipeline.errors import DataError, Problem, run_stage, visible
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import message_label as period_label
+from pipeline.specs import reference_files
 from pipeline.stage_cache import StageCache
 from pipeline.stages.ingest.delivery import parse_delivery
 from pipeline.stages.ingest.folder import (
@@ -70,9 +71,8 @@ def ingest(root: Path) -> tuple[list[Delivery], Path]:
 def delivery_cache(root: Path, params: dict) -> StageCache:
     """Parsed deliveries keyed by the reader's code, the ingest params and the reference files it checks
     against; each file adds its own bytes and where it lies (its path is cited in every fact)."""
-    paths = Paths(root)
     salt = digest(code_digest("pipeline.stages.ingest").encode(), settings_digest({k: v for k, v in params.items() if k != "regions"}),
-                  files_digest([paths.catalog, paths.divisions, paths.code_changes]).encode())
+                  files_digest(reference_files("ingest", root)).encode())
     return StageCache(root, "ingest", salt)
 
 
