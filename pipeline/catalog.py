@@ -410,7 +410,7 @@ def _derived(spec: dict, groups: dict, kind_decimals: dict, known: set[str]) -> 
 
 
 def headers_markdown(catalog: Catalog) -> str:
-    """The accepted-headers table for the README, generated so it cannot drift."""
+    """The accepted-headers table of docs/headers.md, generated so it cannot drift."""
     lines = [
         "| 列 (code) | 中文表头 | English | 单位 | 必填 | 范围（县级） | 也接受的表头 |",
         "|---|---|---|---|---|---|---|",

@@ -88,13 +88,13 @@ def test_two_experiment_sweep_lists_grade_counts(repo):
     run(["git", "checkout", "-q", "params.yaml"], repo)
 
 
-def readme_sweep_commands() -> list[str]:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+def documented_sweep_commands() -> list[str]:
+    text = (REPO / "docs/methods.md").read_text(encoding="utf-8")
     block = text.split("<!-- sweep-commands:start -->")[1].split("<!-- sweep-commands:end -->")[0]
     return [line for line in block.splitlines() if line and not line.startswith("```")]
 
 
-def test_the_readme_sweep_commands_run_end_to_end_without_rendering(repo):
+def test_the_documented_sweep_commands_run_end_to_end_without_rendering(repo):
     import shlex
 
     from openpyxl import load_workbook
@@ -102,7 +102,7 @@ def test_the_readme_sweep_commands_run_end_to_end_without_rendering(repo):
     rendered = repo / "reports/notebooks/990100/2020/990101/county.html"
     before = rendered.stat().st_mtime_ns
     outputs = []
-    for line in readme_sweep_commands():
+    for line in documented_sweep_commands():
         args = shlex.split(line)
         if args[0] == "make":  # the environment is the repository's own, already set up
             args = ["make", "-s", "--no-print-directory", "-o", ".venv/.synced", *args[1:]]
