@@ -24,7 +24,7 @@ def audit_parts(data: ReportData, region: str, year: int) -> list[object]:
     a = "notebook.audit."
     first = audit.iloc[0]
     n = int(first["counties"])
-    gaps = [w(a + "coverage_item", name=cat.name(r.indicator, data.lang), k=int(round(r.coverage * n)), n=n)
+    gaps = [w(a + "coverage_item", name=cat.name(r.indicator, data.lang), k=int(r.counties_with_value), n=n)
             for r in audit.itertuples() if r.coverage < 1]
     lines = [w(a + "coverage_gaps", items=w.sep.join(gaps)) if gaps else w(a + "coverage_full", n=n)]
     skipped = {k: bool(first[k]) if k in audit.columns else False
@@ -59,7 +59,7 @@ def audit_parts(data: ReportData, region: str, year: int) -> list[object]:
     cols = w.raw(a + "columns")
     table = pd.DataFrame({
         cols[0]: [cat.name(c, data.lang) for c in audit["indicator"]],
-        cols[1]: [f"{int(round(v * n))}/{n}" for v in audit["coverage"]],
+        cols[1]: [f"{int(k)}/{n}" for k in audit["counties_with_value"]],
         cols[2]: [number(v, 2) for v in audit["skewness"]],
         cols[3]: [number(v, 2) for v in audit["kurtosis"]],
         cols[4]: [number(coh["r"].get(c), 2) if len(coh) else w("none_mark") for c in audit["indicator"]],

@@ -155,7 +155,7 @@ def four_forms_comparison(data: ReportData, county: str, region: str, year: int,
              **{f"{m}_text": t for m, t in printed_shares(data, county, year).items()}},
             {"who": w("notebook.who.region", name=data.name(region), **data.level_words(region, region)), **{m: theirs["value"].get(m) for m in shares},
              **{f"{m}_text": t for m, t in printed_shares(data, region, year).items()}}]
-    nat = national_latest(data, year, shares)
+    nat = national_latest(data, region, year, shares)
     source = None
     if not nat.empty:
         rows.append({"who": w("notebook.who.nation", year=int(nat["year"].iloc[0])),

@@ -299,12 +299,20 @@ def counties_of(data: ReportData, region_code: str) -> list[str]:
     return list(units_of(div, region_code).index)
 
 
-def national_latest(data: ReportData, year: int, measures: list[str]) -> pd.DataFrame:
-    """The most recent full year ≤ `year` with every one of `measures` published or computed."""
-    nat = data.national[data.national["year"] <= year]
-    complete = nat.groupby("year")["measure"].apply(lambda s: set(measures) <= set(s))
-    years = complete[complete].index
-    return nat[nat["year"] == years.max()].set_index("measure") if len(years) else pd.DataFrame()
+def national_latest(data: ReportData, region: str, year: int, measures: list[str]) -> pd.DataFrame:
+    """The nation's figures of `measures` in the year the region's national finding compared with (the
+    findings stage chose it: a chart row and the sentence beside it cite the same year); empty when the
+    findings stage made no such comparison or a measure lacks that year's figure."""
+    import json
+
+    rows = data.findings_rows_of(region, year, FULL_YEAR)
+    found = rows[rows["topic"] == "national"] if not rows.empty else rows
+    if found.empty:
+        return pd.DataFrame()
+    evidence = found["evidence"].iloc[0]
+    evidence = evidence if isinstance(evidence, dict) else json.loads(evidence)
+    nat = data.national[(data.national["year"] == int(evidence["year"])) & data.national["measure"].isin(measures)]
+    return nat.set_index("measure") if set(measures) <= set(nat["measure"]) else pd.DataFrame()
 
 
 def partial_rows(data: ReportData, county_code: str, first: int, last: int) -> pd.DataFrame:

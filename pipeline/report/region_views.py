@@ -89,7 +89,7 @@ def region_four_forms_section(data: ReportData, region: str, year: int) -> Secti
     theirs = region_values(data, region, year)
     rows.append({"who": w("notebook.who.region", name=data.name(region), **data.level_words(region, region)), **{m: theirs.get(m) for m in shares},
                  **{f"{m}_text": t for m, t in printed_shares(data, region, year).items()}})
-    nat = national_latest(data, year, shares)
+    nat = national_latest(data, region, year, shares)
     source = None
     if not nat.empty:
         rows.append({"who": w("notebook.who.nation", year=int(nat["year"].iloc[0])),

@@ -22,7 +22,7 @@ from pipeline.stages.evaluate.settings import EvalConfig
 from pipeline.stages.evaluate.treatment import moments, winsorisation_skipped
 from pipeline.stages.evaluate.weighting import fixed_weights
 
-AUDIT_COLUMNS = ["region_code", "year", "indicator", "counties", "coverage", "skewness", "kurtosis", "beyond_limits",
+AUDIT_COLUMNS = ["region_code", "year", "indicator", "counties", "counties_with_value", "coverage", "skewness", "kurtosis", "beyond_limits",
                  "skew_limit", "kurtosis_limit", "winsorised", "counties_graded", "cronbach_alpha", "pc1_share",
                  "statistics_minimum", "statistics_skipped", "winsorisation_minimum", "winsorisation_skipped"]
 
@@ -38,6 +38,7 @@ def audit_rows(raw: pd.DataFrame, n: np.ndarray, treated: list, cfg: EvalConfig)
     return pd.DataFrame({
         "indicator": cfg.indicators,
         "counties": len(raw),
+        "counties_with_value": [int(raw[c].notna().sum()) for c in cfg.indicators],  # what reports print (k/n)
         "coverage": [float(raw[c].notna().mean()) if len(raw) else np.nan for c in cfg.indicators],
         "skewness": [s if enough else np.nan for s, _ in shapes],
         "kurtosis": [k if enough else np.nan for _, k in shapes],

@@ -1,0 +1,84 @@
+"""Peak memory of one county notebook's work at 1x, 4x and 16x a province (a script, not a test).
+
+A kernel runs the county notebook's code cells. Here they run in a fresh Python
+process per measurement (the same code, without Jupyter's own ~60 MB), whose
+peak RSS (ru_maxrss) is the notebook's: once as the stage runs it, reading only
+the county's region from each mart, and once reading every mart whole, as
+kernels did before (marts.read_mart without a region). The layouts are
+growth_bench.py's (25 x factor regions); their marts are built first when
+missing (the data stages, cache on).
+
+Run after `make setup`:  .venv/bin/python benchmarks/kernel_memory.py [--factors 1,4,16]
+Writes build/benchmarks/kernel_memory.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
+from growth_bench import layout  # noqa: E402
+from province_bench import DATA_STAGES, env_for, notebook_sample, run_stage  # noqa: E402
+
+TARGET_MB = 300
+RUN = r"""
+import json, resource, sys
+from pathlib import Path
+cells, params = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+import matplotlib
+matplotlib.use("Agg")
+from IPython import display as _display
+_display.display = lambda *a, **k: None  # nothing to show: the work and its memory are what is measured
+namespace = dict(params)
+for source in cells:
+    exec(compile(source, "cell", "exec"), namespace)
+print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def notebook_cells(whole: bool) -> list[str]:
+    nb = json.loads((ROOT / "notebooks" / "county.ipynb").read_text(encoding="utf-8"))
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"][1:]  # the parameters: ours
+    return [c.replace("region=region)", "region=None)") if whole else c for c in cells]
+
+
+def peak_mb(folder: Path, job, whole: bool) -> float:
+    proc = subprocess.run([sys.executable, "-c", RUN, json.dumps(notebook_cells(whole)), json.dumps(job.parameters)],
+                          cwd=folder, env=env_for(folder), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-3000:])
+    return int(proc.stdout.strip().splitlines()[-1].split()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--factors", default="1,4,16")
+    args = parser.parse_args()
+    points = []
+    for factor in (int(f) for f in args.factors.split(",")):
+        folder = layout(factor)
+        if not (folder / "data" / "marts" / "findings.parquet").is_file():
+            for module in DATA_STAGES:
+                run_stage(module, folder, cache="on")
+        _, picked = notebook_sample(folder, 1)
+        region, whole = peak_mb(folder, picked[0], False), peak_mb(folder, picked[0], True)
+        marts = sum(p.stat().st_size for p in (folder / "data" / "marts").glob("*.parquet")) / 2**20
+        points.append({"factor": factor, "marts_mb_on_disk": round(marts, 1), "region_only_mb": round(region),
+                       "whole_marts_mb": round(whole)})
+        print(f"  x{factor}: marts {marts:.1f} MB on disk; notebook peak {region:.0f} MB reading its region, "
+              f"{whole:.0f} MB reading every mart whole", flush=True)
+    out = ROOT / "build" / "benchmarks" / "kernel_memory.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"target_mb": TARGET_MB, "points": points}, indent=2) + "\n", encoding="utf-8")
+    print(f"target: ≤ {TARGET_MB} MB at 16x and flat from 1x -> {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
