@@ -41,11 +41,23 @@ def write_mart(path: Path, frame: pd.DataFrame) -> None:
     strings in several Arrow chunks, and Parquet's dictionary pages follow the
     chunks: combined first, a mart assembled from parts is byte-identical to
     one computed in a single piece.
+
+    A mart with regions is written one row group per run of a region's rows (the stages assemble each
+    region's rows together): a reader asking for one region (`read_mart(..., region=)`) decodes that
+    region's row group only, so a kernel's memory does not grow with the country.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False).combine_chunks(), path)
+    table = pa.Table.from_pandas(frame, preserve_index=False).combine_chunks()
+    if "region_code" not in frame.columns or frame.empty:
+        pq.write_table(table, path)
+        return
+    codes = frame["region_code"].to_numpy()
+    starts = [0, *(i for i in range(1, len(codes)) if codes[i] != codes[i - 1]), len(codes)]
+    with pq.ParquetWriter(path, table.schema) as writer:
+        for start, end in zip(starts, starts[1:], strict=False):
+            writer.write_table(table.slice(start, end - start), row_group_size=end - start)
 
 
 def mart_path(root: Path, name: str) -> Path:

@@ -87,7 +87,8 @@ def build_findings(ctx: Context, regions: list[str], first: int, last: int) -> p
 
 MART_INPUTS = (marts.COUNTY, marts.REGION, marts.EVALUATION, marts.WARNINGS, marts.EVALUATION_CONTRIBUTIONS,
                marts.EVALUATION_ADJUSTMENTS, marts.EVALUATION_AUDIT)
-# the params the stage reads (dvc.yaml lists the same): a change to any of them recomputes every region
+
+
 def read_inputs(root) -> dict[str, pd.DataFrame]:
     """The marts findings are judged from (an evaluation or warnings mart not built yet reads as empty)."""
     frames = {name: marts.read_mart(root, name) if marts.mart_path(root, name).is_file() else pd.DataFrame()
