@@ -1,0 +1,30 @@
+"""Marts are written one row group per region and read by region: a kernel decodes its region only."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from pipeline import marts
+
+
+def test_a_region_is_read_from_its_own_row_group(tmp_path):
+    frame = pd.DataFrame({"region_code": ["990100"] * 3 + ["990200"] * 2 + ["990300"],
+                          "county_code": ["990101", "990102", "990103", "990201", "990202", "990301"],
+                          "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    (tmp_path / "data" / "marts").mkdir(parents=True)
+    path = marts.mart_path(tmp_path, marts.EVALUATION)
+    marts.write_mart(path, frame)
+    meta = pq.ParquetFile(path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [3, 2, 1]
+    assert marts.read_mart(tmp_path, marts.EVALUATION).equals(frame)
+    mine = marts.read_mart(tmp_path, marts.EVALUATION, region="990200")
+    assert mine["county_code"].tolist() == ["990201", "990202"] and mine.index.tolist() == [0, 1]
+    assert marts.read_mart(tmp_path, marts.EVALUATION, region="990900").empty
+
+
+def test_a_mart_without_regions_is_read_whole_whatever_the_region(tmp_path):
+    frame = pd.DataFrame({"measure": ["form1_share", "form2_share"], "year": [2023, 2023], "value": [72.7, 21.6]})
+    (tmp_path / "data" / "marts").mkdir(parents=True)
+    marts.write_mart(marts.mart_path(tmp_path, marts.NATIONAL), frame)
+    assert marts.read_mart(tmp_path, marts.NATIONAL, region="990100").equals(frame)
