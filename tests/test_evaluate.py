@@ -257,3 +257,18 @@ def test_the_grade_sentence_says_how_each_missing_indicator_was_filled():
     assert imputed_text(p, finding) == ("（缺项已插补：政风行风满意度、平安建设群众满意度按本县上年数值；"
                                         "选人用人评议按全市均值）")
     assert grade_sentence(p, finding) == "综合评价指数81.3，居全市第2位（共9个县区），等次为“较好”"  # 81.25 half up
+
+
+def test_every_indicator_tied_at_the_top_rank_shift_is_marked_and_none_when_nothing_moves():
+    """Mean rank shifts 1.25 and 1.24 both print 1.3 and 1.2 (四舍五入): only the first moves ranks most;
+    1.25 and 1.25 tie: both; a shift of 0.04 prints 0.0: no indicator moves any rank."""
+    from pipeline.stages.evaluate.audit import most_moving
+
+    def marked(shifts):
+        frame = pd.DataFrame({"indicator": [f"m{i}" for i in range(len(shifts))], "other": "index",
+                              "rank_shift_if_dropped": shifts})
+        return most_moving(frame)["moves_ranks_most"].tolist()
+
+    assert marked([1.25, 1.24]) == [True, False]
+    assert marked([1.25, 1.25, 0.5]) == [True, True, False]
+    assert marked([0.04, 0.0]) == [False, False]

@@ -206,10 +206,10 @@ def coherence_flags(data: ReportData, region: str, year: int) -> list[str]:
                        b=cat.name(r.other, data.lang), r=number(r.r, 2)))
     for r in coh[coh["negative_with_index"] == True].itertuples():  # noqa: E712
         flags.append(w("notebook.evaluation.negative", a=cat.name(r.indicator, data.lang), r=number(r.r, 2)))
-    shifts = coh[coh["other"] == "index"].sort_values("rank_shift_if_dropped", ascending=False).head(1)
-    for r in shifts.itertuples():
-        flags.append(w("notebook.evaluation.shift", a=cat.name(r.indicator, data.lang),
-                       shift=number(r.rank_shift_if_dropped, 1)))
+    most = coh[coh["moves_ranks_most"] == True]  # noqa: E712 - the evaluate stage marked them (ties all)
+    if len(most):
+        flags.append(w("notebook.evaluation.shift", a=w.listed([cat.name(c, data.lang) for c in most["indicator"]]),
+                       shift=number(most["rank_shift_if_dropped"].iloc[0], 1)))
     return flags
 
 

@@ -87,7 +87,22 @@ def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinear
         rows.append({"indicator": a, "other": "index", "r": r_index,
                      "negative_with_index": bool(r_index < 0) if not np.isnan(r_index) else False,
                      "rank_shift_if_dropped": float(np.mean(np.abs(dropped - base_rank)))})
-    return pd.DataFrame(rows)
+    return most_moving(pd.DataFrame(rows))
+
+
+def most_moving(coherence: pd.DataFrame) -> pd.DataFrame:
+    """Mark the indicator(s) whose removal moves the ranks most, as reports print the shift (one decimal,
+    四舍五入): every indicator tied at the top is marked, and none when dropping any moves no rank."""
+    from pipeline.numbers import round_half_up
+
+    out = coherence.assign(moves_ranks_most=False)
+    if out.empty or "rank_shift_if_dropped" not in out:
+        return out
+    shown = out["rank_shift_if_dropped"].map(lambda v: np.nan if pd.isna(v) else round_half_up(float(v), 1))
+    top = shown.max()
+    if pd.notna(top) and top > 0:
+        out["moves_ranks_most"] = (shown == top) & (out["other"] == "index")
+    return out
 
 
 

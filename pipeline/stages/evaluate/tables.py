@@ -57,7 +57,7 @@ SENSITIVITY_COLUMNS = ["region_code", "year", "county_code", "target", "factor",
 # one row per winsorised value: what the county delivered and what the evaluation used instead
 TREATMENT_COLUMNS = ["region_code", "year", "county_code", "indicator", "before", "after"]
 COHERENCE_COLUMNS = ["region_code", "year", "indicator", "other", "r", "collinear", "negative_with_index",
-                     "rank_shift_if_dropped"]
+                     "rank_shift_if_dropped", "moves_ranks_most"]
 
 CONTRIBUTION_COLUMNS = ["region_code", "year", "county_code", "indicator", "normalised", "weight", "points",
                         "points_lost", "loss_rank"]
