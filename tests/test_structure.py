@@ -8,35 +8,17 @@ The negative control adds one edge by hand and the check must name the cycle.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
+import sys
 
 from conftest import REPO
 
-PACKAGE = REPO / "pipeline"
-
-
-def module_name(path: Path) -> str:
-    parts = path.relative_to(REPO).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+sys.path.insert(0, str(REPO / "tools"))
+from structure import graph  # noqa: E402 - tools/structure.py draws the same graph for people
 
 
 def import_graph() -> dict[str, set[str]]:
     """Module -> the project modules it imports, at the top or inside a function."""
-    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-    graph: dict[str, set[str]] = {}
-    for name, path in modules.items():
-        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-        found: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                found |= {a.name for a in node.names}
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base]).strip(".")
-                found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names}
-        graph[name] = {m for m in found if m in modules and m != name and not name.startswith(m + ".")}
-    return graph
+    return graph(REPO)
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
