@@ -18,29 +18,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from pipeline.errors import ConfigError
 
 if TYPE_CHECKING:
-    import nbformat
-
-    from pipeline.report.data import ReportData
     from pipeline.report.document import Document
 
-
-class Job(Protocol):
-    """The job a format writes for (pipeline/report/notebooks/jobs.Job, which names its files from here)."""
-
-    kind: str
-    region: str
-    county: str | None
-    year: int
-    first_year: int
-    language: str
 
 # the formats, in the order they are produced; each is pipeline/report/formats/<name>.py
 MODULES = ("page", "writeup_md", "writeup_docx", "notice", "workbook")
@@ -53,44 +40,9 @@ class Format:
 
     name: str
     files: dict[str, str]  # job kind (county, region) -> file name in the job's folder
-    produce: Callable[[JobOutput], Path | None]
+    produce: Callable[..., Path | None]  # produce(out: formats.job.JobOutput)
     # a document format also renders any Document to bytes (the period reports use it)
     render: Callable[[Document], bytes] | None = None
-
-
-@dataclass
-class JobOutput:
-    """What a format gets for one job: the job, its folder, the executed notebook, and the report data
-    and write-up built at most once for all the formats of the job."""
-
-    job: Job
-    root: Path
-    folder: Path
-    notebook: nbformat.NotebookNode | None = None
-    _cache: dict = field(default_factory=dict)
-
-    def target(self, fmt: Format) -> Path:
-        return self.folder / fmt.files[self.job.kind]
-
-    @property
-    def data(self) -> ReportData:
-        from pipeline.report.data import load_report_data
-
-        if "data" not in self._cache:
-            self._cache["data"] = load_report_data(self.root, self.job.language, region=self.job.region)
-        return self._cache["data"]
-
-    @property
-    def document(self) -> Document:
-        """The job's write-up, built once for every document format."""
-        from pipeline.report.writeup import county_report, region_report
-
-        if "document" not in self._cache:
-            job = self.job
-            self._cache["document"] = (county_report(self.data, job.region, job.county, job.year, job.first_year)
-                                       if job.county else region_report(self.data, job.region, job.year,
-                                                                        job.first_year))
-        return self._cache["document"]
 
 
 def _refused(problem: str) -> ConfigError:
@@ -136,7 +88,7 @@ def document_formats() -> list[Format]:
     return [fmt for fmt in registry().values() if fmt.render is not None]
 
 
-def produce_all(out: JobOutput) -> list[Path]:
+def produce_all(out) -> list[Path]:
     """Every registered format of the job's kind, in registry order; the files written."""
     written = []
     for fmt in registry().values():

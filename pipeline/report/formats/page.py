@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.report.formats import Format, JobOutput
+from pipeline.report.formats import Format
+from pipeline.report.formats.job import JobOutput
 
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.S | re.I)
 _EXPORTER: list = []  # one per process: building it loads the template, which costs more than a page

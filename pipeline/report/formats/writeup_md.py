@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.report.formats import Format, JobOutput
+from pipeline.report.formats import Format
+from pipeline.report.formats.job import JobOutput
 
 
 def render(doc) -> bytes:

@@ -22,7 +22,8 @@ from pathlib import Path
 import nbformat
 
 from pipeline.console import verbose
-from pipeline.report.formats import JobOutput, produce_all
+from pipeline.report.formats import produce_all
+from pipeline.report.formats.job import JobOutput
 from pipeline.report.notebooks.jobs import NOTEBOOKS_DIR, Job, output
 
 PRINT_EVERY = 10.0  # seconds between two progress lines in a log
