@@ -2,11 +2,15 @@
 
 A kernel runs the county notebook's code cells. Here they run in a fresh Python
 process per measurement (the same code, without Jupyter's own ~60 MB), whose
-peak RSS (ru_maxrss) is the notebook's: once as the stage runs it, reading only
+peak RSS (VmHWM) is the notebook's: once as the stage runs it, reading only
 the county's region from each mart, and once reading every mart whole, as
 kernels did before (marts.read_mart without a region). The layouts are
 growth_bench.py's (25 x factor regions); their marts are brought up to date
 first (the data stages, cache on).
+
+Then a warm Jupyter kernel, as a worker of the notebooks stage keeps one,
+executes three county notebooks of different regions and its own peak (VmHWM
+of the kernel process) is read.
 
 Run after `make setup`:  .venv/bin/python benchmarks/kernel_memory.py [--factors 1,4,16]
 Writes build/benchmarks/kernel_memory.json.
@@ -29,7 +33,7 @@ from province_bench import DATA_STAGES, env_for, notebook_sample, run_stage  # n
 
 TARGET_MB = 300
 RUN = r"""
-import json, resource, sys
+import json, sys
 from pathlib import Path
 cells, params = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 import matplotlib
@@ -39,7 +43,8 @@ _display.display = lambda *a, **k: None  # nothing to show: the work and its mem
 namespace = dict(params)
 for source in cells:
     exec(compile(source, "cell", "exec"), namespace)
-print("PEAK_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not ru_maxrss: Linux keeps across exec the peak of the forked copy of the parent in ru_maxrss
+print("PEAK_KB", open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
 """
 
 
@@ -57,6 +62,27 @@ def peak_mb(folder: Path, job, whole: bool) -> float:
     return int(proc.stdout.strip().splitlines()[-1].split()[-1]) / 1024
 
 
+def kernel_peak_mb(folder: Path, jobs) -> float:
+    """Peak RSS (VmHWM) of one warm Jupyter kernel, as a notebooks-stage worker runs it, after `jobs`."""
+    import os
+    import tempfile
+
+    from pipeline.report.notebooks import WARM_UP
+    from pipeline.report.notebooks.kernels import WarmKernel
+
+    os.environ.update({"PYTHONPATH": str(ROOT), "POLIECO_ROOT": str(folder)})
+    kernel = WarmKernel(folder, WARM_UP)
+    kernel.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for job in jobs:
+                kernel.execute(folder / "notebooks" / "county.ipynb", Path(tmp) / "out.ipynb", job.parameters)
+        status = Path(f"/proc/{kernel.km.provisioner.pid}/status").read_text()
+        return int(status.split("VmHWM:")[1].split()[0]) / 1024
+    finally:
+        kernel.shutdown()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", default="1,4,16")
@@ -66,13 +92,15 @@ def main() -> None:
         folder = layout(factor)
         for module in DATA_STAGES:  # the marts as this checkout writes them (parts reused where unchanged)
             run_stage(module, folder, cache="on")
-        _, picked = notebook_sample(folder, 1)
+        _, picked = notebook_sample(folder, 3)
         region, whole = peak_mb(folder, picked[0], False), peak_mb(folder, picked[0], True)
+        kernel = kernel_peak_mb(folder, picked)
         marts = sum(p.stat().st_size for p in (folder / "data" / "marts").glob("*.parquet")) / 2**20
         points.append({"factor": factor, "marts_mb_on_disk": round(marts, 1), "region_only_mb": round(region),
-                       "whole_marts_mb": round(whole)})
+                       "whole_marts_mb": round(whole), "warm_kernel_mb": round(kernel)})
         print(f"  x{factor}: marts {marts:.1f} MB on disk; notebook peak {region:.0f} MB reading its region, "
-              f"{whole:.0f} MB reading every mart whole", flush=True)
+              f"{whole:.0f} MB reading every mart whole; a warm kernel after {len(picked)} county notebooks "
+              f"{kernel:.0f} MB", flush=True)
     out = ROOT / "build" / "benchmarks" / "kernel_memory.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"target_mb": TARGET_MB, "points": points}, indent=2) + "\n", encoding="utf-8")

@@ -154,8 +154,11 @@ def _inputs_key(root: Path, lang: str | None, region: str | None) -> tuple:
     paths = Paths(root)
     files = [paths.catalog, paths.divisions, root / "params.yaml", root / "data" / "reference" / "phrases.yaml",
              *(marts.mart_path(root, name) for name in marts.ALL)]
-    return (str(Path(root).resolve()), lang, region,
-            tuple(hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else "" for f in files))
+    def content(path: Path) -> str:  # read in blocks: a national findings mart is ~100 MB, not to be held at once
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+
+    return (str(Path(root).resolve()), lang, region, tuple(content(f) if f.is_file() else "" for f in files))
 
 
 def load_report_data(root: Path, lang: str | None = None, region: str | None = None) -> ReportData:
