@@ -126,7 +126,7 @@ def prepare(project: Path) -> None:
     shutil.copytree(ROOT / "pipeline", project / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     for rel in ("dvc.yaml", "bin/stage.py", "notebooks/county.ipynb", "notebooks/region.ipynb",
                 "data/reference/phrases.yaml", "data/reference/indicators.yaml", "data/reference/findings.yaml",
-                "data/register/code_changes.csv"):
+                "data/register/code_changes.csv", "data/issued/README.md"):  # the findings stage reads data/issued
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, project / rel)
     # the params too (as pipeline.demo writes them): the repo's, with the province's regions
