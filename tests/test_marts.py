@@ -28,3 +28,26 @@ def test_a_mart_without_regions_is_read_whole_whatever_the_region(tmp_path):
     (tmp_path / "data" / "marts").mkdir(parents=True)
     marts.write_mart(marts.mart_path(tmp_path, marts.NATIONAL), frame)
     assert marts.read_mart(tmp_path, marts.NATIONAL, region="990100").equals(frame)
+
+
+def test_the_report_data_key_changes_when_a_mart_is_replaced_or_edited_in_place(tmp_path):
+    """A warm kernel keeps the marts it read while the key holds: replacing a mart (as a stage publishes it) or
+    rewriting it in place must change the key, and nothing else may."""
+    import os
+
+    from pipeline.report.data import _inputs_key
+
+    (tmp_path / "data" / "marts").mkdir(parents=True)
+    path = marts.mart_path(tmp_path, marts.EVALUATION)
+    marts.write_mart(path, pd.DataFrame({"region_code": ["990100"], "value": [1.0]}))
+    first = _inputs_key(tmp_path, "zh", "990100")
+    assert _inputs_key(tmp_path, "zh", "990100") == first
+    marts.write_mart(path, pd.DataFrame({"region_code": ["990100"], "value": [2.0]}))  # same size, new file
+    replaced = _inputs_key(tmp_path, "zh", "990100")
+    assert replaced != first
+    stat = path.stat()
+    with open(path, "r+b") as fh:  # the same bytes written over in place: only the mtime tells
+        fh.write(fh.read())
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert _inputs_key(tmp_path, "zh", "990100") != replaced
+    assert _inputs_key(tmp_path, "en", "990100") != _inputs_key(tmp_path, "zh", "990100")

@@ -145,29 +145,35 @@ def report_settings(root: Path, catalog: Catalog, lang: str | None = None) -> tu
     return words, sections
 
 
-_LOADED: dict[tuple, ReportData] = {}  # the last load, keyed by the content of every file it read
+_LOADED: dict[tuple, ReportData] = {}  # the last load, keyed by the state of every file it read
 
 
 def _inputs_key(root: Path, lang: str | None, region: str | None) -> tuple:
-    import hashlib
-
+    """Each input file's (inode, size, mtime_ns): a mart is published by renaming a new file into place (a new
+    inode) and a hand edit moves the mtime, so a changed file always changes the key; reading the bytes to
+    hash them cost a whole read of every mart at each call (a national findings mart is ~100 MB)."""
     paths = Paths(root)
     files = [paths.catalog, paths.divisions, root / "params.yaml", root / "data" / "reference" / "phrases.yaml",
              *(marts.mart_path(root, name) for name in marts.ALL)]
-    def content(path: Path) -> str:  # read in blocks: a national findings mart is ~100 MB, not to be held at once
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
 
-    return (str(Path(root).resolve()), lang, region, tuple(content(f) if f.is_file() else "" for f in files))
+    def state(path: Path) -> tuple[int, int, int] | None:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    return (str(Path(root).resolve()), lang, region, tuple(state(f) for f in files))
 
 
 def load_report_data(root: Path, lang: str | None = None, region: str | None = None) -> ReportData:
-    """The marts and reference files for rendering; loaded once per process while their bytes are unchanged.
+    """The marts and reference files for rendering; loaded once per process while their files are unchanged.
 
     A warm kernel (and the stage's worker) renders many counties from the same
     marts: reading and splitting them again for each took ~0.5 s at province
-    scale. The key is the content of every file read, so a changed mart is
-    always read again. Renderers select from the frames and never modify them.
+    scale. The key is the state of every file read (`_inputs_key`), so a
+    replaced or edited mart is always read again. Renderers select from the
+    frames and never modify them.
     """
     key = _inputs_key(root, lang, region)
     if key not in _LOADED:
