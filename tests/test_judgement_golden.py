@@ -159,6 +159,22 @@ def test_the_top_tier_is_never_told_a_measure_is_a_problem():
         assert "有待" not in said
 
 
+def test_a_marked_fall_above_the_region_on_a_measure_its_standing_decides_is_watched_not_a_problem():
+    """城关区 2024: 市委委员综合评价 82.4, 3.4 points below last year (marked beyond 3), yet 1.1 above the city
+    (81.3) and 4th of ten: the standing decides an appraisal, and it is favourable, so the fall is an item to
+    watch. The same fall 1.6 points below the city (6th of ten) stays a problem."""
+    series = {2015: 83.8, 2016: 85.8, 2017: 82.4}
+    f, said = judge("committee_appraisal", series, [90.0, 88.0, 86.0, 80.0, 79.0, 78.0, 77.0, 76.0, 75.0],
+                    {2015: 81.0, 2016: 81.0, 2017: 81.3})
+    assert (f.verdict, f.polarity, f.evidence["standing"]) == ("worse_marked", "attention", "middle")
+    assert said == ("考评评议结果需关注：市委委员综合评价2017年为82.4分，高于全市（81.3分）1.1分，居全市第4位" + RANKED +
+                    "，但比2015年（83.8分）低1.4分，比上年（85.8分）下降3.4分。")
+    f, said = judge("committee_appraisal", series, [90.0, 88.0, 86.0, 85.0, 84.0, 80.0, 79.0, 78.0, 77.0],
+                    {2015: 84.0, 2016: 84.0, 2017: 84.0})
+    assert (f.verdict, f.polarity, f.evidence["standing"]) == ("worse_marked", "problem", "middle")
+    assert said.startswith("考评评议结果明显下降：市委委员综合评价2017年为82.4分，低于全市（84.0分）1.6分，居全市第6位")
+
+
 # ---------------------------------------------------------------- probabilities printed true to the threshold
 
 

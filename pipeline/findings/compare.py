@@ -91,6 +91,9 @@ def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[
     - Otherwise a marked adverse move over the years (beyond `findings.marked`) is a problem (a
       material adverse trend), a slight one an item to watch (attention).
     - A place in the top tier is never given a problem on the measure: the worst it gets is attention.
+      Nor is a place better than its region beyond the band on a measure its standing decides (a survey,
+      an appraisal): 市委委员综合评价 82.4 down 3.4 points on the year, yet 1.1 above the city and 4th of
+      ten, is a fall to watch, not one of the county's main problems.
     - A place in the bottom tier and worse than its region beyond the band is at least an item to watch,
       whatever its own trend: never praised for improving, never silent for holding level.
     - The decisive comparison better, with no adverse move over the years, is an achievement.
@@ -100,7 +103,8 @@ def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[
         return "stated", "neutral"
     basis, decided = decisive_side(comparisons, decides, standing)
     adverse = [c for c in comparisons if c["side"] == "worse" and c["basis"] in OVER_YEARS]
-    cap = "attention" if standing == "top" else "problem"
+    above_region = decides == "standing" and any(c["basis"] == "region" and c["side"] == "better" for c in comparisons)
+    cap = "attention" if standing == "top" or above_region else "problem"
     if decided == "worse":
         return ("worse_than_baseline" if basis == "baseline" else "bottom_tier"), cap
     if any(c["size"] == "marked" for c in adverse):
