@@ -22,7 +22,7 @@ FAST_MODULES = {
     "test_evaluate", "test_evaluate_reference", "test_weighting", "test_sensitivity", "test_early_warning",
     "test_judgement", "test_judgement_golden", "test_findings_rules", "test_findings", "test_text_gate",
     "test_table_fit", "test_charts", "test_index_colours", "test_progress", "test_romanise", "test_reuse_key",
-    "test_structure", "test_specs", "test_architecture", "test_marts",
+    "test_structure", "test_specs", "test_architecture", "test_marts", "test_presentation",
 }
 
 
@@ -145,7 +145,7 @@ def build_marts(project, monkeypatch, keep: set[str] | None, first: int = 2019, 
     """
     from pipeline.config import Paths
     from pipeline.report.data import load_report_data
-    from pipeline.stages import early_warning, evaluate, findings, ingest, measures
+    from pipeline.stages import early_warning, evaluate, findings, ingest, measures, presentation
     from pipeline.stages.validate import promote
 
     if keep is not None:
@@ -167,6 +167,6 @@ def build_marts(project, monkeypatch, keep: set[str] | None, first: int = 2019, 
     ingest.ingest(project.root)
     paths = Paths(project.root)
     promote(paths.staging_warehouse, paths.warehouse)
-    for stage in (measures, evaluate, early_warning, findings):
+    for stage in (measures, evaluate, early_warning, findings, presentation):
         stage.main()
     return load_report_data(project.root)

@@ -146,7 +146,7 @@ def test_files_each_stage_opens_are_declared(tmp_path):
     hook = tmp_path / "audit.py"
     hook.write_text(AUDIT, encoding="utf-8")
     seen = {}
-    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "findings"):
+    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "findings", "presentation"):
         out = tmp_path / f"{stage}.txt"
         env = {"POLIECO_ROOT": str(root), "AUDIT_OUT": str(out), "PYTHONPATH": str(REPO),
                "GX_ANALYTICS_ENABLED": "false", "PATH": str(Path(sys.executable).parent)}
@@ -173,3 +173,4 @@ def test_files_each_stage_opens_are_declared(tmp_path):
     assert "data/marts/county_year_measures.parquet" in seen["evaluate"]
     assert "data/reference/divisions.csv" in seen["ingest"]
     assert {"data/reference/findings.yaml", "data/marts/evaluation.parquet"} <= seen["findings"]
+    assert "data/marts/evaluation_coherence.parquet" in seen["presentation"]

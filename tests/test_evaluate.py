@@ -175,6 +175,21 @@ def test_a_lower_is_better_indicator_that_agrees_with_the_index_is_not_flagged_n
     assert with_index.loc["new_onset_share", "r"] > 0.9 and not with_index["negative_with_index"].any()
 
 
+
+@pytest.mark.parametrize(("safety", "negative"), [([70, 73, 75, 72, 74, 71], False), ([70, 71, 75, 72, 76, 73], True)])
+def test_an_indicator_runs_against_the_index_only_beyond_the_negligible_band(safety, negative):
+    """params.yaml evaluation.coherence.negative_r 0.1: a correlation of -0.06 with the index has no direction
+    (a note printing "负相关（r = -0.06）" would tell the reader something the data do not show); -0.57 does."""
+    rows = {f"99010{i + 1}": {"integrity_satisfaction": a, "conduct_satisfaction": b, "safety_satisfaction": c}
+            for i, (a, b, c) in enumerate(zip([90, 85, 80, 75, 70, 65], [88, 84, 79, 77, 69, 66], safety,
+                                              strict=True))}
+    ev = params(integrity_satisfaction=1, conduct_satisfaction=1, safety_satisfaction=1)
+    ev["minimum_units"] = {"statistics": 3}
+    coh = evaluate_all(mart(rows), ev, CATALOG)["evaluation_coherence"]
+    row = coh[(coh["other"] == "index") & (coh["indicator"] == "safety_satisfaction")].iloc[0]
+    assert row["r"] < 0 and bool(row["negative_with_index"]) is negative
+    assert bool(row["r"] < -0.1) is negative
+
 def test_misspelt_weight_key_is_refused_with_the_accepted_codes():
     with pytest.raises(ConfigError) as err:
         evaluate_all(mart({"990101": {"integrity_satisfaction": 80.0}}), params(integrity_satisfacton=1), CATALOG)

@@ -35,7 +35,8 @@ def repo_copy(tmp_path_factory) -> Path:
     run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "add", "-A"], dest)
     run(["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-qm", "copy"], dest)
     first = run(["dvc", "repro"], dest)
-    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "findings", "notebooks"):
+    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "findings", "presentation",
+                  "notebooks"):
         assert f"Running stage '{stage}'" in first.stdout, stage
     return dest
 
@@ -256,7 +257,7 @@ def test_the_demo_workbook_prints_each_figure_as_the_reports_do(repo_copy):
 @pytest.mark.parametrize(("edited", "stages"), [
     ("data/reference/phrases.yaml", {"findings", "notebooks"}),
     ("pipeline/report/writeup.py", {"notebooks"}),
-    ("pipeline/numbers.py", {"measures", "evaluate", "findings", "notebooks"}),
+    ("pipeline/numbers.py", {"measures", "evaluate", "findings", "presentation", "notebooks"}),
     ("pipeline/catalog.py", {"ingest", "validate", "measures", "evaluate", "early_warning", "findings", "notebooks"}),
 ])
 def test_dvc_status_names_the_stages_an_edit_touches(repo_copy, edited, stages):
@@ -288,7 +289,7 @@ def test_forced_repro_gives_byte_identical_marts_and_reports(repo_copy):
     # warning of 2024), 2 regions x 6 (and the workbook), the index and the report year's own page
     assert len(before) == 18 * 5 + 1 + 2 * 6 + 2 and _report_hashes(repo_copy) == before
     # every stage ran again and summed in the same order: the marts are the same bytes
-    assert len(marts_before) == 18 and _mart_hashes(repo_copy) == marts_before
+    assert len(marts_before) == 19 and _mart_hashes(repo_copy) == marts_before
     # unchanged marts: every notebook's inputs are the same, so none is executed again
     assert "20 个笔记本：复用 20 个（输入未变），执行 0 个" in forced.stdout
 

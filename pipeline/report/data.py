@@ -46,11 +46,14 @@ class ReportData:
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     # every statement a report may make (the findings stage); renderers phrase these and judge nothing
     findings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the region report's tables as printed, cell by cell (the presentation stage): read through `table`
+    presentation: pd.DataFrame = field(default_factory=pd.DataFrame)
     # how a write-up cites its figures: notes (a superscript on each) or appendix (the table only)
     citations: str = "notes"
     # warning notices: severities, recipient and issuer templates, days to reply (report.notice)
     notice: dict = field(default_factory=dict)
     _county_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _tables: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
     _findings_rows: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
     _finding_at: dict[tuple, int] = field(default_factory=dict, repr=False)  # (place, year, period, topic, subject)
     _findings_at: dict[tuple, list[int]] = field(default_factory=dict, repr=False)  # (place, year, period or None)
@@ -61,6 +64,22 @@ class ReportData:
         if not self._county_rows:
             self._county_rows.update({str(c): g for c, g in self.county.groupby("county_code", sort=False)})
         return self._county_rows.get(code, self.county.iloc[0:0])
+
+    def table(self, region: str, year: int, name: str) -> pd.DataFrame:
+        """One table of a region-year as the presentation stage printed it: a row per key (a place or an
+        indicator code) in the stage's order, a column per column code in its order, the printed texts as
+        cells (None where nothing is printed: the renderer's none mark). Empty when the stage made none."""
+        if not self._tables and not self.presentation.empty:
+            for (r, y, t), cells in self.presentation.groupby(["region_code", "year", "table"], sort=False):
+                self._tables[(str(r), int(y), str(t))] = cells
+        cells = self._tables.get((region, int(year), name))
+        if cells is None:
+            return pd.DataFrame()
+        columns = list(dict.fromkeys(cells["column"]))
+        wide = cells.pivot(index="row", columns="column", values="text").sort_index().reindex(columns=columns)
+        wide.index = pd.Index(cells.drop_duplicates("row").set_index("row")["key"].reindex(wide.index), name="key")
+        wide.columns.name = None
+        return wide.astype(object).where(wide.notna(), None)
 
     def findings_rows_of(self, place: str, year: int, period: str | None = None) -> pd.DataFrame:
         """The findings of one place (or region) and year, of one period or (None) every period, in mart
@@ -190,7 +209,8 @@ def _load_report_data(root: Path, lang: str | None = None, region: str | None = 
     optional = {name: marts.read_mart(root, name, region)
                 for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
                              marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_TREATMENT,
-                             marts.EVALUATION_AUDIT, marts.EVALUATION_CONTRIBUTIONS, marts.WARNINGS, marts.FINDINGS)
+                             marts.EVALUATION_AUDIT, marts.EVALUATION_CONTRIBUTIONS, marts.WARNINGS, marts.FINDINGS,
+                             marts.PRESENTATION)
                 if marts.mart_path(root, name).is_file()}
     county, regional, national = (marts.read_mart(root, name, region)
                                   for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))

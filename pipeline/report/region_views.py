@@ -20,7 +20,7 @@ from pipeline.report.data import (
     national_latest,
     region_series,
 )
-from pipeline.report.fmt import missing, number, percent_text, published_source
+from pipeline.report.fmt import published_source
 from pipeline.report.phrasing import Phraser, evidence, finding
 from pipeline.report.scoring_views import region_scoring_section
 from pipeline.report.sentences import sentence
@@ -120,17 +120,20 @@ def region_values(data: ReportData, region: str, year: int) -> dict[str, float]:
 def region_ranking_section(data: ReportData, region: str, year: int) -> Section:
     """Each place's rank on each measure (within places of one level); '—' where a place has none."""
     w, cat = data.words, data.catalog
-    measures = data.sections["ranking"]
-    rows = data.county[(data.county["region_code"] == region) & (data.county["year"] == year)
-                       & data.county["measure"].isin(measures)]
-    table = (rows.assign(county=[data.label(c) for c in rows["county_code"]])
-             .pivot(index="county", columns="measure", values="rank_in_region")[measures]
-             .sort_values(measures[0]))
-    table = table.map(lambda v: w("none_mark") if missing(v) else str(int(v)))
-    table.columns = [cat.name(m, data.lang) for m in measures]
-    table.index.name = w.raw("notebook.columns.county")
+    table = printed(data, data.table(region, year, "ranking"))
+    table.columns = [cat.name(m, data.lang) for m in table.columns]
     return Section().add(heading(data, "region_ranking", year=year), w("notebook.ranking_note"), table,
                          synthetic(data, region))
+
+
+def printed(data: ReportData, table: pd.DataFrame, *, place_rows: bool = True) -> pd.DataFrame:
+    """A presentation table with its places labelled (name and code) and the none mark where nothing is
+    printed; its columns are still codes."""
+    w = data.words
+    out = table.map(lambda v: w("none_mark") if v is None else v)
+    if place_rows:
+        out.index = pd.Index([data.label(c) for c in table.index], name=w.raw("notebook.columns.county"))
+    return out
 
 
 def region_evaluation_section(data: ReportData, region: str, year: int) -> Section:
@@ -143,31 +146,21 @@ def region_evaluation_section(data: ReportData, region: str, year: int) -> Secti
     section.state(p, distribution, bold=True).state(p, finding(data, region, year, "units_unstable"), bold=True)
     ev = evaluation_rows(data, year, region=region)
     graded = ev[ev["index"].notna()]
-    labels = [c[2:] for c in data.evaluation.columns if c.startswith("p_")]
     grades = w.raw("grades")
     chart = charts.rank_interval_chart(graded.assign(label=[data.label(c) for c in graded["county_code"]]),
                                        title=w("notebook.evaluation.rank_title", year=year),
-                                       grade_colors=dict(zip(labels, GRADE_COLORS, strict=False)),
+                                       grade_colors=dict(zip(grade_labels(data), GRADE_COLORS, strict=False)),
                                        words=w, notes=[w("notebook.evaluation.rank_note"), synthetic(data, region)])
     cols = w.raw("notebook.columns")
-    table = pd.DataFrame({
-        cols["county"]: [data.label(c) for c in ev["county_code"]],
-        cols["index"]: [number(v, 1) for v in ev["index"]],
-        cols["rank"]: [w("none_mark") if missing(v) else str(int(v)) for v in ev["rank"]],
-        cols["grade"]: [grades.get(g, g) if isinstance(g, str) else w("none_mark") for g in ev["grade"]],
-        cols["rank_interval"]: [w("none_mark") if missing(a) else f"{number(a, 0)}–{number(b, 0)}"
-                                for a, b in zip(ev["rank_p05"], ev["rank_p95"], strict=True)],
-        **{f"P({grades.get(g, g)})": [percent_text(v) for v in ev[f"p_{g}"]] for g in labels},
-        cols["grade_probability"]: [percent_text(v) for v in ev["grade_probability"]],
-        cols["stable"]: [w("none_mark") if missing(v) else (w("word_yes") if v else w("word_no")) for v in ev["stable"]],
-    })
-    weights = data.evaluation_weights
-    weights = weights[(weights["region_code"] == region) & (weights["year"] == year)]
-    wt = pd.DataFrame({cols["indicator"]: [cat.name(c, data.lang) for c in weights["indicator"]],
-                       cols["nominal_weight"]: [number(v, 3) for v in weights["nominal_weight"]],
-                       cols["effective_weight"]: [number(v, 3) for v in weights["effective_weight"]]})
-    section.add(chart, table.set_index(cols["county"]), w("notebook.evaluation.weights_intro"),
-                wt.set_index(cols["indicator"]))
+    table = printed(data, data.table(region, year, "evaluation"))
+    table["grade"] = [grades.get(g, g) if g != w("none_mark") else g for g in table["grade"]]
+    table["stable"] = [w(f"word_{v}") if v in ("yes", "no") else v for v in table["stable"]]
+    table.columns = [f"P({grades.get(c[2:], c[2:])})" if c.startswith("p_") else cols[c] for c in table.columns]
+    table.index.name = cols["county"]
+    wt = printed(data, data.table(region, year, "weights"), place_rows=False)
+    wt.index = pd.Index([cat.name(c, data.lang) for c in wt.index], name=cols["indicator"])
+    wt.columns = [cols[c] for c in wt.columns]
+    section.add(chart, table, w("notebook.evaluation.weights_intro"), wt)
     flags = coherence_flags(data, region, year)
     if flags:
         section.add(w("notebook.evaluation.coherence_intro") + "\n\n" + "\n".join(f"- {f}" for f in flags))
@@ -177,39 +170,38 @@ def region_evaluation_section(data: ReportData, region: str, year: int) -> Secti
     return section.add(*audit_parts(data, region, year))
 
 
+def grade_labels(data: ReportData) -> list[str]:
+    return [c[2:] for c in data.evaluation.columns if c.startswith("p_")]
+
+
 def grade_matrix(data: ReportData, region: str, year: int) -> list[object]:
-    """County x year grades (each year graded with the same method); blank where a year was not graded."""
+    """Place x year grades (each year graded with the same method); blank where a year was not graded."""
     w = data.words
-    ev = data.evaluation
-    rows = ev[(ev["region_code"] == region) & (ev["year"] <= year)]
-    if rows.empty:
+    matrix = data.table(region, year, "grade_matrix")
+    if matrix.empty:
         return []
     grades = w.raw("grades")
-    matrix = (rows.assign(shown=[grades.get(g, g) if not missing(i) else "" for g, i in
-                                 zip(rows["grade"], rows["index"], strict=True)])
-              .pivot(index="county_code", columns="year", values="shown").fillna("").sort_index())
-    matrix.columns = [str(int(c)) for c in matrix.columns]
+    matrix = matrix.map(lambda g: "" if g is None else grades.get(g, g))
     matrix.index = pd.Index([data.label(c) for c in matrix.index], name=w.raw("notebook.columns.county"))
     return [w("notebook.evaluation.matrix_heading"), w("notebook.evaluation.matrix_note"), matrix]
 
 
 def coherence_flags(data: ReportData, region: str, year: int) -> list[str]:
-    """Collinear pairs, indicators against the index, and the one whose removal moves ranks most (from the mart)."""
+    """Collinear pairs, indicators against the index, and the one(s) whose removal moves ranks most, as the
+    presentation stage listed them."""
     w, cat = data.words, data.catalog
-    coh = data.evaluation_coherence
-    coh = coh[(coh["region_code"] == region) & (coh["year"] == year)] if not coh.empty else coh
-    if coh.empty:
+    notes = data.table(region, year, "coherence")
+    if notes.empty:
         return []
-    flags = []
-    for r in coh[coh["collinear"] == True].itertuples():  # noqa: E712
-        flags.append(w("notebook.evaluation.collinear", a=cat.name(r.indicator, data.lang),
-                       b=cat.name(r.other, data.lang), r=number(r.r, 2)))
-    for r in coh[coh["negative_with_index"] == True].itertuples():  # noqa: E712
-        flags.append(w("notebook.evaluation.negative", a=cat.name(r.indicator, data.lang), r=number(r.r, 2)))
-    most = coh[coh["moves_ranks_most"] == True]  # noqa: E712 - the evaluate stage marked them (ties all)
+    name = {c: cat.name(c, data.lang) for c in set(notes.index) | set(notes["other"]) if c in cat}
+    flags = [w("notebook.evaluation.collinear", a=name[a], b=name[n.other], r=n["size"])
+             for a, n in notes[notes["kind"] == "collinear"].iterrows()]
+    flags += [w("notebook.evaluation.negative", a=name[a], r=n["size"])
+              for a, n in notes[notes["kind"] == "negative"].iterrows()]
+    most = notes[notes["kind"] == "moves_ranks_most"]
     if len(most):
-        flags.append(w("notebook.evaluation.shift", a=w.listed([cat.name(c, data.lang) for c in most["indicator"]]),
-                       shift=number(most["rank_shift_if_dropped"].iloc[0], 1)))
+        flags.append(w("notebook.evaluation.shift", a=w.listed([name[a] for a in most.index]),
+                       shift=most["size"].iloc[0]))
     return flags
 
 

@@ -58,9 +58,12 @@ def audit_rows(raw: pd.DataFrame, n: np.ndarray, treated: list, cfg: EvalConfig)
 
 
 def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinearity_r: float,
-              weights: np.ndarray | None = None) -> pd.DataFrame:
+              weights: np.ndarray | None = None, negative_r: float = 0.0) -> pd.DataFrame:
     """Indicator-by-indicator correlations and each indicator's correlation with the index,
-    plus the mean absolute rank shift when the indicator is dropped and the weights renormalised."""
+    plus the mean absolute rank shift when the indicator is dropped and the weights renormalised.
+
+    An indicator runs against the index only when its correlation is below -`negative_r`: r = -0.004,
+    printed 0.00, has no direction, and a note calling it negative would not be true."""
     ok = filled.notna().all(axis=1) & index.notna()
     x = filled[ok]
     # nothing to correlate (or too few counties for a correlation to mean anything), nothing left when one is dropped
@@ -85,7 +88,7 @@ def coherence(filled: pd.DataFrame, index: pd.Series, cfg: EvalConfig, collinear
             r = float(corr.loc[a, b])
             rows.append({"indicator": a, "other": b, "r": r, "collinear": bool(abs(r) > collinearity_r)})
         rows.append({"indicator": a, "other": "index", "r": r_index,
-                     "negative_with_index": bool(r_index < 0) if not np.isnan(r_index) else False,
+                     "negative_with_index": bool(r_index < -negative_r) if not np.isnan(r_index) else False,
                      "rank_shift_if_dropped": float(np.mean(np.abs(dropped - base_rank)))})
     return most_moving(pd.DataFrame(rows))
 

@@ -39,7 +39,7 @@ from pipeline.stages.evaluate.uncertainty import rank_overlap, simulate
 
 
 def region_year(region: str, year: int, block: pd.DataFrame, previous: pd.DataFrame | None, cfg: EvalConfig,
-                unc: UncertaintyConfig, collinearity_r: float) -> dict:
+                unc: UncertaintyConfig, collinearity_r: float, negative_r: float = 0.0) -> dict:
     """Everything the marts hold for one region-year, each piece tagged with the region and year."""
     tag = {"region_code": region, "year": year}
     raw = block[cfg.indicators]
@@ -51,7 +51,7 @@ def region_year(region: str, year: int, block: pd.DataFrame, previous: pd.DataFr
     res = out["result"].assign(**tag, indicators_absent_in_region=absent,
                                rank_overlap=rank_overlap(sims) if not sims.empty else np.nan)
     c = coherence(out["filled"], pd.Series(res["index"].to_numpy(), index=raw.index), cfg, collinearity_r,
-                  out["weight_vector"])
+                  out["weight_vector"], negative_r)
     return {
         "result": res,
         "wide": (region, year, raw, out["normalised"], out["imputed"], out["imputed_by"], out["indicator_ranks"]),
@@ -127,7 +127,7 @@ def region_parts(scores: pd.DataFrame, cfg: EvalConfig, unc: UncertaintyConfig, 
     parts = []
     for (region, year), block in scores.groupby(level=["region_code", "year"], sort=True):
         part = region_year(region, year, blocks[(region, year)], blocks.get((region, year - 1)), cfg, unc,
-                           float(ev["coherence"]["collinearity_r"]))
+                           float(ev["coherence"]["collinearity_r"]), float(ev["coherence"].get("negative_r", 0.0)))
         part["result"]["county_name"] = list(block.index.get_level_values("county_name"))
         parts.append(part)
     return parts

@@ -1,0 +1,106 @@
+"""The presentation stage on in-memory frames: each table selected, ordered and printed as a reader sees it.
+
+Expected texts are worked by hand: 66.25 rounds half up to 66.3 (Python's round gives 66.2), a probability
+of 0.365 prints 37 %, a weight of 1/6 prints 0.167; a place without a rank prints nothing (the renderer's
+'—'); places are ordered by their rank on the first measure, unranked last.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import marts
+from pipeline.report.data import ReportData
+from pipeline.stages.presentation import (
+    coherence_cells,
+    evaluation_cells,
+    grade_matrix_cells,
+    present,
+    ranking_cells,
+    weights_cells,
+)
+
+
+def county_rows(region: str, year: int, ranks: dict[str, dict[str, float | None]], period="full_year"):
+    return pd.DataFrame([{"region_code": region, "county_code": c, "year": year, "period": period, "measure": m,
+                          "rank_in_region": r} for c, by in ranks.items() for m, r in by.items()])
+
+
+def cells_of(cells: list[dict], column: str) -> dict[str, str | None]:
+    return {c["key"]: c["text"] for c in cells if c["column"] == column}
+
+
+def test_places_are_ranked_by_the_first_measure_unranked_last():
+    county = county_rows("990100", 2024, {"990101": {"a": 2, "b": 1}, "990102": {"a": 1, "b": None},
+                                          "990103": {"a": None, "b": 2}})
+    cells = ranking_cells(county, ["a", "b"])
+    order = [c["key"] for c in sorted(cells, key=lambda c: c["row"]) if c["column"] == "a"]
+    assert order == ["990102", "990101", "990103"]
+    assert cells_of(cells, "a") == {"990101": "2", "990102": "1", "990103": None}
+    assert cells_of(cells, "b") == {"990101": "1", "990102": None, "990103": "2"}
+
+
+EVALUATION = pd.DataFrame({
+    "region_code": ["990100"] * 2, "county_code": ["990102", "990101"], "year": [2024, 2024],
+    "index": [66.25, None], "rank": [1.0, None], "grade": ["好", None], "rank_p05": [1.0, None],
+    "rank_p95": [3.0, None], "p_好": [0.365, None], "p_差": [0.635, None], "grade_probability": [0.365, None],
+    "stable": pd.array([False, pd.NA], dtype="boolean")})
+
+
+def test_the_evaluation_table_prints_half_up_and_keeps_the_marts_order():
+    cells = evaluation_cells(EVALUATION)
+    assert [c["key"] for c in cells if c["column"] == "index"] == ["990102", "990101"]
+    assert cells_of(cells, "index") == {"990102": "66.3", "990101": None}
+    assert cells_of(cells, "rank_interval")["990102"] == "1–3"
+    assert cells_of(cells, "p_好")["990102"] == "37%" and cells_of(cells, "p_差")["990102"] == "64%"
+    assert cells_of(cells, "stable") == {"990102": "no", "990101": None}
+    assert cells_of(cells, "grade") == {"990102": "好", "990101": None}
+    assert [c["column"] for c in cells if c["key"] == "990102"] == [
+        "index", "rank", "grade", "rank_interval", "p_好", "p_差", "grade_probability", "stable"]
+
+
+def test_weights_print_three_decimals():
+    weights = pd.DataFrame({"indicator": ["x", "y"], "nominal_weight": [1 / 6, 5 / 6],
+                            "effective_weight": [0.1235, 0.8765]})
+    cells = weights_cells(weights)
+    assert cells_of(cells, "nominal_weight") == {"x": "0.167", "y": "0.833"}
+    assert cells_of(cells, "effective_weight") == {"x": "0.124", "y": "0.877"}  # half up, not to even
+
+
+def test_the_grade_matrix_holds_the_years_up_to_the_report_year_blank_where_not_graded():
+    graded = pd.DataFrame({"county_code": ["990101", "990101", "990101", "990102"], "year": [2022, 2023, 2024, 2023],
+                           "grade": ["好", "较好", "差", "一般"], "index": [70.0, None, 40.0, 55.0]})
+    cells = grade_matrix_cells(graded, 2023)
+    assert [(c["key"], c["column"], c["text"]) for c in cells] == [
+        ("990101", "2022", "好"), ("990101", "2023", ""), ("990102", "2023", "一般")]
+
+
+def test_coherence_notes_list_pairs_then_negatives_then_every_indicator_tied_for_the_largest_shift():
+    coh = pd.DataFrame({"indicator": ["a", "b", "c", "d"], "other": ["b", "index", "index", "index"],
+                        "r": [0.912, -0.345, 0.2, 0.1], "collinear": [True, False, False, False],
+                        "negative_with_index": [False, True, False, False],
+                        "rank_shift_if_dropped": [None, 1.25, 1.25, 0.5],
+                        "moves_ranks_most": [False, True, True, False]})
+    cells = coherence_cells(coh)
+    rows = [(c["row"], c["key"], c["column"], c["text"]) for c in cells]
+    assert rows == [(0, "a", "kind", "collinear"), (0, "a", "other", "b"), (0, "a", "size", "0.91"),
+                    (1, "b", "kind", "negative"), (1, "b", "other", "index"), (1, "b", "size", "-0.35"),
+                    (2, "b", "kind", "moves_ranks_most"), (2, "b", "other", "index"), (2, "b", "size", "1.3"),
+                    (3, "c", "kind", "moves_ranks_most"), (3, "c", "other", "index"), (3, "c", "size", "1.3")]
+
+
+def test_a_region_year_is_read_back_as_one_table_in_the_stages_order():
+    county = pd.concat([county_rows("990200", 2024, {"990201": {"a": 1}}),
+                        county_rows("990100", 2024, {"990101": {"a": 2}, "990102": {"a": 1}}),
+                        county_rows("990100", 2024, {"990101": {"a": 9}}, period="H1")])
+    frames = {marts.COUNTY: county, marts.EVALUATION: EVALUATION, marts.EVALUATION_WEIGHTS: pd.DataFrame(),
+              marts.EVALUATION_COHERENCE: pd.DataFrame()}
+    table = present(frames, ["a"])
+    assert table["region_code"].drop_duplicates().tolist() == ["990100", "990200"]  # one run per region
+    data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, None, {},
+                      presentation=table)
+    ranking = data.table("990100", 2024, "ranking")
+    assert ranking.index.tolist() == ["990102", "990101"] and ranking["a"].tolist() == ["1", "2"]  # H1 left out
+    evaluation = data.table("990100", 2024, "evaluation")
+    assert evaluation.loc["990102", "index"] == "66.3" and evaluation.loc["990101", "index"] is None
+    assert data.table("990100", 2023, "ranking").empty and data.table("990200", 2024, "evaluation").empty
