@@ -7,9 +7,12 @@ of 0.365 prints 37 %, a weight of 1/6 prints 0.167; a place without a rank print
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from pipeline import marts
+from pipeline.catalog import load_catalog
 from pipeline.report.data import ReportData
 from pipeline.stages.presentation import (
     coherence_cells,
@@ -19,6 +22,8 @@ from pipeline.stages.presentation import (
     ranking_cells,
     weights_cells,
 )
+
+CATALOG = load_catalog(Path(__file__).parents[1] / "data" / "reference" / "indicators.yaml")
 
 
 def county_rows(region: str, year: int, ranks: dict[str, dict[str, float | None]], period="full_year"):
@@ -42,7 +47,7 @@ def test_places_are_ranked_by_the_first_measure_unranked_last():
 
 EVALUATION = pd.DataFrame({
     "region_code": ["990100"] * 2, "county_code": ["990102", "990101"], "year": [2024, 2024],
-    "index": [66.25, None], "rank": [1.0, None], "grade": ["好", None], "rank_p05": [1.0, None],
+    "index": [66.25, None], "rank": [1.0, None], "counties_graded": [1, 1], "grade": ["好", None], "rank_p05": [1.0, None],
     "rank_p95": [3.0, None], "p_好": [0.365, None], "p_差": [0.635, None], "grade_probability": [0.365, None],
     "stable": pd.array([False, pd.NA], dtype="boolean")})
 
@@ -95,7 +100,7 @@ def test_a_region_year_is_read_back_as_one_table_in_the_stages_order():
                         county_rows("990100", 2024, {"990101": {"a": 9}}, period="H1")])
     frames = {marts.COUNTY: county, marts.EVALUATION: EVALUATION, marts.EVALUATION_WEIGHTS: pd.DataFrame(),
               marts.EVALUATION_COHERENCE: pd.DataFrame()}
-    table = present(frames, ["a"])
+    table = present(frames, ["a"], CATALOG)
     assert table["region_code"].drop_duplicates().tolist() == ["990100", "990200"]  # one run per region
     data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, None, {},
                       presentation=table)
@@ -104,3 +109,47 @@ def test_a_region_year_is_read_back_as_one_table_in_the_stages_order():
     evaluation = data.table("990100", 2024, "evaluation")
     assert evaluation.loc["990102", "index"] == "66.3" and evaluation.loc["990101", "index"] is None
     assert data.table("990100", 2023, "ranking").empty and data.table("990200", 2024, "evaluation").empty
+
+
+def test_the_audit_table_joins_each_indicators_shape_with_its_link_to_the_index():
+    from pipeline.stages.presentation import audit_cells, profile_cells
+
+    audit = pd.DataFrame({"indicator": ["x", "y"], "coverage": [0.9, 1.0], "counties_with_value": [9, 10],
+                          "counties": [10, 10], "skewness": [1.234, None], "kurtosis": [2.345, -0.5]})
+    coh = pd.DataFrame({"indicator": ["x", "x"], "other": ["y", "index"], "r": [0.5, -0.125],
+                        "rank_shift_if_dropped": [None, 0.25]})
+    cells = audit_cells(audit, coh)
+    assert cells_of(cells, "coverage") == {"x": "9/10", "y": "10/10"}
+    assert cells_of(cells, "skewness") == {"x": "1.23", "y": None}
+    assert cells_of(cells, "kurtosis") == {"x": "2.35", "y": "-0.50"}  # 2.345 half up, not 2.34
+    assert cells_of(cells, "r_index") == {"x": "-0.13", "y": None}  # the pair x-y is not the link with the index
+    assert cells_of(cells, "rank_shift_if_dropped") == {"x": "0.3", "y": None}
+    ev = pd.DataFrame({"county_code": ["990101", "990102"], "index": [60.0, None], "strengths": ["x,y", ""],
+                       "weaknesses": ["", "x"]})
+    assert [(c["key"], c["column"], c["text"]) for c in profile_cells(ev)] == [
+        ("990101", "strengths", "x,y"), ("990101", "weaknesses", None)]  # 990102 not graded: no profile
+
+
+def test_a_countys_indicators_print_with_the_catalogs_decimals_and_its_history_runs_to_the_report_year():
+    from pipeline.stages.presentation import history_cells, indicator_cells
+
+    ind = pd.DataFrame({"county_code": ["990101"] * 2, "indicator": ["new_onset_share", "integrity_satisfaction"],
+                        "raw": [32.45, None], "region_mean": [27.94, 80.05], "normalised": [67.55, 48.0],
+                        "imputed": [False, True]})
+    cells = indicator_cells(ind, CATALOG)
+    assert cells_of(cells, "raw") == {"new_onset_share": "32.5%", "integrity_satisfaction": None}
+    assert cells_of(cells, "region_mean") == {"new_onset_share": "27.9%", "integrity_satisfaction": "80.1"}
+    assert cells_of(cells, "normalised") == {"new_onset_share": "67.6", "integrity_satisfaction": "48.0"}
+    assert cells_of(cells, "imputed") == {"new_onset_share": None, "integrity_satisfaction": "yes"}
+    assert {c["place_code"] for c in cells} == {"990101"}
+    assert indicator_cells(ind.assign(raw=None), CATALOG) == []  # nothing delivered: no table
+    ev = pd.DataFrame({"county_code": ["990101"] * 3, "year": [2024, 2022, 2023], "index": [61.25, 58.0, None],
+                       "rank": [2.0, 4.0, None], "counties_graded": [10, 10, None], "rank_p05": [1.0, 3.0, None],
+                       "rank_p95": [3.0, 6.0, None], "grade": ["较好", "一般", "未评定"],
+                       "grade_probability": [0.725, 0.5, None]})
+    history = history_cells(ev, 2023)
+    assert [c["key"] for c in history if c["column"] == "index"] == ["2022", "2023"]  # oldest first, to 2023
+    assert cells_of(history, "index") == {"2022": "58.0", "2023": None}
+    assert cells_of(history, "rank_interval") == {"2022": "3–6", "2023": None}
+    assert cells_of(history_cells(ev, 2024), "grade_probability")["2024"] == "73%"  # 72.5 half up
+    assert history_cells(ev[ev["year"] == 2023], 2023) == []  # never graded: no history

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.report.data import ReportData, evaluation_rows
+from pipeline.report.data import ReportData
 from pipeline.report.fmt import missing, number, percent_text, value_text
 
 
@@ -53,29 +53,19 @@ def audit_parts(data: ReportData, region: str, year: int) -> list[object]:
             w(a + "winsorised_item", county=data.label(r.county_code), name=cat.name(r.indicator, data.lang),
               before=value_text(cat, r.indicator, r.before), after=value_text(cat, r.indicator, r.after))
             for r in treated.itertuples())))
-    coh = data.evaluation_coherence
-    coh = (coh[(coh["region_code"] == region) & (coh["year"] == year) & (coh["other"] == "index")]
-           .set_index("indicator") if not coh.empty else pd.DataFrame())
     cols = w.raw(a + "columns")
-    table = pd.DataFrame({
-        cols[0]: [cat.name(c, data.lang) for c in audit["indicator"]],
-        cols[1]: [f"{int(k)}/{n}" for k in audit["counties_with_value"]],
-        cols[2]: [number(v, 2) for v in audit["skewness"]],
-        cols[3]: [number(v, 2) for v in audit["kurtosis"]],
-        cols[4]: [number(coh["r"].get(c), 2) if len(coh) else w("none_mark") for c in audit["indicator"]],
-        cols[5]: [number(coh["rank_shift_if_dropped"].get(c), 1) if len(coh) else w("none_mark")
-                  for c in audit["indicator"]],
-    }).set_index(cols[0])
-    ev = evaluation_rows(data, year, region=region)
-    ev = ev[ev["index"].notna()]
+    table = data.table(region, year, "audit").map(lambda v: w("none_mark") if v is None else v)
+    table.index = pd.Index([cat.name(c, data.lang) for c in table.index], name=cols[0])
+    table.columns = cols[1:]
     profile = []
-    if "strengths" in ev.columns and len(ev):
+    strong = data.table(region, year, "profile")
+    if len(strong):
         pc = w.raw(a + "profile_columns")
 
-        def names(codes: object) -> str:
-            return w.sep.join(cat.name(c, data.lang) for c in str(codes or "").split(",") if c) or w("none_mark")
+        def names(codes: str | None) -> str:
+            return w.sep.join(cat.name(c, data.lang) for c in (codes or "").split(",") if c) or w("none_mark")
 
-        profile = [w(a + "profile_intro"), pd.DataFrame({
-            pc[0]: [data.label(c) for c in ev["county_code"]], pc[1]: [names(v) for v in ev["strengths"]],
-            pc[2]: [names(v) for v in ev["weaknesses"]]}).set_index(pc[0])]
+        profile = [w(a + "profile_intro"), pd.DataFrame(
+            {pc[1]: [names(v) for v in strong["strengths"]], pc[2]: [names(v) for v in strong["weaknesses"]]},
+            index=pd.Index([data.label(c) for c in strong.index], name=pc[0]))]
     return [w(a + "heading", year=year), "\n".join(f"- {line}" for line in lines), table, *profile]

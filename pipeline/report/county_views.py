@@ -22,9 +22,7 @@ from pipeline.report.data import (
 )
 from pipeline.report.evaluation_words import imputed_text, method_text, uncertainty_sentence
 from pipeline.report.fmt import (
-    missing,
     number,
-    percent_text,
     published_source,
     rate_text,
     signed_change,
@@ -285,24 +283,25 @@ def county_evaluation_section(data: ReportData, region: str, county: str, year: 
         section.state(p, stability).add(uncertainty_sentence(p, stability))
     if grade is not None:
         section.add(imputed_text(p, grade), method_text(p, grade))
-    ind = data.evaluation_indicators
-    table = ind[(ind["county_code"] == county) & (ind["year"] == year)] if not ind.empty else ind
-    if not table.empty and table["raw"].notna().any():
-        named = table.assign(name=[cat.name(c, data.lang) for c in table["indicator"]], county=table["raw"])
-        section.add(charts.scores_chart(named, title=w("notebook.evaluation.scores_title", year=year,
-                                                      county=data.name(county)),
+    shown, values = data.table(county, year, "indicators"), data.table(county, year, "indicators", "value")
+    if len(shown):
+        names = [cat.name(c, data.lang) for c in shown.index]
+        bars = pd.DataFrame({"name": names, "county": values["raw"].tolist(),
+                             "region_mean": values["region_mean"].tolist(),
+                             "imputed": [v == "yes" for v in shown["imputed"]]})
+        section.add(charts.scores_chart(bars, title=w("notebook.evaluation.scores_title", year=year,
+                                                     county=data.name(county)),
                                         county_label=data.name(county),
                                         region_label=w("notebook.region_mean_label", region=data.name(region)),
                                         words=w, notes=[synthetic(data, region)]))
         cols = w.raw("notebook.columns")
+        none = w("none_mark")
         section.add(pd.DataFrame({
-            cols["indicator"]: named["name"],
-            cols["county"]: [value_text(cat, c, v) for c, v in zip(table["indicator"], table["raw"], strict=True)],
-            cols["region_mean"]: [value_text(cat, c, v) for c, v in zip(table["indicator"], table["region_mean"],
-                                                                        strict=True)],
-            cols["normalised"]: [number(v, 1) for v in table["normalised"]],
-            cols["imputed"]: [w("word_yes") if v else "" for v in table["imputed"]],
-        }).set_index(cols["indicator"]))
+            cols["county"]: [v or none for v in shown["raw"]],
+            cols["region_mean"]: [v or none for v in shown["region_mean"]],
+            cols["normalised"]: [v or none for v in shown["normalised"]],
+            cols["imputed"]: [w("word_yes") if v == "yes" else "" for v in shown["imputed"]],
+        }, index=pd.Index(names, name=cols["indicator"])))
     section.extend(scoring_section(data, county, year))
     history = finding(data, county, year, "grade_history")
     section.add(*history_table(data, county, year)).state(p, history)
@@ -319,21 +318,18 @@ def county_evaluation_section(data: ReportData, region: str, county: str, year: 
 def history_table(data: ReportData, county: str, year: int) -> list[object]:
     """The county's grade, index and rank (with the simulated 90% interval) in every year evaluated."""
     w = data.words
-    ev = data.evaluation
-    rows = ev[(ev["county_code"] == county) & (ev["year"] <= year)].sort_values("year") if not ev.empty else ev
-    if rows.empty or rows["index"].isna().all():
+    rows = data.table(county, year, "history")
+    if rows.empty:
         return []
     cols = w.raw("notebook.evaluation.history_columns")
     grades = w.raw("grades")
+    none = w("none_mark")
     table = pd.DataFrame({
-        cols[0]: rows["year"].astype(int).astype(str),
-        cols[1]: [number(v, 1) for v in rows["index"]],
-        cols[2]: [w("none_mark") if missing(r) else w("notebook.evaluation.history_rank", rank=int(r), n=int(n))
+        cols[1]: [v or none for v in rows["index"]],
+        cols[2]: [none if r is None else w("notebook.evaluation.history_rank", rank=r, n=n)
                   for r, n in zip(rows["rank"], rows["counties_graded"], strict=True)],
-        cols[3]: [w("none_mark") if missing(a) else f"{number(a, 0)}–{number(b, 0)}"
-                  for a, b in zip(rows["rank_p05"], rows["rank_p95"], strict=True)],
-        cols[4]: [grades.get(g, g) if isinstance(g, str) else w("none_mark") for g in rows["grade"]],
-        cols[5]: [percent_text(v) for v in rows["grade_probability"]],
-    }).set_index(cols[0])
+        cols[3]: [v or none for v in rows["rank_interval"]],
+        cols[4]: [none if g is None else grades.get(g, g) for g in rows["grade"]],
+        cols[5]: [v or none for v in rows["grade_probability"]],
+    }, index=pd.Index(rows.index, name=cols[0]))
     return [w("notebook.evaluation.history_heading"), table]
-

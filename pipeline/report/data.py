@@ -65,20 +65,23 @@ class ReportData:
             self._county_rows.update({str(c): g for c, g in self.county.groupby("county_code", sort=False)})
         return self._county_rows.get(code, self.county.iloc[0:0])
 
-    def table(self, region: str, year: int, name: str) -> pd.DataFrame:
-        """One table of a region-year as the presentation stage printed it: a row per key (a place or an
-        indicator code) in the stage's order, a column per column code in its order, the printed texts as
-        cells (None where nothing is printed: the renderer's none mark). Empty when the stage made none."""
+    def table(self, place: str, year: int, name: str, field: str = "text") -> pd.DataFrame:
+        """One table of a region's or a county's year as the presentation stage printed it: a row per key (a
+        place, an indicator, a year) in the stage's order, a column per column code in its order, the printed
+        texts as cells (None where nothing is printed: the renderer's none mark), or with field="value" the
+        figures a chart draws. Empty when the stage made none."""
         if not self._tables and not self.presentation.empty:
-            for (r, y, t), cells in self.presentation.groupby(["region_code", "year", "table"], sort=False):
+            for (r, y, t), cells in self.presentation.groupby(["place_code", "year", "table"], sort=False):
                 self._tables[(str(r), int(y), str(t))] = cells
-        cells = self._tables.get((region, int(year), name))
+        cells = self._tables.get((place, int(year), name))
         if cells is None:
             return pd.DataFrame()
         columns = list(dict.fromkeys(cells["column"]))
-        wide = cells.pivot(index="row", columns="column", values="text").sort_index().reindex(columns=columns)
+        wide = cells.pivot(index="row", columns="column", values=field).sort_index().reindex(columns=columns)
         wide.index = pd.Index(cells.drop_duplicates("row").set_index("row")["key"].reindex(wide.index), name="key")
         wide.columns.name = None
+        if field == "value":
+            return wide.astype(float)
         return wide.astype(object).where(wide.notna(), None)
 
     def findings_rows_of(self, place: str, year: int, period: str | None = None) -> pd.DataFrame:

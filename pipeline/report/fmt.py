@@ -88,10 +88,7 @@ def number(value: float, decimals: int) -> str:
 
 def value_text(catalog: Catalog, measure: str, value: float) -> str:
     """A measure's value as printed: shares with %, counts and scores as numbers (unit said by the sentence)."""
-    if missing(value):
-        return "—"
-    m = catalog.measure(measure)
-    return number(value, m.decimals) + ("%" if m.kind == "share" else "")
+    return "—" if missing(value) else catalog.printed(measure, float(value))
 
 
 def size_text(catalog: Catalog, change: float) -> str:
