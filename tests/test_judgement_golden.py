@@ -380,3 +380,29 @@ def test_a_region_of_places_of_several_levels_counts_each_by_its_level():
         assert J.said([f]) == ["全市2个市州、1个县区、1个省区市（共2个市州、1个县区、2个省区市）报送了2024年度数据，未报送的有：丁省。"]
     finally:
         J.divisions = saved
+
+
+def test_a_region_names_a_place_for_its_new_onset_share_only_as_the_places_own_report_does():
+    """东川市 2024 listed 临江县 (24.2 %, 6.3 pp below its baseline, +1.0 on the year) among the places "whose
+    new-onset share rose" as a region problem needing a special review, while its own report only asks to
+    watch the rise; and left out 城关区 (3.9 pp above its baseline, level on the year), a problem in its own
+    report. Worked by hand (baseline: 2015; band 0.4 pp; marked beyond 2 pp):
+        990101  29.1 -> 32.6 -> 33.0   +3.9 on the baseline: not contained (problem), +0.4 on the year: level
+        990121  29.2 -> 30.3 -> 33.5   +4.3 on the baseline, +3.2 on the year: problem
+        990122  30.5 -> 23.2 -> 24.2   -6.3 on the baseline, +1.0 on the year (slight): to watch
+        others  28.0 every year        level: neither
+    """
+    from pipeline.findings.region import units_rising
+
+    values = {c: {2015: 28.0, 2016: 28.0, 2017: 28.0} for c in PLACES}
+    values.update({"990101": {2015: 29.1, 2016: 32.6, 2017: 33.0}, "990121": {2015: 29.2, 2016: 30.3, 2017: 33.5},
+                   "990122": {2015: 30.5, 2016: 23.2, 2017: 24.2}})
+    county, reg = J.marts("new_onset_share", values, {2015: 28.0, 2016: 28.0, 2017: 28.0})
+    ctx = J.context(county, reg)
+    found = units_rising(ctx, base_of(ctx, "region", REGION, REGION, 2017), REGION, 2017, PLACES)
+    assert [(f.topic, f.polarity, [u["place"] for u in f.evidence["units"]]) for f in found] == [
+        ("units_rising", "problem", ["990101", "990121"]), ("units_watched", "attention", ["990122"])]
+    said = J.said(found, county, reg)
+    assert said[0] == ("新发生案件占比在各县区报告中列为问题的县区有2个：城关区（33.0%，比基期高3.9个百分点、高于全市5.0个"
+                       "百分点）、青山县（33.5%，比基期高4.3个百分点、比上年上升3.2个百分点、高于全市5.5个百分点）。")
+    assert said[1] == "新发生案件占比在各县区报告中列为需关注的县区有1个：白水县（24.2%，比上年上升1.0个百分点）。"

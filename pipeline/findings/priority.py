@@ -29,7 +29,7 @@ def problem_class(f: Finding) -> str:
     if f.topic == "grade":
         return "grade_low"
     if f.topic in ("trend", "units_rising"):
-        marked = any(c.get("size") == "marked" and c["side"] == "worse" for c in f.evidence.get("comparisons", []))
+        marked = any(c.get("size") == "marked" and c["side"] == "worse" for c in comparisons_of(f))
         return "trend_marked" if marked or f.verdict == "worse_marked" else "trend"
     return "other"
 
@@ -42,10 +42,16 @@ def _worst_unit_warning(f: Finding) -> str:
     return next((s for s in ("high", "medium", "low") if s in severities), "")
 
 
+def comparisons_of(f: Finding) -> list[dict]:
+    """A finding's comparisons; a region's summary of its places' problems (units_rising) has its places'."""
+    own = f.evidence.get("comparisons")
+    return own if own is not None else [c for u in f.evidence.get("units", []) for c in u.get("comparisons", [])]
+
+
 def excess(f: Finding) -> float:
     """How large the largest adverse move is, as a multiple of a marked move of its measure (0 when none):
     a fall of 5.4 points (marked at 3) weighs 1.8, a rise of 3.2 pp (marked at 2) 1.6."""
-    sizes = [abs(c["difference"]) / c["marked"] for c in f.evidence.get("comparisons", [])
+    sizes = [abs(c["difference"]) / c["marked"] for c in comparisons_of(f)
              if c.get("side") == "worse" and c.get("difference") is not None and c.get("marked")]
     return max(sizes, default=0.0)
 

@@ -134,19 +134,33 @@ def region_trend(ctx: Context, base: dict, region: str, year: int, measure: str)
 
 
 def units_rising(ctx: Context, base: dict, region: str, year: int, units: list[str]) -> list[Finding]:
+    """The places whose own report judges the measure a problem, and apart those it asks to watch.
+
+    One measure, one verdict: a region report names a place for its new-onset share only as the place's own
+    report does (the same `trend` finding, warnings included). 城关区 33.0 %, 3.9 pp above its baseline and
+    level on the year, is a problem in its report and so here; 临江县 up 1.0 pp on the year yet 6.3 pp below
+    its baseline is an item to watch in its report, never a region's problem needing a special review.
+    """
     out = []
     level = ctx.unit_level(region)
     for measure in ctx.rules.measures.get("units_rising", []):
-        rising = []
+        named: dict[str, list[dict]] = {"problem": [], "attention": []}
         for u in units:
-            r = ctx.row("unit", u, measure, year)
-            if r is not None and r["change_status"] == "up" and ctx.level(u) == level:
-                rising.append({"place": u, "current": ctx.figure("unit", u, measure, year),
-                               "previous": ctx.figure("unit", u, measure, year - 1)})
-        if rising:
-            out.append(Finding(**base, topic="units_rising", subject=measure, verdict="rising", polarity="problem",
-                               basis=["previous_year"], suggestion=ctx.rules.suggestion("units_rising"),
-                               evidence={"units": rising, "count": len(rising)}))
+            if ctx.level(u) != level:
+                continue
+            f = trend(ctx, base_of(ctx, "unit", u, region, year), "unit", u, region, year, measure,
+                      ctx.warnings_of(u, year))
+            if f is None or f.polarity not in named:
+                continue
+            figures = f.evidence["figures"]
+            named[f.polarity].append({
+                "place": u, "verdict": f.verdict, "current": figures["current"], "previous": figures.get("previous"),
+                "comparisons": [c for c in f.evidence["comparisons"] if c["side"] == "worse"]})
+        for polarity, topic in (("problem", "units_rising"), ("attention", "units_watched")):
+            if named[polarity]:
+                out.append(Finding(**base, topic=topic, subject=measure, verdict=polarity, polarity=polarity,
+                                   basis=["units"], suggestion=ctx.rules.suggestion(topic),
+                                   evidence={"units": named[polarity], "count": len(named[polarity])}))
     return out
 
 

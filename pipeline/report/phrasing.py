@@ -325,13 +325,18 @@ def trend_suggestion_values(p: Phraser, f) -> dict:
     ev = evidence(f)
     m = f["subject"]
     period = f["period"] != FULL_YEAR  # 比上年同期: a partial period's last year is its same period
+    return {"name": p.name(m), "cur": p.figure(f, ev["figures"]["current"]),
+            "state": adverse_states(p, f, ev["comparisons"], period)}
 
+
+def adverse_states(p: Phraser, f, comparisons: list[dict], period: bool = False) -> str:
+    """The adverse comparisons of a finding with their sizes: 比基期高3.9个百分点、高于全市5.1个百分点."""
     def basis(c: dict) -> str:
         return "previous_period" if period and c["basis"] == "previous_year" else c["basis"]
     states = [p.w(f"finding.state.{basis(c)}.{MOVE_KEY[c['move']]}", diff=c["text"],
                   change_unit=p.change_unit(c["unit"]), **p.places(f))
-              for c in ev["comparisons"] if c["side"] == "worse" and c["move"] in MOVE_KEY and c["text"]]
-    return {"name": p.name(m), "cur": p.figure(f, ev["figures"]["current"]), "state": p.w.listed(states)}
+              for c in comparisons if c["side"] == "worse" and c["move"] in MOVE_KEY and c["text"]]
+    return p.w.listed(states)
 
 
 def work_sentence(p: Phraser, f) -> str:
@@ -452,14 +457,17 @@ def none_found_sentence(p: Phraser, f) -> str:
     return p.w(f"finding.none_found.{f['subject']}", **p.places(f))
 
 
-def units_rising_sentence(p: Phraser, f) -> str:
+def units_sentence(p: Phraser, f) -> str:
+    """The places whose own reports count a measure as a problem (units_rising) or ask to watch it
+    (units_watched), each with its figure and what its report found adverse: 城关区（33.0%，比基期高3.9个百分点、
+    高于全市5.1个百分点）."""
     ev = evidence(f)
-    items = p.w.sep.join(p.w("finding.units_rising_item", place=p.data.name(u["place"]),
-                             prev=p.figure(f, u["previous"]), cur=p.figure(f, u["current"]))
+    items = p.w.sep.join(p.w("finding.units_item", place=p.data.name(u["place"]), cur=p.figure(f, u["current"]),
+                             state=adverse_states(p, f, u["comparisons"]))
                          for u in ev["units"])
     name = p.name(f["subject"])
-    return p.w("finding.units_rising", name=name, n=p.cited_count(f, ev["count"], "units_rising", name=name), items=items,
-               **p.places(f))
+    return p.w(f"finding.{f['topic']}", name=name, n=p.cited_count(f, ev["count"], f["topic"], name=name),
+               items=items, **p.places(f))
 
 
 def units_suggestion_values(p: Phraser, f) -> dict:

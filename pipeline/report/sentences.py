@@ -17,7 +17,7 @@ HANDLERS = {"work_change": phrasing.work_sentence, "trend": phrasing.trend_sente
             "missing_data": phrasing.missing_sentence, "region_missing": phrasing.region_missing_sentence,
             "no_data": phrasing.no_data_sentence, "partial_period": phrasing.partial_sentence,
             "coverage": phrasing.coverage_sentence, "none_found": phrasing.none_found_sentence,
-            "units_rising": phrasing.units_rising_sentence, **evaluation_words.HANDLERS, **warning_words.HANDLERS,
+            "units_rising": phrasing.units_sentence, "units_watched": phrasing.units_sentence, **evaluation_words.HANDLERS, **warning_words.HANDLERS,
             **follow_up_words.HANDLERS, **national_words.HANDLERS, **scoring_words.HANDLERS}
 SUGGESTION_VALUES = {"trend": phrasing.trend_suggestion_values, "missing_data": phrasing.missing_suggestion_values,
                      "units_rising": phrasing.units_suggestion_values,
