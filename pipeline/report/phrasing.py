@@ -465,7 +465,7 @@ def units_sentence(p: Phraser, f) -> str:
     items = p.w.sep.join(p.w("finding.units_item", place=p.data.name(u["place"]), cur=p.figure(f, u["current"]),
                              state=adverse_states(p, f, u["comparisons"]))
                          for u in ev["units"])
-    name = p.name(f["subject"])
+    name = p.name_within(f["subject"])
     return p.w(f"finding.{f['topic']}", name=name, n=p.cited_count(f, ev["count"], f["topic"], name=name),
                items=items, **p.places(f))
 
