@@ -158,28 +158,3 @@ def test_the_panels_rate_axis_starts_at_zero():
     bars, rates = fig.axes[0], next(a for a in fig.axes[1:] if a.get_visible() and a.lines)
     assert rates.get_ylim()[0] == 0 and rates.get_ylim()[1] == pytest.approx(10.3 * 1.1)
     assert bars.get_ylim() == pytest.approx((0, 103.0 * 1.1))
-
-
-def test_the_nations_chart_row_is_of_the_year_the_national_finding_compared_with():
-    """form1 is published for 2024, the other forms for 2023 only: the findings stage compared the region
-    with 2024 (the first measure's year) and the chart may not show 2023 beside that sentence."""
-    import json
-    from types import SimpleNamespace
-
-    import pandas as pd
-
-    from pipeline.report.data import national_latest
-
-    shares = ["form1_share", "form2_share", "form3_share", "form4_share"]
-    national = pd.DataFrame({"measure": [*shares, "form1_share"], "year": [2023] * 4 + [2024],
-                             "value": [72.7, 21.6, 3.2, 2.5, 75.0], "text": ["72.7", "21.6", "3.2", "2.5", "75.0"]})
-
-    def data(evidence_year):
-        findings = pd.DataFrame({"topic": ["national"], "evidence": [json.dumps({"year": evidence_year})]})
-        return SimpleNamespace(national=national, findings_rows_of=lambda place, year, period: findings)
-
-    assert national_latest(data(2024), "990100", 2024, shares).empty  # 2024 lacks forms 2-4: no row, not 2023's
-    rows = national_latest(data(2023), "990100", 2024, shares)
-    assert rows["year"].tolist() == [2023] * 4 and rows.loc["form2_share", "value"] == 21.6
-    none = SimpleNamespace(national=national, findings_rows_of=lambda place, year, period: pd.DataFrame())
-    assert national_latest(none, "990100", 2024, shares).empty  # no national finding: no national row

@@ -153,3 +153,54 @@ def test_a_countys_indicators_print_with_the_catalogs_decimals_and_its_history_r
     assert cells_of(history, "rank_interval") == {"2022": "3–6", "2023": None}
     assert cells_of(history_cells(ev, 2024), "grade_probability")["2024"] == "73%"  # 72.5 half up
     assert history_cells(ev[ev["year"] == 2023], 2023) == []  # never graded: no history
+
+
+def test_a_countys_warnings_list_this_year_first_then_last_year_and_the_region_lists_its_year():
+    from pipeline.stages.presentation import county_warning_cells, warning_cells
+
+    warnings = pd.DataFrame({"county_code": ["990101", "990101", "990101", "990101", "990102"],
+                             "year": [2022, 2023, 2024, 2024, 2024], "rule": ["x", "b", "c", "a", "a"],
+                             "severity": ["low", "medium", "high", "low", "high"]})
+    county = county_warning_cells(warnings, 2024)
+    assert [(c["place_code"], c["key"], c["text"]) for c in county] == [
+        ("990101", "990101|2024|a", "low"), ("990101", "990101|2024|c", "high"), ("990101", "990101|2023|b", "medium"),
+        ("990102", "990102|2024|a", "high")]  # 2022 is not this year or the last
+    assert county_warning_cells(warnings, 2027) == []  # none in 2026-2027: no table, "no warnings" is said
+    region = warning_cells(warnings[warnings["year"] == 2024], "warnings")
+    assert [c["key"] for c in region] == ["990101|2024|c", "990101|2024|a", "990102|2024|a"]  # the mart's order
+    data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, None, {},
+                      warnings=warnings,
+                      presentation=pd.DataFrame([{"region_code": "990100", "year": 2024, **c} for c in county]))
+    listed = data.listed_warnings("990101", 2024, "county_warnings")
+    assert list(zip(listed["year"], listed["rule"], strict=True)) == [(2024, "a"), (2024, "c"), (2023, "b")]
+    assert data.listed_warnings("990103", 2024, "county_warnings").empty
+
+
+def test_the_nations_row_is_of_the_year_the_national_finding_compared_with():
+    """form1 is published for 2024, the other forms for 2023 only: the findings stage compared the region
+    with 2024 (the first measure's year) and the table may not show 2023 beside that sentence."""
+    import json
+
+    from pipeline.stages.presentation import four_forms_cells, nation_of, printed_shares
+
+    shares = ["form1_share", "form2_share", "form3_share", "form4_share"]
+    national = pd.DataFrame({"measure": [*shares, "form1_share"], "year": [2023] * 4 + [2024],
+                             "value": [72.7, 21.6, 3.2, 2.5, 75.0], "text": ["72.7", "21.6", "3.2", "2.5", "75.0"],
+                             "source": ["CCDI 2023"] * 4 + ["CCDI 2024"]})
+
+    def findings(evidence_year):
+        return pd.DataFrame({"place_code": ["990100"], "topic": ["national"],
+                             "evidence": [json.dumps({"year": evidence_year})]})
+
+    assert nation_of(findings(2024), national, "990100").empty  # 2024 lacks forms 2-4: no row, not 2023's
+    nation = nation_of(findings(2023), national, "990100")
+    assert nation["year"].tolist() == [2023] * 4 and nation.loc["form2_share", "value"] == 21.6
+    assert nation_of(findings(2023).iloc[0:0], national, "990100").empty  # no national finding: no national row
+    shape = pd.DataFrame({"place_code": ["990101"], "topic": ["four_forms_shape"], "verdict": ["holds"],
+                          "evidence": [json.dumps({"shares": shares, "figures": {
+                              s: {"text": t} for s, t in zip(shares, ["64.8", "28.4", "4.1", "2.7"], strict=True)}})]})
+    cells = four_forms_cells(["990101", "990102"], {"990101": {"form1_share": 64.83}}, printed_shares(shape), nation)
+    assert [(c["key"], c["column"], c["text"]) for c in cells if c["column"] in ("form1_share", "source")] == [
+        ("990101", "form1_share", "64.8%"), ("990102", "form1_share", None), ("nation:2023", "form1_share", "72.7%"),
+        ("nation:2023", "source", "CCDI 2023")]
+    assert [c["value"] for c in cells if c["column"] == "form1_share"] == [64.83, None, 72.7]

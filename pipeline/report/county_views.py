@@ -15,15 +15,12 @@ from pipeline.report.data import (
     ReportData,
     county_rows,
     measure_series,
-    national_latest,
     partial_rows,
-    region_rows,
     region_series,
 )
 from pipeline.report.evaluation_words import imputed_text, method_text, uncertainty_sentence
 from pipeline.report.fmt import (
     number,
-    published_source,
     rate_text,
     signed_change,
     value_text,
@@ -35,6 +32,7 @@ from pipeline.report.view_parts import (
     approx_text,
     findings_where,
     forms,
+    four_forms_rows,
     gaps_text,
     heading,
     measure_finding,
@@ -118,7 +116,7 @@ def four_forms_section(data: ReportData, region: str, county: str, year: int, fi
                      cat.name("four_forms_sum", data.lang))
     by_year = charts.four_forms_chart(ff, parts, shares, labels, title=w("notebook.four_forms.chart_title", county=name),
                                       words=w, notes=[gaps, synthetic(data, region)])
-    comparison, source = four_forms_comparison(data, county, region, year, shares)
+    comparison, source = four_forms_rows(data, county, region, year)
     compare = charts.four_forms_comparison_chart(comparison, shares, labels, words=w,
                                                  title=w("notebook.four_forms.compare_title", year=year),
                                                  notes=[source, synthetic(data, region)])
@@ -141,25 +139,6 @@ def four_forms_section(data: ReportData, region: str, county: str, year: int, fi
         if f["period"] != FULL_YEAR:
             section.state(p, f)
     return section.add(by_year, compare, table.set_index(cols["year"]))
-
-
-def four_forms_comparison(data: ReportData, county: str, region: str, year: int,
-                          shares: list[str]) -> tuple[pd.DataFrame, str | None]:
-    """Shares of the four forms: the county, its region and the nation (latest published year ≤ year), each
-    with its printed text (shares of a whole add up to 100.0)."""
-    w = data.words
-    mine, theirs = county_rows(data, county, year), region_rows(data, region, year)
-    rows = [{"who": w("notebook.who.county", name=data.name(county)), **{m: mine["value"].get(m) for m in shares},
-             **{f"{m}_text": t for m, t in printed_shares(data, county, year).items()}},
-            {"who": w("notebook.who.region", name=data.name(region), **data.level_words(region, region)), **{m: theirs["value"].get(m) for m in shares},
-             **{f"{m}_text": t for m, t in printed_shares(data, region, year).items()}}]
-    nat = national_latest(data, region, year, shares)
-    source = None
-    if not nat.empty:
-        rows.append({"who": w("notebook.who.nation", year=int(nat["year"].iloc[0])),
-                     **{m: nat.loc[m, "value"] for m in shares}, **{f"{m}_text": nat.loc[m, "text"] for m in shares}})
-        source = w("notebook.national_source", source=published_source(w, nat["source"].iloc[0]))
-    return pd.DataFrame(rows), source
 
 
 def enforcement_section(data: ReportData, region: str, county: str, year: int, first: int) -> Section:
@@ -307,11 +286,10 @@ def county_evaluation_section(data: ReportData, region: str, county: str, year: 
     section.add(*history_table(data, county, year)).state(p, history)
     for f in findings_where(data, county, year, ("warning",)):
         section.state(p, f)
-    warned = data.warnings[(data.warnings["county_code"] == county) & data.warnings["year"].isin([year - 1, year])] \
-        if not data.warnings.empty else data.warnings
+    warned = data.listed_warnings(county, year, "county_warnings")
     if warned.empty:
         return section.add(w("notebook.no_warnings", first=year - 1, last=year))
-    table = warnings_table(data, warned.sort_values(["year", "rule"], ascending=[False, True]), False)
+    table = warnings_table(data, warned, False)
     return section.add(w("notebook.warnings_heading", first=year - 1, last=year), table.set_index(table.columns[0]))
 
 

@@ -54,6 +54,7 @@ class ReportData:
     notice: dict = field(default_factory=dict)
     _county_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _tables: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _warning_at: dict[str, int] = field(default_factory=dict, repr=False)
     _findings_rows: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
     _finding_at: dict[tuple, int] = field(default_factory=dict, repr=False)  # (place, year, period, topic, subject)
     _findings_at: dict[tuple, list[int]] = field(default_factory=dict, repr=False)  # (place, year, period or None)
@@ -83,6 +84,18 @@ class ReportData:
         if field == "value":
             return wide.astype(float)
         return wide.astype(object).where(wide.notna(), None)
+
+    def listed_warnings(self, place: str, year: int, name: str) -> pd.DataFrame:
+        """The warnings mart's rows a presentation table lists (`warnings` of a region, `county_warnings` of a
+        county), in the table's order; empty when it lists none."""
+        keys = self.table(place, year, name).index
+        if not len(keys):
+            return self.warnings.iloc[0:0]
+        if not self._warning_at:
+            w = self.warnings
+            self._warning_at.update({f"{c}|{int(y)}|{r}": i for i, (c, y, r) in
+                                     enumerate(zip(w["county_code"], w["year"], w["rule"], strict=True))})
+        return self.warnings.iloc[[self._warning_at[k] for k in keys]]
 
     def findings_rows_of(self, place: str, year: int, period: str | None = None) -> pd.DataFrame:
         """The findings of one place (or region) and year, of one period or (None) every period, in mart
@@ -329,22 +342,6 @@ def evaluation_rows(data: ReportData, year: int, *, county: str | None = None,
 def counties_of(data: ReportData, region_code: str) -> list[str]:
     div = data.divisions
     return list(units_of(div, region_code).index)
-
-
-def national_latest(data: ReportData, region: str, year: int, measures: list[str]) -> pd.DataFrame:
-    """The nation's figures of `measures` in the year the region's national finding compared with (the
-    findings stage chose it: a chart row and the sentence beside it cite the same year); empty when the
-    findings stage made no such comparison or a measure lacks that year's figure."""
-    import json
-
-    rows = data.findings_rows_of(region, year, FULL_YEAR)
-    found = rows[rows["topic"] == "national"] if not rows.empty else rows
-    if found.empty:
-        return pd.DataFrame()
-    evidence = found["evidence"].iloc[0]
-    evidence = evidence if isinstance(evidence, dict) else json.loads(evidence)
-    nat = data.national[(data.national["year"] == int(evidence["year"])) & data.national["measure"].isin(measures)]
-    return nat.set_index("measure") if set(measures) <= set(nat["measure"]) else pd.DataFrame()
 
 
 def partial_rows(data: ReportData, county_code: str, first: int, last: int) -> pd.DataFrame:

@@ -15,21 +15,18 @@ from pipeline.report.audit_views import audit_parts
 from pipeline.report.data import (
     ReportData,
     counties_of,
-    county_rows,
     evaluation_rows,
-    national_latest,
     region_series,
 )
-from pipeline.report.fmt import published_source
 from pipeline.report.phrasing import Phraser, evidence, finding
 from pipeline.report.scoring_views import region_scoring_section
 from pipeline.report.sentences import sentence
 from pipeline.report.view_parts import (
     Section,
     forms,
+    four_forms_rows,
     heading,
     measure_finding,
-    printed_shares,
     require_place,
     synthetic,
     warnings_table,
@@ -84,18 +81,8 @@ def region_new_onset_section(data: ReportData, region: str, year: int, first: in
 def region_four_forms_section(data: ReportData, region: str, year: int) -> Section:
     w = data.words
     _, shares, labels = forms(data)
-    rows = [{"who": data.label(c), **{m: county_rows(data, c, year)["value"].get(m) for m in shares},
-             **{f"{m}_text": t for m, t in printed_shares(data, c, year).items()}} for c in counties_of(data, region)]
-    theirs = region_values(data, region, year)
-    rows.append({"who": w("notebook.who.region", name=data.name(region), **data.level_words(region, region)), **{m: theirs.get(m) for m in shares},
-                 **{f"{m}_text": t for m, t in printed_shares(data, region, year).items()}})
-    nat = national_latest(data, region, year, shares)
-    source = None
-    if not nat.empty:
-        rows.append({"who": w("notebook.who.nation", year=int(nat["year"].iloc[0])),
-                     **{m: nat.loc[m, "value"] for m in shares}, **{f"{m}_text": nat.loc[m, "text"] for m in shares}})
-        source = w("notebook.national_source", source=published_source(w, nat["source"].iloc[0]))
-    chart = charts.four_forms_comparison_chart(pd.DataFrame(rows), shares, labels, words=w,
+    rows, source = four_forms_rows(data, region, region, year)
+    chart = charts.four_forms_comparison_chart(rows, shares, labels, words=w,
                                                title=w("notebook.four_forms.region_title", year=year),
                                                notes=[source, synthetic(data, region)])
     p = Phraser(data)
@@ -110,11 +97,6 @@ def region_four_forms_section(data: ReportData, region: str, year: int) -> Secti
     lines = [w(f"notebook.pyramid.region_{verdict}", counties=w.sep.join(names))
              for verdict, names in by_verdict.items()]
     return section.add(chart, "\n\n".join(lines))
-
-
-def region_values(data: ReportData, region: str, year: int) -> dict[str, float]:
-    rows = data.region[(data.region["region_code"] == region) & (data.region["year"] == year)]
-    return dict(zip(rows["measure"], rows["value"], strict=True))
 
 
 def region_ranking_section(data: ReportData, region: str, year: int) -> Section:
@@ -207,8 +189,7 @@ def coherence_flags(data: ReportData, region: str, year: int) -> list[str]:
 
 def region_warnings_section(data: ReportData, region: str, year: int) -> Section:
     w = data.words
-    rows = data.warnings[(data.warnings["region_code"] == region) & (data.warnings["year"] == year)] \
-        if not data.warnings.empty else data.warnings
+    rows = data.listed_warnings(region, year, "warnings")
     section = Section().add(heading(data, "region_warnings", year=year))
     warned = finding(data, region, year, "units_warned")
     if warned is None:

@@ -17,7 +17,7 @@ from pipeline.config import find_root
 from pipeline.periods import FULL_YEAR
 from pipeline.report import charts
 from pipeline.report.data import ReportData, is_synthetic, load_report_data
-from pipeline.report.fmt import missing, number, value_text
+from pipeline.report.fmt import missing, number, published_source, value_text
 from pipeline.report.phrasing import Phraser, evidence, finding, findings_of
 from pipeline.report.sentences import sentence
 from pipeline.report.warning_words import condition_op
@@ -120,6 +120,29 @@ def printed_shares(data: ReportData, place: str, year: int, period: str = FULL_Y
         return {}
     ev = evidence(f)
     return {code: ev["figures"][code]["text"] + "%" for code in ev["shares"]}
+
+
+def four_forms_rows(data: ReportData, place: str, region: str, year: int) -> tuple[pd.DataFrame, str | None]:
+    """The four forms' table the presentation stage made for a place (or region), as the comparison chart
+    draws it: who (the place, its region, the nation of the year compared), each share's value and printed
+    text; and the nation's source in the report's language (None without a national row)."""
+    w = data.words
+    texts, values = data.table(place, year, "four_forms"), data.table(place, year, "four_forms", "value")
+    rows, source = [], None
+    for key in texts.index:
+        if key.startswith("nation:"):
+            who = w("notebook.who.nation", year=int(key.split(":")[1]))
+            source = w("notebook.national_source", source=published_source(w, texts.loc[key, "source"]))
+        elif key == region:
+            who = w("notebook.who.region", name=data.name(region), **data.level_words(region, region))
+        elif key == place:
+            who = w("notebook.who.county", name=data.name(place))
+        else:
+            who = data.label(key)
+        shares = [c for c in texts.columns if c != "source"]
+        rows.append({"who": who, **{m: values.loc[key, m] for m in shares},
+                     **{f"{m}_text": texts.loc[key, m] for m in shares if texts.loc[key, m] is not None}})
+    return pd.DataFrame(rows), source
 
 
 # ---------------------------------------------------------------- shared phrasing of mart rows

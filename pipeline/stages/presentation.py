@@ -17,26 +17,31 @@ grade in every year graded up to this one), `coherence` (collinear pairs,
 indicators running against the index, the indicator whose removal moves
 ranks most), `audit` (each indicator's coverage, shape, correlation with the
 index and rank shift) and `profile` (each graded place's strengths and
-weaknesses); of each county: `indicators` (its evaluation indicators against
-the region's mean) and `history` (its evaluation in every year up to this).
+weaknesses), `warnings` (the year's warnings); of each county: `indicators`
+(its evaluation indicators against the region's mean), `history` (its
+evaluation in every year up to this) and `county_warnings` (its warnings of
+this year and the last).
 
 Writes data/marts/presentation.parquet. Run: python -m pipeline.stages.presentation
 """
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from pipeline import marts
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
+from pipeline.divisions import read_divisions, units_of
 from pipeline.errors import run_stage
 from pipeline.numbers import fixed
 from pipeline.periods import FULL_YEAR
 
 COLUMNS = ["region_code", "place_code", "year", "table", "row", "key", "column", "value", "text", "cites"]
-REGION_TABLES = ("ranking", "evaluation", "weights", "grade_matrix", "coherence", "audit", "profile")
-COUNTY_TABLES = ("indicators", "history")
+REGION_TABLES = ("ranking", "evaluation", "weights", "grade_matrix", "coherence", "audit", "profile", "warnings")
+COUNTY_TABLES = ("indicators", "history", "county_warnings")
 
 
 def _missing(x: object) -> bool:
@@ -55,6 +60,11 @@ def percent(probability: object) -> str | None:
 
 def whole(x: object) -> str | None:
     return None if _missing(x) else str(int(x))
+
+
+def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """The rows of `columns` as dicts, read column by column (a row at a time is slow on Arrow-backed text)."""
+    return [dict(zip(columns, values, strict=True)) for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
 
 
 def _cell(table: str, row: int, key: str, column: str, value: object, text: str | None, cites: str,
@@ -80,8 +90,10 @@ def ranking_cells(county: pd.DataFrame, measures: list[str]) -> list[dict]:
 def evaluation_cells(ev: pd.DataFrame) -> list[dict]:
     """The evaluation table of one region-year, in the mart's order (by rank)."""
     grades = [c[2:] for c in ev.columns if c.startswith("p_")]
+    used = ["county_code", "index", "rank", "grade", "rank_p05", "rank_p95", *(f"p_{g}" for g in grades),
+            "grade_probability", "stable"]
     out = []
-    for i, r in enumerate(ev.to_dict("records")):
+    for i, r in enumerate(records(ev, used)):
         code = str(r["county_code"])
         low, high = r["rank_p05"], r["rank_p95"]
         cells = [("index", r["index"], number(r["index"], 1)), ("rank", r["rank"], whole(r["rank"])),
@@ -96,18 +108,21 @@ def evaluation_cells(ev: pd.DataFrame) -> list[dict]:
 
 def weights_cells(weights: pd.DataFrame) -> list[dict]:
     return [_cell("weights", i, str(r["indicator"]), col, r[col], number(r[col], 3), marts.EVALUATION_WEIGHTS)
-            for i, r in enumerate(weights.to_dict("records")) for col in ("nominal_weight", "effective_weight")]
+            for i, r in enumerate(records(weights, ["indicator", "nominal_weight", "effective_weight"]))
+            for col in ("nominal_weight", "effective_weight")]
 
 
 def grade_matrix_cells(graded: pd.DataFrame, year: int) -> list[dict]:
     """Each place's grade in every year up to `year` (places by code, years in order); '' where a year's
     evaluation gave the place no index (not graded)."""
-    rows = graded[graded["year"] <= year]
-    out = []
-    for i, (code, mine) in enumerate(rows.groupby("county_code", sort=True)):
-        for r in mine.sort_values("year").to_dict("records"):
-            shown = r["grade"] if isinstance(r["grade"], str) and not _missing(r["index"]) else ""
-            out.append(_cell("grade_matrix", i, str(code), str(int(r["year"])), None, shown, marts.EVALUATION))
+    rows = graded[graded["year"] <= year].sort_values(["county_code", "year"], kind="mergesort")
+    out: list[dict] = []
+    row = {}
+    for r in records(rows, ["county_code", "year", "grade", "index"]):
+        code = str(r["county_code"])
+        shown = r["grade"] if isinstance(r["grade"], str) and not _missing(r["index"]) else ""
+        out.append(_cell("grade_matrix", row.setdefault(code, len(row)), code, str(int(r["year"])), None, shown,
+                         marts.EVALUATION))
     return out
 
 
@@ -118,7 +133,7 @@ def coherence_cells(coh: pd.DataFrame) -> list[dict]:
     kinds = (("collinear", coh["collinear"] == True), ("negative", coh["negative_with_index"] == True),  # noqa: E712
              ("moves_ranks_most", coh["moves_ranks_most"] == True))  # noqa: E712 - nullable booleans
     for kind, chosen in kinds:
-        for r in coh[chosen.fillna(False).astype(bool)].to_dict("records"):
+        for r in records(coh[chosen.fillna(False).astype(bool)], ["indicator", "other", "r", "rank_shift_if_dropped"]):
             row = len({c["row"] for c in out})
             key = str(r["indicator"])
             out.append(_cell("coherence", row, key, "kind", None, kind, marts.EVALUATION_COHERENCE))
@@ -135,7 +150,8 @@ def audit_cells(audit: pd.DataFrame, coh: pd.DataFrame) -> list[dict]:
     with_index = (coh[coh["other"] == "index"].set_index("indicator") if not coh.empty
                   else pd.DataFrame(columns=["r", "rank_shift_if_dropped"]))
     out = []
-    for i, r in enumerate(audit.to_dict("records")):
+    for i, r in enumerate(records(audit, ["indicator", "coverage", "counties_with_value", "counties", "skewness",
+                                          "kurtosis"])):
         code = str(r["indicator"])
         cor = with_index["r"].get(code)
         shift = with_index["rank_shift_if_dropped"].get(code)
@@ -156,7 +172,8 @@ def profile_cells(ev: pd.DataFrame) -> list[dict]:
     graded = ev[ev["index"].notna()]
     return [_cell("profile", i, str(r["county_code"]), col, None, str(r[col]) if isinstance(r[col], str) and r[col]
                   else None, marts.EVALUATION)
-            for i, r in enumerate(graded.to_dict("records")) for col in ("strengths", "weaknesses")]
+            for i, r in enumerate(records(graded, ["county_code", "strengths", "weaknesses"]))
+            for col in ("strengths", "weaknesses")]
 
 
 def indicator_cells(ind: pd.DataFrame, catalog: Catalog) -> list[dict]:
@@ -165,7 +182,7 @@ def indicator_cells(ind: pd.DataFrame, catalog: Catalog) -> list[dict]:
     if ind["raw"].isna().all():
         return []
     out = []
-    for i, r in enumerate(ind.to_dict("records")):
+    for i, r in enumerate(records(ind, ["indicator", "county_code", "raw", "region_mean", "normalised", "imputed"])):
         code, place = str(r["indicator"]), str(r["county_code"])
         cells = [("raw", r["raw"], catalog.printed(code, r["raw"])),
                  ("region_mean", r["region_mean"], catalog.printed(code, r["region_mean"])),
@@ -181,8 +198,10 @@ def history_cells(ev: pd.DataFrame, year: int) -> list[dict]:
     rows = ev[ev["year"] <= year].sort_values("year")
     if rows.empty or rows["index"].isna().all():
         return []
+    used = ["county_code", "year", "index", "rank", "counties_graded", "rank_p05", "rank_p95", "grade",
+            "grade_probability"]
     out = []
-    for i, r in enumerate(rows.to_dict("records")):
+    for i, r in enumerate(records(rows, used)):
         low, high = r["rank_p05"], r["rank_p95"]
         cells = [("index", r["index"], number(r["index"], 1)), ("rank", r["rank"], whole(r["rank"])),
                  ("counties_graded", r["counties_graded"], whole(r["counties_graded"])),
@@ -194,9 +213,81 @@ def history_cells(ev: pd.DataFrame, year: int) -> list[dict]:
     return out
 
 
-def county_year_cells(frames: dict[str, pd.DataFrame], year: int, catalog: Catalog) -> list[dict]:
-    """The county tables of one region-year: each place's indicators and its evaluation history."""
+def warning_key(county: str, year: int, rule: str) -> str:
+    """A warning's key in the warnings mart: one row per county, year and rule."""
+    return f"{county}|{int(year)}|{rule}"
+
+
+def warning_cells(rows: pd.DataFrame, table: str, place: str = "") -> list[dict]:
+    """The warnings a table lists, in its order: each row's key and severity (the renderer phrases the rule and
+    its evidence from the mart row the key names)."""
+    return [_cell(table, i, warning_key(r["county_code"], r["year"], r["rule"]), "severity", None, str(r["severity"]),
+                  marts.WARNINGS, place)
+            for i, r in enumerate(records(rows, ["county_code", "year", "rule", "severity"]))]
+
+
+def county_warning_cells(warnings: pd.DataFrame, year: int) -> list[dict]:
+    """Each county's warnings of this year and the last, this year's first, then by rule id; a county
+    without any has no table (its notebook says it tripped none)."""
+    recent = warnings[warnings["year"].isin([year - 1, year])] if not warnings.empty else warnings
     out: list[dict] = []
+    for county, mine in (recent.groupby("county_code", sort=True) if not recent.empty else ()):
+        ordered = mine.sort_values(["year", "rule"], ascending=[False, True], kind="mergesort")
+        out += warning_cells(ordered, "county_warnings", str(county))
+    return out
+
+
+FORM_SHARES = ("form1_share", "form2_share", "form3_share", "form4_share")
+
+
+def _evidence(row: dict) -> dict:
+    ev = row["evidence"]
+    return ev if isinstance(ev, dict) else json.loads(ev)
+
+
+def printed_shares(findings: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """place -> its four forms' shares as its four_forms_shape finding printed them (largest remainder: they
+    add up to 100.0); a place whose finding has no shares (total only) or that has none is absent."""
+    rows = findings[(findings["topic"] == "four_forms_shape") & (findings["verdict"] != "total_only")]
+    out: dict[str, dict[str, str]] = {}
+    for place, evidence in zip(rows["place_code"], rows["evidence"], strict=True):
+        ev = evidence if isinstance(evidence, dict) else json.loads(evidence)
+        out.setdefault(str(place), {code: ev["figures"][code]["text"] + "%" for code in ev["shares"]})
+    return out
+
+
+def nation_of(findings: pd.DataFrame, national: pd.DataFrame, region: str) -> pd.DataFrame:
+    """The nation's four forms of the year the region's national finding compared with (the findings stage
+    chose it: the table row and the sentence beside it cite one year), indexed by measure; empty when there
+    was no comparison or a share lacks that year's figure."""
+    found = findings[(findings["place_code"] == region) & (findings["topic"] == "national")]
+    if found.empty or national.empty:
+        return pd.DataFrame()
+    year = int(_evidence(found.iloc[0].to_dict())["year"])
+    nat = national[(national["year"] == year) & national["measure"].isin(FORM_SHARES)].set_index("measure")
+    return nat if set(FORM_SHARES) <= set(nat.index) else pd.DataFrame()
+
+
+def four_forms_cells(places: list[str], values: dict[str, dict[str, float]], printed: dict[str, dict[str, str]],
+                     nation: pd.DataFrame, owner: str = "") -> list[dict]:
+    """The four forms' shares side by side: each of `places` (its figures from the measures marts, its printed
+    shares from its finding), then the nation's row (key nation:<year>, with its published source)."""
+    out = []
+    for i, code in enumerate(places):
+        texts = printed.get(code, {})
+        out += [_cell("four_forms", i, code, m, values.get(code, {}).get(m), texts.get(m), marts.FINDINGS, owner)
+                for m in FORM_SHARES]
+    if not nation.empty:
+        key, i = f"nation:{int(nation['year'].iloc[0])}", len(places)
+        out += [_cell("four_forms", i, key, m, nation.loc[m, "value"], f"{nation.loc[m, 'text']}%", marts.NATIONAL,
+                      owner) for m in FORM_SHARES]
+        out.append(_cell("four_forms", i, key, "source", None, str(nation["source"].iloc[0]), marts.NATIONAL, owner))
+    return out
+
+
+def county_year_cells(frames: dict[str, pd.DataFrame], year: int, catalog: Catalog) -> list[dict]:
+    """The county tables of one region-year: each place's indicators, evaluation history and warnings."""
+    out: list[dict] = county_warning_cells(frames.get(marts.WARNINGS, pd.DataFrame()), year)
     ind = frames.get(marts.EVALUATION_INDICATORS, pd.DataFrame())
     ind = ind[ind["year"] == year] if not ind.empty else ind
     for _, mine in (ind.groupby("county_code", sort=True) if not ind.empty else ()):
@@ -225,6 +316,9 @@ def region_year_cells(frames: dict[str, pd.DataFrame], year: int, ranking: list[
     coh = of_year(marts.EVALUATION_COHERENCE)
     if not coh.empty:
         cells += coherence_cells(coh)
+    warned = of_year(marts.WARNINGS)
+    if not warned.empty:
+        cells += warning_cells(warned, "warnings")
     audit = of_year(marts.EVALUATION_AUDIT)
     if not audit.empty:
         cells += audit_cells(audit, coh)
@@ -232,23 +326,58 @@ def region_year_cells(frames: dict[str, pd.DataFrame], year: int, ranking: list[
     return cells
 
 
-READS = (marts.COUNTY, marts.EVALUATION, marts.EVALUATION_WEIGHTS, marts.EVALUATION_COHERENCE, marts.EVALUATION_AUDIT,
-         marts.EVALUATION_INDICATORS)
+def shares_by_place(frames: dict[str, pd.DataFrame], year: int) -> dict[str, dict[str, float]]:
+    """place -> share -> value of the four forms' shares in the county and region marts (full year)."""
+    out: dict[str, dict[str, float]] = {}
+    for name, key in ((marts.COUNTY, "county_code"), (marts.REGION, "region_code")):
+        rows = frames.get(name, pd.DataFrame())
+        if rows.empty:
+            continue
+        rows = rows[(rows["year"] == year) & rows["measure"].isin(FORM_SHARES)]
+        rows = rows[rows["period"] == FULL_YEAR] if "period" in rows.columns else rows
+        for code, measure, value in zip(rows[key], rows["measure"], rows["value"], strict=True):
+            out.setdefault(str(code), {})[str(measure)] = value
+    return out
 
 
-def present(frames: dict[str, pd.DataFrame], ranking: list[str], catalog: Catalog) -> pd.DataFrame:
-    """The presentation mart from the marts' frames (full-year rows of the county mart): every region and
-    year the county mart holds, regions in code order."""
+def four_forms_tables(frames: dict[str, pd.DataFrame], region: str, units: list[str], year: int) -> list[dict]:
+    """The region's four forms beside its places' and the nation's, and each place's beside its region's."""
+    findings = frames.get(marts.FINDINGS, pd.DataFrame())
+    if findings.empty:
+        return []
+    findings = findings[(findings["year"] == year) & (findings["period"] == FULL_YEAR)]
+    values = shares_by_place(frames, year)
+    nation = nation_of(findings, frames.get(marts.NATIONAL, pd.DataFrame()), region)
+    printed = printed_shares(findings)
+    cells = four_forms_cells([*units, region], values, printed, nation)
+    for unit in units:
+        cells += four_forms_cells([unit, region], values, printed, nation, unit)
+    return cells
+
+
+READS = (marts.COUNTY, marts.REGION, marts.NATIONAL, marts.EVALUATION, marts.EVALUATION_WEIGHTS,
+         marts.EVALUATION_COHERENCE, marts.EVALUATION_AUDIT, marts.EVALUATION_INDICATORS, marts.WARNINGS, marts.FINDINGS)
+
+
+def present(frames: dict[str, pd.DataFrame], ranking: list[str], catalog: Catalog,
+            units: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """The presentation mart from the marts' frames: every region and year the county mart holds (full years),
+    regions in code order. `units`: each region's registered places in the order tables list them (the
+    divisions register); a region without an entry lists the places of its rows, by code."""
     county = frames[marts.COUNTY]
     county = county[county["period"] == FULL_YEAR] if "period" in county.columns else county
-    by_region = {name: dict(iter(f.groupby("region_code", sort=False))) if not f.empty else {}
-                 for name, f in frames.items()}
+    # marts without regions (the nation's figures) are passed to every region whole
+    by_region = {name: dict(iter(f.groupby("region_code", sort=False))) for name, f in frames.items()
+                 if not f.empty and "region_code" in f.columns}
     parts = []
     for region, mine in county.groupby("region_code", sort=True):
-        own = {name: by_region[name].get(region, frames[name].iloc[0:0]) for name in frames}
+        own = {name: (by_region[name].get(region, f.iloc[0:0]) if name in by_region else f)
+               for name, f in frames.items()}
         own[marts.COUNTY] = mine
+        listed = (units or {}).get(str(region)) or sorted(set(mine["county_code"].astype(str)))
         for year in sorted(set(mine["year"].astype(int))):
-            cells = region_year_cells(own, year, ranking) + county_year_cells(own, year, catalog)
+            cells = (region_year_cells(own, year, ranking) + county_year_cells(own, year, catalog)
+                     + four_forms_tables(own, str(region), listed, year))
             parts += [{"region_code": str(region), "year": year, **c, "place_code": c["place_code"] or str(region)}
                       for c in cells]
     out = pd.DataFrame(parts, columns=COLUMNS)
@@ -266,7 +395,9 @@ def run() -> None:
     remove_stale_temps(paths.marts)
     frames = {name: (marts.read_mart(root, name) if marts.mart_path(root, name).is_file() else pd.DataFrame())
               for name in READS}
-    table = present(frames, list(params["report"]["sections"]["ranking"]), load_catalog(paths.catalog))
+    divisions = read_divisions(paths.divisions)
+    units = {str(r): list(units_of(divisions, str(r))["code"].astype(str)) for r in set(divisions["parent_code"]) if r}
+    table = present(frames, list(params["report"]["sections"]["ranking"]), load_catalog(paths.catalog), units)
     publish({marts.mart_path(root, marts.PRESENTATION): lambda p: marts.write_mart(p, table)})
     print(f"报告表格完成：{table['region_code'].nunique()} 个地区，{len(table)} 个单元格")
 
