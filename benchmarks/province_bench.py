@@ -6,7 +6,8 @@ build/province/ (a DVC project of its own, with a copy of the code), then
 measures on this machine, in one run:
 
   data      each data stage as its own process, the way DVC runs it (ingest,
-            validate, measures, evaluate, early_warning, findings): wall seconds, peak RSS;
+            validate, measures, evaluate, early_warning, findings, presentation): wall seconds,
+            peak RSS;
   full      `dvc repro` from nothing (outputs and dvc.lock removed): wall
             seconds and the peak of the summed RSS of the whole process tree;
   notebooks the notebooks stage re-executing every notebook (--execute-all),
@@ -47,7 +48,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA_STAGES = ["pipeline.stages.ingest", "pipeline.stages.validate", "pipeline.stages.measures",
-               "pipeline.stages.evaluate", "pipeline.stages.early_warning", "pipeline.stages.findings"]
+               "pipeline.stages.evaluate", "pipeline.stages.early_warning", "pipeline.stages.findings",
+               "pipeline.stages.presentation"]
 # issue 23's targets (2 cores, province layout); data_stages_s is the stages computed from nothing, cache off
 TARGETS = {"full_s": 240, "data_stages_s": 20, "corrected_s": 20, "noop_s": 3, "notebooks_vs_floor": 1.2,
            "naive_vs_stage": 4, "peak_rss_mb": 2048}
@@ -258,7 +260,7 @@ def main() -> None:
         marts = sorted((project / "data" / "marts").glob("*.parquet"))
         first = digest(marts)
         for module in ("pipeline.stages.measures", "pipeline.stages.evaluate", "pipeline.stages.early_warning",
-                       "pipeline.stages.findings"):
+                       "pipeline.stages.findings", "pipeline.stages.presentation"):
             run_stage(module, project)
         report["marts_byte_identical_on_rerun"] = digest(marts) == first
     if "notebooks" not in skip:
