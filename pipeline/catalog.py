@@ -210,16 +210,6 @@ class Catalog:
     def name(self, code: str, lang: str = "zh") -> str:
         return self._by_code[code].name(lang)
 
-    def printed(self, code: str, value: float | None) -> str | None:
-        """A measure's value as every report prints it: its decimals rounded half up, thousands separated, % after
-        a share (counts and scores bare: the sentence or the column says the unit); None when there is none."""
-        from pipeline.numbers import fixed
-
-        if value is None or value != value:
-            return None
-        m = self.measure(code)
-        return fixed(float(value), m.decimals, thousands=True) + ("%" if m.kind == "share" else "")
-
     def in_group(self, group: str) -> list[Measure]:
         """The measures of one report section, in catalog order."""
         return [m for m in self.measures if m.group == group]

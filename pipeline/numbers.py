@@ -82,3 +82,12 @@ def largest_remainder(parts: list[float], decimals: int) -> list[str] | None:
     for i in order[: 100 * scale - sum(floors)]:
         floors[i] += 1
     return [f"{Decimal(f).scaleb(-decimals):.{decimals}f}" for f in floors]
+
+
+def measure_text(value: float | None, decimals: int, percent: bool) -> str | None:
+    """A measure's value as every report prints it: its catalog decimals rounded half up, thousands separated,
+    % after a share (counts and scores bare: the sentence or the column says the unit); None when there is none.
+    Callers pass the catalog's `decimals` and whether the measure is a share, so this module imports nothing."""
+    if _missing(value):
+        return None
+    return fixed(float(value), decimals, thousands=True) + ("%" if percent else "")

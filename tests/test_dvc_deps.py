@@ -91,7 +91,7 @@ def test_every_module_a_stage_imports_is_a_dep(stage):
 
 
 def test_stages_never_import_rendering_code():
-    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "findings"):
+    for stage in ("ingest", "validate", "measures", "evaluate", "early_warning", "findings", "presentation"):
         assert not [m for m in stage_modules(stage) if m.startswith("pipeline.report")], stage
 
 

@@ -47,7 +47,7 @@ def two_counties(tmp_path_factory) -> Path:
     # the real validate stage: the index links its Data Docs and summary, and the browser test follows every link
     shutil.copytree(REPO / "expectations", root / "expectations")
     _run("pipeline.stages.validate", root)
-    for stage in ("measures", "evaluate", "early_warning", "findings"):
+    for stage in ("measures", "evaluate", "early_warning", "findings", "presentation"):
         _run(f"pipeline.stages.{stage}", root)
     _run("pipeline.report.notebooks", root)
     return root

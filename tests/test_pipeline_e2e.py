@@ -258,7 +258,8 @@ def test_the_demo_workbook_prints_each_figure_as_the_reports_do(repo_copy):
     ("data/reference/phrases.yaml", {"findings", "notebooks"}),
     ("pipeline/report/writeup.py", {"notebooks"}),
     ("pipeline/numbers.py", {"measures", "evaluate", "findings", "presentation", "notebooks"}),
-    ("pipeline/catalog.py", {"ingest", "validate", "measures", "evaluate", "early_warning", "findings", "notebooks"}),
+    ("pipeline/catalog.py", {"ingest", "validate", "measures", "evaluate", "early_warning", "findings", "presentation",
+                             "notebooks"}),
 ])
 def test_dvc_status_names_the_stages_an_edit_touches(repo_copy, edited, stages):
     path = repo_copy / edited

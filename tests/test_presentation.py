@@ -204,3 +204,21 @@ def test_the_nations_row_is_of_the_year_the_national_finding_compared_with():
         ("990101", "form1_share", "64.8%"), ("990102", "form1_share", None), ("nation:2023", "form1_share", "72.7%"),
         ("nation:2023", "source", "CCDI 2023")]
     assert [c["value"] for c in cells if c["column"] == "form1_share"] == [64.83, None, 72.7]
+
+
+def test_the_notebooks_stage_stops_before_any_kernel_when_the_tables_were_never_laid_out(tmp_path):
+    """Run by hand after the findings stage alone, the region notebook failed in a cell with KeyError: 'grade';
+    the stage now names the missing mart and the stage that writes it."""
+    import pytest
+
+    from pipeline.errors import ConfigError
+    from pipeline.report.notebooks.stage import require_presentation
+
+    (tmp_path / "data" / "marts").mkdir(parents=True)
+    require_presentation(tmp_path)  # nothing judged yet: nothing to lay out, nothing refused here
+    marts.write_mart(marts.mart_path(tmp_path, marts.FINDINGS), pd.DataFrame({"region_code": ["990100"]}))
+    with pytest.raises(ConfigError) as err:
+        require_presentation(tmp_path)
+    assert "data/marts/presentation.parquet" in str(err.value) and "pipeline.stages.presentation" in str(err.value)
+    marts.write_mart(marts.mart_path(tmp_path, marts.PRESENTATION), pd.DataFrame({"region_code": ["990100"]}))
+    require_presentation(tmp_path)

@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from pipeline.catalog import SAFE_LOADER, Catalog
-from pipeline.numbers import fixed
+from pipeline.numbers import fixed, measure_text
 
 LANGUAGES = ("zh", "en")
 PHRASES_FILE = Path("data") / "reference" / "phrases.yaml"
@@ -88,7 +88,8 @@ def number(value: float, decimals: int) -> str:
 
 def value_text(catalog: Catalog, measure: str, value: float) -> str:
     """A measure's value as printed: shares with %, counts and scores as numbers (unit said by the sentence)."""
-    return "—" if missing(value) else catalog.printed(measure, float(value))
+    m = catalog.measure(measure)
+    return measure_text(value, m.decimals, m.kind == "share") or "—"
 
 
 def size_text(catalog: Catalog, change: float) -> str:

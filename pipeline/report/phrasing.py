@@ -463,11 +463,31 @@ def units_sentence(p: Phraser, f) -> str:
     高于全市5.1个百分点）."""
     ev = evidence(f)
     items = p.w.sep.join(p.w("finding.units_item", place=p.data.name(u["place"]), cur=p.figure(f, u["current"]),
-                             state=adverse_states(p, f, u["comparisons"]))
+                             state=unit_states(p, f, u))
                          for u in ev["units"])
     name = p.name_within(f["subject"])
     return p.w(f"finding.{f['topic']}", name=name, n=p.cited_count(f, ev["count"], f["topic"], name=name),
                items=items, **p.places(f))
+
+
+MART_FIELDS = {"previous_year": "yoy_change", "baseline": "trend_change", "region": "region_gap"}
+
+
+def unit_states(p: Phraser, f, u: dict) -> str:
+    """A place's adverse comparisons in a region's summary (比基期高3.9个百分点、高于全市5.1个百分点), each
+    difference cited to the place's cell of the measures mart it was read from."""
+    m, pw = f["subject"], p.places(f)
+    named = p.w("writeup.cite.place_measure", place=p.data.name(u["place"]), name=p.name(m))
+    states = []
+    for c in u["comparisons"]:
+        if c["side"] != "worse" or c["move"] not in MOVE_KEY or not c["text"]:
+            continue
+        diff = p.cite(c["text"], label=p.w(f"writeup.cite.{c['basis']}", name=named, year=f["year"], **pw),
+                      key=("county", u["place"], f["year"], f["period"], m, MART_FIELDS[c["basis"]]),
+                      value=abs(c["difference"]), source="", note=False)
+        states.append(p.w(f"finding.state.{c['basis']}.{MOVE_KEY[c['move']]}", diff=diff,
+                          change_unit=p.change_unit(c["unit"]), **pw))
+    return p.w.listed(states)
 
 
 def units_suggestion_values(p: Phraser, f) -> dict:

@@ -36,7 +36,7 @@ from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
 from pipeline.divisions import read_divisions, units_of
 from pipeline.errors import run_stage
-from pipeline.numbers import fixed
+from pipeline.numbers import fixed, measure_text
 from pipeline.periods import FULL_YEAR
 
 COLUMNS = ["region_code", "place_code", "year", "table", "row", "key", "column", "value", "text", "cites"]
@@ -184,8 +184,9 @@ def indicator_cells(ind: pd.DataFrame, catalog: Catalog) -> list[dict]:
     out = []
     for i, r in enumerate(records(ind, ["indicator", "county_code", "raw", "region_mean", "normalised", "imputed"])):
         code, place = str(r["indicator"]), str(r["county_code"])
-        cells = [("raw", r["raw"], catalog.printed(code, r["raw"])),
-                 ("region_mean", r["region_mean"], catalog.printed(code, r["region_mean"])),
+        m = catalog.measure(code)
+        cells = [("raw", r["raw"], measure_text(r["raw"], m.decimals, m.kind == "share")),
+                 ("region_mean", r["region_mean"], measure_text(r["region_mean"], m.decimals, m.kind == "share")),
                  ("normalised", r["normalised"], number(r["normalised"], 1)),
                  ("imputed", None, "yes" if not _missing(r["imputed"]) and bool(r["imputed"]) else None)]
         out += [_cell("indicators", i, code, col, value, text, marts.EVALUATION_INDICATORS, place)

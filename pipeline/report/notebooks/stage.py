@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import time
+from pathlib import Path
 
 from pipeline.config import Paths, load_params, project_root, replace_dir, safe_code
 from pipeline.report.notebooks.execute import _on_parent_exit, default_workers, run_all
@@ -72,6 +73,18 @@ def main(argv: list[str] | None = None) -> None:
     run_stage("生成报告", lambda: run(args.execute_all), "上次的报告保持不变", debug=args.debug)
 
 
+def require_presentation(root: Path) -> None:
+    """The reports lay out the presentation stage's tables: without them no kernel starts (a KeyError in a
+    notebook cell would not say which stage to run)."""
+    from pipeline import marts
+    from pipeline.errors import ConfigError
+
+    tables = marts.mart_path(root, marts.PRESENTATION)
+    if marts.mart_path(root, marts.FINDINGS).is_file() and not tables.is_file():
+        raise ConfigError(tables.relative_to(root).as_posix(), "（报告表格）",
+                          "不存在：请先运行 python -m pipeline.stages.presentation（或用 dvc repro 运行整条流水线）")
+
+
 def run(execute_all: bool) -> None:
     _end_with_parent()
     root = project_root()
@@ -86,6 +99,7 @@ def run(execute_all: bool) -> None:
 
         registry()
         report_settings(root, load_catalog(Paths(root).catalog))
+        require_presentation(root)
         skipped = check_report_year(root, params)
     except ConfigError as err:
         print(err, file=sys.stderr)
