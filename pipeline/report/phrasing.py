@@ -102,6 +102,8 @@ class Phraser:
             label = self.w("writeup.cite.region_value" if region else "writeup.cite.value", name=name, **pw)
         elif "common" in src:
             label = self.w("writeup.cite.common", name=name, **pw)
+        elif not region and fig.get("place") not in (None, f["place_code"]):  # a place's figure in its region's report
+            label = self.w("writeup.cite.place_measure", place=self.data.name(fig["place"]), name=name)
         else:
             label = self.w("writeup.cite.region_value" if region else "writeup.cite.value", name=name, **pw)
         delivered = "file" in src or "published" in src  # noted; a computed figure is listed in the attachment
