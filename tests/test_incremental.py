@@ -17,11 +17,19 @@ import duckdb
 import pytest
 import yaml
 
-from pipeline.stages import early_warning, evaluate, findings, ingest, measures, validate
+from pipeline.stages import (
+    early_warning,
+    evaluate,
+    findings,
+    ingest,
+    measures,
+    presentation,
+    validate,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = {"ingest": ingest, "validate": validate, "measures": measures, "evaluate": evaluate,
-          "early_warning": early_warning, "findings": findings}
+          "early_warning": early_warning, "findings": findings, "presentation": presentation}
 OUTPUTS = ("data/marts/*.parquet", "metrics/*.json", "plots/*.csv", "reports/validation/summary.json",
            "reports/validation/index.html")
 
@@ -75,14 +83,14 @@ def correct(root: Path) -> None:
 def test_corrected_county_recomputes_its_region_and_matches_a_run_from_nothing(demo, monkeypatch, capsys):
     run_all(demo, monkeypatch, capsys)
     unchanged = run_all(demo, monkeypatch, capsys)
-    for name in ("validate", "measures", "evaluate", "findings"):
+    for name in ("validate", "measures", "evaluate", "findings", "presentation"):
         assert "重新计算 0 个地区，复用 2 个地区" in unchanged[name], unchanged[name]
     assert "重新计算 0 个报送文件" in unchanged["ingest"]
 
     correct(demo)
     logs = run_all(demo, monkeypatch, capsys)
     assert "重新计算 1 个报送文件（data/raw/990200/2024.csv）" in logs["ingest"]
-    for name in ("validate", "measures", "evaluate", "findings"):
+    for name in ("validate", "measures", "evaluate", "findings", "presentation"):
         assert "重新计算 1 个地区（990200），复用 1 个地区" in logs[name], logs[name]
     incremental = outputs(demo)
     with duckdb.connect(str(demo / "data/warehouse.duckdb"), read_only=True) as con:

@@ -38,6 +38,7 @@ from pipeline.divisions import read_divisions, units_of
 from pipeline.errors import run_stage
 from pipeline.numbers import fixed, measure_text
 from pipeline.periods import FULL_YEAR
+from pipeline.stage_runner import map_regions, region_slices
 
 COLUMNS = ["region_code", "place_code", "year", "table", "row", "key", "column", "value", "text", "cites"]
 REGION_TABLES = ("ranking", "evaluation", "weights", "grade_matrix", "coherence", "audit", "profile", "warnings")
@@ -360,29 +361,36 @@ READS = (marts.COUNTY, marts.REGION, marts.NATIONAL, marts.EVALUATION, marts.EVA
          marts.EVALUATION_COHERENCE, marts.EVALUATION_AUDIT, marts.EVALUATION_INDICATORS, marts.WARNINGS, marts.FINDINGS)
 
 
-def present(frames: dict[str, pd.DataFrame], ranking: list[str], catalog: Catalog,
-            units: dict[str, list[str]] | None = None) -> pd.DataFrame:
-    """The presentation mart from the marts' frames: every region and year the county mart holds (full years),
-    regions in code order. `units`: each region's registered places in the order tables list them (the
-    divisions register); a region without an entry lists the places of its rows, by code."""
-    county = frames[marts.COUNTY]
+def present_region(region: str, own: dict[str, pd.DataFrame], ranking: list[str], catalog: Catalog,
+                   units: list[str] | None = None) -> pd.DataFrame:
+    """One region's cells, every year its county rows hold (full years), from its own rows of each mart (marts
+    without regions whole). `units`: its registered places in the order tables list them (the divisions
+    register); without them, the places of its rows by code."""
+    county = own[marts.COUNTY]
     county = county[county["period"] == FULL_YEAR] if "period" in county.columns else county
-    # marts without regions (the nation's figures) are passed to every region whole
-    by_region = {name: dict(iter(f.groupby("region_code", sort=False))) for name, f in frames.items()
-                 if not f.empty and "region_code" in f.columns}
+    own = {**own, marts.COUNTY: county}
+    listed = units or sorted(set(county["county_code"].astype(str)))
     parts = []
-    for region, mine in county.groupby("region_code", sort=True):
-        own = {name: (by_region[name].get(region, f.iloc[0:0]) if name in by_region else f)
-               for name, f in frames.items()}
-        own[marts.COUNTY] = mine
-        listed = (units or {}).get(str(region)) or sorted(set(mine["county_code"].astype(str)))
-        for year in sorted(set(mine["year"].astype(int))):
-            cells = (region_year_cells(own, year, ranking) + county_year_cells(own, year, catalog)
-                     + four_forms_tables(own, str(region), listed, year))
-            parts += [{"region_code": str(region), "year": year, **c, "place_code": c["place_code"] or str(region)}
-                      for c in cells]
+    for year in sorted(set(county["year"].astype(int))):
+        cells = (region_year_cells(own, year, ranking) + county_year_cells(own, year, catalog)
+                 + four_forms_tables(own, region, listed, year))
+        parts += [{"region_code": region, "year": year, **c, "place_code": c["place_code"] or region} for c in cells]
     out = pd.DataFrame(parts, columns=COLUMNS)
     return out.astype({"year": "int64", "row": "int64", "value": "float64"})
+
+
+def regions_of(frames: dict[str, pd.DataFrame]) -> list[str]:
+    county = frames[marts.COUNTY]
+    return sorted(set(county["region_code"].astype(str))) if not county.empty else []
+
+
+def present(frames: dict[str, pd.DataFrame], ranking: list[str], catalog: Catalog,
+            units: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """The presentation mart from in-memory marts: every region the county mart holds, in code order."""
+    regions = regions_of(frames)
+    slices = region_slices(frames, regions)
+    parts = [present_region(r, slices[r], ranking, catalog, (units or {}).get(r)) for r in regions]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
 
 
 def main() -> None:
@@ -398,9 +406,13 @@ def run() -> None:
               for name in READS}
     divisions = read_divisions(paths.divisions)
     units = {str(r): list(units_of(divisions, str(r))["code"].astype(str)) for r in set(divisions["parent_code"]) if r}
-    table = present(frames, list(params["report"]["sections"]["ranking"]), load_catalog(paths.catalog), units)
+    ranking, catalog = list(params["report"]["sections"]["ranking"]), load_catalog(paths.catalog)
+    table, cache = map_regions(root, "presentation", params, frames, regions_of(frames),
+                               lambda r, own: present_region(r, own, ranking, catalog, units.get(r)))
+    table = table if len(table.columns) else pd.DataFrame(columns=COLUMNS)
     publish({marts.mart_path(root, marts.PRESENTATION): lambda p: marts.write_mart(p, table)})
     print(f"报告表格完成：{table['region_code'].nunique()} 个地区，{len(table)} 个单元格")
+    print(cache.summary("地区"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,59 @@
+"""The per-region map a region-wise stage runs through: each region computed from its own rows, or read back.
+
+Every data stage after ingest works region by region, and each kept its own
+copy of the same steps: salt a cache with the stage's code, its params (the
+spec's) and reference files, split the marts by region, key each region by
+its rows, compute what is new, read back the rest, put the parts together in
+region order. `map_regions` is those steps once, from the stage's spec
+(pipeline/specs.py), so a stage states only what one region's computation is
+(a function of that region's frames, callable on in-memory frames in a test).
+Frames without regions (the nation's figures) go whole to every region and
+into the salt: a change there recomputes every region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
+from pipeline.specs import reference_files, settings, spec
+from pipeline.stage_cache import StageCache
+
+RegionFrames = dict[str, pd.DataFrame]
+
+
+def regional(frame: pd.DataFrame) -> bool:
+    return "region_code" in frame.columns
+
+
+def region_slices(frames: RegionFrames, regions: list[str]) -> dict[str, RegionFrames]:
+    """Each region's rows of every regional frame (split once), the others whole."""
+    split = {name: dict(iter(f.groupby("region_code", sort=False))) for name, f in frames.items() if regional(f)}
+    return {r: {name: (split[name].get(r, f.iloc[0:0]) if name in split else f) for name, f in frames.items()}
+            for r in regions}
+
+
+def stage_salt(root: Path, stage: str, params: dict, frames: RegionFrames) -> str:
+    """What every region's result depends on: the stage's code, its params, its reference files and the
+    frames without regions."""
+    shared = [f"{name}:{frame_digest(f)}".encode() for name, f in sorted(frames.items()) if not regional(f)]
+    return digest(code_digest(spec(stage).module).encode(), settings_digest(settings(stage, params)),
+                  files_digest(reference_files(stage, root)).encode(), *shared)
+
+
+def map_regions(root: Path, stage: str, params: dict, frames: RegionFrames, regions: list[str],
+                compute: Callable[[str, RegionFrames], pd.DataFrame]) -> tuple[pd.DataFrame, StageCache]:
+    """Every region's part, computed from its own rows or read back where they are unchanged, concatenated
+    in region-code order (so an incremental run writes what a run from nothing does); and the cache, whose
+    `summary` the stage prints."""
+    cache = StageCache(root, stage, stage_salt(root, stage, params, frames))
+    slices = region_slices(frames, regions)
+    keys = {r: cache.key(r, digest(*(f"{name}:{frame_digest(f)}".encode()
+                                     for name, f in sorted(slices[r].items()) if regional(f))))
+            for r in regions}
+    found = cache.parts(keys, lambda missing: {r: compute(r, slices[r]) for r in missing})
+    ordered = [found[r] for r in sorted(regions)]
+    return (pd.concat(ordered, ignore_index=True) if ordered else pd.DataFrame()), cache
