@@ -45,14 +45,17 @@ def stage_salt(root: Path, stage: str, params: dict, frames: RegionFrames) -> st
 
 
 def map_regions(root: Path, stage: str, params: dict, frames: RegionFrames, regions: list[str],
-                compute: Callable[[str, RegionFrames], pd.DataFrame]) -> tuple[pd.DataFrame, StageCache]:
+                compute: Callable[[str, RegionFrames], pd.DataFrame],
+                extra: Callable[[str], bytes] | None = None) -> tuple[pd.DataFrame, StageCache]:
     """Every region's part, computed from its own rows or read back where they are unchanged, concatenated
     in region-code order (so an incremental run writes what a run from nothing does); and the cache, whose
-    `summary` the stage prints."""
+    `summary` the stage prints. `extra`: what else a region's part is computed from (the findings stage: the
+    region's issued reports), as bytes for its key."""
     cache = StageCache(root, stage, stage_salt(root, stage, params, frames))
     slices = region_slices(frames, regions)
     keys = {r: cache.key(r, digest(*(f"{name}:{frame_digest(f)}".encode()
-                                     for name, f in sorted(slices[r].items()) if regional(f))))
+                                     for name, f in sorted(slices[r].items()) if regional(f)),
+                                   extra(r) if extra else b""))
             for r in regions}
     found = cache.parts(keys, lambda missing: {r: compute(r, slices[r]) for r in missing})
     ordered = [found[r] for r in sorted(regions)]

@@ -31,7 +31,6 @@ from pipeline.config import (
     remove_stale_temps,
     safe_code,
 )
-from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
 from pipeline.divisions import read_divisions
 from pipeline.errors import ConfigError, run_stage
 from pipeline.findings.context import Context
@@ -44,9 +43,8 @@ from pipeline.findings.rules import load_rules
 from pipeline.findings.schema import Finding, to_frame
 from pipeline.findings.unit import base_of, unit_findings
 from pipeline.periods import FULL_YEAR
-from pipeline.specs import reference_files
-from pipeline.specs import settings as spec_settings
 from pipeline.stage_cache import StageCache
+from pipeline.stage_runner import map_regions
 
 
 def with_summaries(ctx: Context, found: list[Finding], scope: str, code: str, region: str, year: int) -> list[Finding]:
@@ -100,19 +98,15 @@ def read_inputs(root) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def of_region(frames: dict[str, pd.DataFrame], region: str) -> dict[str, pd.DataFrame]:
-    """A region's rows of each mart: a region's findings read nothing of another region."""
-    return {name: frame[frame["region_code"] == region] if "region_code" in frame.columns else frame
-            for name, frame in frames.items()}
-
-
 def load_context(root, params: dict, frames: dict[str, pd.DataFrame] | None = None,
                  issued: dict | None = None) -> Context:
     paths = Paths(root)
     catalog = load_catalog(paths.catalog)
     rules = load_rules(root, params, catalog)
     frames = read_inputs(root) if frames is None else frames
-    national = marts.read_mart(root, marts.NATIONAL) if marts.mart_path(root, marts.NATIONAL).is_file() else None
+    national = frames.get(marts.NATIONAL)
+    if national is None and marts.mart_path(root, marts.NATIONAL).is_file():
+        national = marts.read_mart(root, marts.NATIONAL)
     return Context(catalog, rules, read_divisions(paths.divisions).set_index("code"),
                    frames[marts.COUNTY], frames[marts.REGION], frames[marts.EVALUATION], frames[marts.WARNINGS],
                    national=national if national is not None else pd.DataFrame(),
@@ -121,42 +115,28 @@ def load_context(root, params: dict, frames: dict[str, pd.DataFrame] | None = No
                    issued=issued or {})
 
 
-def stage_cache(root, params: dict) -> StageCache:
-    """The findings of a region are keyed by the stage's code, its params, the reference files and the
-    national benchmark (shared by every region); each region adds its own rows of the marts."""
-    settings = spec_settings("findings", params)
-    national = marts.read_mart(root, marts.NATIONAL) if marts.mart_path(root, marts.NATIONAL).is_file() else None
-    salt = digest(code_digest("pipeline.stages.findings").encode(), settings_digest(settings),
-                  files_digest(reference_files("findings", root)).encode(),
-                  (frame_digest(national) if national is not None else "").encode())
-    return StageCache(root, "findings", salt)
-
-
-def region_findings_frames(root, params: dict, regions: list[str], cache: StageCache) -> pd.DataFrame:
-    """Every region's findings, each computed from its own rows only or read back when those are unchanged."""
+def region_findings_frames(root, params: dict, regions: list[str]) -> tuple[pd.DataFrame, StageCache]:
+    """Every region's findings, each computed from its own rows (and its issued reports) only, or read back
+    when those are unchanged (pipeline.stage_runner); the nation's figures are every region's."""
     first, last = first_year_setting(params), int(params["ingest"]["last_year"])
     frames = read_inputs(root)
-    slices = {region: of_region(frames, region) for region in regions}
-
-    def first_of(region: str) -> int:
-        """The region's first year in the measures mart (auto), or the one params.yaml sets."""
-        years = slices[region][marts.REGION]["year"]
-        return first if first is not None else (int(min(years)) if len(years) else last + 1)
-
+    if marts.mart_path(root, marts.NATIONAL).is_file():
+        frames[marts.NATIONAL] = marts.read_mart(root, marts.NATIONAL)
     issued = {region: read_issued(root, region) for region in regions}
 
-    def compute(missing: list[str]) -> dict[str, pd.DataFrame]:
-        return {region: build_findings(load_context(root, params, slices[region], issued[region]), [region],
-                                       first_of(region), last) for region in missing}
+    def compute(region: str, own: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        ctx = load_context(root, params, own, issued[region])  # the rules checked before any figure is read
+        years = own[marts.REGION]["year"] if "year" in own[marts.REGION].columns else []
+        start = first if first is not None else (int(min(years)) if len(years) else last + 1)  # auto: its first
+        return build_findings(ctx, [region], start, last)
 
-    keys = {region: cache.key(region, digest(*(f"{name}:{frame_digest(frame)}".encode()
-                                               for name, frame in sorted(slices[region].items())),
-                                             json.dumps(issued[region], sort_keys=True, ensure_ascii=False).encode()))
-            for region in regions}
-    found = cache.parts(keys, compute)
-    ordered = [found[region] for region in sorted(regions)]  # the mart's order: by region code first
-    return pd.concat(ordered, ignore_index=True) if ordered else build_findings(load_context(root, params), [],
-                                                                                 first, last)
+    def issued_bytes(region: str) -> bytes:
+        return json.dumps(issued[region], sort_keys=True, ensure_ascii=False).encode()
+
+    found, cache = map_regions(root, "findings", params, frames, regions, compute, issued_bytes)
+    if not regions:
+        found = build_findings(load_context(root, params), [], first if first is not None else last + 1, last)
+    return found, cache
 
 
 def main() -> None:
@@ -169,9 +149,8 @@ def run() -> None:
     params = load_params(root)
     remove_stale_temps(paths.marts, paths.metrics)
     regions = [safe_code(r) for r in params["ingest"]["regions"]]
-    cache = stage_cache(root, params)
     try:
-        findings = region_findings_frames(root, params, regions, cache)
+        findings, cache = region_findings_frames(root, params, regions)
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(1)
