@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pipeline.report.data import load_report_data
 from pipeline.report.period_reports import period_report
-from pipeline.report.writeup import write_document
+from pipeline.report.formats import write_document
 
 write_document(period_report(load_report_data(Path(".")), "990100", "990121", 2024, "M1-9"), Path(sys.argv[1]), "period")
 PY
