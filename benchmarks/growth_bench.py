@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,10 @@ def layout(factor: int) -> Path:
         subprocess.run([sys.executable, "-m", "pipeline.demo", "--scale", "national", "--out", str(folder),
                         "--regions", str(REGIONS_PER_FACTOR * factor)], cwd=ROOT, check=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+    # the rules, phrases and catalog are the checkout's (as province_bench.prepare refreshes them): a layout
+    # generated before a rule was added would otherwise be judged and phrased by the old files
+    for rel in ("data/reference/phrases.yaml", "data/reference/indicators.yaml", "data/reference/findings.yaml"):
+        shutil.copy2(ROOT / rel, folder / rel)
     return folder
 
 

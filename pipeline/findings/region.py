@@ -157,7 +157,7 @@ def units_rising(ctx: Context, base: dict, region: str, year: int, units: list[s
                 "place": u, "verdict": f.verdict, "current": figures["current"], "previous": figures.get("previous"),
                 "comparisons": [c for c in f.evidence["comparisons"] if c["side"] == "worse"]})
         for polarity, topic in (("problem", "units_rising"), ("attention", "units_watched")):
-            if named[polarity]:
+            if named[polarity] and topic in ctx.rules.topics:  # a rules file without the topic asks for none
                 out.append(Finding(**base, topic=topic, subject=measure, verdict=polarity, polarity=polarity,
                                    basis=["units"], suggestion=ctx.rules.suggestion(topic),
                                    evidence={"units": named[polarity], "count": len(named[polarity])}))
