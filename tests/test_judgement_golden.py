@@ -406,3 +406,19 @@ def test_a_region_names_a_place_for_its_new_onset_share_only_as_the_places_own_r
     assert said[0] == ("新发生案件占比在各县区报告中列为问题的县区有2个：城关区（33.0%，比基期高3.9个百分点、高于全市5.0个"
                        "百分点）、青山县（33.5%，比基期高4.3个百分点、比上年上升3.2个百分点、高于全市5.5个百分点）。")
     assert said[1] == "新发生案件占比在各县区报告中列为需关注的县区有1个：白水县（24.2%，比上年上升1.0个百分点）。"
+
+
+def test_a_rules_file_without_the_watch_topic_asks_for_no_such_finding():
+    """A project keeps its own data/reference/findings.yaml: one written before units_watched existed judges the
+    places' problems as before and makes no finding of a topic it does not list (it crashed the stage)."""
+    from dataclasses import replace
+
+    from pipeline.findings.region import units_rising
+
+    values = {c: {2015: 28.0, 2016: 28.0, 2017: 28.0} for c in PLACES}
+    values.update({"990101": {2015: 29.1, 2016: 32.6, 2017: 33.0}, "990122": {2015: 30.5, 2016: 23.2, 2017: 24.2}})
+    county, reg = J.marts("new_onset_share", values, {2015: 28.0, 2016: 28.0, 2017: 28.0})
+    ctx = J.context(county, reg)
+    ctx.rules = replace(J.rules, topics={k: v for k, v in J.rules.topics.items() if k != "units_watched"})
+    found = units_rising(ctx, base_of(ctx, "region", REGION, REGION, 2017), REGION, 2017, PLACES)
+    assert [(f.topic, [u["place"] for u in f.evidence["units"]]) for f in found] == [("units_rising", ["990101"])]
