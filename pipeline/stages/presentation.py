@@ -80,11 +80,17 @@ def ranking_cells(county: pd.DataFrame, measures: list[str]) -> list[dict]:
     """Ranks of one region-year's places on `measures`, places ordered by the first (unranked last, then by
     code); a place without a rank on a measure is printed '—'."""
     rows = county[county["measure"].isin(measures)]
-    ranks = rows.pivot_table(index="county_code", columns="measure", values="rank_in_region", aggfunc="first",
-                             dropna=False).reindex(columns=measures)
-    ranks = ranks.reindex(sorted(set(rows["county_code"])))
-    order = ranks.sort_values(measures[0], kind="mergesort", na_position="last").index
-    return [_cell("ranking", i, code, m, ranks.loc[code, m], whole(ranks.loc[code, m]), marts.COUNTY)
+    ranks: dict[str, dict[str, object]] = {}
+    for code, measure, rank in zip(rows["county_code"].tolist(), rows["measure"].tolist(),
+                                   rows["rank_in_region"].tolist(), strict=True):
+        ranks.setdefault(str(code), {}).setdefault(str(measure), rank)  # the first row of a place and measure
+
+    def first_measure(code: str) -> tuple[bool, float]:
+        rank = ranks[code].get(measures[0])
+        return (True, 0.0) if _missing(rank) else (False, float(rank))
+
+    order = sorted(sorted(ranks), key=first_measure)  # stable: places of equal rank stay in code order
+    return [_cell("ranking", i, code, m, ranks[code].get(m), whole(ranks[code].get(m)), marts.COUNTY)
             for i, code in enumerate(order) for m in measures]
 
 
@@ -195,24 +201,37 @@ def indicator_cells(ind: pd.DataFrame, catalog: Catalog) -> list[dict]:
     return out
 
 
-def history_cells(ev: pd.DataFrame, year: int) -> list[dict]:
-    """One county's evaluation in every year up to `year`, oldest first; none when it was never graded."""
-    rows = ev[ev["year"] <= year].sort_values("year")
-    if rows.empty or rows["index"].isna().all():
-        return []
-    used = ["county_code", "year", "index", "rank", "counties_graded", "rank_p05", "rank_p95", "grade",
-            "grade_probability"]
+HISTORY = ["county_code", "year", "index", "rank", "counties_graded", "rank_p05", "rank_p95", "grade",
+           "grade_probability"]
+
+
+def history_rows(ev: pd.DataFrame) -> list[tuple[int, bool, str, list[tuple]]]:
+    """(year, graded, place, printed cells) of each row of one county's evaluation, oldest first: printed once
+    and sliced for every report year (a history of ten years is shown in ten reports)."""
     out = []
-    for i, r in enumerate(records(rows, used)):
+    for r in records(ev.sort_values("year", kind="mergesort"), HISTORY):
         low, high = r["rank_p05"], r["rank_p95"]
         cells = [("index", r["index"], number(r["index"], 1)), ("rank", r["rank"], whole(r["rank"])),
                  ("counties_graded", r["counties_graded"], whole(r["counties_graded"])),
                  ("rank_interval", None, None if _missing(low) else f"{number(low, 0)}–{number(high, 0)}"),
                  ("grade", None, r["grade"] if isinstance(r["grade"], str) else None),
                  ("grade_probability", r["grade_probability"], percent(r["grade_probability"]))]
-        out += [_cell("history", i, str(int(r["year"])), col, value, text, marts.EVALUATION, str(r["county_code"]))
-                for col, value, text in cells]
+        out.append((int(r["year"]), not _missing(r["index"]), str(r["county_code"]), cells))
     return out
+
+
+def history_from(rows: list[tuple[int, bool, str, list[tuple]]], year: int) -> list[dict]:
+    """The history table of one report year: the rows up to it; none when the county was never graded."""
+    shown = [r for r in rows if r[0] <= year]
+    if not any(graded for _, graded, _, _ in shown):
+        return []
+    return [_cell("history", i, str(y), col, value, text, marts.EVALUATION, place)
+            for i, (y, _, place, cells) in enumerate(shown) for col, value, text in cells]
+
+
+def history_cells(ev: pd.DataFrame, year: int) -> list[dict]:
+    """One county's evaluation in every year up to `year`, oldest first; none when it was never graded."""
+    return history_from(history_rows(ev), year)
 
 
 def warning_key(county: str, year: int, rule: str) -> str:
@@ -287,16 +306,22 @@ def four_forms_cells(places: list[str], values: dict[str, dict[str, float]], pri
     return out
 
 
-def county_year_cells(frames: dict[str, pd.DataFrame], year: int, catalog: Catalog) -> list[dict]:
+def histories_of(frames: dict[str, pd.DataFrame]) -> dict[str, list]:
+    """Each county's printed evaluation rows (history_rows), once per region."""
+    ev = frames.get(marts.EVALUATION, pd.DataFrame())
+    return {str(c): history_rows(mine) for c, mine in ev.groupby("county_code", sort=True)} if not ev.empty else {}
+
+
+def county_year_cells(frames: dict[str, pd.DataFrame], year: int, catalog: Catalog,
+                      histories: dict[str, list] | None = None) -> list[dict]:
     """The county tables of one region-year: each place's indicators, evaluation history and warnings."""
     out: list[dict] = county_warning_cells(frames.get(marts.WARNINGS, pd.DataFrame()), year)
     ind = frames.get(marts.EVALUATION_INDICATORS, pd.DataFrame())
     ind = ind[ind["year"] == year] if not ind.empty else ind
     for _, mine in (ind.groupby("county_code", sort=True) if not ind.empty else ()):
         out += indicator_cells(mine, catalog)
-    ev = frames.get(marts.EVALUATION, pd.DataFrame())
-    for _, mine in (ev.groupby("county_code", sort=True) if not ev.empty else ()):
-        out += history_cells(mine, year)
+    for rows in (histories if histories is not None else histories_of(frames)).values():
+        out += history_from(rows, year)
     return out
 
 
@@ -371,8 +396,9 @@ def present_region(region: str, own: dict[str, pd.DataFrame], ranking: list[str]
     own = {**own, marts.COUNTY: county}
     listed = units or sorted(set(county["county_code"].astype(str)))
     parts = []
+    histories = histories_of(own)
     for year in sorted(set(county["year"].astype(int))):
-        cells = (region_year_cells(own, year, ranking) + county_year_cells(own, year, catalog)
+        cells = (region_year_cells(own, year, ranking) + county_year_cells(own, year, catalog, histories)
                  + four_forms_tables(own, region, listed, year))
         parts += [{"region_code": region, "year": year, **c, "place_code": c["place_code"] or region} for c in cells]
     out = pd.DataFrame(parts, columns=COLUMNS)
