@@ -133,24 +133,22 @@ def region_trend(ctx: Context, base: dict, region: str, year: int, measure: str)
                              "decides": decides, "standing": ""})
 
 
-def units_rising(ctx: Context, base: dict, region: str, year: int, units: list[str]) -> list[Finding]:
+def units_rising(ctx: Context, base: dict, region: str, units_found: dict[str, list[Finding]]) -> list[Finding]:
     """The places whose own report judges the measure a problem, and apart those it asks to watch.
 
     One measure, one verdict: a region report names a place for its new-onset share only as the place's own
-    report does (the same `trend` finding, warnings included). 城关区 33.0 %, 3.9 pp above its baseline and
-    level on the year, is a problem in its report and so here; 临江县 up 1.0 pp on the year yet 6.3 pp below
-    its baseline is an item to watch in its report, never a region's problem needing a special review.
+    report does, read from the place's findings of the year (`units_found`, its `trend` finding, warnings
+    included), never judged a second time. 城关区 33.0 %, 3.9 pp above its baseline and level on the year, is
+    a problem in its report and so here; 临江县 up 1.0 pp on the year yet 6.3 pp below its baseline is an item
+    to watch in its report, never a region's problem needing a special review.
     """
     out = []
     level = ctx.unit_level(region)
     for measure in ctx.rules.measures.get("units_rising", []):
         named: dict[str, list[dict]] = {"problem": [], "attention": []}
-        for u in units:
-            if ctx.level(u) != level:
-                continue
-            f = trend(ctx, base_of(ctx, "unit", u, region, year), "unit", u, region, year, measure,
-                      ctx.warnings_of(u, year))
-            if f is None or f.polarity not in named:
+        for u, found in units_found.items():
+            f = next((f for f in found if f.topic == "trend" and f.subject == measure and f.period == FULL_YEAR), None)
+            if ctx.level(u) != level or f is None or f.polarity not in named:
                 continue
             figures = f.evidence["figures"]
             named[f.polarity].append({
@@ -198,7 +196,10 @@ def levels_count(ctx: Context, region: str, units: list[str], delivered: list[st
             for lv in levels]
 
 
-def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
+def region_findings(ctx: Context, region: str, year: int,
+                    units_found: dict[str, list[Finding]] | None = None) -> list[Finding]:
+    """A region's findings of a year; `units_found`: its places' findings of the year, which the summaries of
+    its places (units_rising) repeat rather than judge again."""
     base = base_of(ctx, "region", region, region, year)
     units = ctx.units(region)
     delivered = [u for u in units if ctx.delivered(u, year)]
@@ -214,7 +215,7 @@ def region_findings(ctx: Context, region: str, year: int) -> list[Finding]:
     out += four_forms(ctx, base, "region", region, year, FULL_YEAR)
     shape_beside_first_form(out)
     out += national_findings(ctx, base, region, year, out)
-    out += units_rising(ctx, base, region, year, units)
+    out += units_rising(ctx, base, region, units_found or {})
     out += units_warned(ctx, base, units, year)
     out += region_grade_findings(ctx, base, region, year)
     return out + region_partial_findings(ctx, region, year, units)

@@ -72,8 +72,8 @@ def build_findings(ctx: Context, regions: list[str], first: int, last: int) -> p
                 mine = unit_findings(ctx, region, unit, year)
                 mine += grade_findings(ctx, base_of(ctx, "unit", unit, region, year), unit, year)
                 this_year[unit] = with_summaries(ctx, mine, "unit", unit, region, year)
-            this_year[region] = with_summaries(ctx, region_findings(ctx, region, year), "region", region, region,
-                                               year)
+            this_year[region] = with_summaries(ctx, region_findings(ctx, region, year, dict(this_year)), "region",
+                                               region, region, year)
             for code, mine in this_year.items():
                 scope = "region" if code == region else "unit"
                 base = base_of(ctx, scope, code, region, year)
