@@ -202,9 +202,8 @@ class Phraser:
         key = "writeup.source.change_count" if comp["unit"] == "%" else "writeup.source.change_level"
         source = self.w(key, a=note_ref(na), b=note_ref(nb)) if na and nb else ""
         label = self.w(f"writeup.cite.{comp['basis']}", name=self.name(measure), year=f["year"], **self.places(f))
-        fields = {"previous_year": "yoy_change", "baseline": "trend_change", "region": "region_gap"}
         scope = "county" if f["scope"] == "unit" else "region"
-        key = ((scope, f["place_code"], f["year"], f["period"], measure, fields[comp["basis"]])
+        key = ((scope, f["place_code"], f["year"], f["period"], measure, MART_FIELDS[comp["basis"]])
                if not comp.get("common_places") else
                ("finding", f["finding_id"], f["year"], f["period"], measure, "common_change"))
         return self.cite(text, label=label, key=key, value=abs(comp["difference"]), source=source, note=False)
@@ -331,11 +330,24 @@ def trend_suggestion_values(p: Phraser, f) -> dict:
             "state": adverse_states(p, f, ev["comparisons"], period)}
 
 
-def adverse_states(p: Phraser, f, comparisons: list[dict], period: bool = False) -> str:
-    """The adverse comparisons of a finding with their sizes: 比基期高3.9个百分点、高于全市5.1个百分点."""
+MART_FIELDS = {"previous_year": "yoy_change", "baseline": "trend_change", "region": "region_gap"}
+
+
+def adverse_states(p: Phraser, f, comparisons: list[dict], period: bool = False, place: str | None = None) -> str:
+    """The adverse comparisons of a finding with their sizes: 比基期高3.9个百分点、高于全市5.1个百分点. `place`:
+    the comparisons are that place's, summed up in its region's report, and each difference is cited to the
+    place's cell of the measures mart (a figure the region's own sentences do not carry)."""
     def basis(c: dict) -> str:
         return "previous_period" if period and c["basis"] == "previous_year" else c["basis"]
-    states = [p.w(f"finding.state.{basis(c)}.{MOVE_KEY[c['move']]}", diff=c["text"],
+
+    def size(c: dict) -> str:
+        if place is None:
+            return c["text"]
+        named = p.w("writeup.cite.place_measure", place=p.data.name(place), name=p.name(f["subject"]))
+        return p.cite(c["text"], label=p.w(f"writeup.cite.{c['basis']}", name=named, year=f["year"], **p.places(f)),
+                      key=("county", place, f["year"], f["period"], f["subject"], MART_FIELDS[c["basis"]]),
+                      value=abs(c["difference"]), source="", note=False)
+    states = [p.w(f"finding.state.{basis(c)}.{MOVE_KEY[c['move']]}", diff=size(c),
                   change_unit=p.change_unit(c["unit"]), **p.places(f))
               for c in comparisons if c["side"] == "worse" and c["move"] in MOVE_KEY and c["text"]]
     return p.w.listed(states)
@@ -465,31 +477,11 @@ def units_sentence(p: Phraser, f) -> str:
     高于全市5.1个百分点）."""
     ev = evidence(f)
     items = p.w.sep.join(p.w("finding.units_item", place=p.data.name(u["place"]), cur=p.figure(f, u["current"]),
-                             state=unit_states(p, f, u))
+                             state=adverse_states(p, f, u["comparisons"], place=u["place"]))
                          for u in ev["units"])
     name = p.name_within(f["subject"])
     return p.w(f"finding.{f['topic']}", name=name, n=p.cited_count(f, ev["count"], f["topic"], name=name),
                items=items, **p.places(f))
-
-
-MART_FIELDS = {"previous_year": "yoy_change", "baseline": "trend_change", "region": "region_gap"}
-
-
-def unit_states(p: Phraser, f, u: dict) -> str:
-    """A place's adverse comparisons in a region's summary (比基期高3.9个百分点、高于全市5.1个百分点), each
-    difference cited to the place's cell of the measures mart it was read from."""
-    m, pw = f["subject"], p.places(f)
-    named = p.w("writeup.cite.place_measure", place=p.data.name(u["place"]), name=p.name(m))
-    states = []
-    for c in u["comparisons"]:
-        if c["side"] != "worse" or c["move"] not in MOVE_KEY or not c["text"]:
-            continue
-        diff = p.cite(c["text"], label=p.w(f"writeup.cite.{c['basis']}", name=named, year=f["year"], **pw),
-                      key=("county", u["place"], f["year"], f["period"], m, MART_FIELDS[c["basis"]]),
-                      value=abs(c["difference"]), source="", note=False)
-        states.append(p.w(f"finding.state.{c['basis']}.{MOVE_KEY[c['move']]}", diff=diff,
-                          change_unit=p.change_unit(c["unit"]), **pw))
-    return p.w.listed(states)
 
 
 def units_suggestion_values(p: Phraser, f) -> dict:
