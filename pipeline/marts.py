@@ -35,6 +35,12 @@ ALL = (COUNTY, REGION, NATIONAL, EVALUATION, EVALUATION_INDICATORS, EVALUATION_W
        EVALUATION_ADJUSTMENTS, WARNINGS, FINDINGS, PRESENTATION)
 
 
+def warning_key(county: str, year: int, rule: str) -> str:
+    """A warning's key: the warnings mart holds one row per county, year and rule (the presentation mart lists
+    warnings by it, the renderers find the row by it)."""
+    return f"{county}|{int(year)}|{rule}"
+
+
 def write_mart(path: Path, frame: pd.DataFrame) -> None:
     """A mart as Parquet whose bytes depend only on the frame's values.
 

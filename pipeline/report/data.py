@@ -93,7 +93,7 @@ class ReportData:
             return self.warnings.iloc[0:0]
         if not self._warning_at:
             w = self.warnings
-            self._warning_at.update({f"{c}|{int(y)}|{r}": i for i, (c, y, r) in
+            self._warning_at.update({marts.warning_key(c, y, r): i for i, (c, y, r) in
                                      enumerate(zip(w["county_code"], w["year"], w["rule"], strict=True))})
         return self.warnings.iloc[[self._warning_at[k] for k in keys]]
 

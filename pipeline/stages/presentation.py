@@ -234,15 +234,10 @@ def history_cells(ev: pd.DataFrame, year: int) -> list[dict]:
     return history_from(history_rows(ev), year)
 
 
-def warning_key(county: str, year: int, rule: str) -> str:
-    """A warning's key in the warnings mart: one row per county, year and rule."""
-    return f"{county}|{int(year)}|{rule}"
-
-
 def warning_cells(rows: pd.DataFrame, table: str, place: str = "") -> list[dict]:
     """The warnings a table lists, in its order: each row's key and severity (the renderer phrases the rule and
     its evidence from the mart row the key names)."""
-    return [_cell(table, i, warning_key(r["county_code"], r["year"], r["rule"]), "severity", None, str(r["severity"]),
+    return [_cell(table, i, marts.warning_key(r["county_code"], r["year"], r["rule"]), "severity", None, str(r["severity"]),
                   marts.WARNINGS, place)
             for i, r in enumerate(records(rows, ["county_code", "year", "rule", "severity"]))]
 
