@@ -148,7 +148,7 @@ def test_a_first_quarter_with_the_fourth_form_above_the_third_is_stated_within_i
     above = the(data, "990101", 2020, "form4_above_form3", period="Q1")
     assert above["polarity"] == "neutral"
     assert said(data, above) == ("2020年第一季度：第四种形态（45人次）多于第三种形态（35人次）；按指标目录的规则，"
-                                 "第四种略多于第三种不视为倒挂，予以说明。")
+                                 "第四种多于第三种不视为倒挂，予以说明。")
     shape = the(data, "990101", 2020, "four_forms_shape", period="Q1")
     # 400 / 630 = 63.49, 150 / 630 = 23.81, 35 / 630 = 5.56, 45 / 630 = 7.14: by largest remainder 63.5 + 23.8
     # + 5.6 + 7.1 = 100.0; the pyramid rule (1st > 2nd > 3rd and 4th) holds; stated, never counted for the year
