@@ -101,7 +101,7 @@ SPECS: tuple[StageSpec, ...] = (
               note="judges: every statement a report may make, once, as data (pipeline/findings)"),
     StageSpec("presentation", "pipeline.stages.presentation",
               reads=(*marts(*MEASURE_MARTS, "evaluation", "evaluation_weights", "evaluation_coherence",
-                            "evaluation_audit", "evaluation_indicators", "warnings", "findings"),
+                            "evaluation_audit", "evaluation_treatment", "evaluation_indicators", "warnings", "findings"),
                      f"{REFERENCE}/indicators.yaml", f"{REFERENCE}/divisions.csv"),
               params=("report.sections.ranking",), outs=outs(*marts("presentation")),
               note="lays out: the region report's tables selected, ordered and printed once (pipeline/stages/presentation.py)"),

@@ -222,3 +222,40 @@ def test_the_notebooks_stage_stops_before_any_kernel_when_the_tables_were_never_
     assert "data/marts/presentation.parquet" in str(err.value) and "pipeline.stages.presentation" in str(err.value)
     marts.write_mart(marts.mart_path(tmp_path, marts.PRESENTATION), pd.DataFrame({"region_code": ["990100"]}))
     require_presentation(tmp_path)
+
+
+def test_the_audits_notes_are_listed_in_print_order_and_read_back_as_the_notebooks_lines():
+    from pipeline.report.audit_views import audit_lines
+    from pipeline.report.fmt import load_words
+    from pipeline.stages.presentation import audit_note_cells, audit_note_rows
+
+    audit = pd.DataFrame({
+        "indicator": ["integrity_satisfaction", "conduct_satisfaction"], "coverage": [0.9, 1.0],
+        "counties_with_value": [9, 10], "counties": [10, 10], "counties_graded": [10, 10],
+        "statistics_skipped": [False, False], "statistics_minimum": [5, 5], "cronbach_alpha": [0.655, 0.655],
+        "alpha_adequate": [False, False], "alpha_min": [0.7, 0.7], "pc1_share": [0.4851, 0.4851],
+        "winsorisation_skipped": [False, False], "winsorisation_minimum": [8, 8], "skewness": [2.345, 0.1],
+        "kurtosis": [3.005, -0.2], "beyond_limits": [True, False], "skew_limit": [2.0, 2.0],
+        "kurtosis_limit": [3.0, 3.0]})
+    treated = pd.DataFrame({"county_code": ["990103"], "indicator": ["integrity_satisfaction"],
+                            "before": [55.55], "after": [70.04]})
+    cells = audit_note_cells(audit, treated, CATALOG)
+    table = pd.DataFrame([{"region_code": "990100", "year": 2024, **c, "place_code": "990100"} for c in cells])
+    data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+                      pd.DataFrame({"name": ["城东区"]}, index=pd.Index(["990103"], name="code")), CATALOG,
+                      load_words(Path(__file__).parents[1], "zh"), {}, presentation=table)
+    notes = data.table("990100", 2024, "audit_notes")
+    assert notes["note"].tolist() == ["coverage_gap", "alpha_low", "pc1", "outlier", "winsorised"]
+    lines = audit_lines(data, "990100", 2024)
+    # α 0.655 printed 0.66 (half up) below 0.7; 48.51% -> 49%; skew 2.345 -> 2.35, kurtosis 3.005 -> 3.01
+    assert lines[0].startswith("报送不全的指标：党风廉政建设社会评价满意度 9/10 个县区")
+    assert "α = 0.66，低于 0.7" in lines[1] and "49%" in lines[2]
+    assert lines[3] == "偏度和峰度同时超限的指标：党风廉政建设社会评价满意度（偏度 2.35，峰度 3.01）。"
+    assert lines[4].startswith("缩尾处理的数值：城东区") and "55.6 → 70.0" in lines[4]
+    # a full coverage and no outlier are said as such; with statistics skipped no shape is reported
+    full = audit.assign(coverage=1.0, counties_with_value=10, beyond_limits=False)
+    assert [n for n, _ in audit_note_rows(full, pd.DataFrame(), CATALOG)] == [
+        "coverage_full", "alpha_low", "pc1", "outliers_none"]
+    skipped = audit.assign(statistics_skipped=True, cronbach_alpha=None, pc1_share=None)
+    assert [n for n, _ in audit_note_rows(skipped, pd.DataFrame(), CATALOG)] == [
+        "coverage_gap", "statistics_skipped"]

@@ -10,49 +10,55 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.report.data import ReportData
-from pipeline.report.fmt import missing, number, percent_text, value_text
+from pipeline.report.fmt import missing
+
+
+def _joined(data: ReportData, item: str, rows: list[dict]) -> str:
+    """Consecutive notes of one kind (each indicator lacking places, each outlier, each value winsorised) as
+    one sentence's items."""
+    w, cat = data.words, data.catalog
+    return w.sep.join(w(item, **{k: v for k, v in r.items() if k not in {"indicator", "county"}},
+                        **({"name": cat.name(r["indicator"], data.lang)} if r.get("indicator") else {}),
+                        **({"county": data.label(r["county"])} if r.get("county") else {}))
+                      for r in rows)
+
+
+# a note kind listed item by item -> (the line's key, each item's key); the other kinds are a line each
+LISTED = {"coverage_gap": ("coverage_gaps", "coverage_item"), "outlier": ("outliers", "outlier_item"),
+          "winsorised": ("winsorised", "winsorised_item")}
+
+
+def audit_lines(data: ReportData, region: str, year: int) -> list[str]:
+    """The audit's notes as the presentation stage listed them, one line per note (items of a listed kind
+    joined into one line), in its order."""
+    notes = data.table(region, year, "audit_notes")
+    a = "notebook.audit."
+    lines: list[str] = []
+    groups: list[tuple[str, list[dict]]] = []
+    for _, row in notes.iterrows():
+        fields = {k: v for k, v in row.items() if k != "note" and not missing(v)}  # iterrows: None -> NaN
+        if groups and groups[-1][0] == row["note"] and row["note"] in LISTED:
+            groups[-1][1].append(fields)
+        else:
+            groups.append((row["note"], [fields]))
+    for note, rows in groups:
+        if note in LISTED:
+            line, item = LISTED[note]
+            lines.append(data.words(a + line, items=_joined(data, a + item, rows)))
+            continue
+        lines.append(data.words(a + note, **rows[0]))
+    return lines
 
 
 def audit_parts(data: ReportData, region: str, year: int) -> list[object]:
     """The region-year's audit: coverage, internal consistency, outliers and winsorised values, each
-    indicator's shape and link with the index, and each county's strengths and weaknesses (from the marts)."""
+    indicator's shape and link with the index, and each county's strengths and weaknesses, as the
+    presentation stage listed and printed them."""
     w, cat = data.words, data.catalog
-    audit = data.evaluation_audit
-    audit = audit[(audit["region_code"] == region) & (audit["year"] == year)] if not audit.empty else audit
-    if audit.empty:
+    lines = audit_lines(data, region, year)
+    if not lines:
         return []
     a = "notebook.audit."
-    first = audit.iloc[0]
-    n = int(first["counties"])
-    gaps = [w(a + "coverage_item", name=cat.name(r.indicator, data.lang), k=int(r.counties_with_value), n=n)
-            for r in audit.itertuples() if r.coverage < 1]
-    lines = [w(a + "coverage_gaps", items=w.sep.join(gaps)) if gaps else w(a + "coverage_full", n=n)]
-    skipped = {k: bool(first[k]) if k in audit.columns else False
-               for k in ("statistics_skipped", "winsorisation_skipped")}
-    if skipped["statistics_skipped"]:
-        lines.append(w(a + "statistics_skipped", n=int(first["counties_graded"]), min=int(first["statistics_minimum"])))
-    elif missing(first["cronbach_alpha"]):
-        lines.append(w(a + "alpha_none"))
-    else:
-        key = "alpha_ok" if bool(first["alpha_adequate"]) else "alpha_low"
-        lines.append(w(a + key, alpha=number(first["cronbach_alpha"], 2), min=number(first["alpha_min"], 1)))
-    if not missing(first["pc1_share"]):
-        lines.append(w(a + "pc1", share=percent_text(first["pc1_share"])))
-    if skipped["winsorisation_skipped"]:
-        lines.append(w(a + "winsorisation_skipped", min=int(first["winsorisation_minimum"])))
-    flagged = audit[audit["beyond_limits"] == True]  # noqa: E712
-    if not skipped["statistics_skipped"]:  # no shape computed, none to report
-        lines.append(w(a + "outliers", items=w.sep.join(
-            w(a + "outlier_item", name=cat.name(r.indicator, data.lang), skew=number(r.skewness, 2),
-              kurt=number(r.kurtosis, 2)) for r in flagged.itertuples())) if len(flagged)
-            else w(a + "outliers_none", skew=number(first["skew_limit"], 1), kurt=number(first["kurtosis_limit"], 1)))
-    treated = data.evaluation_treatment
-    treated = treated[(treated["region_code"] == region) & (treated["year"] == year)] if not treated.empty else treated
-    if len(treated):
-        lines.append(w(a + "winsorised", items=w.sep.join(
-            w(a + "winsorised_item", county=data.label(r.county_code), name=cat.name(r.indicator, data.lang),
-              before=value_text(cat, r.indicator, r.before), after=value_text(cat, r.indicator, r.after))
-            for r in treated.itertuples())))
     cols = w.raw(a + "columns")
     table = data.table(region, year, "audit").map(lambda v: w("none_mark") if v is None else v)
     table.index = pd.Index([cat.name(c, data.lang) for c in table.index], name=cols[0])

@@ -40,8 +40,6 @@ class ReportData:
     evaluation_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_coherence: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
-    evaluation_treatment: pd.DataFrame = field(default_factory=pd.DataFrame)
-    evaluation_audit: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)  # 失分分析
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     # every statement a report may make (the findings stage); renderers phrase these and judge nothing
@@ -224,8 +222,7 @@ def _load_report_data(root: Path, lang: str | None = None, region: str | None = 
     divisions = read_divisions(paths.divisions).set_index("code")
     optional = {name: marts.read_mart(root, name, region)
                 for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
-                             marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_TREATMENT,
-                             marts.EVALUATION_AUDIT, marts.EVALUATION_CONTRIBUTIONS, marts.WARNINGS, marts.FINDINGS,
+                             marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_CONTRIBUTIONS, marts.WARNINGS, marts.FINDINGS,
                              marts.PRESENTATION)
                 if marts.mart_path(root, name).is_file()}
     county, regional, national = (marts.read_mart(root, name, region)

@@ -176,14 +176,16 @@ def coherence_flags(data: ReportData, region: str, year: int) -> list[str]:
     if notes.empty:
         return []
     name = {c: cat.name(c, data.lang) for c in set(notes.index) | set(notes["other"]) if c in cat}
-    flags = [w("notebook.evaluation.collinear", a=name[a], b=name[n.other], r=n["size"])
-             for a, n in notes[notes["kind"] == "collinear"].iterrows()]
-    flags += [w("notebook.evaluation.negative", a=name[a], r=n["size"])
-              for a, n in notes[notes["kind"] == "negative"].iterrows()]
-    most = notes[notes["kind"] == "moves_ranks_most"]
-    if len(most):
-        flags.append(w("notebook.evaluation.shift", a=w.listed([name[a] for a in most.index]),
-                       shift=most["size"].iloc[0]))
+    flags, most = [], []
+    for code, note in notes.iterrows():  # the stage's order: collinear pairs, negatives, then the rank movers
+        if note["kind"] == "collinear":
+            flags.append(w("notebook.evaluation.collinear", a=name[code], b=name[note["other"]], r=note["size"]))
+        elif note["kind"] == "negative":
+            flags.append(w("notebook.evaluation.negative", a=name[code], r=note["size"]))
+        else:  # moves_ranks_most: the one(s) whose removal moves ranks most, all with one shift
+            most.append((name[code], note["size"]))
+    if most:
+        flags.append(w("notebook.evaluation.shift", a=w.listed([a for a, _ in most]), shift=most[0][1]))
     return flags
 
 

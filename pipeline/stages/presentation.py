@@ -16,7 +16,8 @@ stability), `weights` (nominal and effective), `grade_matrix` (each place's
 grade in every year graded up to this one), `coherence` (collinear pairs,
 indicators running against the index, the indicator whose removal moves
 ranks most), `audit` (each indicator's coverage, shape, correlation with the
-index and rank shift) and `profile` (each graded place's strengths and
+index and rank shift), `audit_notes` (the audit's notes in print order: coverage,
+consistency, outliers, values winsorised) and `profile` (each graded place's strengths and
 weaknesses), `warnings` (the year's warnings); of each county: `indicators`
 (its evaluation indicators against the region's mean), `history` (its
 evaluation in every year up to this) and `county_warnings` (its warnings of
@@ -171,6 +172,59 @@ def audit_cells(audit: pd.DataFrame, coh: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _flag(row: dict, name: str) -> bool:
+    return name in row and not _missing(row[name]) and bool(row[name])
+
+
+def audit_note_rows(audit: pd.DataFrame, treated: pd.DataFrame, catalog: Catalog) -> list[tuple[str, dict]]:
+    """The audit's notes in the order they are printed, each (note, printed fields named as the phrases'
+    placeholders, codes for indicator and county): the coverage (full, or
+    each indicator some places lack), the consistency (statistics skipped, no alpha, alpha adequate or low),
+    the first component's share, winsorisation skipped, the outliers (each beyond the limits, or none; not
+    said when no statistics were computed) and each value winsorised."""
+    rows = records(audit, list(audit.columns))
+    first = rows[0]
+    n = whole(first["counties"])
+    gaps = [("coverage_gap", {"indicator": r["indicator"], "k": whole(r["counties_with_value"]), "n": n})
+            for r in rows if float(r["coverage"]) < 1]
+    notes = gaps or [("coverage_full", {"n": n})]
+    if _flag(first, "statistics_skipped"):
+        notes.append(("statistics_skipped", {"n": whole(first["counties_graded"]),
+                                             "min": whole(first["statistics_minimum"])}))
+    elif _missing(first["cronbach_alpha"]):
+        notes.append(("alpha_none", {}))
+    else:
+        notes.append(("alpha_ok" if _flag(first, "alpha_adequate") else "alpha_low",
+                      {"alpha": number(first["cronbach_alpha"], 2), "min": number(first["alpha_min"], 1)}))
+    if not _missing(first["pc1_share"]):
+        notes.append(("pc1", {"share": percent(first["pc1_share"])}))
+    if _flag(first, "winsorisation_skipped"):
+        notes.append(("winsorisation_skipped", {"min": whole(first["winsorisation_minimum"])}))
+    if not _flag(first, "statistics_skipped"):  # no shape computed, none to report
+        outliers = [("outlier", {"indicator": r["indicator"], "skew": number(r["skewness"], 2),
+                                 "kurt": number(r["kurtosis"], 2)}) for r in rows if _flag(r, "beyond_limits")]
+        notes += outliers or [("outliers_none", {"skew": number(first["skew_limit"], 1),
+                                                 "kurt": number(first["kurtosis_limit"], 1)})]
+    for r in records(treated, ["county_code", "indicator", "before", "after"]) if not treated.empty else []:
+        m = catalog.measure(str(r["indicator"]))
+        notes.append(("winsorised", {"county": r["county_code"], "indicator": r["indicator"],
+                                     "before": measure_text(r["before"], m.decimals, m.kind == "share") or "—",
+                                     "after": measure_text(r["after"], m.decimals, m.kind == "share") or "—"}))
+    return notes
+
+
+def audit_note_cells(audit: pd.DataFrame, treated: pd.DataFrame, catalog: Catalog) -> list[dict]:
+    """The audit's notes as cells: a row per note, its kind in column `note` (cells of the evaluation_treatment
+    mart for a winsorised value, of the audit mart otherwise)."""
+    out = []
+    for i, (note, fields) in enumerate(audit_note_rows(audit, treated, catalog)):
+        cites = marts.EVALUATION_TREATMENT if note == "winsorised" else marts.EVALUATION_AUDIT
+        key = str(fields.get("county") or fields.get("indicator") or note)
+        out += [_cell("audit_notes", i, key, col, None, None if text is None else str(text), cites)
+                for col, text in {"note": note, **fields}.items()]
+    return out
+
+
 def profile_cells(ev: pd.DataFrame) -> list[dict]:
     """Each graded place's strengths and weaknesses (indicator codes, comma-separated; None: none), in the
     evaluation mart's order."""
@@ -320,7 +374,7 @@ def county_year_cells(frames: dict[str, pd.DataFrame], year: int, catalog: Catal
     return out
 
 
-def region_year_cells(frames: dict[str, pd.DataFrame], year: int, ranking: list[str]) -> list[dict]:
+def region_year_cells(frames: dict[str, pd.DataFrame], year: int, ranking: list[str], catalog: Catalog) -> list[dict]:
     """Every table of one region-year from that region's rows of each mart."""
     def of_year(name: str) -> pd.DataFrame:
         frame = frames.get(name, pd.DataFrame())  # a mart not built (evaluate not run): no table from it
@@ -344,6 +398,7 @@ def region_year_cells(frames: dict[str, pd.DataFrame], year: int, ranking: list[
     audit = of_year(marts.EVALUATION_AUDIT)
     if not audit.empty:
         cells += audit_cells(audit, coh)
+        cells += audit_note_cells(audit, of_year(marts.EVALUATION_TREATMENT), catalog)
         cells += profile_cells(ev)
     return cells
 
@@ -378,7 +433,8 @@ def four_forms_tables(frames: dict[str, pd.DataFrame], region: str, units: list[
 
 
 READS = (marts.COUNTY, marts.REGION, marts.NATIONAL, marts.EVALUATION, marts.EVALUATION_WEIGHTS,
-         marts.EVALUATION_COHERENCE, marts.EVALUATION_AUDIT, marts.EVALUATION_INDICATORS, marts.WARNINGS, marts.FINDINGS)
+         marts.EVALUATION_COHERENCE, marts.EVALUATION_AUDIT, marts.EVALUATION_TREATMENT, marts.EVALUATION_INDICATORS,
+         marts.WARNINGS, marts.FINDINGS)
 
 
 def present_region(region: str, own: dict[str, pd.DataFrame], ranking: list[str], catalog: Catalog,
@@ -393,7 +449,7 @@ def present_region(region: str, own: dict[str, pd.DataFrame], ranking: list[str]
     parts = []
     histories = histories_of(own)
     for year in sorted(set(county["year"].astype(int))):
-        cells = (region_year_cells(own, year, ranking) + county_year_cells(own, year, catalog, histories)
+        cells = (region_year_cells(own, year, ranking, catalog) + county_year_cells(own, year, catalog, histories)
                  + four_forms_tables(own, region, listed, year))
         parts += [{"region_code": region, "year": year, **c, "place_code": c["place_code"] or region} for c in cells]
     out = pd.DataFrame(parts, columns=COLUMNS)
