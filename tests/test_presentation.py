@@ -259,3 +259,27 @@ def test_the_audits_notes_are_listed_in_print_order_and_read_back_as_the_noteboo
     skipped = audit.assign(statistics_skipped=True, cronbach_alpha=None, pc1_share=None)
     assert [n for n, _ in audit_note_rows(skipped, pd.DataFrame(), CATALOG)] == [
         "coverage_gap", "statistics_skipped"]
+
+
+def test_the_outline_places_each_finding_once_per_section_main_problems_by_priority():
+    from pipeline.stages.presentation_outline import outline_cells
+
+    def row(fid, topic, polarity, main=False, priority=0, period="full_year", subject=""):
+        return {"finding_id": fid, "place_code": "990101", "year": 2024, "period": period, "topic": topic,
+                "subject": subject, "polarity": polarity, "main": main, "priority": priority}
+
+    findings = pd.DataFrame([
+        row("w1", "work_change", "neutral"), row("c1", "coverage", "neutral"),
+        row("p3", "trend", "problem", True, 3), row("a1", "trend", "achievement"),
+        row("p1", "grade", "problem", True, 1), row("o2", "warnings", "problem", False, 2),
+        row("t1", "trend", "attention"), row("o1", "trend", "problem", False, 1),
+        row("n1", "national", "neutral"), row("f1", "follow_up", "neutral"), row("f0", "follow_up_count", "neutral"),
+        row("h1", "trend", "problem", True, 1, period="H1")])
+    placed = [(c["key"], c["text"]) for c in outline_cells(findings)]
+    # by hand: coverage before the counts, main problems by priority (p1 before p3), the other problems by
+    # priority (o1 before o2) then the items to watch; the grade both a problem and the method; H1 apart
+    assert placed == [("c1", "work_coverage"), ("w1", "work_change"), ("a1", "achievements"),
+                      ("f1", "follow_up"), ("f0", "follow_up"), ("p1", "problems"), ("p3", "problems"),
+                      ("o1", "watch"), ("o2", "watch"), ("t1", "watch"), ("n1", "notes"), ("p1", "method"),
+                      ("h1", "partial")]
+    assert [c["row"] for c in outline_cells(findings)] == list(range(13))

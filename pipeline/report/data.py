@@ -55,6 +55,7 @@ class ReportData:
     _warning_at: dict[str, int] = field(default_factory=dict, repr=False)
     _findings_rows: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
     _finding_at: dict[tuple, int] = field(default_factory=dict, repr=False)  # (place, year, period, topic, subject)
+    _finding_by_id: dict[str, int] = field(default_factory=dict, repr=False)
     _findings_at: dict[tuple, list[int]] = field(default_factory=dict, repr=False)  # (place, year, period or None)
 
     def county_rows_of(self, code: str) -> pd.DataFrame:
@@ -112,14 +113,25 @@ class ReportData:
         if self._finding_at or self.findings.empty:
             return
         f = self.findings
-        keys = zip(f["place_code"], f["year"], f["period"], f["topic"], f["subject"], strict=True)
+        keys = zip(f["place_code"], f["year"], f["period"], f["topic"], f["subject"], f["finding_id"], strict=True)
         groups: dict[tuple, list[int]] = {}
-        for i, (p, y, q, t, s) in enumerate(keys):
+        for i, (p, y, q, t, s, fid) in enumerate(keys):
             key = (str(p), int(y), str(q), str(t), str(s))
             self._finding_at.setdefault(key, i)
+            self._finding_by_id.setdefault(str(fid), i)
             groups.setdefault(key[:2] + (None,), []).append(i)
             groups.setdefault(key[:3], []).append(i)
         self._findings_at.update(groups)
+
+    def outline(self, place: str, year: int) -> dict[str, list[pd.Series]]:
+        """The findings a report of the place-year states, section by section in print order, as the
+        presentation stage placed them (pipeline/stages/presentation_outline.py); no section: none to state."""
+        self._index_findings()
+        placed: dict[str, list[pd.Series]] = {}
+        table = self.table(place, year, "outline")
+        for finding_id, section in zip(table.index, table["section"] if len(table) else [], strict=True):
+            placed.setdefault(section, []).append(self.findings.iloc[self._finding_by_id[finding_id]])
+        return placed
 
     def finding_row(self, place: str, year: int, period: str, topic: str, subject: str) -> pd.Series | None:
         """The one finding of a place, year, period, topic and subject (the first, should the mart repeat one)."""

@@ -119,13 +119,12 @@ def main_problems(data: ReportData, code: str, year: int) -> str:
     from pipeline.report.phrasing import Phraser
     from pipeline.report.sentences import problem_heading
 
-    rows = findings_of(data, code, year)
-    if rows.empty:
+    if findings_of(data, code, year).empty:
         return data.words("none_mark")
-    main = rows[(rows["polarity"] == "problem") & rows["main"].astype(bool)].sort_values("priority")
+    placed = data.outline(code, year)
     p = Phraser(data)
     names = [problem_heading(p, r).rpartition(data.words("colon").strip())[2] or problem_heading(p, r)
-             for _, r in main.iterrows()]
+             for r in placed.get("problems", [])]
     return data.words.sep.join(dict.fromkeys(names)) or data.words("index.no_problem")
 
 

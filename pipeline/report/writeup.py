@@ -1,7 +1,8 @@
 """Annual evaluation write-up (年度政治生态建设评价报告) of a place or a region, from its findings.
 
-The findings stage has judged everything; this module selects the findings of
-one place and year and places them: 成效 (the work done, then achievements),
+The findings stage has judged everything and the presentation stage placed the
+findings of each place and year in sections (pipeline/stages/presentation_outline.py);
+this module phrases them section by section: 成效 (the work done, then achievements),
 问题和难点 (the main problems, in the findings' priority), 其他需关注的情况
 (the other problems and the items to watch), 思考与建议 (the suggestion each
 main problem leads to, in the same order), 数据说明 (what is stated but not judged: neutral findings,
@@ -19,7 +20,6 @@ from dataclasses import replace
 
 import pandas as pd
 
-from pipeline.periods import FULL_YEAR
 from pipeline.report.data import ReportData, county_rows, is_synthetic, region_rows
 from pipeline.report.document import (
     Citer,
@@ -30,15 +30,9 @@ from pipeline.report.document import (
 )
 from pipeline.report.evaluation_words import county_table, imputed_text, method_text
 from pipeline.report.fmt import missing, value_text
-from pipeline.report.phrasing import Phraser, findings_of
+from pipeline.report.phrasing import Phraser, finding
 from pipeline.report.sentences import phrase, sentence, suggestion
 from pipeline.report.view_parts import printed_shares, shown_measure
-
-# topics stated in the opening paragraph of 成效 (the work done), never judged
-WORK_TOPICS = ("coverage", "work_change")
-# neutral topics with a section of their own (or stated with the achievements and problems)
-FOLLOW_UP_TOPICS = ("follow_up_count", "follow_up")  # the count first, by the findings' order
-OWN_SECTIONS = ("none_found", *FOLLOW_UP_TOPICS)
 
 
 def county_report(data: ReportData, region: str, county: str, year: int, first_year: int) -> Document:
@@ -50,11 +44,10 @@ def region_report(data: ReportData, region: str, year: int, first_year: int) -> 
     """The region's report, with the table of its places' grades when they were graded."""
     title = data.words("writeup.title_region", region=data.title_name(region), year=year)
     doc = build(data, region, region, year, first_year, title, None)
-    dist = findings_of(data, region, year, None)
-    dist = dist[(dist["topic"] == "grade_distribution") & (dist["period"] == FULL_YEAR)]
-    if dist.empty:
+    f = finding(data, region, year, "grade_distribution")
+    if f is None:
         return doc
-    p, f = Phraser(data), dist.iloc[0]
+    p = Phraser(data)
     w = data.words
     return replace(doc, table=county_table(p, f), table_title=w("writeup.county_table.heading", **p.places(f)),
                    table_note=w("writeup.county_table.note"))
@@ -64,28 +57,24 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
           table: pd.DataFrame | None) -> Document:
     w = data.words
     p = Phraser(data, Citer())
-    rows = [r for _, r in findings_of(data, place, year, None).iterrows()]
-    full = [r for r in rows if r["period"] == FULL_YEAR]
-    partial = [r for r in rows if r["period"] != FULL_YEAR]
+    placed = data.outline(place, year)
+
+    def of(*names: str) -> list:
+        return [r for name in names for r in placed.get(name, [])]
+
     stated: list[str] = []
-    achievements = work_paragraph(p, [r for r in full if r["topic"] in WORK_TOPICS], stated)
-    achievements += phrased(p, [r for r in full if r["polarity"] == "achievement"], stated)
-    achievements += phrased(p, [r for r in full if r["topic"] == "none_found" and r["subject"] == "achievement"],
-                            stated)
-    follow_up = phrased(p, [r for r in full if r["topic"] in FOLLOW_UP_TOPICS], stated)
+    achievements = work_paragraph(p, of("work_coverage"), of("work_change"), stated)
+    achievements += phrased(p, of("achievements"), stated)
+    achievements += phrased(p, of("achievements_none"), stated)
+    follow_up = phrased(p, of("follow_up"), stated)
     # the main problems in full, by the findings' priority; the other problems and the items to watch in brief
-    problems = sorted((r for r in full if r["polarity"] == "problem" and r["main"]), key=lambda r: r["priority"])
-    problem_text = phrased(p, problems, stated)
-    problem_text += phrased(p, [r for r in full if r["topic"] == "none_found" and r["subject"] == "problem"], stated)
-    others = sorted((r for r in full if r["polarity"] == "problem" and not r["main"]), key=lambda r: r["priority"])
-    watch = phrased(p, others + [r for r in full if r["polarity"] == "attention"], stated)
+    problems = of("problems")
+    problem_text = phrased(p, problems, stated) + phrased(p, of("problems_none"), stated)
+    watch = phrased(p, of("watch"), stated)
     suggestions = list(dict.fromkeys(suggestion(p, r) for r in problems if r["suggestion"]))
-    if not problems and any(r["topic"] == "none_found" and r["subject"] == "problem" for r in full):
+    if not problems and of("problems_none"):
         suggestions = [w("writeup.suggestion_none")]
-    notes = phrased(p, [r for r in full if r["polarity"] == "neutral" and r["topic"] not in (*WORK_TOPICS,
-                                                                                              *OWN_SECTIONS)], stated)
-    notes += method_notes(p, [r for r in full if r["topic"] == "grade"])
-    notes += phrased(p, partial, stated)
+    notes = phrased(p, of("notes"), stated) + method_notes(p, of("method")) + phrased(p, of("partial"), stated)
     sections = {"achievements": achievements, "follow_up": follow_up, "problems": problem_text, "watch": watch,
                 "suggestions": suggestions, "notes": notes}
     preamble = ([w("writeup.synthetic")] if is_synthetic(region) else []) + [
@@ -104,17 +93,16 @@ def phrased(p: Phraser, rows: list, stated: list[str]) -> list[str]:
     return [sentence(p, r) for r in rows]
 
 
-def work_paragraph(p: Phraser, rows: list, stated: list[str]) -> list[str]:
+def work_paragraph(p: Phraser, coverage: list, changes: list, stated: list[str]) -> list[str]:
     """The work done: the coverage of a region, then each count with its change, in one paragraph."""
-    if not rows:
+    if not coverage and not changes:
         return []
     w = p.w
-    stated += [r["finding_id"] for r in rows]
-    coverage = [r for r in rows if r["topic"] == "coverage"]
-    clauses = [phrase(p, r) for r in rows if r["topic"] == "work_change"]
+    stated += [r["finding_id"] for r in coverage + changes]
+    clauses = [phrase(p, r) for r in changes]
     intro = phrase(p, coverage[0]) + w("colon") if coverage else w("finding.work_intro")
     if not clauses:
-        return [phrase(p, coverage[0]) + w("sentence_end")] if coverage else []
+        return [phrase(p, coverage[0]) + w("sentence_end")]
     if w.lang == "en":  # in running English a measure's name starts small after the first clause
         clauses = clauses[:1] + [c[:1].lower() + c[1:] if c[1:2].islower() else c for c in clauses[1:]]
     return [intro + w("clause_sep").join(clauses) + w("sentence_end")]

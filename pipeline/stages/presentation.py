@@ -21,7 +21,8 @@ consistency, outliers, values winsorised) and `profile` (each graded place's str
 weaknesses), `warnings` (the year's warnings); of each county: `indicators`
 (its evaluation indicators against the region's mean), `history` (its
 evaluation in every year up to this) and `county_warnings` (its warnings of
-this year and the last).
+this year and the last); of every place, `outline` (the findings each report
+states, section by section: pipeline/stages/presentation_outline.py).
 
 Writes data/marts/presentation.parquet. Run: python -m pipeline.stages.presentation
 """
@@ -40,6 +41,7 @@ from pipeline.errors import run_stage
 from pipeline.numbers import fixed, measure_text
 from pipeline.periods import FULL_YEAR
 from pipeline.stage_runner import map_regions, region_slices
+from pipeline.stages.presentation_outline import outline_cells
 
 COLUMNS = ["region_code", "place_code", "year", "table", "row", "key", "column", "value", "text", "cites"]
 REGION_TABLES = ("ranking", "evaluation", "weights", "grade_matrix", "coherence", "audit", "profile", "warnings")
@@ -452,6 +454,7 @@ def present_region(region: str, own: dict[str, pd.DataFrame], ranking: list[str]
         cells = (region_year_cells(own, year, ranking, catalog) + county_year_cells(own, year, catalog, histories)
                  + four_forms_tables(own, region, listed, year))
         parts += [{"region_code": region, "year": year, **c, "place_code": c["place_code"] or region} for c in cells]
+    parts += [{"region_code": region, **c} for c in outline_cells(own.get(marts.FINDINGS, pd.DataFrame()))]
     out = pd.DataFrame(parts, columns=COLUMNS)
     return out.astype({"year": "int64", "row": "int64", "value": "float64"})
 

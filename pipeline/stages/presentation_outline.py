@@ -1,0 +1,82 @@
+"""Each report's outline: which findings of a place-year it states, in which section and in what order.
+
+The findings stage judges; the write-up, the notebook's write-up section and
+the index's 主要问题 column all place the same findings. Each used to pick them
+out of the findings mart itself (the main problems by priority, the rest to
+watch, the neutral notes), so a new output had to repeat the rule. Here the
+rule is applied once per place and year and kept as the presentation mart's
+`outline` table: a row per finding stated, its id as the key and its section
+as the text, in print order. Renderers look each id up and phrase it.
+
+Sections, in the order a write-up prints them: `work_coverage` and
+`work_change` (the work done, never judged), `achievements` and
+`achievements_none` (none found beyond the band), `follow_up` (last report's
+problems judged again, the count first), `problems` (the main problems, by
+the findings' priority) and `problems_none`, `watch` (the other problems by
+priority, then the items to watch), `notes` (what is stated but not judged),
+`method` (the grade, whose evidence says how it was reached) and `partial`
+(findings of a partial period: 上半年, 1-9月).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import marts
+from pipeline.periods import FULL_YEAR
+
+SECTIONS = ("work_coverage", "work_change", "achievements", "achievements_none", "follow_up", "problems",
+            "problems_none", "watch", "notes", "method", "partial")
+# topics stated in the opening paragraph of 成效 (the work done), never judged
+WORK_TOPICS = ("coverage", "work_change")
+# neutral topics with a section of their own (or stated with the achievements and problems)
+FOLLOW_UP_TOPICS = ("follow_up_count", "follow_up")  # the count first, by the findings' order
+OWN_SECTIONS = ("none_found", *FOLLOW_UP_TOPICS)
+
+
+def sections_of(rows: list[dict]) -> dict[str, list[dict]]:
+    """One place-year's findings (mart order, every period) placed in the write-up's sections."""
+    full = [r for r in rows if r["period"] == FULL_YEAR]
+
+    def problems(main: bool) -> list[dict]:  # by priority; equal priorities keep the mart's order
+        return sorted((r for r in full if r["polarity"] == "problem" and bool(r["main"]) == main),
+                      key=lambda r: r["priority"])
+
+    def none_found(subject: str) -> list[dict]:
+        return [r for r in full if r["topic"] == "none_found" and r["subject"] == subject]
+
+    return {
+        "work_coverage": [r for r in full if r["topic"] == "coverage"],
+        "work_change": [r for r in full if r["topic"] == "work_change"],
+        "achievements": [r for r in full if r["polarity"] == "achievement"],
+        "achievements_none": none_found("achievement"),
+        "follow_up": [r for r in full if r["topic"] in FOLLOW_UP_TOPICS],
+        "problems": problems(True),
+        "problems_none": none_found("problem"),
+        "watch": problems(False) + [r for r in full if r["polarity"] == "attention"],
+        "notes": [r for r in full if r["polarity"] == "neutral" and r["topic"] not in (*WORK_TOPICS, *OWN_SECTIONS)],
+        "method": [r for r in full if r["topic"] == "grade"],
+        "partial": [r for r in rows if r["period"] != FULL_YEAR],
+    }
+
+
+COLUMNS = ["finding_id", "place_code", "year", "period", "topic", "subject", "polarity", "main", "priority"]
+
+
+def outline_cells(findings: pd.DataFrame) -> list[dict]:
+    """The outline of every place-year of a region's findings: a cell per finding stated (key: its id, text:
+    its section), places and years in the mart's order, sections in print order."""
+    if findings.empty:
+        return []
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for values in zip(*(findings[c].tolist() for c in COLUMNS), strict=True):
+        r = dict(zip(COLUMNS, values, strict=True))
+        groups.setdefault((str(r["place_code"]), int(r["year"])), []).append(r)
+    out = []
+    for (place, year), rows in groups.items():
+        placed = sections_of(rows)
+        ordered = [(section, r) for section in SECTIONS for r in placed[section]]
+        out += [{"place_code": place, "year": year, "table": "outline", "row": i, "key": str(r["finding_id"]),
+                 "column": "section", "value": None, "text": section, "cites": marts.FINDINGS}
+                for i, (section, r) in enumerate(ordered)]
+    return out
