@@ -85,6 +85,16 @@ def read_mart(root: Path, name: str, region: str | None = None) -> pd.DataFrame:
         return pd.read_parquet(fh, filters=[("region_code", "==", region)] if regional else None)
 
 
+def presentation_table(root: Path, table: str) -> pd.DataFrame:
+    """One table of the presentation mart for every region (the cells of no other table read): what the
+    notebooks stage plans from before it loads any region's report data (the period reports); empty when the
+    presentation stage has not run."""
+    if not mart_path(root, PRESENTATION).is_file():
+        return pd.DataFrame(columns=["region_code", "place_code", "year", "table", "row", "key", "column", "text"])
+    with open(mart_path(root, PRESENTATION), "rb") as fh:
+        return pd.read_parquet(fh, filters=[("table", "==", table)])
+
+
 def scoped_county_measures(root: Path, params: dict, period: str = FULL_YEAR) -> pd.DataFrame:
     """The county measures mart of one period (full years unless said), limited to the regions of params.yaml.
 

@@ -275,11 +275,29 @@ def test_the_outline_places_each_finding_once_per_section_main_problems_by_prior
         row("t1", "trend", "attention"), row("o1", "trend", "problem", False, 1),
         row("n1", "national", "neutral"), row("f1", "follow_up", "neutral"), row("f0", "follow_up_count", "neutral"),
         row("h1", "trend", "problem", True, 1, period="H1")])
-    placed = [(c["key"], c["text"]) for c in outline_cells(findings)]
+    cells = outline_cells(findings)
+    placed = [(c["key"], c["text"]) for c in cells if c["table"] == "outline"]
     # by hand: coverage before the counts, main problems by priority (p1 before p3), the other problems by
     # priority (o1 before o2) then the items to watch; the grade both a problem and the method; H1 apart
     assert placed == [("c1", "work_coverage"), ("w1", "work_change"), ("a1", "achievements"),
                       ("f1", "follow_up"), ("f0", "follow_up"), ("p1", "problems"), ("p3", "problems"),
                       ("o1", "watch"), ("o2", "watch"), ("t1", "watch"), ("n1", "notes"), ("p1", "method"),
                       ("h1", "partial")]
-    assert [c["row"] for c in outline_cells(findings)] == list(range(13))
+    assert [c["row"] for c in cells if c["table"] == "outline"] == list(range(13))
+    # the first half's own report: its problem, in the period's outline
+    assert [(c["table"], c["key"], c["text"]) for c in cells if c["table"] != "outline"] == [
+        ("outline:H1", "h1", "problems")]
+
+
+def test_a_year_delivered_in_part_plans_its_latest_periods_report_for_the_places_that_delivered_it():
+    from pipeline.stages.presentation_outline import period_report_cells
+
+    regional = pd.DataFrame({"region_code": "990100", "year": [2023, 2024, 2024, 2024, 2024],
+                             "period": ["full_year", "Q1", "H1", "M1-9", "M1-11"],
+                             "counties_reporting": [3, 3, 3, 2, 0]})
+    findings = pd.DataFrame({"place_code": ["990102", "990101", "990103", "990101"], "year": [2024] * 4,
+                             "period": ["M1-9", "M1-9", "H1", "full_year"]})
+    cells = period_report_cells("990100", regional, findings, ["990101", "990102", "990103"])
+    # 2023 had its full year: no period report; 2024's latest delivered is 1-9月 (1-11月 has no county), its
+    # places in the register's order (990103 delivered only the first half)
+    assert [(c["year"], c["key"], c["text"]) for c in cells] == [(2024, "M1-9", "990101,990102")]

@@ -719,7 +719,7 @@ def test_a_year_delivered_for_its_first_quarter_only_gets_a_quarter_report(proje
               ["990102", "城西区", "第一季度", 50, 12, 45, 170, 60, 8, 6, 200, 90.0, 30000]]
         project.write(f"{year}年第一季度.csv", csv_bytes([header, *q1], "utf-8"))
     data = build(project, monkeypatch, {"990101", "990102"})
-    assert period_plan(project.root, ["990100"], [2020]) == [("990100", 2020, "Q1")]
+    assert period_plan(project.root, ["990100"], [2020]) == [("990100", 2020, "Q1", ["990101", "990102"])]
     report = period_report(data, "990100", "990101", 2020, "Q1")
     assert report.title == "城关区2020年第一季度政治生态监测分析报告"
     problem, = plain(report.sections["problems"])
@@ -733,7 +733,7 @@ def test_a_year_delivered_for_its_first_quarter_only_gets_a_quarter_report(proje
     check_traceable(report, data, years=range(2019, 2021), root=project.root)  # partial figures: the mart
     from pipeline.report.period_reports import write_period_reports
 
-    written = write_period_reports(data, [("990100", 2020, "Q1")], project.root / "out")
+    written = write_period_reports(data, period_plan(project.root, ["990100"], [2020]), project.root / "out")
     assert {p.relative_to(project.root / "out").as_posix() for p in written} == {
         "990100/2020-Q1/990101/writeup.md", "990100/2020-Q1/990101/writeup.docx",
         "990100/2020-Q1/990102/writeup.md", "990100/2020-Q1/990102/writeup.docx",
@@ -741,6 +741,6 @@ def test_a_year_delivered_for_its_first_quarter_only_gets_a_quarter_report(proje
     # a year with no annual report: its index page lists the quarter's reports, the region's and each place's
     from pipeline.report.index_page import index_pages
 
-    _, index = index_pages(project.root, [], [("990100", 2020, "Q1")])
+    _, index = index_pages(project.root, [], period_plan(project.root, ["990100"], [2020]))
     assert "2020年第一季度：" in index and 'href="notebooks/990100/2020-Q1/990101/writeup.docx"' in index
     assert 'href="notebooks/990100/2020-Q1/writeup.docx"' in index

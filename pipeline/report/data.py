@@ -123,12 +123,13 @@ class ReportData:
             groups.setdefault(key[:3], []).append(i)
         self._findings_at.update(groups)
 
-    def outline(self, place: str, year: int) -> dict[str, list[pd.Series]]:
-        """The findings a report of the place-year states, section by section in print order, as the
-        presentation stage placed them (pipeline/stages/presentation_outline.py); no section: none to state."""
+    def outline(self, place: str, year: int, period: str = FULL_YEAR) -> dict[str, list[pd.Series]]:
+        """The findings a report of the place-year (a year's report, or `period`'s report on a year delivered in
+        part) states, section by section in print order, as the presentation stage placed them
+        (pipeline/stages/presentation_outline.py); no section: none to state."""
         self._index_findings()
         placed: dict[str, list[pd.Series]] = {}
-        table = self.table(place, year, "outline")
+        table = self.table(place, year, "outline" if period == FULL_YEAR else f"outline:{period}")
         for finding_id, section in zip(table.index, table["section"] if len(table) else [], strict=True):
             placed.setdefault(section, []).append(self.findings.iloc[self._finding_by_id[finding_id]])
         return placed

@@ -228,14 +228,12 @@ def period_section(root: Path, data: ReportData, year: int, links: Links, period
     from pipeline.periods import label
 
     w = data.words
-    plan = [(r, y, p) for r, y, p in periods if y == year]
+    plan = [entry for entry in periods if entry[1] == year]
     if not plan:
         return []
     out = [f"<h2>{html.escape(w('index.period_heading', year=year))}</h2><ul>"]
-    for region, _, period in plan:
+    for region, _, period, places in plan:  # the places write_period_reports wrote
         folder = f"{links.base}{region}/{year}-{period}"
-        places = [c for c in data.divisions.index[data.divisions["parent_code"] == region]
-                  if not findings_of(data, c, year, period).empty]  # the places write_period_reports wrote
         items = [f'<a href="{folder}/{output("region", "writeup")}">{html.escape(data.name(region))}</a>']
         items += [f'<a href="{folder}/{c}/{output("county", "writeup")}">{html.escape(data.name(c))}</a>' for c in places]
         out.append(f"<li>{html.escape(label(year, period, w.lang))}：" + " · ".join(items) + "</li>")
@@ -246,7 +244,7 @@ def index_pages(root: Path, jobs, periods: list[tuple] = ()) -> tuple[dict[str, 
     """The page of every year kept (file name in reports/notebooks -> HTML), each linking the others and
     listing the year's period reports (`periods`), and reports/index.html: the latest year's page."""
     # a year delivered only in part by every region has no job: its page lists its period reports
-    years = tuple(sorted({j.year for j in jobs} | {y for _, y, _ in periods}))
+    years = tuple(sorted({j.year for j in jobs} | {entry[1] for entry in periods}))
     pages = {YEAR_PAGE.format(year=year): render_index(root, year, jobs, Links("", "../", years), periods)
              for year in years}
     return pages, render_index(root, years[-1], jobs, Links("notebooks/", "", years), periods)

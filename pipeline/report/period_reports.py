@@ -18,31 +18,26 @@ import re
 from pathlib import Path
 
 from pipeline.config import safe_code
-from pipeline.marts import REGION, read_mart
-from pipeline.periods import FULL_YEAR, sort_key
-from pipeline.report.data import ReportData, is_synthetic, units_of
+from pipeline.marts import presentation_table
+from pipeline.report.data import ReportData, is_synthetic
 from pipeline.report.document import Citer, Document, renumbered, without_marks
-from pipeline.report.phrasing import Phraser, findings_of
+from pipeline.report.phrasing import Phraser
 from pipeline.report.sentences import sentence, suggestion
 
 PERIOD_CODE = re.compile(r"^[A-Z][0-9A-Z-]{0,7}$")
 
 
-def period_plan(root: Path, regions: list[str], years: list[int]) -> list[tuple[str, int, str]]:
-    """(region, year, period) of every report year a region delivered in part only: its latest period."""
-    marts = read_mart(root, REGION)
-    delivered = marts[marts["counties_reporting"].fillna(0) > 0]
-    plan = []
-    for region in regions:
-        mine = delivered[delivered["region_code"] == region]
-        for year in years:
-            periods = set(mine.loc[mine["year"] == year, "period"])
-            if FULL_YEAR in periods or not periods:
-                continue
-            latest = max(periods, key=sort_key)
-            if PERIOD_CODE.match(latest):
-                plan.append((region, int(year), latest))
-    return plan
+def period_plan(root: Path, regions: list[str], years: list[int]) -> list[tuple[str, int, str, list[str]]]:
+    """(region, year, period, places) of every report year a region delivered in part only: its latest period
+    and the places with findings of it, as the presentation stage planned them (its `period_report` table)."""
+    planned = presentation_table(root, "period_report")
+    if planned.empty:
+        return []
+    found = {(str(r), int(y)): (str(k), [c for c in (t or "").split(",") if c])
+             for r, y, k, t in zip(planned["region_code"], planned["year"], planned["key"], planned["text"],
+                                   strict=True)}
+    return [(region, int(year), *found[(region, int(year))]) for region in regions for year in years
+            if (region, int(year)) in found]
 
 
 def period_report(data: ReportData, region: str, place: str, year: int, period: str) -> Document:
@@ -50,16 +45,17 @@ def period_report(data: ReportData, region: str, place: str, year: int, period: 
     and the period's figures, each judged against the same period of last year."""
     w = data.words
     p = Phraser(data, Citer())
-    rows = [r for _, r in findings_of(data, place, year, period).iterrows() if r["topic"] != "partial_period"]
+    placed = data.outline(place, year, period)
     when = p.period(year, period)
-    problems = [r for r in rows if r["polarity"] == "problem"]
+    problems = placed.get("problems", [])
     sections = {
-        "achievements": [sentence(p, r) for r in rows if r["polarity"] == "achievement"],
+        "achievements": [sentence(p, r) for r in placed.get("achievements", [])],
         "problems": [sentence(p, r) for r in problems],
-        "watch": [sentence(p, r) for r in rows if r["polarity"] == "attention"],
+        "watch": [sentence(p, r) for r in placed.get("watch", [])],
         "suggestions": list(dict.fromkeys(suggestion(p, r) for r in problems if r["suggestion"])),
-        "notes": [sentence(p, r) for r in rows if r["polarity"] == "neutral"] or [w("writeup.period.nothing", when=when)],
+        "notes": [sentence(p, r) for r in placed.get("notes", [])] or [w("writeup.period.nothing", when=when)],
     }
+    rows = [r for section in ("achievements", "problems", "watch", "notes") for r in placed.get(section, [])]
     title = w("writeup.period.title", place=data.title_name(place), when=when)
     preamble = ([w("writeup.synthetic")] if is_synthetic(region) else []) + [
         w("writeup.period.generated", when=when, citations=w(f"writeup.citations.{data.citations}"))]
@@ -71,16 +67,15 @@ def period_report(data: ReportData, region: str, place: str, year: int, period: 
     return without_marks(doc) if data.citations == "appendix" else doc
 
 
-def write_period_reports(data: ReportData, plan: list[tuple[str, int, str]], target: Path) -> list[Path]:
-    """Every place's and the region's period report under `target` (the stage's scratch folder)."""
+def write_period_reports(data: ReportData, plan: list[tuple[str, int, str, list[str]]], target: Path) -> list[Path]:
+    """Every planned place's and the region's period report under `target` (the stage's scratch folder); a
+    place without findings of the period (it did not deliver it) has none: the region's report names who did."""
     from pipeline.report.formats import write_document
 
     written: list[Path] = []
-    for region, year, period in plan:
+    for region, year, period, places in plan:
         folder = target / safe_code(region) / f"{int(year)}-{period}"
-        for code in units_of(data.divisions.reset_index(), region)["code"]:
-            if findings_of(data, code, year, period).empty:
-                continue  # a place that did not deliver this period: the region's report names who did
+        for code in places:
             written += write_document(period_report(data, region, code, year, period), folder / safe_code(code))
         written += write_document(period_report(data, region, region, year, period), folder)
     return written

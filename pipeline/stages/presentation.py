@@ -41,7 +41,7 @@ from pipeline.errors import run_stage
 from pipeline.numbers import fixed, measure_text
 from pipeline.periods import FULL_YEAR
 from pipeline.stage_runner import map_regions, region_slices
-from pipeline.stages.presentation_outline import outline_cells
+from pipeline.stages.presentation_outline import outline_cells, period_report_cells
 
 COLUMNS = ["region_code", "place_code", "year", "table", "row", "key", "column", "value", "text", "cites"]
 REGION_TABLES = ("ranking", "evaluation", "weights", "grade_matrix", "coherence", "audit", "profile", "warnings")
@@ -454,7 +454,10 @@ def present_region(region: str, own: dict[str, pd.DataFrame], ranking: list[str]
         cells = (region_year_cells(own, year, ranking, catalog) + county_year_cells(own, year, catalog, histories)
                  + four_forms_tables(own, region, listed, year))
         parts += [{"region_code": region, "year": year, **c, "place_code": c["place_code"] or region} for c in cells]
-    parts += [{"region_code": region, **c} for c in outline_cells(own.get(marts.FINDINGS, pd.DataFrame()))]
+    findings = own.get(marts.FINDINGS, pd.DataFrame())
+    parts += [{"region_code": region, **c} for c in outline_cells(findings)]
+    parts += [{"region_code": region, **c}
+              for c in period_report_cells(region, own.get(marts.REGION, pd.DataFrame()), findings, listed)]
     out = pd.DataFrame(parts, columns=COLUMNS)
     return out.astype({"year": "int64", "row": "int64", "value": "float64"})
 

@@ -16,14 +16,23 @@ the findings' priority) and `problems_none`, `watch` (the other problems by
 priority, then the items to watch), `notes` (what is stated but not judged),
 `method` (the grade, whose evidence says how it was reached) and `partial`
 (findings of a partial period: 上半年, 1-9月).
+
+A period report (a year delivered only in part) has its own outline, table
+`outline:<period>`: the period's `achievements`, `problems`, `watch` and
+`notes`, by polarity in the mart's order (the note that the period is partial
+left out: the report is about that period). The region's `period_report`
+table says which period of a year gets one, and which places have findings
+to state in it.
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from pipeline import marts
-from pipeline.periods import FULL_YEAR
+from pipeline.periods import FULL_YEAR, sort_key
 
 SECTIONS = ("work_coverage", "work_change", "achievements", "achievements_none", "follow_up", "problems",
             "problems_none", "watch", "notes", "method", "partial")
@@ -60,6 +69,19 @@ def sections_of(rows: list[dict]) -> dict[str, list[dict]]:
     }
 
 
+PERIOD_SECTIONS = {"achievement": "achievements", "problem": "problems", "attention": "watch", "neutral": "notes"}
+
+
+def period_sections_of(rows: list[dict]) -> dict[str, dict[str, list[dict]]]:
+    """period -> section -> the findings a period report of the place-year states (partial periods only)."""
+    out: dict[str, dict[str, list[dict]]] = {}
+    for r in rows:
+        if r["period"] != FULL_YEAR and r["topic"] != "partial_period" and r["polarity"] in PERIOD_SECTIONS:
+            sections = out.setdefault(str(r["period"]), {s: [] for s in PERIOD_SECTIONS.values()})
+            sections[PERIOD_SECTIONS[r["polarity"]]].append(r)
+    return out
+
+
 COLUMNS = ["finding_id", "place_code", "year", "period", "topic", "subject", "polarity", "main", "priority"]
 
 
@@ -76,7 +98,39 @@ def outline_cells(findings: pd.DataFrame) -> list[dict]:
     for (place, year), rows in groups.items():
         placed = sections_of(rows)
         ordered = [(section, r) for section in SECTIONS for r in placed[section]]
-        out += [{"place_code": place, "year": year, "table": "outline", "row": i, "key": str(r["finding_id"]),
-                 "column": "section", "value": None, "text": section, "cites": marts.FINDINGS}
-                for i, (section, r) in enumerate(ordered)]
+        out += _placed(place, year, "outline", ordered)
+        for period, sections in period_sections_of(rows).items():
+            out += _placed(place, year, f"outline:{period}", [(s, r) for s, found in sections.items() for r in found])
+    return out
+
+
+def _placed(place: str, year: int, table: str, ordered: list[tuple[str, dict]]) -> list[dict]:
+    return [{"place_code": place, "year": year, "table": table, "row": i, "key": str(r["finding_id"]),
+             "column": "section", "value": None, "text": section, "cites": marts.FINDINGS}
+            for i, (section, r) in enumerate(ordered)]
+
+
+# a period code that may name a folder (pipeline.periods' vocabulary: Q1, H1, M1-9): nothing else becomes a path
+PERIOD_CODE = re.compile(r"^[A-Z][0-9A-Z-]{0,7}$")
+
+
+def period_report_cells(region: str, regional: pd.DataFrame, findings: pd.DataFrame, units: list[str]) -> list[dict]:
+    """Each year the region delivered in part only: its latest period (table `period_report`, key the period)
+    and the places, in the register's order, with findings of that period to state (column `places`)."""
+    if regional.empty:
+        return []
+    delivered = regional[regional["counties_reporting"].fillna(0) > 0]
+    stated = set(zip(findings["place_code"].astype(str), findings["year"].astype(int),
+                     findings["period"].astype(str), strict=True)) if not findings.empty else set()
+    out = []
+    for year in sorted(set(delivered["year"].astype(int))):
+        periods = set(delivered.loc[delivered["year"] == year, "period"].astype(str))
+        if FULL_YEAR in periods:
+            continue
+        latest = max(periods, key=sort_key)
+        if not PERIOD_CODE.match(latest):
+            continue
+        places = [u for u in units if (u, year, latest) in stated]
+        out.append({"place_code": region, "year": year, "table": "period_report", "row": 0, "key": latest,
+                    "column": "places", "value": None, "text": ",".join(places), "cites": marts.FINDINGS})
     return out

@@ -43,7 +43,7 @@ def check_report_year(root, params: dict) -> list[str]:
     from pipeline.periods import label
     from pipeline.report.period_reports import period_plan
 
-    partial = {r: p for r, _, p in period_plan(root, regions, [year])}
+    partial = {r: p for r, _, p, _ in period_plan(root, regions, [year])}
     for region in regions:
         if year not in delivered[region]:
             shown = "、".join(map(str, sorted(delivered[region]))) or "无"
