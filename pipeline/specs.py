@@ -132,6 +132,9 @@ def reference_files(name: str, root: Path) -> list[Path]:
 
 
 PER_PART_PARAMS = ("ingest.regions",)  # which regions exist: each region's part is keyed by its own rows
+# params a stage reads only for what it writes about all regions (the evaluation's metrics of the report year),
+# never for a region's part: a sweep over report years reads every region's evaluation back
+WHOLE_STAGE_PARAMS = {"evaluate": ("report.year",)}
 
 
 def settings(name: str, params: dict) -> dict[str, object]:
@@ -139,7 +142,7 @@ def settings(name: str, params: dict) -> dict[str, object]:
     cache salt: the same list DVC watches."""
     chosen = {}
     for key in spec(name).params:
-        if key in PER_PART_PARAMS:
+        if key in PER_PART_PARAMS or key in WHOLE_STAGE_PARAMS.get(name, ()):
             continue
         value: object = params
         for part in key.split("."):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -23,6 +24,7 @@ from pipeline.specs import reference_files, settings, spec
 from pipeline.stage_cache import StageCache
 
 RegionFrames = dict[str, pd.DataFrame]
+T = TypeVar("T")
 
 
 def regional(frame: pd.DataFrame) -> bool:
@@ -44,19 +46,51 @@ def stage_salt(root: Path, stage: str, params: dict, frames: RegionFrames) -> st
                   files_digest(reference_files(stage, root)).encode(), *shared)
 
 
-def map_regions(root: Path, stage: str, params: dict, frames: RegionFrames, regions: list[str],
-                compute: Callable[[str, RegionFrames], pd.DataFrame],
-                extra: Callable[[str], bytes] | None = None) -> tuple[pd.DataFrame, StageCache]:
-    """Every region's part, computed from its own rows or read back where they are unchanged, concatenated
-    in region-code order (so an incremental run writes what a run from nothing does); and the cache, whose
-    `summary` the stage prints. `extra`: what else a region's part is computed from (the findings stage: the
-    region's issued reports), as bytes for its key."""
+def region_results(root: Path, stage: str, params: dict, frames: RegionFrames, regions: list[str],
+                   compute: Callable[[str, RegionFrames], T],
+                   extra: Callable[[str], bytes] | None = None) -> tuple[dict[str, T], StageCache]:
+    """region -> its result (any picklable value: a frame, a list of a region's year blocks), computed from its
+    own rows or read back where they are unchanged; and the cache, whose `summary` the stage prints. `extra`:
+    what else a region's part is computed from (the findings stage: the region's issued reports), as bytes for
+    its key."""
     cache = StageCache(root, stage, stage_salt(root, stage, params, frames))
     slices = region_slices(frames, regions)
     keys = {r: cache.key(r, digest(*(f"{name}:{frame_digest(f)}".encode()
                                      for name, f in sorted(slices[r].items()) if regional(f)),
                                    extra(r) if extra else b""))
             for r in regions}
-    found = cache.parts(keys, lambda missing: {r: compute(r, slices[r]) for r in missing})
+    return cache.parts(keys, lambda missing: {r: compute(r, slices[r]) for r in missing}), cache
+
+
+def map_regions(root: Path, stage: str, params: dict, frames: RegionFrames, regions: list[str],
+                compute: Callable[[str, RegionFrames], pd.DataFrame],
+                extra: Callable[[str], bytes] | None = None) -> tuple[pd.DataFrame, StageCache]:
+    """Every region's frame (region_results) concatenated in region-code order, so an incremental run writes
+    what a run from nothing does; and the cache."""
+    found, cache = region_results(root, stage, params, frames, regions, compute, extra)
     ordered = [found[r] for r in sorted(regions)]
     return (pd.concat(ordered, ignore_index=True) if ordered else pd.DataFrame()), cache
+
+
+def in_memory(frames: RegionFrames, regions: list[str], compute: Callable[[str, RegionFrames], T]) -> dict[str, T]:
+    """Every region computed from its own rows, nothing kept: a stage's per-region computation on in-memory
+    frames (a test, a sweep that writes nothing)."""
+    slices = region_slices(frames, regions)
+    return {r: compute(r, slices[r]) for r in regions}
+
+
+class CachedMap:
+    """A stage's per-region map through its cache (region_results), callable as `in_memory` is; the cache of
+    the last call kept for the stage's summary."""
+
+    def __init__(self, root: Path, stage: str, params: dict) -> None:
+        self.root, self.stage, self.params = root, stage, params
+        self.cache: StageCache | None = None
+
+    def __call__(self, frames: RegionFrames, regions: list[str],
+                 compute: Callable[[str, RegionFrames], T]) -> dict[str, T]:
+        found, self.cache = region_results(self.root, self.stage, self.params, frames, regions, compute)
+        return found
+
+    def summary(self) -> str:
+        return self.cache.summary("地区") if self.cache is not None else "  没有地区需要计算"

@@ -44,6 +44,13 @@ def test_cache_settings_are_the_params_the_spec_names():
     assert set(chosen) == {"ingest.first_year", "ingest.last_year", "report.year", "report.sections",
                            "evaluation.grades.labels", "findings"}  # ingest.regions keys each part, not the salt
     assert chosen["report.year"] == params["report"]["year"]
+    # the evaluation of a region does not depend on the report year (only the stage's metrics do): a sweep over
+    # report years reads every region back; a weight changes every region's salt
+    assert set(specs.settings("evaluate", params)) == {"evaluation"}
+    other_year = {**params, "report": {**params["report"], "year": 1999}}
+    assert specs.settings("evaluate", other_year) == specs.settings("evaluate", params)
+    heavier = {**params, "evaluation": {**params["evaluation"], "weights": {"econ_social_score": 9}}}
+    assert specs.settings("evaluate", heavier) != specs.settings("evaluate", params)
 
 
 def test_formats_each_registered_once_with_one_entry_point():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -14,12 +15,10 @@ import pandas as pd
 from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
 from pipeline.console import listing
-from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
 from pipeline.errors import ConfigError, run_stage
 from pipeline.marts import mart_path, scoped_county_measures, write_mart
 from pipeline.numbers import fixed, round_half_up
-from pipeline.specs import reference_files
-from pipeline.stage_cache import StageCache
+from pipeline.stage_runner import CachedMap, in_memory
 from pipeline.stages.evaluate.audit import audit_mart, coherence
 from pipeline.stages.evaluate.params import eval_config, uncertainty_config
 from pipeline.stages.evaluate.region_year import evaluate_block
@@ -96,26 +95,28 @@ def judged(result: pd.DataFrame, cfg: EvalConfig, unc: UncertaintyConfig) -> pd.
     return ordered.sort_values(["region_code", "year", "rank", "county_code"]).reset_index(drop=True)
 
 
+SCORE_KEYS = ["region_code", "county_code", "county_name", "year"]
+
+
 def evaluate_all(county: pd.DataFrame, ev: dict, catalog: Catalog,
-                 cache: StageCache | None = None) -> dict[str, pd.DataFrame]:
+                 regions_map: Callable[..., dict] = in_memory) -> dict[str, pd.DataFrame]:
     """Every region-year of the mart; regions without any score get rows that say why they are not graded.
 
     A region's years are computed together (each year reads the year before) and only from the region's
-    own rows, so with a cache a region whose rows are unchanged is read back, not computed again.
+    own rows, through `regions_map` (pipeline/stage_runner.py: `in_memory`, or the stage's `CachedMap`, which
+    reads back a region whose rows are unchanged).
     """
     cfg = eval_config(ev, catalog)
     unc = uncertainty_config(ev.get("uncertainty") or {}, cfg)
     scores = score_table(county, [*cfg.indicators, *cfg.adjustment_measures])
-    regions = {region: block for region, block in scores.groupby(level="region_code", sort=True)}
+    regions = sorted(set(scores.index.get_level_values("region_code")))
 
-    def compute(missing: list[str]) -> dict[str, list[dict]]:
-        return {region: region_parts(regions[region], cfg, unc, ev) for region in missing}
+    def compute(region: str, own: dict[str, pd.DataFrame]) -> list[dict]:
+        block = own["scores"].set_index(SCORE_KEYS)
+        block.columns.name = scores.columns.name
+        return region_parts(block, cfg, unc, ev)
 
-    if cache is None:
-        by_region = compute(list(regions))
-    else:
-        keys = {region: cache.key(region, frame_digest(block.reset_index())) for region, block in regions.items()}
-        by_region = cache.parts(keys, compute)
+    by_region = regions_map({"scores": scores.reset_index()}, regions, compute)
     parts = [part for region in regions for part in by_region[region]]
     return assemble(parts, cfg, unc, float(ev["coherence"].get("alpha_min", 0.7)))
 
@@ -206,11 +207,10 @@ def run() -> None:
     paths = Paths(root)
     params = load_params(root)
     remove_stale_temps(paths.marts, paths.metrics, paths.plots)
-    cache = StageCache(root, "evaluate", digest(code_digest("pipeline.stages.evaluate").encode(),
-                                                settings_digest(params["evaluation"]), files_digest(reference_files("evaluate", root)).encode()))
+    regions_map = CachedMap(root, "evaluate", params)
     try:
         marts = evaluate_all(scoped_county_measures(root, params), params["evaluation"], load_catalog(paths.catalog),
-                             cache)
+                             regions_map)
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(1)
@@ -227,4 +227,4 @@ def run() -> None:
         paths.plots / "evaluation_index.csv": lambda p: plot.to_csv(p, index=False, encoding="utf-8"),
     })
     report(marts, m, year)
-    print(cache.summary("地区"))
+    print(regions_map.summary())
