@@ -20,6 +20,7 @@ from typing import TypeVar
 import pandas as pd
 
 from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
+from pipeline.executor import compute_parts, executor_setting
 from pipeline.specs import reference_files, settings, spec
 from pipeline.stage_cache import StageCache
 
@@ -59,7 +60,9 @@ def region_results(root: Path, stage: str, params: dict, frames: RegionFrames, r
                                      for name, f in sorted(slices[r].items()) if regional(f)),
                                    extra(r) if extra else b""))
             for r in regions}
-    return cache.parts(keys, lambda missing: {r: compute(r, slices[r]) for r in missing}), cache
+    setting = executor_setting(params)  # a bad setting stops here, before anything is computed or written
+    return cache.parts(keys, lambda missing: compute_parts(setting, stage, {r: slices[r] for r in missing},
+                                                           compute)), cache
 
 
 def map_regions(root: Path, stage: str, params: dict, frames: RegionFrames, regions: list[str],

@@ -22,7 +22,7 @@ FAST_MODULES = {
     "test_evaluate", "test_evaluate_reference", "test_weighting", "test_sensitivity", "test_early_warning",
     "test_judgement", "test_judgement_golden", "test_findings_rules", "test_findings", "test_text_gate",
     "test_table_fit", "test_charts", "test_index_colours", "test_progress", "test_romanise", "test_reuse_key",
-    "test_structure", "test_specs", "test_architecture", "test_marts", "test_presentation",
+    "test_structure", "test_specs", "test_architecture", "test_marts", "test_presentation", "test_executor",
 }
 
 

@@ -1,0 +1,94 @@
+"""Where a stage computes its regions: on this machine (local, the default) or as tasks on a Dask cluster.
+
+Every region-year is independent, and the stages that run through the shared
+per-region map (pipeline/stage_runner.py) compute the regions whose rows
+changed in one loop. With `executor.kind: dask` that loop is handed to Dask
+distributed, a well-kept engine of the PyData stack: each region is one task
+carrying its own rows (so a worker needs the project's code and packages, not
+the project's files), the scheduler places the tasks, re-runs a task whose
+worker was lost and retries a task that failed (`executor.retries`), and the
+stage gathers every result before it writes anything: the outputs stay the
+last good ones until every region has succeeded, and the results are put
+together in region order, so `local` and `dask` write the same bytes.
+
+Settings: params.yaml `executor` (kind, address, retries), or the
+environment, which wins: POLIECO_EXECUTOR=local|dask and
+POLIECO_DASK_SCHEDULER=tcp://host:8786. The executor is not a DVC param:
+where a stage computes does not change what it writes.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pipeline.errors import ConfigError
+
+T = TypeVar("T")
+In = TypeVar("In")
+KINDS = ("local", "dask")
+CONNECT_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class ExecutorSetting:
+    kind: str = "local"
+    address: str = ""
+    retries: int = 2
+
+
+def executor_setting(params: dict) -> ExecutorSetting:
+    """The executor params.yaml and the environment choose; a kind not known, a dask run without a scheduler
+    address or a retry count that is not a whole number stops before the stage computes anything."""
+    raw = params.get("executor") or {}
+    source = "环境变量 POLIECO_EXECUTOR" if os.environ.get("POLIECO_EXECUTOR") else "params.yaml"
+    kind = str(os.environ.get("POLIECO_EXECUTOR") or raw.get("kind") or "local").strip()
+    if kind not in KINDS:
+        raise ConfigError(source, "executor.kind", f"「{kind}」不是可用的执行方式（local：本机计算；dask：Dask 集群）",
+                          list(KINDS))
+    address = str(os.environ.get("POLIECO_DASK_SCHEDULER") or raw.get("address") or "").strip()
+    if kind == "dask" and not address:
+        raise ConfigError("params.yaml", "executor.address",
+                          "执行方式为 dask 时须给出 Dask 调度器地址（如 tcp://10.0.0.5:8786），"
+                          "或设环境变量 POLIECO_DASK_SCHEDULER")
+    retries = raw.get("retries", 2)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ConfigError("params.yaml", "executor.retries", f"「{retries}」应为 0 或正整数（一个地区的任务失败后重试的次数）")
+    return ExecutorSetting(kind, address, retries)
+
+
+def scheduler_unreachable(address: str, err: BaseException) -> ConfigError:
+    return ConfigError("params.yaml 或环境变量 POLIECO_DASK_SCHEDULER", "executor.address",
+                       f"无法连接 Dask 调度器 {address}（{type(err).__name__}: {err}）。请确认调度器已启动、地址和端口"
+                       f"正确、本机能访问它；或把 executor.kind 改回 local 在本机计算")
+
+
+def compute_parts(setting: ExecutorSetting, stage: str, inputs: dict[str, In],
+                  task: Callable[[str, In], T]) -> dict[str, T]:
+    """part -> task(part, inputs[part]) for every part, here or on the cluster (each task carries only its own
+    part's inputs); on the cluster all are gathered before returning: a part that still fails after its
+    retries raises here, before the stage writes anything."""
+    parts = list(inputs)
+    if setting.kind == "local" or not parts:
+        return {part: task(part, inputs[part]) for part in parts}
+    from distributed import Client
+
+    try:
+        client = Client(setting.address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError) as err:
+        raise scheduler_unreachable(setting.address, err) from None
+    run = uuid.uuid4().hex[:8]  # a key the cluster has never held: a result of an earlier run is never taken
+    with client:
+        print(f"  在 Dask 集群（{setting.address}，{len(client.scheduler_info()['workers'])} 个工作进程）上计算 "
+              f"{len(parts)} 个地区", flush=True)
+        futures = client.map(task, parts, [inputs[p] for p in parts], key=[f"{stage}-{p}-{run}" for p in parts],
+                             retries=setting.retries, pure=False)
+        try:
+            results = client.gather(futures)
+        except (OSError, TimeoutError) as err:  # the scheduler went away mid-run: nothing was written
+            raise ConfigError("params.yaml 或环境变量 POLIECO_DASK_SCHEDULER", "executor.address",
+                              f"计算途中与 Dask 调度器 {setting.address} 的连接中断（{err}）。请检查调度器后重新运行") from None
+    return dict(zip(parts, results, strict=True))

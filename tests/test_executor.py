@@ -1,0 +1,133 @@
+"""The executor: a stage's regions on this machine or as tasks on a Dask cluster, with the same bytes either way.
+
+The settings are checked on their own (fast); the cluster tests start a real
+LocalCluster of two worker processes (no mock of Dask): the demo's per-region
+stages on it write the marts a local run writes, byte for byte; a worker
+killed in the middle of a task is replaced and the task run again; an
+unreachable scheduler stops with a message in Chinese naming the setting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_cmd
+
+from pipeline.errors import ConfigError
+from pipeline.executor import ExecutorSetting, compute_parts, executor_setting
+
+
+def test_local_is_the_default_and_the_environment_overrides_params(monkeypatch):
+    monkeypatch.delenv("POLIECO_EXECUTOR", raising=False)
+    monkeypatch.delenv("POLIECO_DASK_SCHEDULER", raising=False)
+    assert executor_setting({}) == ExecutorSetting("local", "", 2)
+    assert executor_setting({"executor": {"kind": "dask", "address": "tcp://a:8786", "retries": 0}}) == \
+        ExecutorSetting("dask", "tcp://a:8786", 0)
+    monkeypatch.setenv("POLIECO_EXECUTOR", "dask")
+    monkeypatch.setenv("POLIECO_DASK_SCHEDULER", "tcp://b:8786")
+    assert executor_setting({"executor": {"kind": "local"}}) == ExecutorSetting("dask", "tcp://b:8786", 2)
+
+
+@pytest.mark.parametrize(("executor", "key", "says"), [
+    ({"kind": "ray"}, "executor.kind", "「ray」不是可用的执行方式"),
+    ({"kind": "dask"}, "executor.address", "须给出 Dask 调度器地址"),
+    ({"kind": "local", "retries": -1}, "executor.retries", "应为 0 或正整数"),
+])
+def test_a_bad_executor_setting_is_refused_naming_it(monkeypatch, executor, key, says):
+    monkeypatch.delenv("POLIECO_EXECUTOR", raising=False)
+    monkeypatch.delenv("POLIECO_DASK_SCHEDULER", raising=False)
+    with pytest.raises(ConfigError) as err:
+        executor_setting({"executor": executor})
+    assert err.value.key == key and says in str(err.value) and "本阶段未写入任何结果" in str(err.value)
+
+
+def test_local_computes_every_part_in_order():
+    assert compute_parts(ExecutorSetting(), "测试", {"b": 2, "a": 1}, lambda part, x: f"{part}{x * 10}") == \
+        {"b": "b20", "a": "a10"}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real Dask LocalCluster: two worker processes of one thread each, loopback only."""
+    distributed = pytest.importorskip("distributed")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as local:
+        yield local
+
+
+def die_once(part: str, marker: str) -> str:
+    """Kill this worker process the first time any worker runs the part; the second run returns."""
+    flag = Path(marker)
+    if not flag.exists():
+        flag.write_text(str(os.getpid()), encoding="ascii")
+        os._exit(1)
+    return f"{part}:done"
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_task_is_replaced_and_the_task_run_again(cluster, tmp_path):
+    setting = ExecutorSetting("dask", cluster.scheduler_address, 0)  # no retry for failures: a lost worker's are
+    got = compute_parts(setting, "测试", {"990100": str(tmp_path / "killed"), "990200": str(tmp_path / "k2")},
+                        die_once)
+    assert got == {"990100": "990100:done", "990200": "990200:done"}
+    assert (tmp_path / "killed").is_file() and (tmp_path / "k2").is_file()  # each worker that ran first died
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_stops_in_chinese_naming_the_setting(monkeypatch):
+    import socket
+
+    import pipeline.executor as executor
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(executor, "CONNECT_TIMEOUT_S", 2)
+    with pytest.raises(ConfigError) as err:
+        compute_parts(ExecutorSetting("dask", f"tcp://127.0.0.1:{port}", 2), "测试", {"990100": 1}, lambda p, x: x)
+    assert err.value.key == "executor.address" and "无法连接 Dask 调度器" in str(err.value)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    """The demo's data stages up to the presentation, run locally once (DVC, as `make report` runs them)."""
+    root = tmp_path_factory.mktemp("executor") / "proj"
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
+                            text=True, check=True).stdout
+    for rel in listed.splitlines():
+        if rel.startswith(("tests/", "benchmarks/")) or not (REPO / rel).is_file():
+            continue
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / rel, root / rel)
+    git = ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
+    run_cmd(["git", "init", "-q"], root)
+    run_cmd([*git, "add", "-A"], root)
+    run_cmd([*git, "commit", "-qm", "executor test"], root)
+    run_cmd(["dvc", "repro", "presentation"], root)
+    return root
+
+
+REGIONAL_STAGES = {"evaluate": "pipeline.stages.evaluate", "findings": "pipeline.stages.findings",
+                   "presentation": "pipeline.stages.presentation"}
+
+
+def marts_digest(root: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / "data/marts").glob("*.parquet"))}
+
+
+@pytest.mark.slow
+def test_the_demos_regional_stages_on_two_dask_workers_write_the_local_bytes(cluster, demo):
+    local = marts_digest(demo)
+    for name, module in REGIONAL_STAGES.items():
+        proc = run_cmd([sys.executable, "-m", module], demo, POLIECO_EXECUTOR="dask",
+                       POLIECO_DASK_SCHEDULER=cluster.scheduler_address, POLIECO_STAGE_CACHE="off",
+                       PYTHONPATH=str(REPO))
+        assert "在 Dask 集群" in proc.stdout and "2 个地区" in proc.stdout, (name, proc.stdout)
+    assert marts_digest(demo) == local
