@@ -14,7 +14,9 @@ together in region order, so `local` and `dask` write the same bytes.
 Settings: params.yaml `executor` (kind, address, retries), or the
 environment, which wins: POLIECO_EXECUTOR=local|dask and
 POLIECO_DASK_SCHEDULER=tcp://host:8786. The executor is not a DVC param:
-where a stage computes does not change what it writes.
+where a stage computes does not change what it writes. POLIECO_TASK_TIMES=<file>
+appends each task's seconds and the process that ran it (the benchmark's
+per-task times).
 """
 
 from __future__ import annotations
@@ -66,11 +68,44 @@ def scheduler_unreachable(address: str, err: BaseException) -> ConfigError:
                        f"正确、本机能访问它；或把 executor.kind 改回 local 在本机计算")
 
 
+class Timed:
+    """A task that also says how long it ran where it ran (for benchmarks/executor_bench.py)."""
+
+    def __init__(self, task: Callable) -> None:
+        self.task = task
+
+    def __call__(self, part: str, value: object) -> tuple[object, float, str]:
+        import socket
+        import time
+
+        start = time.perf_counter()
+        result = self.task(part, value)
+        return result, time.perf_counter() - start, f"{socket.gethostname()}:{os.getpid()}"
+
+
+def record_times(stage: str, timed: dict[str, tuple[object, float, str]]) -> dict[str, object]:
+    """Strip the timings off the results, appending them to POLIECO_TASK_TIMES (JSON lines) when it is set."""
+    log = os.environ.get("POLIECO_TASK_TIMES")
+    if log:
+        import json
+
+        with open(log, "a", encoding="utf-8") as fh:
+            for part, (_, seconds, where) in timed.items():
+                fh.write(json.dumps({"stage": stage, "part": part, "seconds": round(seconds, 4), "where": where}) + "\n")
+    return {part: result for part, (result, _, _) in timed.items()}
+
+
 def compute_parts(setting: ExecutorSetting, stage: str, inputs: dict[str, In],
                   task: Callable[[str, In], T]) -> dict[str, T]:
     """part -> task(part, inputs[part]) for every part, here or on the cluster (each task carries only its own
     part's inputs); on the cluster all are gathered before returning: a part that still fails after its
     retries raises here, before the stage writes anything."""
+    if os.environ.get("POLIECO_TASK_TIMES"):
+        return record_times(stage, _compute(setting, stage, inputs, Timed(task)))  # type: ignore[return-value]
+    return _compute(setting, stage, inputs, task)
+
+
+def _compute(setting: ExecutorSetting, stage: str, inputs: dict[str, In], task: Callable[[str, In], T]) -> dict[str, T]:
     parts = list(inputs)
     if setting.kind == "local" or not parts:
         return {part: task(part, inputs[part]) for part in parts}

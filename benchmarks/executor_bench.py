@@ -1,0 +1,135 @@
+"""The data stages on this machine (`local`) against a two-worker Dask LocalCluster (`dask`): a script, not a test.
+
+At each growth layout (benchmarks/growth_bench.py: 25 x factor regions) the
+data stages run from nothing (POLIECO_STAGE_CACHE=off), each as its own
+process as DVC runs it, once with the local executor and once with
+POLIECO_EXECUTOR=dask against a LocalCluster of two single-threaded worker
+processes on this machine; the marts of the two runs must be the same bytes.
+Every per-region task's seconds are recorded (POLIECO_TASK_TIMES), and the
+stages' wall time on W workers is projected from them:
+
+    projected(W) = serial + max(longest task, sum of task seconds / W) + overhead x tasks / W
+
+where `serial` is what the stage does outside its tasks (reading, assembling
+and writing the marts; and the whole of a stage not on the executor), taken
+from the local run as wall minus its task seconds, and `overhead` the
+per-task cost the dask run showed over the local one (shipping a region's
+rows, scheduling). Writes build/benchmarks/executor.json.
+
+Run after `make setup`:  .venv/bin/python benchmarks/executor_bench.py [--factors 1,4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(ROOT))
+from growth_bench import layout  # noqa: E402
+from province_bench import DATA_STAGES, run_stage  # noqa: E402
+
+WORKERS = (2, 16, 64)
+
+
+def marts_digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((folder / "data/marts").glob("*.parquet"))}
+
+
+def run_all(folder: Path, extra: dict[str, str]) -> tuple[dict[str, dict], list[dict]]:
+    """Every data stage from nothing with `extra` in the environment: per stage wall and peak; the task times."""
+    with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as fh:
+        log = Path(fh.name)
+    saved = {k: os.environ.get(k) for k in (*extra, "POLIECO_TASK_TIMES")}
+    os.environ.update({**extra, "POLIECO_TASK_TIMES": str(log)})
+    try:
+        stages = {}
+        for module in DATA_STAGES:
+            seconds, peak = run_stage(module, folder, cache="off")
+            stages[module.rsplit(".", 1)[-1]] = {"seconds": round(seconds, 1), "peak_mb": round(peak)}
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    tasks = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
+    log.unlink()
+    return stages, tasks
+
+
+def projection(local: dict[str, dict], local_tasks: list[dict], dask_stages: dict[str, dict]) -> dict:
+    """Each stage's wall on W workers by the model in the module's docstring; their sum per W."""
+    out: dict[str, dict[str, float]] = {}
+    for stage, measured in local.items():
+        mine = [t["seconds"] for t in local_tasks if t["stage"] == stage]
+        work = sum(mine)
+        serial = max(measured["seconds"] - work, 0.0)
+        overhead = (max(dask_stages[stage]["seconds"] - measured["seconds"], 0.0) / len(mine)) if mine else 0.0
+        out[stage] = {str(w): round(serial + (max(max(mine), work / w) + overhead * len(mine) / w if mine else 0.0), 1)
+                      for w in WORKERS}
+    out["all"] = {str(w): round(sum(v[str(w)] for v in out.values()), 1) for w in WORKERS}
+    return out
+
+
+def peak_kb() -> int:
+    """This process's peak resident set (VmHWM, kB), run on each worker."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def measure(factor: int) -> dict:
+    from distributed import Client, LocalCluster
+
+    folder = layout(factor)
+    local, local_tasks = run_all(folder, {"POLIECO_EXECUTOR": "local"})
+    local_marts = marts_digest(folder)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        start = time.perf_counter()
+        dask_stages, dask_tasks = run_all(folder, {"POLIECO_EXECUTOR": "dask",
+                                                   "POLIECO_DASK_SCHEDULER": cluster.scheduler_address})
+        dask_wall = time.perf_counter() - start
+        with Client(cluster) as client:  # each worker process's peak resident memory (VmHWM) over the run
+            workers_mb = sorted(round(kb / 1024) for kb in client.run(peak_kb).values())
+    same = marts_digest(folder) == local_marts
+    local_total = sum(s["seconds"] for s in local.values())
+    dask_total = sum(s["seconds"] for s in dask_stages.values())
+    on_executor = sorted({t["stage"] for t in dask_tasks})
+    return {"factor": factor, "regions": 25 * factor, "local": local, "dask_2_workers": dask_stages,
+            "local_total_s": round(local_total, 1), "dask_total_s": round(dask_total, 1),
+            "dask_wall_s": round(dask_wall, 1), "speedup": round(local_total / dask_total, 2),
+            "stages_on_executor": on_executor,
+            "speedup_on_executor_stages": round(sum(local[s]["seconds"] for s in on_executor)
+                                                / sum(dask_stages[s]["seconds"] for s in on_executor), 2),
+            "tasks": len(dask_tasks), "task_seconds_local": round(sum(t["seconds"] for t in local_tasks), 1),
+            "task_seconds_dask": round(sum(t["seconds"] for t in dask_tasks), 1),
+            "longest_task_s": max((t["seconds"] for t in dask_tasks), default=0.0),
+            "worker_peak_mb": workers_mb, "marts_identical": same,
+            "projected_s": projection(local, local_tasks, dask_stages)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--factors", default="1", help="growth layouts to measure, e.g. 1,4,16")
+    args = parser.parse_args()
+    points = [measure(int(f)) for f in args.factors.split(",")]
+    out = ROOT / "build" / "benchmarks" / "executor.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(points, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(points, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
