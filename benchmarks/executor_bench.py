@@ -8,13 +8,14 @@ processes on this machine; the marts of the two runs must be the same bytes.
 Every per-region task's seconds are recorded (POLIECO_TASK_TIMES), and the
 stages' wall time on W workers is projected from them:
 
-    projected(W) = serial + max(longest task, sum of task seconds / W) + overhead x tasks / W
+    projected(W) = serial + max(longest task, sum of task seconds / W)
 
-where `serial` is what the stage does outside its tasks (reading, assembling
-and writing the marts; and the whole of a stage not on the executor), taken
-from the local run as wall minus its task seconds, and `overhead` the
-per-task cost the dask run showed over the local one (shipping a region's
-rows, scheduling). Writes build/benchmarks/executor.json.
+from the dask run: the task seconds as the workers measured them (one
+thread each: Dask's nanny sets the BLAS and OpenMP threads to one, where a
+local run's numpy may use every core), and `serial` what the stage did
+besides its tasks (imports, reading and shipping the rows, assembling and
+writing the marts; the whole of a stage not on the executor): its wall less
+max(longest task, task seconds / 2). Writes build/benchmarks/executor.json.
 
 Run after `make setup`:  .venv/bin/python benchmarks/executor_bench.py [--factors 1,4]
 """
@@ -66,18 +67,24 @@ def run_all(folder: Path, extra: dict[str, str]) -> tuple[dict[str, dict], list[
     return stages, tasks
 
 
-def projection(local: dict[str, dict], local_tasks: list[dict], dask_stages: dict[str, dict]) -> dict:
-    """Each stage's wall on W workers by the model in the module's docstring; their sum per W."""
+def projection(dask_stages: dict[str, dict], dask_tasks: list[dict], workers: int = 2) -> dict:
+    """Each stage's wall on W workers by the model in the module's docstring, from the dask run alone; their sum."""
     out: dict[str, dict[str, float]] = {}
-    for stage, measured in local.items():
-        mine = [t["seconds"] for t in local_tasks if t["stage"] == stage]
+    for stage, measured in dask_stages.items():
+        mine = [t["seconds"] for t in dask_tasks if t["stage"] == stage]
         work = sum(mine)
-        serial = max(measured["seconds"] - work, 0.0)
-        overhead = (max(dask_stages[stage]["seconds"] - measured["seconds"], 0.0) / len(mine)) if mine else 0.0
-        out[stage] = {str(w): round(serial + (max(max(mine), work / w) + overhead * len(mine) / w if mine else 0.0), 1)
-                      for w in WORKERS}
+        # what the stage did besides its tasks: its wall less the tasks' share on the measured workers
+        serial = max(measured["seconds"] - (max(max(mine), work / workers) if mine else 0.0), 0.0)
+        out[stage] = {str(w): round(serial + (max(max(mine), work / w) if mine else 0.0), 1) for w in WORKERS}
     out["all"] = {str(w): round(sum(v[str(w)] for v in out.values()), 1) for w in WORKERS}
     return out
+
+
+def task_seconds(tasks: list[dict]) -> dict[str, float]:
+    stages: dict[str, float] = {}
+    for t in tasks:
+        stages[t["stage"]] = stages.get(t["stage"], 0.0) + t["seconds"]
+    return {k: round(v, 1) for k, v in stages.items()}
 
 
 def peak_kb() -> int:
@@ -117,7 +124,8 @@ def measure(factor: int) -> dict:
             "task_seconds_dask": round(sum(t["seconds"] for t in dask_tasks), 1),
             "longest_task_s": max((t["seconds"] for t in dask_tasks), default=0.0),
             "worker_peak_mb": workers_mb, "marts_identical": same,
-            "projected_s": projection(local, local_tasks, dask_stages)}
+            "task_seconds_by_stage": {"local": task_seconds(local_tasks), "dask": task_seconds(dask_tasks)},
+            "projected_s": projection(dask_stages, dask_tasks)}
 
 
 def main() -> None:

@@ -82,6 +82,18 @@ def in_memory(frames: RegionFrames, regions: list[str], compute: Callable[[str, 
     return {r: compute(r, slices[r]) for r in regions}
 
 
+def executor_map(params: dict, stage: str) -> Callable[[RegionFrames, list[str], Callable[[str, RegionFrames], T]],
+                                                       dict[str, T]]:
+    """`in_memory` on the executor params.yaml chooses (pipeline/executor.py), nothing kept: an evaluation-only
+    sweep's scenarios, each region a task on the cluster when it is Dask."""
+    setting = executor_setting(params)
+
+    def mapped(frames: RegionFrames, regions: list[str], compute: Callable[[str, RegionFrames], T]) -> dict[str, T]:
+        return compute_parts(setting, stage, region_slices(frames, regions), compute)
+
+    return mapped
+
+
 class CachedMap:
     """A stage's per-region map through its cache (region_results), callable as `in_memory` is; the cache of
     the last call kept for the stage's summary."""

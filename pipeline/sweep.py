@@ -31,6 +31,7 @@ from pipeline.divisions import is_synthetic, read_divisions
 from pipeline.errors import ConfigError
 from pipeline.marts import scoped_county_measures
 from pipeline.numbers import fixed
+from pipeline.stage_runner import executor_map
 from pipeline.stages.evaluate.stage import evaluate_all
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -106,9 +107,14 @@ def run_scenarios(root: Path, scenarios: list[Scenario], year: int) -> pd.DataFr
     county = scoped_county_measures(root, params)
     county = county[county["year"].between(year - 1, year)]
     rows = []
+    try:  # each scenario's regions are tasks on the executor params.yaml chooses (local: here, one by one)
+        regions_map = executor_map(params, "sweep")
+    except ConfigError as err:
+        raise SweepError(str(err)) from None
     for scenario in scenarios:
         try:
-            marts = evaluate_all(county, with_overrides(params["evaluation"], scenario.overrides), catalog)
+            marts = evaluate_all(county, with_overrides(params["evaluation"], scenario.overrides), catalog,
+                                 regions_map)
         except ConfigError as err:
             raise SweepError(f"{scenario.label}：{err}") from None
         ev = marts["evaluation"]

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import REPO, run_cmd
 
@@ -131,3 +132,18 @@ def test_the_demos_regional_stages_on_two_dask_workers_write_the_local_bytes(clu
                        PYTHONPATH=str(REPO))
         assert "在 Dask 集群" in proc.stdout and "2 个地区" in proc.stdout, (name, proc.stdout)
     assert marts_digest(demo) == local
+
+
+@pytest.mark.slow
+def test_a_sweeps_scenarios_on_the_cluster_give_the_local_table(cluster, demo, monkeypatch):
+    from pipeline.sweep import parse_settings, run_scenarios
+
+    monkeypatch.setenv("POLIECO_ROOT", str(demo))
+    scenarios = parse_settings(["evaluation.weighting=equal,entropy"])
+    monkeypatch.setenv("POLIECO_EXECUTOR", "local")
+    local = run_scenarios(demo, scenarios, 2024)
+    monkeypatch.setenv("POLIECO_EXECUTOR", "dask")
+    monkeypatch.setenv("POLIECO_DASK_SCHEDULER", cluster.scheduler_address)
+    on_cluster = run_scenarios(demo, scenarios, 2024)
+    assert len(local) == 3 * 18  # params.yaml's own, equal and entropy: the demo's 18 counties each
+    pd.testing.assert_frame_equal(on_cluster, local)
