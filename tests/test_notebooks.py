@@ -365,6 +365,7 @@ def test_a_report_year_builds_the_regions_that_have_it_and_says_which_it_skips(t
     from pipeline import marts
     from pipeline.report.notebooks.jobs import plan_jobs
     from pipeline.report.notebooks.stage import check_report_year
+    from pipeline.stages.presentation_outline import period_report_cells
 
     shutil.copytree(REPO / "data/reference", tmp_path / "data/reference")
     rows = [("990100", 2023, "full_year", 2), ("990100", 2024, "full_year", 2), ("990200", 2023, "full_year", 3),
@@ -373,6 +374,10 @@ def test_a_report_year_builds_the_regions_that_have_it_and_says_which_it_skips(t
     path = marts.mart_path(tmp_path, marts.REGION)
     path.parent.mkdir(parents=True)
     region.to_parquet(path)
+    # the presentation stage plans the period report from the region mart (a year delivered in part only)
+    planned = [{"region_code": r, **c} for r in ("990100", "990200")
+               for c in period_report_cells(r, region[region["region_code"] == r], pd.DataFrame(), [])]
+    pd.DataFrame(planned).to_parquet(marts.mart_path(tmp_path, marts.PRESENTATION))
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
     params["ingest"]["regions"] = ["990100", "990200"]
     params["report"].update(year=2024, first_year=2023)
