@@ -320,8 +320,11 @@ def test_a_corrected_county_re_executes_only_its_region(repo_copy):
         assert row["value"].tolist() == [98.0]
     finally:
         delivery.write_bytes(original)
-        run(["dvc", "repro"], repo_copy)
+        restored = run(["dvc", "repro"], repo_copy)
     assert _report_hashes(repo_copy) == before  # the original delivery gives the original reports back
+    # ... without executing a notebook again: the 9 made from the original inputs are kept by their key
+    assert "20 个笔记本：复用 20 个（输入未变），执行 0 个" in restored.stdout
+    assert "其中 9 个取自此前用相同输入生成的结果" in restored.stdout
 
 
 def test_the_venv_dvc_runs_stages_with_the_project_interpreter_unactivated(repo_copy):

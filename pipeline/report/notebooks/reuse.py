@@ -97,3 +97,63 @@ def copy_outputs(root: Path, job: Job, scratch: Path) -> None:
                 os.link(item, target / item.name)
             except OSError:
                 shutil.copy2(item, target / item.name)
+
+
+# ---------------------------------------------------------------- outputs kept by key (a reverted input)
+
+
+def _entry(root: Path, key: str) -> Path:
+    return root / "build" / "cache" / "notebooks" / key  # the key is hex: nothing typed becomes a path part
+
+
+def cached(root: Path, job: Job, key: str) -> bool:
+    """Outputs of `job` made from these very inputs are kept in the cache (a correction reverted, a sweep's
+    setting set back): they are reused as the published ones would be."""
+    from pipeline.stage_cache import cache_enabled
+
+    entry = _entry(root, key)
+    stamp = entry / KEY_FILE
+    return cache_enabled() and stamp.is_file() and stamp.read_text(encoding="ascii").strip() == key \
+        and (entry / output(job.kind, "notebook")).is_file() and (entry / output(job.kind, "page")).is_file()
+
+
+def _link_files(source: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.is_file():
+            try:
+                os.link(item, target / item.name)
+            except OSError:
+                shutil.copy2(item, target / item.name)
+
+
+def copy_cached(root: Path, job: Job, key: str, scratch: Path) -> None:
+    """A cached job's files into the scratch tree (hard links, as copy_outputs)."""
+    entry = _entry(root, key)
+    os.utime(entry)  # recently used: kept by prune_cache
+    _link_files(entry, scratch / job.relative_dir())
+
+
+def keep_outputs(root: Path, done: dict[Job, str], scratch: Path, used: int) -> None:
+    """Each executed job's files kept under its key (hard links to what is about to be published: nothing is
+    written into a published file, so a link is as good as a copy); entries beyond KEEP_FACTOR x the jobs of
+    this run removed, oldest first. Nothing kept with POLIECO_STAGE_CACHE=off."""
+    from pipeline.stage_cache import KEEP_FACTOR, cache_enabled
+
+    if not cache_enabled():
+        return
+    for job, key in done.items():
+        entry = _entry(root, key)
+        if entry.is_dir():
+            continue
+        staged = entry.with_name(f".{key}.{os.getpid()}.tmp")
+        shutil.rmtree(staged, ignore_errors=True)
+        _link_files(scratch / job.relative_dir(), staged)
+        os.replace(staged, entry)
+    folder = _entry(root, "x").parent
+    entries = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[KEEP_FACTOR * max(used, 1):]:
+        shutil.rmtree(stale, ignore_errors=True)
+    for tmp in folder.glob(".*.tmp"):  # left by a run killed while keeping
+        shutil.rmtree(tmp, ignore_errors=True)

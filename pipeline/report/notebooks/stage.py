@@ -17,7 +17,14 @@ from pathlib import Path
 from pipeline.config import Paths, load_params, project_root, replace_dir, safe_code
 from pipeline.report.notebooks.execute import _on_parent_exit, default_workers, run_all
 from pipeline.report.notebooks.jobs import OUTPUT_DIR, plan_jobs, report_years, stale_years
-from pipeline.report.notebooks.reuse import copy_outputs, input_keys, reusable
+from pipeline.report.notebooks.reuse import (
+    cached,
+    copy_cached,
+    copy_outputs,
+    input_keys,
+    keep_outputs,
+    reusable,
+)
 
 
 def _end_with_parent() -> None:
@@ -85,6 +92,21 @@ def require_presentation(root: Path) -> None:
                           "不存在：请先运行 python -m pipeline.stages.presentation（或用 dvc repro 运行整条流水线）")
 
 
+def reuse_into(root: Path, jobs: list, keys: dict, execute_all: bool, scratch: Path) -> tuple[list, list]:
+    """The jobs whose outputs are reused, copied into the scratch tree: those published from the same inputs,
+    then those an earlier run made from them (a correction reverted, a setting set back: build/cache/
+    notebooks); and the latter alone. --execute-all reuses none."""
+    if execute_all:
+        return [], []
+    published = [j for j in jobs if reusable(root, j, keys[j])]
+    from_cache = [j for j in jobs if j not in set(published) and cached(root, j, keys[j])]
+    for job in published:
+        copy_outputs(root, job, scratch)
+    for job in from_cache:
+        copy_cached(root, job, keys[job], scratch)
+    return published + from_cache, from_cache
+
+
 def run(execute_all: bool) -> None:
     _end_with_parent()
     root = project_root()
@@ -110,20 +132,20 @@ def run(execute_all: bool) -> None:
     years = report_years(root, params)
     jobs = plan_jobs(root, params, years)
     keys = input_keys(root, params, jobs)
-    reused = [] if execute_all else [j for j in jobs if reusable(root, j, keys[j])]
-    # a region's notebook takes two to three times a county's: started first, it does not end the run alone
-    to_run = sorted((j for j in jobs if j not in set(reused)), key=lambda j: j.county is not None)
-    workers = min(default_workers(params["report"].get("workers")), max(1, len(to_run)))
     target = root / OUTPUT_DIR
     scratch = root / "build" / f".{target.name}.partial"
     shutil.rmtree(scratch, ignore_errors=True)
-    for job in reused:
-        copy_outputs(root, job, scratch)
+    reused, from_cache = reuse_into(root, jobs, keys, execute_all, scratch)
+    # a region's notebook takes two to three times a county's: started first, it does not end the run alone
+    to_run = sorted((j for j in jobs if j not in set(reused)), key=lambda j: j.county is not None)
+    workers = min(default_workers(params["report"].get("workers")), max(1, len(to_run)))
     for folder in stale_years(root, params):  # years the loaded data no longer cover: kept as they were
         shutil.copytree(folder, scratch / folder.relative_to(target))
     print(f"报告年度：{'、'.join(map(str, years))}（{params['report']['year']} 年为本次设定，其余为已发布的年度）；"
           f"{len(jobs)} 个笔记本：复用 {len(reused)} 个（输入未变），执行 {len(to_run)} 个"
           + (f"（{workers} 个并行进程）" if to_run else "") + "……", flush=True)
+    if from_cache:
+        print(f"其中 {len(from_cache)} 个取自此前用相同输入生成的结果（build/cache/notebooks）", flush=True)
     outcomes = run_all(root, to_run, workers, scratch, keys)
     failures = [o for o in outcomes if o.error]
     if failures:
@@ -145,6 +167,7 @@ def run(execute_all: bool) -> None:
         write_period_reports(load_report_data(root), plan, scratch)
     from pipeline.report.index_page import index_pages
 
+    keep_outputs(root, {j: keys[j] for j in to_run}, scratch, len(jobs))  # for a later run with these inputs
     pages, main_page = index_pages(root, jobs, plan)
     for name, text in pages.items():  # each year's index, inside the tree that is moved into place
         (scratch / name).write_text(text, encoding="utf-8")
