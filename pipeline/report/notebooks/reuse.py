@@ -88,15 +88,7 @@ def copy_outputs(root: Path, job: Job, scratch: Path) -> None:
     writes into a published file (every output is written anew in the scratch
     tree and moved), so a link is as good as a copy; across file systems, a copy.
     """
-    source = root / OUTPUT_DIR / job.relative_dir()
-    target = scratch / job.relative_dir()
-    target.mkdir(parents=True, exist_ok=True)
-    for item in source.iterdir():
-        if item.is_file():
-            try:
-                os.link(item, target / item.name)
-            except OSError:
-                shutil.copy2(item, target / item.name)
+    _link_files(root / OUTPUT_DIR / job.relative_dir(), scratch / job.relative_dir())
 
 
 # ---------------------------------------------------------------- outputs kept by key (a reverted input)
@@ -118,6 +110,7 @@ def cached(root: Path, job: Job, key: str) -> bool:
 
 
 def _link_files(source: Path, target: Path) -> None:
+    """The files (not the folders) of `source` into `target`, hard-linked where the file system allows."""
     target.mkdir(parents=True, exist_ok=True)
     for item in source.iterdir():
         if item.is_file():
