@@ -90,7 +90,7 @@ def presentation_table(root: Path, table: str) -> pd.DataFrame:
     notebooks stage plans from before it loads any region's report data (the period reports); empty when the
     presentation stage has not run."""
     if not mart_path(root, PRESENTATION).is_file():
-        return pd.DataFrame(columns=["region_code", "place_code", "year", "table", "row", "key", "column", "text"])
+        return pd.DataFrame()
     with open(mart_path(root, PRESENTATION), "rb") as fh:
         return pd.read_parquet(fh, filters=[("table", "==", table)])
 

@@ -235,8 +235,8 @@ def _load_report_data(root: Path, lang: str | None = None, region: str | None = 
     divisions = read_divisions(paths.divisions).set_index("code")
     optional = {name: marts.read_mart(root, name, region)
                 for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
-                             marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_CONTRIBUTIONS, marts.WARNINGS, marts.FINDINGS,
-                             marts.PRESENTATION)
+                             marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_CONTRIBUTIONS,
+                             marts.WARNINGS, marts.FINDINGS, marts.PRESENTATION)
                 if marts.mart_path(root, name).is_file()}
     county, regional, national = (marts.read_mart(root, name, region)
                                   for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))

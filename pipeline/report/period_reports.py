@@ -14,7 +14,6 @@ reports/notebooks/<region>/<year>-<period>/[<county>/]writeup.{md,docx}
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pipeline.config import safe_code
@@ -23,8 +22,6 @@ from pipeline.report.data import ReportData, is_synthetic
 from pipeline.report.document import Citer, Document, renumbered, without_marks
 from pipeline.report.phrasing import Phraser
 from pipeline.report.sentences import sentence, suggestion
-
-PERIOD_CODE = re.compile(r"^[A-Z][0-9A-Z-]{0,7}$")
 
 
 def period_plan(root: Path, regions: list[str], years: list[int]) -> list[tuple[str, int, str, list[str]]]:

@@ -94,8 +94,12 @@ def copy_outputs(root: Path, job: Job, scratch: Path) -> None:
 # ---------------------------------------------------------------- outputs kept by key (a reverted input)
 
 
+def _cache_dir(root: Path) -> Path:
+    return root / "build" / "cache" / "notebooks"
+
+
 def _entry(root: Path, key: str) -> Path:
-    return root / "build" / "cache" / "notebooks" / key  # the key is hex: nothing typed becomes a path part
+    return _cache_dir(root) / key  # the key is hex: nothing typed becomes a path part
 
 
 def cached(root: Path, job: Job, key: str) -> bool:
@@ -123,7 +127,7 @@ def _link_files(source: Path, target: Path) -> None:
 def copy_cached(root: Path, job: Job, key: str, scratch: Path) -> None:
     """A cached job's files into the scratch tree (hard links, as copy_outputs)."""
     entry = _entry(root, key)
-    os.utime(entry)  # recently used: kept by prune_cache
+    os.utime(entry)  # recently used: kept by keep_outputs' pruning
     _link_files(entry, scratch / job.relative_dir())
 
 
@@ -143,7 +147,7 @@ def keep_outputs(root: Path, done: dict[Job, str], scratch: Path, used: int) -> 
         shutil.rmtree(staged, ignore_errors=True)
         _link_files(scratch / job.relative_dir(), staged)
         os.replace(staged, entry)
-    folder = _entry(root, "x").parent
+    folder = _cache_dir(root)
     entries = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
                      key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in entries[KEEP_FACTOR * max(used, 1):]:
