@@ -18,7 +18,7 @@ from judging import PLACES, REGION, Judging
 from pipeline.findings.follow_up import follow_up_findings
 from pipeline.findings.grades import likelier_grade, printed_probability
 from pipeline.findings.priority import rank_problems
-from pipeline.findings.schema import Finding
+from pipeline.findings.schema import Finding, to_frame
 from pipeline.findings.unit import base_of, trend, warning_findings
 
 J = Judging()
@@ -107,6 +107,14 @@ CASES = [
      ("worse_slight", "attention"),
      "第一种形态占比略有下降，需关注：第一种形态占比2017年为69.7%，比2015年（67.5%）高2.2个百分点，但比上年（71.6%）下降1.9个百分点，"
      "高于全市（64.4%）5.3个百分点，居全市第1位" + RANKED + "。"),
+    # 青山县 第一种形态 2024: 1.1 pp under its baseline (beyond the 1-point band, within the 2-pp marked), level on
+    # the year, 3.6 pp above the city and 5th of ten: the region tempers a slight shortfall of the first-form
+    # share, an item to watch, never "第一种形态运用有待加强" among the county's main problems
+    ("first_form_slightly_under_baseline_above_city", "form1_share", {2015: 69.1, 2016: 67.6, 2017: 68.0},
+     [60.0, 61.0, 62.0, 63.0, 64.0, 70.0, 71.0, 72.0, 73.0], {2015: 64.0, 2016: 64.0, 2017: 64.4},
+     ("worse_than_baseline", "attention"),
+     "第一种形态占比需关注：第一种形态占比2017年为68.0%，比2015年（69.1%）低1.1个百分点，与上年（67.6%）基本持平（变化0.4个"
+     "百分点，在持平区间内），但高于全市（64.4%）3.6个百分点，居全市第5位" + RANKED + "。"),
     # middle of the city (five places above it), every move within its band: stated, no lead, no verdict
     ("middle_and_level_is_stated", "safety_satisfaction", {2015: 81.4, 2016: 81.0, 2017: 81.5},
      [78.0, 79.0, 80.0, 81.0, 82.0, 83.0, 84.0, 85.0, 86.0], {2015: 81.0, 2016: 81.0, 2017: 81.5},
@@ -173,6 +181,27 @@ def test_a_marked_fall_above_the_region_on_a_measure_its_standing_decides_is_wat
                     {2015: 84.0, 2016: 84.0, 2017: 84.0})
     assert (f.verdict, f.polarity, f.evidence["standing"]) == ("worse_marked", "problem", "middle")
     assert said.startswith("考评评议结果明显下降：市委委员综合评价2017年为82.4分，低于全市（84.0分）1.6分，居全市第6位")
+
+
+def test_a_first_form_shortfall_is_a_problem_when_marked_or_not_better_than_the_city():
+    """The region tempers only a slight shortfall in a place better than it: 68.0 % 1.1 pp under its baseline
+    with the city at 70.0 % (2.0 below it) is 有待加强; 3.0 pp under its baseline (beyond the 2-pp marked) is
+    one too, 3.6 pp above the city or not."""
+    others = [60.0, 61.0, 62.0, 63.0, 64.0, 70.0, 71.0, 72.0, 73.0]
+    f, said = judge("form1_share", {2015: 69.1, 2016: 67.6, 2017: 68.0}, others, {2015: 70.0, 2016: 70.0, 2017: 70.0})
+    assert (f.verdict, f.polarity) == ("worse_than_baseline", "problem")
+    assert said.startswith("第一种形态运用有待加强：第一种形态占比2017年为68.0%，比2015年（69.1%）低1.1个百分点")
+    f, said = judge("form1_share", {2015: 71.0, 2016: 67.6, 2017: 68.0}, others, {2015: 64.0, 2016: 64.0, 2017: 64.4})
+    assert (f.verdict, f.polarity) == ("worse_than_baseline", "problem")
+    assert said.startswith("第一种形态运用有待加强：第一种形态占比2017年为68.0%，比2015年（71.0%）低3.0个百分点")
+
+
+def test_the_new_onset_share_above_its_baseline_is_not_contained_whatever_the_city():
+    """Containment is the place's own: 27.2 %, 1.2 pp above 2015 (slight), 0.7 pp under the city and 5th of ten,
+    is still 腐败增量尚未得到有效遏制 (the region tempers the first-form share, never this one)."""
+    f, said = judge("new_onset_share", {2015: 26.0, 2016: 27.0, 2017: 27.2}, MIDDLE_SHARES, CITY)
+    assert (f.verdict, f.polarity) == ("worse_than_baseline", "problem")
+    assert said.startswith("腐败增量尚未得到有效遏制：新发生案件占比2017年为27.2%，比2015年（26.0%）高1.2个百分点")
 
 
 # ---------------------------------------------------------------- probabilities printed true to the threshold
@@ -292,6 +321,73 @@ def test_a_report_states_five_main_problems_ranked_as_params_say():
     assert [f.supervised for f in order] == [True, True, False, False, False, False, False]
 
 
+def test_a_cap_is_said_in_the_problem_of_the_rise_that_caused_it():
+    """青山县 2024 listed "等次封顶" as a second main problem, with a second suggestion, beside the new-onset rise
+    that caused it. The cap belongs in that problem's sentence: one problem, ranked as a capped grade (ahead
+    of a low-grade problem), followed personally; the veto finding kept (the notice and next year's follow-up
+    read it) but placed nowhere of its own."""
+    from pipeline.findings.scoring import veto_within_trend
+    from pipeline.stages.presentation_outline import outline_cells
+
+    series = {2015: 29.2, 2016: 30.3, 2017: 33.5}
+    rising = [20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0]
+    county, reg = J.marts("new_onset_share", {"990101": series, **{c: dict.fromkeys(series, v)
+                                                                   for c, v in zip(PLACES[1:], rising, strict=True)}},
+                          {2015: 27.9, 2016: 27.9, 2017: 27.9})
+    ctx = J.context(county, reg)
+    base = base_of(ctx, "unit", "990101", REGION, 2017)
+    rise = trend(ctx, base, "unit", "990101", REGION, 2017, "new_onset_share", [])
+    veto = Finding(**base, topic="veto", subject="new_onset_share", verdict="lowered", polarity="problem",
+                   suggestion="veto", evidence={"figures": {"current": ctx.figure("unit", "990101", "new_onset_share", 2017),
+                                                            "previous": ctx.figure("unit", "990101", "new_onset_share",
+                                                                                   2016)},
+                                                "rise": {"value": 3.2, "text": "3.2"},
+                                                "condition": "rise_above", "threshold": 3.0, "max_grade": "较好",
+                                                "grade_before": "好", "grade": "较好"})
+    low = problem(base, "grade", verdict="一般")
+    found = [rise, low, veto]
+    veto_within_trend(found)
+    rank_problems(found, J.rules)
+    assert (veto.part_of, veto.priority, veto.main) == (rise.finding_id, 0, False)
+    assert (rise.priority, rise.main, rise.supervised) == (1, True, True)  # capped ranks before a low grade
+    assert low.priority == 2 and not low.supervised
+    said = J.said([rise, veto], county, reg)[0]
+    assert said.endswith("居全市第10位" + RANKED + "；因比上年上升超过3个百分点，按规定等次最高为“较好”，"
+                                                     "由“好”调整为“较好”。")
+    frame = to_frame(found, J.rules.topic_order)
+    placed = [c["key"] for c in outline_cells(frame)]
+    assert rise.finding_id in placed and low.finding_id in placed and veto.finding_id not in placed
+
+
+def test_an_inverted_pyramid_states_the_first_forms_shortfall_as_one_problem():
+    """松林县 2024 was given "四种形态未呈金字塔分布" and "第一种形态运用有待加强" as two main problems with the same
+    advice twice. One problem: the pyramid, with the first form's shortfall (32.5 %: 35.4 pp under 67.9 %,
+    31.9 pp under the city's 64.4 %; up 0.5 pp on the year, which is no shortfall) in its sentence."""
+    from pipeline.findings.forms import form_measures, shape_and_first_form
+
+    series = {2015: 67.9, 2016: 32.0, 2017: 32.5}
+    county, reg = J.marts("form1_share", {"990101": series, **{c: dict.fromkeys(series, 60.0 + i)
+                                                               for i, c in enumerate(PLACES[1:])}},
+                          {2015: 64.0, 2016: 64.0, 2017: 64.4})
+    ctx = J.context(county, reg)
+    base = base_of(ctx, "unit", "990101", REGION, 2017)
+    form1 = trend(ctx, base, "unit", "990101", REGION, 2017, "form1_share", [])
+    parts, shares = form_measures(ctx)
+    figures = {m: ctx.figure("unit", "990101", m, 2017, value=v) for m, v in zip(shares, (32.5, 45.8, 11.8, 9.9),
+                                                                                  strict=True)}
+    figures["four_forms_sum"] = ctx.figure("unit", "990101", "four_forms_sum", 2017, value=1496.0)
+    shape = Finding(**base, topic="four_forms_shape", verdict="not_holds", polarity="problem", suggestion="pyramid",
+                    evidence={"figures": figures, "parts": parts, "shares": shares})
+    found = [form1, shape]
+    shape_and_first_form(found)
+    rank_problems(found, J.rules)
+    assert (form1.polarity, form1.part_of, form1.priority) == ("problem", shape.finding_id, 0)
+    assert (shape.priority, shape.main) == (1, True)
+    assert J.said([shape, form1], county, reg)[1] == (  # the mart's order: the trend topic first
+        "“四种形态”未呈金字塔分布，第一至第四种形态分别占32.5%、45.8%、11.8%、9.9%（共1,496人次），第一种形态占比比基期低"
+        "35.4个百分点、低于全市31.9个百分点。")
+
+
 def test_a_warning_on_a_count_prints_its_percent_once():
     """河口区's petitions 500 -> 695: "上升39.0%", never "上升39.0%%"."""
     county, reg = J.marts("petitions", {p: {2023: 500.0, 2024: 695.0} for p in PLACES})
@@ -317,13 +413,13 @@ def test_the_demo_frames_are_what_the_cases_say():
 def test_a_pyramid_is_not_praised_beside_a_weakening_first_form():
     """The pyramid an achievement and "第一种形态运用有待加强" a problem read as a success and a failure of the
     same thing: the shape is then stated, not praised."""
-    from pipeline.findings.forms import shape_beside_first_form
+    from pipeline.findings.forms import shape_and_first_form
 
     base = base_of(J.context(*J.marts("form1_share", {"990101": {2024: 64.4}})), "unit", "990101", REGION, 2024)
     for form1, shape in (("problem", "neutral"), ("attention", "neutral"), ("achievement", "achievement")):
         found = [Finding(**base, topic="trend", subject="form1_share", verdict="x", polarity=form1),
                  Finding(**base, topic="four_forms_shape", verdict="holds", polarity="achievement")]
-        shape_beside_first_form(found)
+        shape_and_first_form(found)
         assert found[1].polarity == shape, form1
 
 

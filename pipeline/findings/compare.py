@@ -90,6 +90,10 @@ def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[
       a score in the bottom tier of its region and below the region.
     - Otherwise a marked adverse move over the years (beyond `findings.marked`) is a problem (a
       material adverse trend), a slight one an item to watch (attention).
+    - A measure its baseline tempered by its region decides (`baseline_region`, the first-form share) is
+      given a problem only for a marked shortfall or where the place is not better than its region: a
+      first-form share 1.1 pp under its baseline, level on the year, yet 3.6 pp above the city and 5th of
+      ten, is an item to watch, not one of the county's main problems.
     - A place in the top tier is never given a problem on the measure: the worst it gets is attention.
       Nor is a place better than its region beyond the band on a measure its standing decides (a survey,
       an appraisal): 市委委员综合评价 82.4 down 3.4 points on the year, yet 1.1 above the city and 4th of
@@ -103,8 +107,10 @@ def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[
         return "stated", "neutral"
     basis, decided = decisive_side(comparisons, decides, standing)
     adverse = [c for c in comparisons if c["side"] == "worse" and c["basis"] in OVER_YEARS]
-    above_region = decides == "standing" and any(c["basis"] == "region" and c["side"] == "better" for c in comparisons)
-    cap = "attention" if standing == "top" or above_region else "problem"
+    better_than_region = any(c["basis"] == "region" and c["side"] == "better" for c in comparisons)
+    slight = not any(c["size"] == "marked" for c in comparisons if c["side"] == "worse" and c["basis"] in OVER_YEARS)
+    tempered = decides == "standing" or (decides == "baseline_region" and slight)
+    cap = "attention" if standing == "top" or (better_than_region and tempered) else "problem"
     if decided == "worse":
         return ("worse_than_baseline" if basis == "baseline" else "bottom_tier"), cap
     if any(c["size"] == "marked" for c in adverse):

@@ -8,7 +8,7 @@ itself and stated, never counted as an achievement or a problem of the year.
 from __future__ import annotations
 
 from pipeline.findings.context import Context
-from pipeline.findings.schema import Finding
+from pipeline.findings.schema import Finding, state_within
 from pipeline.numbers import largest_remainder
 from pipeline.periods import FULL_YEAR
 
@@ -55,12 +55,19 @@ def four_forms(ctx: Context, base: dict, scope: str, code: str, year: int, perio
     return out
 
 
-def shape_beside_first_form(found: list[Finding]) -> None:
-    """A pyramid that holds is stated, not praised, in a report that finds the first form weakening (a problem
-    or an item to watch): the two would otherwise read as a success and a failure of the same thing."""
+def shape_and_first_form(found: list[Finding]) -> None:
+    """The pyramid and the first-form share are two readings of one thing, so a report states them as one:
+    - a pyramid that holds is stated, not praised, in a report that finds the first form weakening (a
+      problem or an item to watch): the two would otherwise read as a success and a failure of one thing;
+    - a pyramid that does not hold is the problem, and the first form's own shortfall (比基期低35.4个百分点、
+      低于全市31.9个百分点) is said in its sentence: 松林县 was given both as main problems, with the same
+      advice twice (把第一种形态作为常态…)."""
     form1 = [f for f in found if f.topic == "trend" and f.subject == "form1_share" and f.period == FULL_YEAR]
     if not form1 or form1[0].polarity not in ("problem", "attention"):
         return
     for f in found:
         if f.topic == "four_forms_shape" and f.period == FULL_YEAR and f.polarity == "achievement":
             f.polarity = "neutral"
+        elif (f.topic == "four_forms_shape" and f.period == FULL_YEAR and f.polarity == "problem"
+              and form1[0].polarity == "problem"):
+            state_within(f, form1[0])

@@ -57,14 +57,22 @@ def excess(f: Finding) -> float:
 
 
 def rank_problems(found: list[Finding], rules: Rules) -> None:
-    """Set priority, main and supervised on the full-year problems of one place-year (in place)."""
+    """Set priority, main and supervised on the full-year problems of one place-year (in place). A problem
+    stated within another's sentence (`part_of`) takes no rank of its own; the one stating it ranks by the
+    higher class and the larger move of the two (a rise that capped the grade is a capped grade)."""
     follow = {f.subject: f.verdict for f in found if f.topic == "follow_up"}
-    problems = [f for f in found if f.polarity == "problem" and f.period == FULL_YEAR]
+    problems = [f for f in found if f.polarity == "problem" and f.period == FULL_YEAR and not f.part_of]
     order = {c: i for i, c in enumerate(rules.priority)}
-    ranked = sorted(enumerate(problems), key=lambda item: (order[problem_class(item[1])], -excess(item[1]),
-                                                           item[0]))
+    parts: dict[str, list[Finding]] = {}
+    for f in found:
+        if f.part_of:
+            parts.setdefault(f.part_of, []).append(f)
+    said = {id(f): (f, *parts.get(f.finding_id, [])) for f in problems}  # each problem with what it states
+    classes = {k: min((problem_class(g) for g in group), key=order.__getitem__) for k, group in said.items()}
+    sizes = {k: max(excess(g) for g in group) for k, group in said.items()}
+    ranked = sorted(enumerate(problems), key=lambda item: (order[classes[id(item[1])]], -sizes[id(item[1])], item[0]))
     for rank, (_, f) in enumerate(ranked, start=1):
         f.priority = rank
         f.main = rank <= rules.main_problems
         named_again = follow.get(f"{f.topic}:{f.subject or '-'}") in STILL_OPEN
-        f.supervised = f.main and (problem_class(f) in rules.supervised or named_again)
+        f.supervised = f.main and (classes[id(f)] in rules.supervised or named_again)

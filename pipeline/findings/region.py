@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pipeline.findings.compare import comparison, verdict, worst_severity
 from pipeline.findings.context import Context, missing
-from pipeline.findings.forms import four_forms, shape_beside_first_form
+from pipeline.findings.forms import four_forms, shape_and_first_form
 from pipeline.findings.grades import region_grade_findings
 from pipeline.findings.national import national_findings
 from pipeline.findings.schema import Finding
@@ -213,7 +213,7 @@ def region_findings(ctx: Context, region: str, year: int,
     out += [f for m in ctx.rules.work if (f := region_work_change(ctx, base, region, year, m))]
     out += [f for m in ctx.rules.trend if (f := region_trend(ctx, base, region, year, m))]
     out += four_forms(ctx, base, "region", region, year, FULL_YEAR)
-    shape_beside_first_form(out)
+    shape_and_first_form(out)
     out += national_findings(ctx, base, region, year, out)
     out += units_rising(ctx, base, region, units_found or {})
     out += units_warned(ctx, base, units, year)

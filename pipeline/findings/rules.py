@@ -21,7 +21,7 @@ SCOPES = ("unit", "region")
 MEASURE_CLASSES = ("survey", "appraisal", "share", "score", "count", "flag")
 
 
-DECIDERS = ("baseline", "standing", "none")
+DECIDERS = ("baseline", "baseline_region", "standing", "none")
 PROBLEM_CLASSES = ("warning_high", "warning_medium", "warning_low", "grade_capped", "grade_low", "trend_marked",
                    "trend", "other")
 

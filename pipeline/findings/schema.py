@@ -23,6 +23,9 @@ Columns of data/marts/findings.parquet:
   main           one of the main problems a report states in full (the first findings.priority.main_problems)
   supervised     a main problem the commission follows personally (重点督办): a class in
                  findings.priority.supervised, or a problem the last report already named
+  part_of        the id of the finding whose sentence states this one ('' when it is stated on its own):
+                 a veto that capped the grade for a measure already named as a problem is said in that
+                 problem's sentence, never as a second problem with a second suggestion
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import pandas as pd
 
 COLUMNS = ["finding_id", "scope", "place_code", "region_code", "level", "unit_level", "year", "period", "topic",
            "subject", "verdict", "polarity", "basis", "severity", "suggestion", "approximate", "evidence",
-           "position", "priority", "main", "supervised"]
+           "position", "priority", "main", "supervised", "part_of"]
 POLARITIES = ("achievement", "problem", "attention", "neutral")
 
 
@@ -58,6 +61,7 @@ class Finding:
     priority: int = 0
     supervised: bool = False
     main: bool = False
+    part_of: str = ""
 
     @property
     def finding_id(self) -> str:
@@ -70,6 +74,14 @@ class Finding:
         return any(f.get("approximate") for f in figures if isinstance(f, dict))
 
 
+def state_within(host: Finding, part: Finding) -> None:
+    """`part` is said in `host`'s sentence (its figures as a clause) and placed nowhere of its own: one problem
+    and one suggestion where two would say the same thing twice. The part keeps its finding (the notice and
+    next year's follow-up read it); the host lists it under evidence `within`."""
+    part.part_of = host.finding_id
+    host.evidence["within"] = [*host.evidence.get("within", []), part.finding_id]
+
+
 def to_frame(findings: list[Finding], topic_order: list[str]) -> pd.DataFrame:
     """The findings as the mart stores them, in report order (place, year, period, topic, subject)."""
     order = {t: i for i, t in enumerate(topic_order)}
@@ -80,7 +92,7 @@ def to_frame(findings: list[Finding], topic_order: list[str]) -> pd.DataFrame:
              "approximate": f.approximate,
              "evidence": json.dumps(f.evidence, ensure_ascii=False, sort_keys=True, default=_plain),
              "position": order[f.topic], "priority": int(f.priority), "main": bool(f.main),
-             "supervised": bool(f.supervised)} for f in findings]
+             "supervised": bool(f.supervised), "part_of": f.part_of} for f in findings]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.sort_values(["region_code", "scope", "place_code", "year", "period", "position"], kind="stable")
     frame["position"] = frame.groupby(["place_code", "year", "period"]).cumcount()

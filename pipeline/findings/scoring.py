@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from pipeline.findings.context import Context, missing
 from pipeline.findings.context import number_or_none as _num
-from pipeline.findings.schema import Finding
+from pipeline.findings.schema import Finding, state_within
 from pipeline.numbers import fixed, printed_difference
+from pipeline.periods import FULL_YEAR
 
 
 def point_losses_finding(ctx: Context, base: dict, code: str, year: int) -> Finding | None:
@@ -66,6 +67,18 @@ def adjustment_findings(ctx: Context, base: dict, code: str, year: int, ev: dict
                       "threshold": float(r["threshold"]),
                       "max_grade": str(r["max_grade"]), "grade_before": before or None, "grade": after or None}))
     return out
+
+
+def veto_within_trend(found: list[Finding]) -> None:
+    """A veto that lowered the grade for a measure the report already names as a problem is stated in that
+    problem's sentence (…，按规定等次最高为“较好”，由“好”调整为“较好”), not as a second problem with a
+    second suggestion: the cap follows from the rise the problem states, it is not a failing of its own.
+    The trend is then ranked as a capped grade (pipeline.findings.priority)."""
+    trends = {f.subject: f for f in found if f.topic == "trend" and f.period == FULL_YEAR and f.polarity == "problem"}
+    for f in found:
+        host = trends.get(f.subject) if f.topic == "veto" and f.verdict == "lowered" else None
+        if host is not None and not host.part_of:
+            state_within(host, f)
 
 
 def caveats_finding(ctx: Context, base: dict, region: str, year: int, graded: list[dict]) -> Finding | None:

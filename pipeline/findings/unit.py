@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pipeline.findings.compare import comparison, tier, verdict, worst_severity
 from pipeline.findings.context import Context, missing
-from pipeline.findings.forms import four_forms, shape_beside_first_form
+from pipeline.findings.forms import four_forms, shape_and_first_form
 from pipeline.findings.schema import Finding
 from pipeline.periods import FULL_YEAR
 
@@ -222,7 +222,7 @@ def unit_findings(ctx: Context, region: str, code: str, year: int) -> list[Findi
         mine = [w for w in warnings if w["measure"] == "pyramid_holds"]
         f.severity = worst_severity([w["severity"] for w in mine])
         f.evidence["rules"] = [rule_evidence(ctx, code, w) for w in mine]
-    shape_beside_first_form(out)
+    shape_and_first_form(out)
     out += missing_findings(ctx, base, code, region, year)
     out += warning_findings(ctx, base, warnings, judged)
     return out + partial_findings(ctx, code, region, year)

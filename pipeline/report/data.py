@@ -134,6 +134,12 @@ class ReportData:
             placed.setdefault(section, []).append(self.findings.iloc[self._finding_by_id[finding_id]])
         return placed
 
+    def finding_by_id(self, finding_id: str) -> pd.Series | None:
+        """The finding of this id (the key a presentation table or another finding's evidence cites)."""
+        self._index_findings()
+        i = self._finding_by_id.get(str(finding_id))
+        return None if i is None else self.findings.iloc[i]
+
     def finding_row(self, place: str, year: int, period: str, topic: str, subject: str) -> pd.Series | None:
         """The one finding of a place, year, period, topic and subject (the first, should the mart repeat one)."""
         self._index_findings()

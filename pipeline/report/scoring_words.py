@@ -98,6 +98,17 @@ def veto_sentence(p: Phraser, f) -> str:
                grade=grade_name(p, ev["grade"] or ""))
 
 
+def veto_within_clause(p: Phraser, veto) -> str:
+    """；因比上年上升超过3个百分点，按规定等次最高为“较好”，由“好”调整为“较好”: the cap a problem's rise caused,
+    said in the problem's own sentence (`veto` is `part_of` it; its figures are the sentence's)."""
+    if veto["verdict"] != "lowered":
+        return ""
+    ev, values = evidence(veto), veto_values(p, veto)
+    condition = p.w(f"finding.veto_within_condition.{ev['condition']}", **values)
+    return p.w("finding.veto_within", condition=condition, max=values["max"],
+               before=grade_name(p, ev["grade_before"] or ""), after=grade_name(p, ev["grade"] or ""))
+
+
 def adjusted_sentence(p: Phraser, f) -> str:
     """扣分和等次封顶：青山县扣2.0分（…）、城关区因新发生案件占比等次最高为“较好”（由“好”调整为“较好”）."""
     items = []

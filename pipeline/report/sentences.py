@@ -27,10 +27,17 @@ SUGGESTION_VALUES = {"trend": phrasing.trend_suggestion_values, "missing_data": 
 
 def phrase(p: Phraser, f, warned: bool = True) -> str:
     """The sentence of one finding, without its full stop; a trend or the four forms that tripped a warning
-    rule say so, and that a notice went out where one did (`warned=False`: the notice itself, which states
-    its rules apart)."""
+    rule say so, and that a notice went out where one did. What a finding states within it (evidence
+    `within`) follows as a clause: the first form's shortfall after the pyramid, the cap after the rise that
+    caused it (`warned=False`: the notice itself, which states its rules and the cap apart)."""
     text = HANDLERS[f["topic"]](p, f)
-    return text + warning_words.warned_clause(p, f) if warned and f["topic"] != "warning" else text
+    parts = [r for fid in evidence(f).get("within", []) if (r := p.data.finding_by_id(fid)) is not None]
+    text += "".join(p.w("finding.trend_within", name=p.name(r["subject"]), state=phrasing.trend_suggestion_values(
+        p, r)["state"]) for r in parts if r["topic"] == "trend")
+    if warned and f["topic"] != "warning":
+        text += warning_words.warned_clause(p, f)
+        text += "".join(scoring_words.veto_within_clause(p, r) for r in parts if r["topic"] == "veto")
+    return text
 
 
 def sentence(p: Phraser, f) -> str:

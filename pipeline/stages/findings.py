@@ -41,6 +41,7 @@ from pipeline.findings.priority import rank_problems
 from pipeline.findings.region import region_findings
 from pipeline.findings.rules import load_rules
 from pipeline.findings.schema import Finding, to_frame
+from pipeline.findings.scoring import veto_within_trend
 from pipeline.findings.unit import base_of, unit_findings
 from pipeline.periods import FULL_YEAR
 from pipeline.stage_cache import StageCache
@@ -71,6 +72,7 @@ def build_findings(ctx: Context, regions: list[str], first: int, last: int) -> p
             for unit in ctx.units(region):
                 mine = unit_findings(ctx, region, unit, year)
                 mine += grade_findings(ctx, base_of(ctx, "unit", unit, region, year), unit, year)
+                veto_within_trend(mine)
                 this_year[unit] = with_summaries(ctx, mine, "unit", unit, region, year)
             this_year[region] = with_summaries(ctx, region_findings(ctx, region, year, dict(this_year)), "region",
                                                region, region, year)

@@ -82,14 +82,20 @@ def period_sections_of(rows: list[dict]) -> dict[str, dict[str, list[dict]]]:
     return out
 
 
-COLUMNS = ["finding_id", "place_code", "year", "period", "topic", "subject", "polarity", "main", "priority"]
+COLUMNS = ["finding_id", "place_code", "year", "period", "topic", "subject", "polarity", "main", "priority",
+           "part_of"]
 
 
 def outline_cells(findings: pd.DataFrame) -> list[dict]:
     """The outline of every place-year of a region's findings: a cell per finding stated (key: its id, text:
-    its section), places and years in the mart's order, sections in print order."""
+    its section), places and years in the mart's order, sections in print order. A finding stated within
+    another's sentence (`part_of`: a veto said with the rise that caused it) has no place of its own."""
     if findings.empty:
         return []
+    if "part_of" in findings:
+        findings = findings[findings["part_of"].fillna("") == ""]
+    else:
+        findings = findings.assign(part_of="")
     groups: dict[tuple[str, int], list[dict]] = {}
     for values in zip(*(findings[c].tolist() for c in COLUMNS), strict=True):
         r = dict(zip(COLUMNS, values, strict=True))
