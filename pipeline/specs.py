@@ -134,7 +134,7 @@ def reference_files(name: str, root: Path) -> list[Path]:
 PER_PART_PARAMS = ("ingest.regions",)  # which regions exist: each region's part is keyed by its own rows
 # params a stage reads only for what it writes about all regions (the evaluation's metrics of the report year),
 # never for a region's part: a sweep over report years reads every region's evaluation back
-WHOLE_STAGE_PARAMS = {"evaluate": ("report.year",)}
+WHOLE_STAGE_PARAMS = {"evaluate": ("report.year",), "early_warning": ("report.year",)}
 
 
 def settings(name: str, params: dict) -> dict[str, object]:

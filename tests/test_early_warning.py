@@ -78,3 +78,25 @@ def test_bad_rules_are_refused(bad, says):
     with pytest.raises(ConfigError) as err:
         apply_rules(measures("petitions", [1.0, 2.0]), [bad], CATALOG)
     assert says in str(err.value) and "params.yaml" in str(err.value)
+
+
+def test_each_regions_warnings_computed_alone_make_the_whole_mart():
+    """On the executor each region's rows are a task of their own: the rows those tasks return, put together,
+    are the mart a run over every region writes, in its order (region, year, place, the rules' order).
+    990101 +2.5 pp in 2020; 990201 petitions +30 % in 2020 and +2.5 pp in 2021."""
+    from pipeline.stage_runner import in_memory
+    from pipeline.stages.early_warning import tripped, warnings_frame
+
+    whole = pd.concat([
+        measures("new_onset_share", [30.0, 32.5, 32.0]),
+        measures("new_onset_share", [30.0, 30.5, 33.0], county="990201").assign(region_code="990200"),
+        measures("petitions", [100.0, 130.0, 140.0], county="990201").assign(region_code="990200"),
+    ], ignore_index=True)
+    rules = [rule(id="onset", measure="new_onset_share", type="change", op=">=", threshold=2),
+             rule(id="petitions", measure="petitions", type="change", op=">=", threshold=20)]
+    parts = in_memory({"county": whole}, ["990200", "990100"], lambda region, own: tripped(own["county"], rules))
+    assembled = warnings_frame([row for r in sorted(parts) for row in parts[r]], rules)
+    expected = apply_rules(whole, rules, CATALOG)
+    assert list(zip(expected["region_code"], expected["year"], expected["rule"], strict=True)) == [
+        ("990100", 2020, "onset"), ("990200", 2020, "petitions"), ("990200", 2021, "onset")]
+    pd.testing.assert_frame_equal(assembled, expected)

@@ -121,8 +121,8 @@ def demo(tmp_path_factory) -> Path:
     return root
 
 
-REGIONAL_STAGES = {"evaluate": "pipeline.stages.evaluate", "findings": "pipeline.stages.findings",
-                   "presentation": "pipeline.stages.presentation"}
+REGIONAL_STAGES = {"evaluate": "pipeline.stages.evaluate", "early_warning": "pipeline.stages.early_warning",
+                   "findings": "pipeline.stages.findings", "presentation": "pipeline.stages.presentation"}
 
 
 def marts_digest(root: Path) -> dict[str, str]:

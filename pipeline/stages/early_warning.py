@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import operator
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -22,7 +23,8 @@ from pipeline.catalog import Catalog, load_catalog
 from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
 from pipeline.console import listing
 from pipeline.errors import ConfigError, run_stage
-from pipeline.marts import WARNINGS, mart_path, scoped_county_measures, write_mart
+from pipeline.marts import COUNTY, WARNINGS, mart_path, scoped_county_measures, write_mart
+from pipeline.stage_runner import region_results
 
 OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
 TYPES = ("change", "level", "run")
@@ -61,6 +63,12 @@ def check_rules(rules: list[dict], catalog: Catalog) -> None:
 def apply_rules(measures: pd.DataFrame, rules: list[dict], catalog: Catalog) -> pd.DataFrame:
     """Every (county, year, rule) that trips a rule, with its evidence as data."""
     check_rules(rules, catalog)
+    return warnings_frame(tripped(measures, rules), rules)
+
+
+def tripped(measures: pd.DataFrame, rules: list[dict]) -> list[dict]:
+    """The warnings of some places' measures (one region's, on the executor), as rows: a place's warnings
+    depend on its own series only, so the regions' rows put together are the whole's."""
     rows = []
     for rule in rules:
         m = measures[measures["measure"] == rule["measure"]].sort_values(["county_code", "year"])
@@ -75,29 +83,47 @@ def apply_rules(measures: pd.DataFrame, rules: list[dict], catalog: Catalog) -> 
             else:
                 hit = r.rise_streak >= int(rule["years"])
                 years = list(range(int(r.year) - int(r.rise_streak), int(r.year) + 1))
-            if not hit:
-                continue
-            evidence = by_year.loc[[(r.county_code, y) for y in years]]
-            rows.append({
-                "region_code": r.region_code, "county_code": r.county_code, "county_name": r.county_name,
-                "year": int(r.year), "rule": rule["id"], "label_zh": rule["label"]["zh"],
-                "label_en": rule["label"]["en"], "rule_type": rule["type"], "severity": rule["severity"],
-                "measure": r.measure, "op": rule.get("op"),
-                "threshold": float(rule["threshold"]) if "threshold" in rule else None,
-                "run_years": int(rule["years"]) if rule["type"] == "run" else None,
-                "value": r.value, "previous_value": r.previous_value, "change": r.yoy_change,
-                "change_unit": r.yoy_unit, "evidence_years": years,
-                "evidence_values": [float(v) for v in evidence["value"]],
-                "evidence_changes": [float(v) for v in evidence["yoy_change"]],
-                "source_file": r.source_file if isinstance(r.source_file, str) else None,
-                "source_row": None if pd.isna(r.source_row) else int(r.source_row),
-                "source_cell": r.source_cell if isinstance(r.source_cell, str) else None,
-            })
+            if hit:
+                rows.append(warning_row(rule, r, years, by_year.loc[[(r.county_code, y) for y in years]]))
+    return rows
+
+
+def warning_row(rule: dict, r, years: list[int], evidence: pd.DataFrame) -> dict:
+    """One tripped rule: the rule, the figures that tripped it and the cell they came from."""
+    return {
+        "region_code": r.region_code, "county_code": r.county_code, "county_name": r.county_name,
+        "year": int(r.year), "rule": rule["id"], "label_zh": rule["label"]["zh"],
+        "label_en": rule["label"]["en"], "rule_type": rule["type"], "severity": rule["severity"],
+        "measure": r.measure, "op": rule.get("op"),
+        "threshold": float(rule["threshold"]) if "threshold" in rule else None,
+        "run_years": int(rule["years"]) if rule["type"] == "run" else None,
+        "value": r.value, "previous_value": r.previous_value, "change": r.yoy_change,
+        "change_unit": r.yoy_unit, "evidence_years": years,
+        "evidence_values": [float(v) for v in evidence["value"]],
+        "evidence_changes": [float(v) for v in evidence["yoy_change"]],
+        "source_file": r.source_file if isinstance(r.source_file, str) else None,
+        "source_row": None if pd.isna(r.source_row) else int(r.source_row),
+        "source_cell": r.source_cell if isinstance(r.source_cell, str) else None,
+    }
+
+
+def warnings_frame(rows: list[dict], rules: list[dict]) -> pd.DataFrame:
+    """The mart: rows by region, year, place and the rules' order in params.yaml."""
     out = pd.DataFrame(rows, columns=COLUMNS)
     order = {rule["id"]: i for i, rule in enumerate(rules)}
     out["rule_order"] = out["rule"].map(order)
     out = out.sort_values(["region_code", "year", "county_code", "rule_order"]).drop(columns="rule_order")
     return out.reset_index(drop=True)
+
+
+def regions_warnings(root: Path, params: dict, rules: list[dict]) -> tuple[pd.DataFrame, str]:
+    """Every region's warnings, each from its own rows on the executor, or read back where its rows and the
+    rules are unchanged (pipeline.stage_runner); and the cache's summary."""
+    regions = [str(r) for r in params["ingest"]["regions"]]
+    frames = {COUNTY: scoped_county_measures(root, params)}
+    found, cache = region_results(root, "early_warning", params, frames, regions,
+                                  lambda region, own: tripped(own[COUNTY], rules))
+    return warnings_frame([row for r in sorted(regions) for row in found[r]], rules), cache.summary("地区")
 
 
 def main() -> None:
@@ -109,12 +135,13 @@ def run() -> None:
     paths = Paths(root)
     params = load_params(root)
     remove_stale_temps(paths.marts, paths.metrics)
+    rules = params["warnings"]["rules"]
     try:
-        warnings = apply_rules(scoped_county_measures(root, params), params["warnings"]["rules"],
-                               load_catalog(paths.catalog))
+        check_rules(rules, load_catalog(paths.catalog))  # before any region is computed
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(1)
+    warnings, summary_of_cache = regions_warnings(root, params, rules)
     year = int(params["report"]["year"])
     latest = warnings[warnings["year"] == year]
     summary = {"year": year, "by_rule": {r: int(n) for r, n in latest["rule"].value_counts().sort_index().items()},
@@ -123,6 +150,7 @@ def run() -> None:
     publish({mart_path(root, WARNINGS): lambda p: write_mart(p, warnings),
              paths.metrics / "warnings.json": lambda p: p.write_text(text, encoding="utf-8")})
     print(f"预警完成：共 {len(warnings)} 条，{year} 年 {len(latest)} 条")
+    print(summary_of_cache)
     severity = {"high": "高", "medium": "中", "low": "低"}
     listing(f"  {year} 年预警（按级别）", [f"[{severity.get(r.severity, r.severity)}] {r.county_code} {r.county_name} "
                                       f"{r.label_zh}" for r in latest.sort_values("severity", key=lambda s: s.map(
