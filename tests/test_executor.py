@@ -121,7 +121,7 @@ def demo(tmp_path_factory) -> Path:
     return root
 
 
-REGIONAL_STAGES = {"evaluate": "pipeline.stages.evaluate", "early_warning": "pipeline.stages.early_warning",
+REGIONAL_STAGES = {"measures": "pipeline.stages.measures", "evaluate": "pipeline.stages.evaluate", "early_warning": "pipeline.stages.early_warning",
                    "findings": "pipeline.stages.findings", "presentation": "pipeline.stages.presentation"}
 
 

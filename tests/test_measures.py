@@ -138,3 +138,26 @@ def test_first_year_must_be_auto_or_a_year(project):
     assert first_year_setting({"ingest": {"first_year": 2015}}) == 2015
     with pytest.raises(Exception, match=r"ingest\.first_year.*auto"):
         first_year_setting({"ingest": {"first_year": "2015年"}})
+
+
+def test_a_region_computed_in_memory_from_its_own_rows_gives_the_warehouse_figures(project):
+    """On a Dask cluster a worker has no warehouse: it gets the region's rows (Arrow tables, SQL types kept)
+    and computes in memory. The figures, and their types, are the warehouse run's: 990101's new-onset share
+    30.0 % in 2019 either way, the frames equal cell for cell (auto first year: the deliveries decide it)."""
+    from pipeline.judgement import JudgementConfig
+    from pipeline.stages.measures import region_measures, region_tables
+
+    project.write_csv(2019)
+    project.write_csv(2020)
+    ingest(project.root)
+    paths = Paths(project.root)
+    promote(paths.staging_warehouse, paths.warehouse)
+    catalog = load_catalog(paths.catalog)
+    judgement = JudgementConfig(None, {"count": 0.0, "share": 0.0, "score": 0.0})
+    whole = compute_measures(paths.warehouse, catalog, ["990100"], None, 2020, 1000, judgement)
+    tables = region_tables(paths.warehouse, ["990100"])["990100"]
+    alone = region_measures("990100", tables, catalog, None, 2020, 1000, judgement)
+    for a, b in zip(alone, whole, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    share = alone[0].set_index(["county_code", "year", "measure"]).loc[("990101", 2019, "new_onset_share"), "value"]
+    assert share == pytest.approx(30.0)

@@ -41,6 +41,7 @@ from pipeline.config import (
 from pipeline.console import listing
 from pipeline.digests import code_digest, digest, files_digest, frame_digest, settings_digest
 from pipeline.errors import run_stage
+from pipeline.executor import ExecutorSetting, compute_parts, executor_setting
 from pipeline.judgement import JudgementConfig, against_region, trend_against_baseline, year_on_year
 from pipeline.marts import mart_path, write_mart
 from pipeline.numbers import fixed, largest_remainder, round_half_up
@@ -186,24 +187,55 @@ def region_sql(catalog: Catalog) -> str:
 def compute_measures(warehouse: Path, catalog: Catalog, regions: list[str], first: int | None, last: int,
                      rate_per: int, judgement: JudgementConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`first`: the first year of every region, or None for each region's own (ingest.first_year: auto)."""
-    judgement = judgement or JudgementConfig(first, {"count": 0.0, "share": 0.0, "score": 0.0})
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        con.register("measure_catalog", measure_catalog(catalog))
-        firsts = region_first_years(con, regions, first)
-        con.register("scope", scope_frame(con, regions, firsts, last))
-        con.execute(f"CREATE TEMP TABLE derived_long AS {derived_sql(catalog)}")
-        for statement in sql_statements(SQL_FILE.read_text(encoding="utf-8")):
-            if "$rate_per" in statement:
-                con.execute(statement, {"rate_per": rate_per})
-            else:
-                con.execute(statement)
-        county = con.sql("SELECT * FROM county_ranked").df()
-        region = con.sql(f"SELECT * FROM ({region_sql(catalog)})").df()
+        return measures_on(con, catalog, regions, first, last, rate_per, judgement)
+
+
+def measures_on(con: duckdb.DuckDBPyConnection, catalog: Catalog, regions: list[str], first: int | None, last: int,
+                rate_per: int, judgement: JudgementConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The measures of `regions` from the warehouse tables `con` holds (the warehouse itself, or one region's
+    rows of them in memory: pipeline/executor.py)."""
+    judgement = judgement or JudgementConfig(first, {"count": 0.0, "share": 0.0, "score": 0.0})
+    con.register("measure_catalog", measure_catalog(catalog))
+    firsts = region_first_years(con, regions, first)
+    con.register("scope", scope_frame(con, regions, firsts, last))
+    con.execute(f"CREATE TEMP TABLE derived_long AS {derived_sql(catalog)}")
+    for statement in sql_statements(SQL_FILE.read_text(encoding="utf-8")):
+        if "$rate_per" in statement:
+            con.execute(statement, {"rate_per": rate_per})
+        else:
+            con.execute(statement)
+    county = con.sql("SELECT * FROM county_ranked").df()
+    region = con.sql(f"SELECT * FROM ({region_sql(catalog)})").df()
     # the year with nothing before it to compare with: the region's own first year
     county["first_year"], region["first_year"] = (f["region_code"].map(firsts) for f in (county, region))
     region = shape_region(region, catalog, judgement)
     county = shape_county(county, region, catalog, judgement)
     return county, region.assign(approximate=region_approximate(region, county))
+
+
+# the warehouse tables the measures read: each region's own rows of these, all of divisions (the places and
+# their names, a few thousand rows for the whole country)
+REGION_TABLES = ("facts", "deliveries", "county_year_wide")
+
+
+def region_tables(warehouse: Path, regions: list[str]) -> dict[str, dict[str, object]]:
+    """region -> the warehouse rows its measures are computed from, as Arrow tables (their SQL types kept, so
+    a region computed in memory on a worker gives the bytes the warehouse gives)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        divisions = con.sql("SELECT * FROM divisions").to_arrow_table()
+        return {r: {"divisions": divisions, **{t: con.sql(f"SELECT * FROM {t} WHERE region_code = ?",
+                                                          params=[r]).to_arrow_table() for t in REGION_TABLES}}
+                for r in regions}
+
+
+def region_measures(region: str, tables: dict[str, object], catalog: Catalog, first: int | None, last: int,
+                    rate_per: int, judgement: JudgementConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One region's measures from its own rows, in an in-memory database (a task on the executor)."""
+    with duckdb.connect() as con:
+        for name, table in tables.items():
+            con.register(name, table)
+        return measures_on(con, catalog, [region], first, last, rate_per, judgement)
 
 
 def region_digests(warehouse: Path, regions: list[str]) -> tuple[str, dict[str, str]]:
@@ -221,9 +253,11 @@ def region_digests(warehouse: Path, regions: list[str]) -> tuple[str, dict[str, 
 
 
 def measures_by_region(warehouse: Path, catalog: Catalog, regions: list[str], first: int | None, last: int,
-                       rate_per: int,
-                       judgement: JudgementConfig, cache: StageCache) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """compute_measures for the regions whose rows changed; the others read back from the stage cache.
+                       rate_per: int, judgement: JudgementConfig, cache: StageCache,
+                       setting: ExecutorSetting) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The regions whose rows changed computed on the executor (`setting`): here in one pass over the
+    warehouse, or on a Dask cluster a task each, from its own rows (the workers need no file); the others
+    read back from the stage cache.
 
     Every figure of a region (ranks, region rules, changes, gaps to the region) is computed from the
     region's own counties, so a region's rows do not depend on which other regions are computed with it.
@@ -231,9 +265,12 @@ def measures_by_region(warehouse: Path, catalog: Catalog, regions: list[str], fi
     shared, own = region_digests(warehouse, regions)
 
     def compute(missing: list[str]) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
-        county, region = compute_measures(warehouse, catalog, missing, first, last, rate_per, judgement)
-        return {r: (county[county["region_code"] == r].reset_index(drop=True),
-                    region[region["region_code"] == r].reset_index(drop=True)) for r in missing}
+        if setting.kind == "local":  # one pass: the province layout takes 7.5 s so, 12 s region by region
+            county, region = compute_measures(warehouse, catalog, missing, first, last, rate_per, judgement)
+            return {r: (county[county["region_code"] == r].reset_index(drop=True),
+                        region[region["region_code"] == r].reset_index(drop=True)) for r in missing}
+        return compute_parts(setting, "measures", region_tables(warehouse, missing),
+                             lambda r, tables: region_measures(r, tables, catalog, first, last, rate_per, judgement))
 
     found = cache.parts({r: cache.key(r, digest(shared.encode(), own[r].encode())) for r in regions}, compute)
     order = sorted(found)  # the marts' order: by region code first
@@ -383,7 +420,8 @@ def run() -> None:
                                                 files_digest([*reference_files("measures", root), SQL_FILE]).encode()))
     county, region = measures_by_region(
         paths.warehouse, load_catalog(paths.catalog), [safe_code(r) for r in ingest["regions"]],
-        first_year_setting(params), int(ingest["last_year"]), int(measures["rate_per"]), judgement, cache)
+        first_year_setting(params), int(ingest["last_year"]), int(measures["rate_per"]), judgement, cache,
+        executor_setting(params))
     national = national_benchmark(pd.read_csv(paths.reference / "ccdi_national.csv"), load_catalog(paths.catalog))
     metrics = json.dumps({"new_onset_share": new_onset_metrics(region)}, ensure_ascii=False, indent=2) + "\n"
     plot = new_onset_plot_rows(county)
