@@ -23,6 +23,22 @@ def test_a_region_is_read_from_its_own_row_group(tmp_path):
     assert marts.read_mart(tmp_path, marts.EVALUATION, region="990900").empty
 
 
+def test_a_report_reads_its_region_up_to_its_year_and_a_mart_without_years_whole(tmp_path):
+    """A 2023 report reads 990100's 2022 and 2023 rows, nothing of 2024 nor of 990200; the nation's figures
+    (no regions) up to 2023; a mart with no year column is read whole whatever `through` says."""
+    frame = pd.DataFrame({"region_code": ["990100"] * 3 + ["990200"], "year": [2022, 2023, 2024, 2023],
+                          "value": [1.0, 2.0, 3.0, 4.0]})
+    (tmp_path / "data" / "marts").mkdir(parents=True)
+    marts.write_mart(marts.mart_path(tmp_path, marts.EVALUATION), frame)
+    assert marts.read_mart(tmp_path, marts.EVALUATION, region="990100", through=2023)["value"].tolist() == [1.0, 2.0]
+    national = pd.DataFrame({"measure": ["form1_share"] * 2, "year": [2023, 2024], "value": [63.8, 64.0]})
+    marts.write_mart(marts.mart_path(tmp_path, marts.NATIONAL), national)
+    assert marts.read_mart(tmp_path, marts.NATIONAL, region="990100", through=2023)["year"].tolist() == [2023]
+    weights = pd.DataFrame({"region_code": ["990100"], "indicator": ["x"], "weight": [1.0]})
+    marts.write_mart(marts.mart_path(tmp_path, marts.EVALUATION_WEIGHTS), weights)
+    assert marts.read_mart(tmp_path, marts.EVALUATION_WEIGHTS, region="990100", through=2023).equals(weights)
+
+
 def test_a_mart_without_regions_is_read_whole_whatever_the_region(tmp_path):
     frame = pd.DataFrame({"measure": ["form1_share", "form2_share"], "year": [2023, 2023], "value": [72.7, 21.6]})
     (tmp_path / "data" / "marts").mkdir(parents=True)

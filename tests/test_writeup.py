@@ -744,3 +744,25 @@ def test_a_year_delivered_for_its_first_quarter_only_gets_a_quarter_report(proje
     _, index = index_pages(project.root, [], period_plan(project.root, ["990100"], [2020]))
     assert "2020年第一季度：" in index and 'href="notebooks/990100/2020-Q1/990101/writeup.docx"' in index
     assert 'href="notebooks/990100/2020-Q1/writeup.docx"' in index
+
+
+def test_a_workbook_of_2019_states_nothing_of_2020_and_needs_the_data_read_for_its_region_and_year(
+        project, monkeypatch):
+    """The workbook lays out its region's rows up to the report year as they were read (load_report_data's
+    region and through), filtering nothing itself: the 2019 workbook of a city that delivered 2019 and 2020
+    has 2019 in every year column and no 2020 anywhere; handed every region and year, it refuses."""
+    from openpyxl import load_workbook
+
+    from pipeline.report.workbook import to_xlsx
+
+    two_counties_two_years(project, monkeypatch)
+    data = load_report_data(project.root, region="990100", through=2019)
+    wb = load_workbook(io.BytesIO(to_xlsx(data, "990100", 2019, 2019)))
+    years = set()
+    for ws in wb.worksheets[1:]:
+        head = [c.value for c in ws[1]]
+        if "年度" in head:
+            years |= {r[head.index("年度")] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert years == {2019}
+    with pytest.raises(ValueError, match="990100 2019"):
+        to_xlsx(load_report_data(project.root), "990100", 2019, 2019)

@@ -50,6 +50,8 @@ class ReportData:
     citations: str = "notes"
     # warning notices: severities, recipient and issuer templates, days to reply (report.notice)
     notice: dict = field(default_factory=dict)
+    # the region and the last year the frames were read for ((None, None): every region, every year)
+    scope: tuple[str | None, int | None] = (None, None)
     _county_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _tables: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
     _warning_at: dict[str, int] = field(default_factory=dict, repr=False)
@@ -200,7 +202,7 @@ def report_settings(root: Path, catalog: Catalog, lang: str | None = None) -> tu
 _LOADED: dict[tuple, ReportData] = {}  # the last load, keyed by the state of every file it read
 
 
-def _inputs_key(root: Path, lang: str | None, region: str | None) -> tuple:
+def _inputs_key(root: Path, lang: str | None, region: str | None, through: int | None = None) -> tuple:
     """Each input file's (inode, size, mtime_ns): a mart is published by renaming a new file into place (a new
     inode) and a hand edit moves the mtime, so a changed file always changes the key; reading the bytes to
     hash them cost a whole read of every mart at each call (a national findings mart is ~100 MB)."""
@@ -215,11 +217,14 @@ def _inputs_key(root: Path, lang: str | None, region: str | None) -> tuple:
             return None
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
-    return (str(Path(root).resolve()), lang, region, tuple(state(f) for f in files))
+    return (str(Path(root).resolve()), lang, region, through, tuple(state(f) for f in files))
 
 
-def load_report_data(root: Path, lang: str | None = None, region: str | None = None) -> ReportData:
-    """The marts and reference files for rendering; loaded once per process while their files are unchanged.
+def load_report_data(root: Path, lang: str | None = None, region: str | None = None,
+                     through: int | None = None) -> ReportData:
+    """The marts and reference files for rendering, only `region`'s rows and years up to `through` when given
+    (a job's region and report year: what its outputs may state, selected while reading, so no renderer
+    filters it); loaded once per process while their files are unchanged.
 
     A warm kernel (and the stage's worker) renders many counties from the same
     marts: reading and splitting them again for each took ~0.5 s at province
@@ -227,24 +232,25 @@ def load_report_data(root: Path, lang: str | None = None, region: str | None = N
     replaced or edited mart is always read again. Renderers select from the
     frames and never modify them.
     """
-    key = _inputs_key(root, lang, region)
+    key = _inputs_key(root, lang, region, through)
     if key not in _LOADED:
         _LOADED.clear()
-        _LOADED[key] = _load_report_data(root, lang, region)
+        _LOADED[key] = _load_report_data(root, lang, region, through)
     return _LOADED[key]
 
 
-def _load_report_data(root: Path, lang: str | None = None, region: str | None = None) -> ReportData:
+def _load_report_data(root: Path, lang: str | None = None, region: str | None = None,
+                      through: int | None = None) -> ReportData:
     paths = Paths(root)
     catalog = load_catalog(paths.catalog)
     words, sections = report_settings(root, catalog, lang)
     divisions = read_divisions(paths.divisions).set_index("code")
-    optional = {name: marts.read_mart(root, name, region)
+    optional = {name: marts.read_mart(root, name, region, through)
                 for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
                              marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_CONTRIBUTIONS,
                              marts.WARNINGS, marts.FINDINGS, marts.PRESENTATION)
                 if marts.mart_path(root, name).is_file()}
-    county, regional, national = (marts.read_mart(root, name, region)
+    county, regional, national = (marts.read_mart(root, name, region, through)
                                   for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))
     report = load_params(root)["report"]
     # Annual charts, ranks, write-ups and comparisons read full years only; a
@@ -254,7 +260,8 @@ def _load_report_data(root: Path, lang: str | None = None, region: str | None = 
                       regional[regional["period"] == FULL_YEAR].reset_index(drop=True),
                       national[national["period"] == FULL_YEAR].reset_index(drop=True), divisions, catalog, words,
                       sections, county_partial=county[~full].reset_index(drop=True),
-                      citations=citation_mode(report), notice=notice_settings(report), **optional)
+                      citations=citation_mode(report), notice=notice_settings(report), scope=(region, through),
+                      **optional)
 
 
 NOTICE_DEFAULTS = {"severities": ["high"], "letterhead": "中共{region}纪律检查委员会",

@@ -47,12 +47,14 @@ class Section:
         return self.add(f"**{text}**" if bold else text)
 
 
-def open_report(root: Path | None = None, language: str | None = None, region: str | None = None) -> ReportData:
-    """Load the marts (only `region`'s rows when given: a kernel's memory stays flat as the country grows)
-    and set the chart and table style: the first call of every notebook."""
+def open_report(root: Path | None = None, language: str | None = None, region: str | None = None,
+                through: int | None = None) -> ReportData:
+    """Load the marts (only `region`'s rows and years up to `through` when given: a kernel's memory stays flat
+    as the country grows, and a report states nothing of a later year) and set the chart and table style: the
+    first call of every notebook."""
     charts.use_report_style()
     pd.set_option("display.max_colwidth", None)  # source cells must be read in full
-    return load_report_data(root or find_root(), language, region=region)
+    return load_report_data(root or find_root(), language, region=region, through=through)
 
 
 class PlaceNotInData(LookupError):

@@ -62,9 +62,8 @@ def measures_sheet(data: ReportData, region: str, first: int, last: int) -> tupl
     """County x year (full years), one column per measure that is not a flag; and each column's number format."""
     w, cat = data.words, data.catalog
     cols = w.raw("workbook.columns")
-    rows = data.county[(data.county["region_code"] == region) & data.county["year"].between(first, last)]
     codes = [m.code for m in cat.measures if m.kind != "flag"]
-    wide = rows.pivot_table(index=["county_code", "year"], columns="measure", values="value", aggfunc="first",
+    wide = data.county.pivot_table(index=["county_code", "year"], columns="measure", values="value", aggfunc="first",
                             dropna=False).reindex(columns=codes)
     counties = counties_of(data, region)
     index = pd.MultiIndex.from_product([counties, range(first, last + 1)], names=["county_code", "year"])
@@ -75,7 +74,7 @@ def measures_sheet(data: ReportData, region: str, first: int, last: int) -> tupl
         cols["code"]: [c for c, _ in wide.index],
         cols["year"]: [y for _, y in wide.index],
     })
-    printed = printed_shares(data, region)
+    printed = printed_shares(data)
     for code in codes:
         frame[header(cat, code, data.lang, units, w("workbook.as_reported"))] = [
             printed.get((c, int(y), code), cell_value(cat, code, v)) for (c, y), v in zip(wide.index, wide[code],
@@ -83,14 +82,13 @@ def measures_sheet(data: ReportData, region: str, first: int, last: int) -> tupl
     return frame, ["@", "@", "0"] + [measure_format(cat, c) for c in codes]
 
 
-def printed_shares(data: ReportData, region: str) -> dict[tuple, float]:
+def printed_shares(data: ReportData) -> dict[tuple, float]:
     """(county, year, share) -> the four forms' shares as the findings printed them (largest remainder, adding
     up to 100.0): a cell shows 4.4 % where every report prints 4.4 %, not the 4.3 % of the unrounded 4.347 %."""
     f = data.findings
     if f.empty:
         return {}
-    rows = f[(f["region_code"] == region) & (f["topic"] == "four_forms_shape") & (f["period"] == FULL_YEAR)
-             & (f["scope"] == "unit")]
+    rows = f[(f["topic"] == "four_forms_shape") & (f["period"] == FULL_YEAR) & (f["scope"] == "unit")]
     out = {}
     for r in rows.itertuples():
         figures = evidence({"evidence": r.evidence}).get("figures", {})
@@ -109,7 +107,7 @@ def four_forms_sheet(data: ReportData, region: str, first: int, last: int) -> tu
         header(cat, c, data.lang, w.raw("units.measure"), w("workbook.as_reported")) for c in codes]
     fmt = dict(zip(frame.columns, formats, strict=True))
     out = frame[keep].copy()
-    rows = data.county[(data.county["region_code"] == region) & (data.county["measure"] == "pyramid_holds")]
+    rows = data.county[data.county["measure"] == "pyramid_holds"]
     holds = {(r.county_code, r.year): r.value for r in rows.itertuples()}
     out[cols["pyramid"]] = [None if pd.isna(holds.get((c, y), float("nan")))
                             else w("word_yes") if holds[(c, y)] == 1 else w("word_no")
@@ -117,15 +115,14 @@ def four_forms_sheet(data: ReportData, region: str, first: int, last: int) -> tu
     return out, [fmt[c] for c in keep] + ["@"]
 
 
-def evaluation_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataFrame, list[str]]:
+def evaluation_sheet(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
     """Every graded year up to the report year (a later year is not part of this year's report)."""
     w = data.words
     cols = w.raw("workbook.columns")
     ev = data.evaluation
     if ev.empty:
         return pd.DataFrame({cols["note"]: [w("finding.not_graded.no_evaluation")]}), ["@"]
-    ev = ev[(ev["region_code"] == region) & (ev["year"] <= year)].sort_values(["year", "rank", "county_code"],
-                                                                              na_position="last")
+    ev = ev.sort_values(["year", "rank", "county_code"], na_position="last")
     labels = w.raw("grades")
     grade_cols = [c for c in ev.columns if c.startswith("p_")]
     p = Phraser(data)
@@ -156,7 +153,7 @@ def evaluation_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataF
     return frame, formats
 
 
-def losses_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataFrame, list[str]]:
+def losses_sheet(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
     """失分分析: per graded county, year (up to the report year) and indicator, the points in the index and
     the points lost against 100, largest loss first within a county-year."""
     w, cat = data.words, data.catalog
@@ -164,7 +161,7 @@ def losses_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataFrame
     c = data.evaluation_contributions
     if c.empty:
         return pd.DataFrame({cols["note"]: [w("finding.not_graded.no_evaluation")]}), ["@"]
-    c = c[(c["region_code"] == region) & (c["year"] <= year)].sort_values(["year", "county_code", "loss_rank"])
+    c = c.sort_values(["year", "county_code", "loss_rank"])
     frame = pd.DataFrame({
         cols["county"]: [data.name(x) for x in c["county_code"]],
         cols["code"]: c["county_code"].to_numpy(),
@@ -198,15 +195,15 @@ def findings_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataFra
     return frame, ["@"] * 6
 
 
-def warnings_sheet(data: ReportData, region: str) -> tuple[pd.DataFrame, list[str]]:
+def warnings_sheet(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
     """Every warning of the region: the rule, its severity and condition in words, and the figures that
     tripped it printed as the reports print them (2023年30.3%；2024年33.5%)."""
     w, cat = data.words, data.catalog
     cols = w.raw("workbook.columns")
     wr = data.warnings
-    if wr.empty or not (wr["region_code"] == region).any():
+    if wr.empty:
         return pd.DataFrame({cols["note"]: [w("workbook.no_warnings")]}), ["@"]
-    wr = wr[wr["region_code"] == region].sort_values(["year", "county_code", "rule"])
+    wr = wr.sort_values(["year", "county_code", "rule"])
     p = Phraser(data)
     conditions, evidence = [], []
     for _, r in wr.iterrows():
@@ -240,12 +237,12 @@ def printed_value(w, m, value: float) -> str:
     return fixed(value, m.decimals, thousands=True) + ("%" if m.kind == "share" else "")
 
 
-def sources_sheet(data: ReportData, region: str, first: int, last: int) -> tuple[pd.DataFrame, list[str]]:
+def sources_sheet(data: ReportData, first: int) -> tuple[pd.DataFrame, list[str]]:
     """Every delivered figure of the region with the file and cell it was read from (partial periods included)."""
     w, cat = data.words, data.catalog
     cols = w.raw("workbook.columns")
     both = pd.concat([data.county, data.county_partial], ignore_index=True)
-    rows = both[(both["region_code"] == region) & both["year"].between(first, last) & both["source_file"].notna()]
+    rows = both[(both["year"] >= first) & both["source_file"].notna()]
     rows = rows.sort_values(["county_code", "year", "period", "measure"])
     frame = pd.DataFrame({
         cols["county"]: [data.name(c) for c in rows["county_code"]],
@@ -272,7 +269,11 @@ def about_rows(data: ReportData, region: str, year: int, first: int) -> list[lis
 
 
 def to_xlsx(data: ReportData, region: str, year: int, first: int) -> bytes:
-    """The workbook as bytes; the same marts give the same bytes (fixed timestamps)."""
+    """The workbook as bytes; the same marts give the same bytes (fixed timestamps). `data` is the region's,
+    read up to the report year (load_report_data's region and through): every row of it belongs in the
+    workbook from `first` on."""
+    if data.scope != (region, year):
+        raise ValueError(f"the workbook of {region} {year} needs the data read for that region and year, not {data.scope}")
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -290,10 +291,10 @@ def to_xlsx(data: ReportData, region: str, year: int, first: int) -> bytes:
         "findings": findings_sheet(data, region, year),
         "measures": measures_sheet(data, region, first, year),
         "four_forms": four_forms_sheet(data, region, first, year),
-        "evaluation": evaluation_sheet(data, region, year),
-        "losses": losses_sheet(data, region, year),
-        "warnings": warnings_sheet(data, region),
-        "sources": sources_sheet(data, region, first, year),
+        "evaluation": evaluation_sheet(data),
+        "losses": losses_sheet(data),
+        "warnings": warnings_sheet(data),
+        "sources": sources_sheet(data, first),
     }
     for key, (frame, formats) in sheets.items():
         ws = wb.create_sheet(names[key])

@@ -45,7 +45,8 @@ class JobOutput:
         from pipeline.report.data import load_report_data
 
         if "data" not in self._cache:
-            self._cache["data"] = load_report_data(self.root, self.job.language, region=self.job.region)
+            self._cache["data"] = load_report_data(self.root, self.job.language, region=self.job.region,
+                                                   through=self.job.year)
         return self._cache["data"]
 
     @property
