@@ -15,7 +15,8 @@ thread each: Dask's nanny sets the BLAS and OpenMP threads to one, where a
 local run's numpy may use every core), and `serial` what the stage did
 besides its tasks (imports, reading and shipping the rows, assembling and
 writing the marts; the whole of a stage not on the executor): its wall less
-max(longest task, task seconds / 2). Writes build/benchmarks/executor.json.
+max(longest task, task seconds / 2). Writes build/benchmarks/executor.json and
+docs/benchmarks/executor.png (the chart docs/performance.md shows; `--chart` redraws it from the JSON).
 
 Run after `make setup`:  .venv/bin/python benchmarks/executor_bench.py [--factors 1,4]
 """
@@ -128,14 +129,51 @@ def measure(factor: int) -> dict:
             "projected_s": projection(dask_stages, dask_tasks)}
 
 
+def chart(points: list[dict], target: Path) -> None:
+    """Per layout, the data stages' seconds from nothing: local, two Dask workers measured, and 16 / 64
+    workers projected (the model of the module's docstring)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+
+    rows = []
+    for p in points:
+        label = f"{p['factor']}x ({p['regions']} regions)"
+        rows += [{"layout": label, "run": "local", "seconds": p["local_total_s"]},
+                 {"layout": label, "run": "dask, 2 workers", "seconds": p["dask_total_s"]},
+                 *({"layout": label, "run": f"dask, {w} workers (projected)", "seconds": p["projected_s"]["all"][str(w)]}
+                   for w in WORKERS[1:])]
+    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=110)
+    sns.barplot(pd.DataFrame(rows), x="layout", y="seconds", hue="run", ax=ax,
+                palette=["#4c72b0", "#dd8452", "#c9a27e", "#a5836a"])
+    for bars in ax.containers:
+        ax.bar_label(bars, fmt="%.0f", fontsize=7)
+    ax.set(xlabel="", ylabel="seconds, data stages from nothing",
+           title="Data stages: local vs a Dask cluster (this 2-core machine; projection from task times)")
+    ax.title.set_fontsize(9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(target, metadata={"Software": None})
+    plt.close(fig)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", default="1", help="growth layouts to measure, e.g. 1,4,16")
+    parser.add_argument("--chart", action="store_true", help="only draw the chart from the last measurement")
     args = parser.parse_args()
-    points = [measure(int(f)) for f in args.factors.split(",")]
     out = ROOT / "build" / "benchmarks" / "executor.json"
+    if args.chart:
+        chart(json.loads(out.read_text(encoding="utf-8")), ROOT / "docs" / "benchmarks" / "executor.png")
+        return
+    points = [measure(int(f)) for f in args.factors.split(",")]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(points, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    chart(points, ROOT / "docs" / "benchmarks" / "executor.png")
     print(json.dumps(points, indent=2, ensure_ascii=False))
 
 
