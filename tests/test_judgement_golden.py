@@ -291,6 +291,29 @@ def test_an_inverted_pyramid_is_followed_as_a_shape():
     assert [out[1].evidence["figures"][k]["text"] for k in ("previous", "current")] == ["32.0", "32.5"]
 
 
+def test_two_problems_now_stated_as_one_are_followed_up_in_one_line_with_one_status():
+    """松林县 2024: the 2023 report named the inverted pyramid and the weak first form; this year the first form's
+    shortfall is said within the pyramid problem. Followed apart, the same 32.0 -> 32.5 % read "没有明显变化"
+    (a shape) and "有所改善" (+0.5 pp, just beyond the band): one line now, with the less favourable status."""
+    from pipeline.findings.forms import shape_and_first_form
+
+    ctx, county, reg = follow_ctx("form1_share", {2021: 67.9, 2023: 32.0, 2024: 32.5}, [60.0] * 9,
+                                  {2021: 60.0, 2023: 60.0, 2024: 60.0})
+    base = base_of(ctx, "unit", "990101", REGION, 2024)
+    form1 = trend(ctx, base, "unit", "990101", REGION, 2024, "form1_share", [])
+    shape = Finding(**base, topic="four_forms_shape", verdict="not_holds", polarity="problem")
+    shape_and_first_form([form1, shape])
+    issued = [issued_item("four_forms_shape", "", "not_holds", {}, "“四种形态”未呈金字塔分布"),
+              issued_item("trend", "form1_share", "worse_than_baseline", {}, "第一种形态运用有待加强：第一种形态占比")]
+    out = follow_up_findings(ctx, base, (2023, issued), [form1, shape])
+    count, pyramid, first_form = out
+    assert (pyramid.verdict, first_form.verdict, first_form.part_of) == ("unchanged", "unchanged", pyramid.finding_id)
+    assert count.evidence["by_status"] == [["unchanged", 2]]
+    said = J.said(out, county, reg)
+    assert said[1] == ("2023年度报告指出的“‘四种形态’未呈金字塔分布”和“第一种形态运用有待加强：第一种形态占比”：没有明显变化，"
+                       "仍列为问题（2023年32.0%，2024年32.5%）。")
+
+
 # ---------------------------------------------------------------- priority and the text of a warning
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from pipeline.findings.compare import side
 from pipeline.findings.context import Context, missing
-from pipeline.findings.schema import Finding
+from pipeline.findings.schema import Finding, state_within
 from pipeline.judgement import classify, printed_change
 from pipeline.periods import FULL_YEAR
 
@@ -49,7 +49,7 @@ def follow_up_findings(ctx: Context, base: dict, issued: tuple[int, list[dict]] 
     year, items = issued
     now = {(f.topic, f.subject): f for f in current if f.period == FULL_YEAR}
     delivered = not any(f.topic == "no_data" for f in current)
-    out = []
+    out, matched = [], []
     for item in items:
         old = as_finding(item, base, year)
         spec = ctx.rules.topics.get(old.topic, {}).get("follow_up") or {}
@@ -63,7 +63,27 @@ def follow_up_findings(ctx: Context, base: dict, issued: tuple[int, list[dict]] 
             evidence["figures"]["current"] = None
         out.append(Finding(**base, topic="follow_up", subject=f"{old.topic}:{old.subject or '-'}", verdict=status,
                            polarity="neutral", basis=["issued_report"], evidence=evidence))
+        matched.append(new)
+    followed_together(out, matched)
     return [follow_up_count(base, year, out), *out] if out else []
+
+
+# statuses of a problem still listed, least favourable first
+STILL_LISTED = ("worse", "unchanged", "improved")
+
+
+def followed_together(follow_ups: list[Finding], matched: list[Finding | None]) -> None:
+    """Two issued problems that this year's report states as one (a finding `part_of` another: the first
+    form's shortfall within the pyramid) are followed up in one line with one status, the less favourable
+    of the two: 松林县's report said of the same 32.0 -> 32.5 % "没有明显变化" for the pyramid and "有所改善"
+    for the first form."""
+    by_finding = {new.finding_id: fu for fu, new in zip(follow_ups, matched, strict=True) if new is not None}
+    for fu, new in zip(follow_ups, matched, strict=True):
+        host = by_finding.get(new.part_of) if new is not None and new.part_of else None
+        if host is None or host.part_of or {host.verdict, fu.verdict} - set(STILL_LISTED):
+            continue
+        host.verdict = fu.verdict = min(host.verdict, fu.verdict, key=STILL_LISTED.index)
+        state_within(host, fu)
 
 
 def follow_up_count(base: dict, year: int, follow_ups: list[Finding]) -> Finding:

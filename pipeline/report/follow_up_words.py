@@ -82,9 +82,11 @@ def follow_up_sentence(p: Phraser, f) -> str:
     """2023年指出的“新发生案件占比高于基期水平”：仍列为问题，且比上年加重（2023年32.6%，2024年33.0%）."""
     ev = evidence(f)
     previous = ev["previous"]
-    quoted = problem_name(p, f, previous)
+    parts = [r for fid in ev.get("within", []) if (r := p.data.finding_by_id(fid)) is not None]
+    names = [problem_name(p, r, evidence(r)["previous"]) for r in (f, *parts)]  # problems followed together
     if p.w.lang == "zh":  # a quotation inside the quotation marks takes the single marks: “‘四种形态’未呈…”
-        quoted = quoted.replace("“", "‘").replace("”", "’")
+        names = [n.replace("“", "‘").replace("”", "’") for n in names]
+    quoted = p.w("finding.follow_up.problems_join").join(names)
     return p.w("finding.follow_up.sentence", year=previous["year"], problem=quoted,
                status=p.w(f"finding.follow_up.status.{f['verdict']}"), figures=figures_text(p, f))
 
