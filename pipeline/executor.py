@@ -122,8 +122,19 @@ def _compute(setting: ExecutorSetting, stage: str, inputs: dict[str, In], task: 
         futures = client.map(task, parts, [inputs[p] for p in parts], key=[f"{stage}-{p}-{run}" for p in parts],
                              retries=setting.retries, pure=False)
         try:
-            results = client.gather(futures)
+            results = gathered(futures, dict(zip((f.key for f in futures), parts, strict=True)))
         except (OSError, TimeoutError) as err:  # the scheduler went away mid-run: nothing was written
             raise ConfigError("params.yaml 或环境变量 POLIECO_DASK_SCHEDULER", "executor.address",
                               f"计算途中与 Dask 调度器 {setting.address} 的连接中断（{err}）。请检查调度器后重新运行") from None
-    return dict(zip(parts, results, strict=True))
+    return {part: results[part] for part in parts}
+
+
+def gathered(futures: list, part_of: dict) -> dict:
+    """Each result fetched in turn and its future released at once: a worker holds only the results not yet
+    fetched, not every result of its share of the regions until the last one is done (a national run gives
+    a worker hundreds of regions). A task that failed after its retries raises here."""
+    results = {}
+    for future in futures:
+        results[part_of[future.key]] = future.result()
+        future.release()
+    return results
