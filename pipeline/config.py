@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from pipeline.errors import ConfigError
+
 DIVISION_CODE = re.compile(r"^\d{6}$")
 
 
@@ -103,8 +105,6 @@ EARLIEST_YEAR = 2000  # with ingest.first_year: auto, a delivery dated before th
 
 def first_year_setting(params: dict[str, Any]) -> int | None:
     """params.yaml ingest.first_year: a year, or None for `auto` (each region from its first delivery)."""
-    from pipeline.errors import ConfigError
-
     value = params["ingest"].get("first_year", "auto")
     if value == "auto":
         return None
@@ -173,3 +173,57 @@ def replace_dir(built: Path, target: Path) -> None:
         target.rename(old)
     built.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- report.notice (the warning notices)
+
+NOTICE_DEFAULTS = {"severities": ["high"], "letterhead": "中共{region}纪律检查委员会",
+                   "number": "{region}纪函〔{issue_year}〕　号", "recipient": "{place}纪委监委",
+                   "issuer": "{region}纪委监委", "seal": "（印章）", "copy_to": ["中共{place}委员会"],
+                   "printed_by": "{region}纪委监委办公室", "contact": {"person": "", "phone": ""},
+                   "reply_within_days": 30, "reply_contents": ["数据核实情况", "原因分析", "整改措施、责任人和完成时限"]}
+NOTICE_TEXTS = ("letterhead", "number", "recipient", "issuer", "seal", "printed_by")
+NOTICE_FIELDS = {"place": "", "region": "", "year": 0, "issue_year": 0}
+SEVERITIES = ("high", "medium", "low")
+
+
+def _notice_text(key: str, value) -> None:
+    """A notice text: a string using only {place}, {region}, {year} and {issue_year}."""
+    if not isinstance(value, str):
+        raise ConfigError("params.yaml", f"report.notice.{key}", f"「{value}」应为一段文字")
+    try:
+        value.format(**NOTICE_FIELDS)
+    except (KeyError, IndexError, ValueError):
+        raise ConfigError("params.yaml", f"report.notice.{key}", f"「{value}」只能使用 {{place}}、{{region}}、"
+                          "{year}、{issue_year} 四个占位符") from None
+
+
+def notice_settings(report: dict) -> dict:
+    """params.yaml report.notice with its defaults; an unknown key, a severity, a reply time or a text that
+    cannot be used stops before any kernel starts, naming the key."""
+    given = report.get("notice") or {}
+    unknown_keys = sorted(set(given) - set(NOTICE_DEFAULTS))
+    if unknown_keys:
+        raise ConfigError("params.yaml", f"report.notice.{unknown_keys[0]}", "不是预警提示函的设置项",
+                          list(NOTICE_DEFAULTS))
+    settings = {**NOTICE_DEFAULTS, **given}
+    unknown = [s for s in settings["severities"] if s not in SEVERITIES]
+    if unknown:
+        raise ConfigError("params.yaml", "report.notice.severities", f"「{'、'.join(unknown)}」无效", list(SEVERITIES))
+    days = settings["reply_within_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ConfigError("params.yaml", "report.notice.reply_within_days", f"「{days}」不是正整数")
+    for key in NOTICE_TEXTS:
+        _notice_text(key, settings[key])
+    for key in ("copy_to", "reply_contents"):
+        if not isinstance(settings[key], list):
+            raise ConfigError("params.yaml", f"report.notice.{key}", f"「{settings[key]}」应为列表，如 [文字, 文字]")
+        for i, text in enumerate(settings[key]):
+            _notice_text(f"{key}[{i}]", text)
+    if not settings["reply_contents"]:
+        raise ConfigError("params.yaml", "report.notice.reply_contents", "至少列出一项回复内容")
+    contact = settings["contact"]
+    if not isinstance(contact, dict) or set(contact) - {"person", "phone"}:
+        raise ConfigError("params.yaml", "report.notice.contact", f"「{contact}」应为 {{person: 联系人, phone: 电话}}")
+    settings["contact"] = {"person": str(contact.get("person") or ""), "phone": str(contact.get("phone") or "")}
+    return settings

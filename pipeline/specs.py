@@ -103,7 +103,7 @@ SPECS: tuple[StageSpec, ...] = (
               reads=(*marts(*MEASURE_MARTS, "evaluation", "evaluation_weights", "evaluation_coherence",
                             "evaluation_audit", "evaluation_treatment", "evaluation_indicators", "warnings", "findings"),
                      f"{REFERENCE}/indicators.yaml", f"{REFERENCE}/divisions.csv"),
-              params=("report.sections.ranking",), outs=outs(*marts("presentation")),
+              params=("report.sections.ranking", "report.notice.severities"), outs=outs(*marts("presentation")),
               note="lays out: the region report's tables selected, ordered and printed once (pipeline/stages/presentation.py)"),
     StageSpec("notebooks", "pipeline.report.notebooks",
               reads=(*marts(*MEASURE_MARTS, *EVALUATION_MARTS, "warnings", "findings", "presentation"),

@@ -289,6 +289,26 @@ def test_the_outline_places_each_finding_once_per_section_main_problems_by_prior
         ("outline:H1", "h1", "problems")]
 
 
+def test_the_notice_states_the_full_year_problems_of_the_severities_params_name():
+    """青山县's high warning on its new-onset share is the notice's (report.notice.severities: [high]); its medium
+    warning is not, unless medium is named too; a high warning of 1-9月 never is (a notice is annual); a veto
+    stated within another problem is not a line of its own."""
+    from pipeline.stages.presentation_outline import outline_cells
+
+    def row(fid, polarity, severity="", period="full_year", part_of=""):
+        return {"finding_id": fid, "place_code": "990121", "year": 2024, "period": period, "topic": "trend",
+                "subject": fid, "polarity": polarity, "main": polarity == "problem", "priority": 1,
+                "part_of": part_of, "severity": severity}
+
+    findings = pd.DataFrame([row("onset", "problem", "high"), row("petitions", "problem", "medium"),
+                             row("partial", "problem", "high", period="M1-9"), row("form1", "attention"),
+                             row("veto", "problem", "high", part_of="onset")])
+    notice = [c["key"] for c in outline_cells(findings) if c["table"] == "notice"]
+    assert notice == ["onset"]
+    both = [c["key"] for c in outline_cells(findings, ("high", "medium")) if c["table"] == "notice"]
+    assert both == ["onset", "petitions"]
+
+
 def test_a_year_delivered_in_part_plans_its_latest_periods_report_for_the_places_that_delivered_it():
     from pipeline.stages.presentation_outline import period_report_cells
 

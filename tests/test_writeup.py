@@ -632,12 +632,14 @@ def test_a_county_with_a_high_warning_gets_a_one_page_notice_and_one_without_get
     # the same rule decides the index's link: the notice's findings are the county's high-severity problems
     from pipeline.report.notice import warned_findings
 
-    assert [r["finding_id"] for r in warned_findings(data, "990101", 2020, ["high"])] == notice.finding_ids
+    assert [r["finding_id"] for r in warned_findings(data, "990101", 2020)] == notice.finding_ids
 
 
-def test_a_notice_takes_its_frame_from_the_settings_and_refuses_a_key_it_does_not_know(project, monkeypatch):
+def test_a_notice_takes_its_frame_from_the_settings_and_refuses_a_key_it_does_not_know(project, monkeypatch,
+                                                                                       capsys):
     """report.notice sets the number, the contact and the copies; an unknown key or placeholder stops the build
-    naming the key."""
+    naming the key (the presentation stage, which picks what a notice states, stops first: before any
+    kernel starts, nothing written)."""
     from docx import Document
 
     from pipeline.report.notice import notice_docx, warning_notice
@@ -654,10 +656,12 @@ def test_a_notice_takes_its_frame_from_the_settings_and_refuses_a_key_it_does_no
                                                                                   "region": "东川市"}, 2020))).paragraphs]
     assert "东纪函〔2021〕7号" in texts and "（联系人：李明，联系电话：0833-1234567）" in texts
     assert "抄送：中共城关区委员会、城关区人民政府。" in texts
-    with pytest.raises(Exception, match=r"report\.notice\.signature.*不是预警提示函的设置项"):
-        build(project, monkeypatch, None, report__notice={**settings, "signature": "x"})
-    with pytest.raises(Exception, match=r"report\.notice\.number.*占位符"):
-        build(project, monkeypatch, None, report__notice={**settings, "number": "{office}〔{issue_year}〕号"})
+    capsys.readouterr()
+    for bad, says in (({"signature": "x"}, r"report\.notice\.signature.*不是预警提示函的设置项"),
+                      ({"number": "{office}〔{issue_year}〕号"}, r"report\.notice\.number.*占位符")):
+        with pytest.raises(SystemExit):
+            build(project, monkeypatch, None, report__notice={**settings, **bad})
+        assert re.search(says, capsys.readouterr().err), bad
 
 
 def test_the_region_is_set_beside_the_nation_as_published(project, monkeypatch):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline import marts
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import Paths, load_params
+from pipeline.config import Paths, load_params, notice_settings
 from pipeline.divisions import is_synthetic, read_divisions, units_of  # noqa: F401 - is_synthetic re-exported
 from pipeline.errors import ConfigError
 from pipeline.periods import FULL_YEAR
@@ -262,58 +262,6 @@ def _load_report_data(root: Path, lang: str | None = None, region: str | None = 
                       sections, county_partial=county[~full].reset_index(drop=True),
                       citations=citation_mode(report), notice=notice_settings(report), scope=(region, through),
                       **optional)
-
-
-NOTICE_DEFAULTS = {"severities": ["high"], "letterhead": "中共{region}纪律检查委员会",
-                   "number": "{region}纪函〔{issue_year}〕　号", "recipient": "{place}纪委监委",
-                   "issuer": "{region}纪委监委", "seal": "（印章）", "copy_to": ["中共{place}委员会"],
-                   "printed_by": "{region}纪委监委办公室", "contact": {"person": "", "phone": ""},
-                   "reply_within_days": 30, "reply_contents": ["数据核实情况", "原因分析", "整改措施、责任人和完成时限"]}
-NOTICE_TEXTS = ("letterhead", "number", "recipient", "issuer", "seal", "printed_by")
-NOTICE_FIELDS = {"place": "", "region": "", "year": 0, "issue_year": 0}
-SEVERITIES = ("high", "medium", "low")
-
-
-def _notice_text(key: str, value) -> None:
-    """A notice text: a string using only {place}, {region}, {year} and {issue_year}."""
-    if not isinstance(value, str):
-        raise ConfigError("params.yaml", f"report.notice.{key}", f"「{value}」应为一段文字")
-    try:
-        value.format(**NOTICE_FIELDS)
-    except (KeyError, IndexError, ValueError):
-        raise ConfigError("params.yaml", f"report.notice.{key}", f"「{value}」只能使用 {{place}}、{{region}}、"
-                          "{year}、{issue_year} 四个占位符") from None
-
-
-def notice_settings(report: dict) -> dict:
-    """params.yaml report.notice with its defaults; an unknown key, a severity, a reply time or a text that
-    cannot be used stops before any kernel starts, naming the key."""
-    given = report.get("notice") or {}
-    unknown_keys = sorted(set(given) - set(NOTICE_DEFAULTS))
-    if unknown_keys:
-        raise ConfigError("params.yaml", f"report.notice.{unknown_keys[0]}", "不是预警提示函的设置项",
-                          list(NOTICE_DEFAULTS))
-    settings = {**NOTICE_DEFAULTS, **given}
-    unknown = [s for s in settings["severities"] if s not in SEVERITIES]
-    if unknown:
-        raise ConfigError("params.yaml", "report.notice.severities", f"「{'、'.join(unknown)}」无效", list(SEVERITIES))
-    days = settings["reply_within_days"]
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise ConfigError("params.yaml", "report.notice.reply_within_days", f"「{days}」不是正整数")
-    for key in NOTICE_TEXTS:
-        _notice_text(key, settings[key])
-    for key in ("copy_to", "reply_contents"):
-        if not isinstance(settings[key], list):
-            raise ConfigError("params.yaml", f"report.notice.{key}", f"「{settings[key]}」应为列表，如 [文字, 文字]")
-        for i, text in enumerate(settings[key]):
-            _notice_text(f"{key}[{i}]", text)
-    if not settings["reply_contents"]:
-        raise ConfigError("params.yaml", "report.notice.reply_contents", "至少列出一项回复内容")
-    contact = settings["contact"]
-    if not isinstance(contact, dict) or set(contact) - {"person", "phone"}:
-        raise ConfigError("params.yaml", "report.notice.contact", f"「{contact}」应为 {{person: 联系人, phone: 电话}}")
-    settings["contact"] = {"person": str(contact.get("person") or ""), "phone": str(contact.get("phone") or "")}
-    return settings
 
 
 def citation_mode(report: dict) -> str:

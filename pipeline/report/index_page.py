@@ -87,7 +87,7 @@ def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> 
     folder = html.escape(job.relative_dir().as_posix())
     pages = (f'<a href="{links.base}{folder}/{output("county", "page")}">{w("index.notebook")}</a> · '
              f'<a href="{links.base}{folder}/{output("county", "writeup")}">{w("index.writeup")}</a>')
-    if warned_findings(data, code, year, data.notice["severities"]):  # the same rule that wrote the notice
+    if warned_findings(data, code, year):  # the same cells the notice is written from
         pages += f' · <a href="{links.base}{folder}/{output("county", "notice")}">{w("index.notice")}</a>'
     others = [y for y in links.years if y != year]
     if others:  # the same place's reports of the other years kept, newest first

@@ -17,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.catalog import plain_number
-from pipeline.periods import FULL_YEAR
 from pipeline.report.data import ReportData, is_synthetic
 from pipeline.report.document import Citer, Document, renumbered
-from pipeline.report.phrasing import Phraser, evidence, finding, findings_of
+from pipeline.report.phrasing import Phraser, evidence, finding
 from pipeline.report.scoring_words import veto_consequence
 from pipeline.report.sentences import phrase
 from pipeline.report.warning_words import change_size, label_of, rule_condition, threshold_text
@@ -40,13 +39,11 @@ class Letter:
     printed: str
 
 
-def warned_findings(data: ReportData, place: str, year: int, severities: list[str]) -> list:
-    """The place's full-year problems rated with one of `severities` (by a warning rule), in report order."""
-    rows = findings_of(data, place, year)
-    if rows.empty:
-        return []
-    hit = rows[(rows["polarity"] == "problem") & rows["severity"].isin(severities) & (rows["period"] == FULL_YEAR)]
-    return [r for _, r in hit.iterrows()]
+def warned_findings(data: ReportData, place: str, year: int) -> list:
+    """The findings a warning notice to the place states, in report order, as the presentation stage chose
+    them (full-year problems rated with one of report.notice.severities); none: no notice goes out."""
+    table = data.table(place, year, "notice")
+    return [data.finding_by_id(key) for key in table.index] if len(table) else []
 
 
 def rules_of(f) -> list[dict]:
@@ -138,7 +135,7 @@ def letter_of(w, settings: dict, names: dict, year: int) -> Letter:
 
 def warning_notice(data: ReportData, region: str, place: str, year: int, settings: dict) -> Document | None:
     """The letter to `place`, or None when nothing it found carries a warning of the severities named."""
-    signals = warned_findings(data, place, year, settings["severities"])
+    signals = warned_findings(data, place, year)
     rules = [(f, rule) for f in signals for rule in rules_of(f) if rule["severity"] in settings["severities"]]
     if not rules:
         return None

@@ -35,7 +35,14 @@ import pandas as pd
 
 from pipeline import marts
 from pipeline.catalog import Catalog, load_catalog
-from pipeline.config import Paths, load_params, project_root, publish, remove_stale_temps
+from pipeline.config import (
+    Paths,
+    load_params,
+    notice_settings,
+    project_root,
+    publish,
+    remove_stale_temps,
+)
 from pipeline.divisions import read_divisions, units_of
 from pipeline.errors import run_stage
 from pipeline.numbers import fixed, measure_text
@@ -440,10 +447,11 @@ READS = (marts.COUNTY, marts.REGION, marts.NATIONAL, marts.EVALUATION, marts.EVA
 
 
 def present_region(region: str, own: dict[str, pd.DataFrame], ranking: list[str], catalog: Catalog,
-                   units: list[str] | None = None) -> pd.DataFrame:
+                   units: list[str] | None = None, notice: tuple[str, ...] = ("high",)) -> pd.DataFrame:
     """One region's cells, every year its county rows hold (full years), from its own rows of each mart (marts
     without regions whole). `units`: its registered places in the order tables list them (the divisions
-    register); without them, the places of its rows by code."""
+    register); without them, the places of its rows by code. `notice`: the severities a warning notice goes
+    out for (params.yaml report.notice.severities)."""
     county = own[marts.COUNTY]
     county = county[county["period"] == FULL_YEAR] if "period" in county.columns else county
     own = {**own, marts.COUNTY: county}
@@ -455,7 +463,7 @@ def present_region(region: str, own: dict[str, pd.DataFrame], ranking: list[str]
                  + four_forms_tables(own, region, listed, year))
         parts += [{"region_code": region, "year": year, **c, "place_code": c["place_code"] or region} for c in cells]
     findings = own.get(marts.FINDINGS, pd.DataFrame())
-    parts += [{"region_code": region, **c} for c in outline_cells(findings)]
+    parts += [{"region_code": region, **c} for c in outline_cells(findings, notice)]
     parts += [{"region_code": region, **c}
               for c in period_report_cells(region, own.get(marts.REGION, pd.DataFrame()), findings, listed)]
     out = pd.DataFrame(parts, columns=COLUMNS)
@@ -490,8 +498,9 @@ def run() -> None:
     divisions = read_divisions(paths.divisions)
     units = {str(r): list(units_of(divisions, str(r))["code"].astype(str)) for r in set(divisions["parent_code"]) if r}
     ranking, catalog = list(params["report"]["sections"]["ranking"]), load_catalog(paths.catalog)
+    notice = tuple(notice_settings(params["report"])["severities"])  # a bad setting stops here, named
     table, cache = map_regions(root, "presentation", params, frames, regions_of(frames),
-                               lambda r, own: present_region(r, own, ranking, catalog, units.get(r)))
+                               lambda r, own: present_region(r, own, ranking, catalog, units.get(r), notice))
     table = table if len(table.columns) else pd.DataFrame(columns=COLUMNS)
     publish({marts.mart_path(root, marts.PRESENTATION): lambda p: marts.write_mart(p, table)})
     print(f"报告表格完成：{table['region_code'].nunique()} 个地区，{len(table)} 个单元格")

@@ -83,19 +83,20 @@ def period_sections_of(rows: list[dict]) -> dict[str, dict[str, list[dict]]]:
 
 
 COLUMNS = ["finding_id", "place_code", "year", "period", "topic", "subject", "polarity", "main", "priority",
-           "part_of"]
+           "part_of", "severity"]
 
 
-def outline_cells(findings: pd.DataFrame) -> list[dict]:
+def outline_cells(findings: pd.DataFrame, notice: tuple[str, ...] = ("high",)) -> list[dict]:
     """The outline of every place-year of a region's findings: a cell per finding stated (key: its id, text:
     its section), places and years in the mart's order, sections in print order. A finding stated within
-    another's sentence (`part_of`: a veto said with the rise that caused it) has no place of its own."""
+    another's sentence (`part_of`: a veto said with the rise that caused it) has no place of its own.
+    Table `notice`: the full-year problems a warning notice states (rated with one of the `notice`
+    severities, params.yaml report.notice.severities), in report order; none: no notice goes out (the notice
+    and the index's link read the same cells)."""
     if findings.empty:
         return []
-    if "part_of" in findings:
-        findings = findings[findings["part_of"].fillna("") == ""]
-    else:
-        findings = findings.assign(part_of="")
+    findings = findings.assign(**{c: "" for c in ("part_of", "severity") if c not in findings})
+    findings = findings[findings["part_of"].fillna("") == ""]
     groups: dict[tuple[str, int], list[dict]] = {}
     for values in zip(*(findings[c].tolist() for c in COLUMNS), strict=True):
         r = dict(zip(COLUMNS, values, strict=True))
@@ -105,6 +106,9 @@ def outline_cells(findings: pd.DataFrame) -> list[dict]:
         placed = sections_of(rows)
         ordered = [(section, r) for section in SECTIONS for r in placed[section]]
         out += _placed(place, year, "outline", ordered)
+        noticed = [r for r in rows if r["period"] == FULL_YEAR and r["polarity"] == "problem"
+                   and r["severity"] in notice]
+        out += _placed(place, year, "notice", [("notice", r) for r in noticed])
         for period, sections in period_sections_of(rows).items():
             out += _placed(place, year, f"outline:{period}", [(s, r) for s, found in sections.items() for r in found])
     return out
