@@ -17,6 +17,11 @@ priority, then the items to watch), `notes` (what is stated but not judged),
 `method` (the grade, whose evidence says how it was reached) and `partial`
 (findings of a partial period: 上半年, 1-9月).
 
+The `notice` table lists the findings a warning notice (预警提示函) to the
+place states: its full-year problems rated with a severity params.yaml
+report.notice.severities names; the notice and the index's link to it read
+the same cells.
+
 A period report (a year delivered only in part) has its own outline, table
 `outline:<period>`: the period's `achievements`, `problems`, `watch` and
 `notes`, by polarity in the mart's order (the note that the period is partial
