@@ -378,14 +378,15 @@ def test_the_mart_is_one_row_per_statement_with_its_evidence(project, monkeypatc
     f = data.findings
     assert f["finding_id"].is_unique
     assert set(f["polarity"]) <= {"achievement", "problem", "attention", "neutral"}
-    # every full-year problem has its rank in its report; nothing else has one
+    # every full-year problem stated on its own has its rank in its report; nothing else has one
     ranked = f["priority"] > 0
-    assert (ranked == ((f["polarity"] == "problem") & (f["period"] == "full_year"))).all()
+    assert (ranked == ((f["polarity"] == "problem") & (f["period"] == "full_year") & (f["part_of"] == ""))).all()
     share = the(data, "990101", 2020, "trend", "new_onset_share")
     ev = json.loads(share["evidence"])
-    # 990101 2020: 31 / 110 = 28.18 % -> 28.2 %, with the cell it was computed from
+    # 990101 2020: 31 / 110 = 28.18 % -> 28.2 %, with the cells it was computed from: the title is row 1, the
+    # header row 2, 990101 row 3; 新发生案件 in column E, 立案 in D (the formula's order: numerator first)
     assert ev["figures"]["current"]["text"] == "28.2" and ev["figures"]["current"]["source"] == {
-        "formula": "new_onset_share"}
+        "formula": "new_onset_share", "inputs": {"file": "data/raw/990100/2020.csv", "row": 3, "cells": ["E3", "D3"]}}
     assert [c["basis"] for c in ev["comparisons"]] == ["previous_year", "region"]
 
 

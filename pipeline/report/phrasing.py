@@ -159,24 +159,18 @@ class Phraser:
 
     def input_cells(self, fig: dict) -> dict | None:
         """The cells a derived figure of a place is computed from, when they are one row of one delivery
-        (第6行E、D列 of 东川市2024年报送表): the reader finds 131 and 391 behind 33.5%."""
-        if fig["scope"] != "unit":
+        (第6行E、D列 of 东川市2024年报送表), as the findings stage found them: the reader finds 131 and 391 behind
+        33.5%."""
+        found = fig.get("source", {}).get("inputs") if fig["scope"] == "unit" else None
+        if not found:
             return None
         period = fig.get("period", FULL_YEAR)
-        rows = (self.data.county_rows_of(fig["place"]) if period == FULL_YEAR else
-                self.data.county_partial[self.data.county_partial["county_code"] == fig["place"]])
-        rows = rows[(rows["year"] == fig["year"]) & (rows["period"] == period)
-                    & rows["measure"].isin(self.cat.raw_inputs(fig["measure"]))]
-        files, lines = set(rows["source_file"].dropna()), set(rows["source_row"].dropna())
-        if rows.empty or len(files) != 1 or len(lines) != 1 or rows["source_cell"].isna().any():
-            return None
-        letters = {re.sub(r"\d+$", "", str(c).rpartition("!")[2]) for c in rows["source_cell"]}
+        letters = {re.sub(r"\d+$", "", c.rpartition("!")[2]) for c in found["cells"]}
         cells = column_span(sorted(letters, key=lambda c: (len(c), c)), self.w.sep)  # D、E; H—K
-        folder = re.search(r"raw/([0-9A-Za-z_-]+)/", str(next(iter(files))))
+        folder = re.search(r"raw/([0-9A-Za-z_-]+)/", found["file"])
         region = folder.group(1) if folder else fig["place"]
         return {"region": self.data.name(region) if region in self.data.divisions.index else region,
-                "period": self.period(fig["year"], period), "row": int(next(iter(lines))),
-                "columns": cells}
+                "period": self.period(fig["year"], period), "row": int(found["row"]), "columns": cells}
 
     def span_mean(self, src: dict) -> str:
         """The years a baseline mean is of: "2015—2017年平均", or the years themselves when one in the span has
