@@ -327,10 +327,12 @@ def trend_suggestion_values(p: Phraser, f) -> dict:
 MART_FIELDS = {"previous_year": "yoy_change", "baseline": "trend_change", "region": "region_gap"}
 
 
-def adverse_states(p: Phraser, f, comparisons: list[dict], period: bool = False, place: str | None = None) -> str:
+def adverse_states(p: Phraser, f, comparisons: list[dict], period: bool = False, place: str | None = None,
+                   scope: str = "county") -> str:
     """The adverse comparisons of a finding with their sizes: 比基期高3.9个百分点、高于全市5.1个百分点. `place`:
-    the comparisons are that place's, summed up in its region's report, and each difference is cited to the
-    place's cell of the measures mart (a figure the region's own sentences do not carry)."""
+    the comparisons are that place's (summed up in its region's report, or said within another finding's
+    sentence), and each difference is cited to the place's cell of the `scope` measures mart (county or
+    region): a figure no printed sentence of its own carries."""
     def basis(c: dict) -> str:
         return "previous_period" if period and c["basis"] == "previous_year" else c["basis"]
 
@@ -339,7 +341,7 @@ def adverse_states(p: Phraser, f, comparisons: list[dict], period: bool = False,
             return c["text"]
         named = p.w("writeup.cite.place_measure", place=p.data.name(place), name=p.name(f["subject"]))
         return p.cite(c["text"], label=p.w(f"writeup.cite.{c['basis']}", name=named, year=f["year"], **p.places(f)),
-                      key=("county", place, f["year"], f["period"], f["subject"], MART_FIELDS[c["basis"]]),
+                      key=(scope, place, f["year"], f["period"], f["subject"], MART_FIELDS[c["basis"]]),
                       value=abs(c["difference"]), source="", note=False)
     states = [p.w(f"finding.state.{basis(c)}.{MOVE_KEY[c['move']]}", diff=size(c),
                   change_unit=p.change_unit(c["unit"]), **p.places(f))

@@ -32,12 +32,25 @@ def phrase(p: Phraser, f, warned: bool = True) -> str:
     caused it (`warned=False`: the notice itself, which states its rules and the cap apart)."""
     text = HANDLERS[f["topic"]](p, f)
     parts = [r for fid in evidence(f).get("within", []) if (r := p.data.finding_by_id(fid)) is not None]
-    text += "".join(p.w("finding.trend_within", name=p.name(r["subject"]), state=phrasing.trend_suggestion_values(
-        p, r)["state"]) for r in parts if r["topic"] == "trend")
+    text += "".join(p.w("finding.trend_within", name=p.name(r["subject"]), state=within_states(p, r))
+                    for r in parts if r["topic"] == "trend")
     if warned and f["topic"] != "warning":
         text += warning_words.warned_clause(p, f)
         text += "".join(scoring_words.veto_within_clause(p, r) for r in parts if r["topic"] == "veto")
     return text
+
+
+def within_states(p: Phraser, f) -> str:
+    """比基期低35.4个百分点、低于全市31.9个百分点: a trend said within another finding's sentence, its adverse
+    comparisons each cited to the place's cell of the measures mart (its own sentence, which would cite
+    them, is not printed)."""
+    scope = "county" if f["scope"] == "unit" else "region"
+    return phrasing.adverse_states(p, f, evidence(f)["comparisons"], place=f["place_code"], scope=scope)
+
+
+def stated_ids(f) -> list[str]:
+    """The findings one sentence states: its own, and those said within it (evidence `within`)."""
+    return [f["finding_id"], *evidence(f).get("within", [])]
 
 
 def sentence(p: Phraser, f) -> str:

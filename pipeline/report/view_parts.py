@@ -19,7 +19,7 @@ from pipeline.report import charts
 from pipeline.report.data import ReportData, is_synthetic, load_report_data
 from pipeline.report.fmt import missing, number, published_source, value_text
 from pipeline.report.phrasing import Phraser, evidence, finding, findings_of
-from pipeline.report.sentences import sentence
+from pipeline.report.sentences import sentence, stated_ids
 from pipeline.report.warning_words import condition_op
 
 
@@ -42,7 +42,7 @@ class Section:
         """Add the sentence of a finding and remember its id."""
         if f is None:
             return self
-        self.finding_ids.append(f["finding_id"])
+        self.finding_ids += stated_ids(f)
         text = sentence(p, f)
         return self.add(f"**{text}**" if bold else text)
 

@@ -31,7 +31,7 @@ from pipeline.report.document import (
 from pipeline.report.evaluation_words import county_table, imputed_text, method_text
 from pipeline.report.fmt import missing, value_text
 from pipeline.report.phrasing import Phraser, finding
-from pipeline.report.sentences import phrase, sentence, suggestion
+from pipeline.report.sentences import phrase, sentence, stated_ids, suggestion
 from pipeline.report.view_parts import printed_shares, shown_measure
 
 
@@ -89,7 +89,7 @@ def build(data: ReportData, place: str, region: str, year: int, first_year: int,
 
 def phrased(p: Phraser, rows: list, stated: list[str]) -> list[str]:
     """One paragraph per finding, in the findings' order; the ids are recorded as stated."""
-    stated += [r["finding_id"] for r in rows]
+    stated += [fid for r in rows for fid in stated_ids(r)]
     return [sentence(p, r) for r in rows]
 
 
