@@ -409,6 +409,23 @@ def test_an_inverted_pyramid_states_the_first_forms_shortfall_as_one_problem():
     assert J.said([shape, form1], county, reg)[1] == (  # the mart's order: the trend topic first
         "“四种形态”未呈金字塔分布，第一至第四种形态分别占32.5%、45.8%、11.8%、9.9%（共1,496人次），第一种形态占比比基期低"
         "35.4个百分点、低于全市31.9个百分点。")
+    # the inner differences are cited to the place's cells (67.9 - 32.5 = 35.4 below the baseline, 64.4 - 32.5 =
+    # 31.9 below the city): its own sentence, which would cite them, is not printed; both ids are stated
+    from pipeline.report.data import ReportData
+    from pipeline.report.document import Citer
+    from pipeline.report.phrasing import Phraser
+    from pipeline.report.sentences import sentence, stated_ids
+
+    frame = to_frame([shape, form1], J.rules.topic_order)
+    citer = Citer()
+    p = Phraser(ReportData(county, reg, pd.DataFrame(), J.divisions, J.catalog, J.words, J.sections,
+                           findings=frame), citer)
+    row = frame[frame["topic"] == "four_forms_shape"].iloc[0]
+    sentence(p, row)
+    cited = {(c.scope, c.code, c.measure, c.field): (c.text, c.value) for c in citer.figures}
+    assert cited[("county", "990101", "form1_share", "trend_change")] == ("35.4", pytest.approx(35.4))
+    assert cited[("county", "990101", "form1_share", "region_gap")] == ("31.9", pytest.approx(31.9))
+    assert stated_ids(row) == [shape.finding_id, form1.finding_id]
 
 
 def test_a_warning_on_a_count_prints_its_percent_once():
