@@ -164,8 +164,11 @@ def code_deps(s: StageSpec, root: Path = ROOT) -> list[str]:
     for extra in s.code:
         if extra.endswith(".ipynb"):
             start |= notebook_modules(root / extra)
-    start = {m for m in start if module_path(PACKAGE, m)}
     folders = [root / c for c in s.code if (root / c).is_dir()]  # a folder of modules loaded by name (formats)
+    for folder in folders:  # listed whole, but what its modules import is followed like any other import
+        start |= {".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+                  for p in folder.rglob("*.py")}
+    start = {m for m in start if module_path(PACKAGE, m)}
     modules = sorted(p.relative_to(root).as_posix() for p in module_closure(PACKAGE, start)
                      if not any(f in p.parents for f in folders))
     return [LAUNCHER, *modules, *s.code]

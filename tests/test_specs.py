@@ -34,6 +34,9 @@ def test_code_deps_follow_the_imports_from_the_command_and_the_notebooks():
     # the stage's entry (python -m runs __main__), a module only the notebooks import, the formats folder
     assert "pipeline/report/notebooks/__main__.py" in deps and "pipeline/report/views.py" in deps
     assert "pipeline/report/formats" in deps and "pipeline/report/formats/page.py" not in deps
+    # what a format's module imports (only there, inside its entry point) is followed too: the workbook's
+    # layout was missed, so an edit to it left every workbook stale
+    assert "pipeline/report/workbook.py" in deps
     # a data stage does not depend on rendering code
     assert not [d for d in specs.code_deps(specs.spec("findings")) if d.startswith("pipeline/report")]
 

@@ -21,12 +21,11 @@ import pandas as pd
 
 from pipeline.catalog import Catalog
 from pipeline.numbers import fixed
-from pipeline.periods import FULL_YEAR
 from pipeline.periods import label as period_label
 from pipeline.report.data import ReportData, counties_of, is_synthetic
 from pipeline.report.evaluation_words import grade_cell
 from pipeline.report.ooxml import fixed_zip_times
-from pipeline.report.phrasing import Phraser, evidence, findings_of
+from pipeline.report.phrasing import Phraser, findings_of
 from pipeline.report.sentences import sentence
 from pipeline.report.warning_words import mart_rule, plain_threshold, rule_condition
 
@@ -74,7 +73,7 @@ def measures_sheet(data: ReportData, region: str, first: int, last: int) -> tupl
         cols["code"]: [c for c, _ in wide.index],
         cols["year"]: [y for _, y in wide.index],
     })
-    printed = printed_shares(data)
+    printed = printed_shares(data, region, range(first, last + 1))
     for code in codes:
         frame[header(cat, code, data.lang, units, w("workbook.as_reported"))] = [
             printed.get((c, int(y), code), cell_value(cat, code, v)) for (c, y), v in zip(wide.index, wide[code],
@@ -82,19 +81,17 @@ def measures_sheet(data: ReportData, region: str, first: int, last: int) -> tupl
     return frame, ["@", "@", "0"] + [measure_format(cat, c) for c in codes]
 
 
-def printed_shares(data: ReportData) -> dict[tuple, float]:
-    """(county, year, share) -> the four forms' shares as the findings printed them (largest remainder, adding
-    up to 100.0): a cell shows 4.4 % where every report prints 4.4 %, not the 4.3 % of the unrounded 4.347 %."""
-    f = data.findings
-    if f.empty:
-        return {}
-    rows = f[(f["topic"] == "four_forms_shape") & (f["period"] == FULL_YEAR) & (f["scope"] == "unit")]
+def printed_shares(data: ReportData, region: str, years: range) -> dict[tuple, float]:
+    """(place, year, share) -> the four forms' shares as every report prints them (largest remainder, adding up
+    to 100.0; the region's four-forms table of each year): a cell shows 4.4 % where every report prints 4.4 %,
+    not the 4.3 % of the unrounded 4.347 %."""
+    shares = data.catalog.shares_of("four_forms_sum")
     out = {}
-    for r in rows.itertuples():
-        figures = evidence({"evidence": r.evidence}).get("figures", {})
-        for code, fig in figures.items():
-            if fig.get("rounding") == "largest_remainder" and fig.get("text") is not None:
-                out[(str(r.place_code), int(r.year), code)] = float(fig["text"]) / 100
+    for year in years:
+        table = data.table(region, year, "four_forms")
+        for place, row in table.reindex(columns=shares).iterrows():  # the places' rows; the nation's has a key
+            out.update({(str(place), year, share): float(text.rstrip("%")) / 100   # of its own, never looked up
+                        for share, text in row.items() if isinstance(text, str)})
     return out
 
 
