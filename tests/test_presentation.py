@@ -292,7 +292,9 @@ def test_the_outline_places_each_finding_once_per_section_main_problems_by_prior
 def test_the_notice_states_the_full_year_problems_of_the_severities_params_name():
     """青山县's high warning on its new-onset share is the notice's (report.notice.severities: [high]); its medium
     warning is not, unless medium is named too; a high warning of 1-9月 never is (a notice is annual); a veto
-    stated within another problem is not a line of its own."""
+    said within the rise's sentence carries no warning of its own and is no item, while a first-form share
+    with its own high warning, said within the pyramid's sentence in the report, is still an item of the
+    letter (a letter states each warning)."""
     from pipeline.stages.presentation_outline import outline_cells
 
     def row(fid, polarity, severity="", period="full_year", part_of=""):
@@ -302,11 +304,14 @@ def test_the_notice_states_the_full_year_problems_of_the_severities_params_name(
 
     findings = pd.DataFrame([row("onset", "problem", "high"), row("petitions", "problem", "medium"),
                              row("partial", "problem", "high", period="M1-9"), row("form1", "attention"),
-                             row("veto", "problem", "high", part_of="onset")])
+                             row("veto", "problem", part_of="onset"), row("shape", "problem", "medium"),
+                             row("first_form", "problem", "high", part_of="shape")])
     notice = [c["key"] for c in outline_cells(findings) if c["table"] == "notice"]
-    assert notice == ["onset"]
+    assert notice == ["onset", "first_form"]
     both = [c["key"] for c in outline_cells(findings, ("high", "medium")) if c["table"] == "notice"]
-    assert both == ["onset", "petitions"]
+    assert both == ["onset", "petitions", "shape", "first_form"]
+    placed = [c["key"] for c in outline_cells(findings) if c["table"] == "outline"]
+    assert "veto" not in placed and "first_form" not in placed and "shape" in placed
 
 
 def test_a_year_delivered_in_part_plans_its_latest_periods_report_for_the_places_that_delivered_it():

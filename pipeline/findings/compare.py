@@ -107,13 +107,13 @@ def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[
         return "stated", "neutral"
     basis, decided = decisive_side(comparisons, decides, standing)
     adverse = [c for c in comparisons if c["side"] == "worse" and c["basis"] in OVER_YEARS]
+    marked = any(c["size"] == "marked" for c in adverse)
     better_than_region = any(c["basis"] == "region" and c["side"] == "better" for c in comparisons)
-    slight = not any(c["size"] == "marked" for c in comparisons if c["side"] == "worse" and c["basis"] in OVER_YEARS)
-    tempered = decides == "standing" or (decides == "baseline_region" and slight)
+    tempered = decides == "standing" or (decides == "baseline_region" and not marked)
     cap = "attention" if standing == "top" or (better_than_region and tempered) else "problem"
     if decided == "worse":
         return ("worse_than_baseline" if basis == "baseline" else "bottom_tier"), cap
-    if any(c["size"] == "marked" for c in adverse):
+    if marked:
         return "worse_marked", cap
     if adverse:
         return "worse_slight", "attention"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pipeline.report.evaluation_words import grade_name
 from pipeline.report.fmt import percent_text
-from pipeline.report.phrasing import Phraser, evidence
+from pipeline.report.phrasing import Phraser, evidence, within_of
 
 
 def problem_name(p: Phraser, f, previous: dict) -> str:
@@ -82,8 +82,7 @@ def follow_up_sentence(p: Phraser, f) -> str:
     """2023年指出的“新发生案件占比高于基期水平”：仍列为问题，且比上年加重（2023年32.6%，2024年33.0%）."""
     ev = evidence(f)
     previous = ev["previous"]
-    parts = [r for fid in ev.get("within", []) if (r := p.data.finding_by_id(fid)) is not None]
-    names = [problem_name(p, r, evidence(r)["previous"]) for r in (f, *parts)]  # problems followed together
+    names = [problem_name(p, r, evidence(r)["previous"]) for r in (f, *within_of(p.data, f))]  # followed together
     if p.w.lang == "zh":  # a quotation inside the quotation marks takes the single marks: “‘四种形态’未呈…”
         names = [n.replace("“", "‘").replace("”", "’") for n in names]
     quoted = p.w("finding.follow_up.problems_join").join(names)

@@ -489,6 +489,11 @@ def findings_of(data: ReportData, place: str, year: int, period: str | None = FU
     return data.findings_rows_of(place, year, period)
 
 
+def within_of(data: ReportData, f) -> list[pd.Series]:
+    """The findings `f`'s sentence states within it (evidence `within`), in order."""
+    return [r for fid in evidence(f).get("within", []) if (r := data.finding_by_id(fid)) is not None]
+
+
 def finding(data: ReportData, place: str, year: int, topic: str, subject: str = "",
             period: str = FULL_YEAR) -> pd.Series | None:
     """The finding of one place, year, period, topic and subject; None when the findings stage made none."""

@@ -10,7 +10,7 @@ from pipeline.report import (
     scoring_words,
     warning_words,
 )
-from pipeline.report.phrasing import Phraser, evidence, finding
+from pipeline.report.phrasing import Phraser, evidence, finding, within_of
 
 HANDLERS = {"work_change": phrasing.work_sentence, "trend": phrasing.trend_sentence,
             "four_forms_shape": phrasing.forms_sentence, "form4_above_form3": phrasing.form4_sentence,
@@ -31,7 +31,7 @@ def phrase(p: Phraser, f, warned: bool = True) -> str:
     `within`) follows as a clause: the first form's shortfall after the pyramid, the cap after the rise that
     caused it (`warned=False`: the notice itself, which states its rules and the cap apart)."""
     text = HANDLERS[f["topic"]](p, f)
-    parts = [r for fid in evidence(f).get("within", []) if (r := p.data.finding_by_id(fid)) is not None]
+    parts = within_of(p.data, f)
     text += "".join(p.w("finding.trend_within", name=p.name(r["subject"]), state=within_states(p, r))
                     for r in parts if r["topic"] == "trend")
     if warned and f["topic"] != "warning":

@@ -101,18 +101,19 @@ def outline_cells(findings: pd.DataFrame, notice: tuple[str, ...] = ("high",)) -
     if findings.empty:
         return []
     findings = findings.assign(**{c: "" for c in ("part_of", "severity") if c not in findings})
-    findings = findings[findings["part_of"].fillna("") == ""]
     groups: dict[tuple[str, int], list[dict]] = {}
     for values in zip(*(findings[c].tolist() for c in COLUMNS), strict=True):
         r = dict(zip(COLUMNS, values, strict=True))
         groups.setdefault((str(r["place_code"]), int(r["year"])), []).append(r)
     out = []
-    for (place, year), rows in groups.items():
+    for (place, year), every in groups.items():
+        # a letter states each warning, even one whose finding a report says within another's sentence
+        noticed = [r for r in every if r["period"] == FULL_YEAR and r["polarity"] == "problem"
+                   and r["severity"] in notice]
+        rows = [r for r in every if not r["part_of"]]
         placed = sections_of(rows)
         ordered = [(section, r) for section in SECTIONS for r in placed[section]]
         out += _placed(place, year, "outline", ordered)
-        noticed = [r for r in rows if r["period"] == FULL_YEAR and r["polarity"] == "problem"
-                   and r["severity"] in notice]
         out += _placed(place, year, "notice", [("notice", r) for r in noticed])
         for period, sections in period_sections_of(rows).items():
             out += _placed(place, year, f"outline:{period}", [(s, r) for s, found in sections.items() for r in found])
