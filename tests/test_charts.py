@@ -152,9 +152,8 @@ def test_small_multiples_label_whole_years_only():
 def test_the_panels_rate_axis_starts_at_zero():
     """A rate that moves from 10.0 to 10.3 per 1,000 members is drawn on an axis from 0, not 10.0 to 10.3."""
     charts.use_report_style()
-    table = pd.DataFrame({"measure": ["cases_filed"] * 3, "year": [2022, 2023, 2024], "value": [100.0, 101.0, 103.0],
-                          "rate_per_members": [10.0, 10.1, 10.3]})
-    fig = charts.indicator_panels(table, {"cases_filed": "立案数"}, title="执纪执法", words=WORDS)
+    series = pd.DataFrame({"year": [2022, 2023, 2024], "value": [100.0, 101.0, 103.0], "rate": [10.0, 10.1, 10.3]})
+    fig = charts.indicator_panels({"cases_filed": series}, {"cases_filed": "立案数"}, title="执纪执法", words=WORDS)
     bars, rates = fig.axes[0], next(a for a in fig.axes[1:] if a.get_visible() and a.lines)
     assert rates.get_ylim()[0] == 0 and rates.get_ylim()[1] == pytest.approx(10.3 * 1.1)
     assert bars.get_ylim() == pytest.approx((0, 103.0 * 1.1))

@@ -175,11 +175,10 @@ def test_a_delivered_total_without_parts_is_the_same_figure_in_every_output(proj
     shape = the(data, "990101", 2020, "four_forms_shape")
     assert said(data, shape) == "只报送了四种形态合计950人次，未报送分类人次，无法判断分布。"
     from pipeline.report.county_views import figures_table
-    from pipeline.report.data import county_rows
     from pipeline.report.workbook import findings_sheet
     from pipeline.report.writeup import county_report
 
-    table = figures_table(data, county_rows(data, "990101", 2020), ["four_forms_sum"])
+    table = figures_table(data, data.figures("990101", 2020), ["four_forms_sum"])
     assert table.index.tolist() == ["四种形态总人次（报送值）"] and table["数值"].tolist() == ["950"]
     doc = county_report(data, "990100", "990101", 2020, 2019)
     assert "950[^" in "\n".join(doc.sections["achievements"])
@@ -197,6 +196,14 @@ def test_a_figure_delivered_in_wan_prints_as_approximate_and_so_does_its_change(
     assert bool(work["approximate"])
     # 31,000 / 30,000 = 1.0333: up 3.3 %, computed from an approximate figure
     assert said(data, work) == "立案数由30,000件上升到约31,000件，同比上升3.3%（含约数，按约数计算）。"
+    from pipeline.report.county_views import figures_table
+    from pipeline.report.writeup import key_figures
+
+    # the notebook's table and the write-up's key figures print it as the sentence does, from the presentation
+    table = figures_table(data, data.figures("990101", 2020), ["cases_filed"])
+    assert table.loc["立案数", "数值"] == "约31,000" and table.loc["立案数", "同比"] == "+3.3%"
+    assert table.loc["立案数", "来源"].startswith("data/raw/990100/2020.csv")
+    assert key_figures(data, "990101", 2020).iloc[:, 1].tolist()[0] == "约31,000件"
 
 
 # ---------------------------------------------------------------- levels, no data, grades

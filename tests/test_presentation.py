@@ -28,7 +28,8 @@ CATALOG = load_catalog(Path(__file__).parents[1] / "data" / "reference" / "indic
 
 def county_rows(region: str, year: int, ranks: dict[str, dict[str, float | None]], period="full_year"):
     return pd.DataFrame([{"region_code": region, "county_code": c, "year": year, "period": period, "measure": m,
-                          "rank_in_region": r} for c, by in ranks.items() for m, r in by.items()])
+                          "status": "ok", "rank_in_region": r, "source_file": None}
+                         for c, by in ranks.items() for m, r in by.items()])
 
 
 def cells_of(cells: list[dict], column: str) -> dict[str, str | None]:
@@ -95,17 +96,17 @@ def test_coherence_notes_list_pairs_then_negatives_then_every_indicator_tied_for
 
 
 def test_a_region_year_is_read_back_as_one_table_in_the_stages_order():
-    county = pd.concat([county_rows("990200", 2024, {"990201": {"a": 1}}),
-                        county_rows("990100", 2024, {"990101": {"a": 2}, "990102": {"a": 1}}),
-                        county_rows("990100", 2024, {"990101": {"a": 9}}, period="H1")])
+    county = pd.concat([county_rows("990200", 2024, {"990201": {"cases_filed": 1}}),
+                        county_rows("990100", 2024, {"990101": {"cases_filed": 2}, "990102": {"cases_filed": 1}}),
+                        county_rows("990100", 2024, {"990101": {"cases_filed": 9}}, period="H1")])
     frames = {marts.COUNTY: county, marts.EVALUATION: EVALUATION, marts.EVALUATION_WEIGHTS: pd.DataFrame(),
               marts.EVALUATION_COHERENCE: pd.DataFrame()}
-    table = present(frames, ["a"], CATALOG)
+    table = present(frames, ["cases_filed"], CATALOG)
     assert table["region_code"].drop_duplicates().tolist() == ["990100", "990200"]  # one run per region
     data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, None, {},
                       presentation=table)
     ranking = data.table("990100", 2024, "ranking")
-    assert ranking.index.tolist() == ["990102", "990101"] and ranking["a"].tolist() == ["1", "2"]  # H1 left out
+    assert ranking.index.tolist() == ["990102", "990101"] and ranking["cases_filed"].tolist() == ["1", "2"]  # not H1
     evaluation = data.table("990100", 2024, "evaluation")
     assert evaluation.loc["990102", "index"] == "66.3" and evaluation.loc["990101", "index"] is None
     assert data.table("990100", 2023, "ranking").empty and data.table("990200", 2024, "evaluation").empty
@@ -326,3 +327,95 @@ def test_a_year_delivered_in_part_plans_its_latest_periods_report_for_the_places
     # 2023 had its full year: no period report; 2024's latest delivered is 1-9月 (1-11月 has no county), its
     # places in the register's order (990103 delivered only the first half)
     assert [(c["year"], c["key"], c["text"]) for c in cells] == [(2024, "M1-9", "990101,990102")]
+
+
+def figure_rows(rows: list[dict], region: str = "990100") -> pd.DataFrame:
+    """County-mart rows: every column the figures tables read, defaults for those a test leaves out."""
+    base = {"region_code": region, "period": "full_year", "status": "ok", "value": None, "yoy_change": None,
+            "yoy_unit": None, "rate_per_members": None, "rank_in_region": None, "counties_ranked": None,
+            "approximate": False, "source_file": None, "source_row": None, "source_cell": None}
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def figures_data(county: pd.DataFrame, region: pd.DataFrame | None = None) -> ReportData:
+    from pipeline.divisions import read_divisions
+    from pipeline.report.fmt import load_words
+
+    repo = Path(__file__).parents[1]
+    frames = {marts.COUNTY: county, marts.REGION: region if region is not None else pd.DataFrame()}
+    divisions = read_divisions(repo / "data/reference/divisions.csv").set_index("code")
+    return ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), divisions, CATALOG, load_words(repo, "zh"), {},
+                      presentation=present(frames, ["cases_filed"], CATALOG))
+
+
+def test_a_places_figures_print_half_up_with_sign_rank_and_the_cell_they_were_read_from():
+    county = figure_rows([
+        {"county_code": "990101", "year": 2024, "measure": "cases_filed", "value": 1234.5, "yoy_change": -3.45,
+         "yoy_unit": "%", "rate_per_members": 2.345, "rank_in_region": 3, "counties_ranked": 11,
+         "source_file": "data/raw/990100/2024.csv", "source_row": 3, "source_cell": "D3", "approximate": True},
+        {"county_code": "990101", "year": 2024, "measure": "new_onset_cases", "value": 40.0, "yoy_change": 0.04,
+         "yoy_unit": "%", "source_file": "data/raw/990100/2024.csv", "source_row": 3, "source_cell": "E3"},
+        {"county_code": "990101", "year": 2024, "measure": "new_onset_share", "value": 32.45, "yoy_change": 0.05,
+         "yoy_unit": "pp"},
+        {"county_code": "990101", "year": 2024, "measure": "four_forms_total", "value": 950.0,
+         "source_file": "data/raw/990100/2024.csv", "source_row": 3, "source_cell": "H3"},
+        {"county_code": "990101", "year": 2024, "measure": "four_forms_sum", "status": "missing_inputs"}])
+    data = figures_data(county)
+    f = data.figures("990101", 2024)
+    # 1234.5 half up is 1,235 (Python's round gives 1,234); -3.45 is -3.5; a share of 32.45 % prints 32.5 %
+    assert f.text.loc["cases_filed", ["value", "yoy", "yoy_unit", "rate", "rank"]].tolist() == [
+        "1,235", "-3.5", "%", "2.35", "3/11"]
+    assert f.value.loc["cases_filed", "approximate"] == 1 and pd.isna(f.value.loc["new_onset_cases", "approximate"])
+    assert f.text.loc["cases_filed", ["source_file", "source_cell"]].tolist() == ["data/raw/990100/2024.csv", "D3"]
+    assert f.text.loc["new_onset_cases", "yoy"] == "0.0"  # a change that prints zero has no sign
+    assert f.text.loc["new_onset_share", ["value", "yoy"]].tolist() == ["32.5%", "+0.1"]
+    # a computed share cites the cells of its delivered inputs; the missing derived total gives way to the total
+    assert f.text.loc["new_onset_share", ["input_file", "input_cells"]].tolist() == ["data/raw/990100/2024.csv",
+                                                                                       "E3,D3"]
+    assert f.value.loc["new_onset_share", "computed"] == 1 and pd.isna(f.value.loc["cases_filed", "computed"])
+    assert f.text.loc["four_forms_sum", "shown"] == "four_forms_total" and f.text.loc["cases_filed", "shown"] is None
+    assert data.figures("990101", 2023).text.empty  # no rows that year: an empty table, not an error
+
+
+def test_a_series_says_which_years_print_nothing_and_why():
+    from pipeline.report.view_parts import gaps_text
+
+    county = figure_rows([
+        {"county_code": "990101", "year": 2022, "measure": "cases_filed", "value": 10.0},
+        {"county_code": "990101", "year": 2024, "measure": "cases_filed", "status": "blank"}])
+    data = figures_data(county)
+    s = data.series("990101", "cases_filed", 2022, 2024)
+    assert s["text"].tolist() == ["10", None, None] and s["status"].tolist() == ["ok", "not_delivered", "blank"]
+    assert s["listed"].tolist() == [True, False, True]
+    assert gaps_text(data, s, "立案数") == "立案数：2023 年（未报送）、2024 年（空白）没有数值，图表中留空，不按零处理。"
+
+
+def test_a_partial_period_lists_only_what_its_table_carried_and_periods_come_in_order():
+    county = figure_rows([
+        {"county_code": "990101", "year": 2024, "period": "M1-9", "measure": "cases_filed", "value": 7.0},
+        {"county_code": "990101", "year": 2024, "period": "M1-9", "measure": "petitions", "status": "column_absent"},
+        {"county_code": "990101", "year": 2024, "period": "H1", "measure": "cases_filed", "value": 5.0},
+        {"county_code": "990101", "year": 2024, "period": "Q1", "measure": "cases_filed",
+         "status": "not_delivered"},
+        {"county_code": "990101", "year": 2024, "measure": "cases_filed", "value": 12.0}])
+    data = figures_data(county)
+    assert data.periods("990101", 2024) == ["H1", "M1-9"]  # Q1 delivered nothing
+    assert data.figures("990101", 2024, "M1-9").text.index.tolist() == ["cases_filed"]
+    assert data.figures("990101", 2024, "H1").text.loc["cases_filed", "value"] == "5"
+
+
+def test_a_notebook_naming_a_place_without_figures_stops_and_lists_those_that_have_them():
+    import pytest
+
+    from pipeline.report.view_parts import PlaceNotInData, require_place
+
+    county = figure_rows([{"county_code": c, "year": 2024, "measure": "cases_filed", "value": 1.0}
+                          for c in ("990101", "990102")])
+    region = pd.DataFrame([{"region_code": "990100", "year": 2024, "period": "full_year", "measure": "cases_filed",
+                            "value": 2.0, "counties_reporting": 2, "counties_in_scope": 2}])
+    data = figures_data(county, region)
+    require_place(data, "990100", "990102")  # held: no error
+    with pytest.raises(PlaceNotInData) as err:
+        require_place(data, "990100", "990121")
+    assert "数据中没有 990100 / 990121" in str(err.value)
+    assert "城关区（990101）、" in str(err.value) and "990121" not in str(err.value).split("——")[1]

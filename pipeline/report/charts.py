@@ -207,20 +207,21 @@ def four_forms_comparison_chart(table: pd.DataFrame, shares: list[str], labels: 
     return fig
 
 
-def indicator_panels(table: pd.DataFrame, names: dict[str, str], *, title: str, words: Words,
+def indicator_panels(series: dict[str, pd.DataFrame], names: dict[str, str], *, title: str, words: Words,
                      notes: list[str] | None = None) -> Figure:
-    """Small multiples: each indicator's count (bars) and rate per 1,000 members (line)."""
-    measures = list(dict.fromkeys(table["measure"]))
+    """Small multiples: each indicator's count (bars) and rate per 1,000 members (line); `series`: each
+    indicator's years (year, value, rate), in panel order."""
+    measures = list(series)
     fig = Figure(figsize=(12, 2.6 * ((len(measures) + 2) // 3)))
     axes = fig.subplots((len(measures) + 2) // 3, 3, squeeze=False).ravel()
     for ax, m in zip(axes, measures, strict=False):
-        s = table[table["measure"] == m]
+        s = series[m]
         ax.bar(s["year"], s["value"].astype(float), color=PALETTE[0], alpha=0.8, width=0.7)
         ax.set_title(names[m], fontsize=10)
         ax.set_xticks(list(s["year"]))
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
         twin = ax.twinx()
-        rates = s["rate_per_members"].astype(float)
+        rates = s["rate"].astype(float)
         twin.plot(s["year"], rates, color=PALETTE[1], marker=".", lw=1.2)
         # both axes start at zero and end at their largest value plus a tenth, so the line moves as much as
         # the bars do: a right axis fitted to the rates made a change of 0.3 per 1,000 fill the panel
@@ -314,8 +315,8 @@ def scores_chart(table: pd.DataFrame, *, title: str, county_label: str, region_l
 
 def rank_interval_chart(ev: pd.DataFrame, *, title: str, grade_colors: dict[str, str], words: Words,
                         notes: list[str] | None = None) -> Figure:
-    """Each county's nominal rank (dot, coloured by grade) and its 5-95% rank interval."""
-    rows = ev.sort_values("rank").reset_index(drop=True)
+    """Each county's nominal rank (dot, coloured by grade) and its 5-95% rank interval; `ev` in rank order."""
+    rows = ev.reset_index(drop=True)
     fig = Figure(figsize=(9, 0.45 * len(rows) + 1.8))
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
@@ -323,7 +324,7 @@ def rank_interval_chart(ev: pd.DataFrame, *, title: str, grade_colors: dict[str,
     for yi, r in zip(y, rows.itertuples(), strict=True):
         ax.plot(r.rank, yi, "o", ms=9, color=grade_colors.get(r.grade, "#666666"))
         label = words.raw("grades").get(r.grade, r.grade)
-        ax.text(len(rows) + 0.6, yi, label + ("" if r.stable is pd.NA or bool(r.stable) else words("chart.unstable")),
+        ax.text(len(rows) + 0.6, yi, label + ("" if r.stable != 0 else words("chart.unstable")),
                 va="center", fontsize=9)
     ax.set_yticks(y)
     ax.set_yticklabels(rows["label"])

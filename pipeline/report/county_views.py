@@ -11,50 +11,32 @@ import pandas as pd
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import label as period_label
 from pipeline.report import charts
-from pipeline.report.data import (
-    ReportData,
-    county_rows,
-    measure_series,
-    partial_rows,
-    region_series,
-)
+from pipeline.report.data import Figures, ReportData
 from pipeline.report.evaluation_words import imputed_text, method_text, uncertainty_sentence
-from pipeline.report.fmt import (
-    number,
-    rate_text,
-    signed_change,
-    value_text,
-)
 from pipeline.report.phrasing import Phraser, finding
 from pipeline.report.scoring_views import scoring_section
 from pipeline.report.view_parts import (
     Section,
-    approx_text,
+    change_cell,
     findings_where,
     forms,
     four_forms_rows,
     gaps_text,
     heading,
     measure_finding,
+    printed_cell,
     printed_shares,
-    rank_cell,
+    printed_value,
     require_place,
-    shown_measure,
     synthetic,
     warnings_table,
     yes_no,
 )
 
 
-def provenance(data: ReportData, region: str, first: int, last: int) -> list[str]:
-    files = data.county[(data.county["region_code"] == region) & data.county["year"].between(first, last)
-                        & data.county["source_file"].notna()]["source_file"]
-    return sorted(set(files))
-
-
 def county_header(data: ReportData, region: str, county: str, year: int, first: int) -> Section:
     require_place(data, region, county)
-    files = provenance(data, region, first, year)
+    files = data.sources(region, first, year)
     text = data.words("notebook.county_header", county=data.name(county), code=county, region=data.name(region),
                       region_code=region, year=year, first=first,
                       first_file=files[0] if files else "—", last_file=files[-1] if files else "—")
@@ -65,11 +47,11 @@ def county_header(data: ReportData, region: str, county: str, year: int, first: 
 def new_onset_section(data: ReportData, region: str, county: str, year: int, first: int) -> Section:
     w, cat, m = data.words, data.catalog, "new_onset_share"
     label = cat.name(m, data.lang)
-    s = measure_series(data, county, m, first, year)
+    s = data.series(county, m, first, year)
     f = measure_finding(data, county, year, m)
     # the region line and column only where the findings compare the place with its region
     with_region = f is not None and "region" in str(f["basis"]).split(",")
-    r = region_series(data, region, m, first, year)
+    r = data.series(region, m, first, year)
     gaps = gaps_text(data, s, label)
     chart = charts.share_trend_chart(
         s, r if with_region else r.assign(value=float("nan")),
@@ -81,11 +63,10 @@ def new_onset_section(data: ReportData, region: str, county: str, year: int, fir
     cols = w.raw("notebook.columns")
     table = pd.DataFrame({
         cols["year"]: s["year"],
-        label: [approx_text(data, m, v, a) for v, a in zip(s["value"], s["approximate"], strict=True)],
-        cols["yoy"]: [signed_change(cat, v, u, w) for v, u in zip(s["yoy_change"], s["yoy_unit"], strict=True)],
-        **({cols["region"]: [value_text(cat, m, v) for v in r["value"]]} if with_region else {}),
-        cols["rank_best"]: [rank_cell(k, n, data) for k, n in zip(s["rank_in_region"], s["counties_ranked"],
-                                                                  strict=True)],
+        label: [printed_value(data, t, a) for t, a in zip(s["text"], s["approximate"], strict=True)],
+        cols["yoy"]: [change_cell(data, c, u) for c, u in zip(s["yoy"], s["yoy_unit"], strict=True)],
+        **({cols["region"]: [printed_cell(data, t) for t in r["text"]]} if with_region else {}),
+        cols["rank_best"]: [printed_cell(data, k) for k in s["rank"]],
     }).set_index(cols["year"]).T
     return (Section().add(heading(data, "county_new_onset")).state(Phraser(data), f, bold=True)
             .add(chart, gaps, table))
@@ -95,14 +76,13 @@ def four_forms_frame(data: ReportData, county: str, first: int, last: int) -> pd
     """Person-times, shares as the findings printed them, and the pyramid flag, one row per year."""
     parts, shares, _ = forms(data)
     frame = pd.DataFrame({"year": range(first, last + 1)})
-    for m in [*parts, "four_forms_sum", "pyramid_holds"]:
-        s = measure_series(data, county, m, first, last)[["year", "value"]].rename(columns={"value": m})
-        frame = frame.merge(s, on="year", how="left", validate="one_to_one")
+    for m in [*parts, "four_forms_sum", "pyramid_holds", *shares]:
+        s = data.series(county, m, first, last)
+        frame[m] = s["value"].to_numpy()
+        frame[f"{m}_text"] = [printed_cell(data, t) for t in s["text"]]
     for m in shares:
-        s = measure_series(data, county, m, first, last)[["year", "value"]].rename(columns={"value": m})
-        frame = frame.merge(s, on="year", how="left", validate="one_to_one")
         printed = [printed_shares(data, county, y).get(m) for y in frame["year"]]
-        frame[f"{m}_text"] = [t or value_text(data.catalog, m, v) for t, v in zip(printed, frame[m], strict=True)]
+        frame[f"{m}_text"] = [p or t for p, t in zip(printed, frame[f"{m}_text"], strict=True)]
     return frame
 
 
@@ -112,7 +92,7 @@ def four_forms_section(data: ReportData, region: str, county: str, year: int, fi
     ff = four_forms_frame(data, county, first, year)
     p = Phraser(data)
     name = data.name(county)
-    gaps = gaps_text(data, measure_series(data, county, "four_forms_sum", first, year),
+    gaps = gaps_text(data, data.series(county, "four_forms_sum", first, year),
                      cat.name("four_forms_sum", data.lang))
     by_year = charts.four_forms_chart(ff, parts, shares, labels, title=w("notebook.four_forms.chart_title", county=name),
                                       words=w, notes=[gaps, synthetic(data, region)])
@@ -123,7 +103,7 @@ def four_forms_section(data: ReportData, region: str, county: str, year: int, fi
     cols = w.raw("notebook.columns")
     table = pd.DataFrame({cols["year"]: ff["year"]})
     for part, share, label in zip(parts, shares, labels, strict=True):
-        table[w("notebook.four_forms.persons_column", label=label)] = [number(v, 0) for v in ff[part]]
+        table[w("notebook.four_forms.persons_column", label=label)] = list(ff[f"{part}_text"])
         table[w("notebook.four_forms.share_column", label=cat.name(share, data.lang))] = ff[f"{share}_text"]
     table[cols["pyramid"]] = [yes_no(data, v) for v in ff["pyramid_holds"]]
     section = Section().add(heading(data, "county_four_forms"))
@@ -144,68 +124,75 @@ def four_forms_section(data: ReportData, region: str, county: str, year: int, fi
 def enforcement_section(data: ReportData, region: str, county: str, year: int, first: int) -> Section:
     w, cat = data.words, data.catalog
     measures = data.sections["enforcement"]
-    table = pd.concat([measure_series(data, county, m, first, year).assign(measure=m) for m in measures],
-                      ignore_index=True)
+    series = {m: data.series(county, m, first, year) for m in measures}
     names = {m: cat.name(m, data.lang) for m in measures}
-    gaps = [gaps_text(data, table[table["measure"] == m], names[m]) for m in measures]
-    chart = charts.indicator_panels(table, names, title=w("notebook.enforcement.chart_title"), words=w,
+    gaps = [gaps_text(data, series[m], names[m]) for m in measures]
+    chart = charts.indicator_panels(series, names, title=w("notebook.enforcement.chart_title"), words=w,
                                     notes=[*gaps, synthetic(data, region)])
-    latest = table[table["year"] == year]
+    latest = data.figures(county, year)
+    text = latest.text.reindex(measures)
     cols = w.raw("notebook.columns")
     ranks = pd.DataFrame({
-        cols["measure"]: [names[m] for m in latest["measure"]],
-        w("year", year=year): [approx_text(data, m, v, a) for m, v, a in
-                               zip(latest["measure"], latest["value"], latest["approximate"], strict=True)],
-        cols["per_1000"]: [rate_text(cat, v) for v in latest["rate_per_members"]],
-        cols["yoy"]: [signed_change(cat, v, u, w) for v, u in zip(latest["yoy_change"], latest["yoy_unit"],
-                                                                  strict=True)],
-        cols["rank_highest"]: [rank_cell(k, n, data) for k, n in zip(latest["rank_in_region"],
-                                                                      latest["counties_ranked"], strict=True)],
+        cols["measure"]: [names[m] for m in measures],
+        w("year", year=year): [printed_value(data, t, a == 1) for t, a in
+                               zip(text["value"], latest.value.reindex(measures)["approximate"], strict=True)],
+        cols["per_1000"]: [printed_cell(data, t) for t in text["rate"]],
+        cols["yoy"]: [change_cell(data, c, u) for c, u in zip(text["yoy"], text["yoy_unit"], strict=True)],
+        cols["rank_highest"]: [printed_cell(data, k) for k in text["rank"]],
     })
     return Section().add(heading(data, "county_enforcement"), chart, *[g for g in gaps if g],
                          ranks.set_index(cols["measure"]))
 
 
-def source_text(data: ReportData, rows: pd.DataFrame, measure: str) -> str:
-    """Where a figure comes from: its cell, or for a derived measure its formula and input cells."""
+def source_text(data: ReportData, figures: Figures, measure: str) -> str:
+    """Where a figure comes from: its cell, or for a computed one its formula and input cells."""
     w = data.words
-    if measure not in rows.index:
+    if measure not in figures.text.index:
         return w("status.not_delivered")
-    row = rows.loc[measure]
-    if isinstance(row["source_file"], str) and row["source_file"]:
-        return f"{row['source_file']} {row['source_cell']}"
-    if row["status"] != "ok":
-        return w(f"status.{row['status']}")
-    inputs = [c for c in data.catalog.raw_inputs(measure) if c in rows.index
-              and isinstance(rows.loc[c, "source_file"], str)]
-    cells = [rows.loc[c, "source_cell"] for c in inputs]
-    files = sorted({rows.loc[c, "source_file"] for c in inputs})
+    text, value = figures.text.loc[measure], figures.value.loc[measure]
+    if text["source_file"] is not None:
+        return f"{text['source_file']} {text['source_cell']}"
+    if value["computed"] != 1:
+        return w(f"status.{text['status']}")
     formula = data.catalog.formula_text(measure, data.lang)
-    if not (files and cells):
+    if text["input_file"] is None:
         return formula
-    return w("notebook.formula_cells", formula=formula, file=files[0], cells=w.sep.join(cells))
+    return w("notebook.formula_cells", formula=formula, file=text["input_file"],
+             cells=w.sep.join(text["input_cells"].split(",")))
 
 
-def figures_table(data: ReportData, rows: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
+def shown(figures: Figures, measure: str) -> str:
+    """The measure a table shows for `measure`: the delivered total where a derived one has no value."""
+    return (figures.text.loc[measure, "shown"] or measure) if measure in figures.text.index else measure
+
+
+def figure_columns(data: ReportData, figures: Figures, measures: list[str]) -> dict[str, list[str]]:
+    """The printed value, unit, change and source of each of `measures` (those it shows), by column."""
+    w, cat = data.words, data.catalog
+    cols = w.raw("notebook.columns")
+    units = w.raw("units.measure")
+    text = figures.text.reindex(measures)
+    return {cols["value"]: [printed_value(data, t, a == 1) for t, a in
+                            zip(text["value"], figures.value.reindex(measures)["approximate"], strict=True)],
+            cols["unit"]: [units[cat.measure(m).unit].strip() or w("none_mark") for m in measures],
+            cols["yoy"]: [change_cell(data, c, u) for c, u in zip(text["yoy"], text["yoy_unit"], strict=True)],
+            "rate": [printed_cell(data, t) for t in text["rate"]],
+            "rank": [printed_cell(data, t) for t in text["rank"]],
+            cols["source"]: [source_text(data, figures, m) for m in measures]}
+
+
+def figures_table(data: ReportData, figures: Figures, measures: list[str]) -> pd.DataFrame:
     """Every figure with its unit, change, rate, rank and source; a derived total without its parts shows
     the delivered total (the catalog's reported_as), as every other output does."""
     w, cat = data.words, data.catalog
     cols = w.raw("notebook.columns")
-    units = w.raw("units.measure")
-    shown = [shown_measure(rows, cat, m) for m in measures]
-
-    def cell(m: str, col: str):
-        return rows.loc[m, col] if m in rows.index else None
-
+    showing = [shown(figures, m) for m in measures]
+    printed = figure_columns(data, figures, showing)
     return pd.DataFrame({
         cols["measure"]: [cat.name(s, data.lang) + (w("workbook.as_reported") if s != m else "")
-                          for m, s in zip(measures, shown, strict=True)],
-        cols["value"]: [approx_text(data, m, cell(m, "value"), cell(m, "approximate")) for m in shown],
-        cols["unit"]: [units[cat.measure(m).unit].strip() or w("none_mark") for m in shown],
-        cols["yoy"]: [signed_change(cat, cell(m, "yoy_change"), cell(m, "yoy_unit"), w) for m in shown],
-        cols["per_1000"]: [rate_text(cat, cell(m, "rate_per_members")) for m in shown],
-        cols["rank"]: [rank_cell(cell(m, "rank_in_region"), cell(m, "counties_ranked"), data) for m in shown],
-        cols["source"]: [source_text(data, rows, m) for m in shown],
+                          for m, s in zip(measures, showing, strict=True)],
+        cols["value"]: printed[cols["value"]], cols["unit"]: printed[cols["unit"]], cols["yoy"]: printed[cols["yoy"]],
+        cols["per_1000"]: printed["rate"], cols["rank"]: printed["rank"], cols["source"]: printed[cols["source"]],
     }).set_index(cols["measure"])
 
 
@@ -213,40 +200,38 @@ def figures_section(data: ReportData, region: str, county: str, year: int) -> Se
     w = data.words
     measures = data.sections["figures"]
     section = Section().add(heading(data, "county_figures"), w("notebook.figures_note"),
-                            figures_table(data, county_rows(data, county, year), measures))
-    partial = partial_rows(data, county, year - 1, year)
-    if not partial.empty:
+                            figures_table(data, data.figures(county, year), measures))
+    periods = [(y, q) for y in (year - 1, year) for q in data.periods(county, y)]
+    if periods:
         parts, shares, _ = forms(data)
         wanted = list(dict.fromkeys([*measures, *parts, *shares]))
-        section.add(w("notebook.partial_heading"), w("notebook.partial_note"), partial_table(data, partial, wanted))
+        section.add(w("notebook.partial_heading"), w("notebook.partial_note"),
+                    partial_table(data, county, periods, wanted))
     return section.add(synthetic(data, region))
 
 
-def partial_table(data: ReportData, rows: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
+def partial_table(data: ReportData, county: str, periods: list[tuple[int, str]], measures: list[str]) -> pd.DataFrame:
     """Partial-period figures labelled with their period (2024年1-9月), each compared with the same period only;
     the four forms' person-times and all four shares wherever the first form's share is shown.
 
-    Columns the period's table did not carry are left out rather than listed as gaps.
+    Columns the period's table did not carry are left out rather than listed as gaps (the period's figures
+    table holds only what it carried).
     """
     w, cat = data.words, data.catalog
     cols = w.raw("notebook.columns")
-    units = w.raw("units.measure")
     frames = []
-    for (year, period), g in rows.groupby(["year", "period"], sort=False):
-        by_measure = g.set_index("measure")
-        wanted = [shown_measure(by_measure, cat, m) for m in measures]
-        present = [m for m in dict.fromkeys(wanted) if m in by_measure.index
-                   and by_measure.loc[m, "status"] != "column_absent"]
-        printed = printed_shares(data, str(g["county_code"].iloc[0]), int(year), period)
+    for year, period in periods:
+        figures = data.figures(county, year, period)
+        present = [m for m in dict.fromkeys(shown(figures, m) for m in measures) if m in figures.text.index]
+        printed_share = printed_shares(data, county, year, period)
+        printed = figure_columns(data, figures, present)
         frames.append(pd.DataFrame({
-            cols["period"]: period_label(int(year), period, data.lang),
+            cols["period"]: period_label(year, period, data.lang),
             cols["measure"]: [cat.name(m, data.lang) for m in present],
-            cols["value"]: [printed.get(m) or approx_text(data, m, by_measure.loc[m, "value"],
-                                                          by_measure.loc[m, "approximate"]) for m in present],
-            cols["unit"]: [units[cat.measure(m).unit].strip() or w("none_mark") for m in present],
-            cols["yoy_same_period"]: [signed_change(cat, by_measure.loc[m, "yoy_change"], by_measure.loc[m, "yoy_unit"],
-                                                    w) for m in present],
-            cols["source"]: [source_text(data, by_measure, m) for m in present],
+            cols["value"]: [printed_share.get(m) or v for m, v in zip(present, printed[cols["value"]], strict=True)],
+            cols["unit"]: printed[cols["unit"]],
+            cols["yoy_same_period"]: printed[cols["yoy"]],
+            cols["source"]: printed[cols["source"]],
         }))
     return pd.concat(frames).set_index([cols["period"], cols["measure"]])
 

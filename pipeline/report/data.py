@@ -18,9 +18,17 @@ from pipeline.config import Paths, load_params, notice_settings
 from pipeline.divisions import is_synthetic, read_divisions, units_of  # noqa: F401 - is_synthetic re-exported
 from pipeline.errors import ConfigError
 from pipeline.periods import FULL_YEAR
-from pipeline.periods import sort_key as period_sort_key
 from pipeline.report.document import CITATION_MODES
 from pipeline.report.fmt import Words, load_words
+from pipeline.stages.presentation_figures import FIGURE_COLUMNS, table_name
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A figures table: `text` as printed (None: nothing printed), `value` the figures behind (NaN: none); both
+    indexed by measure, columns FIGURE_COLUMNS."""
+    text: pd.DataFrame
+    value: pd.DataFrame
 
 
 @dataclass
@@ -52,20 +60,13 @@ class ReportData:
     notice: dict = field(default_factory=dict)
     # the region and the last year the frames were read for ((None, None): every region, every year)
     scope: tuple[str | None, int | None] = (None, None)
-    _county_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _tables: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _figures: dict[tuple, Figures] = field(default_factory=dict, repr=False)
     _warning_at: dict[str, int] = field(default_factory=dict, repr=False)
     _findings_rows: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
     _finding_at: dict[tuple, int] = field(default_factory=dict, repr=False)  # (place, year, period, topic, subject)
     _finding_by_id: dict[str, int] = field(default_factory=dict, repr=False)
     _findings_at: dict[tuple, list[int]] = field(default_factory=dict, repr=False)  # (place, year, period or None)
-
-    def county_rows_of(self, code: str) -> pd.DataFrame:
-        """All full-year rows of one county (mart order), split once: a province mart has ~60,000 rows
-        and a county notebook selects from it dozens of times."""
-        if not self._county_rows:
-            self._county_rows.update({str(c): g for c, g in self.county.groupby("county_code", sort=False)})
-        return self._county_rows.get(code, self.county.iloc[0:0])
 
     def table(self, place: str, year: int, name: str, field: str = "text") -> pd.DataFrame:
         """One table of a region's or a county's year as the presentation stage printed it: a row per key (a
@@ -85,6 +86,62 @@ class ReportData:
         if field == "value":
             return wide.astype(float)
         return wide.astype(object).where(wide.notna(), None)
+
+    def figures(self, place: str, year: int, period: str = FULL_YEAR) -> Figures:
+        """Every measure of a place's year (or partial `period`) as the presentation stage printed it
+        (pipeline/stages/presentation_figures.py): printed texts and figures, a row per measure in the mart's
+        order, every figures column present (None where nothing is printed); empty when the place has no
+        rows that year."""
+        key = (place, int(year), period)
+        if key not in self._figures:
+            name = table_name(period)
+            text = self.table(place, year, name).reindex(columns=list(FIGURE_COLUMNS))
+            value = self.table(place, year, name, "value").reindex(columns=list(FIGURE_COLUMNS))
+            self._figures[key] = Figures(text.astype(object).where(text.notna(), None), value)
+        return self._figures[key]
+
+    def series(self, place: str, measure: str, first: int, last: int) -> pd.DataFrame:
+        """One measure of a place, a row per year from first to last (full years) as the figures tables print
+        it: `listed` (the year's figures table has a row for it), `value` (figure), `text`, `approximate`, `status` (not_delivered for a year the place has no row
+        for), `yoy` and `yoy_unit`, `rate` (figure) and `rate_text`, `rank` (k/n)."""
+        rows = []
+        for year in range(first, last + 1):
+            f = self.figures(place, year)
+            has = measure in f.text.index
+            text = f.text.loc[measure] if has else None
+            value = f.value.loc[measure] if has else None
+            rows.append({"year": year, "listed": has, "value": value["value"] if has else float("nan"),
+                         "text": text["value"] if has else None,
+                         "approximate": bool(has and value["approximate"] == 1),
+                         "status": (text["status"] if has else None) or "not_delivered",
+                         "yoy": text["yoy"] if has else None, "yoy_unit": text["yoy_unit"] if has else None,
+                         "rate": value["rate"] if has else float("nan"), "rate_text": text["rate"] if has else None,
+                         "rank": text["rank"] if has else None})
+        frame = pd.DataFrame(rows)
+        for column in ("text", "status", "yoy", "yoy_unit", "rate_text", "rank"):  # None stays None (not NaN)
+            frame[column] = pd.Series([r[column] for r in rows], dtype=object)
+        return frame
+
+    def places_held(self) -> dict[str, list[str]]:
+        """Each region with figures in what was read, and its places with figures (by code): what a notebook's
+        region and county may name."""
+        self.table("", 0, "")  # the tables indexed
+        held = {place for place, _, name in self._tables if name == "figures"}
+        out: dict[str, list[str]] = {}
+        for place in sorted(held):
+            parent = self.divisions.loc[place, "parent_code"] if place in self.divisions.index else None
+            if isinstance(parent, str) and parent in held:
+                out.setdefault(parent, []).append(place)
+        return out
+
+    def periods(self, place: str, year: int) -> list[str]:
+        """The partial periods of a year the place delivered figures for, in period order (its `periods`)."""
+        return [str(k) for k in self.table(place, year, "periods").index]
+
+    def sources(self, region: str, first: int, last: int) -> list[str]:
+        """The files a region's figures of first..last were read from, year by year (each year's by name)."""
+        files = [str(f) for year in range(first, last + 1) for f in self.table(region, year, "sources").index]
+        return list(dict.fromkeys(files))
 
     def listed_warnings(self, place: str, year: int, name: str) -> pd.DataFrame:
         """The warnings mart's rows a presentation table lists (`warnings` of a region, `county_warnings` of a
@@ -272,55 +329,6 @@ def citation_mode(report: dict) -> str:
     return mode
 
 
-def measure_series(data: ReportData, county_code: str, measure: str, first: int, last: int) -> pd.DataFrame:
-    """One county's rows of a measure, every year from first to last (a year not in the mart: not delivered)."""
-    mine = data.county_rows_of(county_code)
-    rows = mine[(mine["measure"] == measure) & mine["year"].between(first, last)]
-    frame = pd.DataFrame({"year": range(first, last + 1)}).merge(rows, on="year", how="left", validate="one_to_one")
-    frame["status"] = frame["status"].fillna("not_delivered")
-    return frame
-
-
-def region_series(data: ReportData, region_code: str, measure: str, first: int, last: int) -> pd.DataFrame:
-    rows = data.region[(data.region["region_code"] == region_code) & (data.region["measure"] == measure)
-                       & data.region["year"].between(first, last)]
-    frame = pd.DataFrame({"year": range(first, last + 1)})
-    return frame.merge(rows, on="year", how="left", validate="one_to_one")
-
-
-def county_rows(data: ReportData, county_code: str, year: int) -> pd.DataFrame:
-    """Every measure of one county-year, indexed by measure."""
-    mine = data.county_rows_of(county_code)
-    rows = mine[mine["year"] == year]
-    return rows.set_index("measure")
-
-
-def region_rows(data: ReportData, region_code: str, year: int) -> pd.DataFrame:
-    rows = data.region[(data.region["region_code"] == region_code) & (data.region["year"] == year)]
-    return rows.set_index("measure")
-
-
-def evaluation_rows(data: ReportData, year: int, *, county: str | None = None,
-                    region: str | None = None) -> pd.DataFrame:
-    """The evaluation mart's rows of one county or one region for a year (empty when evaluate has not run)."""
-    ev = data.evaluation
-    if ev.empty:
-        return ev
-    key, code = ("county_code", county) if county else ("region_code", region)
-    return ev[(ev[key] == code) & (ev["year"] == year)]
-
-
 def counties_of(data: ReportData, region_code: str) -> list[str]:
     div = data.divisions
     return list(units_of(div, region_code).index)
-
-
-def partial_rows(data: ReportData, county_code: str, first: int, last: int) -> pd.DataFrame:
-    """A county's rows of the partial periods it delivered in first..last (every measure, sources included)."""
-    part = data.county_partial
-    if part.empty:
-        return part
-    rows = part[(part["county_code"] == county_code) & part["year"].between(first, last)
-                & (part["status"] != "not_delivered")]
-    return rows.assign(_period=rows["period"].map(period_sort_key)).sort_values(["year", "_period"]).drop(
-        columns="_period")

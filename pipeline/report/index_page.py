@@ -15,12 +15,12 @@ import html
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.report.data import ReportData, county_rows, is_synthetic, load_report_data
-from pipeline.report.fmt import number, percent_text, signed_change, value_text
+from pipeline.report.data import ReportData, is_synthetic, load_report_data
+from pipeline.report.fmt import number, percent_text
 from pipeline.report.notebooks.jobs import output
 from pipeline.report.notice import warned_findings
 from pipeline.report.phrasing import evidence, finding, findings_of
-from pipeline.report.view_parts import findings_where
+from pipeline.report.view_parts import change_cell, findings_where, printed_cell
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2rem;color:#222;max-width:80rem}
@@ -57,17 +57,17 @@ YEAR_PAGE = "index-{year}.html"  # one page per report year kept, in reports/not
 
 def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> str:
     """One place: its headline figures (mart), and what the findings say of them, its grade and its warnings."""
-    w, cat = data.words, data.catalog
+    w = data.words
     code = job.county
-    rows = county_rows(data, code, year)
+    figures = data.figures(code, year).text
 
     def get(m: str, col: str = "value"):
-        return rows.loc[m, col] if m in rows.index else None
+        return figures.loc[m, col] if m in figures.index else None
 
     trend, shape, g, stability = row_findings(data, code, year)
     pyr = w("none_mark") if shape is None or shape["verdict"] == "total_only" else _warn(
         w("word_yes") if shape["verdict"] == "holds" else w("word_no"), shape["polarity"] == "problem")
-    change = signed_change(cat, get("new_onset_share", "yoy_change"), get("new_onset_share", "yoy_unit"), w)
+    change = change_cell(data, get("new_onset_share", "yoy"), get("new_onset_share", "yoy_unit"))
     grade, rank, warnings, severity = w("none_mark"), w("none_mark"), w("none_mark"), ""
     if g is not None:
         ev, st = evidence(g), (evidence(stability) if stability is not None else None)
@@ -96,9 +96,9 @@ def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> 
             f'{output("county", "page")}">{y}</a>' for y in sorted(others, reverse=True))
     return "<tr>" + "".join([
         _cell(html.escape(data.name(code)), "name place"), _cell(code),
-        _cell(value_text(cat, "new_onset_share", get("new_onset_share"))),
+        _cell(printed_cell(data, get("new_onset_share"))),
         _cell(_warn(change, worse_on_the_year(trend)), "nowrap"),
-        _cell(value_text(cat, "form1_share", get("form1_share"))), _cell(pyr), _cell(grade), _cell(rank),
+        _cell(printed_cell(data, get("form1_share"))), _cell(pyr), _cell(grade), _cell(rank),
         _cell(warnings, severity), _cell(html.escape(main_problems(data, code, year)), "name"), _cell(pages, "name"),
     ]) + "</tr>"
 

@@ -15,8 +15,6 @@ from pipeline.report.audit_views import audit_parts
 from pipeline.report.data import (
     ReportData,
     counties_of,
-    evaluation_rows,
-    region_series,
 )
 from pipeline.report.phrasing import Phraser, evidence, finding
 from pipeline.report.scoring_views import region_scoring_section
@@ -46,18 +44,18 @@ def region_header(data: ReportData, region: str, year: int, first: int) -> Secti
 
 
 def region_matrix(data: ReportData, region: str, measure: str, first: int, last: int) -> pd.DataFrame:
-    """County x year values of one measure (rows labelled name and code), for heatmaps."""
-    rows = data.county[(data.county["region_code"] == region) & (data.county["measure"] == measure)
-                       & data.county["year"].between(first, last)]
-    return rows.assign(county=[data.label(c) for c in rows["county_code"]]).pivot(
-        index="county", columns="year", values="value")
+    """County x year values of one measure for heatmaps: a row per place with figures in those years, labelled
+    name and code and in the labels' order (as the reader scans a heatmap), a column per year."""
+    series = {data.label(c): data.series(c, measure, first, last) for c in counties_of(data, region)}
+    rows = {label: s["value"].to_numpy() for label, s in sorted(series.items()) if any(s["listed"])}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(range(first, last + 1))).rename_axis("county")
 
 
 def region_new_onset_section(data: ReportData, region: str, year: int, first: int) -> Section:
     w, m = data.words, "new_onset_share"
     label = data.catalog.name(m, data.lang)
     matrix = region_matrix(data, region, m, first, year)
-    r = region_series(data, region, m, first, year)
+    r = data.series(region, m, first, year)
     gap_text = w("notebook.region_gaps") if matrix.isna().to_numpy().any() else None
     multiples = charts.small_multiples_chart(matrix, r, title=w("notebook.new_onset.multiples_title", name=label),
                                              region_label=w("notebook.region_label", region=data.name(region)),
@@ -126,10 +124,10 @@ def region_evaluation_section(data: ReportData, region: str, year: int) -> Secti
     if distribution is None:
         return section.state(p, finding(data, region, year, "not_graded"), bold=True)
     section.state(p, distribution, bold=True).state(p, finding(data, region, year, "units_unstable"), bold=True)
-    ev = evaluation_rows(data, year, region=region)
-    graded = ev[ev["index"].notna()]
+    ranked = data.table(region, year, "rank_intervals", "value")
     grades = w.raw("grades")
-    chart = charts.rank_interval_chart(graded.assign(label=[data.label(c) for c in graded["county_code"]]),
+    chart = charts.rank_interval_chart(ranked.assign(label=[data.label(c) for c in ranked.index],
+                                                     grade=data.table(region, year, "rank_intervals")["grade"]),
                                        title=w("notebook.evaluation.rank_title", year=year),
                                        grade_colors=dict(zip(grade_labels(data), GRADE_COLORS, strict=False)),
                                        words=w, notes=[w("notebook.evaluation.rank_note"), synthetic(data, region)])

@@ -67,8 +67,8 @@ def require_place(data: ReportData, region: str, county: str | None = None) -> N
     Run by hand on one's own data, the templates' defaults (the demo's 990100
     and 990101) would otherwise render empty pages without saying why.
     """
-    regions = data.county.groupby("region_code")["county_code"].unique()
-    if region in regions.index and (county is None or county in set(regions[region])):
+    regions = data.places_held()
+    if region in regions and (county is None or county in regions[region]):
         return
     asked = f"{region}" + (f" / {county}" if county else "")
     known = "；".join(f"{_named(data, r)}：" + "、".join(_named(data, c) for c in sorted(codes))
@@ -159,14 +159,12 @@ def heading(data: ReportData, key: str, **values) -> str:
 
 
 def gaps_text(data: ReportData, series: pd.DataFrame, label: str) -> str | None:
-    """Years without a value and why (not delivered, blank cell...); None when there is none."""
+    """The years of a series (ReportData.series) that print no figure, and why (not delivered, blank cell...);
+    None when every year prints one."""
     w = data.words
-    gaps = series[series["value"].isna()]
-    if gaps.empty:
-        return None
-    parts = w.sep.join(w("notebook.gap_item", year=int(r.year), status=w(f"status.{r.status}"))
-                       for r in gaps.itertuples())
-    return w("notebook.gaps", label=label, parts=parts)
+    parts = [w("notebook.gap_item", year=int(y), status=w(f"status.{s}"))
+             for y, t, s in zip(series["year"], series["text"], series["status"], strict=True) if t is None]
+    return w("notebook.gaps", label=label, parts=w.sep.join(parts)) if parts else None
 
 
 def yes_no(data: ReportData, flag: float) -> str:
@@ -174,25 +172,27 @@ def yes_no(data: ReportData, flag: float) -> str:
     return w("none_mark") if missing(flag) else (w("word_yes") if flag == 1 else w("word_no"))
 
 
-def rank_cell(rank: float, n: float, data: ReportData) -> str:
-    return data.words("none_mark") if missing(rank) else f"{int(rank)}/{int(n)}"
+def printed_cell(data: ReportData, text: str | None) -> str:
+    """A presentation cell as a table prints it: its text, or the none mark where it prints nothing."""
+    return data.words("none_mark") if text is None else text
 
 
-def approx_text(data: ReportData, measure: str, value: float, approximate: object) -> str:
-    """A value as printed, marked approximate (约) when it was delivered as one."""
-    text = value_text(data.catalog, measure, value)
-    return data.words("finding.approx", text=text) if approximate is True and text != "—" else text
+def printed_value(data: ReportData, text: str | None, approximate: object) -> str:
+    """A figure as printed, marked approximate (约) when it was delivered as one."""
+    if text is None:
+        return data.words("none_mark")
+    return data.words("finding.approx", text=text) if approximate is True else text
+
+
+def change_cell(data: ReportData, change: str | None, unit: str | None) -> str:
+    """A printed change with its unit (+2.1个百分点, -3.5%); the none mark where there is none."""
+    return data.words("none_mark") if change is None else change + data.words("units.change." + (unit or "none"))
 
 
 def forms(data: ReportData) -> tuple[list[str], list[str], list[str]]:
     """The four forms' person-time indicators, their share measures and their names, from the catalog."""
     total = data.catalog.measure("four_forms_sum")
     return list(total.inputs), data.catalog.shares_of(total.code), [data.catalog.name(c, data.lang) for c in total.inputs]
-
-
-def shown_measure(rows: pd.DataFrame, catalog, measure: str) -> str:
-    """The measure shown for `measure` in a table of mart rows (the catalog's reported_as, as findings use it)."""
-    return catalog.shown_as(measure, lambda m: m in rows.index and not missing(rows.loc[m, "value"]))
 
 
 def warning_evidence(data: ReportData, r) -> str:

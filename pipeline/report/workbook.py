@@ -21,11 +21,12 @@ import pandas as pd
 
 from pipeline.catalog import Catalog
 from pipeline.numbers import fixed
+from pipeline.periods import FULL_YEAR
 from pipeline.periods import label as period_label
 from pipeline.report.data import ReportData, counties_of, is_synthetic
 from pipeline.report.evaluation_words import grade_cell
 from pipeline.report.ooxml import fixed_zip_times
-from pipeline.report.phrasing import Phraser, findings_of
+from pipeline.report.phrasing import Phraser, finding, findings_of
 from pipeline.report.sentences import sentence
 from pipeline.report.warning_words import mart_rule, plain_threshold, rule_condition
 
@@ -62,11 +63,10 @@ def measures_sheet(data: ReportData, region: str, first: int, last: int) -> tupl
     w, cat = data.words, data.catalog
     cols = w.raw("workbook.columns")
     codes = [m.code for m in cat.measures if m.kind != "flag"]
-    wide = data.county.pivot_table(index=["county_code", "year"], columns="measure", values="value", aggfunc="first",
-                            dropna=False).reindex(columns=codes)
     counties = counties_of(data, region)
     index = pd.MultiIndex.from_product([counties, range(first, last + 1)], names=["county_code", "year"])
-    wide = wide.reindex(index)
+    wide = pd.DataFrame([data.figures(c, y).value["value"].reindex(codes).to_numpy() for c, y in index],
+                        index=index, columns=codes)
     units = w.raw("units.measure")
     frame = pd.DataFrame({
         cols["county"]: [data.name(c) for c, _ in wide.index],
@@ -104,11 +104,9 @@ def four_forms_sheet(data: ReportData, region: str, first: int, last: int) -> tu
         header(cat, c, data.lang, w.raw("units.measure"), w("workbook.as_reported")) for c in codes]
     fmt = dict(zip(frame.columns, formats, strict=True))
     out = frame[keep].copy()
-    rows = data.county[data.county["measure"] == "pyramid_holds"]
-    holds = {(r.county_code, r.year): r.value for r in rows.itertuples()}
-    out[cols["pyramid"]] = [None if pd.isna(holds.get((c, y), float("nan")))
-                            else w("word_yes") if holds[(c, y)] == 1 else w("word_no")
-                            for c, y in zip(out[cols["code"]], out[cols["year"]], strict=True)]
+    holds = [data.figures(c, int(y)).value["value"].get("pyramid_holds", float("nan"))
+             for c, y in zip(out[cols["code"]], out[cols["year"]], strict=True)]
+    out[cols["pyramid"]] = [None if pd.isna(h) else w("word_yes") if h == 1 else w("word_no") for h in holds]
     return out, [fmt[c] for c in keep] + ["@"]
 
 
@@ -125,9 +123,8 @@ def evaluation_sheet(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
     p = Phraser(data)
     reasons = []
     for code, y, reason in zip(ev["county_code"], ev["year"], ev["not_graded_reason"], strict=True):
-        f = findings_of(data, code, int(y))
-        f = f[f["topic"] == "not_graded"] if len(f) else f
-        reasons.append(sentence(p, f.iloc[0]) if isinstance(reason, str) and len(f) else None)
+        f = finding(data, code, int(y), "not_graded") if isinstance(reason, str) else None
+        reasons.append(sentence(p, f) if f is not None else None)
     frame = pd.DataFrame({
         cols["county"]: [data.name(c) for c in ev["county_code"]],
         cols["code"]: ev["county_code"].to_numpy(),
@@ -234,23 +231,36 @@ def printed_value(w, m, value: float) -> str:
     return fixed(value, m.decimals, thousands=True) + ("%" if m.kind == "share" else "")
 
 
-def sources_sheet(data: ReportData, first: int) -> tuple[pd.DataFrame, list[str]]:
+def delivered_figures(data: ReportData, region: str, first: int,
+                      last: int) -> list[tuple[str, int, str, str, pd.Series, pd.Series]]:
+    """(county, year, period, measure, printed texts, figures) of every figure read from a cell: the region's
+    places in register order, years from `first` to the report's, each year's full year before its partial
+    periods, measures in the catalog's order."""
+    out = []
+    for code in counties_of(data, region):
+        for year in range(first, last + 1):
+            for period in [FULL_YEAR, *data.periods(code, year)]:
+                f = data.figures(code, year, period)
+                out += [(code, year, period, m, f.text.loc[m], f.value.loc[m]) for m in f.text.index
+                        if f.text.loc[m, "source_file"] is not None]
+    return out
+
+
+def sources_sheet(data: ReportData, region: str, first: int, last: int) -> tuple[pd.DataFrame, list[str]]:
     """Every delivered figure of the region with the file and cell it was read from (partial periods included)."""
     w, cat = data.words, data.catalog
     cols = w.raw("workbook.columns")
-    both = pd.concat([data.county, data.county_partial], ignore_index=True)
-    rows = both[(both["year"] >= first) & both["source_file"].notna()]
-    rows = rows.sort_values(["county_code", "year", "period", "measure"])
+    rows = delivered_figures(data, region, first, last)
     frame = pd.DataFrame({
-        cols["county"]: [data.name(c) for c in rows["county_code"]],
-        cols["code"]: rows["county_code"].to_numpy(),
-        cols["period"]: [period_label(int(y), p, data.lang) for y, p in zip(rows["year"], rows["period"], strict=True)],
-        cols["measure"]: [cat.name(m, data.lang) for m in rows["measure"]],
-        cols["value"]: rows["value"].to_numpy(),
-        cols["unit"]: [cat.measure(m).unit for m in rows["measure"]],
-        cols["file"]: rows["source_file"].to_numpy(),
-        cols["row"]: rows["source_row"].astype("Int64").to_numpy(),
-        cols["cell"]: rows["source_cell"].to_numpy(),
+        cols["county"]: [data.name(c) for c, *_ in rows],
+        cols["code"]: [c for c, *_ in rows],
+        cols["period"]: [period_label(y, q, data.lang) for _, y, q, *_ in rows],
+        cols["measure"]: [cat.name(m, data.lang) for _, _, _, m, _, _ in rows],
+        cols["value"]: [v["value"] for *_, v in rows],
+        cols["unit"]: [cat.measure(m).unit for _, _, _, m, _, _ in rows],
+        cols["file"]: [t["source_file"] for *_, t, _ in rows],
+        cols["row"]: pd.array([v["source_row"] for *_, v in rows], dtype="Int64"),
+        cols["cell"]: [t["source_cell"] for *_, t, _ in rows],
     })
     return frame, ["@", "@", "@", "@", "General", "@", "@", "0", "@"]
 
@@ -291,7 +301,7 @@ def to_xlsx(data: ReportData, region: str, year: int, first: int) -> bytes:
         "evaluation": evaluation_sheet(data),
         "losses": losses_sheet(data),
         "warnings": warnings_sheet(data),
-        "sources": sources_sheet(data, first),
+        "sources": sources_sheet(data, region, first, year),
     }
     for key, (frame, formats) in sheets.items():
         ws = wb.create_sheet(names[key])

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from pipeline.report.data import ReportData, county_rows, is_synthetic, region_rows
+from pipeline.report.data import ReportData, is_synthetic
 from pipeline.report.document import (
     Citer,
     Document,
@@ -29,10 +29,9 @@ from pipeline.report.document import (
     without_marks,
 )
 from pipeline.report.evaluation_words import county_table, imputed_text, method_text
-from pipeline.report.fmt import missing, value_text
 from pipeline.report.phrasing import Phraser, finding
 from pipeline.report.sentences import phrase, sentence, stated_ids, suggestion
-from pipeline.report.view_parts import printed_shares, shown_measure
+from pipeline.report.view_parts import printed_shares
 
 
 def county_report(data: ReportData, region: str, county: str, year: int, first_year: int) -> Document:
@@ -122,32 +121,34 @@ def key_figures(data: ReportData, county: str, year: int) -> pd.DataFrame:
     """The work figures, the headline shares and the evaluation scores of the place beside its region's figure
     (the sum or mean the catalog's region rule gives), each cell with its unit ('—' when missing)."""
     w, cat = data.words, data.catalog
-    mine = county_rows(data, county, year)
     region = data.divisions.loc[county, "parent_code"] if county in data.divisions.index else None
-    theirs = region_rows(data, region, year) if region is not None else pd.DataFrame()
+    figures = {county: data.figures(county, year)}
+    if region is not None:
+        figures[region] = data.figures(region, year)
+    mine = figures[county].text
     scores = [c for c in data.evaluation_indicators["indicator"].unique()] if not data.evaluation_indicators.empty \
         else []
     codes = list(dict.fromkeys([*data.sections["work"], *data.sections["headline"], *scores]))
-    codes = [shown_measure(mine, cat, c) for c in codes]
-    if not any(c in mine.index and not missing(mine.loc[c, "value"]) for c in codes):
+    codes = [(mine.loc[c, "shown"] or c) if c in mine.index else c for c in codes]
+    if not any(c in mine.index and mine.loc[c, "value"] is not None for c in codes):
         return pd.DataFrame()
     units = w.raw("units.measure")
 
     shares = {county: printed_shares(data, county, year), region: printed_shares(data, region, year)}
 
-    def cell(rows: pd.DataFrame, place: str, code: str) -> str:
-        if code not in rows.index or missing(rows.loc[code, "value"]):
+    def cell(place: str, code: str) -> str:
+        f = figures.get(place)
+        if f is None or code not in f.text.index or f.text.loc[code, "value"] is None:
             return w("none_mark")
         if code in shares[place]:  # a share of the four forms as every output prints it (adding up to 100)
             return shares[place][code]
-        text = value_text(cat, code, rows.loc[code, "value"]) + units[cat.measure(code).unit]
-        flag = rows.loc[code, "approximate"] if "approximate" in rows.columns else False
-        return w("finding.approx", text=text) if not missing(flag) and bool(flag) else text
+        text = f.text.loc[code, "value"] + units[cat.measure(code).unit]
+        return w("finding.approx", text=text) if f.value.loc[code, "approximate"] == 1 else text
 
     pw = data.level_words(county, region)
     cols = [c.format(year=year, **pw) for c in w.raw("writeup.figures_columns")]
-    return pd.DataFrame({cols[0]: [cat.name(c, w.lang) for c in codes], cols[1]: [cell(mine, county, c) for c in codes],
-                         cols[2]: [cell(theirs, region, c) for c in codes],
+    return pd.DataFrame({cols[0]: [cat.name(c, w.lang) for c in codes], cols[1]: [cell(county, c) for c in codes],
+                         cols[2]: [cell(region, c) for c in codes],
                          cols[3]: [cat.region_rule_text(c, w.lang) for c in codes]})
 
 

@@ -12,7 +12,7 @@ orders and rounds nothing.
 
 Tables: `ranking` (each place's rank on the report's ranking measures),
 `evaluation` (index, rank, grade, rank interval, grade probabilities,
-stability), `weights` (nominal and effective), `grade_matrix` (each place's
+stability), `rank_intervals` (the graded places by rank, as the chart draws them), `weights` (nominal and effective), `grade_matrix` (each place's
 grade in every year graded up to this one), `coherence` (collinear pairs,
 indicators running against the index, the indicator whose removal moves
 ranks most), `audit` (each indicator's coverage, shape, correlation with the
@@ -21,7 +21,9 @@ consistency, outliers, values winsorised) and `profile` (each graded place's str
 weaknesses), `warnings` (the year's warnings); of each county: `indicators`
 (its evaluation indicators against the region's mean), `history` (its
 evaluation in every year up to this) and `county_warnings` (its warnings of
-this year and the last); of every place, `outline` (the findings each report
+this year and the last); of every place and period, `figures` (each measure as printed:
+pipeline/stages/presentation_figures.py), of the region `sources` (the files a year's figures were read
+from) and `outline` (the findings each report
 states, section by section: pipeline/stages/presentation_outline.py).
 
 Writes data/marts/presentation.parquet. Run: python -m pipeline.stages.presentation
@@ -48,6 +50,7 @@ from pipeline.errors import run_stage
 from pipeline.numbers import fixed, measure_text
 from pipeline.periods import FULL_YEAR
 from pipeline.stage_runner import map_regions, region_slices
+from pipeline.stages.presentation_figures import figure_cells, source_cells
 from pipeline.stages.presentation_outline import outline_cells, period_report_cells
 
 COLUMNS = ["region_code", "place_code", "year", "table", "row", "key", "column", "value", "text", "cites"]
@@ -120,6 +123,20 @@ def evaluation_cells(ev: pd.DataFrame) -> list[dict]:
                  ("grade_probability", r["grade_probability"], percent(r["grade_probability"])),
                  ("stable", None, None if _missing(r["stable"]) else ("yes" if r["stable"] else "no"))]
         out += [_cell("evaluation", i, code, col, value, text, marts.EVALUATION) for col, value, text in cells]
+    return out
+
+
+def rank_interval_cells(ev: pd.DataFrame) -> list[dict]:
+    """The graded places of one region-year by rank (ties in the mart's order): rank, its 5-95% interval,
+    grade and stability, as the rank-interval chart draws them."""
+    graded = ev[ev["index"].notna()].sort_values("rank", kind="mergesort")
+    out = []
+    for i, r in enumerate(records(graded, ["county_code", "rank", "rank_p05", "rank_p95", "grade", "stable"])):
+        stable = None if _missing(r["stable"]) else float(bool(r["stable"]))
+        out += [_cell("rank_intervals", i, str(r["county_code"]), col, value, text, marts.EVALUATION)
+                for col, value, text in (("rank", r["rank"], whole(r["rank"])), ("rank_p05", r["rank_p05"], None),
+                                         ("rank_p95", r["rank_p95"], None), ("grade", None, r["grade"]),
+                                         ("stable", stable, None))]
     return out
 
 
@@ -393,7 +410,7 @@ def region_year_cells(frames: dict[str, pd.DataFrame], year: int, ranking: list[
     cells = ranking_cells(county, ranking) if not county.empty else []
     ev = of_year(marts.EVALUATION)
     if not ev.empty:
-        cells += evaluation_cells(ev)
+        cells += evaluation_cells(ev) + rank_interval_cells(ev)
         cells += grade_matrix_cells(frames[marts.EVALUATION], year)
     weights = of_year(marts.EVALUATION_WEIGHTS)
     if not weights.empty:
@@ -453,10 +470,10 @@ def present_region(region: str, own: dict[str, pd.DataFrame], ranking: list[str]
     register); without them, the places of its rows by code. `notice`: the severities a warning notice goes
     out for (params.yaml report.notice.severities)."""
     county = own[marts.COUNTY]
+    parts = [{"region_code": region, **c} for c in figure_cells(own, catalog) + source_cells(county, region)]
     county = county[county["period"] == FULL_YEAR] if "period" in county.columns else county
     own = {**own, marts.COUNTY: county}
     listed = units or sorted(set(county["county_code"].astype(str)))
-    parts = []
     histories = histories_of(own)
     for year in sorted(set(county["year"].astype(int))):
         cells = (region_year_cells(own, year, ranking, catalog) + county_year_cells(own, year, catalog, histories)
