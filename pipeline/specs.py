@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.digests import PACKAGE, imported_modules, module_closure, module_path
+from pipeline.marts import REPORTS_READ
 
 ROOT = PACKAGE.parent
 LAUNCHER = "bin/stage.py"  # any python3 runs it; it hands over to the project's interpreter
@@ -106,7 +107,7 @@ SPECS: tuple[StageSpec, ...] = (
               params=("report.sections.ranking", "report.notice.severities"), outs=outs(*marts("presentation")),
               note="lays out: the region report's tables selected, ordered and printed once (pipeline/stages/presentation.py)"),
     StageSpec("notebooks", "pipeline.report.notebooks",
-              reads=(*marts(*MEASURE_MARTS, *EVALUATION_MARTS, "warnings", "findings", "presentation"),
+              reads=(*marts(*REPORTS_READ),
                      f"{REFERENCE}/divisions.csv", f"{REFERENCE}/indicators.yaml", f"{REFERENCE}/phrases.yaml",
                      "uv.lock"),
               params=("ingest.regions", "report"),

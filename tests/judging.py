@@ -87,11 +87,9 @@ class Judging:
                                                                              "index"])
         return Context(self.catalog, self.rules, self.divisions, county, region, ev, warn)
 
-    def said(self, findings: list, county: pd.DataFrame | None = None, region: pd.DataFrame | None = None) -> list:
+    def said(self, findings: list) -> list:
         """Each finding's sentence as every output prints it (no notes)."""
         frame = to_frame(findings, self.rules.topic_order)
-        data = ReportData(county if county is not None else pd.DataFrame(),
-                          region if region is not None else pd.DataFrame(), pd.DataFrame(), self.divisions,
-                          self.catalog, self.words, self.sections, findings=frame)
+        data = ReportData(self.divisions, self.catalog, self.words, self.sections, findings=frame)
         p = Phraser(data)
         return [sentence(p, r) for _, r in frame.iterrows()]

@@ -259,7 +259,7 @@ def test_the_grade_sentence_says_how_each_missing_indicator_was_filled():
     from pipeline.report.fmt import load_words
     from pipeline.report.phrasing import Phraser
 
-    data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), CATALOG, load_words(REPO, "zh"),
+    data = ReportData(pd.DataFrame(), CATALOG, load_words(REPO, "zh"),
                       {}, evaluation=pd.DataFrame(columns=["p_好", "p_较好", "p_一般", "p_差"]))
     evidence = {"year": 2020, "index": 81.25, "rank": 2, "of": 9, "grade": "较好", "method": {},
                 "imputed": ["conduct_satisfaction", "personnel_appraisal", "safety_satisfaction"],

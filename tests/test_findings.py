@@ -129,7 +129,10 @@ def test_a_county_is_ranked_and_compared_only_among_places_of_its_level(project,
     city = ["990190", "某市", 2020, 2000, 100, 1900, 8000, 3000, 400, 200, 9000, 80.0, 400000]
     project.write_csv(2020, [HEADER, *rows_, city])
     data = build_marts(project, monkeypatch, {"990101", "990102", "990190"}, 2020, 2020)
-    ranks = data.county[(data.county["measure"] == "new_onset_share")].set_index("county_code")
+    from pipeline import marts
+
+    county = marts.read_mart(project.root, marts.COUNTY)
+    ranks = county[(county["measure"] == "new_onset_share")].set_index("county_code")
     assert ranks.loc["990101", "counties_ranked"] == 2 and ranks.loc["990190", "counties_ranked"] == 1
     assert ranks.loc["990101", "rank_in_region"] == 2  # 30.0 % after 10.0 %; the city's 5.0 % is not among them
     city_share = the(data, "990190", 2020, "trend", "new_onset_share")

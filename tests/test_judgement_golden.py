@@ -35,7 +35,7 @@ def judge(measure: str, series: dict[int, float | None], others: list[float], re
     ctx = J.context(county, reg)
     year = max(series)
     f = trend(ctx, base_of(ctx, "unit", place, REGION, year), "unit", place, REGION, year, measure, [])
-    return f, J.said([f], county, reg)[0]
+    return f, J.said([f])[0]
 
 
 LOW_SHARES = [20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0]  # the subject's 32.4 % is the worst of ten
@@ -137,7 +137,7 @@ def region_judged(measure: str, values: dict[str, dict[int, float | None]], year
     county, reg = J.marts(measure, values)
     ctx = J.context(county, reg)
     f = region_trend(ctx, base_of(ctx, "region", REGION, REGION, year), REGION, year, measure)
-    return f, J.said([f], county, reg)[0]
+    return f, J.said([f])[0]
 
 
 def test_a_region_below_its_baseline_is_contained_whatever_a_level_year():
@@ -257,7 +257,7 @@ def test_a_figure_that_fell_again_is_never_called_resolved():
     out = follow_up_findings(ctx, base, (2023, [issued_item("trend", "conduct_satisfaction", "bottom_tier", {},
                                                              quoted)]), [now])
     assert [f.verdict for f in out] == ["counted", "watch"]
-    assert J.said(out[1:], county, reg) == [
+    assert J.said(out[1:]) == [
         f"2023年度报告指出的“{quoted}”：本年度不再列为问题，但仍需关注（2023年78.9分，2024年78.5分）。"]
 
 
@@ -276,7 +276,7 @@ def test_a_region_follow_up_names_the_same_places_not_a_count():
                                                             {"warnings": warned, "count": 2, "places": 2},
                                                             "部分县区触发预警")]), [now])
     assert out[1].verdict == "resolved"
-    assert J.said(out[1:], county, reg) == [
+    assert J.said(out[1:]) == [
         "2023年度报告指出的“部分县区触发预警”：本年度已不再列为问题（2023年城关区、白水县；2024年均已不在其中）。"]
 
 
@@ -309,7 +309,7 @@ def test_two_problems_now_stated_as_one_are_followed_up_in_one_line_with_one_sta
     count, pyramid, first_form = out
     assert (pyramid.verdict, first_form.verdict, first_form.part_of) == ("unchanged", "unchanged", pyramid.finding_id)
     assert count.evidence["by_status"] == [["unchanged", 2]]
-    said = J.said(out, county, reg)
+    said = J.said(out)
     assert said[1] == ("2023年度报告指出的“‘四种形态’未呈金字塔分布”和“第一种形态运用有待加强：第一种形态占比”：没有明显变化，"
                        "仍列为问题（2023年32.0%，2024年32.5%）。")
 
@@ -374,7 +374,7 @@ def test_a_cap_is_said_in_the_problem_of_the_rise_that_caused_it():
     assert (veto.part_of, veto.priority, veto.main) == (rise.finding_id, 0, False)
     assert (rise.priority, rise.main, rise.supervised) == (1, True, True)  # capped ranks before a low grade
     assert low.priority == 2 and not low.supervised
-    said = J.said([rise, veto], county, reg)[0]
+    said = J.said([rise, veto])[0]
     assert said.endswith("居全市第10位" + RANKED + "；因比上年上升超过3个百分点，按规定等次最高为“较好”，"
                                                      "由“好”调整为“较好”。")
     frame = to_frame(found, J.rules.topic_order)
@@ -406,7 +406,7 @@ def test_an_inverted_pyramid_states_the_first_forms_shortfall_as_one_problem():
     rank_problems(found, J.rules)
     assert (form1.polarity, form1.part_of, form1.priority) == ("problem", shape.finding_id, 0)
     assert (shape.priority, shape.main) == (1, True)
-    assert J.said([shape, form1], county, reg)[1] == (  # the mart's order: the trend topic first
+    assert J.said([shape, form1])[1] == (  # the mart's order: the trend topic first
         "“四种形态”未呈金字塔分布，第一至第四种形态分别占32.5%、45.8%、11.8%、9.9%（共1,496人次），第一种形态占比比基期低"
         "35.4个百分点、低于全市31.9个百分点。")
     # the inner differences are cited to the place's cells (67.9 - 32.5 = 35.4 below the baseline, 64.4 - 32.5 =
@@ -418,7 +418,7 @@ def test_an_inverted_pyramid_states_the_first_forms_shortfall_as_one_problem():
 
     frame = to_frame([shape, form1], J.rules.topic_order)
     citer = Citer()
-    p = Phraser(ReportData(county, reg, pd.DataFrame(), J.divisions, J.catalog, J.words, J.sections,
+    p = Phraser(ReportData(J.divisions, J.catalog, J.words, J.sections,
                            findings=frame), citer)
     row = frame[frame["topic"] == "four_forms_shape"].iloc[0]
     sentence(p, row)
@@ -437,7 +437,7 @@ def test_a_warning_on_a_count_prints_its_percent_once():
          "label_zh": "信访举报激增", "label_en": "Petitions jumping", "op": ">=", "threshold": 20.0, "change": 39.0,
          "change_unit": "%", "severity": "medium"}
     (f,) = warning_findings(ctx, base, [w], set())
-    assert J.said([f], county, reg) == [
+    assert J.said([f]) == [
         "信访举报激增：信访举报件次由500件次上升到695件次，上升39.0%（预警条件：同比变化不低于20%）。"]
 
 
@@ -490,7 +490,7 @@ def test_a_place_follow_up_of_its_own_gaps_names_the_measures_not_places():
     gap = {"items": [{"measure": "integrity_satisfaction", "status": "blank"}]}
     out = follow_up_findings(ctx, base, (2023, [issued_item("missing_data", "", "missing", gap, "数据缺报")]), [])
     assert out[1].verdict == "resolved"
-    assert J.said(out[1:], county, reg) == [
+    assert J.said(out[1:]) == [
         "2023年度报告指出的“数据缺报”：本年度已不再列为问题（2023年党风廉政建设社会评价满意度；2024年均已不在其中）。"]
 
 
@@ -543,7 +543,7 @@ def test_a_region_names_a_place_for_its_new_onset_share_only_as_the_places_own_r
     found = units_rising(ctx, base_of(ctx, "region", REGION, REGION, 2017), REGION, places_judged(ctx, 2017))
     assert [(f.topic, f.polarity, [u["place"] for u in f.evidence["units"]]) for f in found] == [
         ("units_rising", "problem", ["990101", "990121"]), ("units_watched", "attention", ["990122"])]
-    said = J.said(found, county, reg)
+    said = J.said(found)
     assert said[0] == ("新发生案件占比在各县区报告中列为问题的县区有2个：城关区（33.0%，比基期高3.9个百分点、高于全市5.0个"
                        "百分点）、青山县（33.5%，比基期高4.3个百分点、比上年上升3.2个百分点、高于全市5.5个百分点）。")
     assert said[1] == "新发生案件占比在各县区报告中列为需关注的县区有1个：白水县（24.2%，比上年上升1.0个百分点）。"

@@ -103,7 +103,7 @@ def test_a_region_year_is_read_back_as_one_table_in_the_stages_order():
               marts.EVALUATION_COHERENCE: pd.DataFrame()}
     table = present(frames, ["cases_filed"], CATALOG)
     assert table["region_code"].drop_duplicates().tolist() == ["990100", "990200"]  # one run per region
-    data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, None, {},
+    data = ReportData(pd.DataFrame(), None, None, {},
                       presentation=table)
     ranking = data.table("990100", 2024, "ranking")
     assert ranking.index.tolist() == ["990102", "990101"] and ranking["cases_filed"].tolist() == ["1", "2"]  # not H1
@@ -169,7 +169,7 @@ def test_a_countys_warnings_list_this_year_first_then_last_year_and_the_region_l
     assert county_warning_cells(warnings, 2027) == []  # none in 2026-2027: no table, "no warnings" is said
     region = warning_cells(warnings[warnings["year"] == 2024], "warnings")
     assert [c["key"] for c in region] == ["990101|2024|c", "990101|2024|a", "990102|2024|a"]  # the mart's order
-    data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, None, {},
+    data = ReportData(pd.DataFrame(), None, None, {},
                       warnings=warnings,
                       presentation=pd.DataFrame([{"region_code": "990100", "year": 2024, **c} for c in county]))
     listed = data.listed_warnings("990101", 2024, "county_warnings")
@@ -242,8 +242,7 @@ def test_the_audits_notes_are_listed_in_print_order_and_read_back_as_the_noteboo
                             "before": [55.55], "after": [70.04]})
     cells = audit_note_cells(audit, treated, CATALOG)
     table = pd.DataFrame([{"region_code": "990100", "year": 2024, **c, "place_code": "990100"} for c in cells])
-    data = ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
-                      pd.DataFrame({"name": ["城东区"]}, index=pd.Index(["990103"], name="code")), CATALOG,
+    data = ReportData(pd.DataFrame({"name": ["城东区"]}, index=pd.Index(["990103"], name="code")), CATALOG,
                       load_words(Path(__file__).parents[1], "zh"), {}, presentation=table)
     notes = data.table("990100", 2024, "audit_notes")
     assert notes["note"].tolist() == ["coverage_gap", "alpha_low", "pc1", "outlier", "winsorised"]
@@ -344,7 +343,7 @@ def figures_data(county: pd.DataFrame, region: pd.DataFrame | None = None) -> Re
     repo = Path(__file__).parents[1]
     frames = {marts.COUNTY: county, marts.REGION: region if region is not None else pd.DataFrame()}
     divisions = read_divisions(repo / "data/reference/divisions.csv").set_index("code")
-    return ReportData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), divisions, CATALOG, load_words(repo, "zh"), {},
+    return ReportData(divisions, CATALOG, load_words(repo, "zh"), {},
                       presentation=present(frames, ["cases_filed"], CATALOG))
 
 

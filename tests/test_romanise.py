@@ -25,7 +25,7 @@ def test_the_registers_own_romanisation_wins_and_titles_carry_the_chinese_once()
 
     divisions = pd.DataFrame({"code": ["150000", "990121"], "name": ["内蒙古自治区", "青山县"],
                               "name_en": ["Inner Mongolia Autonomous Region", ""]}).set_index("code")
-    data = ReportData(*(pd.DataFrame() for _ in range(3)), divisions, None, load_words(REPO, "en"), {})
+    data = ReportData(divisions, None, load_words(REPO, "en"), {})
     assert data.name("150000") == "Inner Mongolia Autonomous Region"  # not Neimenggu
     assert data.name("990121") == "Qingshan County"
     assert data.title_name("990121") == "Qingshan County (青山县)"

@@ -303,16 +303,15 @@ def test_report_numbers_all_trace_to_the_marts(project, monkeypatch):
     project.write_csv(2019, [HEADER, *rows(2019, "990101", "990102")])
     project.write_csv(2020, [HEADER, *rows(2020, "990101")])
     data = build(project, monkeypatch, {"990101", "990102"})
-    check_traceable(county(data, "990101", 2020), data, years=range(2019, 2021))
-    check_traceable(region_report(data, "990100", 2020, 2019), data, years=range(2019, 2021))
+    check_traceable(county(data, "990101", 2020), data, years=range(2019, 2021), root=project.root)
+    check_traceable(region_report(data, "990100", 2020, 2019), data, years=range(2019, 2021), root=project.root)
 
 
-def check_traceable(report, data, years, root=None):
+def check_traceable(report, data, years, root):
     """Every number of the prose is a cited figure or a year; every cited figure equals its mart value.
 
     `root`: the project, whose region mart (every period) a region's partial-period figures are checked
     against; without it, the full years ReportData holds."""
-    import pandas as pd
 
     from pipeline import marts as mart_files
 
@@ -333,10 +332,9 @@ def check_traceable(report, data, years, root=None):
     for number in re.findall(r"\d[\d,]*(?:\.\d+)?", bare):
         assert (int(float(number.replace(",", ""))) in years or number in report.title or number in periods
                 or number in {"2015", "2017", "2018"} or number in unmarked), number
-    marts = {"county": pd.concat([data.county, data.county_partial]).set_index(
+    marts = {"county": mart_files.read_mart(root, mart_files.COUNTY).set_index(
         ["county_code", "year", "period", "measure"]),
-        "region": (mart_files.read_mart(root, mart_files.REGION) if root is not None else data.region).set_index(
-            ["region_code", "year", "period", "measure"])}
+        "region": mart_files.read_mart(root, mart_files.REGION).set_index(["region_code", "year", "period", "measure"])}
     ids = set(data.findings["finding_id"]) if not data.findings.empty else set()
     for f in report.figures:
         if f.scope in marts:
@@ -703,7 +701,7 @@ def test_a_small_region_says_what_its_size_left_out(project, monkeypatch):
             "均未计算") in text
     assert "参评县区少于10个，未做极端值缩尾处理" in text
     assert "α =" not in text and "α=" not in text
-    check_traceable(report, data, years=range(2019, 2021))
+    check_traceable(report, data, years=range(2019, 2021), root=project.root)
 
 
 # ---------------------------------------------------------------- period reports (一季度、上半年、1-N月)

@@ -33,21 +33,17 @@ class Figures:
 
 @dataclass
 class ReportData:
-    county: pd.DataFrame
-    region: pd.DataFrame
-    national: pd.DataFrame
+    """What a renderer reads: the findings and the presentation tables (every table, chart series and figure a
+    report prints, printed once by the presentation stage), the evaluation marts the workbook exports, the
+    warnings, and the reference files. The measures marts (county, region, national) are not read: every
+    figure a report shows comes to it printed, through `figures`, `series` and `table`."""
     divisions: pd.DataFrame
     catalog: Catalog
     words: Words
     sections: dict[str, list[str]]
     # evaluation and warning marts; empty frames when those stages have not run
-    # rows of partial periods (上半年, 1-9月...): never mixed into the full-year frames above
-    county_partial: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
-    evaluation_weights: pd.DataFrame = field(default_factory=pd.DataFrame)
-    evaluation_coherence: pd.DataFrame = field(default_factory=pd.DataFrame)
-    evaluation_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)  # 失分分析
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     # every statement a report may make (the findings stage); renderers phrase these and judge nothing
@@ -265,7 +261,7 @@ def _inputs_key(root: Path, lang: str | None, region: str | None, through: int |
     hash them cost a whole read of every mart at each call (a national findings mart is ~100 MB)."""
     paths = Paths(root)
     files = [paths.catalog, paths.divisions, root / "params.yaml", root / "data" / "reference" / "phrases.yaml",
-             *(marts.mart_path(root, name) for name in marts.ALL)]
+             *(marts.mart_path(root, name) for name in marts.REPORTS_READ)]
 
     def state(path: Path) -> tuple[int, int, int] | None:
         try:
@@ -303,22 +299,10 @@ def _load_report_data(root: Path, lang: str | None = None, region: str | None = 
     words, sections = report_settings(root, catalog, lang)
     divisions = read_divisions(paths.divisions).set_index("code")
     optional = {name: marts.read_mart(root, name, region, through)
-                for name in (marts.EVALUATION, marts.EVALUATION_INDICATORS, marts.EVALUATION_WEIGHTS,
-                             marts.EVALUATION_COHERENCE, marts.EVALUATION_SENSITIVITY, marts.EVALUATION_CONTRIBUTIONS,
-                             marts.WARNINGS, marts.FINDINGS, marts.PRESENTATION)
-                if marts.mart_path(root, name).is_file()}
-    county, regional, national = (marts.read_mart(root, name, region, through)
-                                  for name in (marts.COUNTY, marts.REGION, marts.NATIONAL))
+                for name in marts.REPORTS_READ if marts.mart_path(root, name).is_file()}
     report = load_params(root)["report"]
-    # Annual charts, ranks, write-ups and comparisons read full years only; a
-    # half-year or 1-9月 figure is shown apart, labelled with its period.
-    full = county["period"] == FULL_YEAR
-    return ReportData(county[full].reset_index(drop=True),
-                      regional[regional["period"] == FULL_YEAR].reset_index(drop=True),
-                      national[national["period"] == FULL_YEAR].reset_index(drop=True), divisions, catalog, words,
-                      sections, county_partial=county[~full].reset_index(drop=True),
-                      citations=citation_mode(report), notice=notice_settings(report), scope=(region, through),
-                      **optional)
+    return ReportData(divisions, catalog, words, sections, citations=citation_mode(report),
+                      notice=notice_settings(report), scope=(region, through), **optional)
 
 
 def citation_mode(report: dict) -> str:

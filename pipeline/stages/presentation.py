@@ -23,7 +23,8 @@ weaknesses), `warnings` (the year's warnings); of each county: `indicators`
 evaluation in every year up to this) and `county_warnings` (its warnings of
 this year and the last); of every place and period, `figures` (each measure as printed:
 pipeline/stages/presentation_figures.py), of the region `sources` (the files a year's figures were read
-from) and `outline` (the findings each report
+from) and `reportable` (the full years some place delivered: the years its reports are written for) and
+`outline` (the findings each report
 states, section by section: pipeline/stages/presentation_outline.py).
 
 Writes data/marts/presentation.parquet. Run: python -m pipeline.stages.presentation
@@ -50,7 +51,7 @@ from pipeline.errors import run_stage
 from pipeline.numbers import fixed, measure_text
 from pipeline.periods import FULL_YEAR
 from pipeline.stage_runner import map_regions, region_slices
-from pipeline.stages.presentation_figures import figure_cells, source_cells
+from pipeline.stages.presentation_figures import figure_cells, reportable_cells, source_cells
 from pipeline.stages.presentation_outline import outline_cells, period_report_cells
 
 COLUMNS = ["region_code", "place_code", "year", "table", "row", "key", "column", "value", "text", "cites"]
@@ -470,7 +471,8 @@ def present_region(region: str, own: dict[str, pd.DataFrame], ranking: list[str]
     register); without them, the places of its rows by code. `notice`: the severities a warning notice goes
     out for (params.yaml report.notice.severities)."""
     county = own[marts.COUNTY]
-    parts = [{"region_code": region, **c} for c in figure_cells(own, catalog) + source_cells(county, region)]
+    parts = [{"region_code": region, **c} for c in (figure_cells(own, catalog) + source_cells(county, region)
+                                                    + reportable_cells(own.get(marts.REGION, pd.DataFrame()), region))]
     county = county[county["period"] == FULL_YEAR] if "period" in county.columns else county
     own = {**own, marts.COUNTY: county}
     listed = units or sorted(set(county["county_code"].astype(str)))

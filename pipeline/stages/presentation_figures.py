@@ -157,3 +157,15 @@ def source_cells(county: pd.DataFrame, region: str) -> list[dict]:
         out += [{"place_code": region, "year": int(year), "table": "sources", "row": i, "key": f, "column": "file",
                  "value": None, "text": f, "cites": marts.COUNTY} for i, f in enumerate(files)]
     return out
+
+
+def reportable_cells(regional: pd.DataFrame, region: str) -> list[dict]:
+    """The region's `reportable` table, one per full year in which some place delivered figures: the years the
+    notebooks stage writes the region's reports for (a year no place delivered gets none), the first of them
+    the first year an automatic first_year shows."""
+    if regional.empty:
+        return []
+    full = regional[(regional["period"] == FULL_YEAR) & (regional["counties_reporting"].fillna(0) > 0)]
+    years = sorted({int(y) for y in full["year"]})
+    return [{"place_code": region, "year": y, "table": "reportable", "row": 0, "key": str(y),
+             "column": "counties_reporting", "value": None, "text": None, "cites": marts.REGION} for y in years]

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from pipeline.config import EARLIEST_YEAR, Paths, first_year_setting, safe_code
 from pipeline.divisions import read_divisions, units_of
-from pipeline.marts import REGION, read_mart
-from pipeline.periods import FULL_YEAR
+from pipeline.marts import presentation_table
 
 NOTEBOOKS_DIR = "notebooks"
 OUTPUT_DIR = Path("reports") / "notebooks"
@@ -95,24 +94,24 @@ def report_years(root: Path, params: dict) -> list[int]:
     return sorted({int(params["report"]["year"]), *published_years(root, params)})
 
 
-def first_years(root: Path, report: dict, regions: list[str]) -> dict[str, int]:
+def reportable_years(root: Path, regions: list[str]) -> dict[str, set[int]]:
+    """The years in which each region has a full-year delivery of some place (the years it can be reported):
+    the presentation stage's `reportable` tables."""
+    cells = presentation_table(root, "reportable")
+    years: dict[str, set[int]] = {r: set() for r in regions}
+    for region, year in zip(cells.get("region_code", []), cells.get("year", []), strict=True):
+        if str(region) in years:
+            years[str(region)].add(int(year))
+    return years
+
+
+def first_years(report: dict, reportable: dict[str, set[int]]) -> dict[str, int]:
     """The first year each region's reports show: report.first_year when a year is set, else (auto) the
     region's first full year with data, so a city reporting since 2021 shows no empty years before it."""
     setting = report.get("first_year", "auto")
     if str(setting).strip().isdigit():
-        return dict.fromkeys(regions, int(setting))
-    marts = read_mart(root, REGION)
-    with_data = marts[(marts["period"] == FULL_YEAR) & (marts["counties_reporting"].fillna(0) > 0)]
-    years = with_data.groupby("region_code")["year"].min()
-    return {r: int(years.get(r, report["year"])) for r in regions}
-
-
-def full_years(root: Path, regions: list[str]) -> dict[str, set[int]]:
-    """The years in which each region has a full-year delivery of some place (the years it can be reported):
-    a full-year region figure that some place reported, as `first_years` reads it."""
-    marts = read_mart(root, REGION)
-    full = marts[(marts["period"] == FULL_YEAR) & (marts["counties_reporting"].fillna(0) > 0)]
-    return {r: {int(y) for y in full.loc[full["region_code"] == r, "year"].unique()} for r in regions}
+        return dict.fromkeys(reportable, int(setting))
+    return {r: min(years, default=int(report["year"])) for r, years in reportable.items()}
 
 
 def plan_jobs(root: Path, params: dict, years: list[int] | None = None) -> list[Job]:
@@ -123,8 +122,8 @@ def plan_jobs(root: Path, params: dict, years: list[int] | None = None) -> list[
     lang = str(report.get("language", "zh"))
     div = read_divisions(Paths(root).divisions)
     regions = [safe_code(r) for r in params["ingest"]["regions"]]
-    firsts = first_years(root, report, regions)
-    delivered = full_years(root, regions)
+    delivered = reportable_years(root, regions)
+    firsts = first_years(report, delivered)
     jobs: list[Job] = []
     for year in years or [int(report["year"])]:
         for region in (r for r in regions if year in delivered[r]):

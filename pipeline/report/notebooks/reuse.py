@@ -3,7 +3,7 @@
 Each job's key hashes the code it runs with (the notebook, the rendering
 package pipeline/report and every project module it or the notebook imports,
 found by following their import statements; the reference files; the package lock), the report settings, its
-region's rows of every mart and the marts without a region. A stage's code is
+region's rows of every mart the reports read (marts.REPORTS_READ) and those marts without a region. A stage's code is
 not among them: what a stage computes reaches the notebooks through the
 marts, which are hashed, so a stage edited without changing a mart leaves
 every notebook reusable. The key is written beside the outputs (inputs.sha256).
@@ -49,16 +49,16 @@ def code_digest(root: Path, kind: str, package: Path | None = None) -> str:
 
 
 def input_keys(root: Path, params: dict, jobs: list[Job]) -> dict[Job, str]:
-    """Each job's key: the code and settings it runs with and its region's rows of every mart.
+    """Each job's key: the code and settings it runs with and its region's rows of every mart it reads.
 
-    Notebooks of a region read that region's rows only (every renderer selects
-    by region or county code) and the national benchmark, which has no region.
+    Notebooks of a region read that region's rows only (load_report_data reads
+    by region); the national benchmark reaches them through the presentation.
     """
     from pipeline import marts
 
     report = {k: v for k, v in params["report"].items() if k not in RUN_ONLY_PARAMS}
     settings = json.dumps(report, sort_keys=True, ensure_ascii=False).encode()
-    tables = {name: marts.read_mart(root, name) for name in marts.ALL if marts.mart_path(root, name).is_file()}
+    tables = {name: marts.read_mart(root, name) for name in marts.REPORTS_READ if marts.mart_path(root, name).is_file()}
     shared, by_region = [], {}
     for name, frame in sorted(tables.items()):
         if "region_code" not in frame.columns:

@@ -41,11 +41,11 @@ def check_report_year(root, params: dict) -> list[str]:
     region has a full-year delivery in that year, so nothing at all could be reported."""
     from pipeline.config import safe_code
     from pipeline.errors import ConfigError
-    from pipeline.report.notebooks.jobs import full_years
+    from pipeline.report.notebooks.jobs import reportable_years
 
     year = int(params["report"]["year"])
     regions = [safe_code(r) for r in params["ingest"]["regions"]]
-    delivered = full_years(root, regions)
+    delivered = reportable_years(root, regions)
     skipped = []
     from pipeline.periods import label
     from pipeline.report.period_reports import period_plan
