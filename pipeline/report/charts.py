@@ -49,7 +49,10 @@ def use_report_style() -> str:
                   font=CJK_FONT_NAME,
                   rc={"axes.unicode_minus": False, "figure.dpi": 100, "savefig.dpi": 100,
                       "font.sans-serif": [CJK_FONT_NAME, "DejaVu Sans"],
-                      "svg.hashsalt": "polieco"})
+                      "svg.hashsalt": "polieco",
+                      # titles sit just above their axes: no chart puts tick labels on top, so matplotlib's
+                      # search for them (a tight box of every axis at each draw, ~0.1 s a chart) finds nothing
+                      "axes.titley": 1.0})
     return CJK_FONT_NAME
 
 
