@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 from growth_bench import layout  # noqa: E402
 from province_bench import DATA_STAGES, env_for, notebook_sample, run_stage  # noqa: E402
 
+from pipeline.report.notebooks.kernels import KERNEL_ENV  # noqa: E402  (the stage's kernels' environment)
+
 TARGET_MB = 300
 RUN = r"""
 import json, sys
@@ -51,12 +53,12 @@ print("PEAK_KB", open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
 def notebook_cells(whole: bool) -> list[str]:
     nb = json.loads((ROOT / "notebooks" / "county.ipynb").read_text(encoding="utf-8"))
     cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"][1:]  # the parameters: ours
-    return [c.replace("region=region)", "region=None)") if whole else c for c in cells]
+    return [c.replace("region=region,", "region=None,") if whole else c for c in cells]
 
 
 def peak_mb(folder: Path, job, whole: bool) -> float:
     proc = subprocess.run([sys.executable, "-c", RUN, json.dumps(notebook_cells(whole)), json.dumps(job.parameters)],
-                          cwd=folder, env=env_for(folder), capture_output=True, text=True)
+                          cwd=folder, env={**env_for(folder), **KERNEL_ENV}, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(proc.stderr[-3000:])
     return int(proc.stdout.strip().splitlines()[-1].split()[-1]) / 1024

@@ -29,7 +29,7 @@ from pipeline.report.notebooks.jobs import NOTEBOOKS_DIR, Job, output
 PRINT_EVERY = 10.0  # seconds between two progress lines in a log
 
 # what every notebook imports, paid once per worker kernel
-WARM_UP = "import pandas, duckdb, seaborn, matplotlib\nfrom pipeline.report import views\n"
+WARM_UP = "import pandas, seaborn, matplotlib\nfrom pipeline.report import views\n"  # no duckdb: renderers read marts
 
 
 @dataclass
