@@ -310,10 +310,16 @@ def test_reports_start_at_each_regions_first_year_with_data_unless_set(tmp_path)
 
     (tmp_path / "data/marts").mkdir(parents=True)
     shutil.copytree(REPO / "data/reference", tmp_path / "data/reference")
-    pd.DataFrame({"region_code": ["990100", "990100", "990100", "990200", "990200"],
-                  "year": [2020, 2021, 2022, 2018, 2022], "period": ["full_year"] * 5,
-                  "counties_reporting": [0, 4, 5, 3, 3]}).to_parquet(
-        tmp_path / "data/marts/region_year_measures.parquet")
+    from pipeline import marts
+    from pipeline.stages.presentation import COLUMNS
+    from pipeline.stages.presentation_figures import reportable_cells
+
+    regional = pd.DataFrame({"region_code": ["990100", "990100", "990100", "990200", "990200"],
+                             "year": [2020, 2021, 2022, 2018, 2022], "period": ["full_year"] * 5,
+                             "counties_reporting": [0, 4, 5, 3, 3]})
+    cells = [{"region_code": r, **c} for r in ("990100", "990200")
+             for c in reportable_cells(regional[regional["region_code"] == r], r)]
+    marts.write_mart(tmp_path / "data/marts/presentation.parquet", pd.DataFrame(cells, columns=COLUMNS))
     params = {"ingest": {"regions": ["990100", "990200"]}, "report": {"year": 2022, "first_year": "auto"}}
     firsts = {(j.region, j.kind): j.first_year for j in plan_jobs(tmp_path, params)}
     # 2020 was delivered empty (no county reporting): the city's reports start in 2021
@@ -365,6 +371,7 @@ def test_a_report_year_builds_the_regions_that_have_it_and_says_which_it_skips(t
     from pipeline import marts
     from pipeline.report.notebooks.jobs import plan_jobs
     from pipeline.report.notebooks.stage import check_report_year
+    from pipeline.stages.presentation_figures import reportable_cells
     from pipeline.stages.presentation_outline import period_report_cells
 
     shutil.copytree(REPO / "data/reference", tmp_path / "data/reference")
@@ -374,9 +381,11 @@ def test_a_report_year_builds_the_regions_that_have_it_and_says_which_it_skips(t
     path = marts.mart_path(tmp_path, marts.REGION)
     path.parent.mkdir(parents=True)
     region.to_parquet(path)
-    # the presentation stage plans the period report from the region mart (a year delivered in part only)
+    # the presentation stage plans the years reported and the period report from the region mart (a year
+    # delivered in part only)
     planned = [{"region_code": r, **c} for r in ("990100", "990200")
-               for c in period_report_cells(r, region[region["region_code"] == r], pd.DataFrame(), [])]
+               for c in (period_report_cells(r, region[region["region_code"] == r], pd.DataFrame(), [])
+                         + reportable_cells(region[region["region_code"] == r], r))]
     pd.DataFrame(planned).to_parquet(marts.mart_path(tmp_path, marts.PRESENTATION))
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
     params["ingest"]["regions"] = ["990100", "990200"]
