@@ -162,12 +162,12 @@ def test_a_countys_warnings_list_this_year_first_then_last_year_and_the_region_l
     warnings = pd.DataFrame({"county_code": ["990101", "990101", "990101", "990101", "990102"],
                              "year": [2022, 2023, 2024, 2024, 2024], "rule": ["x", "b", "c", "a", "a"],
                              "severity": ["low", "medium", "high", "low", "high"]})
-    county = county_warning_cells(warnings, 2024)
+    county = county_warning_cells(warnings, 2024, CATALOG)
     assert [(c["place_code"], c["key"], c["text"]) for c in county] == [
         ("990101", "990101|2024|a", "low"), ("990101", "990101|2024|c", "high"), ("990101", "990101|2023|b", "medium"),
         ("990102", "990102|2024|a", "high")]  # 2022 is not this year or the last
-    assert county_warning_cells(warnings, 2027) == []  # none in 2026-2027: no table, "no warnings" is said
-    region = warning_cells(warnings[warnings["year"] == 2024], "warnings")
+    assert county_warning_cells(warnings, 2027, CATALOG) == []  # none in 2026-2027: no table, "no warnings" is said
+    region = warning_cells(warnings[warnings["year"] == 2024], "warnings", CATALOG)
     assert [c["key"] for c in region] == ["990101|2024|c", "990101|2024|a", "990102|2024|a"]  # the mart's order
     data = ReportData(pd.DataFrame(), None, None, {},
                       warnings=warnings,
@@ -418,3 +418,22 @@ def test_a_notebook_naming_a_place_without_figures_stops_and_lists_those_that_ha
         require_place(data, "990100", "990121")
     assert "数据中没有 990100 / 990121" in str(err.value)
     assert "城关区（990101）、" in str(err.value) and "990121" not in str(err.value).split("——")[1]
+
+
+def test_a_warnings_evidence_figures_are_printed_half_up_in_the_measures_decimals():
+    from pipeline.stages.presentation import warning_cells
+
+    rows = pd.DataFrame([
+        {"county_code": "990101", "year": 2016, "rule": "rising", "severity": "high", "measure": "new_onset_share",
+         "rule_type": "change", "value": 28.846154, "evidence_values": [23.255814, 28.846154], "change": 5.55,
+         "threshold": 2.0},
+        {"county_code": "990102", "year": 2016, "rule": "many", "severity": "low", "measure": "cases_filed",
+         "rule_type": "level", "value": 1234.5, "evidence_values": [1234.5], "change": None, "threshold": 1000.0}])
+    cells = warning_cells(rows, "warnings", CATALOG)
+    printed = {(c["key"], c["column"]): c["text"] for c in cells}
+    # 23.255814 % -> 23.3 %, 28.846154 % -> 28.8 %; a change of 5.55 pp half up is 5.6 (Python's round: 5.5)
+    assert printed[("990101|2016|rising", "values")] == "23.3%|28.8%"
+    assert printed[("990101|2016|rising", "change")] == "5.6"
+    assert printed[("990101|2016|rising", "threshold")] == "2.0"  # a change's threshold: the change decimals
+    assert printed[("990102|2016|many", "value")] == "1,235" and printed[("990102|2016|many", "threshold")] == "1,000"
+    assert printed[("990102|2016|many", "change")] is None

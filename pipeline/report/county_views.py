@@ -271,10 +271,9 @@ def county_evaluation_section(data: ReportData, region: str, county: str, year: 
     section.add(*history_table(data, county, year)).state(p, history)
     for f in findings_where(data, county, year, ("warning",)):
         section.state(p, f)
-    warned = data.listed_warnings(county, year, "county_warnings")
-    if warned.empty:
+    if data.table(county, year, "county_warnings").empty:
         return section.add(w("notebook.no_warnings", first=year - 1, last=year))
-    table = warnings_table(data, warned, False)
+    table = warnings_table(data, county, year, "county_warnings", False)
     return section.add(w("notebook.warnings_heading", first=year - 1, last=year), table.set_index(table.columns[0]))
 
 

@@ -189,12 +189,11 @@ def coherence_flags(data: ReportData, region: str, year: int) -> list[str]:
 
 def region_warnings_section(data: ReportData, region: str, year: int) -> Section:
     w = data.words
-    rows = data.listed_warnings(region, year, "warnings")
     section = Section().add(heading(data, "region_warnings", year=year))
     warned = finding(data, region, year, "units_warned")
     if warned is None:
         return section.add(w("notebook.region_no_warnings", year=year))
-    table = warnings_table(data, rows, True)
+    table = warnings_table(data, region, year, "warnings", True)
     return section.state(Phraser(data), warned, bold=True).add(table.set_index(table.columns[0]),
                                                                synthetic(data, region))
 

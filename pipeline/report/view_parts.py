@@ -17,7 +17,7 @@ from pipeline.config import find_root
 from pipeline.periods import FULL_YEAR
 from pipeline.report import charts
 from pipeline.report.data import ReportData, is_synthetic, load_report_data
-from pipeline.report.fmt import missing, number, published_source, value_text
+from pipeline.report.fmt import missing, published_source
 from pipeline.report.phrasing import Phraser, evidence, finding, findings_of
 from pipeline.report.sentences import sentence, stated_ids
 from pipeline.report.warning_words import condition_op
@@ -195,36 +195,43 @@ def forms(data: ReportData) -> tuple[list[str], list[str], list[str]]:
     return list(total.inputs), data.catalog.shares_of(total.code), [data.catalog.name(c, data.lang) for c in total.inputs]
 
 
-def warning_evidence(data: ReportData, r) -> str:
-    """A warning's evidence in words (the table of warnings), from the structured columns of the warnings mart."""
+def warning_evidence(data: ReportData, r, printed: pd.Series) -> str:
+    """A warning's evidence in words (the table of warnings), from the structured columns of the warnings mart
+    and its figures as the presentation stage printed them (`printed`: the table's row of the warning)."""
     w, cat = data.words, data.catalog
     name, unit = cat.name(r.measure, data.lang), w.raw("units.measure")[cat.measure(r.measure).unit]
-    years, values = list(r.evidence_years), list(r.evidence_values)
+    years, values = list(r.evidence_years), (printed["values"] or "").split("|")
     op = condition_op(w, r.op, r.threshold) if isinstance(r.op, str) else ""
+    threshold = printed_cell(data, printed["threshold"])
     if r.rule_type == "change":
-        return w("notebook.warning.change", name=name, y0=years[0], v0=value_text(cat, r.measure, values[0]),
-                 y1=years[-1], v1=value_text(cat, r.measure, values[-1]), unit=unit,
-                 verb=w("verbs.up" if r.change > 0 else "verbs.down"), size=number(abs(r.change), cat.change_decimals),
-                 change_unit=w("units.change." + str(r.change_unit)), op=op,
-                 threshold=number(abs(r.threshold), cat.change_decimals))
+        return w("notebook.warning.change", name=name, y0=years[0], v0=values[0], y1=years[-1], v1=values[-1],
+                 unit=unit, verb=w("verbs.up" if r.change > 0 else "verbs.down"),
+                 size=printed_cell(data, printed["change"]), change_unit=w("units.change." + str(r.change_unit)),
+                 op=op, threshold=threshold)
     if r.rule_type == "run":
-        items = w.sep.join(w("notebook.warning.run_item", year=y, value=value_text(cat, r.measure, v), unit=unit)
+        items = w.sep.join(w("notebook.warning.run_item", year=y, value=v, unit=unit)
                            for y, v in zip(years, values, strict=True))
         return w("notebook.warning.run", name=name, items=items)
     if cat.measure(r.measure).kind == "flag":
         return w("notebook.warning.flag", name=name, year=years[-1], value=yes_no(data, r.value))
-    return w("notebook.warning.level", name=name, year=years[-1], value=value_text(cat, r.measure, r.value),
-             unit=unit, op=op, threshold=number(r.threshold, cat.measure(r.measure).decimals))
+    return w("notebook.warning.level", name=name, year=years[-1], value=printed["value"], unit=unit, op=op,
+             threshold=threshold)
 
 
-def warnings_table(data: ReportData, rows: pd.DataFrame, with_county: bool) -> pd.DataFrame:
+def warnings_table(data: ReportData, place: str, year: int, name: str, with_county: bool) -> pd.DataFrame:
+    """The warnings a presentation table (`warnings` of a region, `county_warnings` of a county) lists, in its
+    order, each with its rule, severity, evidence and source."""
     w = data.words
     cols = w.raw("notebook.columns")
+    rows = data.listed_warnings(place, year, name)
+    printed = data.table(place, year, name).reindex(columns=["value", "values", "change", "threshold"])
+    printed = printed.astype(object).where(printed.notna(), None)
     table = pd.DataFrame({
         cols["year"]: rows["year"].tolist(),
         cols["rule"]: [r.label_en if data.lang == "en" else r.label_zh for r in rows.itertuples()],
         cols["severity"]: [w(f"severity.{s}") for s in rows["severity"]],
-        cols["evidence"]: [warning_evidence(data, r) for r in rows.itertuples()],
+        cols["evidence"]: [warning_evidence(data, r, p) for r, (_, p) in
+                           zip(rows.itertuples(), printed.iterrows(), strict=True)],
         cols["source"]: [f"{r.source_file} {r.source_cell}" if isinstance(r.source_file, str)
                          else w("notebook.derived_from_delivery") for r in rows.itertuples()],
     })

@@ -315,22 +315,48 @@ def history_cells(ev: pd.DataFrame, year: int) -> list[dict]:
     return history_from(history_rows(ev), year)
 
 
-def warning_cells(rows: pd.DataFrame, table: str, place: str = "") -> list[dict]:
-    """The warnings a table lists, in its order: each row's key and severity (the renderer phrases the rule and
-    its evidence from the mart row the key names)."""
-    return [_cell(table, i, marts.warning_key(r["county_code"], r["year"], r["rule"]), "severity", None, str(r["severity"]),
-                  marts.WARNINGS, place)
-            for i, r in enumerate(records(rows, ["county_code", "year", "rule", "severity"]))]
+WARNING_READ = ["county_code", "year", "rule", "severity", "measure", "rule_type", "value", "evidence_values", "change",
+                "threshold"]
 
 
-def county_warning_cells(warnings: pd.DataFrame, year: int) -> list[dict]:
+def warning_figures(r: dict, catalog: Catalog) -> list[tuple[str, str | None]]:
+    """The figures a warning's evidence prints, as the catalog prints its measure (half up): its value, its
+    evidence years' values joined by '|', the size of its change and its threshold (a change rule's without
+    sign, in the catalog's change decimals; a level's in the measure's)."""
+    if not isinstance(r["measure"], str):
+        return []
+    m = catalog.measure(r["measure"])
+
+    def printed(v: object) -> str:
+        return measure_text(None if _missing(v) else float(v), m.decimals, m.kind == "share") or "—"
+    change_rule = r["rule_type"] == "change"
+    values = [] if r["evidence_values"] is None else list(r["evidence_values"])
+    threshold = None if _missing(r["threshold"]) else float(r["threshold"])
+    return [("value", printed(r["value"])), ("values", "|".join(printed(v) for v in values)),
+            ("change", None if _missing(r["change"]) else number(abs(float(r["change"])), catalog.change_decimals)),
+            ("threshold", None if threshold is None else number(abs(threshold), catalog.change_decimals)
+             if change_rule else number(threshold, m.decimals))]
+
+
+def warning_cells(rows: pd.DataFrame, table: str, catalog: Catalog, place: str = "") -> list[dict]:
+    """The warnings a table lists, in its order: each row's key, severity and the figures its evidence prints
+    (the renderer phrases the rule and its evidence from the mart row the key names)."""
+    out = []
+    for i, r in enumerate(records(rows.reindex(columns=WARNING_READ), WARNING_READ)):
+        key = marts.warning_key(r["county_code"], r["year"], r["rule"])
+        out += [_cell(table, i, key, column, None, text, marts.WARNINGS, place)
+                for column, text in [("severity", str(r["severity"])), *warning_figures(r, catalog)]]
+    return out
+
+
+def county_warning_cells(warnings: pd.DataFrame, year: int, catalog: Catalog) -> list[dict]:
     """Each county's warnings of this year and the last, this year's first, then by rule id; a county
     without any has no table (its notebook says it tripped none)."""
     recent = warnings[warnings["year"].isin([year - 1, year])] if not warnings.empty else warnings
     out: list[dict] = []
     for county, mine in (recent.groupby("county_code", sort=True) if not recent.empty else ()):
         ordered = mine.sort_values(["year", "rule"], ascending=[False, True], kind="mergesort")
-        out += warning_cells(ordered, "county_warnings", str(county))
+        out += warning_cells(ordered, "county_warnings", catalog, str(county))
     return out
 
 
@@ -391,7 +417,7 @@ def histories_of(frames: dict[str, pd.DataFrame]) -> dict[str, list]:
 def county_year_cells(frames: dict[str, pd.DataFrame], year: int, catalog: Catalog,
                       histories: dict[str, list] | None = None) -> list[dict]:
     """The county tables of one region-year: each place's indicators, evaluation history and warnings."""
-    out: list[dict] = county_warning_cells(frames.get(marts.WARNINGS, pd.DataFrame()), year)
+    out: list[dict] = county_warning_cells(frames.get(marts.WARNINGS, pd.DataFrame()), year, catalog)
     ind = frames.get(marts.EVALUATION_INDICATORS, pd.DataFrame())
     ind = ind[ind["year"] == year] if not ind.empty else ind
     for _, mine in (ind.groupby("county_code", sort=True) if not ind.empty else ()):
@@ -421,7 +447,7 @@ def region_year_cells(frames: dict[str, pd.DataFrame], year: int, ranking: list[
         cells += coherence_cells(coh)
     warned = of_year(marts.WARNINGS)
     if not warned.empty:
-        cells += warning_cells(warned, "warnings")
+        cells += warning_cells(warned, "warnings", catalog)
     audit = of_year(marts.EVALUATION_AUDIT)
     if not audit.empty:
         cells += audit_cells(audit, coh)
