@@ -18,7 +18,8 @@ def _render(fig: Figure) -> None:
 
 
 def _trend_chart():
-    county = pd.DataFrame({"year": [2015, 2016, 2017], "value": [30.0, float("nan"), 33.5]})
+    county = pd.DataFrame({"year": [2015, 2016, 2017], "value": [30.0, float("nan"), 33.5],
+                           "text": ["30.0%", None, "33.5%"]})
     region = pd.DataFrame({"year": [2015, 2016, 2017], "value": [29.0, 29.5, 30.0]})
     return charts.share_trend_chart(county, region, title="新发生案件占比：城关区", county_label="城关区",
                                     region_label="东川市（全市）", y_label="新发生案件占比（%）", words=WORDS,
@@ -121,7 +122,8 @@ def test_comparison_chart_keeps_its_source_notes_under_the_axis_however_many_row
     charts.use_report_style()
     shares = ["form1_share", "form2_share", "form3_share", "form4_share"]
     table = pd.DataFrame({"who": [f"县{i}" for i in range(rows)], "form1_share": 60.0, "form2_share": 30.0,
-                          "form3_share": 6.0, "form4_share": 4.0})
+                          "form3_share": 6.0, "form4_share": 4.0, "form1_share_text": "60.0%",
+                          "form2_share_text": "30.0%", "form3_share_text": "6.0%", "form4_share_text": "4.0%"})
     fig = charts.four_forms_comparison_chart(table, shares, ["一", "二", "三", "四"], title="对比", words=WORDS,
                                              notes=["全国数据来源：中央纪委国家监委通报", "⚠ 合成演示数据"])
     canvas = FigureCanvasAgg(fig)

@@ -17,7 +17,6 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from pipeline.numbers import fixed
 from pipeline.report.fmt import Words
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
@@ -121,8 +120,8 @@ def share_trend_chart(county: pd.DataFrame, region: pd.DataFrame, *, title: str,
     ax.plot(county["year"], county["value"], marker="o", lw=2.2, color=PALETTE[0], label=county_label)
     ax.plot(region["year"], region["value"], ls="--", marker=".", lw=1.5, color=PALETTE[1], label=region_label)
     for r in county.itertuples():
-        if pd.notna(r.value):
-            ax.annotate(fixed(r.value, 1), (r.year, r.value), textcoords="offset points", xytext=(0, 6),
+        if pd.notna(r.value):  # the share as printed (ReportData.series), without its %
+            ax.annotate(r.text.rstrip("%"), (r.year, r.value), textcoords="offset points", xytext=(0, 6),
                         ha="center", fontsize=8, color=PALETTE[0])
         else:
             ax.axvspan(r.year - 0.4, r.year + 0.4, color="#eeeeee", zorder=0)
@@ -192,13 +191,12 @@ def four_forms_comparison_chart(table: pd.DataFrame, shares: list[str], labels: 
     left = np.zeros(len(rows))
     for i_form, (share, label, color) in enumerate(zip(shares, labels, FORM_COLORS, strict=True)):
         values = rows[share].astype(float).to_numpy()
-        # the shares as the findings print them (adding up to 100.0), where the table gives them
-        printed = rows[f"{share}_text"] if f"{share}_text" in rows else pd.Series([None] * len(rows))
+        # the shares as the presentation printed them (as the findings did: adding up to 100.0)
+        printed = rows[f"{share}_text"]
         ax.barh(rows["who"], np.nan_to_num(values), left=left, color=color, label=label, height=0.6)
         for i, v in enumerate(values):
             if not np.isnan(v) and v >= 6:
-                text = printed.iloc[i] if isinstance(printed.iloc[i], str) else fixed(v, 1)
-                ax.text(left[i] + v / 2, i, text.rstrip("%"), ha="center", va="center", fontsize=8,
+                ax.text(left[i] + v / 2, i, printed.iloc[i].rstrip("%"), ha="center", va="center", fontsize=8,
                         color="white" if i_form in (0, 3) else "black")
         left += np.nan_to_num(values)
     ax.set_xlim(0, 100)
@@ -270,15 +268,14 @@ def small_multiples_chart(matrix: pd.DataFrame, region_series: pd.DataFrame, *, 
     return fig
 
 
-def heatmap_chart(matrix: pd.DataFrame, *, title: str, value_label: str, words: Words,
+def heatmap_chart(matrix: pd.DataFrame, labels: pd.DataFrame, *, title: str, value_label: str, words: Words,
                   notes: list[str] | None = None) -> Figure:
-    """County x year heatmap with values written in; missing cells stay blank."""
+    """County x year heatmap with values written in (`labels`: the same grid printed, '' where missing)."""
     import seaborn as sns
 
     fig = Figure(figsize=(11, 0.45 * len(matrix) + 2.2))
     ax = fig.add_subplot()
     values = matrix.astype(float)
-    labels = values.apply(lambda col: [("" if np.isnan(v) else fixed(v, 1)) for v in col])
     sns.heatmap(values, ax=ax, annot=labels.to_numpy(), fmt="", cmap="OrRd", linewidths=0.5,
                 cbar_kws={"label": value_label}, annot_kws={"fontsize": 8})
     ax.set_title(title)
@@ -298,10 +295,10 @@ def scores_chart(table: pd.DataFrame, *, title: str, county_label: str, region_l
     y = np.arange(len(table))[::-1]
     ax.barh(y + 0.2, table["county"].astype(float), height=0.38, color=PALETTE[0], label=county_label)
     ax.barh(y - 0.2, table["region_mean"].astype(float), height=0.38, color="#bbbbbb", label=region_label)
-    for yi, v, imputed in zip(y, table["county"].astype(float), table["imputed"], strict=True):
-        if not np.isnan(v):
-            ax.text(v + 0.3, yi + 0.2, fixed(v, 1) + (words("chart.imputed") if imputed else ""), va="center",
-                    fontsize=8)
+    for yi, v, text, imputed in zip(y, table["county"].astype(float), table["county_text"], table["imputed"],
+                                    strict=True):
+        if not np.isnan(v):  # the score as the table beside the chart prints it
+            ax.text(v + 0.3, yi + 0.2, text + (words("chart.imputed") if imputed else ""), va="center", fontsize=8)
     ax.set_yticks(y)
     ax.set_yticklabels(table["name"])
     low = float(np.nanmin(table[["county", "region_mean"]].to_numpy(dtype=float)))

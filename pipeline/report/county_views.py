@@ -250,7 +250,7 @@ def county_evaluation_section(data: ReportData, region: str, county: str, year: 
     shown, values = data.table(county, year, "indicators"), data.table(county, year, "indicators", "value")
     if len(shown):
         names = [cat.name(c, data.lang) for c in shown.index]
-        bars = pd.DataFrame({"name": names, "county": values["raw"].tolist(),
+        bars = pd.DataFrame({"name": names, "county": values["raw"].tolist(), "county_text": shown["raw"].tolist(),
                              "region_mean": values["region_mean"].tolist(),
                              "imputed": [v == "yes" for v in shown["imputed"]]})
         section.add(charts.scores_chart(bars, title=w("notebook.evaluation.scores_title", year=year,

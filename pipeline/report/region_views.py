@@ -43,24 +43,31 @@ def region_header(data: ReportData, region: str, year: int, first: int) -> Secti
     return Section().add(f"**{mark}**\n\n{text}" if mark else text)
 
 
-def region_matrix(data: ReportData, region: str, measure: str, first: int, last: int) -> pd.DataFrame:
-    """County x year values of one measure for heatmaps: a row per place with figures in those years, labelled
-    name and code and in the labels' order (as the reader scans a heatmap), a column per year."""
+def region_matrix(data: ReportData, region: str, measure: str, first: int,
+                  last: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """County x year values of one measure for heatmaps, and the same grid as printed ('' where none, no %): a
+    row per place with figures in those years, labelled name and code and in the labels' order (as the reader
+    scans a heatmap), a column per year."""
     series = {data.label(c): data.series(c, measure, first, last) for c in counties_of(data, region)}
-    rows = {label: s["value"].to_numpy() for label, s in sorted(series.items()) if any(s["listed"])}
-    return pd.DataFrame.from_dict(rows, orient="index", columns=list(range(first, last + 1))).rename_axis("county")
+    held = [(label, s) for label, s in sorted(series.items()) if any(s["listed"])]
+    years = list(range(first, last + 1))
+
+    def grid(values: dict) -> pd.DataFrame:
+        return pd.DataFrame.from_dict(values, orient="index", columns=years).rename_axis("county")
+    return (grid({label: s["value"].to_numpy() for label, s in held}),
+            grid({label: [(t or "").rstrip("%") for t in s["text"]] for label, s in held}))
 
 
 def region_new_onset_section(data: ReportData, region: str, year: int, first: int) -> Section:
     w, m = data.words, "new_onset_share"
     label = data.catalog.name(m, data.lang)
-    matrix = region_matrix(data, region, m, first, year)
+    matrix, printed = region_matrix(data, region, m, first, year)
     r = data.series(region, m, first, year)
     gap_text = w("notebook.region_gaps") if matrix.isna().to_numpy().any() else None
     multiples = charts.small_multiples_chart(matrix, r, title=w("notebook.new_onset.multiples_title", name=label),
                                              region_label=w("notebook.region_label", region=data.name(region)),
                                              words=w, notes=[gap_text, synthetic(data, region)])
-    heat = charts.heatmap_chart(matrix, title=w("notebook.new_onset.heat_title", name=label), value_label="%",
+    heat = charts.heatmap_chart(matrix, printed, title=w("notebook.new_onset.heat_title", name=label), value_label="%",
                                 words=w, notes=[gap_text, synthetic(data, region)])
     p = Phraser(data)
     section = Section().add(heading(data, "region_new_onset")).state(p, measure_finding(data, region, year, m),

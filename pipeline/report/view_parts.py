@@ -143,7 +143,7 @@ def four_forms_rows(data: ReportData, place: str, region: str, year: int) -> tup
             who = data.label(key)
         shares = [c for c in texts.columns if c != "source"]
         rows.append({"who": who, **{m: values.loc[key, m] for m in shares},
-                     **{f"{m}_text": texts.loc[key, m] for m in shares if texts.loc[key, m] is not None}})
+                     **{f"{m}_text": texts.loc[key, m] for m in shares}})
     return pd.DataFrame(rows), source
 
 

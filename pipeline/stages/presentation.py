@@ -391,15 +391,21 @@ def nation_of(findings: pd.DataFrame, national: pd.DataFrame, region: str) -> pd
     return nat if set(FORM_SHARES) <= set(nat.index) else pd.DataFrame()
 
 
+def share_text(value: object) -> str | None:
+    """A four-forms share as every report prints one (one decimal, half up, with %); None where there is none."""
+    return measure_text(None if _missing(value) else float(value), 1, True)
+
+
 def four_forms_cells(places: list[str], values: dict[str, dict[str, float]], printed: dict[str, dict[str, str]],
                      nation: pd.DataFrame, owner: str = "") -> list[dict]:
     """The four forms' shares side by side: each of `places` (its figures from the measures marts, its printed
     shares from its finding), then the nation's row (key nation:<year>, with its published source)."""
     out = []
     for i, code in enumerate(places):
-        texts = printed.get(code, {})
-        out += [_cell("four_forms", i, code, m, values.get(code, {}).get(m), texts.get(m), marts.FINDINGS, owner)
-                for m in FORM_SHARES]
+        texts, own = printed.get(code, {}), values.get(code, {})
+        # as its finding printed them (adding up to 100.0); a share no finding printed, as the catalog prints it
+        out += [_cell("four_forms", i, code, m, own.get(m), texts.get(m) or share_text(own.get(m)), marts.FINDINGS,
+                      owner) for m in FORM_SHARES]
     if not nation.empty:
         key, i = f"nation:{int(nation['year'].iloc[0])}", len(places)
         out += [_cell("four_forms", i, key, m, nation.loc[m, "value"], f"{nation.loc[m, 'text']}%", marts.NATIONAL,
