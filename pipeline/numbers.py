@@ -91,3 +91,14 @@ def measure_text(value: float | None, decimals: int, percent: bool) -> str | Non
     if _missing(value):
         return None
     return fixed(float(value), decimals, thousands=True) + ("%" if percent else "")
+
+
+def printed(value: float | None, decimals: int) -> str | None:
+    """A figure as a report prints it: rounded half up, thousands separated; None when there is none (the
+    findings stage stores such texts beside the figures, so every renderer prints the same digits)."""
+    return None if _missing(value) else fixed(float(value), decimals, thousands=True)
+
+
+def printed_percent(fraction: float | None) -> str | None:
+    """A fraction as a whole percentage, rounded half up (0.365 -> 37%); None when there is none."""
+    return None if _missing(fraction) else fixed(100 * float(fraction), 0) + "%"

@@ -12,8 +12,20 @@ from __future__ import annotations
 from pipeline.findings.context import Context, missing
 from pipeline.findings.context import number_or_none as _num
 from pipeline.findings.schema import Finding, state_within
-from pipeline.numbers import fixed, printed_difference
+from pipeline.numbers import fixed, printed, printed_difference, printed_percent
 from pipeline.periods import FULL_YEAR
+
+# how a scoring finding's figures print (decimals; None: a whole percentage): points and indices to one
+# decimal, weights to three, a share of the loss as a percentage; stored as <field>_text beside each figure
+PRINTED = {"points": 1, "lost": 1, "normalised": 1, "weight": 3, "index": 1, "index_before": 1, "points_each": 1,
+           "cap": 1, "share_of_loss": None}
+
+
+def with_texts(evidence: dict) -> dict:
+    """`evidence` with <field>_text beside each figure PRINTED names (None where the figure is missing)."""
+    texts = {f"{k}_text": (printed_percent(v) if PRINTED[k] is None else printed(v, PRINTED[k]))
+             for k, v in evidence.items() if k in PRINTED}
+    return {**evidence, **texts}
 
 
 def point_losses_finding(ctx: Context, base: dict, code: str, year: int) -> Finding | None:
@@ -22,13 +34,14 @@ def point_losses_finding(ctx: Context, base: dict, code: str, year: int) -> Find
     if not rows:
         return None
     lost = sum(float(r["points_lost"]) for r in rows)
-    items = [{"indicator": str(r["indicator"]), "points": float(r["points"]), "lost": float(r["points_lost"]),
-              "normalised": float(r["normalised"]), "weight": float(r["weight"]),
-              "share_of_loss": float(r["points_lost"]) / lost if lost > 0 else None} for r in rows]
+    items = [with_texts({"indicator": str(r["indicator"]), "points": float(r["points"]), "lost": float(r["points_lost"]),
+                         "normalised": float(r["normalised"]), "weight": float(r["weight"]),
+                         "share_of_loss": float(r["points_lost"]) / lost if lost > 0 else None}) for r in rows]
     return Finding(**base, topic="point_losses", verdict="decomposed", polarity="neutral", basis=["full_marks"],
-                   evidence={"items": items, "points": sum(i["points"] for i in items), "lost": lost,
-                             "weight": sum(i["weight"] for i in items),
-                             "largest": [i["indicator"] for i in items[:2] if i["lost"] > 0]})
+                   evidence=with_texts({"items": items, "points": sum(i["points"] for i in items), "lost": lost,
+                                        "weight": sum(i["weight"] for i in items),
+                                        "largest": [i["indicator"] for i in items[:2] if i["lost"] > 0],
+                                        "share_of_loss": 1.0 if lost > 0 else None}))
 
 
 def adjustment_findings(ctx: Context, base: dict, code: str, year: int, ev: dict | None) -> list[Finding]:
@@ -43,10 +56,10 @@ def adjustment_findings(ctx: Context, base: dict, code: str, year: int, ev: dict
                 **base, topic="deduction", subject=measure, verdict="deducted" if delivered else "not_delivered",
                 polarity="problem" if delivered else "neutral", basis=["threshold"] if delivered else [],
                 suggestion=ctx.rules.suggestion("deduction") if delivered else "",
-                evidence={"figures": {"current": figure}, "points_each": float(r["points_each"]),
-                          "cap": float(r["cap"]), "points": _num(r["points"]),
-                          "index_before": _num((ev or {}).get("index_before_adjustment")),
-                          "index": _num((ev or {}).get("index"))}))
+                evidence=with_texts({"figures": {"current": figure}, "points_each": float(r["points_each"]),
+                                     "cap": float(r["cap"]), "points": _num(r["points"]),
+                                     "index_before": _num((ev or {}).get("index_before_adjustment")),
+                                     "index": _num((ev or {}).get("index"))})))
             continue
         before = str((ev or {}).get("grade_before_veto") or "")
         after = str((ev or {}).get("grade") or "")
@@ -103,7 +116,7 @@ def caveats_finding(ctx: Context, base: dict, region: str, year: int, graded: li
         "weighting_fell_back": str(first.get("weighting_used") or first.get("weighting")) != str(first.get("weighting")),
         "data_weights_minimum": _num(first.get("data_weights_minimum")),
         "uncertainty_added": added,
-        "rank_overlap": overlap,
+        "rank_overlap": overlap, "rank_overlap_text": printed_percent(overlap),
         "overlap_noted": overlap is not None and limit is not None and overlap > limit,
     }
     said = ("statistics_skipped", "winsorisation_skipped", "weighting_fell_back", "uncertainty_added", "overlap_noted")
@@ -119,8 +132,8 @@ def adjusted_units_finding(base: dict, ctx: Context, graded: list[dict], year: i
     for r in graded:
         for a in ctx.adjustments_of(r["county_code"], year):
             if a["kind"] == "deduction" and not missing(a["points"]):
-                items.append({"place": r["county_code"], "kind": "deduction", "measure": str(a["measure"]),
-                              "points": float(a["points"])})
+                items.append(with_texts({"place": r["county_code"], "kind": "deduction", "measure": str(a["measure"]),
+                                         "points": float(a["points"])}))
             elif a["kind"] == "veto":
                 before = str(r.get("grade_before_veto"))
                 items.append({"place": r["county_code"], "kind": "veto", "measure": str(a["measure"]),

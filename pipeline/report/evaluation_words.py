@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.report.fmt import number, percent_text
 from pipeline.report.phrasing import Phraser, evidence, finding
 
 
@@ -41,7 +40,7 @@ def cite_eval(p: Phraser, f, field: str, text: str, value: float, place: str | N
 def grade_sentence(p: Phraser, f) -> str:
     """综合评价指数66.3，居全市第2位（共10个县区），等次为“好”."""
     ev = evidence(f)
-    text = p.w("finding.grade", index=cite_eval(p, f, "index", number(ev["index"], 1), ev["index"]),
+    text = p.w("finding.grade", index=cite_eval(p, f, "index", ev["index_text"], ev["index"]),
                rank=cite_eval(p, f, "eval_rank", str(ev["rank"]), ev["rank"]),
                n=cite_eval(p, f, "graded", str(ev["of"]), ev["of"]), grade=grade_name(p, ev["grade"]), **p.places(f))
     if ev.get("provisional"):
@@ -57,7 +56,7 @@ def method_text(p: Phraser, f) -> str:
     names = p.w.raw("notebook.evaluation.method_names")
     imputation = p.w.raw("notebook.evaluation.imputed_by").get(m["imputation"], m["imputation"])
     # the AHP consistency ratio where numbers need no note (the notebook); the write-up leaves it out
-    ahp = (p.w("notebook.evaluation.ahp_cr", cr=number(m["ahp_cr"], 3))
+    ahp = (p.w("notebook.evaluation.ahp_cr", cr=m["ahp_cr_text"])
            if p.citer is None and m["weighting"] == "ahp" and m.get("ahp_cr") is not None else "")
     # what was done, as the finding says: a data weighting fallen back to equal weights, winsorisation skipped
     used = m.get("weighting_used") or m["weighting"]
@@ -103,9 +102,8 @@ def stability_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     if not ev["varied"]:
         return p.w("notebook.evaluation.uncertainty_fixed").rstrip("。.")
-    prob = cite_eval(p, f, "grade_probability", ev.get("probability_text") or percent_text(ev["probability"]),
-                     ev["probability"])
-    threshold = cite_eval(p, f, "stable_threshold", percent_text(ev["threshold"]), ev["threshold"])
+    prob = cite_eval(p, f, "grade_probability", ev["probability_text"], ev["probability"])
+    threshold = cite_eval(p, f, "stable_threshold", ev["threshold_text"], ev["threshold"])
     key = "finding.grade_unstable" if f["verdict"] == "unstable" else "finding.grade_stable"
     text = p.w(key, grade=grade_name(p, ev["grade"]), prob=prob, threshold=threshold, factors=varied_text(p, ev))
     if ev.get("likelier"):  # under one chance in two: the grade the simulations give more often is named
@@ -119,9 +117,9 @@ def uncertainty_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     if not ev["varied"]:
         return ""
-    probs = p.w.sep.join(f"{grade_name(p, g)} {percent_text(v)}" for g, v in ev["probabilities"] if v > 0)
+    probs = p.w.sep.join(f"{grade_name(p, g)} {text}" for g, text in ev["probabilities_text"])
     return p.w("notebook.evaluation.uncertainty", factors=varied_text(p, ev), n=ev["scenarios"],
-               median=number(ev["median_rank"], 0), low=number(ev["rank_p05"], 0), high=number(ev["rank_p95"], 0),
+               median=ev["median_rank_text"], low=ev["rank_p05_text"], high=ev["rank_p95_text"],
                probs=probs)
 
 
@@ -189,16 +187,14 @@ def changes_sentence(p: Phraser, f) -> str:
 def unstable_sentence(p: Phraser, f) -> str:
     ev = evidence(f)
     if f["verdict"] == "all_stable":
-        threshold = cite_eval(p, f, "stable_threshold", percent_text(ev["threshold"]), ev["threshold"],
-                              place=ev["place"])
+        threshold = cite_eval(p, f, "stable_threshold", ev["threshold_text"], ev["threshold"], place=ev["place"])
         return p.w("finding.units_unstable_none", threshold=threshold, **p.places(f))
     items = p.w.sep.join(p.w("finding.units_unstable_item", place=p.data.name(u["place"]),
                              grade=grade_name(p, u["grade"]),
-                             prob=cite_eval(p, f, "grade_probability",
-                                            u.get("probability_text") or percent_text(u["probability"]),
-                                            u["probability"], place=u["place"]))
+                             prob=cite_eval(p, f, "grade_probability", u["probability_text"], u["probability"],
+                                            place=u["place"]))
                          for u in ev["units"])
-    threshold = cite_eval(p, f, "stable_threshold", percent_text(ev["threshold"]), ev["threshold"],
+    threshold = cite_eval(p, f, "stable_threshold", ev["threshold_text"], ev["threshold"],
                           place=ev["units"][0]["place"])
     return p.w("finding.units_unstable", threshold=threshold, items=items,
                n=p.cited_count(f, ev["count"], "provisional"), **p.places(f))
@@ -212,14 +208,13 @@ def county_table(p: Phraser, f) -> pd.DataFrame:
     unit_word = p.places(f)["unit_word"]
     rows = []
     for r in ev["table"]:
-        interval = (w("writeup.county_table.interval", low=number(r["rank_p05"], 0), high=number(r["rank_p95"], 0))
+        interval = (w("writeup.county_table.interval", low=r["rank_p05_text"], high=r["rank_p95_text"])
                     if r.get("rank_p05") is not None else w("none_mark"))
         last = r.get("last")
-        rows.append([p.data.name(r["place"]), number(r["index"], 1), w("writeup.county_table.rank", rank=r["rank"],
+        rows.append([p.data.name(r["place"]), r["index_text"], w("writeup.county_table.rank", rank=r["rank"],
                                                                         n=r["of"]), interval,
                      grade_cell(p, r),
-                     (r.get("probability_text") or percent_text(r["probability"])) if r.get("probability") is not None
-                     else w("none_mark"),
+                     r["probability_text"] or w("none_mark"),
                      w("writeup.county_table.last" if last["year"] == f["year"] - 1 else
                        "writeup.county_table.last_earlier", year=last["year"], grade=grade_name(p, last["grade"]))
                      if last else w("none_mark"),
@@ -263,7 +258,7 @@ def weak_text(p: Phraser, f) -> str:
 SUGGESTIONS = {"grade": lambda p, f: {"grade": grade_name(p, evidence(f)["grade"]), "weak": weak_text(p, f)},
                "grade_stability": lambda p, f: {"grade": grade_name(p, evidence(f)["grade"]),
                                                 "prob": cite_eval(p, f, "grade_probability",
-                                                                  percent_text(evidence(f)["probability"]),
+                                                                  evidence(f)["probability_percent_text"],
                                                                   evidence(f)["probability"])},
                "units_unstable": lambda p, f: {"units": p.w.sep.join(p.data.name(u["place"])
                                                                      for u in evidence(f)["units"])}}

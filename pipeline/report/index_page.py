@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.report.data import ReportData, is_synthetic, load_report_data
-from pipeline.report.fmt import number, percent_text
 from pipeline.report.notebooks.jobs import output
 from pipeline.report.notice import warned_findings
 from pipeline.report.phrasing import evidence, finding, findings_of
@@ -75,11 +74,10 @@ def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> 
         label = w.raw("grades").get(ev["grade"], ev["grade"])
         if any(v["verdict"] == "lowered" for v in findings_where(data, code, year, ("veto",))):
             label += w("writeup.county_table.capped")  # the grade a veto lowered, as the region table marks it
-        grade = _warn(w("index.grade_cell", grade=label, p=(st.get("probability_text") or percent_text(st["probability"])) if st
-                                                      else w("none_mark"))
+        grade = _warn(w("index.grade_cell", grade=label, p=st["probability_text"] if st else w("none_mark"))
                       + (w("chart.unstable") if unstable else ""), unstable)
-        rank = (w("index.rank_cell", rank=ev["rank"], low=number(st["rank_p05"], 0), high=number(st["rank_p95"], 0),
-                  n=ev["of"]) if st else f"{ev['rank']}/{ev['of']}")
+        rank = (w("index.rank_cell", rank=ev["rank"], low=st["rank_p05_text"], high=st["rank_p95_text"], n=ev["of"])
+                if st else f"{ev['rank']}/{ev['of']}")
     if warned is not None:  # the warnings stage ran: a place without a warning has none
         mine = warned.get(code)
         warnings, severity = ((w("index.warnings_cell", n=mine["count"], severity=w("severity." + mine["severity"])),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.report.data import ReportData
-from pipeline.report.fmt import number, percent_text
 from pipeline.report.phrasing import Phraser, evidence, finding
 from pipeline.report.view_parts import Section, findings_where
 
@@ -20,12 +19,11 @@ def losses_table(data: ReportData, f) -> pd.DataFrame:
     index and to 100 minus it."""
     w, cat, ev = data.words, data.catalog, evidence(f)
     cols = w.raw("notebook.columns")
-    rows = [[cat.name(i["indicator"], data.lang), number(i["normalised"], 1), number(i["weight"], 3),
-             number(i["points"], 1), number(i["lost"], 1),
-             percent_text(i["share_of_loss"]) if i["share_of_loss"] is not None else w("none_mark")]
-            for i in ev["items"]]
-    rows.append([w("notebook.losses_total"), "", number(ev["weight"], 3),
-                 number(ev["points"], 1), number(ev["lost"], 1), "100%" if ev["lost"] > 0 else w("none_mark")])
+    none = w("none_mark")
+    rows = [[cat.name(i["indicator"], data.lang), i["normalised_text"] or none, i["weight_text"] or none,
+             i["points_text"] or none, i["lost_text"] or none, i["share_of_loss_text"] or none] for i in ev["items"]]
+    rows.append([w("notebook.losses_total"), "", ev["weight_text"], ev["points_text"], ev["lost_text"],
+                 ev["share_of_loss_text"] or none])
     names = [cols[k] for k in ("indicator", "normalised", "weight", "points", "points_lost", "share_of_loss")]
     return pd.DataFrame(rows, columns=names).set_index(names[0])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pipeline.catalog import plain_number
 from pipeline.report.evaluation_words import cite_eval, grade_name
-from pipeline.report.fmt import number, percent_text
+from pipeline.report.fmt import number
 from pipeline.report.phrasing import Phraser, evidence
 
 
@@ -20,8 +20,9 @@ def held(p: Phraser, f, value: float, text: str, what: str, label: str) -> str:
                   value=value, source=p.w("writeup.source.count"), note=False)
 
 
-def points(p: Phraser, f, value: float, what: str, label: str) -> str:
-    return held(p, f, value, number(value, 1), what, label)
+def points(p: Phraser, f, ev: dict, field: str, what: str, label: str) -> str:
+    """Points the finding holds (`ev[field]`), printed as the findings stage printed them (<field>_text)."""
+    return held(p, f, ev[field], ev[f"{field}_text"], what, label)
 
 
 def losses_sentence(p: Phraser, f) -> str:
@@ -32,11 +33,11 @@ def losses_sentence(p: Phraser, f) -> str:
         return p.w("finding.point_losses_none")
     items = p.w.sep.join(
         p.w("finding.point_losses_item", name=p.name(i["indicator"]),
-            points=points(p, f, i["lost"], f"lost:{i['indicator']}", p.name(i["indicator"])),
-            share=held(p, f, 100 * i["share_of_loss"], percent_text(i["share_of_loss"]), f"share:{i['indicator']}",
+            points=points(p, f, i, "lost", f"lost:{i['indicator']}", p.name(i["indicator"])),
+            share=held(p, f, 100 * i["share_of_loss"], i["share_of_loss_text"], f"share:{i['indicator']}",
                        p.name(i["indicator"])))
         for i in largest)
-    return p.w("finding.point_losses", lost=points(p, f, ev["lost"], "lost", p.w("writeup.cite.points_lost")),
+    return p.w("finding.point_losses", lost=points(p, f, ev, "lost", "lost", p.w("writeup.cite.points_lost")),
                items=items)
 
 
@@ -49,11 +50,11 @@ def deduction_sentence(p: Phraser, f) -> str:
     per = p.w.raw("finding.deduction_per").get(kind, p.w.raw("finding.deduction_per")["other"]).format(
         unit=p.unit(measure))
     return p.w("finding.deduction.deducted", name=p.name(measure), value=p.figure(f, ev["figures"]["current"]),
-               per=per, each=points(p, f, ev["points_each"], "points_each", p.name(measure)),
-               cap=points(p, f, ev["cap"], "cap", p.name(measure)),
-               points=points(p, f, ev["points"], "points", p.name(measure)),
-               before=cite_eval(p, f, "index_before", number(ev["index_before"], 1), ev["index_before"]),
-               after=cite_eval(p, f, "index", number(ev["index"], 1), ev["index"]))
+               per=per, each=points(p, f, ev, "points_each", "points_each", p.name(measure)),
+               cap=points(p, f, ev, "cap", "cap", p.name(measure)),
+               points=points(p, f, ev, "points", "points", p.name(measure)),
+               before=cite_eval(p, f, "index_before", ev["index_before_text"], ev["index_before"]),
+               after=cite_eval(p, f, "index", ev["index_text"], ev["index"]))
 
 
 def veto_values(p: Phraser, f) -> dict:
@@ -116,7 +117,7 @@ def adjusted_sentence(p: Phraser, f) -> str:
         place, name = p.data.name(i["place"]), p.name(i["measure"])
         if i["kind"] == "deduction":
             items.append(p.w("finding.units_adjusted_deduction", place=place, name=name,
-                             points=points(p, f, i["points"], f"points:{i['place']}:{i['measure']}", name)))
+                             points=points(p, f, i, "points", f"points:{i['place']}:{i['measure']}", name)))
         elif i["lowered"]:
             items.append(p.w("finding.units_adjusted_veto", place=place, name=name, max=grade_name(p, i["max_grade"]),
                              before=grade_name(p, i["grade_before"]), after=grade_name(p, i["grade"])))
@@ -145,7 +146,7 @@ def caveat_sentences(p: Phraser, f) -> list[str]:
         out.append(w("finding.caveats.added", factors=w.sep.join(short[c] for c in ev["uncertainty_added"])))
     if ev["overlap_noted"]:
         out.append(w("finding.caveats.overlap", share=held(p, f, 100 * ev["rank_overlap"],
-                                                           percent_text(ev["rank_overlap"]), "overlap",
+                                                           ev["rank_overlap_text"], "overlap",
                                                            w("writeup.cite.rank_overlap", **pw)), **pw))
     return out
 
