@@ -36,7 +36,7 @@ ALL = (COUNTY, REGION, NATIONAL, EVALUATION, EVALUATION_INDICATORS, EVALUATION_W
 # what the publishing stage reads (pipeline/report: renderers, planning, reuse keys): the findings and the
 # presentation tables, and the evaluation and warning marts the workbook exports whole; never the measures
 # marts, whose every figure a report prints comes through the presentation's figures tables
-REPORTS_READ = (EVALUATION, EVALUATION_INDICATORS, EVALUATION_CONTRIBUTIONS, WARNINGS, FINDINGS, PRESENTATION)
+REPORTS_READ = (EVALUATION, EVALUATION_CONTRIBUTIONS, WARNINGS, FINDINGS, PRESENTATION)
 
 
 def warning_key(county: str, year: int, rule: str) -> str:

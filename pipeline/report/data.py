@@ -44,7 +44,6 @@ class ReportData:
     sections: dict[str, list[str]]
     # evaluation and warning marts; empty frames when those stages have not run
     evaluation: pd.DataFrame = field(default_factory=pd.DataFrame)
-    evaluation_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     evaluation_contributions: pd.DataFrame = field(default_factory=pd.DataFrame)  # 失分分析
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
     # every statement a report may make (the findings stage); renderers phrase these and judge nothing

@@ -9,7 +9,6 @@ holds them (a measure's figures cited to their source).
 from __future__ import annotations
 
 from pipeline.report.evaluation_words import grade_name
-from pipeline.report.fmt import percent_text
 from pipeline.report.phrasing import Phraser, evidence, within_of
 
 
@@ -30,7 +29,7 @@ def problem_name(p: Phraser, f, previous: dict) -> str:
 
 
 def figures_text(p: Phraser, f) -> str:
-    """Both years' figures: a measure's cited, a grade, a count or a probability; '' without figures."""
+    """Both years' figures: a measure's cited, the places or gaps named, or a grade; '' without figures."""
     ev = evidence(f)
     figs, w = ev["figures"], p.w
     before, after = figs.get("previous"), figs.get("current")
@@ -48,19 +47,8 @@ def figures_text(p: Phraser, f) -> str:
     if "members" in before:  # the places (or gaps) the report named, and which of them are still there
         return members_text(p, f, before, after)
 
-    def value(x: dict) -> str:
-        if "grade" in x and "probability" not in x:
-            return w("finding.follow_up.grade_value", grade=grade_name(p, x["grade"]))
-        if "probability" in x:  # the evaluation mart's figure of that year, noted as the grade sentences note it
-            prob = p.cite(percent_text(x["probability"]), label=w("writeup.cite.grade_probability", place="",
-                                                                   **p.places(f)),
-                          key=("evaluation", f["place_code"], x["year"], f["period"], "evaluation",
-                               "grade_probability"), value=x["probability"],
-                          source=w("writeup.source.grade_probability", **p.places(f)),
-                          when=w("year", year=x["year"]), note=False, listed=True)
-            return w("finding.follow_up.probability_value", grade=grade_name(p, x["grade"]), prob=prob)
-        return w("finding.follow_up.count_value", n=p.cited_count(f, x["count"], "follow_up_places", year=x["year"]),
-                 **p.places(f))
+    def value(x: dict) -> str:  # the grade of that year (the only other state a follow-up compares)
+        return w("finding.follow_up.grade_value", grade=grade_name(p, x["grade"]))
     parts = [w("finding.follow_up.year_value", year=x["year"], value=value(x)) for x in (before, after) if x]
     return w("finding.follow_up.figures", items=w("finding.clause_sep").join(parts))
 

@@ -126,8 +126,8 @@ def key_figures(data: ReportData, county: str, year: int) -> pd.DataFrame:
     if region is not None:
         figures[region] = data.figures(region, year)
     mine = figures[county].text
-    scores = [c for c in data.evaluation_indicators["indicator"].unique()] if not data.evaluation_indicators.empty \
-        else []
+    # the scores the year's evaluation used, in its order (the presentation's weights table of the region)
+    scores = [str(c) for c in data.table(region, year, "weights").index] if region is not None else []
     codes = list(dict.fromkeys([*data.sections["work"], *data.sections["headline"], *scores]))
     codes = [(mine.loc[c, "shown"] or c) if c in mine.index else c for c in codes]
     if not any(c in mine.index and mine.loc[c, "value"] is not None for c in codes):
