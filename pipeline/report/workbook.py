@@ -111,13 +111,13 @@ def four_forms_sheet(data: ReportData, region: str, first: int, last: int) -> tu
 
 
 def evaluation_sheet(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
-    """Every graded year up to the report year (a later year is not part of this year's report)."""
+    """Every graded year up to the report year (a later year is not part of this year's report), in the
+    mart's order (the evaluate stage's: by year, then rank, the places not graded last)."""
     w = data.words
     cols = w.raw("workbook.columns")
     ev = data.evaluation
     if ev.empty:
         return pd.DataFrame({cols["note"]: [w("finding.not_graded.no_evaluation")]}), ["@"]
-    ev = ev.sort_values(["year", "rank", "county_code"], na_position="last")
     labels = w.raw("grades")
     grade_cols = [c for c in ev.columns if c.startswith("p_")]
     p = Phraser(data)
@@ -149,13 +149,12 @@ def evaluation_sheet(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
 
 def losses_sheet(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
     """失分分析: per graded county, year (up to the report year) and indicator, the points in the index and
-    the points lost against 100, largest loss first within a county-year."""
+    the points lost against 100, largest loss first within a county-year (the mart's order, the stage's)."""
     w, cat = data.words, data.catalog
     cols = w.raw("workbook.columns")
     c = data.evaluation_contributions
     if c.empty:
         return pd.DataFrame({cols["note"]: [w("finding.not_graded.no_evaluation")]}), ["@"]
-    c = c.sort_values(["year", "county_code", "loss_rank"])
     frame = pd.DataFrame({
         cols["county"]: [data.name(x) for x in c["county_code"]],
         cols["code"]: c["county_code"].to_numpy(),
@@ -191,13 +190,13 @@ def findings_sheet(data: ReportData, region: str, year: int) -> tuple[pd.DataFra
 
 def warnings_sheet(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
     """Every warning of the region: the rule, its severity and condition in words, and the figures that
-    tripped it printed as the reports print them (2023年30.3%；2024年33.5%)."""
+    tripped it printed as the reports print them (2023年30.3%；2024年33.5%); in the mart's order (the
+    stage's: by year, place, then the rules' order in params.yaml)."""
     w, cat = data.words, data.catalog
     cols = w.raw("workbook.columns")
     wr = data.warnings
     if wr.empty:
         return pd.DataFrame({cols["note"]: [w("workbook.no_warnings")]}), ["@"]
-    wr = wr.sort_values(["year", "county_code", "rule"])
     p = Phraser(data)
     conditions, evidence = [], []
     for _, r in wr.iterrows():

@@ -147,10 +147,14 @@ def assemble(parts: list[dict], cfg: EvalConfig, unc: UncertaintyConfig, alpha_m
     result = pd.concat(gathered(parts, "result"), ignore_index=True).merge(
         uncertainty, on=["region_code", "year", "county_code"], how="left", validate="one_to_one")
     coh, sens = gathered(parts, "coherence"), gathered(parts, "sensitivity")
-    contributions = pd.concat(gathered(parts, "contributions"), ignore_index=True)
+    # 失分分析 in the order every output lists it: each county-year's indicators by points lost, largest first
+    contributions = pd.concat(gathered(parts, "contributions"), ignore_index=True).sort_values(
+        ["region_code", "year", "county_code", "loss_rank"], kind="mergesort", ignore_index=True)
     adjustments = [row for p in parts for row in p["adjustments"]]
     return {
-        "evaluation": judged(result, cfg, unc),
+        # by rank within each region-year, the places not graded last (by code): as the tables list them
+        "evaluation": judged(result, cfg, unc).sort_values(["region_code", "year", "rank", "county_code"],
+                                                           na_position="last", kind="mergesort", ignore_index=True),
         "evaluation_indicators": indicator_table(gathered(parts, "wide"), cfg.indicators),
         "evaluation_weights": pd.concat(gathered(parts, "weights"), ignore_index=True),
         "evaluation_coherence": pd.concat(coh, ignore_index=True)[COHERENCE_COLUMNS] if coh else empty(COHERENCE_COLUMNS),
