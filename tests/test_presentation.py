@@ -437,3 +437,17 @@ def test_a_warnings_evidence_figures_are_printed_half_up_in_the_measures_decimal
     assert printed[("990101|2016|rising", "threshold")] == "2.0"  # a change's threshold: the change decimals
     assert printed[("990102|2016|many", "value")] == "1,235" and printed[("990102|2016|many", "threshold")] == "1,000"
     assert printed[("990102|2016|many", "change")] is None
+
+
+def test_a_flags_evidence_prints_as_a_code_the_renderers_put_in_words():
+    from pipeline.report.fmt import load_words
+    from pipeline.report.warning_words import evidence_values
+    from pipeline.stages.presentation import warning_cells
+
+    rows = pd.DataFrame([{"county_code": "990101", "year": 2024, "rule": "not_pyramid", "severity": "medium",
+                          "measure": "pyramid_holds", "rule_type": "run", "value": 0.0,
+                          "evidence_values": [0.0, 1.0, None], "change": None, "threshold": None}])
+    printed = {c["column"]: c["text"] for c in warning_cells(rows, "warnings", CATALOG)}
+    assert printed["values"] == "no|yes|—" and printed["threshold"] is None
+    words = load_words(Path(__file__).parents[1], "zh")
+    assert evidence_values(words, printed["values"]) == ["否", "是", "—"]

@@ -20,7 +20,7 @@ from pipeline.report.data import ReportData, is_synthetic, load_report_data
 from pipeline.report.fmt import missing, published_source
 from pipeline.report.phrasing import Phraser, evidence, finding, findings_of
 from pipeline.report.sentences import sentence, stated_ids
-from pipeline.report.warning_words import condition_op
+from pipeline.report.warning_words import condition_op, evidence_values
 
 
 @dataclass
@@ -200,7 +200,7 @@ def warning_evidence(data: ReportData, r, printed: pd.Series) -> str:
     and its figures as the presentation stage printed them (`printed`: the table's row of the warning)."""
     w, cat = data.words, data.catalog
     name, unit = cat.name(r.measure, data.lang), w.raw("units.measure")[cat.measure(r.measure).unit]
-    years, values = list(r.evidence_years), (printed["values"] or "").split("|")
+    years, values = list(r.evidence_years), evidence_values(w, printed["values"])
     op = condition_op(w, r.op, r.threshold) if isinstance(r.op, str) else ""
     threshold = printed_cell(data, printed["threshold"])
     if r.rule_type == "change":

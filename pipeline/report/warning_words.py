@@ -14,6 +14,12 @@ from pipeline.periods import FULL_YEAR
 from pipeline.report.phrasing import Phraser, evidence
 
 
+def evidence_values(w, printed: str | None) -> list[str]:
+    """A warning's evidence values as the presentation printed them ('|' between years), a flag's code in
+    words (是/否)."""
+    return [w(f"word_{v}") if v in ("yes", "no") else v for v in (printed or "").split("|")]
+
+
 def condition_op(w, op: str, threshold: float) -> str:
     """A rule's comparison in words; a change of "<= -3" is said as a fall of at least 3 (下降不低于3)."""
     if threshold < 0 and op in ("<=", "<"):

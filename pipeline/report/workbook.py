@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline import marts
 from pipeline.catalog import Catalog
-from pipeline.numbers import fixed
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import label as period_label
 from pipeline.report.data import ReportData, counties_of, is_synthetic
@@ -28,7 +28,12 @@ from pipeline.report.evaluation_words import grade_cell
 from pipeline.report.ooxml import fixed_zip_times
 from pipeline.report.phrasing import Phraser, finding, findings_of
 from pipeline.report.sentences import sentence
-from pipeline.report.warning_words import mart_rule, plain_threshold, rule_condition
+from pipeline.report.warning_words import (
+    evidence_values,
+    mart_rule,
+    plain_threshold,
+    rule_condition,
+)
 
 FORMATS = {"share": "0.0%", "score": "0.0"}  # counts: by their catalog decimals, below
 HEADER_FILL = "DDE6F0"
@@ -203,11 +208,10 @@ def warnings_sheet(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
         rule = mart_rule(r)
         conditions.append(None if rule["threshold"] is None and rule["type"] != "run"
                           else rule_condition(p, rule, plain_threshold(rule)))
-        m = cat.measure(r["measure"])
+        values = warning_values(data, r)
         evidence.append(w.sep.join(
-            w("finding.warning.run_item", year=int(y), unit=p.unit(m.code),
-              value=w("none_mark") if pd.isna(v) else printed_value(w, m, float(v)))
-            for y, v in zip(r["evidence_years"], r["evidence_values"], strict=True)))
+            w("finding.warning.run_item", year=int(y), unit=p.unit(r["measure"]), value=v)
+            for y, v in zip(r["evidence_years"], values, strict=True)))
     frame = pd.DataFrame({
         cols["county"]: [data.name(c) for c in wr["county_code"]],
         cols["code"]: wr["county_code"].to_numpy(),
@@ -223,11 +227,12 @@ def warnings_sheet(data: ReportData) -> tuple[pd.DataFrame, list[str]]:
     return frame, ["@", "@", "0", "@", "@", "@", "@", "@", "@"]
 
 
-def printed_value(w, m, value: float) -> str:
-    """A value as the reports print it: the catalog's decimals, thousands grouped, % on a share, a flag in words."""
-    if m.kind == "flag":
-        return w("word_yes" if value == 1 else "word_no")
-    return fixed(value, m.decimals, thousands=True) + ("%" if m.kind == "share" else "")
+def warning_values(data: ReportData, r: pd.Series) -> list[str]:
+    """A warning's evidence values as the presentation printed them for its year's table (a flag in words)."""
+    w = data.words
+    table = data.table(str(r["region_code"]), int(r["year"]), "warnings")
+    key = marts.warning_key(r["county_code"], r["year"], r["rule"])
+    return evidence_values(w, table.loc[key, "values"]) if key in table.index else []
 
 
 def delivered_figures(data: ReportData, region: str, first: int,

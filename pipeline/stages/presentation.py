@@ -320,14 +320,16 @@ WARNING_READ = ["county_code", "year", "rule", "severity", "measure", "rule_type
 
 
 def warning_figures(r: dict, catalog: Catalog) -> list[tuple[str, str | None]]:
-    """The figures a warning's evidence prints, as the catalog prints its measure (half up): its value, its
-    evidence years' values joined by '|', the size of its change and its threshold (a change rule's without
+    """The figures a warning's evidence prints, as the catalog prints its measure (half up; a flag yes or no):
+    its value, its evidence years' values joined by '|', the size of its change and its threshold (a change rule's without
     sign, in the catalog's change decimals; a level's in the measure's)."""
     if not isinstance(r["measure"], str):
         return []
     m = catalog.measure(r["measure"])
 
-    def printed(v: object) -> str:
+    def printed(v: object) -> str:  # a flag as a code (yes / no), as the evaluation table prints one
+        if m.kind == "flag" and not _missing(v):
+            return "yes" if float(v) == 1 else "no"
         return measure_text(None if _missing(v) else float(v), m.decimals, m.kind == "share") or "—"
     change_rule = r["rule_type"] == "change"
     values = [] if r["evidence_values"] is None else list(r["evidence_values"])
