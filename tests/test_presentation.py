@@ -157,7 +157,7 @@ def test_a_countys_indicators_print_with_the_catalogs_decimals_and_its_history_r
 
 
 def test_a_countys_warnings_list_this_year_first_then_last_year_and_the_region_lists_its_year():
-    from pipeline.stages.presentation import county_warning_cells, warning_cells
+    from pipeline.stages.presentation_warnings import county_warning_cells, warning_cells
 
     warnings = pd.DataFrame({"county_code": ["990101", "990101", "990101", "990101", "990102"],
                              "year": [2022, 2023, 2024, 2024, 2024], "rule": ["x", "b", "c", "a", "a"],
@@ -421,7 +421,7 @@ def test_a_notebook_naming_a_place_without_figures_stops_and_lists_those_that_ha
 
 
 def test_a_warnings_evidence_figures_are_printed_half_up_in_the_measures_decimals():
-    from pipeline.stages.presentation import warning_cells
+    from pipeline.stages.presentation_warnings import warning_cells
 
     rows = pd.DataFrame([
         {"county_code": "990101", "year": 2016, "rule": "rising", "severity": "high", "measure": "new_onset_share",
@@ -442,7 +442,7 @@ def test_a_warnings_evidence_figures_are_printed_half_up_in_the_measures_decimal
 def test_a_flags_evidence_prints_as_a_code_the_renderers_put_in_words():
     from pipeline.report.fmt import load_words
     from pipeline.report.warning_words import evidence_values
-    from pipeline.stages.presentation import warning_cells
+    from pipeline.stages.presentation_warnings import warning_cells
 
     rows = pd.DataFrame([{"county_code": "990101", "year": 2024, "rule": "not_pyramid", "severity": "medium",
                           "measure": "pyramid_holds", "rule_type": "run", "value": 0.0,

@@ -48,46 +48,17 @@ from pipeline.config import (
 )
 from pipeline.divisions import read_divisions, units_of
 from pipeline.errors import run_stage
-from pipeline.numbers import fixed, measure_text
+from pipeline.numbers import measure_text
 from pipeline.periods import FULL_YEAR
 from pipeline.stage_runner import map_regions, region_slices
+from pipeline.stages.presentation_cells import cell, missing, number, percent, records, whole
 from pipeline.stages.presentation_figures import figure_cells, reportable_cells, source_cells
 from pipeline.stages.presentation_outline import outline_cells, period_report_cells
+from pipeline.stages.presentation_warnings import county_warning_cells, warning_cells
 
 COLUMNS = ["region_code", "place_code", "year", "table", "row", "key", "column", "value", "text", "cites"]
 REGION_TABLES = ("ranking", "evaluation", "weights", "grade_matrix", "coherence", "audit", "profile", "warnings")
 COUNTY_TABLES = ("indicators", "history", "county_warnings")
-
-
-def _missing(x: object) -> bool:
-    return x is None or bool(pd.isna(x))
-
-
-def number(x: object, decimals: int) -> str | None:
-    """A figure as printed (thousands separated, rounded half up); None (printed '—') when there is none."""
-    return None if _missing(x) else fixed(float(x), decimals, thousands=True)
-
-
-def percent(probability: object) -> str | None:
-    """A probability as a whole percentage, rounded half up (0.365 -> 37%)."""
-    return None if _missing(probability) else fixed(100 * float(probability), 0) + "%"
-
-
-def whole(x: object) -> str | None:
-    return None if _missing(x) else str(int(x))
-
-
-def records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
-    """The rows of `columns` as dicts, read column by column (a row at a time is slow on Arrow-backed text)."""
-    return [dict(zip(columns, values, strict=True)) for values in zip(*(frame[c].tolist() for c in columns), strict=True)]
-
-
-def _cell(table: str, row: int, key: str, column: str, value: object, text: str | None, cites: str,
-          place: str = "") -> dict:
-    """One cell; `place` is the county a county table is of ('' : the region's table)."""
-    return {"place_code": place, "table": table, "row": row, "key": key, "column": column,
-            "value": None if _missing(value) or isinstance(value, str) else float(value), "text": text,
-            "cites": cites}
 
 
 def ranking_cells(county: pd.DataFrame, measures: list[str]) -> list[dict]:
@@ -101,10 +72,10 @@ def ranking_cells(county: pd.DataFrame, measures: list[str]) -> list[dict]:
 
     def first_measure(code: str) -> tuple[bool, float]:
         rank = ranks[code].get(measures[0])
-        return (True, 0.0) if _missing(rank) else (False, float(rank))
+        return (True, 0.0) if missing(rank) else (False, float(rank))
 
     order = sorted(sorted(ranks), key=first_measure)  # stable: places of equal rank stay in code order
-    return [_cell("ranking", i, code, m, ranks[code].get(m), whole(ranks[code].get(m)), marts.COUNTY)
+    return [cell("ranking", i, code, m, ranks[code].get(m), whole(ranks[code].get(m)), marts.COUNTY)
             for i, code in enumerate(order) for m in measures]
 
 
@@ -119,11 +90,11 @@ def evaluation_cells(ev: pd.DataFrame) -> list[dict]:
         low, high = r["rank_p05"], r["rank_p95"]
         cells = [("index", r["index"], number(r["index"], 1)), ("rank", r["rank"], whole(r["rank"])),
                  ("grade", None, r["grade"] if isinstance(r["grade"], str) else None),
-                 ("rank_interval", None, None if _missing(low) else f"{number(low, 0)}–{number(high, 0)}"),
+                 ("rank_interval", None, None if missing(low) else f"{number(low, 0)}–{number(high, 0)}"),
                  *((f"p_{g}", r[f"p_{g}"], percent(r[f"p_{g}"])) for g in grades),
                  ("grade_probability", r["grade_probability"], percent(r["grade_probability"])),
-                 ("stable", None, None if _missing(r["stable"]) else ("yes" if r["stable"] else "no"))]
-        out += [_cell("evaluation", i, code, col, value, text, marts.EVALUATION) for col, value, text in cells]
+                 ("stable", None, None if missing(r["stable"]) else ("yes" if r["stable"] else "no"))]
+        out += [cell("evaluation", i, code, col, value, text, marts.EVALUATION) for col, value, text in cells]
     return out
 
 
@@ -133,8 +104,8 @@ def rank_interval_cells(ev: pd.DataFrame) -> list[dict]:
     graded = ev[ev["index"].notna()].sort_values("rank", kind="mergesort")
     out = []
     for i, r in enumerate(records(graded, ["county_code", "rank", "rank_p05", "rank_p95", "grade", "stable"])):
-        stable = None if _missing(r["stable"]) else float(bool(r["stable"]))
-        out += [_cell("rank_intervals", i, str(r["county_code"]), col, value, text, marts.EVALUATION)
+        stable = None if missing(r["stable"]) else float(bool(r["stable"]))
+        out += [cell("rank_intervals", i, str(r["county_code"]), col, value, text, marts.EVALUATION)
                 for col, value, text in (("rank", r["rank"], whole(r["rank"])), ("rank_p05", r["rank_p05"], None),
                                          ("rank_p95", r["rank_p95"], None), ("grade", None, r["grade"]),
                                          ("stable", stable, None))]
@@ -142,7 +113,7 @@ def rank_interval_cells(ev: pd.DataFrame) -> list[dict]:
 
 
 def weights_cells(weights: pd.DataFrame) -> list[dict]:
-    return [_cell("weights", i, str(r["indicator"]), col, r[col], number(r[col], 3), marts.EVALUATION_WEIGHTS)
+    return [cell("weights", i, str(r["indicator"]), col, r[col], number(r[col], 3), marts.EVALUATION_WEIGHTS)
             for i, r in enumerate(records(weights, ["indicator", "nominal_weight", "effective_weight"]))
             for col in ("nominal_weight", "effective_weight")]
 
@@ -155,8 +126,8 @@ def grade_matrix_cells(graded: pd.DataFrame, year: int) -> list[dict]:
     row = {}
     for r in records(rows, ["county_code", "year", "grade", "index"]):
         code = str(r["county_code"])
-        shown = r["grade"] if isinstance(r["grade"], str) and not _missing(r["index"]) else ""
-        out.append(_cell("grade_matrix", row.setdefault(code, len(row)), code, str(int(r["year"])), None, shown,
+        shown = r["grade"] if isinstance(r["grade"], str) and not missing(r["index"]) else ""
+        out.append(cell("grade_matrix", row.setdefault(code, len(row)), code, str(int(r["year"])), None, shown,
                          marts.EVALUATION))
     return out
 
@@ -171,11 +142,11 @@ def coherence_cells(coh: pd.DataFrame) -> list[dict]:
         for r in records(coh[chosen.fillna(False).astype(bool)], ["indicator", "other", "r", "rank_shift_if_dropped"]):
             row = len({c["row"] for c in out})
             key = str(r["indicator"])
-            out.append(_cell("coherence", row, key, "kind", None, kind, marts.EVALUATION_COHERENCE))
-            out.append(_cell("coherence", row, key, "other", None, str(r["other"]), marts.EVALUATION_COHERENCE))
+            out.append(cell("coherence", row, key, "kind", None, kind, marts.EVALUATION_COHERENCE))
+            out.append(cell("coherence", row, key, "other", None, str(r["other"]), marts.EVALUATION_COHERENCE))
             value, text = ((r["rank_shift_if_dropped"], number(r["rank_shift_if_dropped"], 1))
                            if kind == "moves_ranks_most" else (r["r"], number(r["r"], 2)))
-            out.append(_cell("coherence", row, key, "size", value, text, marts.EVALUATION_COHERENCE))
+            out.append(cell("coherence", row, key, "size", value, text, marts.EVALUATION_COHERENCE))
     return out
 
 
@@ -195,12 +166,12 @@ def audit_cells(audit: pd.DataFrame, coh: pd.DataFrame) -> list[dict]:
                  ("kurtosis", r["kurtosis"], number(r["kurtosis"], 2), marts.EVALUATION_AUDIT),
                  ("r_index", cor, number(cor, 2), marts.EVALUATION_COHERENCE),
                  ("rank_shift_if_dropped", shift, number(shift, 1), marts.EVALUATION_COHERENCE)]
-        out += [_cell("audit", i, code, col, value, text, cites) for col, value, text, cites in cells]
+        out += [cell("audit", i, code, col, value, text, cites) for col, value, text, cites in cells]
     return out
 
 
 def _flag(row: dict, name: str) -> bool:
-    return name in row and not _missing(row[name]) and bool(row[name])
+    return name in row and not missing(row[name]) and bool(row[name])
 
 
 def audit_note_rows(audit: pd.DataFrame, treated: pd.DataFrame, catalog: Catalog) -> list[tuple[str, dict]]:
@@ -218,12 +189,12 @@ def audit_note_rows(audit: pd.DataFrame, treated: pd.DataFrame, catalog: Catalog
     if _flag(first, "statistics_skipped"):
         notes.append(("statistics_skipped", {"n": whole(first["counties_graded"]),
                                              "min": whole(first["statistics_minimum"])}))
-    elif _missing(first["cronbach_alpha"]):
+    elif missing(first["cronbach_alpha"]):
         notes.append(("alpha_none", {}))
     else:
         notes.append(("alpha_ok" if _flag(first, "alpha_adequate") else "alpha_low",
                       {"alpha": number(first["cronbach_alpha"], 2), "min": number(first["alpha_min"], 1)}))
-    if not _missing(first["pc1_share"]):
+    if not missing(first["pc1_share"]):
         notes.append(("pc1", {"share": percent(first["pc1_share"])}))
     if _flag(first, "winsorisation_skipped"):
         notes.append(("winsorisation_skipped", {"min": whole(first["winsorisation_minimum"])}))
@@ -247,7 +218,7 @@ def audit_note_cells(audit: pd.DataFrame, treated: pd.DataFrame, catalog: Catalo
     for i, (note, fields) in enumerate(audit_note_rows(audit, treated, catalog)):
         cites = marts.EVALUATION_TREATMENT if note == "winsorised" else marts.EVALUATION_AUDIT
         key = str(fields.get("county") or fields.get("indicator") or note)
-        out += [_cell("audit_notes", i, key, col, None, None if text is None else str(text), cites)
+        out += [cell("audit_notes", i, key, col, None, None if text is None else str(text), cites)
                 for col, text in {"note": note, **fields}.items()]
     return out
 
@@ -258,7 +229,7 @@ def profile_cells(ev: pd.DataFrame) -> list[dict]:
     if "strengths" not in ev.columns:
         return []
     graded = ev[ev["index"].notna()]
-    return [_cell("profile", i, str(r["county_code"]), col, None, str(r[col]) if isinstance(r[col], str) and r[col]
+    return [cell("profile", i, str(r["county_code"]), col, None, str(r[col]) if isinstance(r[col], str) and r[col]
                   else None, marts.EVALUATION)
             for i, r in enumerate(records(graded, ["county_code", "strengths", "weaknesses"]))
             for col in ("strengths", "weaknesses")]
@@ -276,8 +247,8 @@ def indicator_cells(ind: pd.DataFrame, catalog: Catalog) -> list[dict]:
         cells = [("raw", r["raw"], measure_text(r["raw"], m.decimals, m.kind == "share")),
                  ("region_mean", r["region_mean"], measure_text(r["region_mean"], m.decimals, m.kind == "share")),
                  ("normalised", r["normalised"], number(r["normalised"], 1)),
-                 ("imputed", None, "yes" if not _missing(r["imputed"]) and bool(r["imputed"]) else None)]
-        out += [_cell("indicators", i, code, col, value, text, marts.EVALUATION_INDICATORS, place)
+                 ("imputed", None, "yes" if not missing(r["imputed"]) and bool(r["imputed"]) else None)]
+        out += [cell("indicators", i, code, col, value, text, marts.EVALUATION_INDICATORS, place)
                 for col, value, text in cells]
     return out
 
@@ -294,10 +265,10 @@ def history_rows(ev: pd.DataFrame) -> list[tuple[int, bool, str, list[tuple]]]:
         low, high = r["rank_p05"], r["rank_p95"]
         cells = [("index", r["index"], number(r["index"], 1)), ("rank", r["rank"], whole(r["rank"])),
                  ("counties_graded", r["counties_graded"], whole(r["counties_graded"])),
-                 ("rank_interval", None, None if _missing(low) else f"{number(low, 0)}–{number(high, 0)}"),
+                 ("rank_interval", None, None if missing(low) else f"{number(low, 0)}–{number(high, 0)}"),
                  ("grade", None, r["grade"] if isinstance(r["grade"], str) else None),
                  ("grade_probability", r["grade_probability"], percent(r["grade_probability"]))]
-        out.append((int(r["year"]), not _missing(r["index"]), str(r["county_code"]), cells))
+        out.append((int(r["year"]), not missing(r["index"]), str(r["county_code"]), cells))
     return out
 
 
@@ -306,60 +277,13 @@ def history_from(rows: list[tuple[int, bool, str, list[tuple]]], year: int) -> l
     shown = [r for r in rows if r[0] <= year]
     if not any(graded for _, graded, _, _ in shown):
         return []
-    return [_cell("history", i, str(y), col, value, text, marts.EVALUATION, place)
+    return [cell("history", i, str(y), col, value, text, marts.EVALUATION, place)
             for i, (y, _, place, cells) in enumerate(shown) for col, value, text in cells]
 
 
 def history_cells(ev: pd.DataFrame, year: int) -> list[dict]:
     """One county's evaluation in every year up to `year`, oldest first; none when it was never graded."""
     return history_from(history_rows(ev), year)
-
-
-WARNING_READ = ["county_code", "year", "rule", "severity", "measure", "rule_type", "value", "evidence_values", "change",
-                "threshold"]
-
-
-def warning_figures(r: dict, catalog: Catalog) -> list[tuple[str, str | None]]:
-    """The figures a warning's evidence prints, as the catalog prints its measure (half up; a flag yes or no):
-    its value, its evidence years' values joined by '|', the size of its change and its threshold (a change rule's without
-    sign, in the catalog's change decimals; a level's in the measure's)."""
-    if not isinstance(r["measure"], str):
-        return []
-    m = catalog.measure(r["measure"])
-
-    def printed(v: object) -> str:  # a flag as a code (yes / no), as the evaluation table prints one
-        if m.kind == "flag" and not _missing(v):
-            return "yes" if float(v) == 1 else "no"
-        return measure_text(None if _missing(v) else float(v), m.decimals, m.kind == "share") or "—"
-    change_rule = r["rule_type"] == "change"
-    values = [] if r["evidence_values"] is None else list(r["evidence_values"])
-    threshold = None if _missing(r["threshold"]) else float(r["threshold"])
-    return [("value", printed(r["value"])), ("values", "|".join(printed(v) for v in values)),
-            ("change", None if _missing(r["change"]) else number(abs(float(r["change"])), catalog.change_decimals)),
-            ("threshold", None if threshold is None else number(abs(threshold), catalog.change_decimals)
-             if change_rule else number(threshold, m.decimals))]
-
-
-def warning_cells(rows: pd.DataFrame, table: str, catalog: Catalog, place: str = "") -> list[dict]:
-    """The warnings a table lists, in its order: each row's key, severity and the figures its evidence prints
-    (the renderer phrases the rule and its evidence from the mart row the key names)."""
-    out = []
-    for i, r in enumerate(records(rows.reindex(columns=WARNING_READ), WARNING_READ)):
-        key = marts.warning_key(r["county_code"], r["year"], r["rule"])
-        out += [_cell(table, i, key, column, None, text, marts.WARNINGS, place)
-                for column, text in [("severity", str(r["severity"])), *warning_figures(r, catalog)]]
-    return out
-
-
-def county_warning_cells(warnings: pd.DataFrame, year: int, catalog: Catalog) -> list[dict]:
-    """Each county's warnings of this year and the last, this year's first, then by rule id; a county
-    without any has no table (its notebook says it tripped none)."""
-    recent = warnings[warnings["year"].isin([year - 1, year])] if not warnings.empty else warnings
-    out: list[dict] = []
-    for county, mine in (recent.groupby("county_code", sort=True) if not recent.empty else ()):
-        ordered = mine.sort_values(["year", "rule"], ascending=[False, True], kind="mergesort")
-        out += warning_cells(ordered, "county_warnings", catalog, str(county))
-    return out
 
 
 FORM_SHARES = ("form1_share", "form2_share", "form3_share", "form4_share")
@@ -395,7 +319,7 @@ def nation_of(findings: pd.DataFrame, national: pd.DataFrame, region: str) -> pd
 
 def share_text(value: object) -> str | None:
     """A four-forms share as every report prints one (one decimal, half up, with %); None where there is none."""
-    return measure_text(None if _missing(value) else float(value), 1, True)
+    return measure_text(None if missing(value) else float(value), 1, True)
 
 
 def four_forms_cells(places: list[str], values: dict[str, dict[str, float]], printed: dict[str, dict[str, str]],
@@ -406,13 +330,13 @@ def four_forms_cells(places: list[str], values: dict[str, dict[str, float]], pri
     for i, code in enumerate(places):
         texts, own = printed.get(code, {}), values.get(code, {})
         # as its finding printed them (adding up to 100.0); a share no finding printed, as the catalog prints it
-        out += [_cell("four_forms", i, code, m, own.get(m), texts.get(m) or share_text(own.get(m)), marts.FINDINGS,
+        out += [cell("four_forms", i, code, m, own.get(m), texts.get(m) or share_text(own.get(m)), marts.FINDINGS,
                       owner) for m in FORM_SHARES]
     if not nation.empty:
         key, i = f"nation:{int(nation['year'].iloc[0])}", len(places)
-        out += [_cell("four_forms", i, key, m, nation.loc[m, "value"], f"{nation.loc[m, 'text']}%", marts.NATIONAL,
+        out += [cell("four_forms", i, key, m, nation.loc[m, "value"], f"{nation.loc[m, 'text']}%", marts.NATIONAL,
                       owner) for m in FORM_SHARES]
-        out.append(_cell("four_forms", i, key, "source", None, str(nation["source"].iloc[0]), marts.NATIONAL, owner))
+        out.append(cell("four_forms", i, key, "source", None, str(nation["source"].iloc[0]), marts.NATIONAL, owner))
     return out
 
 

@@ -33,6 +33,7 @@ from pipeline.catalog import Catalog
 from pipeline.numbers import fixed, measure_text
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import sort_key as period_sort_key
+from pipeline.stages.presentation_cells import missing
 
 FIGURE_COLUMNS = ("value", "approximate", "status", "yoy", "yoy_unit", "rate", "rank", "source_file", "source_row",
                   "source_cell", "computed",
@@ -41,17 +42,13 @@ _READ = ("measure", "value", "status", "yoy_change", "yoy_unit", "rate_per_membe
          "counties_ranked", "approximate", "source_file", "source_row", "source_cell")
 
 
-def _missing(x: object) -> bool:
-    return x is None or bool(pd.isna(x))
-
-
 def _text(x: object) -> str | None:
-    return None if _missing(x) or not str(x) else str(x)
+    return None if missing(x) or not str(x) else str(x)
 
 
 def signed(change: object, decimals: int) -> str | None:
     """A change as a table prints it, rounded half up: +2.1, -3.5, 0.0 (no sign on a zero)."""
-    if _missing(change):
+    if missing(change):
         return None
     text = fixed(float(change), decimals)
     return ("+" if float(text) > 0 else "") + text
@@ -59,9 +56,9 @@ def signed(change: object, decimals: int) -> str | None:
 
 def rank_text(rank: object, of: object) -> str | None:
     """A rank as printed: k/n (k alone where the number ranked is not known)."""
-    if _missing(rank):
+    if missing(rank):
         return None
-    return f"{int(rank)}/{int(of)}" if not _missing(of) else str(int(rank))
+    return f"{int(rank)}/{int(of)}" if not missing(of) else str(int(rank))
 
 
 def table_name(period: str) -> str:
@@ -82,14 +79,14 @@ def _measure_cells(catalog: Catalog, r: dict, rows: dict[str, dict]) -> list[tup
     value, rank = r["value"], r["rank_in_region"]
     own = _text(r["source_file"])
     derived = (None, None) if own or r["status"] != "ok" else _inputs(catalog, m.code, rows)
-    shown = catalog.shown_as(m.code, lambda c: c in rows and not _missing(rows[c]["value"]))
+    shown = catalog.shown_as(m.code, lambda c: c in rows and not missing(rows[c]["value"]))
     approximate = r["approximate"]
-    return [("value", value, measure_text(None if _missing(value) else float(value), m.decimals, m.kind == "share")),
-            ("approximate", 1.0 if not _missing(approximate) and bool(approximate) else None, None),
+    return [("value", value, measure_text(None if missing(value) else float(value), m.decimals, m.kind == "share")),
+            ("approximate", 1.0 if not missing(approximate) and bool(approximate) else None, None),
             ("status", None, _text(r["status"])),
             ("yoy", r["yoy_change"], signed(r["yoy_change"], catalog.change_decimals)),
             ("yoy_unit", None, _text(r["yoy_unit"])),
-            ("rate", r["rate_per_members"], None if _missing(r["rate_per_members"])
+            ("rate", r["rate_per_members"], None if missing(r["rate_per_members"])
              else fixed(float(r["rate_per_members"]), catalog.rate_decimals, thousands=True)),
             ("rank", rank, rank_text(rank, r["counties_ranked"])),
             ("source_file", None, own), ("source_row", r["source_row"] if own else None, None),
@@ -110,7 +107,7 @@ def place_figure_cells(rows: pd.DataFrame, catalog: Catalog, place: str, cites: 
     out = []
     for i, r in enumerate(records):
         for column, value, text in _measure_cells(catalog, r, by_measure):
-            number = None if _missing(value) or isinstance(value, str) else float(value)
+            number = None if missing(value) or isinstance(value, str) else float(value)
             if number is not None or text is not None:
                 out.append({"place_code": place, "row": i, "key": str(r["measure"]), "column": column,
                             "value": number, "text": text, "cites": cites})
