@@ -102,3 +102,12 @@ def printed(value: float | None, decimals: int) -> str | None:
 def printed_percent(fraction: float | None) -> str | None:
     """A fraction as a whole percentage, rounded half up (0.365 -> 37%); None when there is none."""
     return None if _missing(fraction) else fixed(100 * float(fraction), 0) + "%"
+
+
+def with_printed(values: dict, printing: dict[str, int | None]) -> dict:
+    """`values` with <field>_text beside each figure `printing` names: its decimals, or None for a whole
+    percentage of a fraction (None where the figure is missing). How the findings stage stores the texts of
+    the figures its evidence carries, so every renderer prints the same digits."""
+    texts = {f"{k}_text": printed_percent(v) if printing[k] is None else printed(v, printing[k])
+             for k, v in values.items() if k in printing}
+    return {**values, **texts}

@@ -103,13 +103,14 @@ def test_a_bad_decider_names_its_key_and_file(tmp_path, decides, key):
 def test_evaluation_figures_are_printed_by_the_findings_stage_half_up():
     """The renderers print these texts as they are: 12.25 points is 12.3 (Python's round: 12.2), a weight of
     0.1235 is 0.124, a share of the loss of 0.365 is 37 %, a rank of 2.5 is 3; a missing figure prints none."""
-    from pipeline.findings.grades import graded_row, rank_texts
+    from pipeline.findings.grades import PRINTED, graded_row
     from pipeline.findings.scoring import with_texts
+    from pipeline.numbers import with_printed
 
     texts = with_texts({"points": 12.25, "weight": 0.1235, "share_of_loss": 0.365, "lost": None, "indicator": "x"})
     assert (texts["points_text"], texts["weight_text"], texts["share_of_loss_text"]) == ("12.3", "0.124", "37%")
     assert texts["lost_text"] is None and "indicator_text" not in texts
-    assert rank_texts({"rank_p05": 2.5, "rank_p95": None}, "rank_p05", "rank_p95") == {
-        "rank_p05_text": "3", "rank_p95_text": None}
+    ranks = with_printed({"rank_p05": 2.5, "rank_p95": None}, PRINTED)
+    assert (ranks["rank_p05_text"], ranks["rank_p95_text"]) == ("3", None)
     assert graded_row({"year": 2024, "index": 66.25, "rank": 1, "counties_graded": 10,
                        "grade": "好"})["index_text"] == "66.3"

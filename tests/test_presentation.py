@@ -374,6 +374,12 @@ def test_a_places_figures_print_half_up_with_sign_rank_and_the_cell_they_were_re
     assert f.value.loc["new_onset_share", "computed"] == 1 and pd.isna(f.value.loc["cases_filed", "computed"])
     assert f.text.loc["four_forms_sum", "shown"] == "four_forms_total" and f.text.loc["cases_filed", "shown"] is None
     assert data.figures("990101", 2023).text.empty  # no rows that year: an empty table, not an error
+    from pipeline.report.county_views import figures_table
+
+    # a year the county did not deliver: its notebook's table prints nothing for it and says why
+    empty = figures_table(data, data.figures("990101", 2023), ["cases_filed", "new_onset_share"])
+    assert empty["数值"].tolist() == ["—", "—"] and empty["同比"].tolist() == ["—", "—"]
+    assert empty["来源"].tolist() == ["未报送", "未报送"]
 
 
 def test_a_series_says_which_years_print_nothing_and_why():

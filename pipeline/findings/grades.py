@@ -16,7 +16,7 @@ from pipeline.findings.scoring import (
     caveats_finding,
     point_losses_finding,
 )
-from pipeline.numbers import fixed, printed, printed_percent
+from pipeline.numbers import fixed, printed, printed_percent, with_printed
 
 
 def printed_probability(probability: float, threshold: float) -> str:
@@ -35,9 +35,9 @@ def printed_probability(probability: float, threshold: float) -> str:
     return fixed(100 * probability, 3) + "%"
 
 
-def rank_texts(ev: dict, *fields: str) -> dict[str, str | None]:
-    """<field>_text of simulated ranks as printed (whole, half up)."""
-    return {f"{f}_text": printed(ev.get(f), 0) for f in fields}
+# how the evaluation's figures in a grade finding print (pipeline.numbers.with_printed): the index to one
+# decimal, simulated ranks whole, a threshold of the grade's probability as a whole percentage
+PRINTED = {"index": 1, "median_rank": 0, "rank_p05": 0, "rank_p95": 0, "threshold": None}
 
 
 def likelier_grade(ev: dict) -> list | None:
@@ -53,8 +53,8 @@ METHOD_FIELDS = ("weighting", "normalisation", "aggregation", "imputation", "win
 
 
 def graded_row(ev: dict) -> dict:
-    return {"year": int(ev["year"]), "index": float(ev["index"]), "index_text": printed(ev["index"], 1),
-            "rank": int(ev["rank"]), "of": int(ev["counties_graded"]), "grade": str(ev["grade"])}
+    return with_printed({"year": int(ev["year"]), "index": float(ev["index"]), "rank": int(ev["rank"]),
+                         "of": int(ev["counties_graded"]), "grade": str(ev["grade"])}, PRINTED)
 
 
 def not_graded_row(ev: dict) -> dict:
@@ -121,23 +121,22 @@ def stability_finding(ctx: Context, base: dict, ev: dict) -> Finding | None:
     likelier = likelier_grade(ev)
     return Finding(**base, topic="grade_stability", verdict="stable" if stable else "unstable",
                    polarity="neutral", basis=["threshold"],
-                   evidence={"grade": str(ev["grade"]), "probability": prob,
-                             "probability_text": printed_probability(prob, threshold),
-                             "likelier": likelier and [likelier[0], likelier[1],
-                                                       printed_probability(likelier[1], threshold)],
-                             "threshold": float(ev["stable_threshold"]),
-                             "threshold_text": printed_percent(ev["stable_threshold"]), "scenarios": int(ev["scenarios"]),
-                             "median_rank": _num(ev["median_rank"]), "rank_p05": _num(ev["rank_p05"]),
-                             "rank_p95": _num(ev["rank_p95"]), **rank_texts(ev, "median_rank", "rank_p05", "rank_p95"),
-                             "probabilities": [[g, float(ev[f"p_{g}"])] for g in labels],
-                             # the grades the simulations gave at all, best first, each's chance as printed (a
-                             # whole percent); pairs, as the evidence's JSON orders a mapping's keys by code
-                             "probabilities_text": [[g, printed_percent(ev[f"p_{g}"])] for g in labels
-                                                    if float(ev[f"p_{g}"]) > 0],
-                             "probability_percent_text": printed_percent(prob),
-                             "varied": [c for c in str(ev["factors_varied"] or "").split(",") if c],
-                             "grade_drivers": [c for c in str(ev["grade_drivers"] or "").split(",") if c],
-                             "rank_drivers": [c for c in str(ev["rank_drivers"] or "").split(",") if c]})
+                   evidence=with_printed({
+                       "grade": str(ev["grade"]), "probability": prob,
+                       "probability_text": printed_probability(prob, threshold),
+                       "likelier": likelier and [likelier[0], likelier[1], printed_probability(likelier[1], threshold)],
+                       "threshold": float(ev["stable_threshold"]), "scenarios": int(ev["scenarios"]),
+                       "median_rank": _num(ev["median_rank"]), "rank_p05": _num(ev["rank_p05"]),
+                       "rank_p95": _num(ev["rank_p95"]),
+                       "probabilities": [[g, float(ev[f"p_{g}"])] for g in labels],
+                       # the grades the simulations gave at all, best first, each's chance as printed (a
+                       # whole percent); pairs, as the evidence's JSON orders a mapping's keys by code
+                       "probabilities_text": [[g, printed_percent(ev[f"p_{g}"])] for g in labels
+                                              if float(ev[f"p_{g}"]) > 0],
+                       "probability_percent_text": printed_percent(prob),
+                       "varied": [c for c in str(ev["factors_varied"] or "").split(",") if c],
+                       "grade_drivers": [c for c in str(ev["grade_drivers"] or "").split(",") if c],
+                       "rank_drivers": [c for c in str(ev["rank_drivers"] or "").split(",") if c]}, PRINTED))
 
 
 def history_finding(base: dict, rows: list[dict], year: int) -> Finding | None:
@@ -190,13 +189,13 @@ def region_grade_findings(ctx: Context, base: dict, region: str, year: int) -> l
                                                 "probability_text": printed_probability(
                                                     float(r["grade_probability"]), float(r["stable_threshold"]))}
                                                for r in unstable],
-                                     "count": len(unstable), "threshold": float(unstable[0]["stable_threshold"]),
-                                     "threshold_text": printed_percent(unstable[0]["stable_threshold"])}))
+                                     **with_printed({"count": len(unstable),
+                                                     "threshold": float(unstable[0]["stable_threshold"])}, PRINTED)}))
     elif any(not missing(r["stable"]) for r in now):
         out.append(Finding(**base, topic="units_unstable", verdict="all_stable", polarity="neutral",
-                           basis=["threshold"], evidence={"units": [], "count": 0, "place": now[0]["county_code"],
-                                                          "threshold": float(now[0]["stable_threshold"]),
-                                                          "threshold_text": printed_percent(now[0]["stable_threshold"])}))
+                           basis=["threshold"], evidence=with_printed({
+                               "units": [], "count": 0, "place": now[0]["county_code"],
+                               "threshold": float(now[0]["stable_threshold"])}, PRINTED)))
     return out
 
 
@@ -219,8 +218,8 @@ def table_extras(ctx: Context, r: dict, year: int) -> dict:
     severities = [str(w["severity"]) for w in ctx.warnings_of(r["county_code"], year)]
     prob, threshold = _num(r.get("grade_probability")), _num(r.get("stable_threshold"))
     return {"probability": prob, "probability_text": None if prob is None or threshold is None
-            else printed_probability(prob, threshold), "rank_p05": _num(r.get("rank_p05")),
-            "rank_p95": _num(r.get("rank_p95")), **rank_texts(r, "rank_p05", "rank_p95"),
+            else printed_probability(prob, threshold),
+            **with_printed({"rank_p05": _num(r.get("rank_p05")), "rank_p95": _num(r.get("rank_p95"))}, PRINTED),
             "stable": None if missing(r.get("stable")) else bool(r["stable"]),
             "provisional": not missing(r.get("stable")) and not bool(r["stable"]),
             "grade_before_veto": (str(r["grade_before_veto"]) if not missing(r.get("grade_before_veto"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pipeline.findings.context import Context, missing
 from pipeline.findings.context import number_or_none as _num
 from pipeline.findings.schema import Finding, state_within
-from pipeline.numbers import fixed, printed, printed_difference, printed_percent
+from pipeline.numbers import fixed, printed_difference, with_printed
 from pipeline.periods import FULL_YEAR
 
 # how a scoring finding's figures print (decimals; None: a whole percentage): points and indices to one
@@ -22,10 +22,8 @@ PRINTED = {"points": 1, "lost": 1, "normalised": 1, "weight": 3, "index": 1, "in
 
 
 def with_texts(evidence: dict) -> dict:
-    """`evidence` with <field>_text beside each figure PRINTED names (None where the figure is missing)."""
-    texts = {f"{k}_text": (printed_percent(v) if PRINTED[k] is None else printed(v, PRINTED[k]))
-             for k, v in evidence.items() if k in PRINTED}
-    return {**evidence, **texts}
+    """`evidence` with the texts of its figures PRINTED names (pipeline.numbers.with_printed)."""
+    return with_printed(evidence, PRINTED)
 
 
 def point_losses_finding(ctx: Context, base: dict, code: str, year: int) -> Finding | None:
@@ -116,7 +114,7 @@ def caveats_finding(ctx: Context, base: dict, region: str, year: int, graded: li
         "weighting_fell_back": str(first.get("weighting_used") or first.get("weighting")) != str(first.get("weighting")),
         "data_weights_minimum": _num(first.get("data_weights_minimum")),
         "uncertainty_added": added,
-        "rank_overlap": overlap, "rank_overlap_text": printed_percent(overlap),
+        **with_printed({"rank_overlap": overlap}, {"rank_overlap": None}),
         "overlap_noted": overlap is not None and limit is not None and overlap > limit,
     }
     said = ("statistics_skipped", "winsorisation_skipped", "weighting_fell_back", "uncertainty_added", "overlap_noted")

@@ -129,17 +129,11 @@ def enforcement_section(data: ReportData, region: str, county: str, year: int, f
     gaps = [gaps_text(data, series[m], names[m]) for m in measures]
     chart = charts.indicator_panels(series, names, title=w("notebook.enforcement.chart_title"), words=w,
                                     notes=[*gaps, synthetic(data, region)])
-    latest = data.figures(county, year)
-    text = latest.text.reindex(measures)
+    printed = figure_columns(data, data.figures(county, year), measures)
     cols = w.raw("notebook.columns")
-    ranks = pd.DataFrame({
-        cols["measure"]: [names[m] for m in measures],
-        w("year", year=year): [printed_value(data, t, a == 1) for t, a in
-                               zip(text["value"], latest.value.reindex(measures)["approximate"], strict=True)],
-        cols["per_1000"]: [printed_cell(data, t) for t in text["rate"]],
-        cols["yoy"]: [change_cell(data, c, u) for c, u in zip(text["yoy"], text["yoy_unit"], strict=True)],
-        cols["rank_highest"]: [printed_cell(data, k) for k in text["rank"]],
-    })
+    ranks = pd.DataFrame({cols["measure"]: [names[m] for m in measures],
+                          w("year", year=year): printed[cols["value"]], cols["per_1000"]: printed["rate"],
+                          cols["yoy"]: printed[cols["yoy"]], cols["rank_highest"]: printed["rank"]})
     return Section().add(heading(data, "county_enforcement"), chart, *[g for g in gaps if g],
                          ranks.set_index(cols["measure"]))
 
@@ -171,9 +165,9 @@ def figure_columns(data: ReportData, figures: Figures, measures: list[str]) -> d
     w, cat = data.words, data.catalog
     cols = w.raw("notebook.columns")
     units = w.raw("units.measure")
-    text = figures.text.reindex(measures)
-    return {cols["value"]: [printed_value(data, t, a == 1) for t, a in
-                            zip(text["value"], figures.value.reindex(measures)["approximate"], strict=True)],
+    text, value = (rows := figures.of(measures)).text, rows.value
+    return {cols["value"]: [printed_value(data, t, a == 1) for t, a in zip(text["value"], value["approximate"],
+                                                                            strict=True)],
             cols["unit"]: [units[cat.measure(m).unit].strip() or w("none_mark") for m in measures],
             cols["yoy"]: [change_cell(data, c, u) for c, u in zip(text["yoy"], text["yoy_unit"], strict=True)],
             "rate": [printed_cell(data, t) for t in text["rate"]],

@@ -31,6 +31,11 @@ class Figures:
     text: pd.DataFrame
     value: pd.DataFrame
 
+    def of(self, measures: list[str]) -> Figures:
+        """The rows of `measures`, in their order; a measure the table has no row for prints nothing (None)."""
+        text = self.text.reindex(measures).astype(object)
+        return Figures(text.where(text.notna(), None), self.value.reindex(measures))
+
 
 @dataclass
 class ReportData:
@@ -65,23 +70,25 @@ class ReportData:
     _finding_by_id: dict[str, int] = field(default_factory=dict, repr=False)
     _findings_at: dict[tuple, list[int]] = field(default_factory=dict, repr=False)  # (place, year, period or None)
 
-    def table(self, place: str, year: int, name: str, field: str = "text") -> pd.DataFrame:
+    def table(self, place: str, year: int, name: str, field: str = "text",
+              columns: list[str] | None = None) -> pd.DataFrame:
         """One table of a region's or a county's year as the presentation stage printed it: a row per key (a
-        place, an indicator, a year) in the stage's order, a column per column code in its order, the printed
-        texts as cells (None where nothing is printed: the renderer's none mark), or with field="value" the
-        figures a chart draws. Empty when the stage made none."""
-        if not self._tables and not self.presentation.empty:
-            self._index_tables()
+        place, an indicator, a year) in the stage's order, a column per column code in its order (or those of
+        `columns`, in theirs), the printed texts as cells (None where nothing is printed: the renderer's none
+        mark), or with field="value" the figures a chart draws (NaN where none). Empty when the stage made none
+        (with `columns`: no rows, those columns)."""
+        self._index_tables()
         at = self._tables.get((place, int(year), name))
         if at is None:
-            return pd.DataFrame()
-        rows, keys, columns = (self._cells[c][at] for c in ("row", "key", "column"))
+            return pd.DataFrame(columns=columns) if columns is not None else pd.DataFrame()
+        rows, keys, named = (self._cells[c][at] for c in ("row", "key", "column"))
         order = sorted(dict.fromkeys(rows.tolist()))
         row_at = {r: i for i, r in enumerate(order)}
-        column_at = {c: j for j, c in enumerate(dict.fromkeys(columns.tolist()))}
+        column_at = {c: j for j, c in enumerate(columns if columns is not None else dict.fromkeys(named.tolist()))}
         grid = np.full((len(row_at), len(column_at)), np.nan if field == "value" else None, dtype=object)
-        for r, c, v in zip(rows.tolist(), columns.tolist(), self._cells[field][at].tolist(), strict=True):
-            grid[row_at[r], column_at[c]] = v
+        for r, c, v in zip(rows.tolist(), named.tolist(), self._cells[field][at].tolist(), strict=True):
+            if c in column_at:
+                grid[row_at[r], column_at[c]] = v
         key_of = dict(zip(rows.tolist(), keys.tolist(), strict=True))  # a row's cells all carry its key
         wide = pd.DataFrame(grid, index=pd.Index([key_of[r] for r in order], name="key"), columns=list(column_at),
                             dtype=object)  # None stays None (a text column would otherwise become str, None NaN)
@@ -90,6 +97,8 @@ class ReportData:
     def _index_tables(self) -> None:
         """Row positions of each (place, year, table) and the cells' columns as arrays, once: a county notebook
         reads ~200 tables, and pivoting each out of the mart took ~2 ms."""
+        if self._tables or self.presentation.empty:
+            return
         p = self.presentation
         for (r, y, t), at in p.groupby(["place_code", "year", "table"], sort=False).indices.items():
             self._tables[(str(r), int(y), str(t))] = at
@@ -107,10 +116,9 @@ class ReportData:
         rows that year."""
         key = (place, int(year), period)
         if key not in self._figures:
-            name = table_name(period)
-            text = self.table(place, year, name).reindex(columns=list(FIGURE_COLUMNS))
-            value = self.table(place, year, name, "value").reindex(columns=list(FIGURE_COLUMNS))
-            self._figures[key] = Figures(text.astype(object).where(text.notna(), None), value)
+            name, columns = table_name(period), list(FIGURE_COLUMNS)
+            self._figures[key] = Figures(self.table(place, year, name, columns=columns),
+                                         self.table(place, year, name, "value", columns=columns))
         return self._figures[key]
 
     def series(self, place: str, measure: str, first: int, last: int) -> pd.DataFrame:
@@ -138,7 +146,7 @@ class ReportData:
     def places_held(self) -> dict[str, list[str]]:
         """Each region with figures in what was read, and its places with figures (by code): what a notebook's
         region and county may name."""
-        self.table("", 0, "")  # the tables indexed
+        self._index_tables()
         held = {place for place, _, name in self._tables if name == "figures"}
         out: dict[str, list[str]] = {}
         for place in sorted(held):

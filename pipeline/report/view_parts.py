@@ -224,8 +224,7 @@ def warnings_table(data: ReportData, place: str, year: int, name: str, with_coun
     w = data.words
     cols = w.raw("notebook.columns")
     rows = data.listed_warnings(place, year, name)
-    printed = data.table(place, year, name).reindex(columns=["value", "values", "change", "threshold"])
-    printed = printed.astype(object).where(printed.notna(), None)
+    printed = data.table(place, year, name, columns=["value", "values", "change", "threshold"])
     table = pd.DataFrame({
         cols["year"]: rows["year"].tolist(),
         cols["rule"]: [r.label_en if data.lang == "en" else r.label_zh for r in rows.itertuples()],

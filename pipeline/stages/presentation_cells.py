@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.numbers import fixed
+from pipeline.numbers import printed, printed_percent
 
 
 def missing(x: object) -> bool:
     return x is None or bool(pd.isna(x))
 
 
-def number(x: object, decimals: int) -> str | None:
-    """A figure as printed (thousands separated, rounded half up); None (printed '—') when there is none."""
-    return None if missing(x) else fixed(float(x), decimals, thousands=True)
-
-
-def percent(probability: object) -> str | None:
-    """A probability as a whole percentage, rounded half up (0.365 -> 37%)."""
-    return None if missing(probability) else fixed(100 * float(probability), 0) + "%"
+# a figure as printed (thousands separated, half up) and a fraction as a whole percentage; None (printed '—')
+# when there is none: the printing the findings stage uses too
+number, percent = printed, printed_percent
 
 
 def whole(x: object) -> str | None:

@@ -33,7 +33,7 @@ from pipeline.catalog import Catalog
 from pipeline.numbers import fixed, measure_text
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import sort_key as period_sort_key
-from pipeline.stages.presentation_cells import missing
+from pipeline.stages.presentation_cells import cell, missing, number, records
 
 FIGURE_COLUMNS = ("value", "approximate", "status", "yoy", "yoy_unit", "rate", "rank", "source_file", "source_row",
                   "source_cell", "computed",
@@ -86,8 +86,7 @@ def _measure_cells(catalog: Catalog, r: dict, rows: dict[str, dict]) -> list[tup
             ("status", None, _text(r["status"])),
             ("yoy", r["yoy_change"], signed(r["yoy_change"], catalog.change_decimals)),
             ("yoy_unit", None, _text(r["yoy_unit"])),
-            ("rate", r["rate_per_members"], None if missing(r["rate_per_members"])
-             else fixed(float(r["rate_per_members"]), catalog.rate_decimals, thousands=True)),
+            ("rate", r["rate_per_members"], number(r["rate_per_members"], catalog.rate_decimals)),
             ("rank", rank, rank_text(rank, r["counties_ranked"])),
             ("source_file", None, own), ("source_row", r["source_row"] if own else None, None),
             ("source_cell", None, _text(r["source_cell"]) if own else None),
@@ -96,22 +95,15 @@ def _measure_cells(catalog: Catalog, r: dict, rows: dict[str, dict]) -> list[tup
             ("shown", None, shown if shown != m.code else None)]
 
 
-def place_figure_cells(rows: pd.DataFrame, catalog: Catalog, place: str, cites: str) -> list[dict]:
+def place_figure_cells(rows: pd.DataFrame, catalog: Catalog, place: str, table: str, cites: str) -> list[dict]:
     """One place-period's figures (its mart rows, mart order): only the cells that hold something."""
-    frame = rows.reindex(columns=list(_READ))
-    records = [dict(zip(_READ, values, strict=True)) for values in zip(*(frame[c].tolist() for c in _READ),
-                                                                       strict=True)]
+    rows_read = records(rows.reindex(columns=list(_READ)), list(_READ))
     by_measure: dict[str, dict] = {}
-    for r in records:
+    for r in rows_read:
         by_measure.setdefault(str(r["measure"]), r)
-    out = []
-    for i, r in enumerate(records):
-        for column, value, text in _measure_cells(catalog, r, by_measure):
-            number = None if missing(value) or isinstance(value, str) else float(value)
-            if number is not None or text is not None:
-                out.append({"place_code": place, "row": i, "key": str(r["measure"]), "column": column,
-                            "value": number, "text": text, "cites": cites})
-    return out
+    cells = (cell(table, i, str(r["measure"]), column, value, text, cites, place)
+             for i, r in enumerate(rows_read) for column, value, text in _measure_cells(catalog, r, by_measure))
+    return [c for c in cells if c["value"] is not None or c["text"] is not None]
 
 
 def figure_cells(frames: dict[str, pd.DataFrame], catalog: Catalog) -> list[dict]:
@@ -134,9 +126,8 @@ def figure_cells(frames: dict[str, pd.DataFrame], catalog: Catalog) -> list[dict
                 if mine.empty:
                     continue
                 delivered.setdefault((str(place), int(year)), []).append(str(period))
-            table = table_name(str(period))
-            out += [{**c, "year": int(year), "table": table}
-                    for c in place_figure_cells(mine, catalog, str(place), name)]
+            out += [{**c, "year": int(year)}
+                    for c in place_figure_cells(mine, catalog, str(place), table_name(str(period)), name)]
         out += [{"place_code": place, "year": year, "table": "periods", "row": i, "key": period, "column": "period",
                  "value": None, "text": period, "cites": name}
                 for (place, year), periods in delivered.items()
