@@ -43,6 +43,7 @@ from pipeline.console import listing
 from pipeline.digests import code_digest, digest, files_digest, settings_digest
 from pipeline.divisions import is_synthetic, read_divisions, reporting_codes
 from pipeline.errors import run_stage
+from pipeline.executor import compute_parts, executor_setting
 from pipeline.periods import FULL_YEAR
 from pipeline.specs import reference_files
 from pipeline.stage_cache import StageCache
@@ -353,9 +354,11 @@ def checked(root: Path, params: dict[str, Any], catalog: Catalog, frames: dict[s
     def run(together: dict[str, pd.DataFrame], docs_dir: Path | None) -> list[dict[str, Any]]:
         return run_suites(suites, together, parameters, root / "build" / "gx", docs_dir)
 
-    def series(facts: pd.DataFrame) -> tuple[list[Finding], list[Finding]]:
-        return (region_gaps(facts, divisions, catalog, evaluated),
-                series_findings(facts, divisions, catalog, params["validate"]))
+    setting = executor_setting(params)  # a bad setting stops here, before anything is computed or written
+
+    def series(facts: dict[str, pd.DataFrame]) -> dict[str, tuple[list[Finding], list[Finding]]]:
+        return compute_parts(setting, "validate", facts, SeriesChecks(divisions, catalog, evaluated,
+                                                                      params["validate"]))
 
     if frames["facts"].empty and frames["county_year_wide"].empty:
         records = run(frames, docs)
@@ -367,6 +370,17 @@ def checked(root: Path, params: dict[str, Any], catalog: Catalog, frames: dict[s
     records = merge_records({r: v["records"] for r, v in found.items()}, frames)
     cross = [f for r in sorted(found) for f in found[r]["gaps"]] + [f for r in sorted(found) for f in found[r]["series"]]
     return records, cross
+
+
+class SeriesChecks:
+    """A task: one region's region gaps and series findings from its facts (picklable for a Dask worker)."""
+
+    def __init__(self, divisions: pd.DataFrame, catalog: Catalog, evaluated: list[str], settings: dict) -> None:
+        self.divisions, self.catalog, self.evaluated, self.settings = divisions, catalog, evaluated, settings
+
+    def __call__(self, region: str, facts: pd.DataFrame) -> tuple[list[Finding], list[Finding]]:
+        return (region_gaps(facts, self.divisions, self.catalog, self.evaluated),
+                series_findings(facts, self.divisions, self.catalog, self.settings))
 
 
 KEPT = "仓库 data/warehouse.duckdb 保持上次通过校验的版本"

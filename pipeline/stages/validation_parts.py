@@ -3,8 +3,11 @@
 Every expectation of the suites holds or fails row by row, and every series
 check (completeness, dropped columns, jumps, the finer review, region gaps)
 reads one region's rows, so a region's results depend on its own rows only.
-The regions to check are validated together in one Great Expectations run;
-its results are split by region (each failing row's index, counted within its
+The regions to check are validated together in one Great Expectations run
+on the machine that runs the stage (its fixed cost, about 3 s, paid once: a
+run over 100 regions takes 7 s, one region alone 3.7 s), while the series
+checks, most of the stage's time (about 0.4 s a region), are one task per
+region on the executor. The suites' results are split by region (each failing row's index, counted within its
 region) and kept in the stage cache. The stage's results are then the
 regions' results joined in region-code order, with each row index moved to
 the row's place in the whole table: the same, whichever regions were checked
@@ -30,7 +33,8 @@ from pipeline.stages.series_checks import Finding
 
 TARGETS = ("facts", "county_year_wide")
 RunSuites = Callable[[dict[str, pd.DataFrame], Path | None], list[dict[str, Any]]]
-SeriesChecks = Callable[[pd.DataFrame], tuple[list[Finding], list[Finding]]]
+# each region's facts -> its (region gaps, series findings): a map on the executor (pipeline/executor.py)
+SeriesChecks = Callable[[dict[str, pd.DataFrame]], dict[str, tuple[list[Finding], list[Finding]]]]
 
 
 def region_slices(frames: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
@@ -87,11 +91,8 @@ def checked_regions(frames: dict[str, pd.DataFrame], cache: StageCache, run_suit
         docs.mkdir(parents=True, exist_ok=True)
         (docs / "scope.json").write_text(json.dumps({"regions_validated_in_this_run": missing}, indent=2) + "\n",
                                          encoding="utf-8")
-        out = {}
-        for r in missing:
-            gaps, series = series_checks(slices[r]["facts"])
-            out[r] = {"records": records[r], "gaps": gaps, "series": series}
-        return out
+        checks = series_checks({r: slices[r]["facts"] for r in missing})
+        return {r: {"records": records[r], "gaps": checks[r][0], "series": checks[r][1]} for r in missing}
 
     keys = {r: cache.key(r, digest(*(frame_digest(s[t]).encode() for t in TARGETS))) for r, s in slices.items()}
     # force: no Data Docs to keep, so every region goes through one Great Expectations run

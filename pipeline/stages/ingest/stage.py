@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 from pathlib import Path
 
 from pipeline.catalog import load_catalog
@@ -19,19 +18,19 @@ from pipeline.console import listing, verbose
 from pipeline.digests import code_digest, digest, files_digest, settings_digest
 from pipeline.divisions import read_code_changes
 from pipeline.errors import DataError, Problem, run_stage, visible
+from pipeline.executor import executor_setting
 from pipeline.periods import FULL_YEAR
 from pipeline.periods import message_label as period_label
 from pipeline.specs import reference_files
 from pipeline.stage_cache import StageCache
-from pipeline.stages.ingest.delivery import parse_delivery
 from pipeline.stages.ingest.folder import (
     counties_in_two_files,
     list_deliveries,
     periods_in_folder,
-    read_table,
     resent_files,
     same_period_twice,
 )
+from pipeline.stages.ingest.parsing import DeliveredFile, Parsed, parse_files
 from pipeline.stages.ingest.places import load_divisions
 from pipeline.stages.ingest.table import DEBUG, Context, Delivery
 from pipeline.stages.ingest.warehouse import write_warehouse
@@ -46,19 +45,24 @@ def ingest(root: Path) -> tuple[list[Delivery], Path]:
     params = every["ingest"]
     first, last = first_year_setting(every) or EARLIEST_YEAR, int(params["last_year"])
     regions = [safe_code(r) for r in params["regions"]]
+    setting = executor_setting(every)  # a bad setting stops here, before anything is read or written
     ctx = Context(load_catalog(paths.catalog), load_divisions(paths), first, last,
                   read_code_changes(paths.code_changes))
     cache = delivery_cache(root, params)
+    listed = {region: list_deliveries(paths, region, first, last) for region in regions}
+    parsed = parse_files([DeliveredFile(path, path.relative_to(root).as_posix(), region, year, period)
+                          for region in regions for year, period, files in listed[region][0] for path in files],
+                         ctx, cache, setting)
     problems: list[Problem] = []
     deliveries: list[Delivery] = []
     for region in regions:
-        years, listing_problems = list_deliveries(paths, region, first, last)
+        years, listing_problems = listed[region]
         problems += listing_problems
         claimed: dict[tuple[int, str], str] = {}  # (year, period) -> the file or folder that holds it
-        for year, period, files in years:
-            parsed, year_problems = read_year(paths, region, year, period, files, ctx, claimed, cache)
+        for _, _, files in years:
+            year_deliveries, year_problems = read_year(paths, region, files, parsed, claimed)
             problems += year_problems
-            deliveries += parsed
+            deliveries += year_deliveries
         problems += resent_files([d for d in deliveries if d.region_code == region])
     if problems:
         raise DataError("导入", problems)
@@ -76,43 +80,24 @@ def delivery_cache(root: Path, params: dict) -> StageCache:
     return StageCache(root, "ingest", salt)
 
 
-def parse_file(path: Path, display: str, region: str, year: int, period: str | None, ctx: Context,
-               cache: StageCache | None) -> Delivery:
-    """One file read and parsed, or read back from the cache when its bytes were parsed before.
-
-    Only a delivery that parsed cleanly is kept: a file with problems is read again on every run, so its
-    messages are always said."""
-    if cache is None:
-        return parse_delivery(read_table(path, display, ctx.catalog), region, year, ctx, period)
-    key = cache.key(display, digest(hashlib.sha256(path.read_bytes()).hexdigest().encode(),
-                                    settings_digest([region, year, period])))
-    return cache.one(display, key, lambda: parse_delivery(read_table(path, display, ctx.catalog), region, year,
-                                                           ctx, period))
-
-
-def read_year(paths: Paths, region: str, year: int, period: str | None, files: list[Path], ctx: Context,
-              claimed: dict[tuple[int, str], str], cache: StageCache | None = None,
-              ) -> tuple[list[Delivery], list[Problem]]:
-    """One year's (or period's) file, or the per-county files of its folder, read as one delivery."""
-    parsed, problems = [], []
+def read_year(paths: Paths, region: str, files: list[Path], parsed: dict[str, Parsed],
+              claimed: dict[tuple[int, str], str]) -> tuple[list[Delivery], list[Problem]]:
+    """One year's (or period's) file, or the per-county files of its folder, as one delivery: the files'
+    parsed results (pipeline/stages/ingest/parsing.py) and the checks across them."""
+    deliveries, problems = [], []
     for path in files:
-        display = path.relative_to(paths.root).as_posix()
-        try:
-            parsed.append(parse_file(path, display, region, year, period, ctx, cache))
-        except DataError as err:
-            problems += err.problems
-        except Exception:  # noqa: BLE001 - any reader failure names its file
-            if DEBUG.on:
-                raise
-            problems.append(Problem(display, "读取这个文件时程序出错，文件未能读入。请在 Excel 或 WPS 中打开核对后另存一份再放入；"
-                                             "仍然出错时加 --debug 运行，把显示的详细信息发给维护人员"))
+        result = parsed[path.relative_to(paths.root).as_posix()]
+        if isinstance(result, Delivery):
+            deliveries.append(result)
+        else:
+            problems += result
     in_folder = len(files) > 1 or (files and files[0].parent != paths.region_dir(region))
     listed = (files[0].parent if in_folder else files[0]).relative_to(paths.root).as_posix() if files else ""
     if in_folder:
-        problems += periods_in_folder(parsed, listed)
-    problems += counties_in_two_files(parsed)
-    problems += same_period_twice(parsed, listed, claimed)
-    return parsed, problems
+        problems += periods_in_folder(deliveries, listed)
+    problems += counties_in_two_files(deliveries)
+    problems += same_period_twice(deliveries, listed, claimed)
+    return deliveries, problems
 
 
 def load_and_report(root: Path) -> None:
