@@ -25,6 +25,7 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from pipeline.errors import ConfigError
@@ -105,16 +106,55 @@ def compute_parts(setting: ExecutorSetting, stage: str, inputs: dict[str, In],
     return _compute(setting, stage, inputs, task)
 
 
+def connect(setting: ExecutorSetting):  # noqa: ANN201 - distributed.Client, imported only for a dask run
+    """A client of the setting's scheduler, or the message naming the setting when it cannot be reached."""
+    from distributed import Client
+
+    try:
+        return Client(setting.address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError) as err:
+        raise scheduler_unreachable(setting.address, err) from None
+
+
+def lost_scheduler(setting: ExecutorSetting, err: BaseException) -> ConfigError:
+    return ConfigError("params.yaml 或环境变量 POLIECO_DASK_SCHEDULER", "executor.address",
+                       f"计算途中与 Dask 调度器 {setting.address} 的连接中断（{err}）。请检查调度器后重新运行")
+
+
+def sees_probe(path: str, token: str) -> bool:
+    """Run on a worker: whether it reads the token the stage just wrote at `path`."""
+    try:
+        return Path(path).read_text(encoding="ascii") == token
+    except OSError:
+        return False
+
+
+def require_shared_path(client, root: Path) -> None:  # noqa: ANN001 - a distributed.Client
+    """Stop, naming the setting, unless every worker reads and writes the project folder at the path this
+    machine does: the notebooks' reports are written by the workers into it (a shared file system). A probe
+    file with a fresh token is written under build/ and read back on every worker, then removed."""
+    token = uuid.uuid4().hex
+    probe = root / "build" / f".shared-path-probe-{token}"  # hex: nothing the user typed becomes a path part
+    probe.parent.mkdir(parents=True, exist_ok=True)
+    probe.write_text(token, encoding="ascii")
+    try:
+        seen = client.run(sees_probe, str(probe), token)
+    finally:
+        probe.unlink(missing_ok=True)
+    blind = sorted(worker for worker, ok in seen.items() if not ok)
+    if blind:
+        raise ConfigError("params.yaml 或环境变量 POLIECO_EXECUTOR", "executor.kind",
+                          f"Dask 工作进程 {'、'.join(blind)}（共 {len(seen)} 个中的 {len(blind)} 个）在 {root} 看不到本项目的"
+                          "文件夹。生成报告时各工作进程要在同一路径读写项目文件夹（数据集市和报告）：请把项目放在各机器都"
+                          "挂载在同一路径的共享文件系统上（如 NFS），在该路径启动工作进程后重新运行；或把 executor.kind "
+                          "改为 local 在本机生成")
+
+
 def _compute(setting: ExecutorSetting, stage: str, inputs: dict[str, In], task: Callable[[str, In], T]) -> dict[str, T]:
     parts = list(inputs)
     if setting.kind == "local" or not parts:
         return {part: task(part, inputs[part]) for part in parts}
-    from distributed import Client
-
-    try:
-        client = Client(setting.address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except (OSError, TimeoutError) as err:
-        raise scheduler_unreachable(setting.address, err) from None
+    client = connect(setting)
     run = uuid.uuid4().hex[:8]  # a key the cluster has never held: a result of an earlier run is never taken
     with client:
         print(f"  在 Dask 集群（{setting.address}，{len(client.scheduler_info()['workers'])} 个工作进程）上计算 "
@@ -124,8 +164,7 @@ def _compute(setting: ExecutorSetting, stage: str, inputs: dict[str, In], task: 
         try:
             results = gathered(futures, dict(zip((f.key for f in futures), parts, strict=True)))
         except (OSError, TimeoutError) as err:  # the scheduler went away mid-run: nothing was written
-            raise ConfigError("params.yaml 或环境变量 POLIECO_DASK_SCHEDULER", "executor.address",
-                              f"计算途中与 Dask 调度器 {setting.address} 的连接中断（{err}）。请检查调度器后重新运行") from None
+            raise lost_scheduler(setting, err) from None
     return {part: results[part] for part in parts}
 
 

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.slow
 YEARS = range(2017, 2021)
 
 
-def _run(module: str, root: Path, *args: str, check: bool = True):
-    return run_cmd([sys.executable, "-m", module, *args], root, check, PYTHONPATH=str(REPO))
+def _run(module: str, root: Path, *args: str, check: bool = True, **env: str):
+    return run_cmd([sys.executable, "-m", module, *args], root, check, PYTHONPATH=str(REPO), **env)
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -396,3 +396,85 @@ def test_a_report_year_builds_the_regions_that_have_it_and_says_which_it_skips(t
                        "reports/notebooks/990200/2024-Q1/，不生成年度报告；有全年数据的年度：2023"]
     built = {(j.region, j.year) for j in plan_jobs(tmp_path, params, [2023, 2024])}
     assert built == {("990100", 2023), ("990100", 2024), ("990200", 2023)}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real Dask LocalCluster: two worker processes of one thread each, loopback only."""
+    import os
+
+    distributed = pytest.importorskip("distributed")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as local:
+        yield local
+
+
+def test_the_notebooks_stage_on_two_dask_workers_publishes_the_local_bytes_though_a_worker_is_killed(
+        two_counties, cluster, tmp_path):
+    """Every notebook a task; each worker keeps its warm kernel; a worker killed while it runs a notebook is
+    replaced and the notebook run again: the published reports and index are the bytes of the local run (the
+    fixture's own stage run)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from distributed import Client
+
+    root = tmp_path / "proj"
+    shutil.copytree(two_counties, root)
+    local = _hashes(root)
+    killed: list[int] = []
+
+    def kill_a_busy_worker(client: Client) -> None:  # the first worker seen running a notebook, 2 s into it
+        for _ in range(600):
+            busy = [w for w, tasks in client.processing().items() if any(str(t).startswith("notebook-") for t in tasks)]
+            if busy:
+                time.sleep(2)
+                pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+            time.sleep(0.1)
+
+    with Client(cluster.scheduler_address, set_as_default=False) as client:
+        killer = threading.Thread(target=kill_a_busy_worker, args=(client,))
+        killer.start()
+        proc = _run("pipeline.report.notebooks", root, "--execute-all", POLIECO_EXECUTOR="dask",
+                    POLIECO_DASK_SCHEDULER=cluster.scheduler_address)
+        killer.join()
+        client.wait_for_workers(2, timeout=60)  # the nanny has started a new worker for the next test
+    assert killed, "no worker was seen running a notebook"
+    assert "Dask 集群" in proc.stdout and "执行 3 个" in proc.stdout, proc.stdout
+    assert _hashes(root) == local
+
+
+def test_a_worker_that_does_not_see_the_project_stops_the_stage_before_any_kernel(two_counties, cluster, tmp_path):
+    """A third worker in its own mount namespace, with an empty file system laid over the project's folder:
+    the stage names the setting and what to do, and leaves the reports as they were."""
+    import subprocess
+
+    if subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode != 0:
+        pytest.skip("this machine cannot start a process in its own mount namespace (unshare -rm)")
+    root = tmp_path / "proj"
+    shutil.copytree(two_counties, root)
+    before = _hashes(root)
+    worker = subprocess.Popen(
+        ["unshare", "-rm", "sh", "-c", f'mount -t tmpfs none "{tmp_path}" && exec "$0" -m distributed.cli.dask_worker '
+         f'{cluster.scheduler_address} --nthreads 1 --no-nanny --name blind', sys.executable],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        from distributed import Client
+
+        with Client(cluster.scheduler_address, set_as_default=False) as client:
+            client.wait_for_workers(3, timeout=60)
+        proc = _run("pipeline.report.notebooks", root, "--execute-all", check=False, POLIECO_EXECUTOR="dask",
+                    POLIECO_DASK_SCHEDULER=cluster.scheduler_address)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    assert proc.returncode == 1
+    assert "executor.kind" in proc.stderr and "看不到本项目的文件夹" in proc.stderr and "共 3 个中的 1 个" in proc.stderr
+    assert "共享文件系统" in proc.stderr, proc.stderr
+    assert _hashes(root) == before and not (root / "build" / ".notebooks.partial").exists()

@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 
 from pipeline.console import verbose
+from pipeline.executor import ExecutorSetting
 from pipeline.report.formats import produce_all
 from pipeline.report.formats.job import JobOutput
 from pipeline.report.notebooks.jobs import NOTEBOOKS_DIR, Job, output
@@ -159,13 +160,21 @@ def default_workers(setting: int | None) -> int:
 
 
 def run_all(root: Path, jobs: list[Job], workers: int, scratch: Path, keys: dict[Job, str] | None = None,
-            cold: bool = False) -> list[Outcome]:
-    """Run every job, printing progress as each finishes; never stops early on a failure."""
+            cold: bool = False, setting: ExecutorSetting | None = None) -> list[Outcome]:
+    """Run every job, printing progress as each finishes; never stops early on a failure. On a Dask cluster
+    (`setting`) the jobs are its tasks (pipeline/report/notebooks/cluster.py), else this machine's pool's."""
     scratch.mkdir(parents=True, exist_ok=True)
     outcomes: list[Outcome] = []
     if not jobs:
         return outcomes
     keys = keys or {j: "" for j in jobs}
+    if setting is not None and setting.kind == "dask":
+        from pipeline.report.notebooks.cluster import run_on_cluster
+
+        progress = Progress(len(jobs))
+        outcomes = run_on_cluster(setting, root, jobs, scratch, keys, cold, progress.step)
+        progress.close()
+        return outcomes
     # kernels inherit the environment: they import the same `pipeline` as this process
     code_root = str(Path(__file__).resolve().parents[3])
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (code_root, os.environ.get("PYTHONPATH")) if p)

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 from pipeline.config import Paths, load_params, project_root, replace_dir, safe_code
+from pipeline.executor import executor_setting
+from pipeline.report.notebooks.cluster import check_cluster
 from pipeline.report.notebooks.execute import _on_parent_exit, default_workers, run_all
 from pipeline.report.notebooks.jobs import OUTPUT_DIR, plan_jobs, report_years, stale_years
 from pipeline.report.notebooks.reuse import (
@@ -123,6 +125,8 @@ def run(execute_all: bool) -> None:
         report_settings(root, load_catalog(Paths(root).catalog))
         require_presentation(root)
         skipped = check_report_year(root, params)
+        setting = executor_setting(params)
+        cluster = check_cluster(setting, root) if setting.kind == "dask" else 0  # every worker sees the project
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(1)
@@ -138,15 +142,16 @@ def run(execute_all: bool) -> None:
     reused, from_cache = reuse_into(root, jobs, keys, execute_all, scratch)
     # a region's notebook takes two to three times a county's: started first, it does not end the run alone
     to_run = sorted((j for j in jobs if j not in set(reused)), key=lambda j: j.county is not None)
-    workers = min(default_workers(params["report"].get("workers")), max(1, len(to_run)))
+    workers = cluster or min(default_workers(params["report"].get("workers")), max(1, len(to_run)))
     for folder in stale_years(root, params):  # years the loaded data no longer cover: kept as they were
         shutil.copytree(folder, scratch / folder.relative_to(target))
     print(f"报告年度：{'、'.join(map(str, years))}（{params['report']['year']} 年为本次设定，其余为已发布的年度）；"
           f"{len(jobs)} 个笔记本：复用 {len(reused)} 个（输入未变），执行 {len(to_run)} 个"
-          + (f"（{workers} 个并行进程）" if to_run else "") + "……", flush=True)
+          + (f"（{f'Dask 集群 {setting.address} 的' if cluster else ''}{workers} 个并行进程）" if to_run else "")
+          + "……", flush=True)
     if from_cache:
         print(f"其中 {len(from_cache)} 个取自此前用相同输入生成的结果（build/cache/notebooks）", flush=True)
-    outcomes = run_all(root, to_run, workers, scratch, keys)
+    outcomes = run_all(root, to_run, workers, scratch, keys, setting=setting)
     failures = [o for o in outcomes if o.error]
     if failures:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,55 @@
+"""The notebooks as tasks on a Dask cluster: each worker keeps its own warm kernel, as the local pool's do.
+
+A notebook job is already independent: its parameters in, its own folder of
+outputs out. On a cluster (params.yaml `executor.kind: dask`) each job is
+one task running the same `run_job` the local pool runs, so a worker process
+starts one kernel on its first notebook and keeps it for the next (the
+kernel lives in the worker's module state), reads its region's partition of
+the marts and writes the job's files into the run's scratch folder. Workers
+therefore read and write the project folder itself: it must lie at the same
+path on every machine (a shared file system), which is checked before any
+kernel starts (pipeline/executor.require_shared_path). The stage on the DVC
+machine publishes nothing until every job succeeded, exactly as a local run:
+a worker lost mid-notebook has its task run again by Dask on another worker,
+and a lost scheduler ends the run with the message naming the setting and
+the last good reports in place.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from pipeline.executor import ExecutorSetting, connect, lost_scheduler, require_shared_path
+from pipeline.report.notebooks.jobs import Job
+
+
+def check_cluster(setting: ExecutorSetting, root: Path) -> int:
+    """The cluster's worker count, after checking every worker sees the project folder (before any kernel
+    starts or anything is written)."""
+    with connect(setting) as client:
+        require_shared_path(client, root)
+        return len(client.scheduler_info()["workers"])
+
+
+def run_on_cluster(setting: ExecutorSetting, root: Path, jobs: list[Job], scratch: Path, keys: dict[Job, str],
+                   cold: bool, step) -> list:  # noqa: ANN001 - step: the stage's progress
+    """Every job as a task (the same run_job as the local pool), outcomes in the order they finish."""
+    from distributed import as_completed
+
+    from pipeline.report.notebooks.execute import run_job
+
+    run = uuid.uuid4().hex[:8]  # keys the cluster has never held: an outcome of an earlier run is never taken
+    outcomes = []
+    with connect(setting) as client:
+        futures = [client.submit(run_job, job, str(root), str(scratch), keys[job], cold, key=f"notebook-{i}-{run}",
+                                 retries=setting.retries, pure=False) for i, job in enumerate(jobs)]
+        try:
+            for future in as_completed(futures, loop=client.loop):
+                outcome = future.result()
+                future.release()
+                outcomes.append(outcome)
+                step(outcome)
+        except (OSError, TimeoutError) as err:  # the scheduler went away: the stage publishes nothing
+            raise lost_scheduler(setting, err) from None
+    return outcomes
