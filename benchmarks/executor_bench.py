@@ -170,7 +170,9 @@ def main() -> None:
     if args.chart:
         chart(json.loads(out.read_text(encoding="utf-8")), ROOT / "docs" / "benchmarks" / "executor.png")
         return
-    points = [measure(int(f)) for f in args.factors.split(",")]
+    fresh = {p["factor"]: p for p in (measure(int(f)) for f in args.factors.split(","))}
+    kept = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else []  # the layouts not measured now
+    points = sorted([p for p in kept if p["factor"] not in fresh] + list(fresh.values()), key=lambda p: p["factor"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(points, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     chart(points, ROOT / "docs" / "benchmarks" / "executor.png")
