@@ -70,9 +70,9 @@ demo: setup
 region: setup
 	python -m pipeline.region "$(NAME)" $(if $(ONLY),--only,)
 
-# make sweep SET="evaluation.weighting=equal,entropy,ahp [evaluation.KEY=V1,V2 ...]": the evaluation alone, compared
+# make sweep SET="evaluation.weighting=equal,entropy,ahp [evaluation.KEY=V1,V2 ...]" [YEARS=2015-2024]: the evaluation alone, compared
 sweep: setup
-	python -m pipeline.sweep $(foreach s,$(SET),-S $(s))
+	python -m pipeline.sweep $(foreach s,$(SET),-S $(s)) $(if $(YEARS),--years $(YEARS),)
 
 # make template REGION=990100 YEAR=2025
 template: setup

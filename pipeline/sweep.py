@@ -8,7 +8,8 @@ each combination of the settings given, and writes a comparison: county ×
 setting → index, rank, grade, and whether the grade changes.
 
 Run: python -m pipeline.sweep -S evaluation.weighting=equal,entropy,ahp [-S KEY=V1,V2 ...] [--name NAME]
-     (make sweep SET="evaluation.weighting=equal,entropy,ahp")
+                                [--year 2024 | --years 2015-2024]
+     (make sweep SET="evaluation.weighting=equal,entropy,ahp" [YEARS=2015-2024])
 Writes reports/sweeps/<name>/comparison.{xlsx,html}; nothing else changes.
 """
 
@@ -100,12 +101,18 @@ def with_overrides(evaluation: dict, overrides: dict[str, object]) -> dict:
     return ev
 
 
-def run_scenarios(root: Path, scenarios: list[Scenario], year: int) -> pd.DataFrame:
-    """One row per county and scenario of the report year: index, rank, grade, grade probability."""
+def run_scenarios(root: Path, scenarios: list[Scenario], years: list[int]) -> pd.DataFrame:
+    """One row per county, year and scenario: index, rank, grade, grade probability. Each scenario is one
+    evaluation of every region over the years (and the year before the first, which deductions and vetoes
+    compare with): a task per region on the executor, so a scenario x region grid of tasks."""
     params = load_params(root)
     catalog = load_catalog(Paths(root).catalog)
     county = scoped_county_measures(root, params)
-    county = county[county["year"].between(year - 1, year)]
+    missing = sorted(set(years) - set(county["year"]))
+    if missing:
+        raise SweepError(f"{'、'.join(map(str, missing))} 年没有县区数据（数据集市中的年度："
+                         f"{'、'.join(map(str, sorted(set(county['year']))))}）")
+    county = county[county["year"].between(min(years) - 1, max(years))]
     rows = []
     try:  # each scenario's regions are tasks on the executor params.yaml chooses (local: here, one by one)
         regions_map = executor_map(params, "sweep")
@@ -118,10 +125,10 @@ def run_scenarios(root: Path, scenarios: list[Scenario], year: int) -> pd.DataFr
         except ConfigError as err:
             raise SweepError(f"{scenario.label}：{err}") from None
         ev = marts["evaluation"]
-        ev = ev[ev["year"] == year]
+        ev = ev[ev["year"].isin(years)]
         rows.append(ev.assign(scenario=scenario.label)[
-            ["scenario", "region_code", "county_code", "county_name", "index", "rank", "grade", "grade_probability",
-             "provisional", "grade_before_veto"]])
+            ["scenario", "year", "region_code", "county_code", "county_name", "index", "rank", "grade",
+             "grade_probability", "provisional", "grade_before_veto"]])
     return pd.concat(rows, ignore_index=True)
 
 
@@ -189,25 +196,52 @@ def write_outputs(root: Path, name: str, table: pd.DataFrame, scenarios: list[Sc
     return folder
 
 
-def sweep(root: Path, settings: list[str], name: str | None = None, year: int | None = None) -> tuple[pd.DataFrame, Path]:
-    """Evaluate every combination of `settings` and write the comparison; returns it and its folder."""
+def year_tables(results: pd.DataFrame, scenarios: list[Scenario], names: dict[str, str], years: list[int]
+                ) -> tuple[pd.DataFrame, list[str]]:
+    """The comparison of each year (under a 年度 level when there are several) and a note per year."""
+    tables, notes = {}, []
+    for year in years:
+        table = comparison(results[results["year"] == year], scenarios, names)
+        changed = changed_names(table)
+        notes.append(f"{year}年，{len(scenarios)} 个方案（{CURRENT}即 params.yaml 现在的设定）：{len(table)} 个县区中 "
+                     f"{len(changed)} 个的等次随方法变化" + (f"：{'、'.join(changed)}" if changed else "") + "。")
+        tables[year] = table
+    if len(years) == 1:
+        return tables[years[0]], notes
+    return pd.concat(tables, names=["年度"]), notes
+
+
+def parse_years(text: str) -> list[int]:
+    """2024, or 2015-2024 for every year from the first to the last."""
+    first, _, last = text.partition("-")
+    try:
+        years = list(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise SweepError(f"--years「{text}」应为一个年份（2024）或年份范围（2015-2024）") from None
+    if not years:
+        raise SweepError(f"--years「{text}」：起始年份应不晚于结束年份")
+    return years
+
+
+def sweep(root: Path, settings: list[str], name: str | None = None, years: list[int] | None = None
+          ) -> tuple[pd.DataFrame, Path]:
+    """Evaluate every combination of `settings` in each of `years` (default the report year) and write the
+    comparison; returns it and its folder."""
     if name is not None and not NAME.match(name):
         raise SweepError(f"--name「{name}」只能用字母、数字、- 和 _（不超过 40 个字符）")
     scenarios = parse_settings(settings)
     params = load_params(root)
-    year = year or int(params["report"]["year"])
-    results = run_scenarios(root, scenarios, year)
+    years = years or [int(params["report"]["year"])]
+    results = run_scenarios(root, scenarios, years)
     names = dict(read_divisions(Paths(root).divisions)[["code", "name"]].itertuples(index=False))
-    table = comparison(results, scenarios, names)
-    changed = changed_names(table)
-    notes = [f"{year}年，{len(scenarios)} 个方案（{CURRENT}即 params.yaml 现在的设定）：{len(table)} 个县区中 "
-             f"{len(changed)} 个的等次随方法变化" + (f"：{'、'.join(changed)}" if changed else "") + "。",
-             "指数按方案各自计算，方案之间只比较位次和等次；“（暂定）”表示该等次在不确定性分析中出现的概率低于阈值。"]
+    table, notes = year_tables(results, scenarios, names, years)
+    notes.append("指数按方案各自计算，方案之间只比较位次和等次；“（暂定）”表示该等次在不确定性分析中出现的概率低于阈值。")
     if any(is_synthetic(r) for r in results["region_code"]):
         notes.append("含合成演示数据（虚构，非真实统计）。")
     derived = "_".join(s.split("=")[0].split(".")[-1] for s in settings)
     name = name or (derived if NAME.match(derived) else "sweep")
-    folder = write_outputs(root, name, table, scenarios, notes, f"{year}年综合评价方法比较")
+    when = f"{years[0]}" if len(years) == 1 else f"{years[0]}—{years[-1]}"
+    folder = write_outputs(root, name, table, scenarios, notes, f"{when}年综合评价方法比较")
     return table, folder
 
 
@@ -217,10 +251,12 @@ def main() -> None:
                         help="evaluation.KEY=V1,V2 (repeat for a grid)")
     parser.add_argument("--name", help="folder name under reports/sweeps/ (letters, digits, - and _)")
     parser.add_argument("--year", type=int, help="the year compared (default report.year)")
+    parser.add_argument("--years", help="the years compared, e.g. 2015-2024 (each year its own table)")
     args = parser.parse_args()
     root = project_root()
     try:
-        table, folder = sweep(root, args.settings, args.name, args.year)
+        years = parse_years(args.years) if args.years else [args.year] if args.year else None
+        table, folder = sweep(root, args.settings, args.name, years)
     except SweepError as err:
         print(f"方法比较未完成：{err}", file=sys.stderr)
         raise SystemExit(2) from None

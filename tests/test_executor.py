@@ -177,9 +177,9 @@ def test_a_sweeps_scenarios_on_the_cluster_give_the_local_table(cluster, demo, m
     monkeypatch.setenv("POLIECO_ROOT", str(demo))
     scenarios = parse_settings(["evaluation.weighting=equal,entropy"])
     monkeypatch.setenv("POLIECO_EXECUTOR", "local")
-    local = run_scenarios(demo, scenarios, 2024)
+    local = run_scenarios(demo, scenarios, [2024])
     monkeypatch.setenv("POLIECO_EXECUTOR", "dask")
     monkeypatch.setenv("POLIECO_DASK_SCHEDULER", cluster.scheduler_address)
-    on_cluster = run_scenarios(demo, scenarios, 2024)
+    on_cluster = run_scenarios(demo, scenarios, [2024])
     assert len(local) == 3 * 18  # params.yaml's own, equal and entropy: the demo's 18 counties each
     pd.testing.assert_frame_equal(on_cluster, local)

@@ -116,7 +116,25 @@ def test_the_documented_sweep_commands_run_end_to_end_without_rendering(repo):
     assert sheet.max_row >= 3 + 3  # two header rows, the index names' row, three counties
     assert "Running stage 'evaluate'" in outputs[2] and "Running stage 'notebooks'" not in outputs[2]
     assert "w-entropy" in outputs[4] and "entropy" in outputs[4]
+    years = outputs[5]  # three years, each its own table: three counties a year under the 年度 level
+    assert "年度" in years and all(f"{y} " in years for y in (2018, 2019, 2020))
+    assert sum("城关区（990101）" in line for line in years.splitlines()) == 3
     assert rendered.stat().st_mtime_ns == before  # no notebook was re-rendered
+
+
+@pytest.mark.parametrize(("text", "years"), [("2024", [2024]), ("2015-2017", [2015, 2016, 2017])])
+def test_the_years_of_a_sweep_are_one_year_or_a_range(text, years):
+    from pipeline.sweep import parse_years
+
+    assert parse_years(text) == years
+
+
+@pytest.mark.parametrize(("text", "says"), [("20x", "应为一个年份"), ("2024-2020", "起始年份应不晚于结束年份")])
+def test_a_bad_range_of_years_is_refused_in_chinese(text, says):
+    from pipeline.sweep import SweepError, parse_years
+
+    with pytest.raises(SweepError, match=says):
+        parse_years(text)
 
 
 def test_a_scenario_is_named_in_the_reports_words_and_a_capped_grade_is_marked():
