@@ -129,6 +129,46 @@ def measure(factor: int) -> dict:
             "projected_s": projection(dask_stages, dask_tasks)}
 
 
+SWEEP = ["-S", "evaluation.weighting=equal,entropy,critic", "--years", "2015-2024", "--name", "bench"]
+
+
+def timed_sweep(folder: Path, extra: dict[str, str]) -> tuple[float, list[dict], bytes]:
+    """`make sweep` of three weightings over ten years on the layout's marts (no kernel): wall seconds, the
+    task times and the comparison page's bytes."""
+    import subprocess
+
+    with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as fh:
+        log = Path(fh.name)
+    env = {**os.environ, **extra, "POLIECO_TASK_TIMES": str(log), "POLIECO_ROOT": str(folder)}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pipeline.sweep", *SWEEP], cwd=folder, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    tasks = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
+    log.unlink()
+    return seconds, tasks, (folder / "reports/sweeps/bench/comparison.html").read_bytes()
+
+
+def measure_sweep(factor: int) -> dict:
+    """The sweep local and on a two-worker LocalCluster (the layout's marts must exist: run --factors first),
+    projected to 16 and 64 workers by the same model as the stages."""
+    from distributed import LocalCluster
+
+    folder = layout(factor)
+    local_s, local_tasks, local_page = timed_sweep(folder, {"POLIECO_EXECUTOR": "local"})
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        dask_s, dask_tasks, dask_page = timed_sweep(folder, {"POLIECO_EXECUTOR": "dask",
+                                                             "POLIECO_DASK_SCHEDULER": cluster.scheduler_address})
+    return {"factor": factor, "regions": 25 * factor, "scenarios": "params.yaml's own and 3 weightings",
+            "years": "2015-2024", "local_s": round(local_s, 1), "dask_2_workers_s": round(dask_s, 1),
+            "tasks": len(dask_tasks), "task_seconds_dask": round(sum(t["seconds"] for t in dask_tasks), 1),
+            "longest_task_s": max((t["seconds"] for t in dask_tasks), default=0.0),
+            "page_identical": local_page == dask_page,
+            "projected_s": projection({"sweep": {"seconds": dask_s}}, dask_tasks)["sweep"]}
+
+
 def chart(points: list[dict], target: Path) -> None:
     """Per layout, the data stages' seconds from nothing: local, two Dask workers measured, and 16 / 64
     workers projected (the model of the module's docstring)."""
@@ -165,8 +205,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", default="1", help="growth layouts to measure, e.g. 1,4,16")
     parser.add_argument("--chart", action="store_true", help="only draw the chart from the last measurement")
+    parser.add_argument("--sweep", type=int, metavar="FACTOR",
+                        help="only the evaluation sweep (3 weightings x 10 years) at this layout, local and dask")
     args = parser.parse_args()
     out = ROOT / "build" / "benchmarks" / "executor.json"
+    if args.sweep:
+        result = measure_sweep(args.sweep)
+        target = out.with_name("executor_sweep.json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
     if args.chart:
         chart(json.loads(out.read_text(encoding="utf-8")), ROOT / "docs" / "benchmarks" / "executor.png")
         return
