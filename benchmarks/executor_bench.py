@@ -149,23 +149,24 @@ def timed_sweep(folder: Path, extra: dict[str, str]) -> tuple[float, list[dict],
     return seconds, tasks, (folder / "reports/sweeps/bench/comparison.html").read_bytes()
 
 
-def measure_sweep(factor: int) -> dict:
-    """The sweep local and on a two-worker LocalCluster (the layout's marts must exist: run --factors first),
-    projected to 16 and 64 workers by the same model as the stages."""
+def measure_sweep(factor: int, local: bool = True) -> dict:
+    """The sweep local (unless `local` is False: at 16x each run takes about 20 minutes here) and on a
+    two-worker LocalCluster (the layout's marts must exist: run --factors first), projected to 16 and 64
+    workers by the same model as the stages."""
     from distributed import LocalCluster
 
     folder = layout(factor)
-    local_s, local_tasks, local_page = timed_sweep(folder, {"POLIECO_EXECUTOR": "local"})
+    local_s, _, local_page = timed_sweep(folder, {"POLIECO_EXECUTOR": "local"}) if local else (None, [], None)
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
         dask_s, dask_tasks, dask_page = timed_sweep(folder, {"POLIECO_EXECUTOR": "dask",
                                                              "POLIECO_DASK_SCHEDULER": cluster.scheduler_address})
     return {"factor": factor, "regions": 25 * factor, "scenarios": "params.yaml's own and 3 weightings",
-            "years": "2015-2024", "local_s": round(local_s, 1), "dask_2_workers_s": round(dask_s, 1),
+            "years": "2015-2024", "local_s": local_s and round(local_s, 1), "dask_2_workers_s": round(dask_s, 1),
             "tasks": len(dask_tasks), "task_seconds_dask": round(sum(t["seconds"] for t in dask_tasks), 1),
             "longest_task_s": max((t["seconds"] for t in dask_tasks), default=0.0),
-            "page_identical": local_page == dask_page,
+            "page_identical": None if local_page is None else local_page == dask_page,
             "projected_s": projection({"sweep": {"seconds": dask_s}}, dask_tasks)["sweep"]}
 
 
@@ -207,10 +208,11 @@ def main() -> None:
     parser.add_argument("--chart", action="store_true", help="only draw the chart from the last measurement")
     parser.add_argument("--sweep", type=int, metavar="FACTOR",
                         help="only the evaluation sweep (3 weightings x 10 years) at this layout, local and dask")
+    parser.add_argument("--sweep-dask-only", action="store_true", help="the sweep on the cluster only")
     args = parser.parse_args()
     out = ROOT / "build" / "benchmarks" / "executor.json"
     if args.sweep:
-        result = measure_sweep(args.sweep)
+        result = measure_sweep(args.sweep, local=not args.sweep_dask_only)
         target = out.with_name("executor_sweep.json")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
