@@ -101,6 +101,15 @@ CASES = [
      [70.0, 72.0, 74.0, 76.0, 78.0, 80.0, 82.0, 90.0, 91.0], None, ("worse_slight", "attention"),
      "群众评价略有下降，需关注：政风行风满意度2019年为83.8分，高于全市（79.7分）4.1分，居全市第3位" + RANKED +
      "，但比2015、2016、2018年平均（85.1分）低1.3分（基期中2017年无数据，未计入），比上年（85.3分）下降1.5分。"),
+    # 城关区 市委委员综合评价 2024 (demo): 1st of ten and 8.6 above the city; 1.2 under its 2015-2017 mean (91.1,
+    # beyond the 1-point band, within the 3-point marked) but up 1.4 on the year: stated, not "略有下降，需关注"
+    ("first_in_city_under_baseline_rising", "committee_appraisal",
+     {2015: 91.0, 2016: 91.2, 2017: 91.1, 2018: 88.5, 2019: 89.9},
+     [75.0, 76.0, 77.0, 78.0, 79.0, 80.0, 82.0, 84.0, 86.0], {2015: 81.0, 2016: 81.0, 2017: 81.0, 2018: 81.0,
+                                                              2019: 81.3},
+     ("recovering_in_top_tier", "neutral"),
+     "市委委员综合评价2019年为89.9分，高于全市（81.3分）8.6分，居全市第1位" + RANKED +
+     "，但比2015—2017年平均（91.1分）低1.2分，比上年（88.5分）上升1.4分。"),
     # 永宁市 第一种形态: 1st in the city and above its baseline, down 1.9 pp on the year: to watch, never 有待加强
     ("first_form_first_in_city_falls", "form1_share", {2015: 67.5, 2016: 71.6, 2017: 69.7},
      [60.0, 61.0, 62.0, 63.0, 64.0, 65.0, 66.0, 67.0, 68.0], {2015: 64.0, 2016: 63.8, 2017: 64.4},

@@ -94,7 +94,11 @@ def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[
       given a problem only for a marked shortfall or where the place is not better than its region: a
       first-form share 1.1 pp under its baseline, level on the year, yet 3.6 pp above the city and 5th of
       ten, is an item to watch, not one of the county's main problems.
-    - A place in the top tier is never given a problem on the measure: the worst it gets is attention.
+    - A place in the top tier is never given a problem on the measure: the worst it gets is attention. A
+      slight shortfall against its baseline alone, while the year moved the good way beyond the band, is
+      stated, not flagged: 市委委员综合评价 89.9, first of ten and 8.6 above the city, 1.2 under its
+      2015-2017 mean but up 1.4 on the year, is not "略有下降，需关注" (a fall on the year, even a slight
+      one, stays an item to watch).
       Nor is a place better than its region beyond the band on a measure its standing decides (a survey,
       an appraisal): 市委委员综合评价 82.4 down 3.4 points on the year, yet 1.1 above the city and 4th of
       ten, is a fall to watch, not one of the county's main problems.
@@ -116,7 +120,10 @@ def verdict(comparisons: list[dict], decides: str, standing: str = "") -> tuple[
     if marked:
         return "worse_marked", cap
     if adverse:
-        return "worse_slight", "attention"
+        recovering = all(c["basis"] == "baseline" for c in adverse) and any(
+            c["basis"] == "previous_year" and c["side"] == "better" for c in comparisons)
+        return ("recovering_in_top_tier", "neutral") if standing == "top" and recovering else ("worse_slight",
+                                                                                               "attention")
     if standing == "bottom":
         return "bottom_of_region", "attention"  # whatever its own trend, at the bottom of its region and below it
     if decided == "better":
