@@ -18,6 +18,7 @@ the last good reports in place.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.executor import ExecutorSetting, connect, lost_scheduler, require_shared_path
@@ -33,11 +34,10 @@ def check_cluster(setting: ExecutorSetting, root: Path) -> int:
 
 
 def run_on_cluster(setting: ExecutorSetting, root: Path, jobs: list[Job], scratch: Path, keys: dict[Job, str],
-                   cold: bool, step) -> list:  # noqa: ANN001 - step: the stage's progress
-    """Every job as a task (the same run_job as the local pool), outcomes in the order they finish."""
+                   cold: bool, run_job: Callable, step: Callable) -> list:
+    """Every job as a task running `run_job` (the local pool's own, from execute.py), `step` (the stage's
+    progress) called with each outcome in the order they finish."""
     from distributed import as_completed
-
-    from pipeline.report.notebooks.execute import run_job
 
     run = uuid.uuid4().hex[:8]  # keys the cluster has never held: an outcome of an earlier run is never taken
     outcomes = []

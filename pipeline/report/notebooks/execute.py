@@ -172,7 +172,7 @@ def run_all(root: Path, jobs: list[Job], workers: int, scratch: Path, keys: dict
         from pipeline.report.notebooks.cluster import run_on_cluster
 
         progress = Progress(len(jobs))
-        outcomes = run_on_cluster(setting, root, jobs, scratch, keys, cold, progress.step)
+        outcomes = run_on_cluster(setting, root, jobs, scratch, keys, cold, run_job, progress.step)
         progress.close()
         return outcomes
     # kernels inherit the environment: they import the same `pipeline` as this process
