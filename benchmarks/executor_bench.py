@@ -129,7 +129,7 @@ def measure(factor: int) -> dict:
             "projected_s": projection(dask_stages, dask_tasks)}
 
 
-SWEEP = ["-S", "evaluation.weighting=equal,entropy,critic", "--years", "2015-2024", "--name", "bench"]
+SWEEP = ["-S", "evaluation.weighting=entropy,critic", "--years", "2015-2024", "--name", "bench"]
 
 
 def timed_sweep(folder: Path, extra: dict[str, str]) -> tuple[float, list[dict], bytes]:
@@ -162,7 +162,7 @@ def measure_sweep(factor: int, local: bool = True) -> dict:
                       dashboard_address=None) as cluster:
         dask_s, dask_tasks, dask_page = timed_sweep(folder, {"POLIECO_EXECUTOR": "dask",
                                                              "POLIECO_DASK_SCHEDULER": cluster.scheduler_address})
-    return {"factor": factor, "regions": 25 * factor, "scenarios": "params.yaml's own and 3 weightings",
+    return {"factor": factor, "regions": 25 * factor, "scenarios": "3 weightings: params.yaml's own (manual), entropy, CRITIC",
             "years": "2015-2024", "local_s": local_s and round(local_s, 1), "dask_2_workers_s": round(dask_s, 1),
             "tasks": len(dask_tasks), "task_seconds_dask": round(sum(t["seconds"] for t in dask_tasks), 1),
             "longest_task_s": max((t["seconds"] for t in dask_tasks), default=0.0),
@@ -207,7 +207,7 @@ def main() -> None:
     parser.add_argument("--factors", default="1", help="growth layouts to measure, e.g. 1,4,16")
     parser.add_argument("--chart", action="store_true", help="only draw the chart from the last measurement")
     parser.add_argument("--sweep", type=int, metavar="FACTOR",
-                        help="only the evaluation sweep (3 weightings x 10 years) at this layout, local and dask")
+                        help="only the evaluation sweep (3 weightings: params.yaml's own, entropy, CRITIC; x 10 years) at this layout, local and dask")
     parser.add_argument("--sweep-dask-only", action="store_true", help="the sweep on the cluster only")
     args = parser.parse_args()
     out = ROOT / "build" / "benchmarks" / "executor.json"
