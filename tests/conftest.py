@@ -170,3 +170,16 @@ def build_marts(project, monkeypatch, keep: set[str] | None, first: int = 2019, 
     for stage in (measures, evaluate, early_warning, findings, presentation):
         stage.main()
     return load_report_data(project.root)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real Dask LocalCluster (no mock): two worker processes of one thread each, loopback only; one per
+    test module that asks for it (tests/test_executor.py, tests/test_notebooks.py)."""
+    import os
+
+    distributed = pytest.importorskip("distributed")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as local:
+        yield local

@@ -52,16 +52,6 @@ def test_local_computes_every_part_in_order():
         {"b": "b20", "a": "a10"}
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """A real Dask LocalCluster: two worker processes of one thread each, loopback only."""
-    distributed = pytest.importorskip("distributed")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as local:
-        yield local
-
-
 def die_once(part: str, marker: str) -> str:
     """Kill this worker process the first time any worker runs the part; the second run returns."""
     flag = Path(marker)

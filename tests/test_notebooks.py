@@ -398,18 +398,6 @@ def test_a_report_year_builds_the_regions_that_have_it_and_says_which_it_skips(t
     assert built == {("990100", 2023), ("990100", 2024), ("990200", 2023)}
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """A real Dask LocalCluster: two worker processes of one thread each, loopback only."""
-    import os
-
-    distributed = pytest.importorskip("distributed")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as local:
-        yield local
-
-
 def test_the_notebooks_stage_on_two_dask_workers_publishes_the_local_bytes_though_a_worker_is_killed(
         two_counties, cluster, tmp_path):
     """Every notebook a task; each worker keeps its warm kernel; a worker killed while it runs a notebook is
