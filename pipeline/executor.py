@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -34,6 +35,9 @@ T = TypeVar("T")
 In = TypeVar("In")
 KINDS = ("local", "dask")
 CONNECT_TIMEOUT_S = 10
+# what gathering raises when the scheduler goes away mid-run: distributed cancels every future
+# (FutureCancelledError, "scheduler-connection-lost", a concurrent.futures.CancelledError) or the comm fails
+SCHEDULER_LOST = (CancelledError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,7 @@ def connect(setting: ExecutorSetting):  # noqa: ANN201 - distributed.Client, imp
 
 
 def lost_scheduler(setting: ExecutorSetting, err: BaseException) -> ConfigError:
+    """The scheduler went away mid-run: said in Chinese, naming the setting (the stage has written nothing)."""
     return ConfigError("params.yaml 或环境变量 POLIECO_DASK_SCHEDULER", "executor.address",
                        f"计算途中与 Dask 调度器 {setting.address} 的连接中断（{err}）。请检查调度器后重新运行")
 
@@ -163,7 +168,7 @@ def _compute(setting: ExecutorSetting, stage: str, inputs: dict[str, In], task: 
                              retries=setting.retries, pure=False)
         try:
             results = gathered(futures, dict(zip((f.key for f in futures), parts, strict=True)))
-        except (OSError, TimeoutError) as err:  # the scheduler went away mid-run: nothing was written
+        except SCHEDULER_LOST as err:  # the scheduler went away mid-run: nothing was written
             raise lost_scheduler(setting, err) from None
     return {part: results[part] for part in parts}
 

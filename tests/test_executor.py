@@ -85,6 +85,31 @@ def test_an_unreachable_scheduler_stops_in_chinese_naming_the_setting(monkeypatc
     assert err.value.key == "executor.address" and "无法连接 Dask 调度器" in str(err.value)
 
 
+def slow_task(part: str, seconds: float) -> str:
+    import time
+
+    time.sleep(seconds)
+    return part
+
+
+@pytest.mark.slow
+def test_a_scheduler_lost_mid_run_stops_in_chinese_naming_the_setting():
+    """The cluster is shut down two seconds into a five-second task: the stage gets the message (and so
+    writes nothing: every stage gathers all its results before it writes), not Dask's CancelledError."""
+    import threading
+
+    distributed = pytest.importorskip("distributed")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    local = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                     dashboard_address=None)
+    threading.Timer(2.0, local.close).start()
+    with pytest.raises(ConfigError) as err:
+        compute_parts(ExecutorSetting("dask", local.scheduler_address, 0), "测试", {"990100": 5.0, "990200": 5.0},
+                      slow_task)
+    assert err.value.key == "executor.address" and "计算途中与 Dask 调度器" in str(err.value)
+    assert "连接中断" in str(err.value) and "本阶段未写入任何结果" in str(err.value)
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     """The demo's data stages up to the presentation, run locally once, in this process (the stages' own

@@ -21,7 +21,13 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.executor import ExecutorSetting, connect, lost_scheduler, require_shared_path
+from pipeline.executor import (
+    SCHEDULER_LOST,
+    ExecutorSetting,
+    connect,
+    lost_scheduler,
+    require_shared_path,
+)
 from pipeline.report.notebooks.jobs import Job
 
 
@@ -50,6 +56,6 @@ def run_on_cluster(setting: ExecutorSetting, root: Path, jobs: list[Job], scratc
                 future.release()
                 outcomes.append(outcome)
                 step(outcome)
-        except (OSError, TimeoutError) as err:  # the scheduler went away: the stage publishes nothing
+        except SCHEDULER_LOST as err:  # the scheduler went away: the stage publishes nothing
             raise lost_scheduler(setting, err) from None
     return outcomes
