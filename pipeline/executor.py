@@ -167,18 +167,21 @@ def _compute(setting: ExecutorSetting, stage: str, inputs: dict[str, In], task: 
         futures = client.map(task, parts, [inputs[p] for p in parts], key=[f"{stage}-{p}-{run}" for p in parts],
                              retries=setting.retries, pure=False)
         try:
-            results = gathered(futures, dict(zip((f.key for f in futures), parts, strict=True)))
+            results = gathered(client, futures, dict(zip((f.key for f in futures), parts, strict=True)))
         except SCHEDULER_LOST as err:  # the scheduler went away mid-run: nothing was written
             raise lost_scheduler(setting, err) from None
     return {part: results[part] for part in parts}
 
 
-def gathered(futures: list, part_of: dict) -> dict:
-    """Each result fetched in turn and its future released at once: a worker holds only the results not yet
-    fetched, not every result of its share of the regions until the last one is done (a national run gives
-    a worker hundreds of regions). A task that failed after its retries raises here."""
+def gathered(client, futures: list, part_of: dict) -> dict:  # noqa: ANN001 - a distributed.Client
+    """Each result fetched as soon as its task is done, whichever that is, and its future released at once:
+    a worker holds only the results of its tasks in flight, not those finished while the stage waited on an
+    earlier region (a national run gives a worker hundreds of regions). A task that failed after its
+    retries raises here. The caller puts the results in part order."""
+    from distributed import as_completed
+
     results = {}
-    for future in futures:
+    for future in as_completed(futures, loop=client.loop):
         results[part_of[future.key]] = future.result()
         future.release()
     return results
