@@ -96,6 +96,22 @@ def peak_kb() -> int:
     return 0
 
 
+def measure_dask(factor: int) -> dict:
+    """The data stages on the two-worker LocalCluster alone (after a change to how the cluster is used):
+    per stage wall and peak, each worker's peak, the projection."""
+    from distributed import Client, LocalCluster
+
+    folder = layout(factor)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        stages, tasks = run_all(folder, {"POLIECO_EXECUTOR": "dask", "POLIECO_DASK_SCHEDULER": cluster.scheduler_address})
+        with Client(cluster) as client:
+            workers_mb = sorted(round(kb / 1024) for kb in client.run(peak_kb).values())
+    return {"factor": factor, "dask_2_workers": stages, "dask_total_s": round(sum(s["seconds"] for s in stages.values()), 1),
+            "worker_peak_mb": workers_mb, "tasks": len(tasks), "projected_s": projection(stages, tasks)}
+
+
 def measure(factor: int) -> dict:
     from distributed import Client, LocalCluster
 
@@ -209,8 +225,15 @@ def main() -> None:
     parser.add_argument("--sweep", type=int, metavar="FACTOR",
                         help="only the evaluation sweep (3 weightings: params.yaml's own, entropy, CRITIC; x 10 years) at this layout, local and dask")
     parser.add_argument("--sweep-dask-only", action="store_true", help="the sweep on the cluster only")
+    parser.add_argument("--dask-only", type=int, metavar="FACTOR",
+                        help="only the data stages on the cluster at this layout (build/benchmarks/executor_dask.json)")
     args = parser.parse_args()
     out = ROOT / "build" / "benchmarks" / "executor.json"
+    if args.dask_only:
+        result = measure_dask(args.dask_only)
+        out.with_name("executor_dask.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps(result, indent=2))
+        return
     if args.sweep:
         result = measure_sweep(args.sweep, local=not args.sweep_dask_only)
         target = out.with_name("executor_sweep.json")
