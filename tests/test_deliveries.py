@@ -210,14 +210,14 @@ def test_last_years_file_sent_again_is_refused_naming_both(project):
 
 
 def test_an_unexpected_failure_names_the_file(project, monkeypatch):
-    from pipeline.stages.ingest import stage
+    from pipeline.stages.ingest import parsing
 
     deliver(project, "semicolons.csv")
 
     def boom(*args, **kwargs):
         raise RuntimeError("解析器内部错误")
 
-    monkeypatch.setattr(stage, "parse_delivery", boom)
+    monkeypatch.setattr(parsing, "parse_delivery", boom)  # where each file is parsed (a task on the executor)
     with pytest.raises(DataError, match=r"2019\.csv：读取这个文件时程序出错，文件未能读入.*加 --debug") as err:
         ingest(project.root)
     assert "RuntimeError" not in err.value.report()  # exception names are for --debug, not for the analyst
