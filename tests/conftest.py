@@ -172,6 +172,25 @@ def build_marts(project, monkeypatch, keep: set[str] | None, first: int = 2019, 
     return load_report_data(project.root)
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """The project `build(root)` makes, built once per test run and shared by the xdist workers: the first
+    module to ask builds it while any other waits on a lock. Callers read it; one that changes it takes its
+    own copy (`shutil.copytree(..., symlinks=True)`). The notebooks' two-county project took 65 s to build, once
+    for tests/test_notebooks.py and again for tests/test_index_browser.py."""
+    import os
+
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"built-{name}"  # this run's only
+    with FileLock(f"{shared}.lock"):
+        if not (shared / "built").is_file():
+            shutil.rmtree(shared, ignore_errors=True)
+            build(shared / "proj")
+            (shared / "built").touch()
+    return shared / "proj"
+
+
 @pytest.fixture(scope="module")
 def cluster():
     """A real Dask LocalCluster (no mock): two worker processes of one thread each, loopback only; one per

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 from conftest import REPO
-from test_notebooks import two_counties  # noqa: F401  (module fixture reused)
+from test_notebooks import two_counties_built  # noqa: F401  (built once per run, read only here)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -28,8 +28,8 @@ def _chromium(*args: str) -> subprocess.CompletedProcess:
                               capture_output=True, text=True, timeout=120)
 
 
-def test_index_in_chromium_has_chinese_text_and_links(two_counties):  # noqa: F811
-    page = (two_counties / "reports/index.html").as_uri()
+def test_index_in_chromium_has_chinese_text_and_links(two_counties_built):  # noqa: F811
+    page = (two_counties_built / "reports/index.html").as_uri()
     dom = _chromium("--dump-dom", page).stdout
     assert "政治生态监测分析 · 2020 年度 · 报告索引" in dom
     assert "城关区" in dom and "新发生案件占比（2020）" in dom
@@ -38,7 +38,7 @@ def test_index_in_chromium_has_chinese_text_and_links(two_counties):  # noqa: F8
     links = re.findall(r'href="([^"#]+)"', dom)
     kinds = {Path(link).suffix for link in links}
     assert {".html", ".docx", ".xlsx", ".json"} <= kinds, kinds
-    missing = [link for link in links if not (two_counties / "reports" / unquote(link)).is_file()]
+    missing = [link for link in links if not (two_counties_built / "reports" / unquote(link)).is_file()]
     assert not missing, missing
     # grade with its probability, rank with its simulated interval, warnings coloured by severity
     assert re.search(r"<td[^>]*>(好|较好|一般|差)（\d+%）", dom) and re.search(r"\d+/\d+（\d+–\d+）", dom)
@@ -49,7 +49,7 @@ def test_index_in_chromium_has_chinese_text_and_links(two_counties):  # noqa: F8
     shot.unlink(missing_ok=True)
     _chromium("--window-size=1200,900", f"--screenshot={shot}", page)
     assert shot.is_file() and shot.stat().st_size > 10_000
-    target = Path(two_counties / "reports/notebooks/990100/2020/990101/county.html")
+    target = Path(two_counties_built / "reports/notebooks/990100/2020/990101/county.html")
     county_shot = shots / "county_990101.png"
     _chromium("--window-size=1200,2400", f"--screenshot={county_shot}", target.as_uri())
     assert county_shot.is_file()
@@ -77,12 +77,12 @@ def test_chinese_renders_as_glyphs_not_boxes(tmp_path):
     assert difference is not None, "the two words render alike: Chinese shows as boxes (install fonts-noto-cjk)"
 
 
-def test_the_validation_page_is_filled_with_the_network_blocked(two_counties):  # noqa: F811
+def test_the_validation_page_is_filled_with_the_network_blocked(two_counties_built):  # noqa: F811
     """A commission's intranet: every request off the machine fails (a proxy that refuses), the page still shows
     its rules, results and the index's link to it."""
     blocked = ["--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]
-    page = two_counties / "reports/validation/index.html"
-    assert 'href="validation/index.html"' in (two_counties / "reports/index.html").read_text(encoding="utf-8")
+    page = two_counties_built / "reports/validation/index.html"
+    assert 'href="validation/index.html"' in (two_counties_built / "reports/index.html").read_text(encoding="utf-8")
     dom = _chromium(*blocked, "--dump-dom", page.as_uri()).stdout
     assert "数据校验结果" in dom and "校验通过" in dom
     assert dom.count("<tr>") > 50 and "新发生案件数不得多于立案数" in dom and "通过" in dom

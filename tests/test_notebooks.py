@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import HEADER, REPO, csv_bytes, good_rows, narrow_project, run_cmd
+from conftest import HEADER, REPO, built_once, csv_bytes, good_rows, narrow_project, run_cmd
 
 pytestmark = pytest.mark.slow
 YEARS = range(2017, 2021)
@@ -24,9 +24,8 @@ def _hashes(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def two_counties(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("nb") / "proj"
+def build_two_counties(root: Path) -> None:
+    """Two counties of 990100, 2017-2020, through every stage and the notebooks."""
     shutil.copytree(REPO / "data" / "reference", root / "data" / "reference")
     shutil.copytree(REPO / "notebooks", root / "notebooks")
     # good_rows carry one survey score: the evaluation weighs it alone, so the index shows grades, rank
@@ -50,6 +49,19 @@ def two_counties(tmp_path_factory) -> Path:
     for stage in ("measures", "evaluate", "early_warning", "findings", "presentation"):
         _run(f"pipeline.stages.{stage}", root)
     _run("pipeline.report.notebooks", root)
+
+
+@pytest.fixture(scope="module")
+def two_counties_built(tmp_path_factory) -> Path:
+    """The two-county project as built, shared with tests/test_index_browser.py: read, never changed."""
+    return built_once(tmp_path_factory, "two-counties", build_two_counties)
+
+
+@pytest.fixture(scope="module")
+def two_counties(two_counties_built, tmp_path_factory) -> Path:
+    """This module's own copy of the two-county project: its tests re-run stages and edit files."""
+    root = tmp_path_factory.mktemp("nb") / "proj"
+    shutil.copytree(two_counties_built, root, symlinks=True)
     return root
 
 
