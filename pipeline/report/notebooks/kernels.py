@@ -38,6 +38,9 @@ KERNEL_ARGS = ["--HistoryManager.enabled=False"]
 # Arrow's buffers from malloc, not its own mimalloc pool, which keeps what a region's marts took after they
 # are released: a warm kernel reads region after region (its peak after three demo notebooks: 351 -> 294 MB)
 KERNEL_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system"}
+# the executed notebook written once, when it is done (or has failed), not after every cell: papermill's
+# default re-encoded and re-validated the whole notebook, its charts included, about 20 times a notebook
+WRITE_ONCE = {"request_save_on_cell_execute": False}
 
 
 class KernelResetError(RuntimeError):
@@ -119,7 +122,7 @@ class WarmKernel:
         self.notebooks += 1
         pm.execute_notebook(str(source), str(target), parameters=parameters, engine_name=ENGINE, km=self.km,
                             kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(self.cwd), record_timing=False,
-                            log_output=False, start_timeout=START_TIMEOUT)
+                            log_output=False, start_timeout=START_TIMEOUT, **WRITE_ONCE)
 
     def restart(self) -> None:
         self.shutdown()
@@ -142,4 +145,4 @@ def execute_cold(source: Path, target: Path, parameters: dict, cwd: Path) -> Non
     """The plain papermill call, a fresh kernel for one notebook (the reference warm runs are compared with)."""
     pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name=KERNEL_NAME,
                         progress_bar=False, cwd=str(cwd), record_timing=False, log_output=False,
-                        start_timeout=START_TIMEOUT)
+                        start_timeout=START_TIMEOUT, **WRITE_ONCE)
