@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,15 +173,19 @@ def _compute(setting: ExecutorSetting, stage: str, inputs: dict[str, In], task: 
     return {part: results[part] for part in parts}
 
 
-def gathered(client, futures: list, part_of: dict) -> dict:  # noqa: ANN001 - a distributed.Client
-    """Each result fetched as soon as its task is done, whichever that is, and its future released at once:
-    a worker holds only the results of its tasks in flight, not those finished while the stage waited on an
-    earlier region (a national run gives a worker hundreds of regions). A task that failed after its
-    retries raises here. The caller puts the results in part order."""
+def finished(client, futures: list) -> Iterator[tuple]:  # noqa: ANN001 - a distributed.Client
+    """Each (future, result) as soon as its task is done, whichever that is, the future released at once: a
+    worker holds only the results of its tasks in flight, not those finished while the stage waited on an
+    earlier one (a national run gives a worker hundreds of regions). A task that failed after its retries
+    raises here."""
     from distributed import as_completed
 
-    results = {}
     for future in as_completed(futures, loop=client.loop):
-        results[part_of[future.key]] = future.result()
+        result = future.result()
         future.release()
-    return results
+        yield future, result
+
+
+def gathered(client, futures: list, part_of: dict) -> dict:  # noqa: ANN001 - a distributed.Client
+    """Every part's result, fetched as its task finishes; the caller puts them in part order."""
+    return {part_of[future.key]: result for future, result in finished(client, futures)}

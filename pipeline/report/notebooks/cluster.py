@@ -25,6 +25,7 @@ from pipeline.executor import (
     SCHEDULER_LOST,
     ExecutorSetting,
     connect,
+    finished,
     lost_scheduler,
     require_shared_path,
 )
@@ -43,17 +44,13 @@ def run_on_cluster(setting: ExecutorSetting, root: Path, jobs: list[Job], scratc
                    cold: bool, run_job: Callable, step: Callable) -> list:
     """Every job as a task running `run_job` (the local pool's own, from execute.py), `step` (the stage's
     progress) called with each outcome in the order they finish."""
-    from distributed import as_completed
-
     run = uuid.uuid4().hex[:8]  # keys the cluster has never held: an outcome of an earlier run is never taken
     outcomes = []
     with connect(setting) as client:
         futures = [client.submit(run_job, job, str(root), str(scratch), keys[job], cold, key=f"notebook-{i}-{run}",
                                  retries=setting.retries, pure=False) for i, job in enumerate(jobs)]
         try:
-            for future in as_completed(futures, loop=client.loop):
-                outcome = future.result()
-                future.release()
+            for _, outcome in finished(client, futures):
                 outcomes.append(outcome)
                 step(outcome)
         except SCHEDULER_LOST as err:  # the scheduler went away: the stage publishes nothing
