@@ -96,37 +96,42 @@ def peak_kb() -> int:
     return 0
 
 
+def two_workers():
+    """A LocalCluster of two single-threaded worker processes on loopback, the workers finding the project's
+    modules on PYTHONPATH."""
+    from distributed import LocalCluster
+
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+
+
+def on_two_workers(folder: Path) -> tuple[dict[str, dict], list[dict], float, list[int]]:
+    """The data stages with POLIECO_EXECUTOR=dask on two workers: per stage wall and peak, the tasks, the
+    wall of the whole, each worker process's peak resident memory (VmHWM) over the run."""
+    from distributed import Client
+
+    with two_workers() as cluster:
+        start = time.perf_counter()
+        stages, tasks = run_all(folder, {"POLIECO_EXECUTOR": "dask", "POLIECO_DASK_SCHEDULER": cluster.scheduler_address})
+        wall = time.perf_counter() - start
+        with Client(cluster) as client:
+            workers_mb = sorted(round(kb / 1024) for kb in client.run(peak_kb).values())
+    return stages, tasks, wall, workers_mb
+
+
 def measure_dask(factor: int) -> dict:
     """The data stages on the two-worker LocalCluster alone (after a change to how the cluster is used):
     per stage wall and peak, each worker's peak, the projection."""
-    from distributed import Client, LocalCluster
-
-    folder = layout(factor)
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
-        stages, tasks = run_all(folder, {"POLIECO_EXECUTOR": "dask", "POLIECO_DASK_SCHEDULER": cluster.scheduler_address})
-        with Client(cluster) as client:
-            workers_mb = sorted(round(kb / 1024) for kb in client.run(peak_kb).values())
+    stages, tasks, _, workers_mb = on_two_workers(layout(factor))
     return {"factor": factor, "dask_2_workers": stages, "dask_total_s": round(sum(s["seconds"] for s in stages.values()), 1),
             "worker_peak_mb": workers_mb, "tasks": len(tasks), "projected_s": projection(stages, tasks)}
 
 
 def measure(factor: int) -> dict:
-    from distributed import Client, LocalCluster
-
     folder = layout(factor)
     local, local_tasks = run_all(folder, {"POLIECO_EXECUTOR": "local"})
     local_marts = marts_digest(folder)
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
-        start = time.perf_counter()
-        dask_stages, dask_tasks = run_all(folder, {"POLIECO_EXECUTOR": "dask",
-                                                   "POLIECO_DASK_SCHEDULER": cluster.scheduler_address})
-        dask_wall = time.perf_counter() - start
-        with Client(cluster) as client:  # each worker process's peak resident memory (VmHWM) over the run
-            workers_mb = sorted(round(kb / 1024) for kb in client.run(peak_kb).values())
+    dask_stages, dask_tasks, dask_wall, workers_mb = on_two_workers(folder)
     same = marts_digest(folder) == local_marts
     local_total = sum(s["seconds"] for s in local.values())
     dask_total = sum(s["seconds"] for s in dask_stages.values())
@@ -169,13 +174,9 @@ def measure_sweep(factor: int, local: bool = True) -> dict:
     """The sweep local (unless `local` is False: at 16x each run takes about 20 minutes here) and on a
     two-worker LocalCluster (the layout's marts must exist: run --factors first), projected to 16 and 64
     workers by the same model as the stages."""
-    from distributed import LocalCluster
-
     folder = layout(factor)
     local_s, _, local_page = timed_sweep(folder, {"POLIECO_EXECUTOR": "local"}) if local else (None, [], None)
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+    with two_workers() as cluster:
         dask_s, dask_tasks, dask_page = timed_sweep(folder, {"POLIECO_EXECUTOR": "dask",
                                                              "POLIECO_DASK_SCHEDULER": cluster.scheduler_address})
     return {"factor": factor, "regions": 25 * factor, "scenarios": "3 weightings: params.yaml's own (manual), entropy, CRITIC",
