@@ -159,3 +159,14 @@ def test_the_panels_rate_axis_starts_at_zero():
     bars, rates = fig.axes[0], next(a for a in fig.axes[1:] if a.get_visible() and a.lines)
     assert rates.get_ylim()[0] == 0 and rates.get_ylim()[1] == pytest.approx(10.3 * 1.1)
     assert bars.get_ylim() == pytest.approx((0, 103.0 * 1.1))
+
+
+def test_a_chart_is_described_by_its_title_or_its_panels_common_title():
+    """The words a reader who cannot see the picture gets (the page's image description): the chart's title; a
+    chart of panels, whose own titles name one indicator each, by the title over them all."""
+    charts.use_report_style()
+    assert charts.chart_title(_trend_chart()) == "新发生案件占比：城关区"
+    series = pd.DataFrame({"year": [2023, 2024], "value": [100.0, 103.0], "rate": [10.0, 10.3]})
+    panels = charts.indicator_panels({"cases_filed": series}, {"cases_filed": "立案数"}, title="执纪执法", words=WORDS)
+    assert charts.chart_title(panels) == "执纪执法"
+    assert charts.chart_title(Figure()) == ""

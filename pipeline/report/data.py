@@ -64,6 +64,7 @@ class ReportData:
     _tables: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)  # (place, year, table) -> rows
     _cells: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _figures: dict[tuple, Figures] = field(default_factory=dict, repr=False)
+    _figure_rows: dict[tuple, tuple[dict, dict]] = field(default_factory=dict, repr=False)
     _warning_at: dict[str, int] = field(default_factory=dict, repr=False)
     _findings_rows: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
     _finding_at: dict[tuple, int] = field(default_factory=dict, repr=False)  # (place, year, period, topic, subject)
@@ -121,16 +122,33 @@ class ReportData:
                                          self.table(place, year, name, "value", columns=columns))
         return self._figures[key]
 
+    def _figure_records(self, place: str, year: int) -> tuple[dict, dict]:
+        """A year's figures table as {measure: {column: cell}}, texts and values, once: a county notebook draws
+        about 18 series of ten years, and a row looked up in the frame each time took ~8 ms a series."""
+        key = (place, int(year))
+        if key not in self._figure_rows:
+            self._index_tables()
+            at = self._tables.get((place, int(year), table_name(FULL_YEAR)))
+            texts: dict[str, dict] = {}
+            values: dict[str, dict] = {}
+            names = ("key", "column", "text", "value")
+            cells = zip(*(self._cells[c][at].tolist() for c in names), strict=True) if at is not None else ()
+            for measure, column, text, value in cells:
+                if column in FIGURE_COLUMNS:  # as `table` lays them out: None where nothing printed, NaN no figure
+                    texts.setdefault(measure, dict.fromkeys(FIGURE_COLUMNS))[column] = text
+                    values.setdefault(measure, dict.fromkeys(FIGURE_COLUMNS, np.nan))[column] = value
+            self._figure_rows[key] = (texts, values)
+        return self._figure_rows[key]
+
     def series(self, place: str, measure: str, first: int, last: int) -> pd.DataFrame:
         """One measure of a place, a row per year from first to last (full years) as the figures tables print
         it: `listed` (the year's figures table has a row for it), `value` (figure), `text`, `approximate`, `status` (not_delivered for a year the place has no row
         for), `yoy` and `yoy_unit`, `rate` (figure) and `rate_text`, `rank` (k/n)."""
         rows = []
         for year in range(first, last + 1):
-            f = self.figures(place, year)
-            has = measure in f.text.index
-            text = f.text.loc[measure] if has else None
-            value = f.value.loc[measure] if has else None
+            texts, values = self._figure_records(place, year)
+            has = measure in texts
+            text, value = texts.get(measure), values.get(measure)
             rows.append({"year": year, "listed": has, "value": value["value"] if has else float("nan"),
                          "text": text["value"] if has else None,
                          "approximate": bool(has and value["approximate"] == 1),

@@ -82,14 +82,15 @@ def _named(data: ReportData, code: str) -> str:
 
 
 def show(section: Section) -> None:
-    """Display a section: Markdown for text, PNG for figures, HTML tables for frames."""
+    """Display a section: Markdown for text, PNG for figures (described by their titles), HTML tables for
+    frames."""
     from IPython.display import Image, Markdown, display
 
     for part in section.parts:
         if isinstance(part, str):
             display(Markdown(part))
         elif isinstance(part, Figure):
-            display(Image(data=charts.chart_png(part), format="png"))
+            display(Image(data=charts.chart_png(part), format="png", alt=charts.chart_title(part)))
         else:
             display(part)
 
