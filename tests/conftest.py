@@ -23,7 +23,7 @@ FAST_MODULES = {
     "test_judgement", "test_judgement_golden", "test_findings_rules", "test_findings", "test_text_gate",
     "test_table_fit", "test_charts", "test_index_colours", "test_progress", "test_romanise", "test_reuse_key",
     "test_structure", "test_specs", "test_architecture", "test_marts", "test_presentation", "test_executor",
-    "test_page_format", "test_official_runs",
+    "test_page_format", "test_official_runs", "test_kernel_sockets",
 }
 
 

@@ -273,7 +273,7 @@ def test_the_grade_sentence_says_how_each_missing_indicator_was_filled():
                "period": "full_year", "topic": "grade", "subject": "", "verdict": "较好", "polarity": "achievement",
                "evidence": json.dumps(evidence, ensure_ascii=False)}
     p = Phraser(data)
-    assert imputed_text(p, finding) == ("（缺项已插补：政风行风满意度、平安建设群众满意度按本县上年数值；"
+    assert imputed_text(p, finding) == ("（缺项已插补：政风行风满意度、平安建设群众满意度按本县区上年数值；"
                                         "选人用人评议按全市均值）")
     assert grade_sentence(p, finding) == "综合评价指数81.3，居全市第2位（共9个县区），等次为“较好”"  # 81.25 half up
 

@@ -76,6 +76,8 @@ def test_every_county_and_the_region_get_a_notebook_and_html(two_counties):
     assert "2019 年（未报送）没有数值，图表中留空，不按零处理" in html
     assert "data/raw/990100/2020.csv D4" in html  # the figures table names its source cell
     assert "data:image/png;base64," in html and "<script" not in html
+    # each chart is described by its title, in the page's language: the district by its name, not "本县"
+    assert 'alt="2020 年四种形态占比：城西区、全市与全国"' in html and "No description" not in html
     assert "views.show(" not in html  # code hidden from reviewers
 
 

@@ -98,7 +98,7 @@ def four_forms_section(data: ReportData, region: str, county: str, year: int, fi
                                       words=w, notes=[gaps, synthetic(data, region)])
     comparison, source = four_forms_rows(data, county, region, year)
     compare = charts.four_forms_comparison_chart(comparison, shares, labels, words=w,
-                                                 title=w("notebook.four_forms.compare_title", year=year),
+                                                 title=w("notebook.four_forms.compare_title", year=year, county=name),
                                                  notes=[source, synthetic(data, region)])
     cols = w.raw("notebook.columns")
     table = pd.DataFrame({cols["year"]: ff["year"]})

@@ -12,7 +12,8 @@ bytes as from a fresh kernel (tests/test_notebooks.py compares them).
 
 The kernel talks over IPC sockets in a private folder (no TCP port at all),
 keeps no input history (no SQLite file shared by parallel kernels), and exits
-by itself when its worker dies (ipykernel polls its parent).
+by itself when its worker dies (ipykernel polls its parent); the folder of a
+worker that was killed is removed by the next kernel to start.
 """
 
 from __future__ import annotations
@@ -91,6 +92,31 @@ class WarmEngine(NBClientEngine):
 papermill_engines.register(ENGINE, WarmEngine)
 
 
+SOCKETS_PREFIX = "polieco-kernel-"  # + the owning worker's process id
+
+
+def sweep_sockets(folder: Path | None = None) -> list[Path]:
+    """Remove the socket folders of workers that are gone; the folders removed.
+
+    A worker shuts its kernel down and removes its folder when it ends; one
+    that is killed (a lost Dask worker, a stage stopped with kill -9) cannot,
+    and its kernel exits by itself, so only the empty folder stays behind.
+    """
+    removed = []
+    for sockets in Path(folder or tempfile.gettempdir()).glob(f"{SOCKETS_PREFIX}*-*"):
+        owner = sockets.name[len(SOCKETS_PREFIX):].split("-", 1)[0]
+        if not owner.isdigit() or not sockets.is_dir() or sockets.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(owner), 0)
+        except ProcessLookupError:
+            shutil.rmtree(sockets, ignore_errors=True)
+            removed.append(sockets)
+        except PermissionError:  # alive, another user's
+            pass
+    return removed
+
+
 class WarmKernel:
     """A kernel started once and reused; `restart()` gives a fresh one (after a failure or a crash)."""
 
@@ -102,7 +128,8 @@ class WarmKernel:
         self.notebooks = 0
 
     def start(self) -> None:
-        self._sockets = Path(tempfile.mkdtemp(prefix="polieco-kernel-"))  # mode 0700
+        sweep_sockets()
+        self._sockets = Path(tempfile.mkdtemp(prefix=f"{SOCKETS_PREFIX}{os.getpid()}-"))  # mode 0700
         # papermill's client runs on an event loop: it must get asynchronous kernel clients (a blocking
         # one would stall the loop and never notice a kernel that died); our own calls use a blocking one
         self.km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=str(self._sockets / "k"),
