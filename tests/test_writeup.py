@@ -590,6 +590,10 @@ def test_national_sources_are_named_in_the_reports_language():
     assert published_source(zh, "CCDI annual bulletin 2020 (第一种形态133万人次,占68.1%); CCDI annual bulletin 2020 "
                                 "(第二种形态48.5万人次,占24.8%)") == (
         "中央纪委国家监委2020年度监督检查审查调查情况通报（第一种形态133万人次，占68.1%；第二种形态48.5万人次，占24.8%）")
+    # an English report also names the bulletin once, its four figures quoted together
+    assert published_source(en, "CCDI annual bulletin 2023 (first form 63.8%); CCDI annual bulletin 2023 (28.6%); "
+                                "CCDI annual bulletin 2023 (3.7%); CCDI annual bulletin 2023 (3.9%)") == (
+        "CCDI annual bulletin 2023 (first form 63.8%; 28.6%; 3.7%; 3.9%)")
 
 
 # ---------------------------------------------------------------- the warning notice (预警提示函)

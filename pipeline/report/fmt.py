@@ -118,25 +118,33 @@ def percent_text(probability: float) -> str:
 def published_source(words: Words, source: str) -> str:
     """A published figure's source (data/reference/ccdi_national.csv) in the report's language.
 
-    The file names each source in English with the Chinese words it quotes in
-    brackets, one per figure joined by '; '. A Chinese report names the
-    publisher in Chinese once, with its quotations (Chinese words or bare
-    figures; English notes left out); an English one keeps the names and leaves the Chinese quotations out.
+    The file names each source in English with the words it quotes in
+    brackets, one per figure joined by '; '. A report names each publisher
+    once, with its quotations in brackets: a Chinese one names it in Chinese
+    and keeps the Chinese quotations and bare figures (English notes left
+    out); an English one keeps the English names and quotations, the Chinese
+    ones left out.
     """
-    parts = [p.strip() for p in source.split(";") if p.strip()]
-    if words.lang == "en":
-        parts = [re.sub(r"\s*\([^)]*[\u4e00-\u9fff][^)]*\)", "", p).strip() for p in parts]
-        return "; ".join(dict.fromkeys(parts))
-    names = words.raw("published_source")
+    english = words.lang == "en"
+    names = None if english else words.raw("published_source")
+    left_out = r"[\u4e00-\u9fff]" if english else r"[A-Za-z]"
     quoted: dict[str, list[str]] = {}
-    for part in parts:
+    for part in (p.strip() for p in source.split(";") if p.strip()):
         name, _, quote = part.partition(" (")
-        name = re.sub(r"CCDI annual bulletin (\d{4})", lambda m: names["bulletin"].format(year=m.group(1)), name)
-        name = name.replace("CCDI commentary", names["commentary"]).replace(", as reported by news mirrors",
-                                                                              names["via_news"])
-        name = re.sub(r"^CCDI, (\S+)$", lambda m: names["page"].format(address=m.group(1)), name)  # a web page
-        quote = quote.rstrip(")").replace("first form ", names["first_form"]).replace(",", "，")
+        quote = quote.rstrip(")")
+        if names is not None:
+            name, quote = _in_chinese(name, names), quote.replace("first form ", names["first_form"]).replace(",", "，")
         quoted.setdefault(name, [])
-        if quote and not re.search(r"[A-Za-z]", quote):  # a Chinese quotation or bare figures; English notes left out
+        if quote and not re.search(left_out, quote):
             quoted[name].append(quote)
+    if english:
+        return "; ".join(f"{n} ({'; '.join(q)})" if q else n for n, q in quoted.items())
     return "；".join(f"{n}（{'；'.join(q)}）" if q else n for n, q in quoted.items())
+
+
+def _in_chinese(name: str, names: dict) -> str:
+    """A publisher's English name in the source file as a Chinese report names it."""
+    name = re.sub(r"CCDI annual bulletin (\d{4})", lambda m: names["bulletin"].format(year=m.group(1)), name)
+    name = name.replace("CCDI commentary", names["commentary"]).replace(", as reported by news mirrors",
+                                                                          names["via_news"])
+    return re.sub(r"^CCDI, (\S+)$", lambda m: names["page"].format(address=m.group(1)), name)  # a web page
