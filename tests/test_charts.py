@@ -170,3 +170,20 @@ def test_a_chart_is_described_by_its_title_or_its_panels_common_title():
     panels = charts.indicator_panels({"cases_filed": series}, {"cases_filed": "立案数"}, title="执纪执法", words=WORDS)
     assert charts.chart_title(panels) == "执纪执法"
     assert charts.chart_title(Figure()) == ""
+
+
+def test_the_four_forms_legend_names_each_form_and_leaves_the_unit_to_the_axes():
+    """One legend serves the person-times panel and the shares panel, so it names the form (第一种形态), not
+    its count (第一种形态人次, which is wrong beside a bar of 64.8 %)."""
+    from types import SimpleNamespace
+
+    from pipeline.catalog import load_catalog
+    from pipeline.report.view_parts import forms
+
+    catalog = load_catalog(REPO / "data" / "reference" / "indicators.yaml")
+    parts, shares, legend = forms(SimpleNamespace(catalog=catalog, lang="zh"))
+    assert legend == ["第一种形态", "第二种形态", "第三种形态", "第四种形态"]
+    assert parts == ["form1_persons", "form2_persons", "form3_persons", "form4_persons"]
+    assert shares == ["form1_share", "form2_share", "form3_share", "form4_share"]
+    assert forms(SimpleNamespace(catalog=catalog, lang="en"))[2] == ["First form", "Second form", "Third form",
+                                                                     "Fourth form"]

@@ -102,8 +102,8 @@ def four_forms_section(data: ReportData, region: str, county: str, year: int, fi
                                                  notes=[source, synthetic(data, region)])
     cols = w.raw("notebook.columns")
     table = pd.DataFrame({cols["year"]: ff["year"]})
-    for part, share, label in zip(parts, shares, labels, strict=True):
-        table[w("notebook.four_forms.persons_column", label=label)] = list(ff[f"{part}_text"])
+    for part, share in zip(parts, shares, strict=True):
+        table[w("notebook.four_forms.persons_column", label=cat.name(part, data.lang))] = list(ff[f"{part}_text"])
         table[w("notebook.four_forms.share_column", label=cat.name(share, data.lang))] = ff[f"{share}_text"]
     table[cols["pyramid"]] = [yes_no(data, v) for v in ff["pyramid_holds"]]
     section = Section().add(heading(data, "county_four_forms"))

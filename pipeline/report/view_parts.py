@@ -191,9 +191,12 @@ def change_cell(data: ReportData, change: str | None, unit: str | None) -> str:
 
 
 def forms(data: ReportData) -> tuple[list[str], list[str], list[str]]:
-    """The four forms' person-time indicators, their share measures and their names, from the catalog."""
-    total = data.catalog.measure("four_forms_sum")
-    return list(total.inputs), data.catalog.shares_of(total.code), [data.catalog.name(c, data.lang) for c in total.inputs]
+    """The four forms' person-time indicators, their share measures and their names as a chart's legend gives
+    them, from the catalog: the form without the unit it is counted in (第一种形态, not 第一种形态人次), since the
+    legend serves panels of person-times and of shares alike, and each axis names its own unit."""
+    cat, total = data.catalog, data.catalog.measure("four_forms_sum")
+    legend = [cat.name(c, data.lang).removesuffix(cat.measure(c).unit) for c in total.inputs]
+    return list(total.inputs), cat.shares_of(total.code), legend
 
 
 def warning_evidence(data: ReportData, r, printed: pd.Series) -> str:
