@@ -54,10 +54,24 @@ class Links:
 YEAR_PAGE = "index-{year}.html"  # one page per report year kept, in reports/notebooks/
 
 
-def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> str:
-    """One place: its headline figures (mart), and what the findings say of them, its grade and its warnings."""
+def county_row(data: ReportData, job, year: int, warned: dict, links: Links, made: dict | None = None) -> str:
+    """One place: its headline figures (mart), and what the findings say of them, its grade and its warnings.
+    `made` keeps a place-year's cells for the next page that lists it (the latest year is on two pages, its
+    own and reports/index.html, which differ only in where their links lead)."""
+    key = (job.county, year)
+    if made is None or key not in made:
+        cells = (_row_cells(data, job.county, year, warned), bool(warned_findings(data, job.county, year)))
+        if made is None:
+            made = {}
+        made[key] = cells
+    cells, noticed = made[key]
+    return "<tr>" + "".join([*cells, _cell(_pages(data, job, year, links, noticed), "name")]) + "</tr>"
+
+
+def _row_cells(data: ReportData, code: str, year: int, warned: dict) -> list[str]:
+    """A place's cells before its links: name, code, new-onset share and its change, the four forms, grade,
+    rank, warnings and main problems."""
     w = data.words
-    code = job.county
     figures = data.figures(code, year).text
 
     def get(m: str, col: str = "value"):
@@ -82,23 +96,27 @@ def county_row(data: ReportData, job, year: int, warned: dict, links: Links) -> 
         mine = warned.get(code)
         warnings, severity = ((w("index.warnings_cell", n=mine["count"], severity=w("severity." + mine["severity"])),
                                f"sev-{mine['severity']}") if mine else ("0", "sev-none"))
+    return [_cell(html.escape(data.name(code)), "name place"), _cell(code),
+            _cell(printed_cell(data, get("new_onset_share"))),
+            _cell(_warn(change, worse_on_the_year(trend)), "nowrap"),
+            _cell(printed_cell(data, get("form1_share"))), _cell(pyr), _cell(grade), _cell(rank),
+            _cell(warnings, severity), _cell(html.escape(main_problems(data, code, year)), "name")]
+
+
+def _pages(data: ReportData, job, year: int, links: Links, noticed: bool) -> str:
+    """A place's reports: page, write-up, notice (when it has one), and its reports of the other years kept."""
+    w = data.words
     folder = html.escape(job.relative_dir().as_posix())
     pages = (f'<a href="{links.base}{folder}/{output("county", "page")}">{w("index.notebook")}</a> · '
              f'<a href="{links.base}{folder}/{output("county", "writeup")}">{w("index.writeup")}</a>')
-    if warned_findings(data, code, year):  # the same cells the notice is written from
+    if noticed:  # the same cells the notice is written from
         pages += f' · <a href="{links.base}{folder}/{output("county", "notice")}">{w("index.notice")}</a>'
     others = [y for y in links.years if y != year]
     if others:  # the same place's reports of the other years kept, newest first
         pages += "<br>" + " ".join(
             f'<a class="muted" href="{links.base}{html.escape(replace(job, year=y).relative_dir().as_posix())}/'
             f'{output("county", "page")}">{y}</a>' for y in sorted(others, reverse=True))
-    return "<tr>" + "".join([
-        _cell(html.escape(data.name(code)), "name place"), _cell(code),
-        _cell(printed_cell(data, get("new_onset_share"))),
-        _cell(_warn(change, worse_on_the_year(trend)), "nowrap"),
-        _cell(printed_cell(data, get("form1_share"))), _cell(pyr), _cell(grade), _cell(rank),
-        _cell(warnings, severity), _cell(html.escape(main_problems(data, code, year)), "name"), _cell(pages, "name"),
-    ]) + "</tr>"
+    return pages
 
 
 def worse_on_the_year(trend) -> bool:
@@ -182,8 +200,9 @@ def year_nav(data: ReportData, year: int, links: Links) -> str:
     return f'<p class="years">{html.escape(data.words("index.years"))}' + " · ".join(items) + "</p>"
 
 
-def render_index(root: Path, year: int, jobs, links: Links, periods: list[tuple] = ()) -> str:
-    """The page of one report year: `jobs` are that year's; `links` places the page and lists every year."""
+def render_index(root: Path, year: int, jobs, links: Links, periods: list[tuple] = (), made: dict | None = None) -> str:
+    """The page of one report year: `jobs` are that year's; `links` places the page and lists every year; `made`:
+    the places' cells already made for another page (county_row)."""
     data = load_report_data(root)
     w = data.words
     jobs = [j for j in jobs if j.year == year]
@@ -213,7 +232,7 @@ def render_index(root: Path, year: int, jobs, links: Links, periods: list[tuple]
             f'<th class="name">{html.escape(h)}</th>' if i in (0, len(head) - 1) else f"<th>{html.escape(h)}</th>"
             for i, h in enumerate(x.format(year=year) for x in head)) + "</tr></thead><tbody>")
         warned = warned_places(data, region, year)
-        parts += [county_row(data, j, year, warned, links) for j in jobs if j.region == region and j.county]
+        parts += [county_row(data, j, year, warned, links, made) for j in jobs if j.region == region and j.county]
         parts.append("</tbody></table>")
     parts += period_section(root, data, year, links, periods)
     parts.append(f'<p class="muted">{html.escape(w("index.footer"))}</p></body></html>')
@@ -243,6 +262,7 @@ def index_pages(root: Path, jobs, periods: list[tuple] = ()) -> tuple[dict[str, 
     listing the year's period reports (`periods`), and reports/index.html: the latest year's page."""
     # a year delivered only in part by every region has no job: its page lists its period reports
     years = tuple(sorted({j.year for j in jobs} | {entry[1] for entry in periods}))
-    pages = {YEAR_PAGE.format(year=year): render_index(root, year, jobs, Links("", "../", years), periods)
+    made: dict = {}
+    pages = {YEAR_PAGE.format(year=year): render_index(root, year, jobs, Links("", "../", years), periods, made)
              for year in years}
-    return pages, render_index(root, years[-1], jobs, Links("notebooks/", "", years), periods)
+    return pages, render_index(root, years[-1], jobs, Links("notebooks/", "", years), periods, made)

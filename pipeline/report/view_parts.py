@@ -101,7 +101,8 @@ def show(section: Section) -> None:
 def findings_where(data: ReportData, place: str, year: int, topics: tuple[str, ...],
                    period: str | None = FULL_YEAR) -> list[pd.Series]:
     rows = findings_of(data, place, year, period)
-    return [r for _, r in rows.iterrows() if r["topic"] in topics] if len(rows) else []
+    # the topics' rows picked before they are made Series: a place-year has ~30 findings and a Series is costly
+    return [r for _, r in rows[rows["topic"].isin(topics)].iterrows()] if len(rows) else []
 
 
 def measure_finding(data: ReportData, place: str, year: int, measure: str) -> pd.Series | None:
