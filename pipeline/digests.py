@@ -39,6 +39,26 @@ def frame_digest(frame) -> str:
     return digest(head, values)
 
 
+def frame_digests_by(frame, column: str, keys) -> dict:
+    """frame_digest of each key's rows (those whose `column` holds it, in row order), for every key asked.
+
+    The same digests as frame_digest of each slice: a row's hash depends on its
+    own values only, so the rows are hashed once and each key takes its own,
+    instead of a slice cut and hashed per key (a province's 16 regions times 5
+    marts took 2 s).
+    """
+    import numpy as np
+    import pandas as pd
+
+    head = json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode()
+    try:
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    except TypeError:  # a column holding unhashable objects: slice by slice, as frame_digest does it
+        return {key: frame_digest(frame[frame[column] == key]) for key in keys}
+    at = frame.groupby(column, sort=False).indices
+    return {key: digest(head, rows[np.sort(at[key])].tobytes() if key in at else b"") for key in keys}
+
+
 def settings_digest(value: object) -> bytes:
     """A params slice as canonical JSON bytes."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline.digests import digest as _digest
 from pipeline.digests import frame_digest as _frame_digest
-from pipeline.digests import imported_modules, module_closure
+from pipeline.digests import frame_digests_by, imported_modules, module_closure
 from pipeline.report.notebooks.jobs import KEY_FILE, NOTEBOOKS_DIR, OUTPUT_DIR, Job, output
 from pipeline.specs import reference_files
 
@@ -63,10 +63,12 @@ def input_keys(root: Path, params: dict, jobs: list[Job]) -> dict[Job, str]:
     for name, frame in sorted(tables.items()):
         if "region_code" not in frame.columns:
             shared.append(f"{name}:{_frame_digest(frame)}".encode())
-    for region in dict.fromkeys(j.region for j in jobs):
-        slices = [f"{name}:{_frame_digest(frame[frame['region_code'] == region])}".encode()
-                  for name, frame in sorted(tables.items()) if "region_code" in frame.columns]
-        by_region[region] = _digest(*slices, *shared)
+    regions = list(dict.fromkeys(j.region for j in jobs))
+    sliced = {name: frame_digests_by(frame, "region_code", regions) for name, frame in sorted(tables.items())
+              if "region_code" in frame.columns}
+    for region in regions:
+        by_region[region] = _digest(*(f"{name}:{digests[region]}".encode() for name, digests in sliced.items()),
+                                    *shared)
     code = {kind: code_digest(root, kind) for kind in {j.kind for j in jobs}}
     return {j: _digest(code[j.kind].encode(), settings, by_region[j.region].encode(),
                        json.dumps(j.parameters, sort_keys=True).encode()) for j in jobs}
