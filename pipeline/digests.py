@@ -47,7 +47,6 @@ def frame_digests_by(frame, column: str, keys) -> dict:
     instead of a slice cut and hashed per key (a province's 16 regions times 5
     marts took 2 s).
     """
-    import numpy as np
     import pandas as pd
 
     head = json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode()
@@ -56,7 +55,7 @@ def frame_digests_by(frame, column: str, keys) -> dict:
     except TypeError:  # a column holding unhashable objects: slice by slice, as frame_digest does it
         return {key: frame_digest(frame[frame[column] == key]) for key in keys}
     at = frame.groupby(column, sort=False).indices
-    return {key: digest(head, rows[np.sort(at[key])].tobytes() if key in at else b"") for key in keys}
+    return {key: digest(head, rows[at[key]].tobytes() if key in at else b"") for key in keys}
 
 
 def settings_digest(value: object) -> bytes:

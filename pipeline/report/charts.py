@@ -92,9 +92,7 @@ def chart_png(fig: Figure) -> bytes:
 def chart_title(fig: Figure) -> str:
     """What a chart shows, in words: its title (the panels' common title where it has several); a reader who
     cannot see the image hears this."""
-    if fig._suptitle is not None and fig._suptitle.get_text():
-        return fig._suptitle.get_text()
-    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+    return fig.get_suptitle() or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
 
 
 def year_axis(ax, max_ticks: int = 6) -> None:

@@ -127,17 +127,11 @@ class ReportData:
         about 18 series of ten years, and a row looked up in the frame each time took ~8 ms a series."""
         key = (place, int(year))
         if key not in self._figure_rows:
-            self._index_tables()
-            at = self._tables.get((place, int(year), table_name(FULL_YEAR)))
-            texts: dict[str, dict] = {}
-            values: dict[str, dict] = {}
-            names = ("key", "column", "text", "value")
-            cells = zip(*(self._cells[c][at].tolist() for c in names), strict=True) if at is not None else ()
-            for measure, column, text, value in cells:
-                if column in FIGURE_COLUMNS:  # as `table` lays them out: None where nothing printed, NaN no figure
-                    texts.setdefault(measure, dict.fromkeys(FIGURE_COLUMNS))[column] = text
-                    values.setdefault(measure, dict.fromkeys(FIGURE_COLUMNS, np.nan))[column] = value
-            self._figure_rows[key] = (texts, values)
+            f = self.figures(place, year)
+            self._figure_rows[key] = tuple(  # the frames' rows as plain values (DataFrame.to_dict boxes each row)
+                {m: dict(zip(frame.columns, row, strict=True))
+                 for m, row in zip(frame.index, frame.to_numpy(dtype=object).tolist(), strict=True)}
+                for frame in (f.text, f.value))
         return self._figure_rows[key]
 
     def series(self, place: str, measure: str, first: int, last: int) -> pd.DataFrame:

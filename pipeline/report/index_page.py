@@ -58,12 +58,10 @@ def county_row(data: ReportData, job, year: int, warned: dict, links: Links, mad
     """One place: its headline figures (mart), and what the findings say of them, its grade and its warnings.
     `made` keeps a place-year's cells for the next page that lists it (the latest year is on two pages, its
     own and reports/index.html, which differ only in where their links lead)."""
+    made = {} if made is None else made
     key = (job.county, year)
-    if made is None or key not in made:
-        cells = (_row_cells(data, job.county, year, warned), bool(warned_findings(data, job.county, year)))
-        if made is None:
-            made = {}
-        made[key] = cells
+    if key not in made:
+        made[key] = (_row_cells(data, job.county, year, warned), bool(warned_findings(data, job.county, year)))
     cells, noticed = made[key]
     return "<tr>" + "".join([*cells, _cell(_pages(data, job, year, links, noticed), "name")]) + "</tr>"
 

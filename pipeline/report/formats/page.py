@@ -5,7 +5,7 @@ chart its title as the image's description). nbconvert's HTMLExporter then
 re-parses its own page with BeautifulSoup to add an English placeholder
 description to images and keyboard focus to outputs: 0.18 s a page, a third
 of a county job's formats. The page is rendered here without that pass; the
-description comes from the template and the focus from `FOCUSABLE`.
+description comes from the template and the focus from `OUTPUT_AREA`.
 """
 
 from __future__ import annotations
