@@ -79,6 +79,9 @@ class DataError(Exception):
         self.problems = problems
         super().__init__(self.report())
 
+    def __reduce__(self) -> tuple:  # a worker process's DataError reaches the stage whole
+        return (DataError, (self.stage_zh, self.problems))
+
     def report(self, limit: int = 50) -> str:
         lines = [f"{self.stage_zh}失败：发现 {len(self.problems)} 处问题，未写入任何结果。"]
         lines += [f"  - {p}" for p in self.problems[:limit]]
@@ -100,6 +103,9 @@ class ConfigError(Exception):
             text += f"可用的代码：{'、'.join(self.accepted)}。"
         text += "请修改后重新运行；本阶段未写入任何结果。"
         super().__init__(text)
+
+    def __reduce__(self) -> tuple:  # a worker process's ConfigError reaches the stage whole
+        return (ConfigError, (self.source, self.key, self.problem, self.accepted))
 
 
 # ---------------------------------------------------------------- the stage boundary

@@ -11,9 +11,13 @@ stage gathers every result before it writes anything: the outputs stay the
 last good ones until every region has succeeded, and the results are put
 together in region order, so `local` and `dask` write the same bytes.
 
-Settings: params.yaml `executor` (kind, address, retries), or the
-environment, which wins: POLIECO_EXECUTOR=local|dask and
-POLIECO_DASK_SCHEDULER=tcp://host:8786. The executor is not a DVC param:
+Locally, a stage with enough regions to compute spreads them over the
+machine's cores (`executor.processes`, pipeline/local_pool.py): DVC runs
+the stages one after another, so this is where a many-core machine counts.
+
+Settings: params.yaml `executor` (kind, address, retries, processes), or the
+environment, which wins: POLIECO_EXECUTOR=local|dask,
+POLIECO_DASK_SCHEDULER=tcp://host:8786 and POLIECO_PROCESSES=auto|N. The executor is not a DVC param:
 where a stage computes does not change what it writes. POLIECO_TASK_TIMES=<file>
 appends each task's seconds and the process that ran it (the benchmark's
 per-task times).
@@ -30,10 +34,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline.errors import ConfigError
+from pipeline.local_pool import pooled
 
 T = TypeVar("T")
 In = TypeVar("In")
 KINDS = ("local", "dask")
+# `processes: auto` uses every core only from this many parts on: below it a stage's few regions take about
+# as long as starting the pool (about a second), so the demo's two regions stay in the stage's own process
+AUTO_MIN_PARTS = 4
 CONNECT_TIMEOUT_S = 10
 # what gathering raises when the scheduler goes away mid-run: distributed cancels every future
 # (FutureCancelledError, "scheduler-connection-lost", a concurrent.futures.CancelledError) or the comm fails
@@ -45,6 +53,7 @@ class ExecutorSetting:
     kind: str = "local"
     address: str = ""
     retries: int = 2
+    processes: int = 0  # local: worker processes (0: auto, one per core from AUTO_MIN_PARTS parts; 1: none)
 
 
 def executor_setting(params: dict) -> ExecutorSetting:
@@ -64,7 +73,28 @@ def executor_setting(params: dict) -> ExecutorSetting:
     retries = raw.get("retries", 2)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ConfigError("params.yaml", "executor.retries", f"「{retries}」应为 0 或正整数（一个地区的任务失败后重试的次数）")
-    return ExecutorSetting(kind, address, retries)
+    return ExecutorSetting(kind, address, retries, local_processes(raw))
+
+
+def local_processes(raw: dict) -> int:
+    """executor.processes (or POLIECO_PROCESSES, which wins): `auto` -> 0, else a whole number from 1."""
+    env = os.environ.get("POLIECO_PROCESSES")
+    value = env.strip() if env else raw.get("processes", "auto")
+    if value == "auto":
+        return 0
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError("环境变量 POLIECO_PROCESSES" if env else "params.yaml", "executor.processes",
+                          f"「{value}」应为 auto（按本机核数）或正整数（本机同时计算的进程数，1 表示只用本进程）")
+    return value
+
+
+def pool_size(setting: ExecutorSetting, parts: int) -> int:
+    """How many processes compute `parts` parts here: 1 (the stage's own) unless more pay."""
+    if setting.processes == 0:
+        return min(os.cpu_count() or 1, parts) if parts >= AUTO_MIN_PARTS else 1
+    return min(setting.processes, parts)
 
 
 def scheduler_unreachable(address: str, err: BaseException) -> ConfigError:
@@ -158,6 +188,10 @@ def require_shared_path(client, root: Path) -> None:  # noqa: ANN001 - a distrib
 def _compute(setting: ExecutorSetting, stage: str, inputs: dict[str, In], task: Callable[[str, In], T]) -> dict[str, T]:
     parts = list(inputs)
     if setting.kind == "local" or not parts:
+        processes = pool_size(setting, len(parts))
+        if processes > 1:
+            print(f"  在本机 {processes} 个进程上计算 {len(parts)} 个地区", flush=True)
+            return pooled(task, inputs, processes)
         return {part: task(part, inputs[part]) for part in parts}
     client = connect(setting)
     run = uuid.uuid4().hex[:8]  # a key the cluster has never held: a result of an earlier run is never taken

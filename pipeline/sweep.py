@@ -114,7 +114,7 @@ def run_scenarios(root: Path, scenarios: list[Scenario], years: list[int]) -> pd
                          f"{'、'.join(map(str, sorted(set(county['year']))))}）")
     county = county[county["year"].between(min(years) - 1, max(years))]
     rows = []
-    try:  # each scenario's regions are tasks on the executor params.yaml chooses (local: here, one by one)
+    try:  # each scenario's regions are tasks on the executor params.yaml chooses (local: this machine's cores)
         regions_map = executor_map(params, "sweep")
     except ConfigError as err:
         raise SweepError(str(err)) from None

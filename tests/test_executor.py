@@ -52,6 +52,88 @@ def test_local_computes_every_part_in_order():
         {"b": "b20", "a": "a10"}
 
 
+def tenfold_where(part: str, x: int) -> tuple[str, int, int]:
+    return part, x * 10, os.getpid()
+
+
+def test_processes_setting_auto_or_a_whole_number_the_environment_winning(monkeypatch):
+    monkeypatch.delenv("POLIECO_EXECUTOR", raising=False)
+    monkeypatch.delenv("POLIECO_PROCESSES", raising=False)
+    assert executor_setting({}).processes == 0  # auto
+    assert executor_setting({"executor": {"processes": 3}}).processes == 3
+    monkeypatch.setenv("POLIECO_PROCESSES", "1")
+    assert executor_setting({"executor": {"processes": 3}}).processes == 1
+    for bad, source in (("0", "环境变量 POLIECO_PROCESSES"), ("two", "环境变量 POLIECO_PROCESSES")):
+        monkeypatch.setenv("POLIECO_PROCESSES", bad)
+        with pytest.raises(ConfigError) as err:
+            executor_setting({})
+        assert err.value.key == "executor.processes" and err.value.source == source and f"「{bad}」" in str(err.value)
+    monkeypatch.delenv("POLIECO_PROCESSES")
+    with pytest.raises(ConfigError) as err:
+        executor_setting({"executor": {"processes": 2.5}})
+    assert err.value.source == "params.yaml" and "应为 auto" in str(err.value)
+
+
+def test_auto_uses_every_core_only_from_four_parts(monkeypatch):
+    from pipeline.executor import pool_size
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    auto = ExecutorSetting()
+    assert [pool_size(auto, n) for n in (1, 2, 3, 4, 5, 16)] == [1, 1, 1, 4, 5, 8]
+    assert [pool_size(ExecutorSetting(processes=3), n) for n in (1, 2, 16)] == [1, 2, 3]
+    assert pool_size(ExecutorSetting(processes=1), 16) == 1
+
+
+def test_local_processes_compute_every_part_elsewhere_and_return_them_in_order():
+    inputs = {"b": 2, "a": 1, "d": 40, "c": 3}
+    got = compute_parts(ExecutorSetting(processes=2), "测试", inputs, tenfold_where)
+    assert list(got) == ["b", "a", "d", "c"]
+    assert {part: value for part, (_, value, _) in got.items()} == {"b": 20, "a": 10, "d": 400, "c": 30}
+    assert os.getpid() not in {pid for _, _, pid in got.values()}  # computed in worker processes
+
+
+def test_a_closure_over_the_stages_settings_runs_in_the_workers():
+    factor = 7  # a task closing over a local, as the stages' tasks do: pickled by value (cloudpickle)
+    got = compute_parts(ExecutorSetting(processes=2), "测试", {"x": 1, "y": 2}, lambda part, v: f"{part}{v * factor}")
+    assert got == {"x": "x7", "y": "y14"}
+
+
+def refuse(part: str, kind: str) -> str:
+    from pipeline.errors import DataError, Problem
+
+    if kind == "config":
+        raise ConfigError("params.yaml", "findings.rules", f"地区 {part} 的规则不可用", ["a", "b"])
+    if kind == "data":
+        raise DataError("导入", [Problem("raw/990100.csv", "立案数不是数字", row=7, column=4, header="立案数")])
+    return part
+
+
+@pytest.mark.parametrize("kind", ["config", "data"])
+def test_a_parts_own_error_reaches_the_stage_whole_from_a_worker(kind):
+    from pipeline.errors import DataError
+
+    with pytest.raises((ConfigError, DataError)) as err:
+        compute_parts(ExecutorSetting(processes=2), "测试", {"990100": kind, "990200": "fine"}, refuse)
+    if kind == "config":
+        assert err.value.key == "findings.rules" and err.value.accepted == ["a", "b"]
+        assert str(err.value) == ("配置错误：params.yaml 中的 findings.rules：地区 990100 的规则不可用。可用的代码：a、b。"
+                                  "请修改后重新运行；本阶段未写入任何结果。")
+    else:
+        assert err.value.stage_zh == "导入" and "第 7 行" in err.value.report() and "立案数不是数字" in str(err.value)
+
+
+def exit_at(part: str, fatal: str) -> str:
+    if part == fatal:
+        os._exit(9)
+    return part
+
+
+def test_a_worker_that_dies_stops_the_stage_naming_the_setting():
+    with pytest.raises(ConfigError) as err:
+        compute_parts(ExecutorSetting(processes=2), "测试", {"a": "b", "b": "b"}, exit_at)
+    assert err.value.key == "executor.processes" and "设为 1" in str(err.value)
+
+
 def die_once(part: str, marker: str) -> str:
     """Kill this worker process the first time any worker runs the part; the second run returns."""
     flag = Path(marker)
@@ -143,6 +225,17 @@ REGIONAL_STAGES = {"measures": "pipeline.stages.measures", "evaluate": "pipeline
 
 def marts_digest(root: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((root / "data/marts").glob("*.parquet"))}
+
+
+@pytest.mark.slow
+def test_the_demos_regional_stages_on_local_processes_write_the_serial_bytes(demo):
+    local = marts_digest(demo)
+    for name, module in REGIONAL_STAGES.items():
+        proc = run_cmd([sys.executable, "-m", module], demo, POLIECO_PROCESSES="2", POLIECO_STAGE_CACHE="off",
+                       PYTHONPATH=str(REPO))
+        if name != "measures":  # measures computes in the stage's process, in one pass over the warehouse
+            assert "在本机 2 个进程上计算 2 个地区" in proc.stdout, (name, proc.stdout)
+    assert marts_digest(demo) == local
 
 
 @pytest.mark.slow
