@@ -191,7 +191,7 @@ def _compute(setting: ExecutorSetting, stage: str, inputs: dict[str, In], task: 
         processes = pool_size(setting, len(parts))
         if processes > 1:
             print(f"  在本机 {processes} 个进程上计算 {len(parts)} 个地区", flush=True)
-            return pooled(task, inputs, processes)
+            return pooled(task, inputs, processes, task.task if isinstance(task, Timed) else task)
         return {part: task(part, inputs[part]) for part in parts}
     client = connect(setting)
     run = uuid.uuid4().hex[:8]  # a key the cluster has never held: a result of an earlier run is never taken

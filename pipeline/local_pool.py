@@ -47,20 +47,21 @@ def _run(part: str, payload: bytes) -> object:
 def task_module(task: Callable) -> str:
     """The importable module the task's code lives in (a stage run with `python -m` is `__main__` by its
     module name), for the fork server to import before it forks the workers."""
-    inner = getattr(task, "task", task)  # executor.Timed wraps the stage's task
-    name = getattr(inner, "__module__", None) or type(inner).__module__
+    name = getattr(task, "__module__", None) or type(task).__module__
     if name == "__main__":
         spec = getattr(sys.modules["__main__"], "__spec__", None)
         name = spec.name if spec is not None else ""
     return name
 
 
-def pooled(task: Callable[[str, In], T], inputs: dict[str, In], processes: int) -> dict[str, T]:
-    """part -> task(part, inputs[part]) on `processes` worker processes, in the order of `inputs`."""
+def pooled(task: Callable[[str, In], T], inputs: dict[str, In], processes: int, code: Callable | None = None
+           ) -> dict[str, T]:
+    """part -> task(part, inputs[part]) on `processes` worker processes, in the order of `inputs`; `code`: the
+    stage's own task where `task` wraps it (its module is imported before the workers start)."""
     import cloudpickle
 
     context = multiprocessing.get_context("forkserver")
-    module = task_module(task)
+    module = task_module(code or task)
     context.set_forkserver_preload([module] if module else [])
     payloads = {part: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) for part, value in inputs.items()}
     largest_first = sorted(payloads, key=lambda part: -len(payloads[part]))

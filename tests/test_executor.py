@@ -84,12 +84,18 @@ def test_auto_uses_every_core_only_from_four_parts(monkeypatch):
     assert pool_size(ExecutorSetting(processes=1), 16) == 1
 
 
-def test_local_processes_compute_every_part_elsewhere_and_return_them_in_order():
+def test_local_processes_compute_every_part_elsewhere_and_return_them_in_order(monkeypatch, tmp_path):
+    import json
+
+    monkeypatch.setenv("POLIECO_TASK_TIMES", str(tmp_path / "times.jsonl"))  # the benchmarks' per-task log
     inputs = {"b": 2, "a": 1, "d": 40, "c": 3}
     got = compute_parts(ExecutorSetting(processes=2), "测试", inputs, tenfold_where)
     assert list(got) == ["b", "a", "d", "c"]
     assert {part: value for part, (_, value, _) in got.items()} == {"b": 20, "a": 10, "d": 400, "c": 30}
     assert os.getpid() not in {pid for _, _, pid in got.values()}  # computed in worker processes
+    logged = [json.loads(line) for line in (tmp_path / "times.jsonl").read_text().splitlines()]
+    assert sorted(r["part"] for r in logged) == ["a", "b", "c", "d"]
+    assert {int(r["where"].rsplit(":", 1)[1]) for r in logged} == {pid for _, _, pid in got.values()}
 
 
 def test_a_closure_over_the_stages_settings_runs_in_the_workers():

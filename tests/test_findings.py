@@ -440,7 +440,7 @@ def test_the_issued_reports_problems_are_followed_up_resolved_unchanged_and_wors
     for place, (status, words, before, after) in expected.items():
         f = the(data, place, 2024, "follow_up", "trend:new_onset_share")
         assert (f["verdict"], f["polarity"], f["suggestion"]) == (status, "neutral", "")
-        assert said(data, f) == (f"2023年度报告指出的“腐败增量尚未得到有效遏制：新发生案件占比”：{words}"
+        assert said(data, f) == (f"2023年度报告指出的“腐败增量尚未得到有效遏制”：{words}"
                                  f"（2023年{before}，2024年{after}）。")
     rising = the(data, "990100", 2024, "follow_up", "units_rising:new_onset_share")
     assert rising["verdict"] == "improved"
@@ -462,7 +462,7 @@ def test_a_problem_without_data_this_year_is_not_called_resolved(project, monkey
     data = issue_and_judge_again(project, 2023)
     f = the(data, "990102", 2024, "follow_up", "trend:new_onset_share")
     assert f["verdict"] == "not_reassessable"
-    assert said(data, f) == ("2023年度报告指出的“腐败增量尚未得到有效遏制：新发生案件占比”：本年度缺少相关数据，"
+    assert said(data, f) == ("2023年度报告指出的“腐败增量尚未得到有效遏制”：本年度缺少相关数据，"
                              "无法复核（2023年30.0%）。")
 
 

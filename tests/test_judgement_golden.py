@@ -20,6 +20,8 @@ from pipeline.findings.grades import likelier_grade, printed_probability
 from pipeline.findings.priority import rank_problems
 from pipeline.findings.schema import Finding, to_frame
 from pipeline.findings.unit import base_of, trend, warning_findings
+from pipeline.report.data import ReportData
+from pipeline.report.phrasing import Phraser
 
 J = Judging()
 RANKED = "（共10个县区，按由好到差排序）"
@@ -205,6 +207,29 @@ def test_a_first_form_shortfall_is_a_problem_when_marked_or_not_better_than_the_
     assert said.startswith("第一种形态运用有待加强：第一种形态占比2017年为68.0%，比2015年（71.0%）低3.0个百分点")
 
 
+def test_a_problem_is_quoted_by_its_lead_and_by_the_measure_only_where_the_lead_is_shared():
+    """What a follow-up quotes and `make issue` records: the words a problem opened with, each once. A lead of
+    the measure's own is the heading (第一种形态占比明显下降, not 第一种形态占比明显下降：第一种形态占比); a lead the
+    survey questions share keeps the measure the sentence names next, so two survey problems stay apart."""
+    from pipeline.report.sentences import problem_heading
+
+    def heading(f) -> str:
+        frame = to_frame([f], J.rules.topic_order)
+        p = Phraser(ReportData(J.divisions, J.catalog, J.words, J.sections, findings=frame))
+        return problem_heading(p, frame.iloc[0])
+
+    # 67.7 -> 70.0 -> 67.2 %: 2.8 pp down on the year (marked beyond 2), level with 2015, 6th of ten
+    f, said = judge("form1_share", {2015: 67.7, 2016: 70.0, 2017: 67.2},
+                    [60.0, 61.0, 62.0, 63.0, 64.0, 70.0, 71.0, 72.0, 73.0], {2015: 65.5, 2016: 65.5, 2017: 65.5})
+    assert (f.verdict, heading(f)) == ("worse_marked", "第一种形态占比明显下降")
+    assert said.startswith("第一种形态占比明显下降：第一种形态占比2017年为67.2%")
+    f, _ = judge("new_onset_share", {2015: 29.9, 2016: 32.6, 2017: 32.4}, LOW_SHARES, {2015: 30.0, 2016: 30.0, 2017: 30.0})
+    assert heading(f) == "腐败增量尚未得到有效遏制"
+    f, _ = judge("integrity_satisfaction", {2015: 85.0, 2016: 86.0, 2017: 80.0}, [90.0, 89, 88, 87, 86, 85, 84, 83, 82],
+                 {2015: 85.0, 2016: 85.0, 2017: 85.0})  # last of ten, 5.0 below the city
+    assert (f.verdict, heading(f)) == ("bottom_tier", "群众评价居全市后列，有待提高：党风廉政建设社会评价满意度")
+
+
 def test_the_new_onset_share_above_its_baseline_is_not_contained_whatever_the_city():
     """Containment is the place's own: 27.2 %, 1.2 pp above 2015 (slight), 0.7 pp under the city and 5th of ten,
     is still 腐败增量尚未得到有效遏制 (the region tempers the first-form share, never this one)."""
@@ -313,13 +338,13 @@ def test_two_problems_now_stated_as_one_are_followed_up_in_one_line_with_one_sta
     shape = Finding(**base, topic="four_forms_shape", verdict="not_holds", polarity="problem")
     shape_and_first_form([form1, shape])
     issued = [issued_item("four_forms_shape", "", "not_holds", {}, "“四种形态”未呈金字塔分布"),
-              issued_item("trend", "form1_share", "worse_than_baseline", {}, "第一种形态运用有待加强：第一种形态占比")]
+              issued_item("trend", "form1_share", "worse_than_baseline", {}, "第一种形态运用有待加强")]
     out = follow_up_findings(ctx, base, (2023, issued), [form1, shape])
     count, pyramid, first_form = out
     assert (pyramid.verdict, first_form.verdict, first_form.part_of) == ("unchanged", "unchanged", pyramid.finding_id)
     assert count.evidence["by_status"] == [["unchanged", 2]]
     said = J.said(out)
-    assert said[1] == ("2023年度报告指出的“‘四种形态’未呈金字塔分布”和“第一种形态运用有待加强：第一种形态占比”：没有明显变化，"
+    assert said[1] == ("2023年度报告指出的“‘四种形态’未呈金字塔分布”和“第一种形态运用有待加强”：没有明显变化，"
                        "仍列为问题（2023年32.0%，2024年32.5%）。")
 
 
@@ -420,9 +445,7 @@ def test_an_inverted_pyramid_states_the_first_forms_shortfall_as_one_problem():
         "35.4个百分点、低于全市31.9个百分点。")
     # the inner differences are cited to the place's cells (67.9 - 32.5 = 35.4 below the baseline, 64.4 - 32.5 =
     # 31.9 below the city): its own sentence, which would cite them, is not printed; both ids are stated
-    from pipeline.report.data import ReportData
     from pipeline.report.document import Citer
-    from pipeline.report.phrasing import Phraser
     from pipeline.report.sentences import sentence, stated_ids
 
     frame = to_frame([shape, form1], J.rules.topic_order)

@@ -131,13 +131,14 @@ def worse_on_the_year(trend) -> bool:
 def main_problems(data: ReportData, code: str, year: int) -> str:
     """The place's main problems, as its write-up heads them, by the findings' priority: what matters most."""
     from pipeline.report.phrasing import Phraser
-    from pipeline.report.sentences import problem_heading
+    from pipeline.report.sentences import problem_heading, trend_opening
 
     if findings_of(data, code, year).empty:
         return data.words("none_mark")
     placed = data.outline(code, year)
     p = Phraser(data)
-    names = [problem_heading(p, r).rpartition(data.words("colon").strip())[2] or problem_heading(p, r)
+    # a trend problem by its measure's name (the column is short), another by its heading
+    names = [opening[1] if (opening := trend_opening(p, r)) else problem_heading(p, r)
              for r in placed.get("problems", [])]
     return data.words.sep.join(dict.fromkeys(names)) or data.words("index.no_problem")
 

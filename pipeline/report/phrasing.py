@@ -261,8 +261,26 @@ def column_span(columns: list[str], sep: str) -> str:
 def trend_lead(p: Phraser, f) -> str:
     """The verdict's words (腐败增量得到一定遏制, 群众评价居全市前列, …需关注): by the finding's verdict, or
     `attention` for an item to watch; none for a figure stated and not judged."""
+    found = _lead_phrase(p, f)
+    return p.w(found[0], name=p.name(f["subject"]), **p.places(f)) if found else ""
+
+
+def lead_names_measure(p: Phraser, f) -> bool:
+    """Whether the finding's lead is its measure's own (第一种形态占比明显下降, 腐败增量尚未得到有效遏制,
+    {name}明显下降) rather than one its basis shares with other measures (群众评价居全市后列, said of each
+    survey question)."""
+    found = _lead_phrase(p, f)
+    if not found:
+        return False
+    measure_key = found[1]
+    return measure_key == f["subject"] or "{name}" in str(p.w.raw(found[0]))
+
+
+def _lead_phrase(p: Phraser, f) -> tuple[str, str] | None:
+    """The phrase key of the finding's lead and the catalog key it was found under (the measure's code, then
+    its basis, then its kind)."""
     if f["polarity"] == "neutral":
-        return ""
+        return None
     leads = p.w.raw("finding.trend_lead")
     m = p.cat.measure(f["subject"])
     keys = [f["verdict"]]
@@ -273,8 +291,8 @@ def trend_lead(p: Phraser, f) -> str:
     for key in keys:
         for measure_key in (m.code, m.basis, m.kind):
             if measure_key in leads and key in leads[measure_key]:
-                return p.w(f"finding.trend_lead.{measure_key}.{key}", name=p.name(m.code), **p.places(f))
-    return ""
+                return f"finding.trend_lead.{measure_key}.{key}", measure_key
+    return None
 
 
 def trend_sentence(p: Phraser, f) -> str:

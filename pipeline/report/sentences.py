@@ -78,15 +78,25 @@ def suggestion(p: Phraser, f) -> str:
     return text.rstrip(end) + p.w("writeup.tail_sep") + p.w("writeup.tail_join").join(tails) + end
 
 
+def trend_opening(p: Phraser, row) -> tuple[str, str] | None:
+    """A trend problem's lead and the measure name its sentence opens with (群众评价居全市后列，有待提高：,
+    党风廉政建设社会评价满意度); None for another topic or a sentence without a lead."""
+    if row["topic"] != "trend":
+        return None
+    lead, name = phrasing.trend_lead(p, row), p.name(row["subject"])
+    return (lead, name) if lead and phrase(p, row).startswith(lead + name) else None
+
+
 def problem_heading(p: Phraser, row) -> str:
-    """The words a problem opened with in the report, quoted verbatim: a trend's lead and the measure it names
+    """The words a problem opened with in the report, quoted verbatim: a trend's lead, which names its measure
+    (第一种形态占比明显下降), or a lead its basis shares and the measure the sentence goes on to name
     (群众评价居全市后列，有待提高：党风廉政建设社会评价满意度), so two problems under the same lead stay apart;
     else the problem's name (数据缺报, 综合评价等次靠后...). No figure is quoted: the follow-up prints both
     years' figures, each cited to its cell."""
-    if row["topic"] == "trend":
-        lead, name = phrasing.trend_lead(p, row), p.name(row["subject"])
-        if lead and phrase(p, row).startswith(lead + name):
-            return lead + name
+    opening = trend_opening(p, row)
+    if opening:
+        lead, name = opening
+        return lead.rstrip("：: ") if phrasing.lead_names_measure(p, row) else lead + name
     ev = evidence(row)
     summary = {"topic": row["topic"], "subject": row["subject"], "verdict": row["verdict"]}
     if "label" in ev:
