@@ -39,9 +39,21 @@ def _install(payload: bytes) -> None:
     _TASK = pickle.loads(payload)  # noqa: S301 - bytes this process's parent pickled a moment ago
 
 
-def _run(part: str, payload: bytes) -> object:
+def _run(part: str, value: object) -> object:
     assert _TASK is not None
-    return _TASK(part, pickle.loads(payload))  # noqa: S301 - as above
+    return _TASK(part, value)
+
+
+def rough_size(value: object) -> int:
+    """A part's size for ordering the parts, largest first: a frame's bytes, a dict's or list's parts summed,
+    bytes their length (without pickling: a copy of every part at once would raise the stage's peak)."""
+    if hasattr(value, "memory_usage"):  # a pandas DataFrame
+        return int(value.memory_usage(index=False).sum())
+    if isinstance(value, dict):
+        return sum(rough_size(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return sum(rough_size(v) for v in value)
+    return len(value) if isinstance(value, bytes | str) else 0
 
 
 def task_module(task: Callable) -> str:
@@ -63,12 +75,11 @@ def pooled(task: Callable[[str, In], T], inputs: dict[str, In], processes: int, 
     context = multiprocessing.get_context("forkserver")
     module = task_module(code or task)
     context.set_forkserver_preload([module] if module else [])
-    payloads = {part: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) for part, value in inputs.items()}
-    largest_first = sorted(payloads, key=lambda part: -len(payloads[part]))
+    largest_first = sorted(inputs, key=lambda part: -rough_size(inputs[part]))  # stable: ties keep their order
     try:
         with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_install,
                                  initargs=(cloudpickle.dumps(task),)) as pool:
-            futures = {part: pool.submit(_run, part, payloads[part]) for part in largest_first}
+            futures = {part: pool.submit(_run, part, inputs[part]) for part in largest_first}
             try:
                 results = {part: futures[part].result() for part in largest_first}
             except BaseException:  # a part failed (or Ctrl-C): the parts not started are not started

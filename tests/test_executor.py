@@ -98,6 +98,16 @@ def test_local_processes_compute_every_part_elsewhere_and_return_them_in_order(m
     assert {int(r["where"].rsplit(":", 1)[1]) for r in logged} == {pid for _, _, pid in got.values()}
 
 
+def test_parts_are_sized_without_pickling_for_the_largest_first_order():
+    from pipeline.local_pool import rough_size
+
+    frame = pd.DataFrame({"value": [0.5] * 1000, "year": pd.Series([2024] * 1000, dtype="int32")})  # 8 + 4 bytes a row
+    assert rough_size(frame) == 12_000
+    assert rough_size({"facts": frame, "national": frame.iloc[:10]}) == 12_120
+    assert rough_size([b"abc", ("de", frame.iloc[:1])]) == 3 + 2 + 12
+    assert rough_size(7) == 0  # anything else: no size, its place in the order kept
+
+
 def test_a_closure_over_the_stages_settings_runs_in_the_workers():
     factor = 7  # a task closing over a local, as the stages' tasks do: pickled by value (cloudpickle)
     got = compute_parts(ExecutorSetting(processes=2), "测试", {"x": 1, "y": 2}, lambda part, v: f"{part}{v * factor}")
