@@ -7,7 +7,8 @@ machine has. The pool is the standard library's ProcessPoolExecutor on the
 Arrow's thread pools before it computes, and `fork()` of a process with
 threads can hand the child a lock another thread held; the fork server is a
 clean process started for the pool that imports the task's module once
-(pandas, the stage's code), so each worker it forks starts warm.
+(pandas, the stage's code), so each worker it forks starts warm (where there
+is no fork server, on Windows, the workers are spawned).
 
 The task (often a closure over the stage's settings) is pickled once with
 cloudpickle, as Dask does, and installed in each worker; each part carries only
@@ -72,9 +73,12 @@ def pooled(task: Callable[[str, In], T], inputs: dict[str, In], processes: int, 
     stage's own task where `task` wraps it (its module is imported before the workers start)."""
     import cloudpickle
 
-    context = multiprocessing.get_context("forkserver")
-    module = task_module(code or task)
-    context.set_forkserver_preload([module] if module else [])
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        module = task_module(code or task)
+        context.set_forkserver_preload([module] if module else [])
+    else:  # Windows: each worker a fresh interpreter that imports what the task needs
+        context = multiprocessing.get_context("spawn")
     largest_first = sorted(inputs, key=lambda part: -rough_size(inputs[part]))  # stable: ties keep their order
     try:
         with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_install,
