@@ -145,3 +145,22 @@ def test_a_scenario_is_named_in_the_reports_words_and_a_capped_grade_is_marked()
     assert scenario_label({"evaluation.imputation": "previous_year"}) == "缺项插补：上年数值"
     assert grade_marks("较好", "好", False) == "较好（封顶）"  # a veto lowered 好 to 较好
     assert grade_marks("一般", "一般", True) == "一般（暂定）"
+
+
+def test_the_same_sweep_written_twice_is_the_same_bytes(tmp_path):
+    """The comparison workbook carries no save time (as the reports' workbooks): written twice, more than the
+    zip format's two-second clock apart, it is the same file, and it still reads back as the table."""
+    import time
+
+    import pandas as pd
+
+    from pipeline.sweep import Scenario, write_outputs
+
+    table = pd.DataFrame({"县区": ["城关区（990101）"], "综合评价指数": ["61.3"]}).set_index("县区")
+    scenarios = [Scenario("赋权：熵权法", {"evaluation.weighting": "entropy"})]
+    first = write_outputs(tmp_path, "weighting", table, scenarios, ["合成演示数据"], "方法比较") / "comparison.xlsx"
+    blob = first.read_bytes()
+    time.sleep(2.1)
+    again = write_outputs(tmp_path, "weighting", table, scenarios, ["合成演示数据"], "方法比较") / "comparison.xlsx"
+    assert again.read_bytes() == blob
+    assert pd.read_excel(again, sheet_name="方法比较")["综合评价指数"].tolist() == [61.3]
