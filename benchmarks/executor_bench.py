@@ -102,7 +102,8 @@ def two_workers():
     from distributed import LocalCluster
 
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+    return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # its HTTP routes on a free port, not 8787
 
 
 def on_two_workers(folder: Path) -> tuple[dict[str, dict], list[dict], float, list[int]]:

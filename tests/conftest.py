@@ -12,6 +12,9 @@ import yaml
 from openpyxl import Workbook
 
 REPO = Path(__file__).resolve().parents[1]
+# a test Dask scheduler's HTTP routes (health, metrics) on a free port, not the fixed 8787 (two clusters at once
+# collided there: distributed warned and moved one)
+LOOPBACK_HTTP = {"dashboard_address": "127.0.0.1:0"}
 
 # The fast tier (`make test-fast`, marker `fast`): the catalog, ingest parsing, every evaluation step, every
 # findings rule (on the stages run in-process on a two-county fixture), the golden judgements, phrasing on
@@ -201,5 +204,5 @@ def cluster():
     distributed = pytest.importorskip("distributed")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as local:
+                                  dashboard_address=None, scheduler_kwargs=LOOPBACK_HTTP) as local:
         yield local

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, run_cmd
+from conftest import LOOPBACK_HTTP, REPO, run_cmd
 
 from pipeline.errors import ConfigError
 from pipeline.executor import ExecutorSetting, compute_parts, executor_setting
@@ -199,7 +199,7 @@ def test_a_scheduler_lost_mid_run_stops_in_chinese_naming_the_setting():
     distributed = pytest.importorskip("distributed")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
     local = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                     dashboard_address=None)
+                                     dashboard_address=None, scheduler_kwargs=LOOPBACK_HTTP)
     threading.Timer(2.0, local.close).start()
     with pytest.raises(ConfigError) as err:
         compute_parts(ExecutorSetting("dask", local.scheduler_address, 0), "测试", {"990100": 5.0, "990200": 5.0},
