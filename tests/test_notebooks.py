@@ -192,6 +192,31 @@ def test_index_lists_counties_with_links(two_counties):
     assert "<script" not in index and "http" not in index.replace("http-equiv", "")
 
 
+def test_index_rows_are_kept_under_the_jobs_keys_and_a_changed_key_remakes_its_row_only(two_counties, monkeypatch):
+    """The index's place rows are read back under each job's input key (the digest of all a row is made from):
+    pages from kept rows are the bytes of pages made afresh, and a key that changes (its region's marts did)
+    remakes that place's rows alone."""
+    from pipeline.config import load_params
+    from pipeline.report import index_page
+    from pipeline.report.notebooks.jobs import plan_jobs, report_years
+    from pipeline.report.notebooks.reuse import input_keys
+
+    root = two_counties
+    monkeypatch.setenv("POLIECO_ROOT", str(root))
+    params = load_params(root)
+    jobs = plan_jobs(root, params, report_years(root, params))
+    keys = input_keys(root, params, jobs)
+    fresh = index_page.index_pages(root, jobs)  # no keys: every row made
+    assert index_page.index_pages(root, jobs, keys=keys) == fresh  # made and kept, or as the stage kept them
+    made, real = [], index_page._row_cells
+    monkeypatch.setattr(index_page, "_row_cells",
+                        lambda data, code, year, warned: made.append(code) or real(data, code, year, warned))
+    assert index_page.index_pages(root, jobs, keys=keys) == fresh and made == []  # every row read back
+    changed = {j: (f"{k}-corrected" if j.county == "990102" else k) for j, k in keys.items()}
+    assert index_page.index_pages(root, jobs, keys=changed) == fresh
+    assert made and set(made) == {"990102"} and len(made) == sum(j.county == "990102" for j in jobs)
+
+
 def test_failing_county_fails_the_stage_after_the_others_and_is_kept(two_counties, tmp_path, monkeypatch):
     root = tmp_path / "proj"
     shutil.copytree(two_counties, root, ignore=shutil.ignore_patterns("reports"))

@@ -256,12 +256,40 @@ def period_section(root: Path, data: ReportData, year: int, links: Links, period
     return [*out, "</ul>"]
 
 
-def index_pages(root: Path, jobs, periods: list[tuple] = ()) -> tuple[dict[str, str], str]:
+def index_pages(root: Path, jobs, periods: list[tuple] = (), keys: dict | None = None
+                ) -> tuple[dict[str, str], str]:
     """The page of every year kept (file name in reports/notebooks -> HTML), each linking the others and
-    listing the year's period reports (`periods`), and reports/index.html: the latest year's page."""
+    listing the year's period reports (`periods`), and reports/index.html: the latest year's page. `keys`:
+    each job's input key (the notebooks stage's), under which its place's cells are kept for the next run."""
     # a year delivered only in part by every region has no job: its page lists its period reports
     years = tuple(sorted({j.year for j in jobs} | {entry[1] for entry in periods}))
-    made: dict = {}
+    made: dict = kept_rows(root, [j for j in jobs if j.county], keys) if keys else {}
     pages = {YEAR_PAGE.format(year=year): render_index(root, year, jobs, Links("", "../", years), periods, made)
              for year in years}
     return pages, render_index(root, years[-1], jobs, Links("notebooks/", "", years), periods, made)
+
+
+def kept_rows(root: Path, jobs, keys: dict) -> dict:
+    """(county, year) -> the place's cells and whether it has a notice, for every county job: read back from
+    build/cache/index_rows under the job's input key, which digests all a row is made from (its region's rows
+    of the marts the reports read, the rendering code, the words, the settings), or made and kept. A county
+    corrected rebuilds its region's rows only: the province's 173 rows took 3.5 s."""
+    from pipeline.stage_cache import StageCache
+
+    cache = StageCache(root, "index_rows", "index-rows-1")
+    parts = {f"{j.county}/{j.year}": j for j in jobs}
+
+    def compute(missing: list[str]) -> dict[str, tuple[list[str], bool]]:
+        data = load_report_data(root)
+        warned = {}
+        out = {}
+        for part in missing:
+            job = parts[part]
+            if (job.region, job.year) not in warned:
+                warned[job.region, job.year] = warned_places(data, job.region, job.year)
+            out[part] = (_row_cells(data, job.county, job.year, warned[job.region, job.year]),
+                         bool(warned_findings(data, job.county, job.year)))
+        return out
+
+    found = cache.parts({part: cache.key(part, keys[job]) for part, job in parts.items()}, compute)
+    return {(parts[part].county, parts[part].year): value for part, value in found.items()}

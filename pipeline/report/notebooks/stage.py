@@ -181,7 +181,7 @@ def run(execute_all: bool) -> None:
     from pipeline.report.index_page import index_pages
 
     keep_outputs(root, {j: keys[j] for j in to_run}, scratch, len(jobs))  # for a later run with these inputs
-    pages, main_page = index_pages(root, jobs, plan)
+    pages, main_page = index_pages(root, jobs, plan, keys)
     for name, text in pages.items():  # each year's index, inside the tree that is moved into place
         (scratch / name).write_text(text, encoding="utf-8")
     index = root / "reports" / "index.html"
