@@ -187,16 +187,13 @@ def write_outputs(root: Path, name: str, table: pd.DataFrame, scenarios: list[Sc
     settings = pd.DataFrame([{"方案": s.label, **{k: str(v) for k, v in s.overrides.items()}} for s in scenarios])
 
     def workbook(tmp: Path) -> None:
-        import datetime as dt
-
         from pipeline.report.ooxml import fixed_zip_times
 
         with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
             table.to_excel(xl, sheet_name="方法比较")
             settings.to_excel(xl, sheet_name="方案设定", index=False)
             pd.DataFrame({"说明": notes}).to_excel(xl, sheet_name="说明", index=False)
-            xl.book.properties.created = dt.datetime(2025, 1, 1)
-        # no save time in the file, as in the reports' workbooks: the same sweep gives the same bytes
+        # no time in the file, as in the reports' workbooks: the same sweep gives the same bytes
         tmp.write_bytes(fixed_zip_times(tmp.read_bytes()))
     publish({folder / "comparison.xlsx": workbook,
              folder / "comparison.html": lambda tmp: tmp.write_text(html_page(table, title, notes), encoding="utf-8")})
